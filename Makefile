@@ -1,0 +1,36 @@
+# `make demo` and `make test` each create .venv when it is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint format bench clean
+
+$(BIN)/cortexkit: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	# torch first, pinned: a CPU build of 2.13.0 lies on disk; a looser spec pulls a CUDA build.
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(BIN)/cortexkit
+
+demo: $(BIN)/cortexkit
+	$(BIN)/cortexkit demo --out demo-output
+
+test: $(BIN)/cortexkit
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/python -m pytest -q
+
+lint: $(BIN)/cortexkit
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+format: $(BIN)/cortexkit
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: $(BIN)/cortexkit
+	$(BIN)/python bench/ann.py
+
+clean:
+	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache

@@ -1,0 +1,114 @@
+"""Parameter checks declared once per estimator, as a table of what each accepts.
+
+Each estimator lists, per parameter, the allowed forms (the ``_constraints`` class
+attribute); :func:`validate_params` checks them all at the start of ``fit``, before any
+work, and the error names the parameter, what was expected and what was received.
+
+Examples
+--------
+>>> validate_params({"epochs": 0}, {"epochs": [Interval(int, 1, None)]})
+Traceback (most recent call last):
+...
+ValueError: epochs must be an int in [1, inf); got 0
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["CALLABLE", "Interval", "Options", "describe", "validate_params"]
+
+CALLABLE = "callable"
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A number of ``kind`` (``int`` or ``float``) between ``low`` and ``high``."""
+
+    kind: type
+    low: float | None
+    high: float | None
+    closed: str = "both"  # "both", "left", "right" or "neither"
+
+    def accepts(self, value: Any) -> bool:
+        if isinstance(value, bool):
+            return False
+        if self.kind is int and not isinstance(value, numbers.Integral):
+            return False
+        if not isinstance(value, numbers.Real):
+            return False
+        lo_ok = self.low is None or (
+            value >= self.low if self.closed in ("both", "left") else value > self.low
+        )
+        hi_ok = self.high is None or (
+            value <= self.high if self.closed in ("both", "right") else value < self.high
+        )
+        return bool(lo_ok and hi_ok)
+
+    def __str__(self) -> str:
+        left = "[" if self.closed in ("both", "left") else "("
+        right = "]" if self.closed in ("both", "right") else ")"
+        low = "-inf" if self.low is None else self.low
+        high = "inf" if self.high is None else self.high
+        article = "an" if self.kind is int else "a"
+        return f"{article} {self.kind.__name__} in {left}{low}, {high}{right}"
+
+
+@dataclass(frozen=True)
+class Options:
+    """One of a fixed set of strings."""
+
+    values: tuple[str, ...]
+
+    def __init__(self, values: Iterable[str]) -> None:
+        object.__setattr__(self, "values", tuple(values))
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, str) and value in self.values
+
+    def __str__(self) -> str:
+        return "one of " + ", ".join(repr(v) for v in self.values)
+
+
+def _accepts(rule: Any, value: Any) -> bool:
+    if rule is None:
+        return value is None
+    if rule is bool:
+        return isinstance(value, bool | int) and value in (0, 1)
+    if rule == CALLABLE:
+        return callable(value)
+    if isinstance(rule, type):
+        return isinstance(value, rule)
+    return bool(rule.accepts(value))
+
+
+def describe(rule: Any) -> str:
+    if rule is None:
+        return "None"
+    if rule is bool:
+        return "a bool"
+    if rule == CALLABLE:
+        return "a callable"
+    if isinstance(rule, type):
+        return f"a {rule.__name__}"
+    return str(rule)
+
+
+def validate_params(params: Mapping[str, Any], constraints: Mapping[str, list[Any]]) -> None:
+    """Check each parameter against its allowed forms.
+
+    Raises
+    ------
+    ValueError
+        Naming the first parameter that fits none of its forms.
+    """
+    for name, rules in constraints.items():
+        if name not in params:
+            continue
+        value = params[name]
+        if not any(_accepts(rule, value) for rule in rules):
+            expected = " or ".join(describe(r) for r in rules)
+            raise ValueError(f"{name} must be {expected}; got {value!r}")

@@ -1,0 +1,35 @@
+"""cortexkit's exceptions and warnings.
+
+Each subclasses the built-in a caller would already catch (``ValueError``, ``RuntimeError``,
+``UserWarning``), so ``except ValueError`` keeps working.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CortexkitError",
+    "DivergenceError",
+    "DivergenceWarning",
+    "ModelFileError",
+    "UnseenCategoryWarning",
+]
+
+
+class CortexkitError(Exception):
+    """Base class of every error cortexkit raises on purpose."""
+
+
+class ModelFileError(CortexkitError, ValueError):
+    """A model file is missing, corrupt, tampered with, of a newer format, or not ours."""
+
+
+class DivergenceError(CortexkitError, RuntimeError):
+    """The loss became NaN or infinite before a single epoch completed."""
+
+
+class DivergenceWarning(UserWarning):
+    """The loss became NaN or infinite; training stopped and the best weights were kept."""
+
+
+class UnseenCategoryWarning(UserWarning):
+    """A string column holds a category that training never saw; it is encoded as all zeros."""

@@ -1,0 +1,196 @@
+"""Activation functions by name, each with its derivative written out.
+
+Every activation is an :class:`Activation`: the function itself (``forward``) and the
+chain-rule step that turns the gradient with respect to its output into the gradient with
+respect to its input (``backward``). The hand-derived backward is what the fast dense path
+and ``cortexkit explain`` use; the tests check it against torch autograd.
+
+``threshold`` is the classic step function. Its true derivative is zero almost everywhere,
+so nothing could learn through it; we use the straight-through estimator of Hinton /
+Bengio et al. (2013): the backward pass lets the gradient through unchanged where
+``|z| <= 1`` and blocks it elsewhere (the derivative of the "hard tanh" that the step
+approximates).
+
+Examples
+--------
+>>> import torch
+>>> from cortexkit.neuron import get_activation
+>>> act = get_activation("sigmoid")
+>>> act(torch.tensor([0.0]))
+tensor([0.5000])
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+__all__ = ["ACTIVATIONS", "Activation", "activation_module", "get_activation"]
+
+GradFn = Callable[[Tensor, Tensor, Tensor], Tensor]
+
+
+class _ThresholdSTE(torch.autograd.Function):
+    """Step forward, straight-through (clipped identity) backward."""
+
+    @staticmethod
+    def forward(ctx: torch.autograd.function.FunctionCtx, z: Tensor) -> Tensor:  # type: ignore[override]
+        ctx.save_for_backward(z)
+        return (z >= 0).to(z.dtype)
+
+    @staticmethod
+    def backward(ctx: torch.autograd.function.FunctionCtx, grad: Tensor) -> Tensor:  # type: ignore[override]
+        (z,) = ctx.saved_tensors  # type: ignore[attr-defined]
+        return grad * (z.abs() <= 1).to(grad.dtype)
+
+
+def _threshold(z: Tensor) -> Tensor:
+    return _ThresholdSTE.apply(z)  # type: ignore[no-any-return]
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def _gelu_grad(z: Tensor, a: Tensor, g: Tensor) -> Tensor:
+    # d/dz [z * Phi(z)] = Phi(z) + z * phi(z)
+    cdf = 0.5 * (1.0 + torch.erf(z / math.sqrt(2.0)))
+    pdf = torch.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+    return g * (cdf + z * pdf)
+
+
+def _softmax_grad(z: Tensor, a: Tensor, g: Tensor) -> Tensor:
+    # Jacobian-vector product of softmax along the last axis: a * (g - <g, a>)
+    return a * (g - (g * a).sum(dim=-1, keepdim=True))
+
+
+@dataclass(frozen=True)
+class Activation:
+    """A named activation: ``forward(z)`` and ``backward(z, a, grad_a) -> grad_z``.
+
+    Parameters
+    ----------
+    name : str
+        The registry name.
+    forward : callable
+        ``a = forward(z)``, differentiable by autograd.
+    backward : callable
+        ``grad_z = backward(z, a, grad_a)``: the chain-rule step, given the input ``z``,
+        the output ``a`` and the gradient with respect to the output.
+    formula : str
+        The formula, for documentation and ``cortexkit explain``.
+    """
+
+    name: str
+    forward: Callable[[Tensor], Tensor] = field(repr=False)
+    backward: GradFn = field(repr=False)
+    formula: str = ""
+
+    def __call__(self, z: Tensor) -> Tensor:
+        return self.forward(z)
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in [
+        Activation(
+            "threshold",
+            _threshold,
+            lambda z, a, g: g * (z.abs() <= 1).to(g.dtype),
+            "1 if z >= 0 else 0 (straight-through gradient where |z| <= 1)",
+        ),
+        Activation("sigmoid", torch.sigmoid, lambda z, a, g: g * a * (1 - a), "1 / (1 + exp(-z))"),
+        Activation("relu", torch.relu, lambda z, a, g: g * (z > 0).to(g.dtype), "max(0, z)"),
+        Activation("tanh", torch.tanh, lambda z, a, g: g * (1 - a * a), "tanh(z)"),
+        Activation("identity", lambda z: z, lambda z, a, g: g, "z"),
+        Activation(
+            "leaky_relu",
+            lambda z: F.leaky_relu(z, 0.01),
+            lambda z, a, g: torch.where(z > 0, g, 0.01 * g),
+            "z if z > 0 else 0.01 z",
+        ),
+        Activation(
+            "elu",
+            F.elu,
+            lambda z, a, g: torch.where(z > 0, g, g * (a + 1.0)),
+            "z if z > 0 else exp(z) - 1",
+        ),
+        Activation("gelu", F.gelu, _gelu_grad, "z * Phi(z), Phi the normal CDF"),
+        Activation("softplus", F.softplus, lambda z, a, g: g * torch.sigmoid(z), "log(1 + exp(z))"),
+        Activation(
+            "softmax",
+            lambda z: torch.softmax(z, dim=-1),
+            _softmax_grad,
+            "exp(z_i) / sum_j exp(z_j)",
+        ),
+    ]
+}
+
+
+class _ActivationModule(nn.Module):
+    def __init__(self, activation: Activation) -> None:
+        super().__init__()
+        self.activation = activation
+
+    def forward(self, z: Tensor) -> Tensor:
+        return self.activation.forward(z)
+
+    def extra_repr(self) -> str:
+        return self.activation.name
+
+
+def get_activation(activation: str | Activation | Callable[[Tensor], Tensor]) -> Activation:
+    """Resolve an activation given by name, as an :class:`Activation`, or as a callable.
+
+    A plain callable (a function or an ``nn.Module``) is wrapped; its backward step is
+    then taken from autograd.
+
+    Raises
+    ------
+    ValueError
+        If the name is unknown; the message lists the valid names.
+    TypeError
+        If ``activation`` is neither a string nor callable.
+    """
+    if isinstance(activation, Activation):
+        return activation
+    if isinstance(activation, str):
+        try:
+            return ACTIVATIONS[activation]
+        except KeyError:
+            raise ValueError(
+                f"activation must be one of {sorted(ACTIVATIONS)} or a callable; got {activation!r}"
+            ) from None
+    if callable(activation):
+        fn = activation
+        return Activation(getattr(fn, "__name__", type(fn).__name__), fn, _autograd_backward(fn))
+    raise TypeError(
+        f"activation must be a name from {sorted(ACTIVATIONS)} or a callable; "
+        f"got {type(activation).__name__}"
+    )
+
+
+def _autograd_backward(fn: Callable[[Tensor], Tensor]) -> GradFn:
+    def backward(z: Tensor, a: Tensor, g: Tensor) -> Tensor:
+        with torch.enable_grad():
+            zz = z.detach().requires_grad_(True)
+            (grad,) = torch.autograd.grad(fn(zz), zz, g)
+        return grad
+
+    return backward
+
+
+def activation_module(activation: str | Activation | Callable[[Tensor], Tensor]) -> nn.Module:
+    """An ``nn.Module`` applying the activation, for use inside ``nn.Sequential``."""
+    if isinstance(activation, nn.Module):
+        return activation
+    return _ActivationModule(get_activation(activation))
+
+
+def is_builtin(activation: object) -> bool:
+    """Whether the activation is one of the named ones (so its backward is hand-derived)."""
+    return isinstance(activation, str) and activation in ACTIVATIONS

@@ -1,0 +1,247 @@
+"""Model files: JSON configuration plus safetensors weights, in one file, never a pickle.
+
+A model file is a safetensors file. Its tensors are the weights; its header's metadata holds,
+under the key ``"cortexkit"``, a JSON document with the estimator's class, parameters,
+fitted state (classes, preprocessing, history), the library version and the format version,
+and under ``"sha256"`` a digest of that document and every tensor's bytes. Loading parses
+JSON and raw numbers only, so a file from a stranger cannot run code; a pickle, a truncated
+or tampered file, a file of a newer format or a tensor holding NaN is refused with a
+:class:`~cortexkit.exceptions.ModelFileError` that says which.
+
+Saving is atomic: the file is written under a temporary name in the same folder, flushed,
+``fsync``-ed and renamed over the target, so an interrupted save leaves the old file intact
+and no partial file behind.
+
+Examples
+--------
+>>> import os, tempfile
+>>> from sklearn.datasets import load_iris
+>>> from cortexkit import ANNClassifier, load
+>>> X, y = load_iris(return_X_y=True)
+>>> clf = ANNClassifier(hidden_layers=(8,), epochs=5, random_state=0).fit(X, y)
+>>> path = os.path.join(tempfile.mkdtemp(), "iris.cortex")
+>>> clf.save(path)
+>>> (load(path).predict(X) == clf.predict(X)).all()
+np.True_
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
+from torch import Tensor
+
+from cortexkit._version import __version__
+from cortexkit.exceptions import ModelFileError
+
+__all__ = [
+    "FORMAT_VERSION",
+    "ModelFile",
+    "SaveMixin",
+    "atomic_write_bytes",
+    "load",
+    "read_model",
+    "save",
+]
+
+FORMAT = "cortexkit-model"
+FORMAT_VERSION = 1
+
+
+def _registry() -> dict[str, type]:
+    from cortexkit.neuron.perceptron import Perceptron
+    from cortexkit.supervised.ann import ANNClassifier, ANNRegressor
+
+    return {cls.__name__: cls for cls in (Perceptron, ANNClassifier, ANNRegressor)}
+
+
+class SaveMixin:
+    """Gives an estimator ``save(path)``; it provides ``_get_state`` / ``_set_state``."""
+
+    def save(self, path: str | os.PathLike[str], **extra: Any) -> None:
+        """Write the fitted model to ``path`` atomically (JSON config + safetensors weights).
+
+        ``extra`` is any JSON-serialisable data to keep beside it (the command line keeps
+        the table preprocessing there); :func:`read_model` gives it back.
+        """
+        save(self, path, **extra)
+
+
+@dataclass
+class ModelFile:
+    """What a model file holds: the estimator and the extra JSON saved beside it."""
+
+    estimator: Any
+    extra: dict[str, Any] = field(default_factory=dict)
+    library_version: str = __version__
+
+
+def _json_params(est: Any) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for name, value in est.get_params(deep=False).items():
+        if name == "callbacks":
+            continue  # callbacks belong to a training run, not to the model
+        if name == "random_state" and isinstance(value, np.random.RandomState):
+            value = None
+        if isinstance(value, torch.device):
+            value = str(value)
+        if isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, tuple):
+            value = list(value)
+        try:
+            json.dumps(value)
+        except TypeError:
+            raise ValueError(
+                f"cannot save {type(est).__name__}: parameter {name}={value!r} is not a name "
+                "or number (a callable cannot go in a model file); use a built-in name"
+            ) from None
+        params[name] = value
+    return params
+
+
+def _digest(document: str, tensors: dict[str, Tensor]) -> str:
+    h = hashlib.sha256(document.encode())
+    for name in sorted(tensors):
+        h.update(name.encode())
+        h.update(tensors[name].contiguous().view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ValueError(f"cannot save to {str(path)!r}: folder {str(folder)!r} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory fds
+        return
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def save(est: Any, path: str | os.PathLike[str], **extra: Any) -> None:
+    """Save a fitted estimator (and any JSON-serialisable ``extra``) to ``path``, atomically.
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        If the estimator is not fitted.
+    ValueError
+        If a parameter cannot be stored (a callable activation, say) or the folder is missing.
+    """
+    meta, tensors = est._get_state()
+    tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
+    document = json.dumps(
+        {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "library_version": __version__,
+            "class": type(est).__name__,
+            "params": _json_params(est),
+            "state": meta,
+            "extra": extra,
+        },
+        sort_keys=True,
+    )
+    data = st_save(tensors, metadata={"cortexkit": document, "sha256": _digest(document, tensors)})
+    atomic_write_bytes(path, data)
+
+
+def _refuse(path: Path, why: str) -> ModelFileError:
+    return ModelFileError(f"{str(path)!r} is not a usable cortexkit model file: {why}")
+
+
+def read_model(path: str | os.PathLike[str], *, device: str | None = None) -> ModelFile:
+    """Load a model file: the estimator and the extra JSON saved with it.
+
+    ``device`` overrides the saved ``device`` parameter (e.g. ``"cpu"`` for a model trained
+    on a GPU).
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no such file.
+    ModelFileError
+        If the file is a pickle, not a safetensors file, truncated, tampered with, of a newer
+        format, or holds non-finite weights.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no model file at {str(path)!r}")
+    data = path.read_bytes()
+    if data[:1] == b"\x80" or data[:2] == b"PK":
+        raise _refuse(
+            path, "it looks like a pickle or torch.save file, which cortexkit never loads"
+        )
+    try:
+        tensors = st_load(data)
+        header_len = int.from_bytes(data[:8], "little")
+        header = json.loads(data[8 : 8 + header_len])
+    except (SafetensorError, ValueError, UnicodeDecodeError) as exc:
+        raise _refuse(path, f"not a complete safetensors file ({exc})") from None
+    meta = header.get("__metadata__") or {}
+    if "cortexkit" not in meta:
+        raise _refuse(path, "a safetensors file without cortexkit's header")
+    document = meta["cortexkit"]
+    try:
+        info = json.loads(document)
+    except json.JSONDecodeError as exc:
+        raise _refuse(path, f"its JSON header is corrupt ({exc})") from None
+    if info.get("format") != FORMAT:
+        raise _refuse(path, f"unknown format {info.get('format')!r}")
+    version = info.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise _refuse(
+            path,
+            f"it has format version {version}, newer than this cortexkit ({__version__}) "
+            f"reads (up to {FORMAT_VERSION}); upgrade cortexkit",
+        )
+    if meta.get("sha256") != _digest(document, tensors):
+        raise _refuse(path, "its checksum does not match (the file was altered or damaged)")
+    for name, t in tensors.items():
+        if t.is_floating_point() and not bool(torch.isfinite(t).all()):
+            raise _refuse(path, f"tensor {name!r} holds NaN or infinity")
+    registry = _registry()
+    cls = registry.get(info.get("class"))
+    if cls is None:
+        raise _refuse(path, f"unknown estimator class {info.get('class')!r}")
+    params = dict(info["params"])
+    if device is not None:
+        params["device"] = device
+    est = cls(**params)
+    try:
+        est._set_state(info["state"], tensors)
+    except (KeyError, ValueError, RuntimeError) as exc:
+        raise _refuse(path, f"its state does not fit {cls.__name__} ({exc})") from None
+    return ModelFile(est, info.get("extra") or {}, info.get("library_version", "?"))
+
+
+def load(path: str | os.PathLike[str], *, device: str | None = None) -> Any:
+    """Load the estimator saved at ``path`` (see :func:`read_model`)."""
+    return read_model(path, device=device).estimator

@@ -1,0 +1,306 @@
+"""The learning loop every gradient-trained family shares.
+
+One step is the article's cycle: forward (predict), error (compare with the actual value),
+backprop (gradients of the error with respect to every weight), update (the optimiser moves
+each weight against its gradient). One epoch is one pass over the training set.
+
+Gradient-descent modes come from the batch size alone:
+
+- ``batch_size=1``: stochastic gradient descent, one update per observation;
+- ``batch_size=None``: batch gradient descent, one update per epoch on the whole set;
+- ``batch_size=n``: mini-batch gradient descent, one update per ``n`` observations.
+
+In-memory data is batched by slicing: each epoch gathers one shuffled copy of the set and
+then takes contiguous views of it, which costs about 11 µs a batch against about 200 µs for a
+per-sample ``DataLoader``.
+
+Non-finite loss policy: every step checks that the loss is finite. If it is not, training
+stops at once, the weights of the best epoch so far (lowest monitored loss) are restored, a
+:class:`~cortexkit.exceptions.DivergenceWarning` is issued and ``history["stopped"]`` says
+why. If no epoch had completed yet there is nothing worth keeping, and
+:class:`~cortexkit.exceptions.DivergenceError` is raised instead.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import Tensor
+from tqdm.auto import tqdm
+
+from cortexkit.exceptions import DivergenceError, DivergenceWarning
+from cortexkit.train.objective import Objective
+from cortexkit.train.optim import make_optimizer
+
+__all__ = ["Callback", "LoopConfig", "Trainer", "resolve_batch_size", "resolve_device"]
+
+GRADIENT_DESCENT = ("stochastic", "batch", "mini-batch")
+
+
+@dataclass
+class LoopConfig:
+    """The loop's settings, as the estimators' parameters of the same names."""
+
+    batch_size: int | None = 32
+    epochs: int = 100
+    shuffle: bool = True
+    optimizer: Any = "adam"
+    learning_rate: float = 1e-3
+    weight_decay: float = 0.0
+    momentum: float = 0.9
+    nesterov: bool = False
+    early_stopping: bool = False
+    patience: int = 10
+    tol: float = 1e-4
+    lr_schedule: str | None = None
+    lr_patience: int = 5
+    lr_factor: float = 0.5
+    clip_grad_norm: float | None = None
+    verbose: int = 0
+    callbacks: Sequence[Any] = field(default_factory=tuple)
+
+
+class Callback:
+    """Hooks into the loop. Return ``True`` from ``on_epoch_end`` to stop training.
+
+    A plain callable ``fn(epoch, logs)`` also works as a callback (as ``on_epoch_end``).
+    """
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        """Called once before the first epoch."""
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool | None:
+        """Called after each epoch with that epoch's losses and metrics."""
+        return None
+
+    def on_train_end(self, trainer: Trainer) -> None:
+        """Called once after the last epoch."""
+
+
+def resolve_batch_size(batch_size: int | None, gradient_descent: str | None) -> int | None:
+    """The batch size that ``gradient_descent`` (the readable alias) implies."""
+    if gradient_descent is None:
+        return batch_size
+    if gradient_descent == "stochastic":
+        return 1
+    if gradient_descent == "batch":
+        return None
+    if gradient_descent == "mini-batch":
+        if batch_size is None or batch_size < 2:
+            raise ValueError(
+                "gradient_descent='mini-batch' needs batch_size >= 2; "
+                f"got batch_size={batch_size!r}"
+            )
+        return batch_size
+    raise ValueError(
+        f"gradient_descent must be one of {list(GRADIENT_DESCENT)} or None; "
+        f"got {gradient_descent!r}"
+    )
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """``"auto"`` picks CUDA when it is available, else the CPU."""
+    if isinstance(device, torch.device):
+        return device
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device='cuda' was asked for but no CUDA device is available")
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(
+            f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got {device!r}"
+        ) from None
+
+
+class Trainer:
+    """Runs epochs of forward, error, backprop and update over in-memory tensors.
+
+    It keeps the optimiser, the learning-rate schedule and the history between calls to
+    :meth:`run`, so ``partial_fit`` can continue where the last call stopped.
+
+    Parameters
+    ----------
+    objective : Objective
+        The network and its loss.
+    config : LoopConfig
+        The loop's settings.
+    generator : torch.Generator
+        The source of the shuffling order.
+    metric : callable, optional
+        ``metric(X, y) -> dict`` computed on the validation set each epoch.
+    """
+
+    def __init__(
+        self,
+        objective: Objective,
+        config: LoopConfig,
+        *,
+        generator: torch.Generator,
+        metric: Callable[[Tensor, Tensor], dict[str, float]] | None = None,
+    ) -> None:
+        self.objective = objective
+        self.config = config
+        self.generator = generator
+        self.metric = metric
+        self.params = [p for p in objective.parameters() if p.requires_grad]
+        self.optimizer = make_optimizer(
+            config.optimizer,
+            self.params,
+            learning_rate=config.learning_rate,
+            weight_decay=config.weight_decay,
+            momentum=config.momentum,
+            nesterov=config.nesterov,
+        )
+        self.scheduler = (
+            torch.optim.lr_scheduler.ReduceLROnPlateau(
+                self.optimizer, factor=config.lr_factor, patience=config.lr_patience
+            )
+            if config.lr_schedule == "plateau"
+            else None
+        )
+        self.history: dict[str, Any] = {"loss": [], "learning_rate": [], "time": []}
+        self.epochs_done = 0
+        self.best_loss = math.inf
+        self.best_epoch = 0
+        self._best_state: dict[str, Tensor] | None = None
+        self._bad_epochs = 0
+
+    # -- one epoch ---------------------------------------------------------------------
+
+    def _epoch(self, X: Tensor, y: Tensor) -> float:
+        n = X.shape[0]
+        bs = n if self.config.batch_size is None else min(self.config.batch_size, n)
+        if self.config.shuffle and bs < n:
+            order = torch.randperm(n, generator=self.generator).to(X.device)
+            X, y = X.index_select(0, order), y.index_select(0, order)
+        objective, optimizer, clip = self.objective, self.optimizer, self.config.clip_grad_norm
+        total = 0.0
+        for start in range(0, n, bs):
+            xb, yb = X[start : start + bs], y[start : start + bs]
+            loss = float(objective.compute_gradients(xb, yb))  # forward, error, backprop
+            if not math.isfinite(loss):
+                return loss
+            if clip is not None:
+                torch.nn.utils.clip_grad_norm_(self.params, clip)
+            optimizer.step()  # update
+            total += loss * xb.shape[0]
+        return total / n
+
+    # -- epochs ------------------------------------------------------------------------
+
+    def run(
+        self,
+        X: Tensor,
+        y: Tensor,
+        *,
+        epochs: int | None = None,
+        validation: tuple[Tensor, Tensor] | None = None,
+    ) -> dict[str, Any]:
+        """Train for ``epochs`` (default: the config's) and return the history."""
+        cfg = self.config
+        epochs = cfg.epochs if epochs is None else epochs
+        callbacks = [c if isinstance(c, Callback) else _FunctionCallback(c) for c in cfg.callbacks]
+        for c in callbacks:
+            c.on_train_begin(self)
+        bar = tqdm(
+            total=epochs,
+            desc="epochs",
+            unit="epoch",
+            disable=not (cfg.verbose and sys.stderr.isatty()),
+            leave=False,
+        )
+        try:
+            for _ in range(epochs):
+                t0 = time.perf_counter()
+                train_loss = self._epoch(X, y)
+                if not math.isfinite(train_loss):
+                    self._diverged(train_loss)
+                    break
+                self.epochs_done += 1
+                logs: dict[str, float] = {"loss": train_loss}
+                if validation is not None:
+                    logs["val_loss"] = self.objective.loss(*validation)
+                    if self.metric is not None:
+                        logs.update({f"val_{k}": v for k, v in self.metric(*validation).items()})
+                logs["learning_rate"] = self.optimizer.param_groups[0]["lr"]
+                logs["time"] = time.perf_counter() - t0
+                for key, value in logs.items():
+                    self.history.setdefault(key, []).append(value)
+                monitored = logs.get("val_loss", train_loss)
+                if self.scheduler is not None:
+                    self.scheduler.step(monitored)
+                stop = self._track_best(monitored)
+                bar.update(1)
+                bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if "loss" in k})
+                if cfg.verbose >= 2:
+                    shown = ", ".join(f"{k}={v:.4g}" for k, v in logs.items())
+                    print(f"epoch {self.epochs_done}: {shown}", file=sys.stderr)
+                if any(c.on_epoch_end(self.epochs_done, logs) for c in callbacks):
+                    self.history["stopped"] = (
+                        f"a callback stopped training at epoch {self.epochs_done}"
+                    )
+                    break
+                if stop:
+                    self.history["stopped"] = (
+                        f"early stopping at epoch {self.epochs_done}: no improvement for "
+                        f"{cfg.patience} epochs; restored the weights of epoch {self.best_epoch}"
+                    )
+                    self.restore_best()
+                    break
+        finally:
+            bar.close()
+        for c in callbacks:
+            c.on_train_end(self)
+        return self.history
+
+    def _track_best(self, monitored: float) -> bool:
+        if monitored < self.best_loss - self.config.tol:
+            self.best_loss, self.best_epoch, self._bad_epochs = monitored, self.epochs_done, 0
+            self._best_state = {
+                k: v.detach().clone() for k, v in self.objective.state_dict().items()
+            }
+        else:
+            self._bad_epochs += 1
+        return self.config.early_stopping and self._bad_epochs >= self.config.patience
+
+    def restore_best(self) -> None:
+        """Put back the weights of the epoch with the lowest monitored loss."""
+        if self._best_state is not None:
+            self.objective.load_state_dict(self._best_state)
+
+    def _diverged(self, loss: float) -> None:
+        where = f"epoch {self.epochs_done + 1}"
+        if self._best_state is None:
+            raise DivergenceError(
+                f"the training loss became {loss} in {where}, before any epoch completed; "
+                f"lower learning_rate (now {self.config.learning_rate}) or scale the inputs"
+            )
+        self.restore_best()
+        self.history["stopped"] = (
+            f"non-finite loss ({loss}) in {where}; restored the weights of epoch {self.best_epoch}"
+        )
+        warnings.warn(
+            f"training stopped: the loss became {loss} in {where}; kept the weights of epoch "
+            f"{self.best_epoch} (loss {self.best_loss:.4g}). Lower learning_rate to avoid this.",
+            DivergenceWarning,
+            stacklevel=3,
+        )
+
+
+class _FunctionCallback(Callback):
+    def __init__(self, fn: Callable[[int, dict[str, float]], bool | None]) -> None:
+        if not callable(fn):
+            raise TypeError(f"callbacks must be Callback objects or callables; got {fn!r}")
+        self.fn = fn
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool | None:
+        return self.fn(epoch, logs)

@@ -1,0 +1,78 @@
+"""What the learning loop minimises: a network together with its loss.
+
+The loop only needs three things of a model, so every family can plug in its own:
+
+- ``parameters()``: the tensors the optimiser updates;
+- ``compute_gradients(xb, yb)``: forward, error, backprop; fills ``p.grad`` and returns
+  the batch loss (a 0-d tensor);
+- ``loss(X, y)``: the loss on a whole set, without gradients (validation).
+
+:class:`AutogradObjective` does this for any ``nn.Module`` with torch autograd. The dense
+network of the ANN estimators has a faster one with a hand-derived backward pass
+(:mod:`cortexkit.supervised.dense`). Under ``torch.distributed`` the gradients would be
+all-reduced between ``compute_gradients`` and the optimiser step; that is the one seam a
+multi-process run needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Protocol
+
+import torch
+from torch import Tensor, nn
+
+__all__ = ["AutogradObjective", "Objective", "chunks"]
+
+EVAL_CHUNK = 8192  # rows per forward pass when evaluating a whole set
+
+
+class Objective(Protocol):
+    def parameters(self) -> Iterator[Tensor]: ...
+
+    def compute_gradients(self, xb: Tensor, yb: Tensor) -> Tensor: ...
+
+    def loss(self, X: Tensor, y: Tensor) -> float: ...
+
+    def state_dict(self) -> dict[str, Tensor]: ...
+
+    def load_state_dict(self, state: dict[str, Tensor]) -> object: ...
+
+
+def chunks(n: int, size: int = EVAL_CHUNK) -> Iterator[slice]:
+    """Slices covering ``range(n)`` in pieces of at most ``size``."""
+    for start in range(0, n, size):
+        yield slice(start, min(start + size, n))
+
+
+class AutogradObjective:
+    """A module and a loss ``loss_fn(output, target)``, differentiated by autograd."""
+
+    def __init__(self, module: nn.Module, loss_fn: Callable[[Tensor, Tensor], Tensor]) -> None:
+        self.module = module
+        self.loss_fn = loss_fn
+
+    def parameters(self) -> Iterator[Tensor]:
+        return self.module.parameters()
+
+    def compute_gradients(self, xb: Tensor, yb: Tensor) -> Tensor:
+        self.module.train()
+        for p in self.module.parameters():
+            p.grad = None
+        loss = self.loss_fn(self.module(xb), yb)
+        loss.backward()
+        return loss.detach()
+
+    @torch.no_grad()
+    def loss(self, X: Tensor, y: Tensor) -> float:
+        self.module.eval()
+        total = 0.0
+        for s in chunks(X.shape[0]):
+            total += float(self.loss_fn(self.module(X[s]), y[s])) * (s.stop - s.start)
+        return total / max(X.shape[0], 1)
+
+    def state_dict(self) -> dict[str, Tensor]:
+        return self.module.state_dict()
+
+    def load_state_dict(self, state: dict[str, Tensor]) -> object:
+        return self.module.load_state_dict(state)
