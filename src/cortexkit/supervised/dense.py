@@ -29,7 +29,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from cortexkit.neuron.activations import Activation, get_activation
+from cortexkit.neuron.activations import ACTIVATIONS, Activation, get_activation
 from cortexkit.neuron.init import get_initializer
 from cortexkit.neuron.losses import Loss
 from cortexkit.train.objective import chunks
@@ -58,6 +58,12 @@ class DenseNetwork(nn.Module):
         Weight initialiser; biases start at zero.
     init_options : dict
         Options for a named initialiser (``scale``, ``gain``).
+    dtype : torch.dtype
+        Of the weights (``torch.float64`` for exact checks).
+    output_activation : str, Activation or callable
+        Applied to the last layer. The estimators keep ``"identity"`` and fuse the output's
+        sigmoid or softmax into the loss; ``cortexkit explain`` shows the classic
+        sigmoid-output network.
     """
 
     def __init__(
@@ -67,12 +73,18 @@ class DenseNetwork(nn.Module):
         init: str | Callable[..., None] = "xavier_uniform",
         init_options: dict[str, float] | None = None,
         dtype: torch.dtype = torch.float32,
+        output_activation: str | Activation | Callable[[Tensor], Tensor] = "identity",
     ) -> None:
         super().__init__()
         if len(activations) != len(layer_sizes) - 2:
             raise ValueError("need one activation per hidden layer")
         self.layer_sizes = [int(s) for s in layer_sizes]
-        self.activations = [get_activation(a) for a in activations] + [get_activation("identity")]
+        self.activations = [get_activation(a) for a in [*activations, output_activation]]
+        # the chain-rule step of each activation: a single fused kernel where torch has one
+        self._backward = [
+            _FAST_BACKWARD.get(a.name, a.backward) if ACTIVATIONS.get(a.name) is a else a.backward
+            for a in self.activations
+        ]
         self.init = init
         self.init_options = dict(init_options or {})
         shapes = list(zip(self.layer_sizes[1:], self.layer_sizes[:-1], strict=True))
@@ -131,10 +143,14 @@ class DenseNetwork(nn.Module):
         delta: Tensor,
         grads: list[tuple[Tensor, Tensor]],
         weights: list[tuple[Tensor, Tensor]] | None = None,
-    ) -> None:
+    ) -> list[Tensor]:
         """Backpropagate ``delta = dLoss/dz_L`` and write each layer's gradients into the
-        ``(gW, gb)`` tensors of ``grads``."""
+        ``(gW, gb)`` tensors of ``grads``.
+
+        Returns every layer's ``delta = dLoss/dz``, last layer first.
+        """
         weights = self.layers(self.flat.detach()) if weights is None else weights
+        deltas = [delta]
         for layer in range(len(weights) - 1, -1, -1):
             gW, gb = grads[layer]
             torch.mm(delta.t(), acts[layer], out=gW)  # (out, in)
@@ -142,20 +158,16 @@ class DenseNetwork(nn.Module):
             if layer == 0:
                 break
             g = delta.mm(weights[layer][0])  # dLoss/da_{layer}: (batch, in)
-            act = self.activations[layer - 1]
-            fast = _FAST_BACKWARD.get(act.name) if _is_named(act) else None
-            z, a = zs[layer - 1], acts[layer]
-            delta = fast(z, a, g) if fast is not None else act.backward(z, a, g)
-
-
-def _is_named(act: Activation) -> bool:
-    from cortexkit.neuron.activations import ACTIVATIONS
-
-    return ACTIVATIONS.get(act.name) is act
+            delta = self._backward[layer - 1](zs[layer - 1], acts[layer], g)
+            deltas.append(delta)
+        return deltas
 
 
 class ManualObjective:
-    """The dense network and a named loss, with the hand-derived backward pass."""
+    """The dense network and a named loss, with the hand-derived backward pass.
+
+    The network's output activation must be ``"identity"``: the loss fuses its own.
+    """
 
     def __init__(self, network: DenseNetwork, loss: Loss) -> None:
         self.network = network
