@@ -24,6 +24,7 @@ Shape:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from typing import NamedTuple
 
 import torch
 from torch import Tensor, nn
@@ -34,15 +35,33 @@ from cortexkit.neuron.init import get_initializer
 from cortexkit.neuron.losses import Loss
 from cortexkit.train.objective import chunks
 
-__all__ = ["DenseNetwork", "ManualObjective"]
+__all__ = ["DenseNetwork", "LayerView", "ManualObjective"]
 
 # Single fused kernels for the commonest derivatives, given the activation's output.
-_FAST_BACKWARD: dict[str, Callable[[Tensor, Tensor, Tensor], Tensor]] = {
+GradFn = Callable[[Tensor, Tensor, Tensor], Tensor]
+
+_FAST_BACKWARD: dict[str, GradFn] = {
     "relu": lambda z, a, g: torch.ops.aten.threshold_backward(g, a, 0.0),
     "sigmoid": lambda z, a, g: torch.ops.aten.sigmoid_backward(g, a),
     "tanh": lambda z, a, g: torch.ops.aten.tanh_backward(g, a),
     "identity": lambda z, a, g: g,
 }
+
+
+def _backward_steps(activations: Sequence[Activation]) -> list[GradFn]:
+    """The chain-rule step of each activation: a single fused kernel where torch has one."""
+    return [
+        _FAST_BACKWARD.get(a.name, a.backward) if ACTIVATIONS.get(a.name) is a else a.backward
+        for a in activations
+    ]
+
+
+class LayerView(NamedTuple):
+    """One layer's weights ``W`` (out, in), their transpose ``Wt`` (in, out) and bias ``b``."""
+
+    W: Tensor
+    Wt: Tensor
+    b: Tensor
 
 
 class DenseNetwork(nn.Module):
@@ -80,11 +99,7 @@ class DenseNetwork(nn.Module):
             raise ValueError("need one activation per hidden layer")
         self.layer_sizes = [int(s) for s in layer_sizes]
         self.activations = [get_activation(a) for a in [*activations, output_activation]]
-        # the chain-rule step of each activation: a single fused kernel where torch has one
-        self._backward = [
-            _FAST_BACKWARD.get(a.name, a.backward) if ACTIVATIONS.get(a.name) is a else a.backward
-            for a in self.activations
-        ]
+        self._backward = _backward_steps(self.activations)
         self.init = init
         self.init_options = dict(init_options or {})
         shapes = list(zip(self.layer_sizes[1:], self.layer_sizes[:-1], strict=True))
@@ -98,6 +113,16 @@ class DenseNetwork(nn.Module):
             self._slices.append((w, (o, i), b))
             offset = b.stop
         self.reset_parameters()
+
+    def __getstate__(self) -> dict[str, object]:
+        # The chain-rule steps are lambdas, which pickle cannot store; rebuilt on unpickling.
+        state = dict(super().__getstate__())
+        state.pop("_backward", None)
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        super().__setstate__(state)
+        self._backward = _backward_steps(self.activations)
 
     @torch.no_grad()
     def reset_parameters(self, generator: torch.Generator | None = None) -> None:
@@ -119,19 +144,25 @@ class DenseNetwork(nn.Module):
             x = act(F.linear(x, W, b))
         return x
 
+    def views(self) -> list[LayerView]:
+        """Detached views ``W``, ``W^T`` and ``b`` of every layer's weights, for the
+        hand-written passes (cache them: building views costs more than a small layer's
+        arithmetic)."""
+        return [LayerView(W, W.t(), b) for W, b in self.layers(self.flat.detach())]
+
     def trace(
-        self, x: Tensor, weights: list[tuple[Tensor, Tensor]] | None = None
+        self, x: Tensor, weights: list[LayerView] | None = None
     ) -> tuple[list[Tensor], list[Tensor]]:
         """Forward pass keeping every layer's weighted sums ``z`` and activations ``a``.
 
         Returns ``(zs, activations)`` with ``activations[0] = x``; the last ``z`` is the raw
-        output. ``weights`` are the layers' ``(W, b)`` (default: detached views of ours).
+        output. ``weights`` default to :meth:`views`.
         """
         zs: list[Tensor] = []
         acts = [x]
-        weights = self.layers(self.flat.detach()) if weights is None else weights
-        for (W, b), act in zip(weights, self.activations, strict=True):
-            z = torch.addmm(b, acts[-1], W.t())  # (batch, out)
+        weights = self.views() if weights is None else weights
+        for layer, act in zip(weights, self.activations, strict=True):
+            z = torch.addmm(layer.b, acts[-1], layer.Wt)  # (batch, out)
             zs.append(z)
             acts.append(act(z))
         return zs, acts
@@ -142,14 +173,14 @@ class DenseNetwork(nn.Module):
         acts: list[Tensor],
         delta: Tensor,
         grads: list[tuple[Tensor, Tensor]],
-        weights: list[tuple[Tensor, Tensor]] | None = None,
+        weights: list[LayerView] | None = None,
     ) -> list[Tensor]:
         """Backpropagate ``delta = dLoss/dz_L`` and write each layer's gradients into the
         ``(gW, gb)`` tensors of ``grads``.
 
         Returns every layer's ``delta = dLoss/dz``, last layer first.
         """
-        weights = self.layers(self.flat.detach()) if weights is None else weights
+        weights = self.views() if weights is None else weights
         deltas = [delta]
         for layer in range(len(weights) - 1, -1, -1):
             gW, gb = grads[layer]
@@ -157,7 +188,7 @@ class DenseNetwork(nn.Module):
             torch.sum(delta, 0, out=gb)
             if layer == 0:
                 break
-            g = delta.mm(weights[layer][0])  # dLoss/da_{layer}: (batch, in)
+            g = delta.mm(weights[layer].W)  # dLoss/da_{layer}: (batch, in)
             delta = self._backward[layer - 1](zs[layer - 1], acts[layer], g)
             deltas.append(delta)
         return deltas
@@ -180,14 +211,14 @@ class ManualObjective:
         self._grad = torch.zeros_like(net.flat)
         net.flat.grad = self._grad
         self._ptr = net.flat.data_ptr()
-        self._weights = net.layers(net.flat.detach())
+        self._weights = net.views()
         self._grads = net.layers(self._grad)
 
     def parameters(self) -> Iterator[Tensor]:
         return self.network.parameters()
 
-    @torch.no_grad()
     def compute_gradients(self, xb: Tensor, yb: Tensor) -> Tensor:
+        # No autograd here, and no no_grad() either: every tensor involved is detached.
         net = self.network
         if net.flat.data_ptr() != self._ptr:  # moved to another device or storage
             self._bind()

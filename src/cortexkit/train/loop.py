@@ -37,7 +37,7 @@ from tqdm.auto import tqdm
 
 from cortexkit.exceptions import DivergenceError, DivergenceWarning
 from cortexkit.train.objective import Objective
-from cortexkit.train.optim import make_optimizer
+from cortexkit.train.optim import make_optimizer, step_function
 
 __all__ = ["Callback", "LoopConfig", "Trainer", "resolve_batch_size", "resolve_device"]
 
@@ -160,6 +160,7 @@ class Trainer:
             momentum=config.momentum,
             nesterov=config.nesterov,
         )
+        self._step = step_function(self.optimizer)
         self.scheduler = (
             torch.optim.lr_scheduler.ReduceLROnPlateau(
                 self.optimizer, factor=config.lr_factor, patience=config.lr_patience
@@ -182,7 +183,7 @@ class Trainer:
         if self.config.shuffle and bs < n:
             order = torch.randperm(n, generator=self.generator).to(X.device)
             X, y = X.index_select(0, order), y.index_select(0, order)
-        objective, optimizer, clip = self.objective, self.optimizer, self.config.clip_grad_norm
+        objective, step, clip = self.objective, self._step, self.config.clip_grad_norm
         total = 0.0
         for start in range(0, n, bs):
             xb, yb = X[start : start + bs], y[start : start + bs]
@@ -191,7 +192,7 @@ class Trainer:
                 return loss
             if clip is not None:
                 torch.nn.utils.clip_grad_norm_(self.params, clip)
-            optimizer.step()  # update
+            step()  # update
             total += loss * xb.shape[0]
         return total / n
 
