@@ -299,7 +299,7 @@ def _metrics(est: Any, X: Any, y: Any, task: str) -> dict[str, Any]:
                 average="binary" if binary else "macro",
                 pos_label=labels[-1] if binary else 1,
             )
-        ),  # fmt: skip
+        ),
     }
     scores = est.predict_proba(X) if hasattr(est, "predict_proba") else est.decision_function(X)
     present = np.isin(labels, np.unique(y))

@@ -20,7 +20,7 @@ import base64
 import html
 import os
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from cortexkit._version import __version__
 from cortexkit.persist import atomic_write_bytes
@@ -68,7 +68,7 @@ class Report:
         )
 
     def render(self) -> str:
-        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         return (
             "<!doctype html><html><head><meta charset='utf-8'>"
             f"<title>{html.escape(self.title)}</title><style>{_STYLE}</style></head><body>"
