@@ -56,12 +56,18 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--gd", choices=["stochastic", "batch", "mini-batch"], default=None,
                        help="gradient-descent mode")  # fmt: skip
     train.add_argument("--batch-size", type=int, default=32)
-    train.add_argument("--epochs", type=int, default=100)
+    train.add_argument("--epochs", type=int, default=200, help="at most (early stopping)")
     train.add_argument("--optimizer", default="adam")
     train.add_argument("--lr", type=float, default=1e-3, help="learning rate")
-    train.add_argument("--weight-decay", type=float, default=0.0)
-    train.add_argument("--early-stopping", action="store_true")
-    train.add_argument("--validation-fraction", type=float, default=0.0)
+    train.add_argument("--weight-decay", type=float, default=1e-3, help="L2 penalty")
+    train.add_argument(
+        "--early-stopping",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="stop when the validation loss stalls; keep the best weights",
+    )
+    train.add_argument("--patience", type=int, default=10)
+    train.add_argument("--validation-fraction", type=float, default=0.1)
     train.add_argument("--test-size", type=float, default=0.2,
                        help="share held out to report test metrics (0: train on all)")  # fmt: skip
     train.add_argument("--seed", type=int, default=0)
@@ -108,6 +114,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cortexkit: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`cortexkit predict ... | head`)
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:
         if args.debug or not _is_user_error(exc):
             raise
@@ -209,7 +220,8 @@ def _estimator(args: argparse.Namespace, task: str) -> Any:
         learning_rate=args.lr,
         weight_decay=args.weight_decay,
         early_stopping=args.early_stopping,
-        validation_fraction=args.validation_fraction,
+        patience=args.patience,
+        validation_fraction=args.validation_fraction if args.early_stopping else 0.0,
         random_state=args.seed,
         device=args.device,
         verbose=0 if args.quiet else 1,

@@ -27,7 +27,8 @@ import math
 import sys
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,6 +122,34 @@ def resolve_device(device: str | torch.device) -> torch.device:
         ) from None
 
 
+SMALL_STEP_FLOPS = 2e7  # below this, a step runs faster on one CPU thread
+
+
+@contextmanager
+def cpu_settings(step_flops: float, device: torch.device) -> Iterator[None]:
+    """Thread count and denormal handling for a training run on the CPU.
+
+    A small step (a few million multiply-adds) runs on one thread: waking a second costs
+    more than it saves, and on a busy shared machine two OpenMP threads can be 10x slower
+    than one. Denormal floats are flushed to zero while training: sigmoid-heavy loops can
+    stall on them (5x slower measured here), and they carry no useful precision.
+    Both settings are restored afterwards.
+    """
+    if device.type != "cpu":
+        yield
+        return
+    threads = torch.get_num_threads()
+    if step_flops < SMALL_STEP_FLOPS:
+        torch.set_num_threads(1)
+    flushed = torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+        if flushed:
+            torch.set_flush_denormal(False)
+
+
 class Trainer:
     """Runs epochs of forward, error, backprop and update over in-memory tensors.
 
@@ -212,6 +241,8 @@ class Trainer:
         callbacks = [c if isinstance(c, Callback) else _FunctionCallback(c) for c in cfg.callbacks]
         for c in callbacks:
             c.on_train_begin(self)
+        rows = X.shape[0] if cfg.batch_size is None else min(cfg.batch_size, X.shape[0])
+        step_flops = 6.0 * rows * sum(p.numel() for p in self.params)  # forward + backward
         bar = tqdm(
             total=epochs,
             desc="epochs",
@@ -219,49 +250,57 @@ class Trainer:
             disable=not (cfg.verbose and sys.stderr.isatty()),
             leave=False,
         )
-        try:
-            for _ in range(epochs):
-                t0 = time.perf_counter()
-                train_loss = self._epoch(X, y)
-                if not math.isfinite(train_loss):
-                    self._diverged(train_loss)
-                    break
-                self.epochs_done += 1
-                logs: dict[str, float] = {"loss": train_loss}
-                if validation is not None:
-                    logs["val_loss"] = self.objective.loss(*validation)
-                    if self.metric is not None:
-                        logs.update({f"val_{k}": v for k, v in self.metric(*validation).items()})
-                logs["learning_rate"] = self.optimizer.param_groups[0]["lr"]
-                logs["time"] = time.perf_counter() - t0
-                for key, value in logs.items():
-                    self.history.setdefault(key, []).append(value)
-                monitored = logs.get("val_loss", train_loss)
-                if self.scheduler is not None:
-                    self.scheduler.step(monitored)
-                stop = self._track_best(monitored)
-                bar.update(1)
-                bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if "loss" in k})
-                if cfg.verbose >= 2:
-                    shown = ", ".join(f"{k}={v:.4g}" for k, v in logs.items())
-                    print(f"epoch {self.epochs_done}: {shown}", file=sys.stderr)
-                if any(c.on_epoch_end(self.epochs_done, logs) for c in callbacks):
-                    self.history["stopped"] = (
-                        f"a callback stopped training at epoch {self.epochs_done}"
-                    )
-                    break
-                if stop:
-                    self.history["stopped"] = (
-                        f"early stopping at epoch {self.epochs_done}: no improvement for "
-                        f"{cfg.patience} epochs; restored the weights of epoch {self.best_epoch}"
-                    )
-                    self.restore_best()
-                    break
-        finally:
-            bar.close()
+        with bar, cpu_settings(step_flops, X.device):
+            self._epochs(X, y, epochs, validation, callbacks, bar)
         for c in callbacks:
             c.on_train_end(self)
         return self.history
+
+    def _epochs(
+        self,
+        X: Tensor,
+        y: Tensor,
+        epochs: int,
+        validation: tuple[Tensor, Tensor] | None,
+        callbacks: list[Callback],
+        bar: Any,
+    ) -> None:
+        cfg = self.config
+        for _ in range(epochs):
+            t0 = time.perf_counter()
+            train_loss = self._epoch(X, y)
+            if not math.isfinite(train_loss):
+                self._diverged(train_loss)
+                break
+            self.epochs_done += 1
+            logs: dict[str, float] = {"loss": train_loss}
+            if validation is not None:
+                logs["val_loss"] = self.objective.loss(*validation)
+                if self.metric is not None:
+                    logs.update({f"val_{k}": v for k, v in self.metric(*validation).items()})
+            logs["learning_rate"] = self.optimizer.param_groups[0]["lr"]
+            logs["time"] = time.perf_counter() - t0
+            for key, value in logs.items():
+                self.history.setdefault(key, []).append(value)
+            monitored = logs.get("val_loss", train_loss)
+            if self.scheduler is not None:
+                self.scheduler.step(monitored)
+            stop = self._track_best(monitored)
+            bar.update(1)
+            bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if "loss" in k})
+            if cfg.verbose >= 2:
+                shown = ", ".join(f"{k}={v:.4g}" for k, v in logs.items())
+                print(f"epoch {self.epochs_done}: {shown}", file=sys.stderr)
+            if any(c.on_epoch_end(self.epochs_done, logs) for c in callbacks):
+                self.history["stopped"] = f"a callback stopped training at epoch {self.epochs_done}"
+                break
+            if stop:
+                self.history["stopped"] = (
+                    f"early stopping at epoch {self.epochs_done}: no improvement for "
+                    f"{cfg.patience} epochs; restored the weights of epoch {self.best_epoch}"
+                )
+                self.restore_best()
+                break
 
     def _track_best(self, monitored: float) -> bool:
         if monitored < self.best_loss - self.config.tol:
