@@ -119,6 +119,16 @@ def _digest(document: str, tensors: dict[str, Tensor]) -> str:
     return h.hexdigest()
 
 
+def _file_mode(path: Path) -> int:
+    """The old file's permissions, or what a plain ``open(path, "w")`` would give."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
     path = Path(path)
@@ -127,6 +137,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         raise ValueError(f"cannot save to {str(path)!r}: folder {str(folder)!r} does not exist")
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, _file_mode(path))  # mkstemp makes 0600; keep the usual permissions
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

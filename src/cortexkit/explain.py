@@ -1,0 +1,641 @@
+"""The seven steps of training a neural network, printed number by number.
+
+:func:`explain` builds a tiny network and a tiny data set and walks through the classic
+seven steps of the introductory article, in float64:
+
+1. initialise the weights randomly to small numbers near 0 (``init="uniform"``);
+2. feed the first observation into the input layer, one input node per feature;
+3. forward propagation, left to right: ``z = W a + b`` and ``a = f(z)``, layer by layer,
+   up to the prediction;
+4. compare the prediction with the actual value and measure the error (the loss);
+5. backpropagation, right to left: the deltas ``dE/dz`` and the gradients ``dE/dW`` by the
+   explicit chain rule (:meth:`DenseNetwork.backward_from
+   <cortexkit.supervised.dense.DenseNetwork.backward_from>`), checked against torch
+   autograd, then the update ``w <- w - learning_rate * dE/dw``;
+6. repeat steps 1 to 5, updating after each observation (stochastic), after the whole set
+   (batch) or after each small group (mini-batch);
+7. one pass over the whole set is an epoch; run more epochs.
+
+The numbers live in an :class:`ExplainTrace`; :func:`format_trace` turns it into text.
+
+The output layer uses the same activation as the hidden layers, so ``sigmoid`` with ``mse``
+is the classic example, and ``delta_L = dE/da_L * f'(z_L)``. A loss that takes logits
+(``bce``, ``cross_entropy``) fuses its own output activation (sigmoid, softmax): the output
+layer then uses that one and the fused, famously simple ``delta_L = (p - y) / n``.
+
+Examples
+--------
+>>> import io
+>>> from cortexkit.explain import explain
+>>> trace = explain(layers=(2, 3, 1), steps=1, file=io.StringIO())
+>>> [mode.updates_per_epoch for mode in trace.modes]
+[4, 1, 2]
+>>> trace.autograd_max_diff < 1e-12
+True
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+import torch
+from torch import Tensor
+from torch.nn import functional as F
+
+from cortexkit._validation import Interval, validate_params
+from cortexkit.neuron.activations import Activation, get_activation
+from cortexkit.neuron.losses import Loss, get_loss
+from cortexkit.supervised.dense import DenseNetwork, LayerView
+
+__all__ = ["ExplainTrace", "LayerStep", "ModeRun", "explain", "format_trace"]
+
+MAX_UNITS = 8  # per layer: a row of a weight matrix must fit on one line
+MAX_LAYERS = 6  # numbers in ``layers``: inputs, up to 4 hidden layers, outputs
+MAX_OBSERVATIONS = 8
+MAX_STEPS = 1000
+# U(-0.5, 0.5): still "small numbers near 0", but large enough that the backpropagated
+# deltas of the first layer show at six decimals (the estimators' 0.05 would print zeros).
+INIT_SCALE = 0.5
+CHECK_TOLERANCE = 1e-6  # chain rule vs autograd, float64
+
+_CONSTRAINTS: dict[str, list[Any]] = {
+    "learning_rate": [Interval(float, 0, None, closed="neither")],
+    "steps": [Interval(int, 1, MAX_STEPS)],
+    "seed": [Interval(int, 0, 2**63 - 1)],
+    "observations": [Interval(int, 2, MAX_OBSERVATIONS)],
+}
+
+
+@dataclass(frozen=True)
+class LayerStep:
+    """One layer's numbers for the observation of steps 2 to 5.
+
+    Vectors have one entry per unit of the layer; matrices have shape ``(out, in)``.
+
+    Attributes
+    ----------
+    weight, bias : Tensor
+        ``W`` and ``b`` before the update (step 1).
+    z, a : Tensor
+        The weighted sums ``z = W a_prev + b`` and the activations ``a = f(z)`` (step 3).
+    delta : Tensor
+        ``dE/dz`` (step 5).
+    grad_weight, grad_bias : Tensor
+        ``dE/dW = delta a_prev^T`` and ``dE/db = delta`` (step 5).
+    new_weight, new_bias : Tensor
+        After the update ``w - learning_rate * dE/dw`` (step 5).
+    """
+
+    weight: Tensor
+    bias: Tensor
+    z: Tensor
+    a: Tensor
+    delta: Tensor
+    grad_weight: Tensor
+    grad_bias: Tensor
+    new_weight: Tensor
+    new_bias: Tensor
+
+
+@dataclass(frozen=True)
+class ModeRun:
+    """One gradient-descent mode over ``len(losses) - 1`` epochs (steps 6 and 7).
+
+    Attributes
+    ----------
+    name : str
+        ``"stochastic"``, ``"batch"`` or ``"mini-batch"``.
+    batch_size : int
+        Observations per update.
+    batches : tuple of tuple of int
+        The observations (0-based, in order) behind each update of one epoch.
+    losses : list of float
+        The loss on the whole set before training, then after each epoch; ``nan`` from the
+        epoch where the loss stopped being finite (training of that mode then stops).
+    """
+
+    name: str
+    batch_size: int
+    batches: tuple[tuple[int, ...], ...]
+    losses: list[float]
+
+    @property
+    def updates_per_epoch(self) -> int:
+        """How many times the weights change in one epoch."""
+        return len(self.batches)
+
+    @property
+    def diverged(self) -> bool:
+        """Whether the loss became NaN or infinite."""
+        return not all(math.isfinite(v) for v in self.losses)
+
+
+@dataclass(frozen=True)
+class ExplainTrace:
+    """Every number :func:`explain` prints.
+
+    Attributes
+    ----------
+    layer_sizes : tuple of int
+        Units per layer, inputs first.
+    activation, output_activation, loss : str
+        The names used; ``output_activation`` is the loss's fused one for ``bce`` and
+        ``cross_entropy``, else ``activation``.
+    fused : bool
+        Whether the loss takes the output layer's logits (``delta_L = (p - y) / n``).
+    learning_rate : float
+    seed : int
+    X : Tensor
+        The toy data, shape ``(observations, layer_sizes[0])``.
+    y : Tensor
+        Targets: ``(observations, outputs)`` in [0, 1] (0 or 1 for ``bce``), or class
+        indices ``(observations,)`` for ``cross_entropy``.
+    observation : int
+        The row of ``X`` walked through in steps 2 to 5.
+    x, target : Tensor
+        That observation, as a batch of one: ``X[observation:observation + 1]``.
+    layers : list of LayerStep
+        Its forward and backward pass, first layer first.
+    prediction : Tensor
+        The output layer's activations for it, ``(outputs,)``.
+    error, error_after : float
+        The loss on it before and after the update of step 5.
+    autograd_max_diff : float
+        ``max |chain rule - autograd|`` over every gradient of step 5.
+    modes : list of ModeRun
+        Stochastic, batch and mini-batch gradient descent from the same initial weights.
+    """
+
+    layer_sizes: tuple[int, ...]
+    activation: str
+    output_activation: str
+    loss: str
+    fused: bool
+    learning_rate: float
+    seed: int
+    X: Tensor
+    y: Tensor
+    observation: int
+    x: Tensor
+    target: Tensor
+    layers: list[LayerStep]
+    prediction: Tensor
+    error: float
+    error_after: float
+    autograd_max_diff: float
+    modes: list[ModeRun]
+    activation_formula: str = ""
+    loss_formula: str = ""
+
+
+class _Problem:
+    """The network, its loss and how the output delta is formed, on flat weight vectors."""
+
+    def __init__(self, net: DenseNetwork, loss: Loss, fused: bool) -> None:
+        self.net = net
+        self.loss = loss
+        self.fused = fused
+
+    def views(self, flat: Tensor) -> list[LayerView]:
+        """``W``, ``W^T`` and ``b`` of every layer, as views of the flat weights ``flat``."""
+        return [LayerView(W, W.t(), b) for W, b in self.net.layers(flat)]
+
+    def error(self, flat: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        zs, acts = self.net.trace(x, self.views(flat))
+        return self.loss.value(zs[-1] if self.fused else acts[-1], y)
+
+    def gradients(
+        self, flat: Tensor, x: Tensor, y: Tensor
+    ) -> tuple[Tensor, list[Tensor], list[Tensor], list[Tensor], Tensor]:
+        """Forward, error and the explicit chain rule: ``(loss, zs, acts, deltas, grad)``."""
+        weights = self.views(flat)
+        zs, acts = self.net.trace(x, weights)
+        out_act = self.net.activations[-1]
+        if self.fused:  # the loss fuses sigmoid / softmax: dE/dz_L = (p - y) / n
+            loss = self.loss.value(zs[-1], y)
+            delta = self.loss.grad(zs[-1], y)
+        else:  # the loss is on the activated output: dE/dz_L = dE/da_L * f'(z_L)
+            loss = self.loss.value(acts[-1], y)
+            delta = out_act.backward(zs[-1], acts[-1], self.loss.grad(acts[-1], y))
+        grad = torch.zeros_like(flat)
+        deltas = self.net.backward_from(zs, acts, delta, self.net.layers(grad), weights)
+        return loss, zs, acts, deltas[::-1], grad
+
+    def autograd_gradients(self, flat: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """The oracle: the same forward pass and loss, differentiated by torch autograd."""
+        leaf = flat.detach().clone().requires_grad_(True)
+        with torch.enable_grad():
+            a = x
+            z = x
+            for (W, b), act in zip(self.net.layers(leaf), self.net.activations, strict=True):
+                z = F.linear(a, W, b)
+                a = act.forward(z)
+            (grad,) = torch.autograd.grad(self.loss.value(z if self.fused else a, y), leaf)
+        return grad
+
+
+def _check_layers(layers: Any) -> tuple[int, ...]:
+    ok = (
+        isinstance(layers, Sequence)
+        and not isinstance(layers, str)
+        and 2 <= len(layers) <= MAX_LAYERS
+        and all(Interval(int, 1, MAX_UNITS).accepts(s) for s in layers)
+    )
+    if not ok:
+        raise ValueError(
+            f"layers must be a sequence of 2 to {MAX_LAYERS} ints in [1, {MAX_UNITS}] "
+            f"(inputs, hidden layers, outputs: small enough to print); got {layers!r}"
+        )
+    return tuple(int(s) for s in layers)
+
+
+def _toy_data(
+    n: int, n_in: int, n_out: int, loss: str, generator: torch.Generator
+) -> tuple[Tensor, Tensor]:
+    """``n`` observations with two-decimal features in [0, 1) and targets a hidden linear
+    "teacher" explains, so that the network has something to learn."""
+    X = torch.rand(n, n_in, generator=generator, dtype=torch.float64).mul(100).round().div(100)
+    teacher = torch.randn(n_in, n_out, generator=generator, dtype=torch.float64)
+    score = X @ teacher  # (n, n_out)
+    score = (score - score.mean(0)) / (score.std(0) + 1e-12)
+    if loss == "cross_entropy":  # classes spread over the observations by the first score
+        rank = score[:, 0].argsort().argsort()
+        return X, rank * n_out // n
+    if loss == "bce":  # the upper half of each score is class 1
+        return X, (score > score.median(0).values).to(torch.float64)
+    return X, torch.sigmoid(2.0 * score).mul(100).round().div(100)
+
+
+def _run_mode(
+    problem: _Problem,
+    flat: Tensor,
+    X: Tensor,
+    y: Tensor,
+    name: str,
+    batch_size: int,
+    learning_rate: float,
+    epochs: int,
+) -> ModeRun:
+    n = X.shape[0]
+    batches = tuple(tuple(range(s, min(s + batch_size, n))) for s in range(0, n, batch_size))
+    losses = [float(problem.error(flat, X, y))]
+    for _ in range(epochs):
+        if not math.isfinite(losses[-1]):  # diverged: stop this mode, keep the table's shape
+            losses.append(math.nan)
+            continue
+        for rows in batches:
+            # in order, not shuffled, so the trace is easy to follow (a real run shuffles)
+            batch = slice(rows[0], rows[-1] + 1)
+            grad = problem.gradients(flat, X[batch], y[batch])[4]
+            flat = flat - learning_rate * grad
+        loss = float(problem.error(flat, X, y))
+        losses.append(loss if math.isfinite(loss) else math.nan)
+    return ModeRun(name, batch_size, batches, losses)
+
+
+def _build(
+    layers: Any,
+    activation: str | Activation,
+    loss: str | Loss,
+    learning_rate: float,
+    steps: int,
+    seed: int,
+    observations: int,
+    batch_size: int,
+) -> ExplainTrace:
+    sizes = _check_layers(layers)
+    validate_params(
+        {
+            "learning_rate": learning_rate,
+            "steps": steps,
+            "seed": seed,
+            "observations": observations,
+        },
+        _CONSTRAINTS,
+    )
+    if not math.isfinite(learning_rate):
+        raise ValueError(f"learning_rate must be finite; got {learning_rate!r}")
+    validate_params({"batch_size": batch_size}, {"batch_size": [Interval(int, 2, observations)]})
+    act = get_activation(activation)
+    loss_def = get_loss(loss)
+    fused = loss_def.output_activation != "identity"
+    if loss_def.name == "cross_entropy" and sizes[-1] < 2:
+        raise ValueError(
+            f"layers[-1] must be >= 2 for loss='cross_entropy' (one output per class); "
+            f"got {sizes[-1]}"
+        )
+    out_act = get_activation(loss_def.output_activation) if fused else act
+    learning_rate = float(learning_rate)
+
+    generator = torch.Generator().manual_seed(int(seed))
+    X, y = _toy_data(observations, sizes[0], sizes[-1], loss_def.name, generator)
+    # DenseNetwork draws its first weights from the global RNG; keep the caller's state.
+    with torch.random.fork_rng(devices=[]):
+        net = DenseNetwork(
+            sizes,
+            [act] * (len(sizes) - 2),
+            init="uniform",
+            init_options={"scale": INIT_SCALE},
+            dtype=torch.float64,
+            output_activation=out_act,
+        )
+    net.reset_parameters(generator)  # step 1
+    problem = _Problem(net, loss_def, fused)
+
+    with torch.no_grad():
+        flat = net.flat.detach().clone()
+        obs = 0
+        x, target = X[obs : obs + 1], y[obs : obs + 1]
+        error, zs, acts, deltas, grad = problem.gradients(flat, x, target)  # steps 2-5
+        reference = problem.autograd_gradients(flat, x, target)
+        max_diff = float((grad - reference).abs().max())
+        if not max_diff <= CHECK_TOLERANCE:
+            raise RuntimeError(
+                f"the chain rule disagrees with autograd: max |diff| = {max_diff:.3g} > "
+                f"{CHECK_TOLERANCE:g} (activation={act.name!r}, loss={loss_def.name!r})"
+            )
+        new_flat = flat - learning_rate * grad  # step 5: w <- w - lr * dE/dw
+        steps_by_layer = [
+            LayerStep(W, b, z[0], a[0], d[0], gW, gb, nW, nb)
+            for (W, b), z, a, d, (gW, gb), (nW, nb) in zip(
+                net.layers(flat),
+                zs,
+                acts[1:],
+                deltas,
+                net.layers(grad),
+                net.layers(new_flat),
+                strict=True,
+            )
+        ]
+        error_after = float(problem.error(new_flat, x, target))
+        modes = [
+            _run_mode(problem, flat, X, y, name, size, learning_rate, steps)
+            for name, size in (
+                ("stochastic", 1),
+                ("batch", observations),
+                ("mini-batch", batch_size),
+            )
+        ]
+    return ExplainTrace(
+        layer_sizes=sizes,
+        activation=act.name,
+        output_activation=out_act.name,
+        loss=loss_def.name,
+        fused=fused,
+        learning_rate=learning_rate,
+        seed=int(seed),
+        X=X,
+        y=y,
+        observation=obs,
+        x=x,
+        target=target,
+        layers=steps_by_layer,
+        prediction=acts[-1][0],
+        error=float(error),
+        error_after=error_after,
+        autograd_max_diff=max_diff,
+        modes=modes,
+        activation_formula=act.formula,
+        loss_formula=loss_def.formula,
+    )
+
+
+def explain(
+    layers: Sequence[int] = (3, 4, 1),
+    activation: str | Activation = "sigmoid",
+    loss: str | Loss = "mse",
+    learning_rate: float = 0.5,
+    steps: int = 2,
+    seed: int = 0,
+    *,
+    observations: int = 4,
+    batch_size: int = 2,
+    file: TextIO | None = None,
+) -> ExplainTrace:
+    """Train a tiny network on a tiny data set and print the seven steps, number by number.
+
+    Parameters
+    ----------
+    layers : sequence of int, default (3, 4, 1)
+        Units per layer, inputs first, outputs last: 2 to 6 numbers, each 1 to 8.
+    activation : str or Activation, default "sigmoid"
+        Of every layer, the output layer included (unless the loss fuses its own).
+    loss : str or Loss, default "mse"
+        The error of step 4. ``bce`` and ``cross_entropy`` fuse a sigmoid / softmax output.
+    learning_rate : float, default 0.5
+        The step of the update ``w <- w - learning_rate * dE/dw``; must be > 0.
+    steps : int, default 2
+        Epochs to run in each gradient-descent mode (step 7), 1 to 1000.
+    seed : int, default 0
+        Fixes the toy data and the initial weights; the global RNG is left untouched.
+    observations : int, default 4
+        Rows of the toy data, 2 to 8.
+    batch_size : int, default 2
+        Of the mini-batch mode, 2 to ``observations``.
+    file : text stream, optional
+        Where to print; default ``sys.stdout``.
+
+    Returns
+    -------
+    ExplainTrace
+        Every number printed.
+
+    Raises
+    ------
+    ValueError
+        Naming the first bad argument, before any work.
+    RuntimeError
+        If the chain-rule gradients differ from autograd's by more than 1e-6.
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> trace = explain(layers=(3, 4, 1), activation="sigmoid", loss="mse", file=out)
+    >>> "chain rule vs autograd" in out.getvalue()
+    True
+    >>> step = trace.layers[-1]
+    >>> bool((step.new_weight == step.weight - 0.5 * step.grad_weight).all())
+    True
+    """
+    trace = _build(layers, activation, loss, learning_rate, steps, seed, observations, batch_size)
+    out = sys.stdout if file is None else file
+    out.write(format_trace(trace))
+    out.flush()
+    return trace
+
+
+# ---------------------------------------------------------------------------- rendering
+
+
+def _num(value: float, decimals: int = 6, sign: str = "+") -> str:
+    return f"{value + 0.0:{sign}.{decimals}f}"  # + 0.0 turns -0.0 into 0.0
+
+
+def _loss_cell(value: float) -> str:
+    return f"{value:12.6f}" if abs(value) < 1e5 or not math.isfinite(value) else f"{value:12.4e}"
+
+
+def _vec(values: Tensor, decimals: int = 6, sign: str = "+") -> str:
+    return "[" + "  ".join(_num(float(v), decimals, sign) for v in values.reshape(-1)) + "]"
+
+
+def _matrix(name: str, M: Tensor, indent: str) -> list[str]:
+    """One line per unit: its incoming weights."""
+    return [f"{indent}{name}[{j + 1}] = {_vec(row)}" for j, row in enumerate(M)]
+
+
+def _obs_list(rows: Sequence[int]) -> str:
+    if len(rows) == 1:
+        return f"obs {rows[0] + 1}"
+    return f"obs {rows[0] + 1}-{rows[-1] + 1}"
+
+
+def _epochs_shown(epochs: int, most: int = 20) -> list[int]:
+    """Every epoch, or every k-th one (and the last) when there are more than ``most``."""
+    every = max(1, math.ceil(epochs / most))
+    return sorted({*range(0, epochs + 1, every), epochs})
+
+
+def format_trace(trace: ExplainTrace) -> str:
+    """The text :func:`explain` prints: a heading and the numbers of each step.
+
+    Examples
+    --------
+    >>> import io
+    >>> trace = explain(layers=(2, 2, 1), steps=1, file=io.StringIO())
+    >>> print(format_trace(trace).splitlines()[0])
+    cortexkit explain: a 2-2-1 network, sigmoid units, mse loss, learning rate 0.5, seed 0
+    """
+    sizes = trace.layer_sizes
+    n_layers = len(sizes) - 1
+    obs = trace.observation + 1
+    f, fo = trace.activation, trace.output_activation
+    lines = [
+        f"cortexkit explain: a {'-'.join(map(str, sizes))} network, {f} units, "
+        f"{trace.loss} loss, learning rate {trace.learning_rate:g}, seed {trace.seed}",
+        f"  activation: {f}(z) = {trace.activation_formula or f + '(z)'}",
+        f"  output layer: {fo}{' (fused into ' + trace.loss + ')' if trace.fused else ''}; "
+        "every number in float64",
+        "",
+        f"Toy data: {trace.X.shape[0]} observations, {sizes[0]} features, targets y",
+    ]
+    for i, (row, target) in enumerate(zip(trace.X, trace.y, strict=True)):
+        y_text = str(int(target)) if trace.loss == "cross_entropy" else _vec(target, 2, "")
+        lines.append(f"  obs {i + 1}: x = {_vec(row, 2, '')}   y = {y_text}")
+
+    lines += [
+        "",
+        f"Step 1. Initialise the weights near 0: uniform in [-{INIT_SCALE}, {INIT_SCALE}]",
+    ]
+    lines.append("        (biases start at 0; W[j] holds the weights into unit j)")
+    for i, step in enumerate(trace.layers, start=1):
+        lines.append(f"  layer {i} ({sizes[i - 1]} -> {sizes[i]}):")
+        lines += _matrix("W", step.weight, "    ")
+        lines.append(f"    b    = {_vec(step.bias)}")
+
+    lines += [
+        "",
+        f"Step 2. Feed observation {obs} into the input layer, one input node per feature",
+        f"  a0 = x = {_vec(trace.x[0])}",
+        "",
+        "Step 3. Forward propagation, left to right: z = W a + b, then a = f(z)",
+    ]
+    first = trace.layers[0]
+    terms = " + ".join(
+        f"({float(w):+.4f})({float(v):.2f})"
+        for w, v in zip(first.weight[0], trace.x[0], strict=True)
+    )
+    lines.append(
+        f"  e.g. z1[1] = {terms} + ({float(first.bias[0]):+.4f}) = {_num(float(first.z[0]))}"
+    )
+    for i, step in enumerate(trace.layers, start=1):
+        act = fo if i == n_layers else f
+        role = "output" if i == n_layers else "hidden"
+        z_text = f"z{i} = W{i} a{i - 1} + b{i}"
+        a_text = f"a{i} = {act}(z{i})"
+        width = max(len(z_text), len(a_text))
+        lines.append(f"  layer {i} ({role}): {z_text:<{width}} = {_vec(step.z)}")
+        lines.append(f"  {'':<{len(f'layer {i} ({role}):')}} {a_text:<{width}} = {_vec(step.a)}")
+
+    lines += [
+        "",
+        "Step 4. Compare the prediction with the actual value: the error",
+        f"  prediction y_hat = {_vec(trace.prediction)}",
+    ]
+    if trace.loss == "cross_entropy":
+        lines.append(f"  actual class y   = {int(trace.target[0])}")
+    else:
+        lines.append(f"  actual value y   = {_vec(trace.target[0])}")
+    formula = f" = {trace.loss_formula}" if trace.loss_formula else ""
+    lines.append(f"  error E = {trace.loss}{formula} = {trace.error:.6f}")
+
+    L = n_layers
+    lines += ["", "Step 5. Backpropagation, right to left: how much each weight caused the error"]
+    if trace.fused:
+        p = "softmax(z)" if trace.output_activation == "softmax" else "sigmoid(z)"
+        y = "onehot(y)" if trace.loss == "cross_entropy" else "y"
+        lines.append(f"  delta{L} = dE/dz{L} = ({p} - {y}) / n   ({fo} fused into {trace.loss})")
+    else:
+        lines.append(f"  delta{L} = dE/dz{L} = dE/da{L} * {fo}'(z{L})   (chain rule)")
+    if L > 1:
+        lines.append(f"  delta(l) = (delta(l+1) W(l+1)) * {f}'(z(l))   for the hidden layers")
+    lines.append("  dE/dW(l) = delta(l)^T a(l-1),   dE/db(l) = delta(l)")
+    if "threshold" in (f, fo):
+        lines.append(
+            "  (threshold'(z) here is the straight-through surrogate, 1 where |z| <= 1 and 0"
+        )
+        lines.append("   elsewhere: the step's true derivative is 0, and nothing would learn)")
+    for i in range(L, 0, -1):
+        step = trace.layers[i - 1]
+        lines.append(f"  layer {i}: delta{i} = {_vec(step.delta)}")
+        lines += _matrix("dE/dW", step.grad_weight, "    ")
+        lines.append(f"    dE/db    = {_vec(step.grad_bias)}")
+    lines.append(
+        f"  chain rule vs autograd (float64): max |diff| = {trace.autograd_max_diff:.1e}  OK"
+    )
+    lines.append(
+        f"  update: w <- w - {trace.learning_rate:g} * dE/dw   (after this one observation)"
+    )
+    for i, step in enumerate(trace.layers, start=1):
+        lines.append(f"  layer {i}:")
+        lines += _matrix("W", step.new_weight, "    ")
+        lines.append(f"    b    = {_vec(step.new_bias)}")
+    lines.append(f"  error on observation {obs}: {_num(trace.error)} -> {_num(trace.error_after)}")
+
+    n = trace.X.shape[0]
+    lines += [
+        "",
+        "Step 6. Repeat steps 2 to 5 for every observation: when are the weights updated?",
+        "  (observations in order; a real run shuffles them each epoch)",
+    ]
+    for mode in trace.modes:
+        after = " | ".join(_obs_list(rows) for rows in mode.batches)
+        plural = "update" if mode.updates_per_epoch == 1 else "updates"
+        lines.append(
+            f"  {mode.name:<10} (batch size {mode.batch_size}): "
+            f"{mode.updates_per_epoch} {plural} per epoch of {n}, after {after}"
+        )
+
+    epochs = len(trace.modes[0].losses) - 1
+    lines += [
+        "",
+        f"Step 7. One pass over the whole set is an epoch; {epochs} "
+        f"epoch{'s' if epochs > 1 else ''} in each mode",
+        f"  loss ({trace.loss}) on all {n} observations, from the same initial weights:",
+        "  epoch" + "".join(f"  {mode.name:>12}" for mode in trace.modes),
+    ]
+    for e in _epochs_shown(epochs):
+        row = "".join(f"  {_loss_cell(mode.losses[e])}" for mode in trace.modes)
+        lines.append(f"  {e:>5}{row}")
+    for mode in trace.modes:
+        if mode.diverged:
+            lines.append(
+                f"  {mode.name}: the loss became NaN or infinite, so that mode stopped; "
+                "try a smaller learning rate"
+            )
+    return "\n".join(lines) + "\n"
