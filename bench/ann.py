@@ -19,6 +19,7 @@ Needs ``../shared/data`` (churn-modelling, mnist-idx-test10k).
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import statistics
 import sys
@@ -67,7 +68,7 @@ def torch_net(n_in: int, hidden: tuple[int, ...], n_out: int, seed: int) -> nn.S
     torch.manual_seed(seed)
     layers: list[nn.Module] = []
     sizes = [n_in, *hidden]
-    for a, b in zip(sizes[:-1], sizes[1:], strict=True):
+    for a, b in itertools.pairwise(sizes):
         layers += [nn.Linear(a, b), nn.ReLU()]
     layers.append(nn.Linear(sizes[-1], n_out))
     for m in layers:
@@ -183,7 +184,8 @@ def bench(name: str, repeats: int) -> list[dict[str, object]]:
 
 def table(rows: list[dict[str, object]]) -> str:
     out = [
-        "| data | threads | tool | median fit (s) | per step (µs) | test accuracy | cortexkit is x faster |",
+        "| data | threads | tool | median fit (s) | per step (µs) | test accuracy "
+        "| cortexkit is x faster |",
         "| --- | ---: | --- | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
