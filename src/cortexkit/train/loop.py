@@ -122,6 +122,7 @@ def resolve_device(device: str | torch.device) -> torch.device:
         ) from None
 
 
+METRIC_SAMPLE = 2048  # training rows the per-epoch training metric is measured on
 SMALL_STEP_FLOPS = 2e7  # below this, a step runs faster on one CPU thread
 
 
@@ -165,7 +166,9 @@ class Trainer:
     generator : torch.Generator
         The source of the shuffling order.
     metric : callable, optional
-        ``metric(X, y) -> dict`` computed on the validation set each epoch.
+        ``metric(X, y) -> dict`` computed each epoch on the validation set and on up to
+        ``METRIC_SAMPLE`` training rows (a fixed random subset: the whole training set
+        would cost a forward pass over it every epoch).
     """
 
     def __init__(
@@ -274,6 +277,8 @@ class Trainer:
                 break
             self.epochs_done += 1
             logs: dict[str, float] = {"loss": train_loss}
+            if self.metric is not None:
+                logs.update(self.metric(*self._metric_sample(X, y)))
             if validation is not None:
                 logs["val_loss"] = self.objective.loss(*validation)
                 if self.metric is not None:
@@ -301,6 +306,16 @@ class Trainer:
                 )
                 self.restore_best()
                 break
+
+    def _metric_sample(self, X: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+        if X.shape[0] <= METRIC_SAMPLE:
+            return X, y
+        key = (X.shape[0], X.data_ptr())  # not X itself: the trainer must not keep the data
+        if getattr(self, "_sample_key", None) != key:
+            rows = torch.randperm(X.shape[0], generator=self.generator)[:METRIC_SAMPLE]
+            self._sample = rows.to(X.device)
+            self._sample_key = key
+        return X.index_select(0, self._sample), y.index_select(0, self._sample)
 
     def _track_best(self, monitored: float) -> bool:
         if monitored < self.best_loss - self.config.tol:
