@@ -83,6 +83,8 @@ class DenseNetwork(nn.Module):
         Applied to the last layer. The estimators keep ``"identity"`` and fuse the output's
         sigmoid or softmax into the loss; ``cortexkit explain`` shows the classic
         sigmoid-output network.
+    generator : torch.Generator, optional
+        Source of the initial weights (default: torch's global generator).
     """
 
     def __init__(
@@ -93,6 +95,7 @@ class DenseNetwork(nn.Module):
         init_options: dict[str, float] | None = None,
         dtype: torch.dtype = torch.float32,
         output_activation: str | Activation | Callable[[Tensor], Tensor] = "identity",
+        generator: torch.Generator | None = None,
     ) -> None:
         super().__init__()
         if len(activations) != len(layer_sizes) - 2:
@@ -112,7 +115,7 @@ class DenseNetwork(nn.Module):
             b = slice(w.stop, w.stop + o)
             self._slices.append((w, (o, i), b))
             offset = b.stop
-        self.reset_parameters()
+        self.reset_parameters(generator)
 
     def __getstate__(self) -> dict[str, object]:
         # The chain-rule steps are lambdas, which pickle cannot store; rebuilt on unpickling.
