@@ -21,12 +21,13 @@ import gzip
 import math
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 __all__ = ["read_idx"]
 
-_TYPES = {
+_TYPES: dict[int, np.dtype[Any]] = {
     0x08: np.dtype(np.uint8),
     0x09: np.dtype(np.int8),
     0x0B: np.dtype(">i2"),
