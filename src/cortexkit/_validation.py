@@ -19,7 +19,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["CALLABLE", "Interval", "Options", "describe", "validate_params"]
+from sklearn.utils.validation import validate_data as _sklearn_validate_data
+
+__all__ = ["CALLABLE", "Interval", "Options", "describe", "validate_data", "validate_params"]
 
 CALLABLE = "callable"
 
@@ -40,6 +42,7 @@ class Interval:
             return False
         if not isinstance(value, numbers.Real):
             return False
+        value = float(value)
         lo_ok = self.low is None or (
             value >= self.low if self.closed in ("both", "left") else value > self.low
         )
@@ -49,8 +52,8 @@ class Interval:
         return bool(lo_ok and hi_ok)
 
     def __str__(self) -> str:
-        left = "[" if self.closed in ("both", "left") else "("
-        right = "]" if self.closed in ("both", "right") else ")"
+        left = "[" if self.closed in ("both", "left") and self.low is not None else "("
+        right = "]" if self.closed in ("both", "right") and self.high is not None else ")"
         low = "-inf" if self.low is None else self.low
         high = "inf" if self.high is None else self.high
         article = "an" if self.kind is int else "a"
@@ -112,3 +115,21 @@ def validate_params(params: Mapping[str, Any], constraints: Mapping[str, list[An
         if not any(_accepts(rule, value) for rule in rules):
             expected = " or ".join(describe(r) for r in rules)
             raise ValueError(f"{name} must be {expected}; got {value!r}")
+
+
+def validate_data(estimator: Any, *args: Any, **kwargs: Any) -> Any:
+    """scikit-learn's ``validate_data``, naming ``X`` in the errors where its own do not."""
+    try:
+        return _sklearn_validate_data(estimator, *args, **kwargs)
+    except ValueError as exc:
+        message = str(exc)
+        if message.startswith("could not convert"):  # a string in a numeric column
+            raise ValueError(
+                f"X must hold numbers only ({message}); encode string columns first, "
+                "e.g. with sklearn.preprocessing.OneHotEncoder"
+            ) from None
+        if message.startswith("Expected 2D array"):
+            raise ValueError(
+                f"X must be 2-dimensional (n_samples, n_features). {message}"
+            ) from None
+        raise

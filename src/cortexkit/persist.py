@@ -206,13 +206,16 @@ def read_model(path: str | os.PathLike[str], *, device: str | None = None) -> Mo
     if not path.is_file():
         raise FileNotFoundError(f"no model file at {str(path)!r}")
     data = path.read_bytes()
-    if data[:1] == b"\x80" or data[:2] == b"PK":
+    # A safetensors file starts with its header's length (8 bytes, little-endian), which may
+    # itself begin with 0x80 or "PK": sniff for a pickle only when the layout is not ours.
+    header_len = int.from_bytes(data[:8], "little")
+    ours = len(data) >= 8 + header_len and data[8:9] == b"{"
+    if not ours and (data[:1] == b"\x80" or data[:2] == b"PK"):
         raise _refuse(
             path, "it looks like a pickle or torch.save file, which cortexkit never loads"
         )
     try:
         tensors = st_load(data)
-        header_len = int.from_bytes(data[:8], "little")
         header = json.loads(data[8 : 8 + header_len])
     except (SafetensorError, ValueError, UnicodeDecodeError) as exc:
         raise _refuse(path, f"not a complete safetensors file ({exc})") from None

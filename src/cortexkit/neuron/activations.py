@@ -93,6 +93,13 @@ class Activation:
     def __call__(self, z: Tensor) -> Tensor:
         return self.forward(z)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # The built-ins hold lambdas, which pickle cannot store: pickle them by name, so a
+        # fitted network pickles (joblib, scikit-learn's model selection) and stays fast.
+        if ACTIVATIONS.get(self.name) is self:
+            return (get_activation, (self.name,))
+        return (Activation, (self.name, self.forward, self.backward, self.formula))
+
 
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a

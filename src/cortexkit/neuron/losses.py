@@ -52,6 +52,12 @@ class Loss:
     def __call__(self, out: Tensor, y: Tensor) -> Tensor:
         return self.value(out, y)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # The built-ins hold lambdas, which pickle cannot store: pickle them by name.
+        if LOSSES.get(self.name) is self:
+            return (get_loss, (self.name,))
+        return (Loss, (self.name, self.value, self.grad, self.output_activation, self.formula))
+
 
 LOSSES: dict[str, Loss] = {
     loss.name: loss

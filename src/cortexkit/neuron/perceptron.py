@@ -28,10 +28,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 
-from cortexkit._validation import Interval, validate_params
+from cortexkit._validation import Interval, validate_data, validate_params
 from cortexkit.persist import SaveMixin
 
 __all__ = ["Perceptron"]
@@ -108,7 +108,7 @@ class Perceptron(SaveMixin, ClassifierMixin, BaseEstimator):
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError(
-                f"y has a single class ({self.classes_[0]!r}); a classifier needs at least 2"
+                f"y has only one class ({self.classes_[0]!r}); a classifier needs at least 2"
             )
         n_units = 1 if len(self.classes_) == 2 else len(self.classes_)
         # targets: (n, units) in {0, 1}

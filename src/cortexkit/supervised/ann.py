@@ -16,10 +16,10 @@ import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 from torch import Tensor
 
-from cortexkit._validation import CALLABLE, Interval, Options
+from cortexkit._validation import CALLABLE, Interval, Options, validate_data
 from cortexkit.neuron.activations import is_builtin
 from cortexkit.neuron.losses import LOSSES, Loss, get_loss
 from cortexkit.supervised.base import LOOP_CONSTRAINTS, NETWORK_CONSTRAINTS, NeuralEstimator
@@ -179,9 +179,12 @@ class _ANN(NeuralEstimator, ABC):
         hidden = self._hidden()
         options = {"scale": self.init_scale} if self.init == "uniform" else {}
         net = DenseNetwork(
-            [n_features, *hidden, n_outputs], self._activations(len(hidden)), self.init, options
+            [n_features, *hidden, n_outputs],
+            self._activations(len(hidden)),
+            self.init,
+            options,
+            generator=generator,
         )
-        net.reset_parameters(generator=generator)
         self.network_ = net.to(self._device())
         loss = self._loss()
         fast = all(is_builtin(a) for a in self._activations(len(hidden))) and loss.name in LOSSES
@@ -294,7 +297,12 @@ class _ANN(NeuralEstimator, ABC):
 
     def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
         hidden = meta["layer_sizes"][1:-1]
-        net = DenseNetwork(meta["layer_sizes"], self._activations(len(hidden)), self.init)
+        net = DenseNetwork(  # weights come from the file: a throwaway generator to start
+            meta["layer_sizes"],
+            self._activations(len(hidden)),
+            self.init,
+            generator=torch.Generator(),
+        )
         flat = tensors["flat"]
         if flat.shape != net.flat.shape:
             raise ValueError(
@@ -363,7 +371,7 @@ class ANNClassifier(ClassifierMixin, _ANN):
     def _prepare_targets(self, y: np.ndarray, fitting: bool, classes: Any = None) -> np.ndarray:
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
-            y = y.ravel()
+            y = column_or_1d(y, warn=True)  # a DataConversionWarning, as scikit-learn's
         check_classification_targets(y)
         if y.ndim != 1:
             raise ValueError(f"y must be 1-dimensional (one label per row); got shape {y.shape}")
@@ -371,7 +379,7 @@ class ANNClassifier(ClassifierMixin, _ANN):
             self.classes_ = np.unique(y if classes is None else np.asarray(classes))
             if len(self.classes_) < 2:
                 raise ValueError(
-                    f"y has a single class ({self.classes_[0]!r}); a classifier needs at least 2"
+                    f"y has only one class ({self.classes_[0]!r}); a classifier needs at least 2"
                 )
         unseen = np.setdiff1d(y, self.classes_)
         if unseen.size:
@@ -516,6 +524,11 @@ class ANNRegressor(RegressorMixin, _ANN):
         )
         self.loss = loss
         self.scale_target = scale_target
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # one identity output unit per target
+        return tags
 
     def _loss(self) -> Loss:
         return get_loss(self.loss)

@@ -1,0 +1,43 @@
+"""scikit-learn's own conformance suite, run on every estimator of this part of the package.
+
+The instances are small and train for few epochs, but enough to pass the checks that ask
+for a minimum score (``check_classifiers_train``: accuracy > 0.83, ``check_regressors_train``:
+R^2 > 0.5). The Perceptron keeps its default ``max_epochs``: with fewer it does not reach
+that accuracy on the check's overlapping blobs.
+"""
+
+from __future__ import annotations
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from cortexkit import ANNClassifier, ANNRegressor, Perceptron
+
+_SMALL = {"hidden_layers": (16,), "epochs": 30, "learning_rate": 0.01, "device": "cpu"}
+
+ESTIMATORS = [
+    Perceptron(random_state=0),
+    ANNClassifier(**_SMALL, random_state=0),
+    ANNRegressor(**_SMALL, random_state=0),
+]
+
+_FLOAT32_SUBSET = (
+    "the network computes in float32, and the BLAS kernel (and so the rounding) of a matrix "
+    "product depends on the batch's size: a row's prediction can differ in the last float32 "
+    "bit (~1e-7 relative) between the whole set and a subset, against the check's rtol=1e-7. "
+    "Seen with ANNRegressor(hidden_layers=(8,), epochs=5); passes with these settings on "
+    "this machine, so it is not strict"
+)
+
+
+def expected_failed_checks(estimator) -> dict[str, str]:
+    """Checks known to fail, each with its reason (an empty dict: none expected)."""
+    if isinstance(estimator, ANNClassifier | ANNRegressor):
+        return {"check_methods_subset_invariance": _FLOAT32_SUBSET}
+    return {}
+
+
+@parametrize_with_checks(
+    ESTIMATORS, expected_failed_checks=expected_failed_checks, xfail_strict=False
+)
+def test_sklearn_conformance(estimator, check) -> None:
+    check(estimator)

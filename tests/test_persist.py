@@ -1,0 +1,396 @@
+"""Model files: round trips, and refusal of pickles, damaged, tampered and newer files."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import pickle
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+
+from cortexkit import ANNClassifier, ANNRegressor, ModelFileError, Perceptron, load, persist
+from cortexkit.persist import FORMAT_VERSION, atomic_write_bytes, read_model, save
+from cortexkit.supervised.dense import ManualObjective
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "cortexkit"
+
+
+def _data(n: int = 60, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 4))
+    return X, X[:, 0] + 0.5 * X[:, 1]
+
+
+def _fitted():
+    """One fitted estimator of each kind and shape of target, by name."""
+    X, t = _data()
+    three = np.digitize(t, [-0.5, 0.5])
+    return X, {
+        "binary": ANNClassifier((5,), epochs=3, random_state=0, device="cpu").fit(X, t > 0),
+        "multiclass": ANNClassifier((5, 3), epochs=3, random_state=0, device="cpu").fit(X, three),
+        "strings": ANNClassifier(
+            (5,), activation="tanh", epochs=3, random_state=0, device="cpu"
+        ).fit(X, np.array(["low", "mid", "high"])[three]),
+        "regressor": ANNRegressor((5,), epochs=3, random_state=0, device="cpu").fit(X, 3 * t + 7),
+        "multi-output": ANNRegressor(
+            (5,), loss="huber", epochs=3, random_state=0, device="cpu"
+        ).fit(X, np.c_[t, -t]),
+        "perceptron": Perceptron(max_epochs=5, random_state=0).fit(X, t > 0),
+        "perceptron-3": Perceptron(max_epochs=5, random_state=0).fit(X, three.astype(str)),
+    }
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # the perceptrons, in 5 epochs
+        return _fitted()
+
+
+@pytest.fixture
+def model_file(tmp_path, fitted) -> Path:
+    path = tmp_path / "model.cortex"
+    fitted[1]["multiclass"].save(path)
+    return path
+
+
+def _as_json(params: dict) -> dict:
+    """Parameters as a model file holds them (tuples become lists)."""
+    return json.loads(json.dumps(params))
+
+
+KINDS = [
+    "binary",
+    "multiclass",
+    "strings",
+    "regressor",
+    "multi-output",
+    "perceptron",
+    "perceptron-3",
+]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_round_trip_gives_identical_predictions(tmp_path, fitted, kind) -> None:
+    X, models = fitted
+    est = models[kind]
+    path = tmp_path / f"{kind}.cortex"
+    est.save(path)
+    back = load(path)
+    assert type(back) is type(est)
+    np.testing.assert_array_equal(back.predict(X), est.predict(X))
+    assert back.predict(X).dtype == est.predict(X).dtype
+    for method in ("predict_proba", "decision_function"):
+        if hasattr(est, method):
+            np.testing.assert_array_equal(getattr(back, method)(X), getattr(est, method)(X))
+    assert _as_json(back.get_params()) == _as_json(est.get_params())
+    assert back.n_features_in_ == est.n_features_in_
+    if hasattr(est, "classes_"):
+        np.testing.assert_array_equal(back.classes_, est.classes_)
+    if hasattr(est, "history_"):
+        assert back.history_ == json.loads(json.dumps(est.history_))
+
+
+def test_loaded_network_keeps_the_fast_path_and_can_continue(tmp_path, fitted) -> None:
+    X, models = fitted
+    path = tmp_path / "m.cortex"
+    models["binary"].save(path)
+    back = load(path, device="cpu")
+    assert isinstance(back._objective, ManualObjective)
+    assert back.device == "cpu"
+    before = back.network_.flat.detach().clone()
+    back.partial_fit(X, models["binary"].predict(X))
+    assert not torch.equal(back.network_.flat.detach(), before)
+    assert np.isfinite(back.history_["loss"]).all()
+
+
+def test_header_length_starting_like_a_pickle_still_loads(tmp_path, fitted) -> None:
+    # The file opens with its header's length; 0x80 as its first byte is not a pickle.
+    X, models = fitted
+    path = tmp_path / "m.cortex"
+    for k in range(264):  # the header grows in steps of 8 bytes
+        models["perceptron"].save(path, pad="x" * k)
+        if path.read_bytes()[:1] == b"\x80":
+            break
+    else:
+        pytest.fail("no padding gave a header length of 0x..80")
+    np.testing.assert_array_equal(load(path).predict(X), models["perceptron"].predict(X))
+
+
+def test_feature_names_survive(tmp_path) -> None:
+    pd = pytest.importorskip("pandas")
+    X, t = _data()
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    clf = ANNClassifier((4,), epochs=1, random_state=0, device="cpu").fit(frame, t > 0)
+    clf.save(tmp_path / "m.cortex")
+    back = load(tmp_path / "m.cortex")
+    assert back.feature_names_in_.tolist() == ["a", "b", "c", "d"]
+    np.testing.assert_array_equal(back.predict(frame), clf.predict(frame))
+
+
+def test_extra_json_is_kept(tmp_path, fitted) -> None:
+    path = tmp_path / "m.cortex"
+    save(fitted[1]["regressor"], path, columns=["x1", "x2"], note={"k": 1})
+    model = read_model(path)
+    assert model.extra == {"columns": ["x1", "x2"], "note": {"k": 1}}
+    assert isinstance(model.estimator, ANNRegressor) and model.library_version
+
+
+def test_unfitted_or_unstorable_models_are_not_saved(tmp_path) -> None:
+    with pytest.raises(NotFittedError):
+        ANNClassifier().save(tmp_path / "a.cortex")
+    X, t = _data()
+    clf = ANNClassifier((3,), activation=torch.tanh, epochs=1, device="cpu").fit(X, t > 0)
+    with pytest.raises(ValueError, match="parameter activation="):
+        clf.save(tmp_path / "b.cortex")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_folder_and_missing_file(tmp_path, fitted) -> None:
+    with pytest.raises(ValueError, match="does not exist"):
+        fitted[1]["binary"].save(tmp_path / "nowhere" / "m.cortex")
+    with pytest.raises(FileNotFoundError, match="no model file"):
+        load(tmp_path / "absent.cortex")
+
+
+# -- refusals -------------------------------------------------------------------------------
+
+
+class _Exploit:
+    """Unpickling this would create the marker file."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_crafted_pickle_is_refused_not_run(tmp_path, protocol) -> None:
+    marker = tmp_path / "pwned"
+    path = tmp_path / "evil.cortex"
+    path.write_bytes(pickle.dumps(_Exploit(marker), protocol=protocol))
+    assert not marker.exists()
+    with pytest.raises(ModelFileError, match=r"evil\.cortex"):
+        load(path)
+    assert not marker.exists()
+
+
+def test_torch_save_file_is_refused_not_run(tmp_path) -> None:
+    marker = tmp_path / "pwned"
+    path = tmp_path / "evil.pt"
+    torch.save({"weights": torch.zeros(2), "payload": _Exploit(marker)}, path)
+    with pytest.raises(ModelFileError, match=r"pickle or torch\.save"):
+        load(path)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("keep", [0.1, 0.5, 0.9, 0.999])
+def test_truncated_file_is_refused(model_file, keep) -> None:
+    data = model_file.read_bytes()
+    model_file.write_bytes(data[: int(len(data) * keep)])
+    with pytest.raises(ModelFileError, match="not a complete safetensors file"):
+        load(model_file)
+
+
+def test_flipped_weight_byte_is_refused(model_file) -> None:
+    data = bytearray(model_file.read_bytes())
+    data[-3] ^= 0x01  # the tensors' bytes come last
+    model_file.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="checksum does not match"):
+        load(model_file)
+
+
+def test_edited_json_header_is_refused(model_file) -> None:
+    data = model_file.read_bytes()
+    edited = data.replace(b'\\"epochs\\": 3', b'\\"epochs\\": 9')
+    assert edited != data and len(edited) == len(data)
+    model_file.write_bytes(edited)
+    with pytest.raises(ModelFileError, match="checksum does not match"):
+        load(model_file)
+
+
+def _rewrite(path: Path, edit_document=None, edit_tensors=None) -> None:
+    """Rewrite a model file with a consistent checksum, as a forger with our code could."""
+    data = path.read_bytes()
+    tensors = st_load(data)
+    header = json.loads(data[8 : 8 + int.from_bytes(data[:8], "little")])
+    info = json.loads(header["__metadata__"]["cortexkit"])
+    if edit_document:
+        edit_document(info)
+    if edit_tensors:
+        edit_tensors(tensors)
+    document = json.dumps(info, sort_keys=True)
+    metadata = {"cortexkit": document, "sha256": persist._digest(document, tensors)}
+    path.write_bytes(st_save(tensors, metadata=metadata))
+
+
+def test_newer_format_version_says_so(model_file) -> None:
+    _rewrite(model_file, edit_document=lambda info: info.update(format_version=FORMAT_VERSION + 1))
+    with pytest.raises(ModelFileError, match=f"format version {FORMAT_VERSION + 1}.*upgrade"):
+        load(model_file)
+
+
+def test_consistent_rewrite_still_loads(model_file, fitted) -> None:
+    # the forging helper itself is sound: without an edit the file loads
+    _rewrite(model_file)
+    X, models = fitted
+    np.testing.assert_array_equal(load(model_file).predict(X), models["multiclass"].predict(X))
+
+
+def test_non_finite_weights_are_refused(model_file) -> None:
+    def poison(tensors):
+        tensors["flat"][3] = float("nan")
+
+    _rewrite(model_file, edit_tensors=poison)
+    with pytest.raises(ModelFileError, match="'flat' holds NaN"):
+        load(model_file)
+
+
+def test_unknown_class_and_format_are_refused(model_file) -> None:
+    _rewrite(model_file, edit_document=lambda info: info.update({"class": "os.system"}))
+    with pytest.raises(ModelFileError, match="unknown estimator class"):
+        load(model_file)
+    _rewrite(model_file, edit_document=lambda info: info.update(format="other-model"))
+    with pytest.raises(ModelFileError, match="unknown format"):
+        load(model_file)
+
+
+def test_wrong_weight_shape_is_refused(model_file) -> None:
+    _rewrite(model_file, edit_tensors=lambda t: t.update(flat=t["flat"][:-1].clone()))
+    with pytest.raises(ModelFileError, match="does not fit ANNClassifier"):
+        load(model_file)
+
+
+def test_foreign_safetensors_file_is_refused(tmp_path) -> None:
+    path = tmp_path / "other.safetensors"
+    path.write_bytes(st_save({"w": torch.zeros(3)}))
+    with pytest.raises(ModelFileError, match="without cortexkit's header"):
+        load(path)
+
+
+def test_text_file_is_refused(tmp_path) -> None:
+    path = tmp_path / "notes.cortex"
+    path.write_text("not a model\n")
+    with pytest.raises(ModelFileError):
+        load(path)
+
+
+# -- atomic saves -----------------------------------------------------------------------------
+
+
+def _interrupt_at(monkeypatch, name: str, error: BaseException) -> None:
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(persist.os, name, fail)
+
+
+@pytest.mark.parametrize(
+    ("where", "error"),
+    [("replace", OSError("disk full")), ("fsync", KeyboardInterrupt()), ("fchmod", OSError("no"))],
+)
+def test_interrupted_save_leaves_the_old_file_and_no_temp_file(
+    tmp_path, fitted, monkeypatch, where, error
+) -> None:
+    X, models = fitted
+    path = tmp_path / "model.cortex"
+    models["binary"].save(path)
+    before = path.read_bytes()
+    _interrupt_at(monkeypatch, where, error)
+    with pytest.raises(type(error)):
+        models["regressor"].save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model.cortex"]
+    np.testing.assert_array_equal(load(path).predict(X), models["binary"].predict(X))
+
+
+def test_interrupted_first_save_leaves_nothing(tmp_path, monkeypatch) -> None:
+    _interrupt_at(monkeypatch, "replace", OSError("disk full"))
+    with pytest.raises(OSError, match="disk full"):
+        atomic_write_bytes(tmp_path / "new.bin", b"abc")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_write_replaces_and_keeps_permissions(tmp_path) -> None:
+    path = tmp_path / "f.bin"
+    atomic_write_bytes(path, b"one")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's 0600
+    path.chmod(0o640)
+    atomic_write_bytes(path, b"two")
+    assert path.read_bytes() == b"two" and path.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["f.bin"]
+
+
+# -- the source never unpickles ---------------------------------------------------------------
+
+
+def _sources() -> list[Path]:
+    files = sorted(SRC.rglob("*.py"))
+    assert files, f"no sources under {SRC}"
+    return files
+
+
+def test_torch_load_only_with_weights_only() -> None:
+    offenders = []
+    for path in _sources():
+        text = path.read_text()
+        tree = ast.parse(text)
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr == "load":
+                owner = func.value
+                if isinstance(owner, ast.Name) and owner.id == "torch":
+                    safe = any(
+                        k.arg == "weights_only"
+                        and isinstance(k.value, ast.Constant)
+                        and k.value.value is True
+                        for k in node.keywords
+                    )
+                    if not safe:
+                        offenders.append(f"{path.relative_to(SRC)}:{node.lineno}")
+        # and textually, in case of aliases the AST walk would miss
+        for match in re.finditer(r"torch\.load\(([^)]*)\)", text):
+            if "weights_only=True" not in match.group(1):
+                offenders.append(f"{path.relative_to(SRC)}: {match.group(0)}")
+    assert offenders == [], "torch.load without weights_only=True"
+
+
+def test_no_pickle_in_the_source() -> None:
+    forbidden = {"pickle", "cPickle", "dill", "cloudpickle", "shelve", "marshal"}
+    offenders = []
+    for path in _sources():
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name.split(".")[0] for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module.split(".")[0]]
+            offenders += [
+                f"{path.relative_to(SRC)}:{node.lineno} {n}" for n in names if n in forbidden
+            ]
+        if re.search(r"^\s*(import|from)\s+pickle\b", path.read_text(), re.MULTILINE):
+            offenders.append(str(path.relative_to(SRC)))
+    assert offenders == []
+
+
+def test_the_scan_would_catch_an_offender(tmp_path) -> None:
+    bad = "import pickle\nimport torch\nstate = torch.load('m.pt')\n"
+    tree = ast.parse(bad)
+    assert any(isinstance(n, ast.Import) and n.names[0].name == "pickle" for n in ast.walk(tree))
+    assert re.search(r"torch\.load\(([^)]*)\)", bad).group(1) == "'m.pt'"
