@@ -170,6 +170,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if task == "classify":  # labels: integers stay integers, anything else becomes text
         y = y.astype(np.int64) if _integral(y) else y.astype(str)
     est = _estimator(args, task)
+    est._validate_params()  # bad options fail here, before any encoding or training
     stratify = y if task == "classify" and y.value_counts().min() >= 2 else None
     if args.test_size:
         X_tr, X_te, y_tr, y_te = train_test_split(
@@ -244,11 +245,14 @@ def _load_rows(model_path: str, data_path: str) -> tuple[Any, Any, Any, dict[str
     from cortexkit.persist import read_model
 
     mf = read_model(model_path)
-    df = read_table(data_path)
     extra = mf.extra
     if "table" in extra:
-        X = TableEncoder.from_state(extra["table"]).transform(df)
+        encoder = TableEncoder.from_state(extra["table"])
+        wanted = [*encoder.feature_names_in_, extra.get("target")]
+        df = read_table(data_path, only=[c for c in wanted if c is not None])
+        X = encoder.transform(df)
     else:
+        df = read_table(data_path)
         target = extra.get("target")
         features = df.drop(columns=[target]) if target in df.columns else df
         X = features.to_numpy(dtype=np.float32)
@@ -314,13 +318,15 @@ def _metrics(est: Any, X: Any, y: Any, task: str) -> dict[str, Any]:
         ),
     }
     scores = est.predict_proba(X) if hasattr(est, "predict_proba") else est.decision_function(X)
-    present = np.isin(labels, np.unique(y))
-    if present.all():
-        out["roc_auc"] = float(
-            m.roc_auc_score(y, scores[:, 1], labels=labels)
-            if binary and scores.ndim == 2
-            else m.roc_auc_score(y, scores, multi_class="ovr", labels=labels)
-        )
+    if np.isin(labels, np.unique(y)).all():
+        if binary:
+            positive = scores[:, 1] if scores.ndim == 2 else scores
+            out["roc_auc"] = float(m.roc_auc_score(np.asarray(y) == labels[1], positive))
+        else:  # one-vs-rest, macro: works for scores that are not probabilities too
+            out["roc_auc"] = float(
+                np.mean([m.roc_auc_score(np.asarray(y) == k, scores[:, i])
+                         for i, k in enumerate(labels)])
+            )  # fmt: skip
     out["labels"] = [str(v) for v in labels]
     out["confusion_matrix"] = m.confusion_matrix(y, pred, labels=labels).tolist()
     return out

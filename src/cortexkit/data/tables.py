@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import re
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -52,7 +53,10 @@ _MAX_SHOWN = 5  # values quoted in one error or warning message
 
 
 def read_table(
-    path: str | os.PathLike[str], *, drop: list[str] | str | None = None
+    path: str | os.PathLike[str],
+    *,
+    drop: list[str] | str | None = None,
+    only: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Read a CSV of numeric and string columns.
 
@@ -66,6 +70,11 @@ def read_table(
     drop : list of str, str or None, default=None
         Columns to leave out, as a list or one comma-separated string
         (``"RowNumber,CustomerId"``). Dropped columns are not parsed further.
+    only : sequence of str or None, default=None
+        Keep just these columns, where the file has them (a model's features and target
+        at prediction time): the others are not parsed further, so a stray column cannot
+        break a prediction. A column missing from the file is left for the caller to
+        report.
 
     Returns
     -------
@@ -119,6 +128,9 @@ def read_table(
             f"available columns are {list(df.columns)}"
         )
     df = df.drop(columns=to_drop)
+    if only is not None:
+        wanted = set(only)
+        df = df[[name for name in df.columns if name in wanted]]
 
     for name in df.columns:
         column = df[name]

@@ -100,9 +100,12 @@ class Perceptron(SaveMixin, ClassifierMixin, BaseEstimator):
         self.shuffle = shuffle
         self.random_state = random_state
 
+    def _validate_params(self) -> None:  # type: ignore[override]
+        validate_params(self.get_params(), self._constraints)
+
     def fit(self, X: Any, y: Any) -> Perceptron:
         """Apply the perceptron rule until an epoch makes no mistake or ``max_epochs``."""
-        validate_params(self.get_params(), self._constraints)
+        self._validate_params()
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
         self.classes_, y_idx = np.unique(y, return_inverse=True)

@@ -222,17 +222,20 @@ class _ANN(NeuralEstimator, ABC):
         self._activations(len(self._hidden()))
         generator = self._fresh_generator()
         self._trainer = None
-        X_tr, y_tr, X_val, y_val = self._split_validation(
-            X, y, stratify=isinstance(self, ClassifierMixin), generator=generator
-        )
-        if validation_data is not None:
+        device = self._device()
+        validation = None
+        if validation_data is not None:  # the caller's own validation set: no split
+            X_tr, y_tr = X, y
             X_val = self._check_X(validation_data[0], reset=False)
             y_val = self._prepare_targets(np.asarray(validation_data[1]), fitting=False)
+            validation = (self._to_tensor(X_val), self._target_tensor(y_val, device))
+        else:
+            X_tr, y_tr, X_val, y_val = self._split_validation(
+                X, y, stratify=isinstance(self, ClassifierMixin), generator=generator
+            )
+            if X_val is not None and y_val is not None:
+                validation = (self._to_tensor(X_val), self._target_tensor(y_val, device))
         self._build(X.shape[1], self._n_outputs(), generator)
-        device = self._device()
-        validation = (
-            None if X_val is None else (self._to_tensor(X_val), self._target_tensor(y_val, device))
-        )
         self._train(
             self._objective,
             self._to_tensor(X_tr),
@@ -537,7 +540,8 @@ class ANNRegressor(RegressorMixin, _ANN):
         y = np.asarray(y, dtype=np.float64)
         if not np.all(np.isfinite(y)):
             raise ValueError("y contains NaN or infinity; a regressor needs finite targets")
-        self._y_1d = y.ndim == 1 if fitting else self._y_1d
+        if fitting:
+            self._y_1d: bool = y.ndim == 1
         y2 = y.reshape(len(y), -1)
         if fitting:
             self.n_outputs_ = y2.shape[1]
