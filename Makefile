@@ -18,6 +18,7 @@ demo: $(BIN)/cortexkit
 test: $(BIN)/cortexkit
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(BIN)/cortexkit

@@ -15,7 +15,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from cortexkit import ANNClassifier, ANNRegressor
+from cortexkit import ANNClassifier, ANNRegressor, load
 from cortexkit.supervised.dense import ManualObjective
 from cortexkit.train import AutogradObjective, Callback
 
@@ -376,3 +376,30 @@ def test_predict_before_fit() -> None:
 def test_cuda_without_a_gpu_is_refused() -> None:
     with pytest.raises(ValueError, match="no CUDA device"):
         ANNClassifier(device="cuda").fit(X_OK, Y_OK)
+
+
+def test_partial_fit_after_load_carries_the_history_on(tmp_path, iris) -> None:
+    X, y = iris
+    clf = ANNClassifier(hidden_layers=(8,), epochs=3, random_state=0).fit(X, y)
+    path = tmp_path / "iris.cortex"
+    clf.save(path)
+    loaded = load(path)
+    loaded.partial_fit(X, y)
+    assert loaded.n_iter_ == 4
+    assert loaded.history_["loss"][:3] == clf.history_["loss"]
+    assert len(loaded.history_["loss"]) == 4
+
+
+def test_sgd_with_nesterov_momentum_learns(iris) -> None:
+    X, y = iris
+    plain = ANNClassifier(
+        hidden_layers=(16,), optimizer="sgd", momentum=0.0, learning_rate=0.01, epochs=20,
+        random_state=0,
+    ).fit(X, y)  # fmt: skip
+    nesterov = ANNClassifier(
+        hidden_layers=(16,), optimizer="sgd", momentum=0.9, nesterov=True, learning_rate=0.01,
+        epochs=20, random_state=0,
+    ).fit(X, y)  # fmt: skip
+    assert nesterov._trainer.optimizer.param_groups[0]["nesterov"] is True
+    assert nesterov.history_["loss"][-1] < plain.history_["loss"][-1]
+    assert nesterov.score(X, y) > 0.9

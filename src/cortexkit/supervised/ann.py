@@ -51,6 +51,8 @@ _LOOP_DOC = """
         L2 penalty on the weights.
     momentum : float, default=0.9
         Momentum for ``optimizer="sgd"`` (set 0 for plain gradient descent).
+    nesterov : bool, default=False
+        Nesterov momentum for ``optimizer="sgd"``.
     validation_fraction : float, default=0.0
         Share of the training set held out to report ``val_loss`` each epoch (and to
         monitor early stopping); stratified for classifiers.
@@ -92,6 +94,7 @@ class _ANN(NeuralEstimator, ABC):
         learning_rate: float = 1e-3,
         weight_decay: float = 0.0,
         momentum: float = 0.9,
+        nesterov: bool = False,
         validation_fraction: float = 0.0,
         early_stopping: bool = False,
         patience: int = 10,
@@ -113,6 +116,7 @@ class _ANN(NeuralEstimator, ABC):
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
         self.momentum = momentum
+        self.nesterov = nesterov
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
         self.patience = patience
@@ -226,9 +230,9 @@ class _ANN(NeuralEstimator, ABC):
         validation = None
         if validation_data is not None:  # the caller's own validation set: no split
             X_tr, y_tr = X, y
-            X_val = self._check_X(validation_data[0], reset=False)
-            y_val = self._prepare_targets(np.asarray(validation_data[1]), fitting=False)
-            validation = (self._to_tensor(X_val), self._target_tensor(y_val, device))
+            X_own = self._check_X(validation_data[0], reset=False)
+            y_own = self._prepare_targets(np.asarray(validation_data[1]), fitting=False)
+            validation = (self._to_tensor(X_own), self._target_tensor(y_own, device))
         else:
             X_tr, y_tr, X_val, y_val = self._split_validation(
                 X, y, stratify=isinstance(self, ClassifierMixin), generator=generator
@@ -493,6 +497,7 @@ class ANNRegressor(RegressorMixin, _ANN):
         learning_rate: float = 1e-3,
         weight_decay: float = 0.0,
         momentum: float = 0.9,
+        nesterov: bool = False,
         validation_fraction: float = 0.0,
         early_stopping: bool = False,
         patience: int = 10,
@@ -515,6 +520,7 @@ class ANNRegressor(RegressorMixin, _ANN):
             learning_rate=learning_rate,
             weight_decay=weight_decay,
             momentum=momentum,
+            nesterov=nesterov,
             validation_fraction=validation_fraction,
             early_stopping=early_stopping,
             patience=patience,

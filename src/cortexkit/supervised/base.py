@@ -40,6 +40,7 @@ LOOP_CONSTRAINTS: dict[str, list[Any]] = {
     "learning_rate": [Interval(float, 0, None, closed="neither")],
     "weight_decay": [Interval(float, 0, None)],
     "momentum": [Interval(float, 0, 1, closed="left")],
+    "nesterov": [bool],
     "validation_fraction": [Interval(float, 0, 1, closed="left")],
     "early_stopping": [bool],
     "patience": [Interval(int, 1, None)],
@@ -61,6 +62,8 @@ class NeuralEstimator(SaveMixin, BaseEstimator):
     """Base of the gradient-trained estimators. Not for direct use."""
 
     _constraints: dict[str, list[Any]] = LOOP_CONSTRAINTS
+    history_: dict[str, Any]  # set by fit: per-epoch losses and metrics
+    n_iter_: int  # set by fit: epochs run
 
     # -- checks and settings ------------------------------------------------------------
 
@@ -76,6 +79,7 @@ class NeuralEstimator(SaveMixin, BaseEstimator):
             learning_rate=float(self.learning_rate),
             weight_decay=float(self.weight_decay),
             momentum=float(self.momentum),
+            nesterov=bool(self.nesterov),
             early_stopping=bool(self.early_stopping),
             patience=self.patience,
             lr_schedule=self.lr_schedule,
@@ -129,6 +133,11 @@ class NeuralEstimator(SaveMixin, BaseEstimator):
         trainer = getattr(self, "_trainer", None) if keep_trainer else None
         if trainer is None:
             trainer = Trainer(objective, self._loop_config(), generator=generator, metric=metric)
+            if keep_trainer and hasattr(self, "history_"):
+                # partial_fit on a loaded or unpickled model: carry its history on
+                trainer.history = {k: list(v) if isinstance(v, list) else v
+                                   for k, v in self.history_.items()}  # fmt: skip
+                trainer.epochs_done = int(getattr(self, "n_iter_", 0))
         trainer.run(X, y, epochs=epochs, validation=validation)
         self._trainer = trainer
         self.history_ = trainer.history
