@@ -81,8 +81,8 @@ def torch_net(n_in: int, hidden: tuple[int, ...], n_out: int, seed: int) -> nn.S
 def _torch_data(X, y, n_classes):
     Xt = torch.as_tensor(X, dtype=torch.float32)
     if n_classes == 2:
-        return Xt, torch.as_tensor(y, dtype=torch.float32).reshape(-1, 1), 1
-    return Xt, torch.as_tensor(y, dtype=torch.long), n_classes
+        return Xt, torch.tensor(y, dtype=torch.float32).reshape(-1, 1), 1
+    return Xt, torch.tensor(y, dtype=torch.long), n_classes
 
 
 def _loss_fn(n_out: int):

@@ -325,6 +325,16 @@ class TableEncoder(TransformerMixin, BaseEstimator):
             else:
                 categories[name] = sorted(set(column.astype(str)))
 
+        return self._set_fitted(names, kinds, means, stds, categories)
+
+    def _set_fitted(
+        self,
+        names: list[str],
+        kinds: dict[str, str],
+        means: dict[str, float],
+        stds: dict[str, float],
+        categories: dict[str, list[str]],
+    ) -> TableEncoder:
         self.feature_names_in_ = np.asarray(names, dtype=object)
         self.n_features_in_ = len(names)
         self.kinds_ = kinds
@@ -418,14 +428,7 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         ):
             raise ModelFileError("TableEncoder state has non-finite means or non-positive stds")
 
-        encoder = cls()
-        encoder.feature_names_in_ = np.asarray(columns, dtype=object)
-        encoder.n_features_in_ = len(columns)
-        encoder.kinds_ = kinds
-        encoder.means_ = means
-        encoder.stds_ = stds
-        encoder.categories_ = categories
-        return encoder
+        return cls()._set_fitted(list(columns), kinds, means, stds, categories)
 
     # -- helpers --------------------------------------------------------------------------
 
