@@ -59,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=int, default=200, help="at most (early stopping)")
     train.add_argument("--optimizer", default="adam")
     train.add_argument("--lr", type=float, default=1e-3, help="learning rate")
-    train.add_argument("--weight-decay", type=float, default=1e-3, help="L2 penalty")
+    train.add_argument("--weight-decay", type=float, default=3e-3, help="L2 penalty")
     train.add_argument(
         "--early-stopping",
         action=argparse.BooleanOptionalAction,
@@ -189,6 +189,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
     summary = (
         f"trained in {seconds:.1f} s ({getattr(est, 'n_iter_', '?')} epochs); saved {args.out}"
     )
+    stopped = getattr(est, "history_", {}).get("stopped")
+    if stopped:
+        summary += f"\n  {stopped}"
     print(summary, file=sys.stderr if args.quiet else sys.stdout)
     if X_te is not None:
         metrics = _metrics(est, encoder.transform(X_te), y_te.to_numpy(), task)
