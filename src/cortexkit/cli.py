@@ -43,21 +43,31 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     parser.add_argument("--quiet", action="store_true", help="no progress bars or chatter")
     parser.add_argument("--version", action="version", version=_version())
+    # --debug and --quiet also work after the command (`cortexkit train ... --quiet`)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
+    )
+    common.add_argument(
+        "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress or chatter"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    train = sub.add_parser("train", help="train a model on a CSV table")
+    train = sub.add_parser(
+        "train", parents=[common], formatter_class=_Help, help="train a model on a CSV table"
+    )
     train.add_argument("family", choices=["ann", "perceptron"], help="what to train")
     train.add_argument("data", help="CSV file")
     train.add_argument("--target", required=True, help="the column to predict")
     train.add_argument("--task", choices=["classify", "regress"], help="default: guessed")
     train.add_argument("--drop", type=_names, default=[], help="columns to ignore, a,b,c")
-    train.add_argument("--hidden", type=_int_list, default=[64, 32], help="units, e.g. 64,32")
-    train.add_argument("--activation", default="relu")
+    train.add_argument("--hidden", type=_int_list, default="64,32", help="units per hidden layer")
+    train.add_argument("--activation", default="relu", help="of the hidden layers")
     train.add_argument("--gd", choices=["stochastic", "batch", "mini-batch"], default=None,
                        help="gradient-descent mode")  # fmt: skip
-    train.add_argument("--batch-size", type=int, default=32)
+    train.add_argument("--batch-size", type=int, default=32, help="for mini-batch descent")
     train.add_argument("--epochs", type=int, default=200, help="at most (early stopping)")
-    train.add_argument("--optimizer", default="adam")
+    train.add_argument("--optimizer", default="adam", help="adam, adamw, sgd or rmsprop")
     train.add_argument("--lr", type=float, default=1e-3, help="learning rate")
     train.add_argument("--weight-decay", type=float, default=3e-3, help="L2 penalty")
     train.add_argument(
@@ -66,38 +76,58 @@ def _parser() -> argparse.ArgumentParser:
         default=True,
         help="stop when the validation loss stalls; keep the best weights",
     )
-    train.add_argument("--patience", type=int, default=10)
-    train.add_argument("--validation-fraction", type=float, default=0.1)
+    train.add_argument("--patience", type=int, default=10, help="epochs without improvement")
+    train.add_argument(
+        "--validation-fraction", type=float, default=0.1, help="held out for early stopping"
+    )
     train.add_argument("--test-size", type=float, default=0.2,
                        help="share held out to report test metrics (0: train on all)")  # fmt: skip
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--device", default="auto")
+    train.add_argument("--seed", type=int, default=0, help="same seed, same model")
+    train.add_argument("--device", default="auto", help="auto, cpu or cuda")
     train.add_argument("--out", required=True, help="model file to write")
 
-    predict = sub.add_parser("predict", help="predict the rows of a CSV")
+    predict = sub.add_parser(
+        "predict", parents=[common], formatter_class=_Help, help="predict the rows of a CSV"
+    )
     predict.add_argument("model")
     predict.add_argument("data")
     predict.add_argument("--out", help="CSV file to write (default: stdout)")
 
-    evaluate = sub.add_parser("evaluate", help="score a model on a labelled CSV")
+    evaluate = sub.add_parser(
+        "evaluate", parents=[common], formatter_class=_Help, help="score a model on a labelled CSV"
+    )
     evaluate.add_argument("model")
     evaluate.add_argument("data")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
 
-    explain = sub.add_parser("explain", help="forward pass, error, backprop, update, by number")
-    explain.add_argument("--layers", type=_int_list, default=[3, 4, 1])
-    explain.add_argument("--activation", default="sigmoid")
-    explain.add_argument("--loss", default="mse")
-    explain.add_argument("--lr", type=float, default=0.5)
-    explain.add_argument("--steps", type=int, default=2)
-    explain.add_argument("--seed", type=int, default=0)
+    explain = sub.add_parser(
+        "explain",
+        parents=[common],
+        formatter_class=_Help,
+        help="forward pass, error, backprop, update, by number",
+    )
+    explain.add_argument("--layers", type=_int_list, default="3,4,1", help="units per layer")
+    explain.add_argument("--activation", default="sigmoid", help="of every layer")
+    explain.add_argument("--loss", default="mse", help="mse, mae, huber, bce or cross_entropy")
+    explain.add_argument("--lr", type=float, default=0.5, help="learning rate")
+    explain.add_argument("--steps", type=int, default=2, help="epochs in each mode")
+    explain.add_argument("--seed", type=int, default=0, help="fixes the data and weights")
     explain.add_argument("--plot-activations", metavar="FILE.png",
                          help="draw the activation functions and their derivatives")  # fmt: skip
 
-    demo = sub.add_parser("demo", help="every family on embedded data; table + HTML report")
+    demo = sub.add_parser(
+        "demo",
+        parents=[common],
+        formatter_class=_Help,
+        help="every family on embedded data; table + HTML report",
+    )
     demo.add_argument("--quick", action="store_true", help="fewer epochs")
     demo.add_argument("--out", default="demo-output", help="folder for report.html")
     return parser
+
+
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default."""
 
 
 def _version() -> str:
