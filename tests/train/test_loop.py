@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 
@@ -369,3 +370,74 @@ def test_no_warning_on_a_healthy_run() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _trainer(ScriptedObjective([3.0, 2.0]), _sgd(epochs=2)).run(*_data())
+
+
+# -- review fixes: deferred loss reads, partial_fit, callbacks, aligned history ------------
+
+
+def test_deferred_loss_reads_give_the_same_epoch_loss() -> None:
+    X, y = torch.randn(40, 3, generator=torch.Generator().manual_seed(1)), torch.randn(40, 1)
+    losses = []
+    for every in (1, 3):
+        torch.manual_seed(0)
+        objective = AutogradObjective(nn.Linear(3, 1), nn.functional.mse_loss)
+        config = LoopConfig(batch_size=4, epochs=3, check_every=every)
+        losses.append(_trainer(objective, config).run(X, y)["loss"])
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-5)
+
+
+def test_deferred_loss_reads_still_catch_a_nan() -> None:
+    objective = ScriptedObjective([1.0, 0.5, math.nan])
+    trainer = _trainer(objective, _sgd(epochs=5, check_every=4))
+    with pytest.warns(DivergenceWarning):
+        trainer.run(*_data())
+    assert trainer.epochs_done == 2
+    assert "non-finite" in trainer.history["stopped"]
+
+
+def test_early_stopping_keeps_the_best_weights_when_every_epoch_ran() -> None:
+    objective = ScriptedObjective([3.0, 1.0, 2.0, 2.5])  # best after epoch 2, patience 10
+    trainer = _trainer(objective, _sgd(epochs=4, early_stopping=True, patience=10))
+    trainer.run(*_data())
+    assert trainer.epochs_done == 4
+    assert objective.w == pytest.approx(-0.2)  # two steps of -0.1: the weights of epoch 2
+
+
+def test_run_without_early_stopping_never_rolls_back() -> None:
+    objective = ScriptedObjective([1.0, 2.0, 3.0, 4.0])
+    trainer = _trainer(objective, _sgd(epochs=4, early_stopping=True, patience=1))
+    trainer.run(*_data(), early_stopping=False)
+    assert trainer.epochs_done == 4
+    assert objective.w == pytest.approx(-0.4)
+
+
+def test_partial_fit_with_early_stopping_keeps_training(breast_cancer) -> None:
+    X, y = breast_cancer
+    # so slow that the loss never improves by the tolerance: patience runs out at once
+    clf = ANNClassifier((8,), early_stopping=True, patience=1, learning_rate=1e-7, random_state=0)
+    weights = []
+    for _ in range(4):
+        clf.partial_fit(X, y, classes=[0, 1])
+        weights.append(clf.network_.flat.detach().clone())
+    assert not any(torch.equal(a, b) for a, b in itertools.pairwise(weights))
+    assert clf.n_iter_ == 4
+
+
+def test_every_callback_sees_the_epoch_a_callback_stops_on() -> None:
+    seen: list[int] = []
+    objective = ScriptedObjective([1.0, 0.9, 0.8])
+    config = _sgd(epochs=3, callbacks=[lambda e, logs: True, lambda e, logs: seen.append(e)])
+    trainer = _trainer(objective, config)
+    trainer.run(*_data())
+    assert seen == [1]
+    assert "callback" in trainer.history["stopped"]
+
+
+def test_history_columns_stay_as_long_as_the_epochs(iris) -> None:
+    X, y = iris
+    clf = ANNClassifier((8,), epochs=3, validation_fraction=0.2, random_state=0).fit(X, y)
+    clf.partial_fit(X, y)
+    columns = {k: v for k, v in clf.history_.items() if isinstance(v, list)}
+    assert {len(v) for v in columns.values()} == {4}
+    assert math.isnan(columns["val_loss"][-1]) and not math.isnan(columns["val_loss"][0])
+    assert not math.isnan(columns["accuracy"][-1])  # partial_fit measures it too

@@ -274,6 +274,7 @@ class _ANN(NeuralEstimator, ABC):
             self._target_tensor(y, self._device()),
             generator=generator,
             validation=None,
+            metric=self._metric,
             epochs=1,
             keep_trainer=True,
         )

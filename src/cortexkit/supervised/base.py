@@ -130,6 +130,8 @@ class NeuralEstimator(SaveMixin, BaseEstimator):
         epochs: int | None = None,
         keep_trainer: bool = False,
     ) -> Trainer:
+        """Run the loop; ``keep_trainer`` continues the last one (``partial_fit``), one epoch
+        at a time and without early stopping, which would roll back what it just trained."""
         trainer = getattr(self, "_trainer", None) if keep_trainer else None
         if trainer is None:
             trainer = Trainer(objective, self._loop_config(), generator=generator, metric=metric)
@@ -138,7 +140,13 @@ class NeuralEstimator(SaveMixin, BaseEstimator):
                 trainer.history = {k: list(v) if isinstance(v, list) else v
                                    for k, v in self.history_.items()}  # fmt: skip
                 trainer.epochs_done = int(getattr(self, "n_iter_", 0))
-        trainer.run(X, y, epochs=epochs, validation=validation)
+        trainer.run(
+            X,
+            y,
+            epochs=epochs,
+            validation=validation,
+            early_stopping=False if keep_trainer else None,
+        )
         self._trainer = trainer
         self.history_ = trainer.history
         self.n_iter_ = trainer.epochs_done

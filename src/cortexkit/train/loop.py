@@ -64,6 +64,7 @@ class LoopConfig:
     lr_patience: int = 5
     lr_factor: float = 0.5
     clip_grad_norm: float | None = None
+    check_every: int | None = None  # steps between loss reads; None: 1 on CPU, 32 on GPU
     verbose: int = 0
     callbacks: Sequence[Any] = field(default_factory=tuple)
 
@@ -166,9 +167,24 @@ class Trainer:
     generator : torch.Generator
         The source of the shuffling order.
     metric : callable, optional
-        ``metric(X, y) -> dict`` computed each epoch on the validation set and on up to
-        ``METRIC_SAMPLE`` training rows (a fixed random subset: the whole training set
-        would cost a forward pass over it every epoch).
+        ``metric(X, y) -> dict`` of metrics, computed each epoch on the validation set and
+        on up to ``METRIC_SAMPLE`` training rows (a fixed random subset: the whole training
+        set would cost a forward pass over it every epoch). When its dict holds ``"loss"``,
+        that is the set's loss, so one forward pass gives both.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch import nn
+    >>> from cortexkit.train import AutogradObjective, LoopConfig, Trainer
+    >>> X = torch.linspace(-1, 1, 64).reshape(-1, 1)
+    >>> y = 3 * X + 1
+    >>> objective = AutogradObjective(nn.Linear(1, 1), nn.functional.mse_loss)
+    >>> config = LoopConfig(batch_size=16, epochs=200, learning_rate=0.05)
+    >>> trainer = Trainer(objective, config, generator=torch.Generator().manual_seed(0))
+    >>> history = trainer.run(X, y)
+    >>> history["loss"][-1] < 1e-3
+    True
     """
 
     def __init__(
@@ -216,16 +232,26 @@ class Trainer:
             order = torch.randperm(n, generator=self.generator).to(X.device)
             X, y = X.index_select(0, order), y.index_select(0, order)
         objective, step, clip = self.objective, self._step, self.config.clip_grad_norm
-        total = 0.0
-        for start in range(0, n, bs):
+        # Reading the loss forces a device sync: every step on the CPU (where it is cheap),
+        # every few steps on an accelerator, summing on the device in between.
+        every = self.config.check_every or (1 if X.device.type == "cpu" else 32)
+        total, pending = 0.0, torch.zeros((), device=X.device)
+        for i, start in enumerate(range(0, n, bs), start=1):
             xb, yb = X[start : start + bs], y[start : start + bs]
-            loss = float(objective.compute_gradients(xb, yb))  # forward, error, backprop
-            if not math.isfinite(loss):
-                return loss
+            loss = objective.compute_gradients(xb, yb)  # forward, error, backprop
+            if every == 1:
+                value = float(loss) * xb.shape[0]
+            else:
+                pending += loss.detach() * xb.shape[0]
+                value = float(pending) if i % every == 0 or start + bs >= n else 0.0
+                if value:
+                    pending.zero_()
+            if not math.isfinite(value):
+                return value
+            total += value
             if clip is not None:
                 torch.nn.utils.clip_grad_norm_(self.params, clip)
             step()  # update
-            total += loss * xb.shape[0]
         return total / n
 
     # -- epochs ------------------------------------------------------------------------
@@ -237,11 +263,18 @@ class Trainer:
         *,
         epochs: int | None = None,
         validation: tuple[Tensor, Tensor] | None = None,
+        early_stopping: bool | None = None,
     ) -> dict[str, Any]:
-        """Train for ``epochs`` (default: the config's) and return the history."""
+        """Train for ``epochs`` (default: the config's) and return the history.
+
+        ``early_stopping`` overrides the config's (``partial_fit`` turns it off: one epoch
+        at a time, it must never roll back what the caller just trained).
+        """
         cfg = self.config
         epochs = cfg.epochs if epochs is None else epochs
+        stopping = cfg.early_stopping if early_stopping is None else early_stopping
         callbacks = [c if isinstance(c, Callback) else _FunctionCallback(c) for c in cfg.callbacks]
+        self.history.pop("stopped", None)
         for c in callbacks:
             c.on_train_begin(self)
         rows = X.shape[0] if cfg.batch_size is None else min(cfg.batch_size, X.shape[0])
@@ -254,7 +287,9 @@ class Trainer:
             leave=False,
         )
         with bar, cpu_settings(step_flops, X.device):
-            self._epochs(X, y, epochs, validation, callbacks, bar)
+            self._epochs(X, y, epochs, validation, callbacks, bar, stopping)
+        if stopping and "stopped" not in self.history:
+            self.restore_best()  # ran every epoch: still keep the best one
         for c in callbacks:
             c.on_train_end(self)
         return self.history
@@ -267,6 +302,7 @@ class Trainer:
         validation: tuple[Tensor, Tensor] | None,
         callbacks: list[Callback],
         bar: Any,
+        stopping: bool,
     ) -> None:
         cfg = self.config
         for _ in range(epochs):
@@ -276,36 +312,58 @@ class Trainer:
                 self._diverged(train_loss)
                 break
             self.epochs_done += 1
-            logs: dict[str, float] = {"loss": train_loss}
-            if self.metric is not None:
-                logs.update(self.metric(*self._metric_sample(X, y)))
-            if validation is not None:
-                logs["val_loss"] = self.objective.loss(*validation)
-                if self.metric is not None:
-                    logs.update({f"val_{k}": v for k, v in self.metric(*validation).items()})
-            logs["learning_rate"] = self.optimizer.param_groups[0]["lr"]
+            logs = self._logs(train_loss, X, y, validation)
             logs["time"] = time.perf_counter() - t0
-            for key, value in logs.items():
-                self.history.setdefault(key, []).append(value)
+            self._record(logs)
             monitored = logs.get("val_loss", train_loss)
             if self.scheduler is not None:
                 self.scheduler.step(monitored)
-            stop = self._track_best(monitored)
+            patience_ran_out = self._track_best(monitored) and stopping
             bar.update(1)
             bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if "loss" in k})
             if cfg.verbose >= 2:
                 shown = ", ".join(f"{k}={v:.4g}" for k, v in logs.items())
                 print(f"epoch {self.epochs_done}: {shown}", file=sys.stderr)
-            if any(c.on_epoch_end(self.epochs_done, logs) for c in callbacks):
-                self.history["stopped"] = f"a callback stopped training at epoch {self.epochs_done}"
-                break
-            if stop:
+            # every callback sees every epoch, even when an earlier one asks to stop
+            asked = [bool(c.on_epoch_end(self.epochs_done, logs)) for c in callbacks]
+            if any(asked) or patience_ran_out:
                 self.history["stopped"] = (
-                    f"early stopping at epoch {self.epochs_done}: no improvement for "
-                    f"{cfg.patience} epochs; restored the weights of epoch {self.best_epoch}"
+                    f"a callback stopped training at epoch {self.epochs_done}"
+                    if any(asked)
+                    else f"early stopping at epoch {self.epochs_done}: no improvement for "
+                    f"{cfg.patience} epochs"
                 )
-                self.restore_best()
+                if stopping:
+                    self.restore_best()
+                    self.history["stopped"] += f"; restored the weights of epoch {self.best_epoch}"
                 break
+
+    def _logs(
+        self, train_loss: float, X: Tensor, y: Tensor, validation: tuple[Tensor, Tensor] | None
+    ) -> dict[str, float]:
+        logs: dict[str, float] = {"loss": train_loss}
+        if self.metric is not None:
+            sample = self.metric(*self._metric_sample(X, y))
+            logs.update({k: v for k, v in sample.items() if k != "loss"})
+        if validation is not None:
+            scores = self.metric(*validation) if self.metric is not None else {}
+            if "loss" not in scores:
+                scores["loss"] = self.objective.loss(*validation)
+            logs["val_loss"] = scores.pop("loss")
+            logs.update({f"val_{k}": v for k, v in scores.items()})
+        logs["learning_rate"] = self.optimizer.param_groups[0]["lr"]
+        return logs
+
+    def _record(self, logs: dict[str, float]) -> None:
+        """Append an epoch, keeping every column as long as ``epochs_done`` (NaN where an
+        epoch did not measure something, e.g. no validation set in ``partial_fit``)."""
+        for key, value in logs.items():
+            column = self.history.setdefault(key, [])
+            column.extend([math.nan] * (self.epochs_done - 1 - len(column)))
+            column.append(value)
+        for column in self.history.values():
+            if isinstance(column, list) and len(column) < self.epochs_done:
+                column.extend([math.nan] * (self.epochs_done - len(column)))
 
     def _metric_sample(self, X: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
         if X.shape[0] <= METRIC_SAMPLE:
@@ -318,6 +376,7 @@ class Trainer:
         return X.index_select(0, self._sample), y.index_select(0, self._sample)
 
     def _track_best(self, monitored: float) -> bool:
+        """Keep the best weights; whether patience has run out."""
         if monitored < self.best_loss - self.config.tol:
             self.best_loss, self.best_epoch, self._bad_epochs = monitored, self.epochs_done, 0
             self._best_state = {
@@ -325,7 +384,7 @@ class Trainer:
             }
         else:
             self._bad_epochs += 1
-        return self.config.early_stopping and self._bad_epochs >= self.config.patience
+        return self._bad_epochs >= self.config.patience
 
     def restore_best(self) -> None:
         """Put back the weights of the epoch with the lowest monitored loss."""
@@ -347,7 +406,7 @@ class Trainer:
             f"training stopped: the loss became {loss} in {where}; kept the weights of epoch "
             f"{self.best_epoch} (loss {self.best_loss:.4g}). Lower learning_rate to avoid this.",
             DivergenceWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
 
 
