@@ -710,3 +710,64 @@ def test_churn_end_to_end(tmp_path, capsys) -> None:
     assert np.array(metrics["confusion_matrix"]).sum() == 10_000
     assert metrics["accuracy"] >= 0.85
     assert metrics["roc_auc"] >= 0.8
+
+
+# -- review fixes -------------------------------------------------------------------------
+
+
+def test_a_boolean_target_predicts_booleans(tmp_path) -> None:
+    table = synthetic_table().assign(flag=lambda t: t["label"] == 1)
+    data = tmp_path / "bool.csv"
+    table.to_csv(data, index=False)
+    model = tmp_path / "bool.cortex"
+    drop = "id,label,price,kind"
+    result = run_cli("--quiet", "train", "ann", str(data), "--target", "flag", "--drop", drop,
+                     "--out", str(model), *FAST)  # fmt: skip
+    assert result.code == 0, result.err
+    assert read_model(model).estimator.classes_.tolist() == [False, True]
+    out = tmp_path / "pred.csv"
+    assert run_cli("--quiet", "predict", str(model), str(data), "--out", str(out)).code == 0
+    assert set(pd.read_csv(out)["prediction"]) <= {True, False}
+    assert parse_metrics(run_cli("evaluate", str(model), str(data)).out)["accuracy"] > 0.9
+
+
+def test_regress_on_a_text_target_names_the_target(tmp_path) -> None:
+    data = tmp_path / "t.csv"
+    synthetic_table().to_csv(data, index=False)
+    result = run_cli("train", "ann", str(data), "--target", "kind", "--task", "regress",
+                     "--out", str(tmp_path / "m.cortex"))  # fmt: skip
+    assert result.code == 2
+    assert "numeric target" in result.err and "'kind'" in result.err
+
+
+def test_infinite_values_fail_before_anything_is_saved(tmp_path) -> None:
+    table = synthetic_table()
+    table.loc[5, "x2"] = np.inf
+    data = tmp_path / "inf.csv"
+    table.to_csv(data, index=False)
+    model = tmp_path / "m.cortex"
+    result = run_cli("train", "ann", str(data), "--target", "label", "--drop",
+                     "id,price,kind", "--out", str(model), *FAST)  # fmt: skip
+    assert result.code == 2
+    assert "'x2'" in result.err and "infinite" in result.err
+    assert not model.exists()
+
+
+def test_a_test_size_too_small_to_split_names_the_option(tmp_path) -> None:
+    data = tmp_path / "t.csv"
+    synthetic_table(n=20).to_csv(data, index=False)
+    result = run_cli("train", "ann", str(data), "--target", "kind", "--test-size", "0.01",
+                     "--out", str(tmp_path / "m.cortex"))  # fmt: skip
+    assert result.code == 2
+    assert "--test-size" in result.err
+
+
+def test_an_unavailable_device_is_one_clear_line(tmp_path) -> None:
+    data = tmp_path / "t.csv"
+    synthetic_table().to_csv(data, index=False)
+    result = run_cli("train", "ann", str(data), "--target", "label", "--device", "cuda:3",
+                     "--out", str(tmp_path / "m.cortex"))  # fmt: skip
+    if result.code == 0:  # pragma: no cover - a machine with four GPUs
+        pytest.skip("this machine has that GPU")
+    assert result.code == 2
+    assert result.err.count("\n") == 1 and "cuda:3" in result.err

@@ -394,3 +394,52 @@ def test_the_scan_would_catch_an_offender(tmp_path) -> None:
     tree = ast.parse(bad)
     assert any(isinstance(n, ast.Import) and n.names[0].name == "pickle" for n in ast.walk(tree))
     assert re.search(r"torch\.load\(([^)]*)\)", bad).group(1) == "'m.pt'"
+
+
+# -- forged files: a valid digest does not make the contents trustworthy -------------------
+
+
+def _forge(path, edit) -> None:
+    """Rewrite a model file's JSON through ``edit`` and recompute its digest."""
+    data = path.read_bytes()
+    header = json.loads(data[8 : 8 + int.from_bytes(data[:8], "little")])
+    info = json.loads(header["__metadata__"]["cortexkit"])
+    edit(info)
+    document = json.dumps(info, sort_keys=True)
+    tensors = st_load(data)
+    digest = persist._digest(document, tensors)
+    path.write_bytes(st_save(tensors, metadata={"cortexkit": document, "sha256": digest}))
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda info: info["params"].update(surprise=1),
+        lambda info: info["params"].update(hidden_layers=-3),
+        lambda info: info["params"].update(epochs="x"),
+        lambda info: info["state"].update(classes_dtype=5),
+        lambda info: info.update(state=None),
+        lambda info: info["state"].update(classes_=[0]),
+        lambda info: info["state"].update(n_features_in_=7),
+    ],
+)
+def test_forged_contents_are_refused(tmp_path, edit, iris) -> None:
+    X, y = iris
+    path = tmp_path / "model.cortex"
+    ANNClassifier(hidden_layers=(4,), epochs=2, random_state=0).fit(X, y).save(path)
+    _forge(path, edit)
+    with pytest.raises(ModelFileError):
+        load(path)
+
+
+def test_a_model_saved_for_a_missing_gpu_loads_on_the_cpu(tmp_path, iris) -> None:
+    X, y = iris
+    path = tmp_path / "model.cortex"
+    clf = ANNClassifier(hidden_layers=(4,), epochs=2, random_state=0).fit(X, y)
+    clf.save(path)
+    _forge(path, lambda info: info["params"].update(device="cuda:7"))
+    if torch.cuda.device_count() > 7:  # pragma: no cover - a machine with 8 GPUs
+        pytest.skip("this machine has that GPU")
+    with pytest.warns(UserWarning, match="device='auto'"):
+        loaded = load(path)
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))

@@ -92,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("model")
     predict.add_argument("data")
     predict.add_argument("--out", help="CSV file to write (default: stdout)")
+    predict.add_argument("--device", help="override the saved device (auto, cpu, cuda)")
 
     evaluate = sub.add_parser(
         "evaluate", parents=[common], formatter_class=_Help, help="score a model on a labelled CSV"
@@ -99,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("model")
     evaluate.add_argument("data")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    evaluate.add_argument("--device", help="override the saved device (auto, cpu, cuda)")
 
     explain = sub.add_parser(
         "explain",
@@ -187,8 +189,7 @@ def _guess_task(y: Any) -> str:
 def _cmd_train(args: argparse.Namespace) -> int:
     import time
 
-    import numpy as np
-    from sklearn.model_selection import train_test_split
+    import pandas as pd
 
     from cortexkit.data import TableEncoder, read_table, split_target
 
@@ -197,19 +198,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
     df = read_table(args.data, drop=args.drop)
     X_df, y = split_target(df, args.target)
     task = args.task or _guess_task(y)
-    if task == "classify":  # labels: integers stay integers, anything else becomes text
-        y = y.astype(np.int64) if _integral(y) else y.astype(str)
+    y = _encode_target(y, task, args.target)
     est = _estimator(args, task)
     est._validate_params()  # bad options fail here, before any encoding or training
-    stratify = y if task == "classify" and y.value_counts().min() >= 2 else None
-    if args.test_size:
-        X_tr, X_te, y_tr, y_te = train_test_split(
-            X_df, y, test_size=args.test_size, random_state=args.seed, stratify=stratify
-        )
-    else:
-        X_tr, X_te, y_tr, y_te = X_df, None, y, None
+    X_tr, X_te, y_tr, y_te = _hold_out(X_df, y, task, args)
     encoder = TableEncoder().fit(X_tr)
     X_train = encoder.transform(X_tr)
+    X_test = None if X_te is None else encoder.transform(X_te)  # bad rows fail before training
     _say(args, f"training {type(est).__name__} on {len(X_train)} rows x {X_train.shape[1]} "
                f"features ({task}, target {args.target!r})")  # fmt: skip
     t0 = time.perf_counter()
@@ -223,11 +218,46 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if stopped:
         summary += f"\n  {stopped}"
     print(summary, file=sys.stderr if args.quiet else sys.stdout)
-    if X_te is not None:
-        metrics = _metrics(est, encoder.transform(X_te), y_te.to_numpy(), task)
-        print(f"held-out {args.test_size:.0%} ({len(X_te)} rows):")
+    if X_test is not None and isinstance(y_te, pd.Series):
+        metrics = _metrics(est, X_test, y_te.to_numpy(), task)
+        print(f"held-out {args.test_size:.0%} ({len(X_test)} rows):")
         print(_format_metrics(metrics))
     return 0
+
+
+def _encode_target(y: Any, task: str, name: str) -> Any:
+    """Class labels: booleans and integers stay so, anything else becomes text.
+    Regression targets must be numbers."""
+    import numpy as np
+    import pandas as pd
+
+    if task == "classify":
+        if pd.api.types.is_bool_dtype(y):
+            return y
+        return y.astype(np.int64) if _integral(y) else y.astype(str)
+    if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
+        raise ValueError(
+            f"--task regress needs a numeric target; column {name!r} holds "
+            f"{y.dtype} values such as {y.iloc[0]!r} (use --task classify)"
+        )
+    return y.astype(np.float64)
+
+
+def _hold_out(X: Any, y: Any, task: str, args: argparse.Namespace) -> tuple[Any, Any, Any, Any]:
+    """Split off ``--test-size`` of the rows (stratified for classes) to report on."""
+    from sklearn.model_selection import train_test_split
+
+    if not args.test_size:
+        return X, None, y, None
+    stratify = y if task == "classify" and y.value_counts().min() >= 2 else None
+    try:
+        return train_test_split(  # type: ignore[no-any-return]
+            X, y, test_size=args.test_size, random_state=args.seed, stratify=stratify
+        )
+    except ValueError as exc:
+        raise ValueError(
+            f"--test-size {args.test_size} cannot split {len(X)} rows: {exc}"
+        ) from None
 
 
 def _integral(y: Any) -> bool:
@@ -270,14 +300,16 @@ def _say(args: argparse.Namespace, text: str) -> None:
 # -- predict / evaluate ---------------------------------------------------------------------
 
 
-def _load_rows(model_path: str, data_path: str) -> tuple[Any, Any, Any, dict[str, Any]]:
+def _load_rows(
+    model_path: str, data_path: str, device: str | None
+) -> tuple[Any, Any, Any, dict[str, Any]]:
     """The model, the table as read, its encoded features, and the model file's extra."""
     import numpy as np
 
     from cortexkit.data import TableEncoder, read_table
     from cortexkit.persist import read_model
 
-    mf = read_model(model_path)
+    mf = read_model(model_path, device=device)
     extra = mf.extra
     if "table" in extra:
         encoder = TableEncoder.from_state(extra["table"])
@@ -295,7 +327,7 @@ def _load_rows(model_path: str, data_path: str) -> tuple[Any, Any, Any, dict[str
 def _cmd_predict(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    est, _, X, _ = _load_rows(args.model, args.data)
+    est, _, X, _ = _load_rows(args.model, args.data, args.device)
     out = pd.DataFrame({"prediction": est.predict(X)})
     if hasattr(est, "predict_proba"):
         proba = est.predict_proba(X)
@@ -312,7 +344,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    est, df, X, extra = _load_rows(args.model, args.data)
+    est, df, X, extra = _load_rows(args.model, args.data, args.device)
     target = extra.get("target")
     if target is None or target not in df.columns:
         raise ValueError(f"{args.data!r} has no target column {target!r} to evaluate against")

@@ -4,7 +4,8 @@ A model file is a safetensors file. Its tensors are the weights; its header's me
 under the key ``"cortexkit"``, a JSON document with the estimator's class, parameters,
 fitted state (classes, preprocessing, history), the library version and the format version,
 and under ``"sha256"`` a digest of that document and every tensor's bytes. Loading parses
-JSON and raw numbers only, so a file from a stranger cannot run code; a pickle, a truncated
+JSON and raw numbers only, so a file from a stranger cannot run code (the digest detects
+damage, not forgery: everything loaded is checked as untrusted input); a pickle, a truncated
 or tampered file, a file of a newer format or a tensor holding NaN is refused with a
 :class:`~cortexkit.exceptions.ModelFileError` that says which.
 
@@ -31,6 +32,7 @@ import hashlib
 import json
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -245,15 +247,42 @@ def read_model(path: str | os.PathLike[str], *, device: str | None = None) -> Mo
     cls = registry.get(info.get("class"))
     if cls is None:
         raise _refuse(path, f"unknown estimator class {info.get('class')!r}")
-    params = dict(info["params"])
-    if device is not None:
-        params["device"] = device
-    est = cls(**params)
+    # The digest only detects damage (anyone can recompute it), so everything read is
+    # checked as if it came from a stranger: parameters through the estimator's own checks,
+    # the state against the weights' shapes.
     try:
-        est._set_state(info["state"], tensors)
-    except (KeyError, ValueError, RuntimeError) as exc:
+        params = dict(info["params"])
+        if device is not None:
+            params["device"] = device
+        elif "device" in params:
+            params["device"] = _usable_device(params["device"])
+        est = cls(**params)
+        est._validate_params()
+        est._set_state(dict(info["state"]), tensors)
+    except (KeyError, ValueError, RuntimeError, TypeError, IndexError) as exc:
         raise _refuse(path, f"its state does not fit {cls.__name__} ({exc})") from None
-    return ModelFile(est, info.get("extra") or {}, info.get("library_version", "?"))
+    extra = info.get("extra") or {}
+    if not isinstance(extra, dict):
+        raise _refuse(path, "its extra section is not a JSON object")
+    return ModelFile(est, extra, str(info.get("library_version", "?")))
+
+
+def _usable_device(saved: Any) -> Any:
+    """The saved device, or ``"auto"`` where this machine lacks it (a model trained on a
+    GPU loads on a CPU-only machine), with a warning."""
+    from cortexkit.train.loop import resolve_device
+
+    try:
+        resolve_device(saved)
+    except (ValueError, TypeError):
+        warnings.warn(
+            f"the model was saved with device={saved!r}, which this machine lacks; "
+            "loading it with device='auto'",
+            UserWarning,
+            stacklevel=4,
+        )
+        return "auto"
+    return saved
 
 
 def load(path: str | os.PathLike[str], *, device: str | None = None) -> Any:

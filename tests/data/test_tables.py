@@ -292,3 +292,19 @@ def test_encoder_is_a_plain_sklearn_estimator(train: pd.DataFrame) -> None:
 def test_docstring_examples_run() -> None:
     result = doctest.testmod(tables_module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_infinite_numbers_are_refused_naming_the_column() -> None:
+    df = pd.DataFrame({"x": [1.0, np.inf, 3.0], "y": [1.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match=r"column 'x' has 1 infinite"):
+        TableEncoder().fit(df)
+    encoder = TableEncoder().fit(df.assign(x=[1.0, 2.0, 3.0]))
+    with pytest.raises(ValueError, match=r"column 'x' has 1 infinite"):
+        encoder.transform(df)
+
+
+def test_a_file_that_is_not_utf8_names_the_file(tmp_path) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("name,value\nJosé,1\n".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"latin1\.csv.*not UTF-8"):
+        read_table(path)

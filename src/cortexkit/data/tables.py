@@ -108,6 +108,8 @@ def read_table(
         raise FileNotFoundError(f"no such file: {path!r}")
     try:
         df = pd.read_csv(path)
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path!r} is not UTF-8 text ({err.reason} at byte {err.start})") from None
     except pd.errors.EmptyDataError:
         raise ValueError(f"{path!r} is empty: expected a header line and data rows") from None
     except pd.errors.ParserError as err:
@@ -467,3 +469,10 @@ def _check_no_missing(column: pd.Series, name: str) -> None:
             f"column {name!r} has {missing} missing values of {len(column)}; "
             "TableEncoder needs complete data, so impute or drop them first"
         )
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        infinite = int(np.isinf(column.to_numpy(dtype=np.float64)).sum())
+        if infinite:
+            raise ValueError(
+                f"column {name!r} has {infinite} infinite values of {len(column)}; "
+                "TableEncoder needs finite numbers"
+            )

@@ -178,8 +178,12 @@ class Perceptron(SaveMixin, ClassifierMixin, BaseEstimator):
         self.classes_ = np.asarray(meta["classes_"], dtype=object if dtype.kind == "O" else dtype)
         self.coef_ = tensors["coef"].numpy().astype(np.float64)
         self.intercept_ = tensors["intercept"].numpy().astype(np.float64)
-        if self.coef_.shape[1] != meta["n_features_in_"]:
-            raise ValueError("coef does not match n_features_in_")
+        units = 1 if len(self.classes_) == 2 else len(self.classes_)
+        if self.coef_.shape != (units, meta["n_features_in_"]) or self.intercept_.shape != (units,):
+            raise ValueError(
+                f"weights of shape {tuple(self.coef_.shape)} do not fit {len(self.classes_)} "
+                f"classes and {meta['n_features_in_']} features"
+            )
         self.n_features_in_ = meta["n_features_in_"]
         if "feature_names_in_" in meta:
             self.feature_names_in_ = np.asarray(meta["feature_names_in_"], dtype=object)

@@ -338,4 +338,10 @@ class BaseANN(NeuralEstimator, ABC):
         self.n_iter_ = meta["n_iter_"]
         self.loss_curve_ = list(self.history_.get("loss", []))
         self._set_target_state(meta)
+        sizes = net.layer_sizes
+        if sizes[0] != self.n_features_in_ or sizes[-1] != self._n_outputs():
+            raise ValueError(
+                f"layers {sizes} do not fit {self.n_features_in_} features and "
+                f"{self._n_outputs()} outputs"
+            )
         self._objective = self._make_objective()

@@ -69,6 +69,7 @@ class NeuralEstimator(SaveMixin, BaseEstimator):
 
     def _validate_params(self) -> None:  # type: ignore[override]
         validate_params(self.get_params(deep=False), self._constraints)
+        resolve_device(self.device)  # a device this machine lacks fails here, not mid-fit
 
     def _loop_config(self) -> LoopConfig:
         batch_size = resolve_batch_size(self.batch_size, self.gradient_descent)

@@ -108,19 +108,29 @@ def resolve_batch_size(batch_size: int | None, gradient_descent: str | None) -> 
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
-    """``"auto"`` picks CUDA when it is available, else the CPU."""
-    if isinstance(device, torch.device):
-        return device
-    if device == "auto":
+    """``"auto"`` picks CUDA when it is available, else the CPU.
+
+    Raises
+    ------
+    ValueError
+        For anything but ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"`` naming a device
+        this machine has.
+    """
+    if isinstance(device, str) and device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device='cuda' was asked for but no CUDA device is available")
     try:
-        return torch.device(device)
+        resolved = torch.device(device)
     except (RuntimeError, TypeError):
-        raise ValueError(
-            f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got {device!r}"
-        ) from None
+        resolved = None
+    if resolved is None or resolved.type not in ("cpu", "cuda"):
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got {device!r}")
+    if resolved.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise ValueError(f"device={device!r} was asked for but no CUDA device is available")
+        if resolved.index is not None and resolved.index >= count:
+            raise ValueError(f"device={device!r}: this machine has {count} CUDA device(s)")
+    return resolved
 
 
 METRIC_SAMPLE = 2048  # training rows the per-epoch training metric is measured on
