@@ -7,7 +7,8 @@ an explicit ``torch.Generator`` so that one ``random_state`` fixes the whole mod
   ``scale=0.05``). Fine for a few layers; deep stacks of sigmoids then learn slowly.
 - ``xavier_uniform`` / ``xavier_normal`` (Glorot & Bengio, 2010): keep the variance of
   activations and gradients equal across layers for sigmoid/tanh units. ``xavier_uniform``
-  with the sigmoid gain is what scikit-learn's MLP uses.
+  is what scikit-learn's MLP uses (with a smaller bound, ``sqrt(2 / (fan_in + fan_out))``,
+  for logistic units).
 - ``he_uniform`` / ``he_normal`` (He et al., 2015): the same idea for ReLU units, which
   zero half their inputs.
 

@@ -111,7 +111,8 @@ class Perceptron(SaveMixin, ClassifierMixin, BaseEstimator):
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError(
-                f"y has only one class ({self.classes_[0]!r}); a classifier needs at least 2"
+                f"y has only one class ({self.classes_.tolist()[0]!r}); a classifier needs "
+                "at least 2"
             )
         n_units = 1 if len(self.classes_) == 2 else len(self.classes_)
         # targets: (n, units) in {0, 1}

@@ -79,12 +79,13 @@ class ANNClassifier(ClassifierMixin, BaseANN):
             self.classes_ = np.unique(y if classes is None else np.asarray(classes))
             if len(self.classes_) < 2:
                 raise ValueError(
-                    f"y has only one class ({self.classes_[0]!r}); a classifier needs at least 2"
+                    f"y has only one class ({self.classes_.tolist()[0]!r}); a classifier needs "
+                    "at least 2"
                 )
         unseen = np.setdiff1d(y, self.classes_)
         if unseen.size:
             raise ValueError(
-                f"y holds labels not in classes_ {list(self.classes_)}: {list(unseen)}"
+                f"y holds labels not in classes_ {self.classes_.tolist()}: {unseen.tolist()}"
             )
         return np.searchsorted(self.classes_, y)
 
@@ -234,6 +235,8 @@ class ANNRegressor(RegressorMixin, BaseANN):
         return get_loss(self.loss)
 
     def _prepare_targets(self, y: np.ndarray, fitting: bool, classes: Any = None) -> np.ndarray:
+        if classes is not None:
+            raise TypeError("classes= is for classifiers; a regressor's partial_fit takes X, y")
         y = np.asarray(y, dtype=np.float64)
         if not np.all(np.isfinite(y)):
             raise ValueError("y contains NaN or infinity; a regressor needs finite targets")

@@ -47,7 +47,9 @@ LOOP_DOC = """
     learning_rate : float, default=1e-3
         The step size.
     weight_decay : float, default=0.0
-        L2 penalty on the weights.
+        L2 penalty, added to the gradient as ``weight_decay * w`` (decoupled for
+        ``"adamw"``). It applies to the biases too, as torch's ``weight_decay`` does on every
+        parameter (scikit-learn's ``alpha`` spares them).
     momentum : float, default=0.9
         Momentum for ``optimizer="sgd"`` (set 0 for plain gradient descent).
     nesterov : bool, default=False

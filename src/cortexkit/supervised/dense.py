@@ -99,7 +99,10 @@ class DenseNetwork(nn.Module):
     ) -> None:
         super().__init__()
         if len(activations) != len(layer_sizes) - 2:
-            raise ValueError("need one activation per hidden layer")
+            raise ValueError(
+                "activations needs one activation per hidden layer: layer_sizes "
+                f"{list(layer_sizes)} has {len(layer_sizes) - 2}, got {len(activations)}"
+            )
         self.layer_sizes = [int(s) for s in layer_sizes]
         self.activations = [get_activation(a) for a in [*activations, output_activation]]
         self._backward = _backward_steps(self.activations)
