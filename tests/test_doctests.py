@@ -21,8 +21,13 @@ def test_docstring_examples(name: str, tmp_path, monkeypatch) -> None:
     assert result.failed == 0, f"{result.failed} of {result.attempted} examples failed in {name}"
 
 
-def test_public_classes_have_examples() -> None:
-    for name in cortexkit.__all__:
-        obj = getattr(cortexkit, name)
+@pytest.mark.parametrize(
+    "package", ["cortexkit", "cortexkit.neuron", "cortexkit.train", "cortexkit.supervised",
+                "cortexkit.data", "cortexkit.explain"],
+)  # fmt: skip
+def test_public_classes_have_examples(package: str) -> None:
+    module = importlib.import_module(package)
+    for name in module.__all__:
+        obj = getattr(module, name)
         if isinstance(obj, type) and not issubclass(obj, Exception):
-            assert "Examples" in (obj.__doc__ or ""), f"{name} has no Examples section"
+            assert "Examples" in (obj.__doc__ or ""), f"{package}.{name} has no Examples section"

@@ -286,5 +286,15 @@ def _usable_device(saved: Any) -> Any:
 
 
 def load(path: str | os.PathLike[str], *, device: str | None = None) -> Any:
-    """Load the estimator saved at ``path`` (see :func:`read_model`)."""
+    """Load the estimator saved at ``path`` (see :func:`read_model`).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from cortexkit import Perceptron, load
+    >>> path = os.path.join(tempfile.mkdtemp(), "and.cortex")
+    >>> Perceptron().fit([[0, 0], [0, 1], [1, 0], [1, 1]], [0, 0, 0, 1]).save(path)
+    >>> load(path).predict([[1, 1], [0, 1]]).tolist()
+    [1, 0]
+    """
     return read_model(path, device=device).estimator

@@ -169,6 +169,14 @@ class ExplainTrace:
         ``max |chain rule - autograd|`` over every gradient of step 5.
     modes : list of ModeRun
         Stochastic, batch and mini-batch gradient descent from the same initial weights.
+
+    Examples
+    --------
+    >>> import io
+    >>> from cortexkit.explain import explain
+    >>> trace = explain(layers=(2, 2, 1), steps=1, file=io.StringIO())
+    >>> trace.layer_sizes, trace.autograd_max_diff < 1e-6
+    ((2, 2, 1), True)
     """
 
     layer_sizes: tuple[int, ...]

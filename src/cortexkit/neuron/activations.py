@@ -83,6 +83,15 @@ class Activation:
         the output ``a`` and the gradient with respect to the output.
     formula : str
         The formula, for documentation and ``cortexkit explain``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from cortexkit.neuron import ACTIVATIONS
+    >>> tanh = ACTIVATIONS["tanh"]
+    >>> z = torch.tensor([0.0, 1.0])
+    >>> tanh.backward(z, tanh(z), torch.ones(2))  # 1 - tanh(z)^2
+    tensor([1.0000, 0.4200])
     """
 
     name: str

@@ -41,6 +41,14 @@ class Loss:
     ``output_activation`` names the activation fused into the loss (``"sigmoid"`` for bce,
     ``"softmax"`` for cross-entropy, ``"identity"`` otherwise): it turns raw outputs into
     predictions.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from cortexkit.neuron import LOSSES
+    >>> bce = LOSSES["bce"]
+    >>> bce.grad(torch.tensor([[0.0]]), torch.tensor([[1.0]]))  # (sigmoid(0) - 1) / 1
+    tensor([[-0.5000]])
     """
 
     name: str

@@ -85,6 +85,16 @@ class DenseNetwork(nn.Module):
         sigmoid-output network.
     generator : torch.Generator, optional
         Source of the initial weights (default: torch's global generator).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from cortexkit.supervised import DenseNetwork
+    >>> net = DenseNetwork([3, 4, 1], ["sigmoid"], generator=torch.Generator().manual_seed(0))
+    >>> net(torch.zeros(2, 3)).shape
+    torch.Size([2, 1])
+    >>> net.flat.numel()  # 3*4 + 4 weights and biases in, 4*1 + 1 out
+    21
     """
 
     def __init__(

@@ -47,7 +47,14 @@ GRADIENT_DESCENT = ("stochastic", "batch", "mini-batch")
 
 @dataclass
 class LoopConfig:
-    """The loop's settings, as the estimators' parameters of the same names."""
+    """The loop's settings, as the estimators' parameters of the same names.
+
+    Examples
+    --------
+    >>> from cortexkit.train import LoopConfig
+    >>> LoopConfig(batch_size=None, epochs=5).batch_size is None  # batch gradient descent
+    True
+    """
 
     batch_size: int | None = 32
     epochs: int = 100
@@ -73,6 +80,19 @@ class Callback:
     """Hooks into the loop. Return ``True`` from ``on_epoch_end`` to stop training.
 
     A plain callable ``fn(epoch, logs)`` also works as a callback (as ``on_epoch_end``).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from cortexkit import ANNClassifier
+    >>> from cortexkit.train import Callback
+    >>> class StopAtLoss(Callback):
+    ...     def on_epoch_end(self, epoch, logs):
+    ...         return logs["loss"] < 0.5  # True stops training
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = ANNClassifier((16,), epochs=500, callbacks=[StopAtLoss()], random_state=0)
+    >>> clf.fit(X, y).history_["stopped"]
+    'a callback stopped training at epoch ...'
     """
 
     def on_train_begin(self, trainer: Trainer) -> None:

@@ -46,7 +46,18 @@ def chunks(n: int, size: int = EVAL_CHUNK) -> Iterator[slice]:
 
 
 class AutogradObjective:
-    """A module and a loss ``loss_fn(output, target)``, differentiated by autograd."""
+    """A module and a loss ``loss_fn(output, target)``, differentiated by autograd.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch import nn
+    >>> from cortexkit.train import AutogradObjective
+    >>> objective = AutogradObjective(nn.Linear(2, 1), nn.functional.mse_loss)
+    >>> loss = objective.compute_gradients(torch.ones(4, 2), torch.zeros(4, 1))
+    >>> objective.module.weight.grad.shape
+    torch.Size([1, 2])
+    """
 
     def __init__(self, module: nn.Module, loss_fn: Callable[[Tensor, Tensor], Tensor]) -> None:
         self.module = module

@@ -39,6 +39,14 @@ def make_optimizer(
     ------
     ValueError
         If the name is unknown (the message lists the valid ones).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from cortexkit.train import make_optimizer
+    >>> w = torch.nn.Parameter(torch.zeros(3))
+    >>> type(make_optimizer("sgd", [w], learning_rate=0.1, nesterov=True)).__name__
+    'SGD'
     """
     params = list(params)
     if not isinstance(optimizer, str):
