@@ -89,6 +89,13 @@ class LayerStep:
         ``dE/dW = delta a_prev^T`` and ``dE/db = delta`` (step 5).
     new_weight, new_bias : Tensor
         After the update ``w - learning_rate * dE/dw`` (step 5).
+    Examples
+    --------
+    >>> import io
+    >>> from cortexkit.explain import explain
+    >>> output_layer = explain(layers=(2, 3, 1), steps=1, file=io.StringIO()).layers[-1]
+    >>> tuple(output_layer.weight.shape), tuple(output_layer.delta.shape)
+    ((1, 3), (1,))
     """
 
     weight: Tensor
@@ -117,6 +124,13 @@ class ModeRun:
     losses : list of float
         The loss on the whole set before training, then after each epoch; ``nan`` from the
         epoch where the loss stopped being finite (training of that mode then stops).
+    Examples
+    --------
+    >>> import io
+    >>> from cortexkit.explain import explain
+    >>> modes = explain(layers=(2, 3, 1), steps=3, file=io.StringIO()).modes
+    >>> [(m.name, m.updates_per_epoch, len(m.losses)) for m in modes]
+    [('stochastic', 4, 4), ('batch', 1, 4), ('mini-batch', 2, 4)]
     """
 
     name: str

@@ -28,6 +28,17 @@ EVAL_CHUNK = 8192  # rows per forward pass when evaluating a whole set
 
 
 class Objective(Protocol):
+    """What the loop needs of a model: see the module's docstring.
+
+    Examples
+    --------
+    >>> from torch import nn
+    >>> from cortexkit.train import AutogradObjective, Objective
+    >>> objective: Objective = AutogradObjective(nn.Linear(2, 1), nn.functional.mse_loss)
+    >>> len(list(objective.parameters()))  # weight and bias
+    2
+    """
+
     def parameters(self) -> Iterator[Tensor]: ...
 
     def compute_gradients(self, xb: Tensor, yb: Tensor) -> Tensor: ...
