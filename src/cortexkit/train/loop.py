@@ -72,6 +72,9 @@ class LoopConfig:
     lr_factor: float = 0.5
     clip_grad_norm: float | None = None
     check_every: int | None = None  # steps between loss reads; None: 1 on CPU, 32 on GPU
+    # called with the parameters after backprop, before clipping and the update: where a
+    # multi-process run all-reduces its gradients (cortexkit.train.distributed)
+    gradient_hook: Callable[[list[Tensor]], None] | None = None
     verbose: int = 0
     callbacks: Sequence[Any] = field(default_factory=tuple)
 
@@ -262,6 +265,7 @@ class Trainer:
             order = torch.randperm(n, generator=self.generator).to(X.device)
             X, y = X.index_select(0, order), y.index_select(0, order)
         objective, step, clip = self.objective, self._step, self.config.clip_grad_norm
+        hook = self.config.gradient_hook
         # Reading the loss forces a device sync: every step on the CPU (where it is cheap),
         # every few steps on an accelerator, summing on the device in between.
         every = self.config.check_every or (1 if X.device.type == "cpu" else 32)
@@ -279,6 +283,8 @@ class Trainer:
             if not math.isfinite(value):
                 return value
             total += value
+            if hook is not None:
+                hook(self.params)
             if clip is not None:
                 torch.nn.utils.clip_grad_norm_(self.params, clip)
             step()  # update

@@ -9,9 +9,10 @@ The loop only needs three things of a model, so every family can plug in its own
 
 :class:`AutogradObjective` does this for any ``nn.Module`` with torch autograd. The dense
 network of the ANN estimators has a faster one with a hand-derived backward pass
-(:mod:`cortexkit.supervised.dense`). Under ``torch.distributed`` the gradients would be
-all-reduced between ``compute_gradients`` and the optimiser step; that is the one seam a
-multi-process run needs.
+(:mod:`cortexkit.supervised.dense`). Under ``torch.distributed`` the gradients are
+all-reduced between ``compute_gradients`` and the optimiser step, through
+``LoopConfig.gradient_hook``: the one seam a multi-process run needs
+(:mod:`cortexkit.train.distributed`, tested with two processes).
 """
 
 from __future__ import annotations
