@@ -168,7 +168,8 @@ def cpu_settings(step_flops: float, device: torch.device) -> Iterator[None]:
     more than it saves, and on a busy shared machine two OpenMP threads can be 10x slower
     than one. Denormal floats are flushed to zero while training: sigmoid-heavy loops can
     stall on them (5x slower measured here), and they carry no useful precision.
-    Both settings are restored afterwards.
+    The thread count is restored afterwards; torch cannot report the denormal mode, so it
+    is set back to torch's default (off).
     """
     if device.type != "cpu":
         yield
