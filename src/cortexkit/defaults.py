@@ -1,0 +1,41 @@
+"""The one set of defaults that the estimators and the command line share.
+
+The ANN estimators' signatures and ``cortexkit train ann`` both read their defaults from
+here, so a script and the command line train the same model unless told otherwise. This
+module imports nothing heavy: ``cortexkit --help`` reads it without loading torch.
+
+The values are chosen in ``bench/defaults.py`` (5-fold cross-validation against
+scikit-learn's ``MLPClassifier()`` / ``MLPRegressor()`` on its bundled tables and on churn);
+``bench/README.md`` keeps the table.
+
+Examples
+--------
+>>> from cortexkit.defaults import ANN
+>>> ANN.batch_size
+32
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["ANN", "ANNDefaults"]
+
+
+@dataclass(frozen=True)
+class ANNDefaults:
+    """Defaults of ``ANNClassifier``, ``ANNRegressor`` and ``cortexkit train ann``."""
+
+    hidden_layers: tuple[int, ...] = (64, 32)
+    activation: str = "relu"
+    batch_size: int = 32
+    epochs: int = 200
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    weight_decay: float = 3e-3
+    early_stopping: bool = True
+    validation_fraction: float = 0.1
+    patience: int = 10
+
+
+ANN = ANNDefaults()
