@@ -29,6 +29,7 @@ np.True_
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import tempfile
@@ -49,10 +50,13 @@ from cortexkit.exceptions import ModelFileError
 
 __all__ = [
     "FORMAT_VERSION",
+    "MODEL_CLASSES",
     "ModelFile",
     "SaveMixin",
     "atomic_write_bytes",
+    "json_params",
     "load",
+    "model_classes",
     "read_model",
     "save",
 ]
@@ -61,15 +65,36 @@ FORMAT = "cortexkit-model"
 FORMAT_VERSION = 1
 
 
-def _registry() -> dict[str, type]:
-    from cortexkit.neuron.perceptron import Perceptron
-    from cortexkit.supervised.ann import ANNClassifier, ANNRegressor
+#: every class that can be saved, by name: each registers itself when it is defined
+MODEL_CLASSES: dict[str, type] = {}
 
-    return {cls.__name__: cls for cls in (Perceptron, ANNClassifier, ANNRegressor)}
+
+def model_classes() -> dict[str, type]:
+    """The concrete (non-abstract) estimator classes a model file may name, by class name.
+
+    Importing the package's public names defines (and so registers) every family's
+    estimators; a class defined elsewhere registers when its module is imported.
+    """
+    import cortexkit
+
+    for name in getattr(cortexkit, "__all__", ()):
+        getattr(cortexkit, name)  # imports a lazily loaded family
+    return {k: c for k, c in MODEL_CLASSES.items() if not inspect.isabstract(c)}
 
 
 class SaveMixin:
-    """Gives an estimator ``save(path)``; it provides ``_get_state`` / ``_set_state``."""
+    """Gives an estimator ``save(path)``; it provides ``_get_state`` / ``_set_state``.
+
+    A subclass registers itself (by class name) when it is defined, so :func:`load` finds
+    a class from any family without this module naming it. Private classes (a leading
+    underscore) and bases without ``_get_state`` are not registered; the first class to
+    take a name keeps it.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.__name__.startswith("_") and "_get_state" in _defined(cls):
+            MODEL_CLASSES.setdefault(cls.__name__, cls)
 
     def save(self, path: str | os.PathLike[str], **extra: Any) -> None:
         """Write the fitted model to ``path`` atomically (JSON config + safetensors weights).
@@ -89,7 +114,24 @@ class ModelFile:
     library_version: str = __version__
 
 
-def _json_params(est: Any) -> dict[str, Any]:
+def _defined(cls: type) -> set[str]:
+    """Names defined by ``cls`` or its bases below :class:`SaveMixin`."""
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        if klass is SaveMixin:
+            break
+        names.update(vars(klass))
+    return names
+
+
+def json_params(est: Any) -> dict[str, Any]:
+    """The estimator's parameters as JSON values (what a model file stores).
+
+    Raises
+    ------
+    ValueError
+        If a parameter is not a name or a number (a callable, say), naming it.
+    """
     params: dict[str, Any] = {}
     for name, value in est.get_params(deep=False).items():
         if name == "callbacks":
@@ -102,6 +144,8 @@ def _json_params(est: Any) -> dict[str, Any]:
             value = value.item()
         if isinstance(value, tuple):
             value = list(value)
+        if isinstance(value, os.PathLike):
+            value = os.fspath(value)
         try:
             json.dumps(value)
         except TypeError:
@@ -176,7 +220,7 @@ def save(est: Any, path: str | os.PathLike[str], **extra: Any) -> None:
             "format_version": FORMAT_VERSION,
             "library_version": __version__,
             "class": type(est).__name__,
-            "params": _json_params(est),
+            "params": json_params(est),
             "state": meta,
             "extra": extra,
         },
@@ -243,8 +287,7 @@ def read_model(path: str | os.PathLike[str], *, device: str | None = None) -> Mo
     for name, t in tensors.items():
         if t.is_floating_point() and not bool(torch.isfinite(t).all()):
             raise _refuse(path, f"tensor {name!r} holds NaN or infinity")
-    registry = _registry()
-    cls = registry.get(info.get("class"))
+    cls = model_classes().get(info.get("class"))
     if cls is None:
         raise _refuse(path, f"unknown estimator class {info.get('class')!r}")
     # The digest only detects damage (anyone can recompute it), so everything read is

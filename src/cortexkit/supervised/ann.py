@@ -191,6 +191,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
         momentum: float = 0.9,
         nesterov: bool = False,
         validation_fraction: float = 0.0,
+        validation_split: str = "random",
         early_stopping: bool = False,
         patience: int = 10,
         lr_schedule: str | None = None,
@@ -199,6 +200,9 @@ class ANNRegressor(RegressorMixin, BaseANN):
         device: str = "auto",
         verbose: int = 0,
         callbacks: list[Any] | None = None,
+        checkpoint: str | None = None,
+        checkpoint_every: int = 1,
+        resume: bool = False,
     ) -> None:
         super().__init__(
             hidden_layers,
@@ -214,6 +218,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
             momentum=momentum,
             nesterov=nesterov,
             validation_fraction=validation_fraction,
+            validation_split=validation_split,
             early_stopping=early_stopping,
             patience=patience,
             lr_schedule=lr_schedule,
@@ -222,6 +227,9 @@ class ANNRegressor(RegressorMixin, BaseANN):
             device=device,
             verbose=verbose,
             callbacks=callbacks,
+            checkpoint=checkpoint,
+            checkpoint_every=checkpoint_every,
+            resume=resume,
         )
         self.loss = loss
         self.scale_target = scale_target

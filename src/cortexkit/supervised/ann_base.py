@@ -8,6 +8,7 @@ that follows from them, and their metrics.
 
 from __future__ import annotations
 
+import itertools
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
@@ -18,18 +19,20 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 
-from cortexkit._validation import Interval, validate_data
-from cortexkit.neuron.activations import is_builtin
+from cortexkit._validation import CALLABLE, Interval, Options, validate_data
+from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator, check_fits_in_memory
+from cortexkit.neuron.activations import ACTIVATIONS, is_builtin
+from cortexkit.neuron.init import INITIALIZERS
 from cortexkit.neuron.losses import LOSSES, Loss
-from cortexkit.supervised.base import LOOP_CONSTRAINTS, NETWORK_CONSTRAINTS, NeuralEstimator
 from cortexkit.supervised.dense import DenseNetwork, ManualObjective
 from cortexkit.train.objective import AutogradObjective, chunks
 
 __all__ = ["ANN_CONSTRAINTS", "LOOP_DOC", "BaseANN"]
 
 ANN_CONSTRAINTS = {
-    **LOOP_CONSTRAINTS,
-    **NETWORK_CONSTRAINTS,
+    **GRADIENT_CONSTRAINTS,
+    "activation": [Options(ACTIVATIONS), CALLABLE, list, tuple],
+    "init": [Options(INITIALIZERS), CALLABLE],
     "hidden_layers": [Interval(int, 1, None), list, tuple],
     "init_scale": [Interval(float, 0, None, closed="neither")],
 }
@@ -56,7 +59,10 @@ LOOP_DOC = """
         Nesterov momentum for ``optimizer="sgd"``.
     validation_fraction : float, default=0.0
         Share of the training set held out to report ``val_loss`` each epoch (and to
-        monitor early stopping); stratified for classifiers.
+        monitor early stopping); stratified for classifiers. When it would hold out no
+        row, training goes on without one and ``history_["validation"]`` says so.
+    validation_split : {"random", "last"}, default="random"
+        How the validation rows are chosen: at random, or the last rows (for series).
     early_stopping : bool, default=False
         Stop when the monitored loss (validation loss if there is a validation set, else
         training loss) has not improved for ``patience`` epochs, and restore the best weights.
@@ -75,10 +81,18 @@ LOOP_DOC = """
     callbacks : list or None, default=None
         :class:`cortexkit.train.Callback` objects or callables ``fn(epoch, logs)``;
         returning ``True`` stops training.
+    checkpoint : str or None, default=None
+        A file to save a checkpoint to, atomically, every ``checkpoint_every`` epochs: the
+        weights, the optimiser, the epoch, the history and every RNG state.
+    checkpoint_every : int, default=1
+        Epochs between checkpoints.
+    resume : bool, default=False
+        Continue from ``checkpoint`` when that file exists (with the same parameters and
+        data, the result equals an uninterrupted run's); start afresh when it does not.
 """
 
 
-class BaseANN(NeuralEstimator, ABC):
+class BaseANN(GradientEstimator, ABC):
     """Base of the ANN estimators. Not for direct use."""
 
     _constraints = ANN_CONSTRAINTS
@@ -99,6 +113,7 @@ class BaseANN(NeuralEstimator, ABC):
         momentum: float = 0.9,
         nesterov: bool = False,
         validation_fraction: float = 0.0,
+        validation_split: str = "random",
         early_stopping: bool = False,
         patience: int = 10,
         lr_schedule: str | None = None,
@@ -107,6 +122,9 @@ class BaseANN(NeuralEstimator, ABC):
         device: str = "auto",
         verbose: int = 0,
         callbacks: list[Any] | None = None,
+        checkpoint: str | None = None,
+        checkpoint_every: int = 1,
+        resume: bool = False,
     ) -> None:
         self.hidden_layers = hidden_layers
         self.activation = activation
@@ -121,6 +139,7 @@ class BaseANN(NeuralEstimator, ABC):
         self.momentum = momentum
         self.nesterov = nesterov
         self.validation_fraction = validation_fraction
+        self.validation_split = validation_split
         self.early_stopping = early_stopping
         self.patience = patience
         self.lr_schedule = lr_schedule
@@ -129,6 +148,9 @@ class BaseANN(NeuralEstimator, ABC):
         self.device = device
         self.verbose = verbose
         self.callbacks = callbacks
+        self.checkpoint = checkpoint
+        self.checkpoint_every = checkpoint_every
+        self.resume = resume
 
     # -- what subclasses define -------------------------------------------------------
 
@@ -182,18 +204,20 @@ class BaseANN(NeuralEstimator, ABC):
             return list(act)
         return [act] * n_hidden
 
-    def _build(self, n_features: int, n_outputs: int, generator: torch.Generator) -> None:
-        hidden = self._hidden()
+    def _build(self, parts: Any, generator: torch.Generator) -> None:
+        sizes = [int(parts[0].shape[1]), *self._hidden(), self._n_outputs()]
+        n_weights = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+        # weights, gradients and two Adam moments, in float32
+        check_fits_in_memory(16 * n_weights, f"the network (layers {sizes}, {n_weights:,} weights)")
         options = {"scale": self.init_scale} if self.init == "uniform" else {}
         net = DenseNetwork(
-            [n_features, *hidden, n_outputs],
-            self._activations(len(hidden)),
-            self.init,
-            options,
-            generator=generator,
+            sizes, self._activations(len(sizes) - 2), self.init, options, generator=generator
         )
         self.network_ = net.to(self._device())
         self._objective = self._make_objective()
+
+    def _is_built(self) -> bool:
+        return hasattr(self, "network_")
 
     def _make_objective(self) -> ManualObjective | AutogradObjective:
         """The hand-derived backward pass when every part has one (named activations and
@@ -212,7 +236,7 @@ class BaseANN(NeuralEstimator, ABC):
         return {"loss": float(self._loss()(out, y)), **self._scores(out, y)}
 
     def _check_X(self, X: Any, *, reset: bool) -> np.ndarray:
-        return validate_data(
+        return validate_data(  # type: ignore[no-any-return]
             self, X, reset=reset, dtype=[np.float32, np.float64], ensure_min_samples=1
         )
 
@@ -221,77 +245,54 @@ class BaseANN(NeuralEstimator, ABC):
 
     # -- fitting ----------------------------------------------------------------------------
 
-    def fit(self, X: Any, y: Any, **fit_params: Any) -> BaseANN:
+    def _fit_data(
+        self, X: Any, y: Any, *, fitting: bool, classes: Any = None, **kwargs: Any
+    ) -> Any:
+        """``(X, y)`` as the loop's batch parts: tensors on the device, or a memmap ``X``
+        that stays on disk (read a batch at a time) beside the encoded targets."""
+        if kwargs:
+            raise TypeError(f"unexpected arguments {sorted(kwargs)}")
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None"
+            )
+        if isinstance(X, np.memmap):
+            X = check_memmap(self, X, reset=fitting)
+            y = self._prepare_targets(np.asarray(y), fitting=fitting, classes=classes)
+            if len(y) != X.shape[0]:
+                raise ValueError(f"X has {X.shape[0]} rows but y has {len(y)}")
+            return X, self._target_tensor(y, torch.device("cpu"))
+        X, y = validate_data(
+            self, X, y, reset=fitting, dtype=[np.float32, np.float64], multi_output=True,
+            y_numeric=False,
+        )  # fmt: skip
+        y = self._prepare_targets(y, fitting=fitting, classes=classes)
+        if fitting:
+            self._activations(len(self._hidden()))  # a wrong-length list fails before work
+        return self._to_tensor(X), self._target_tensor(y, self._device())
+
+    def _stratify_labels(self, parts: Any) -> np.ndarray | None:
+        if not isinstance(self, ClassifierMixin):
+            return None
+        return parts[1].reshape(len(parts[1]), -1)[:, 0].cpu().numpy()
+
+    def fit(self, X: Any, y: Any = None, **fit_params: Any) -> BaseANN:
         """Train from scratch on ``X`` (n_samples, n_features) and targets ``y``.
 
-        ``validation_data=(X_val, y_val)`` supplies a validation set of your own instead of
-        ``validation_fraction``.
+        ``X`` may be a ``np.memmap`` (a file larger than memory): it is read a batch at a
+        time, never copied whole. ``validation_data=(X_val, y_val)`` supplies a validation
+        set of your own instead of ``validation_fraction``. With ``checkpoint=PATH`` and
+        ``resume=True``, training continues from the checkpoint when it exists.
         """
-        validation_data = fit_params.pop("validation_data", None)
-        if fit_params:
-            raise TypeError(f"fit got unexpected arguments {sorted(fit_params)}")
-        self._validate_params()
-        self._loop_config()  # checks gradient_descent against batch_size
-        X, y = validate_data(
-            self, X, y, dtype=[np.float32, np.float64], multi_output=True, y_numeric=False
-        )
-        y = self._prepare_targets(y, fitting=True)
-        self._activations(len(self._hidden()))
-        generator = self._fresh_generator()
-        self._trainer = None
-        device = self._device()
-        validation = None
-        if validation_data is not None:  # the caller's own validation set: no split
-            X_tr, y_tr = X, y
-            X_own = self._check_X(validation_data[0], reset=False)
-            y_own = self._prepare_targets(np.asarray(validation_data[1]), fitting=False)
-            validation = (self._to_tensor(X_own), self._target_tensor(y_own, device))
-        else:
-            X_tr, y_tr, X_val, y_val = self._split_validation(
-                X, y, stratify=isinstance(self, ClassifierMixin), generator=generator
-            )
-            if X_val is not None and y_val is not None:
-                validation = (self._to_tensor(X_val), self._target_tensor(y_val, device))
-        self._build(X.shape[1], self._n_outputs(), generator)
-        self._train(
-            self._objective,
-            self._to_tensor(X_tr),
-            self._target_tensor(y_tr, device),
-            generator=generator,
-            validation=validation,
-            metric=self._metric,
-        )
-        return self
+        return super().fit(X, y, **fit_params)  # type: ignore[no-any-return]
 
-    def partial_fit(self, X: Any, y: Any, **kwargs: Any) -> BaseANN:
+    def partial_fit(self, X: Any, y: Any = None, **kwargs: Any) -> BaseANN:
         """One more epoch over ``(X, y)``, keeping the weights and the optimiser's state.
 
         The first call builds the network (classifiers take ``classes=`` then, listing every
         class that later calls may show).
         """
-        first = not hasattr(self, "network_")
-        if first:
-            self._validate_params()
-            self._loop_config()
-        X, y = validate_data(
-            self, X, y, reset=first, dtype=[np.float32, np.float64], multi_output=True
-        )
-        y = self._prepare_targets(y, fitting=first, **kwargs)
-        generator = self._fresh_generator()
-        if first:
-            self._trainer = None
-            self._build(X.shape[1], self._n_outputs(), generator)
-        self._train(
-            self._objective,
-            self._to_tensor(X),
-            self._target_tensor(y, self._device()),
-            generator=generator,
-            validation=None,
-            metric=self._metric,
-            epochs=1,
-            keep_trainer=True,
-        )
-        return self
+        return super().partial_fit(X, y, **kwargs)  # type: ignore[no-any-return]
 
     @torch.no_grad()
     def _raw(self, X: Any) -> Tensor:
@@ -305,14 +306,7 @@ class BaseANN(NeuralEstimator, ABC):
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Tensor]]:
         check_is_fitted(self, "network_")
-        meta = {
-            "layer_sizes": self.network_.layer_sizes,
-            "n_features_in_": int(self.n_features_in_),
-            "history_": self.history_,
-            "n_iter_": self.n_iter_,
-        }
-        if hasattr(self, "feature_names_in_"):
-            meta["feature_names_in_"] = [str(c) for c in self.feature_names_in_]
+        meta = {"layer_sizes": self.network_.layer_sizes, **self._common_state()}
         meta.update(self._target_state())
         return meta, {"flat": self.network_.flat.detach().cpu()}
 
@@ -333,11 +327,7 @@ class BaseANN(NeuralEstimator, ABC):
         with torch.no_grad():
             net.flat.copy_(flat)
         self.network_ = net.to(self._device())
-        self.n_features_in_ = meta["n_features_in_"]
-        if "feature_names_in_" in meta:
-            self.feature_names_in_ = np.asarray(meta["feature_names_in_"], dtype=object)
-        self.history_ = meta["history_"]
-        self.n_iter_ = meta["n_iter_"]
+        self._set_common_state(meta)
         self.loss_curve_ = list(self.history_.get("loss", []))
         self._set_target_state(meta)
         sizes = net.layer_sizes
@@ -347,3 +337,35 @@ class BaseANN(NeuralEstimator, ABC):
                 f"{self._n_outputs()} outputs"
             )
         self._objective = self._make_objective()
+
+    def _run(self, *args: Any, **kwargs: Any) -> None:
+        super()._run(*args, **kwargs)
+        self.loss_curve_ = list(self.history_["loss"])
+
+
+MEMMAP_CHUNK = 65536  # rows checked at a time
+
+
+def check_memmap(est: Any, X: np.memmap, *, reset: bool) -> np.memmap:
+    """Check a memmapped ``X`` a chunk at a time (2-d, numbers, finite, the fitted width)
+    without reading it into memory whole."""
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-dimensional (n_samples, n_features); got shape {X.shape}")
+    if X.dtype.kind not in "fiu":
+        raise ValueError(f"X must hold numbers; the memmap's dtype is {X.dtype}")
+    if X.shape[0] < 1:
+        raise ValueError("X has 0 samples; at least 1 is required")
+    for start in range(0, X.shape[0], MEMMAP_CHUNK):
+        if not np.isfinite(X[start : start + MEMMAP_CHUNK]).all():
+            raise ValueError(
+                f"X contains NaN or infinity (in rows {start} to {start + MEMMAP_CHUNK - 1})"
+            )
+    if reset:
+        est.n_features_in_ = X.shape[1]
+        est.__dict__.pop("feature_names_in_", None)
+    elif X.shape[1] != est.n_features_in_:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but {type(est).__name__} is expecting "
+            f"{est.n_features_in_} features as input"
+        )
+    return X

@@ -1,8 +1,13 @@
-"""The learning loop every gradient-trained family shares.
+"""The epoch loop every family shares.
 
-One step is the article's cycle: forward (predict), error (compare with the actual value),
-backprop (gradients of the error with respect to every weight), update (the optimiser moves
-each weight against its gradient). One epoch is one pass over the training set.
+The loop runs epochs over a batch source (:mod:`cortexkit.train.batches`) and calls a step
+(:mod:`cortexkit.train.step`) on each batch; it knows nothing of what the step does. For the
+gradient-trained families the step is the article's cycle: forward (predict), error (compare
+with the actual value), backprop (gradients of the error with respect to every weight),
+update (the optimiser moves each weight against its gradient). A SOM or a Boltzmann machine
+brings its own rule. Either way the loop gives monitoring, early stopping with the best
+epoch's weights restored, the divergence policy, callbacks, progress, and checkpoints that
+a later run resumes from. One epoch is one pass over the training set.
 
 Gradient-descent modes come from the batch size alone:
 
@@ -10,9 +15,9 @@ Gradient-descent modes come from the batch size alone:
 - ``batch_size=None``: batch gradient descent, one update per epoch on the whole set;
 - ``batch_size=n``: mini-batch gradient descent, one update per ``n`` observations.
 
-In-memory data is batched by slicing: each epoch gathers one shuffled copy of the set and
-then takes contiguous views of it, which costs about 11 µs a batch against about 200 µs for a
-per-sample ``DataLoader``.
+In-memory data is batched by index: each epoch draws one random order and gathers each
+batch's rows, never a copy of the whole set (a few µs a batch, against about 200 µs for a
+per-sample ``DataLoader``).
 
 Non-finite loss policy: every step checks that the loss is finite. If it is not, training
 stops at once, the weights of the best epoch so far (lowest monitored loss) are restored, a
@@ -37,10 +42,19 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from cortexkit.exceptions import DivergenceError, DivergenceWarning
+from cortexkit.train.batches import Batches, as_batches
+from cortexkit.train.checkpoint import read_checkpoint, write_checkpoint
 from cortexkit.train.objective import Objective
-from cortexkit.train.optim import make_optimizer, step_function
+from cortexkit.train.step import GradientStep, Step
 
-__all__ = ["Callback", "LoopConfig", "Trainer", "resolve_batch_size", "resolve_device"]
+__all__ = [
+    "Callback",
+    "EpochLoop",
+    "LoopConfig",
+    "Trainer",
+    "resolve_batch_size",
+    "resolve_device",
+]
 
 GRADIENT_DESCENT = ("stochastic", "batch", "mini-batch")
 
@@ -77,6 +91,9 @@ class LoopConfig:
     gradient_hook: Callable[[list[Tensor]], None] | None = None
     verbose: int = 0
     callbacks: Sequence[Any] = field(default_factory=tuple)
+    num_workers: int = 0  # worker processes when a Dataset is streamed
+    checkpoint: str | None = None  # where to save checkpoints
+    checkpoint_every: int = 1  # epochs between checkpoints
 
 
 class Callback:
@@ -98,14 +115,14 @@ class Callback:
     'a callback stopped training at epoch ...'
     """
 
-    def on_train_begin(self, trainer: Trainer) -> None:
+    def on_train_begin(self, trainer: EpochLoop) -> None:
         """Called once before the first epoch."""
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool | None:
         """Called after each epoch with that epoch's losses and metrics."""
         return None
 
-    def on_train_end(self, trainer: Trainer) -> None:
+    def on_train_end(self, trainer: EpochLoop) -> None:
         """Called once after the last epoch."""
 
 
@@ -161,12 +178,15 @@ SMALL_STEP_FLOPS = 2e7  # below this, a step runs faster on one CPU thread
 
 
 @contextmanager
-def cpu_settings(step_flops: float, device: torch.device) -> Iterator[None]:
+def cpu_settings(step_flops: float | None, device: torch.device) -> Iterator[None]:
     """Thread count and denormal handling for a training run on the CPU.
 
     A small step (a few million multiply-adds) runs on one thread: waking a second costs
     more than it saves, and on a busy shared machine two OpenMP threads can be 10x slower
-    than one. Denormal floats are flushed to zero while training: sigmoid-heavy loops can
+    than one. The step reports its own cost (:meth:`Step.flops`), so a small convolution
+    or recurrent layer, whose weights are reused at every pixel or time step, is judged by
+    its real work, not by its parameter count; an unknown cost leaves the threads alone.
+    Denormal floats are flushed to zero while training: sigmoid-heavy loops can
     stall on them (5x slower measured here), and they carry no useful precision.
     The thread count is restored afterwards; torch cannot report the denormal mode, so it
     is set back to torch's default (off).
@@ -175,7 +195,7 @@ def cpu_settings(step_flops: float, device: torch.device) -> Iterator[None]:
         yield
         return
     threads = torch.get_num_threads()
-    if step_flops < SMALL_STEP_FLOPS:
+    if step_flops is not None and step_flops < SMALL_STEP_FLOPS:
         torch.set_num_threads(1)
     flushed = torch.set_flush_denormal(True)
     try:
@@ -186,22 +206,25 @@ def cpu_settings(step_flops: float, device: torch.device) -> Iterator[None]:
             torch.set_flush_denormal(False)
 
 
-class Trainer:
-    """Runs epochs of forward, error, backprop and update over in-memory tensors.
+class EpochLoop:
+    """Runs epochs of a step over a batch source.
 
-    It keeps the optimiser, the learning-rate schedule and the history between calls to
-    :meth:`run`, so ``partial_fit`` can continue where the last call stopped.
+    It keeps the step (and so the optimiser), the history and the early-stopping
+    bookkeeping between calls to :meth:`run`, so ``partial_fit`` can continue where the
+    last call stopped, and it saves and resumes checkpoints.
 
     Parameters
     ----------
-    objective : Objective
-        The network and its loss.
+    step : Step or Objective
+        What to do with each batch. An :class:`~cortexkit.train.Objective` (a network and
+        its loss) is trained by a :class:`~cortexkit.train.GradientStep` built from
+        ``config``.
     config : LoopConfig
         The loop's settings.
     generator : torch.Generator
         The source of the shuffling order.
     metric : callable, optional
-        ``metric(X, y) -> dict`` of metrics, computed each epoch on the validation set and
+        ``metric(*batch) -> dict`` of metrics, computed each epoch on the validation set and
         on up to ``METRIC_SAMPLE`` training rows (a fixed random subset: the whole training
         set would cost a forward pass over it every epoch). When its dict holds ``"loss"``,
         that is the set's loss, so one forward pass gives both.
@@ -223,99 +246,88 @@ class Trainer:
 
     def __init__(
         self,
-        objective: Objective,
+        step: Step | Objective,
         config: LoopConfig,
         *,
         generator: torch.Generator,
-        metric: Callable[[Tensor, Tensor], dict[str, float]] | None = None,
+        metric: Callable[..., dict[str, float]] | None = None,
     ) -> None:
-        self.objective = objective
+        self.step = step if isinstance(step, Step) else GradientStep(step, config)
         self.config = config
         self.generator = generator
+        # the training-metric sample has a generator of its own, so that drawing it does
+        # not shift the shuffling order (a resumed run draws it again)
+        self._sample_generator = torch.Generator().manual_seed(generator.initial_seed())
         self.metric = metric
-        self.params = [p for p in objective.parameters() if p.requires_grad]
-        self.optimizer = make_optimizer(
-            config.optimizer,
-            self.params,
-            learning_rate=config.learning_rate,
-            weight_decay=config.weight_decay,
-            momentum=config.momentum,
-            nesterov=config.nesterov,
-        )
-        self._step = step_function(self.optimizer)
-        self.scheduler = (
-            torch.optim.lr_scheduler.ReduceLROnPlateau(
-                self.optimizer, factor=config.lr_factor, patience=config.lr_patience
-            )
-            if config.lr_schedule == "plateau"
-            else None
-        )
-        self.history: dict[str, Any] = {"loss": [], "learning_rate": [], "time": []}
+        self.history: dict[str, Any] = {"loss": [], "time": []}
         self.epochs_done = 0
         self.best_loss = math.inf
         self.best_epoch = 0
         self._best_state: dict[str, Tensor] | None = None
         self._bad_epochs = 0
+        #: JSON-like data the estimator keeps in a checkpoint (what a resume must match)
+        self.extra_state: dict[str, Any] = {}
+
+    @property
+    def optimizer(self) -> torch.optim.Optimizer | None:
+        """The gradient step's optimiser (None for a family's own rule)."""
+        return getattr(self.step, "optimizer", None)
 
     # -- one epoch ---------------------------------------------------------------------
 
-    def _epoch(self, X: Tensor, y: Tensor) -> float:
-        n = X.shape[0]
-        bs = n if self.config.batch_size is None else min(self.config.batch_size, n)
-        if self.config.shuffle and bs < n:
-            order = torch.randperm(n, generator=self.generator).to(X.device)
-            X, y = X.index_select(0, order), y.index_select(0, order)
-        objective, step, clip = self.objective, self._step, self.config.clip_grad_norm
-        hook = self.config.gradient_hook
+    def _epoch(self, batches: Batches) -> float:
+        step, n = self.step, batches.n
+        device = batches.device
         # Reading the loss forces a device sync: every step on the CPU (where it is cheap),
         # every few steps on an accelerator, summing on the device in between.
-        every = self.config.check_every or (1 if X.device.type == "cpu" else 32)
-        total, pending = 0.0, torch.zeros((), device=X.device)
-        for i, start in enumerate(range(0, n, bs), start=1):
-            xb, yb = X[start : start + bs], y[start : start + bs]
-            loss = objective.compute_gradients(xb, yb)  # forward, error, backprop
+        every = self.config.check_every or (1 if device.type == "cpu" else 32)
+        total, seen, pending = 0.0, 0, torch.zeros((), device=device)
+        epoch = batches.epoch(self.config.batch_size, shuffle=self.config.shuffle,
+                              generator=self.generator)  # fmt: skip
+        for i, batch in enumerate(epoch, start=1):
+            rows = batch[0].shape[0]
+            seen += rows
+            loss = step(batch)
             if every == 1:
-                value = float(loss) * xb.shape[0]
+                value = float(loss) * rows
             else:
-                pending += loss.detach() * xb.shape[0]
-                value = float(pending) if i % every == 0 or start + bs >= n else 0.0
+                pending += loss.detach() * rows
+                value = float(pending) if i % every == 0 or seen >= n else 0.0
                 if value:
                     pending.zero_()
             if not math.isfinite(value):
                 return value
             total += value
-            if hook is not None:
-                hook(self.params)
-            if clip is not None:
-                torch.nn.utils.clip_grad_norm_(self.params, clip)
-            step()  # update
-        return total / n
+        return total / max(seen, 1)
 
     # -- epochs ------------------------------------------------------------------------
 
     def run(
         self,
-        X: Tensor,
-        y: Tensor,
-        *,
+        *data: Any,
         epochs: int | None = None,
-        validation: tuple[Tensor, Tensor] | None = None,
+        validation: tuple[Tensor, ...] | None = None,
         early_stopping: bool | None = None,
     ) -> dict[str, Any]:
         """Train for ``epochs`` (default: the config's) and return the history.
 
-        ``early_stopping`` overrides the config's (``partial_fit`` turns it off: one epoch
-        at a time, it must never roll back what the caller just trained).
+        ``data`` is the training set: tensors with one row per observation (``X, y`` or
+        whatever the step takes), NumPy memmaps, a ``Dataset`` or ``DataLoader``, or a
+        :class:`~cortexkit.train.batches.Batches`. ``early_stopping`` overrides the
+        config's (``partial_fit`` turns it off: one epoch at a time, it must never roll back
+        what the caller just trained).
         """
         cfg = self.config
+        batches = as_batches(data[0] if len(data) == 1 else data, device=_device_of(data),
+                             num_workers=cfg.num_workers)  # fmt: skip
         epochs = cfg.epochs if epochs is None else epochs
         stopping = cfg.early_stopping if early_stopping is None else early_stopping
         callbacks = [c if isinstance(c, Callback) else _FunctionCallback(c) for c in cfg.callbacks]
         self.history.pop("stopped", None)
         for c in callbacks:
             c.on_train_begin(self)
-        rows = X.shape[0] if cfg.batch_size is None else min(cfg.batch_size, X.shape[0])
-        step_flops = 6.0 * rows * sum(p.numel() for p in self.params)  # forward + backward
+        device = batches.device
+        flops = self.step.flops(batches.first(cfg.batch_size)) if device.type == "cpu" else None
         bar = tqdm(
             total=epochs,
             desc="epochs",
@@ -323,8 +335,8 @@ class Trainer:
             disable=not (cfg.verbose and sys.stderr.isatty()),
             leave=False,
         )
-        with bar, cpu_settings(step_flops, X.device):
-            self._epochs(X, y, epochs, validation, callbacks, bar, stopping)
+        with bar, cpu_settings(flops, device):
+            self._epochs(batches, epochs, validation, callbacks, bar, stopping)
         if stopping and "stopped" not in self.history:
             self.restore_best()  # ran every epoch: still keep the best one
         for c in callbacks:
@@ -333,10 +345,9 @@ class Trainer:
 
     def _epochs(
         self,
-        X: Tensor,
-        y: Tensor,
+        batches: Batches,
         epochs: int,
-        validation: tuple[Tensor, Tensor] | None,
+        validation: tuple[Tensor, ...] | None,
         callbacks: list[Callback],
         bar: Any,
         stopping: bool,
@@ -344,17 +355,16 @@ class Trainer:
         cfg = self.config
         for _ in range(epochs):
             t0 = time.perf_counter()
-            train_loss = self._epoch(X, y)
+            train_loss = self._epoch(batches)
             if not math.isfinite(train_loss):
                 self._diverged(train_loss)
                 break
             self.epochs_done += 1
-            logs = self._logs(train_loss, X, y, validation)
+            logs = self._logs(train_loss, batches, validation)
             logs["time"] = time.perf_counter() - t0
             self._record(logs)
             monitored = logs.get("val_loss", train_loss)
-            if self.scheduler is not None:
-                self.scheduler.step(monitored)
+            self.step.end_epoch(monitored)
             patience_ran_out = self._track_best(monitored) and stopping
             bar.update(1)
             bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if "loss" in k})
@@ -373,22 +383,27 @@ class Trainer:
                 if stopping:
                     self.restore_best()
                     self.history["stopped"] += f"; restored the weights of epoch {self.best_epoch}"
+            if cfg.checkpoint and (
+                "stopped" in self.history or self.epochs_done % cfg.checkpoint_every == 0
+            ):
+                self.save_checkpoint(cfg.checkpoint)
+            if "stopped" in self.history:
                 break
 
     def _logs(
-        self, train_loss: float, X: Tensor, y: Tensor, validation: tuple[Tensor, Tensor] | None
+        self, train_loss: float, batches: Batches, validation: tuple[Tensor, ...] | None
     ) -> dict[str, float]:
         logs: dict[str, float] = {"loss": train_loss}
         if self.metric is not None:
-            sample = self.metric(*self._metric_sample(X, y))
+            sample = self.metric(*batches.sample(METRIC_SAMPLE, self._sample_generator))
             logs.update({k: v for k, v in sample.items() if k != "loss"})
         if validation is not None:
             scores = self.metric(*validation) if self.metric is not None else {}
             if "loss" not in scores:
-                scores["loss"] = self.objective.loss(*validation)
+                scores["loss"] = self.step.loss(validation)
             logs["val_loss"] = scores.pop("loss")
             logs.update({f"val_{k}": v for k, v in scores.items()})
-        logs["learning_rate"] = self.optimizer.param_groups[0]["lr"]
+        logs.update(self.step.logs())
         return logs
 
     def _record(self, logs: dict[str, float]) -> None:
@@ -402,23 +417,11 @@ class Trainer:
             if isinstance(column, list) and len(column) < self.epochs_done:
                 column.extend([math.nan] * (self.epochs_done - len(column)))
 
-    def _metric_sample(self, X: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
-        if X.shape[0] <= METRIC_SAMPLE:
-            return X, y
-        key = (X.shape[0], X.data_ptr())  # not X itself: the trainer must not keep the data
-        if getattr(self, "_sample_key", None) != key:
-            rows = torch.randperm(X.shape[0], generator=self.generator)[:METRIC_SAMPLE]
-            self._sample = rows.to(X.device)
-            self._sample_key = key
-        return X.index_select(0, self._sample), y.index_select(0, self._sample)
-
     def _track_best(self, monitored: float) -> bool:
         """Keep the best weights; whether patience has run out."""
         if monitored < self.best_loss - self.config.tol:
             self.best_loss, self.best_epoch, self._bad_epochs = monitored, self.epochs_done, 0
-            self._best_state = {
-                k: v.detach().clone() for k, v in self.objective.state_dict().items()
-            }
+            self._best_state = {k: v.detach().clone() for k, v in self.step.state_dict().items()}
         else:
             self._bad_epochs += 1
         return self._bad_epochs >= self.config.patience
@@ -426,7 +429,7 @@ class Trainer:
     def restore_best(self) -> None:
         """Put back the weights of the epoch with the lowest monitored loss."""
         if self._best_state is not None:
-            self.objective.load_state_dict(self._best_state)
+            self.step.load_state_dict(self._best_state)
 
     def _diverged(self, loss: float) -> None:
         where = f"epoch {self.epochs_done + 1}"
@@ -443,8 +446,78 @@ class Trainer:
             f"training stopped: the loss became {loss} in {where}; kept the weights of epoch "
             f"{self.best_epoch} (loss {self.best_loss:.4g}). Lower learning_rate to avoid this.",
             DivergenceWarning,
-            stacklevel=4,
+            stacklevel=5,
         )
+
+    # -- checkpoints -------------------------------------------------------------------
+
+    def checkpoint_state(self) -> dict[str, Any]:
+        """Everything :meth:`load_checkpoint_state` needs to continue this run exactly."""
+        rng: dict[str, Any] = {"generator": self.generator.get_state(),
+                               "torch": torch.get_rng_state()}  # fmt: skip
+        if torch.cuda.is_available() and torch.cuda.is_initialized():
+            rng["cuda"] = torch.cuda.get_rng_state_all()
+        return {
+            "epochs_done": self.epochs_done,
+            "history": self.history,
+            "best_loss": self.best_loss,
+            "best_epoch": self.best_epoch,
+            "best_state": self._best_state,
+            "bad_epochs": self._bad_epochs,
+            "model": self.step.state_dict(),
+            "step": self.step.working_state(),
+            "rng": rng,
+            "extra": self.extra_state,
+        }
+
+    def save_checkpoint(self, path: str) -> None:
+        """Write the checkpoint to ``path``, atomically."""
+        write_checkpoint(path, self.checkpoint_state())
+
+    def load_checkpoint_state(self, state: dict[str, Any]) -> None:
+        """Continue from a :meth:`checkpoint_state` (as read from a checkpoint file).
+
+        Raises
+        ------
+        ValueError
+            If the checkpoint's weights do not fit this run's model.
+        """
+        try:
+            self.step.load_state_dict(state["model"])
+            self.step.load_working_state(state["step"])
+            self.epochs_done = int(state["epochs_done"])
+            self.history = dict(state["history"])
+            self.best_loss = float(state["best_loss"])
+            self.best_epoch = int(state["best_epoch"])
+            self._best_state = state["best_state"]
+            self._bad_epochs = int(state["bad_epochs"])
+            rng = state["rng"]
+            self.generator.set_state(rng["generator"])
+            torch.set_rng_state(rng["torch"])
+            if "cuda" in rng and torch.cuda.is_available():
+                torch.cuda.set_rng_state_all(rng["cuda"])
+        except (KeyError, TypeError, RuntimeError, ValueError) as exc:
+            raise ValueError(f"the checkpoint does not fit this model ({exc})") from None
+
+    def load_checkpoint(self, path: str) -> dict[str, Any]:
+        """Read the checkpoint at ``path`` and continue from it; returns its ``extra``."""
+        state = read_checkpoint(path)
+        self.load_checkpoint_state(state)
+        return dict(state.get("extra") or {})
+
+
+Trainer = EpochLoop  # the name the gradient-trained families knew it by
+
+
+def _device_of(data: tuple[Any, ...]) -> torch.device:
+    """Where the batches go: the device of the first tensor given, else the CPU (a loader's
+    batches go where its first batch's would, which the caller sets by moving the model)."""
+    for part in data:
+        if isinstance(part, Tensor):
+            return part.device
+        if isinstance(part, Batches):
+            return part.device
+    return torch.device("cpu")
 
 
 class _FunctionCallback(Callback):

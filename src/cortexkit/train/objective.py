@@ -3,9 +3,14 @@
 The loop only needs three things of a model, so every family can plug in its own:
 
 - ``parameters()``: the tensors the optimiser updates;
-- ``compute_gradients(xb, yb)``: forward, error, backprop; fills ``p.grad`` and returns
+- ``compute_gradients(*batch)``: forward, error, backprop; fills ``p.grad`` and returns
   the batch loss (a 0-d tensor);
-- ``loss(X, y)``: the loss on a whole set, without gradients (validation).
+- ``loss(*batch)``: the loss on a whole set, without gradients (validation).
+
+A batch is a tuple of tensors (``xb, yb`` for the supervised families, ``xb`` alone or with
+a mask for others). An objective may also report ``flops(*batch)``, the cost of one step,
+which the loop uses to choose CPU threads (else it is counted once, see
+:class:`~cortexkit.train.GradientStep`).
 
 :class:`AutogradObjective` does this for any ``nn.Module`` with torch autograd. The dense
 network of the ANN estimators has a faster one with a hand-derived backward pass
@@ -42,9 +47,9 @@ class Objective(Protocol):
 
     def parameters(self) -> Iterator[Tensor]: ...
 
-    def compute_gradients(self, xb: Tensor, yb: Tensor) -> Tensor: ...
+    def compute_gradients(self, *batch: Tensor) -> Tensor: ...
 
-    def loss(self, X: Tensor, y: Tensor) -> float: ...
+    def loss(self, *batch: Tensor) -> float: ...
 
     def state_dict(self) -> dict[str, Tensor]: ...
 
@@ -58,7 +63,10 @@ def chunks(n: int, size: int = EVAL_CHUNK) -> Iterator[slice]:
 
 
 class AutogradObjective:
-    """A module and a loss ``loss_fn(output, target)``, differentiated by autograd.
+    """A module and a loss ``loss_fn(output, *rest)``, differentiated by autograd.
+
+    The first tensor of a batch goes through the module; the rest (the targets, a mask)
+    go to the loss beside the module's output.
 
     Examples
     --------
@@ -78,20 +86,21 @@ class AutogradObjective:
     def parameters(self) -> Iterator[Tensor]:
         return self.module.parameters()
 
-    def compute_gradients(self, xb: Tensor, yb: Tensor) -> Tensor:
+    def compute_gradients(self, xb: Tensor, *rest: Tensor) -> Tensor:
         self.module.train()
         for p in self.module.parameters():
             p.grad = None
-        loss = self.loss_fn(self.module(xb), yb)
+        loss = self.loss_fn(self.module(xb), *rest)
         loss.backward()
         return loss.detach()
 
     @torch.no_grad()
-    def loss(self, X: Tensor, y: Tensor) -> float:
+    def loss(self, X: Tensor, *rest: Tensor) -> float:
         self.module.eval()
         total = 0.0
         for s in chunks(X.shape[0]):
-            total += float(self.loss_fn(self.module(X[s]), y[s])) * (s.stop - s.start)
+            out = self.module(X[s])
+            total += float(self.loss_fn(out, *(t[s] for t in rest))) * (s.stop - s.start)
         return total / max(X.shape[0], 1)
 
     def state_dict(self) -> dict[str, Tensor]:

@@ -1,0 +1,483 @@
+"""The estimator base that every family shares.
+
+:class:`CortexEstimator` holds what does not depend on how a model learns: the parameter
+checks (one constraints table per class), seeding, the device, the validation split (random,
+stratified, or chronological for series), the fit / partial_fit template, the epoch loop with
+its history, progress, early stopping and best-state restore, checkpoints and resume, and the
+fitted state that a model file keeps. A family fills in a few hooks:
+
+- ``_fit_data(X, y, fitting, **kw)``: check and encode the inputs, returning the parts of a
+  batch (arrays, memmaps or tensors with one row per sample), or a ``Dataset``/``DataLoader``;
+- ``_build(parts, generator)``: make the model for data of that shape;
+- ``_make_step()``: the step the loop calls on each batch;
+- ``_metric(*batch)`` (optional): metrics of a set, with its ``"loss"``;
+- ``_get_state`` / ``_set_state``: what a model file keeps beyond the common fitted state.
+
+:class:`GradientEstimator` adds the optimiser and the gradient-descent parameters, and its
+step is a :class:`~cortexkit.train.GradientStep` over the family's objective. A SOM or a
+Boltzmann machine derives from :class:`CortexEstimator` directly and brings its own
+:class:`~cortexkit.train.Step`: no optimiser is built.
+
+Seeding: one ``random_state`` fixes a fit. It seeds the fit's own generator (initial weights,
+shuffling, the validation split) and, for the duration of the fit only, torch's global RNG,
+which ``nn.Dropout`` draws from; the caller's global RNG state is put back afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from torch import Tensor
+
+from cortexkit._validation import CALLABLE, Interval, Options, validate_params
+from cortexkit.persist import SaveMixin
+from cortexkit.train.batches import Batches, LoaderBatches, as_batches
+from cortexkit.train.loop import (
+    GRADIENT_DESCENT,
+    EpochLoop,
+    LoopConfig,
+    resolve_batch_size,
+    resolve_device,
+)
+from cortexkit.train.optim import OPTIMIZERS
+from cortexkit.train.step import GradientStep, Step
+
+__all__ = [
+    "BASE_CONSTRAINTS",
+    "GRADIENT_CONSTRAINTS",
+    "CortexEstimator",
+    "GradientEstimator",
+    "check_fits_in_memory",
+]
+
+BASE_CONSTRAINTS: dict[str, list[Any]] = {
+    "batch_size": [Interval(int, 1, None), None],
+    "epochs": [Interval(int, 1, None)],
+    "validation_fraction": [Interval(float, 0, 1, closed="left")],
+    "validation_split": [Options(["random", "last"])],
+    "early_stopping": [bool],
+    "patience": [Interval(int, 1, None)],
+    "random_state": [Interval(int, 0, 2**32 - 1), np.random.RandomState, None],
+    "device": [Options(["auto", "cpu", "cuda"]), str, torch.device],
+    "verbose": [Interval(int, 0, None), bool],
+    "callbacks": [list, tuple, None],
+    "checkpoint": [str, os.PathLike, None],
+    "checkpoint_every": [Interval(int, 1, None)],
+    "resume": [bool],
+}
+
+GRADIENT_CONSTRAINTS: dict[str, list[Any]] = {
+    **BASE_CONSTRAINTS,
+    "gradient_descent": [Options(GRADIENT_DESCENT), None],
+    "optimizer": [Options(OPTIMIZERS), CALLABLE],
+    "learning_rate": [Interval(float, 0, None, closed="neither")],
+    "weight_decay": [Interval(float, 0, None)],
+    "momentum": [Interval(float, 0, 1, closed="left")],
+    "nesterov": [bool],
+    "lr_schedule": [Options(["plateau"]), None],
+    "clip_grad_norm": [Interval(float, 0, None, closed="neither"), None],
+}
+
+# parameters that may change between a run and its resumption
+_RESUMABLE = {"checkpoint", "checkpoint_every", "resume", "epochs", "verbose", "callbacks",
+              "device"}  # fmt: skip
+
+
+def check_fits_in_memory(n_bytes: float, what: str) -> None:
+    """Refuse, before allocating, ``n_bytes`` that this machine's available memory cannot
+    hold (``what`` names the thing and the parameter that sized it).
+
+    Examples
+    --------
+    >>> check_fits_in_memory(2**70, "the network (hidden_layers=(10**12,))")
+    Traceback (most recent call last):
+    ...
+    ValueError: the network (hidden_layers=(10**12,)) needs ... of memory; this machine has ...
+    """
+    available = _available_memory()
+    if available is not None and n_bytes > available:
+        raise ValueError(
+            f"{what} needs {_size(n_bytes)} of memory; this machine has {_size(available)} "
+            "available"
+        )
+
+
+def _available_memory() -> int | None:
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
+        n /= 1024
+    return f"{n:.1f} TiB"  # pragma: no cover
+
+
+class CortexEstimator(SaveMixin, BaseEstimator):
+    """Base of every cortexkit estimator that trains through the epoch loop. Not for direct
+    use: see the module's docstring for the hooks a family fills in."""
+
+    _constraints: dict[str, list[Any]] = BASE_CONSTRAINTS
+    history_: dict[str, Any]  # set by fit: per-epoch losses and metrics
+    n_iter_: int  # set by fit: epochs run
+    _loop: EpochLoop | None = None  # kept between partial_fit calls
+
+    # -- checks and settings ------------------------------------------------------------
+
+    def _validate_params(self) -> None:  # type: ignore[override]
+        validate_params(self.get_params(deep=False), self._constraints)
+        resolve_device(self.device)  # a device this machine lacks fails here, not mid-fit
+        if getattr(self, "resume", False) and not getattr(self, "checkpoint", None):
+            raise ValueError("resume=True needs checkpoint=PATH: the file to resume from")
+        self._loop_config()
+
+    def _loop_config(self) -> LoopConfig:
+        checkpoint = getattr(self, "checkpoint", None)
+        return LoopConfig(
+            batch_size=self.batch_size,
+            epochs=self.epochs,
+            early_stopping=bool(self.early_stopping),
+            patience=self.patience,
+            verbose=int(self.verbose),
+            callbacks=tuple(self.callbacks or ()),
+            checkpoint=None if checkpoint is None else os.fspath(checkpoint),
+            checkpoint_every=int(getattr(self, "checkpoint_every", 1)),
+        )
+
+    def _device(self) -> torch.device:
+        return resolve_device(self.device)
+
+    def _seed(self) -> int:
+        return int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+
+    def _fresh_generator(self) -> torch.Generator:
+        """A generator seeded from ``random_state``: same seed, same weights and order."""
+        return torch.Generator().manual_seed(self._seed())
+
+    @contextmanager
+    def _seeded(self) -> Iterator[torch.Generator]:
+        """The fit's generator; inside, torch's global RNG (dropout's) is seeded from the
+        same seed, and the caller's global state is put back on leaving."""
+        seed = self._seed()
+        device = self._device()
+        devices = [device.index or 0] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed + 1)
+            yield torch.Generator().manual_seed(seed)
+
+    # -- the validation split --------------------------------------------------------------
+
+    def _split_rows(
+        self, n: int, generator: torch.Generator, labels: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Training and validation row indices, or None for no validation set.
+
+        ``validation_split="random"`` (stratified by ``labels`` when every class has two
+        rows) or ``"last"``: the final rows, for series, where a shuffled split would let
+        the future leak into training.
+        """
+        frac = self.validation_fraction
+        if not frac:
+            return None
+        n_val = round(frac * n)
+        if n_val < 1 or n - n_val < 1:
+            # too few rows to hold any out: monitor the training loss instead, and say so
+            self._validation_note = (
+                f"no validation set: validation_fraction={frac} of {n} samples holds out "
+                "none; early stopping monitored the training loss"
+            )
+            return None
+        if getattr(self, "validation_split", "random") == "last":
+            return np.arange(n - n_val), np.arange(n - n_val, n)
+        from sklearn.model_selection import train_test_split
+
+        seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
+        rows = np.arange(n)
+        strat = None
+        if labels is not None and np.min(np.unique(labels, return_counts=True)[1]) >= 2:
+            strat = labels
+        try:
+            train, val = train_test_split(rows, test_size=n_val, random_state=seed, stratify=strat)
+        except ValueError:  # too few of some class for a stratified split
+            train, val = train_test_split(rows, test_size=n_val, random_state=seed)
+        return np.asarray(train), np.asarray(val)
+
+    # -- hooks a family fills in --------------------------------------------------------------
+
+    def _fit_data(self, X: Any, y: Any, *, fitting: bool, **kwargs: Any) -> Any:
+        """Check and encode the inputs: a tuple of per-sample parts, or a Dataset/DataLoader."""
+        raise TypeError(f"{type(self).__name__} does not define _fit_data")
+
+    def _build(self, parts: Any, generator: torch.Generator) -> None:
+        """Make the model for training data ``parts``."""
+        raise TypeError(f"{type(self).__name__} does not define _build")
+
+    def _make_step(self) -> Step:
+        """The step the loop calls on each batch."""
+        raise TypeError(f"{type(self).__name__} does not define _make_step")
+
+    def _stratify_labels(self, parts: Any) -> np.ndarray | None:
+        """Labels to stratify the validation split by (classifiers), else None."""
+        return None
+
+    _metric: Any = None  # ``_metric(*batch) -> dict`` of a set's loss and metrics
+
+    def _is_built(self) -> bool:
+        """Whether a model exists to continue (``partial_fit``)."""
+        return hasattr(self, "history_")
+
+    # -- the fit template ---------------------------------------------------------------------
+
+    def fit(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
+        """Train from scratch (or resume from ``checkpoint`` when ``resume=True``).
+
+        ``validation_data=(X_val, y_val)`` supplies a validation set of your own instead of
+        ``validation_fraction``.
+        """
+        validation_data = fit_params.pop("validation_data", None)
+        self._validate_params()
+        self._loop = None
+        self.__dict__.pop("_validation_note", None)
+        with self._seeded() as generator:
+            parts = self._fit_data(X, y, fitting=True, **fit_params)
+            train, validation = self._validation(parts, validation_data, generator)
+            self._build(train, generator)
+            loop = self._new_loop(generator)
+            epochs = self._resume(loop, parts)
+            self._run(loop, train, epochs=epochs, validation=validation)
+        return self
+
+    def partial_fit(self, X: Any, y: Any = None, **kwargs: Any) -> Any:
+        """One more epoch over the given data, keeping the weights and the step's state
+        (the first call builds the model)."""
+        first = not self._is_built() or not hasattr(self, "n_features_in_")
+        if first:
+            self._validate_params()
+        with self._seeded() as generator:
+            parts = self._fit_data(X, y, fitting=first, **kwargs)
+            if first:
+                self._loop = None
+                self._build(parts, generator)
+            loop = getattr(self, "_loop", None)
+            if loop is None:
+                loop = self._new_loop(generator)
+                if hasattr(self, "history_"):  # a loaded or unpickled model: carry it on
+                    loop.history = {k: list(v) if isinstance(v, list) else v
+                                    for k, v in self.history_.items()}  # fmt: skip
+                    loop.epochs_done = int(getattr(self, "n_iter_", 0))
+            self._run(loop, parts, epochs=1, validation=None, early_stopping=False)
+        return self
+
+    def _validation(
+        self, parts: Any, validation_data: Any, generator: torch.Generator
+    ) -> tuple[Any, tuple[Tensor, ...] | None]:
+        """The training parts and the validation batch (in memory, on the device)."""
+        if validation_data is not None:  # the caller's own validation set: no split
+            own = self._fit_data(*validation_data, fitting=False)
+            return parts, self._source(own).take(torch.arange(_length(own)))
+        if _is_loader(parts):
+            from torch.utils.data import DataLoader, Subset
+
+            if isinstance(parts, DataLoader):  # a loader is used as given: no split
+                if self.validation_fraction:
+                    self._validation_note = (
+                        "no validation set: a DataLoader is used as given (pass a Dataset "
+                        "to split one off, or validation_data=); early stopping monitored "
+                        "the training loss"
+                    )
+                return parts, None
+            rows = self._split_rows(len(parts), generator)
+            if rows is None:
+                return parts, None
+            held = self._source(Subset(parts, rows[1].tolist()))
+            return Subset(parts, rows[0].tolist()), held.take(torch.arange(len(rows[1])))
+        rows = self._split_rows(_length(parts), generator, self._stratify_labels(parts))
+        if rows is None:
+            return parts, None
+        train_rows, val_rows = rows
+        validation = self._source(parts).take(torch.from_numpy(val_rows))
+        if any(isinstance(p, np.memmap) for p in parts):  # stays on disk: train by index
+            return _RowSubset(self._source(parts), train_rows), validation
+        return tuple(_rows(p, train_rows) for p in parts), validation
+
+    def _source(self, parts: Any) -> Batches:
+        if isinstance(parts, Batches):
+            return parts
+        device = self._device()
+        if _is_loader(parts):
+            return LoaderBatches(parts, device=device, num_workers=self._num_workers())
+        return as_batches(tuple(parts), device=device)
+
+    def _num_workers(self) -> int:
+        return int(getattr(self, "num_workers", 0))
+
+    def _new_loop(self, generator: torch.Generator) -> EpochLoop:
+        loop = EpochLoop(self._make_step(), self._loop_config(), generator=generator,
+                         metric=self._metric)  # fmt: skip
+        loop.extra_state = {"estimator": type(self).__name__, "params": self._fingerprint()}
+        return loop
+
+    def _fingerprint(self) -> dict[str, Any]:
+        """The parameters a resumed run must share with the run that wrote the checkpoint
+        (a callable is compared by its name)."""
+        out: dict[str, Any] = {}
+        for name, value in self.get_params(deep=False).items():
+            if name in _RESUMABLE:
+                continue
+            try:
+                out[name] = json.loads(json.dumps(value))
+            except (TypeError, ValueError):
+                out[name] = getattr(value, "__qualname__", type(value).__qualname__)
+        return out
+
+    def _resume(self, loop: EpochLoop, parts: Any) -> int | None:
+        """Continue from the checkpoint when asked and it exists; the epochs still to run."""
+        path = getattr(self, "checkpoint", None)
+        if not (getattr(self, "resume", False) and path and Path(path).exists()):
+            return None
+        extra = loop.load_checkpoint(os.fspath(path))
+        if extra.get("estimator") != type(self).__name__:
+            raise ValueError(
+                f"checkpoint {os.fspath(path)!r} was written by {extra.get('estimator')!r}, "
+                f"not {type(self).__name__}"
+            )
+        saved = extra.get("params", {})
+        mine = self._fingerprint()
+        changed = sorted(k for k in set(saved) | set(mine) if saved.get(k) != mine.get(k))
+        if changed:
+            raise ValueError(
+                f"checkpoint {os.fspath(path)!r} was written with other parameters "
+                f"({', '.join(f'{k}={saved.get(k)!r}' for k in changed)}); resume with the "
+                "same ones or start afresh with resume=False"
+            )
+        if "stopped" in loop.history:
+            return 0
+        return max(self.epochs - loop.epochs_done, 0)
+
+    def _run(
+        self,
+        loop: EpochLoop,
+        parts: Any,
+        *,
+        epochs: int | None,
+        validation: tuple[Tensor, ...] | None,
+        early_stopping: bool | None = None,
+    ) -> None:
+        loop.run(self._source(parts), epochs=epochs, validation=validation,
+                 early_stopping=early_stopping)  # fmt: skip
+        self._loop = loop
+        note = getattr(self, "_validation_note", None)
+        if note:
+            loop.history["validation"] = note
+        self.history_ = loop.history
+        self.n_iter_ = loop.epochs_done
+
+    # -- model files --------------------------------------------------------------------------
+
+    def _common_state(self) -> dict[str, Any]:
+        """The fitted state every family's model file keeps."""
+        meta: dict[str, Any] = {"history_": self.history_, "n_iter_": self.n_iter_}
+        if hasattr(self, "n_features_in_"):
+            meta["n_features_in_"] = int(self.n_features_in_)
+        if hasattr(self, "feature_names_in_"):
+            meta["feature_names_in_"] = [str(c) for c in self.feature_names_in_]
+        return meta
+
+    def _set_common_state(self, meta: dict[str, Any]) -> None:
+        self.history_ = dict(meta["history_"])
+        self.n_iter_ = int(meta["n_iter_"])
+        if "n_features_in_" in meta:
+            self.n_features_in_ = int(meta["n_features_in_"])
+        if "feature_names_in_" in meta:
+            self.feature_names_in_ = np.asarray(meta["feature_names_in_"], dtype=object)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The loop (optimiser, generator) is working state for partial_fit, not the model.
+        state = dict(super().__getstate__())
+        state.pop("_loop", None)
+        return state
+
+
+class GradientEstimator(CortexEstimator):
+    """Base of the gradient-trained estimators (ANN, CNN, RNN, autoencoders): the base plus
+    the optimiser and the gradient-descent parameters. The family provides
+    ``self._objective`` in ``_build``."""
+
+    _constraints = GRADIENT_CONSTRAINTS
+
+    def _loop_config(self) -> LoopConfig:
+        cfg = super()._loop_config()
+        cfg.batch_size = resolve_batch_size(self.batch_size, self.gradient_descent)
+        cfg.optimizer = self.optimizer
+        cfg.learning_rate = float(self.learning_rate)
+        cfg.weight_decay = float(self.weight_decay)
+        cfg.momentum = float(self.momentum)
+        cfg.nesterov = bool(self.nesterov)
+        cfg.lr_schedule = self.lr_schedule
+        cfg.clip_grad_norm = self.clip_grad_norm
+        return cfg
+
+    def _make_step(self) -> Step:
+        return GradientStep(self._objective, self._loop_config())
+
+    @property
+    def _trainer(self) -> EpochLoop | None:
+        """The loop kept for ``partial_fit`` (its ``optimizer`` is the gradient step's)."""
+        return getattr(self, "_loop", None)
+
+
+class _RowSubset(Batches):
+    """Some rows of another source (the training rows of a memmap, after the split)."""
+
+    def __init__(self, source: Batches, rows: np.ndarray) -> None:
+        self.source, self.rows = source, torch.from_numpy(np.asarray(rows))
+        self.n, self.device = len(rows), source.device
+
+    def take(self, rows: Tensor) -> tuple[Tensor, ...]:
+        return self.source.take(self.rows[rows.cpu()])
+
+    def epoch(
+        self, batch_size: int | None, *, shuffle: bool, generator: torch.Generator
+    ) -> Iterator[tuple[Tensor, ...]]:
+        bs = self.n if batch_size is None else min(batch_size, self.n)
+        order = torch.randperm(self.n, generator=generator) if shuffle else torch.arange(self.n)
+        for start in range(0, self.n, bs):
+            yield self.take(order[start : start + bs])
+
+
+def _is_loader(parts: Any) -> bool:
+    from torch.utils.data import DataLoader, Dataset
+
+    return isinstance(parts, DataLoader | Dataset)
+
+
+def _length(parts: Any) -> int:
+    if _is_loader(parts):
+        return len(parts)
+    return len(parts[0])
+
+
+def _rows(part: Any, rows: np.ndarray) -> Any:
+    if isinstance(part, Tensor):
+        return part.index_select(0, torch.from_numpy(rows).to(part.device))
+    return part[rows]

@@ -1,0 +1,242 @@
+"""What the epoch loop calls on each batch: a step.
+
+The loop (:mod:`cortexkit.train.loop`) knows nothing of what a step does. A step updates the
+model on one batch and returns the batch's loss; it also hands the loop the model's weights
+(to keep and restore the best epoch's), its own working state (for checkpoints), and an
+estimate of its cost (to choose CPU threads).
+
+Two kinds of step:
+
+- :class:`GradientStep`: forward, error, backprop and the optimiser's update, for every
+  gradient-trained family (ANN, CNN, RNN, autoencoders). It owns the optimiser and the
+  learning-rate schedule.
+- A family's own rule (a SOM's neighbourhood update, an RBM's contrastive divergence):
+  subclass :class:`Step` and write ``__call__`` as batched tensor algebra, without an
+  optimiser.
+
+Examples
+--------
+A step with its own rule: move a prototype towards each batch's mean (a one-node SOM).
+
+>>> import torch
+>>> from cortexkit.train import EpochLoop, LoopConfig, Step
+>>> class MeanStep(Step):
+...     def __init__(self):
+...         self.w = torch.zeros(2)
+...     def __call__(self, batch):
+...         (xb,) = batch
+...         self.w += 0.5 * (xb.mean(0) - self.w)
+...         return ((xb - self.w) ** 2).sum(1).mean()
+...     def loss(self, batch):
+...         return float(((batch[0] - self.w) ** 2).sum(1).mean())
+...     def state_dict(self):
+...         return {"w": self.w.clone()}
+...     def load_state_dict(self, state):
+...         self.w = state["w"].clone()
+>>> X = torch.randn(64, 2) + 3
+>>> step = MeanStep()
+>>> _ = EpochLoop(step, LoopConfig(epochs=20), generator=torch.Generator().manual_seed(0)).run(X)
+>>> bool(torch.allclose(step.w, X.mean(0), atol=0.3))
+True
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Any
+
+import torch
+from torch import Tensor
+
+from cortexkit.train.objective import AutogradObjective, Objective
+from cortexkit.train.optim import make_optimizer, step_function
+
+if TYPE_CHECKING:
+    from cortexkit.train.loop import LoopConfig
+
+__all__ = ["GradientStep", "Step"]
+
+Batch = tuple[Tensor, ...]
+
+
+class Step(ABC):
+    """One update on one batch. Subclass it for a family's own training rule.
+
+    Examples
+    --------
+    See the module's docstring for a whole step; the loop needs ``__call__``, ``loss``,
+    ``state_dict`` and ``load_state_dict``:
+
+    >>> from cortexkit.train import Step
+    >>> sorted(Step.__abstractmethods__)
+    ['__call__', 'load_state_dict', 'loss', 'state_dict']
+    """
+
+    #: tensors a multi-process run all-reduces (``LoopConfig.gradient_hook``)
+    parameters: list[Tensor] = []
+
+    @abstractmethod
+    def __call__(self, batch: Batch) -> Tensor:
+        """Update the model on ``batch``; return the batch's mean loss (a 0-d tensor)."""
+
+    @abstractmethod
+    def loss(self, batch: Batch) -> float:
+        """The mean loss on ``batch`` (a whole validation set, say), without updating."""
+
+    @abstractmethod
+    def state_dict(self) -> dict[str, Tensor]:
+        """The model's weights: what early stopping keeps and restores."""
+
+    @abstractmethod
+    def load_state_dict(self, state: dict[str, Tensor]) -> Any:
+        """Put back weights from :meth:`state_dict`."""
+
+    def working_state(self) -> dict[str, Any]:
+        """The step's own state beyond the weights (an optimiser's), for checkpoints."""
+        return {}
+
+    def load_working_state(self, state: dict[str, Any]) -> None:
+        """Put back :meth:`working_state`."""
+        return None
+
+    def flops(self, batch: Batch) -> float | None:
+        """About how many floating-point operations one step on ``batch`` costs, or None if
+        unknown (the thread count is then left alone)."""
+        return None
+
+    def end_epoch(self, monitored: float) -> None:
+        """Called after each epoch with the monitored loss (a schedule may use it)."""
+        return None
+
+    def logs(self) -> dict[str, float]:
+        """Values to record in the history each epoch (the learning rate, say)."""
+        return {}
+
+
+class GradientStep(Step):
+    """Forward, error, backprop, then the optimiser's update.
+
+    Parameters
+    ----------
+    objective : Objective
+        The network and its loss (``compute_gradients(*batch)`` fills ``p.grad``).
+    config : LoopConfig
+        The optimiser, learning rate, weight decay, momentum, schedule, clipping and
+        gradient hook.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch import nn
+    >>> from cortexkit.train import AutogradObjective, GradientStep, LoopConfig
+    >>> objective = AutogradObjective(nn.Linear(2, 1), nn.functional.mse_loss)
+    >>> step = GradientStep(objective, LoopConfig(optimizer="sgd", learning_rate=0.1))
+    >>> X, y = torch.randn(8, 2), torch.randn(8, 1)
+    >>> before = step.loss((X, y))
+    >>> _ = step((X, y))  # one update
+    >>> step.loss((X, y)) < before
+    True
+    """
+
+    def __init__(self, objective: Objective, config: LoopConfig) -> None:
+        self.objective = objective
+        self.config = config
+        self.parameters = [p for p in objective.parameters() if p.requires_grad]
+        if not self.parameters:
+            raise ValueError(
+                "the model has no trainable parameters for a gradient step; a family with "
+                "its own update rule uses a Step of its own instead"
+            )
+        self.optimizer = make_optimizer(
+            config.optimizer,
+            self.parameters,
+            learning_rate=config.learning_rate,
+            weight_decay=config.weight_decay,
+            momentum=config.momentum,
+            nesterov=config.nesterov,
+        )
+        self._update = step_function(self.optimizer)
+        self.scheduler = (
+            torch.optim.lr_scheduler.ReduceLROnPlateau(
+                self.optimizer, factor=config.lr_factor, patience=config.lr_patience
+            )
+            if config.lr_schedule == "plateau"
+            else None
+        )
+        self._flops: dict[tuple[int, ...], float | None] = {}
+
+    def __call__(self, batch: Batch) -> Tensor:
+        loss = self.objective.compute_gradients(*batch)  # forward, error, backprop
+        hook, clip = self.config.gradient_hook, self.config.clip_grad_norm
+        if hook is not None:
+            hook(self.parameters)
+        if clip is not None:
+            torch.nn.utils.clip_grad_norm_(self.parameters, clip)
+        self._update()  # update
+        return loss
+
+    def loss(self, batch: Batch) -> float:
+        return self.objective.loss(*batch)
+
+    def state_dict(self) -> dict[str, Tensor]:
+        return self.objective.state_dict()
+
+    def load_state_dict(self, state: dict[str, Tensor]) -> Any:
+        return self.objective.load_state_dict(state)
+
+    def working_state(self) -> dict[str, Any]:
+        state: dict[str, Any] = {"optimizer": self.optimizer.state_dict()}
+        if self.scheduler is not None:
+            state["scheduler"] = self.scheduler.state_dict()
+        return state
+
+    def load_working_state(self, state: dict[str, Any]) -> None:
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None and "scheduler" in state:
+            self.scheduler.load_state_dict(state["scheduler"])
+
+    def flops(self, batch: Batch) -> float | None:
+        """The objective's own estimate when it has one; for an
+        :class:`~cortexkit.train.AutogradObjective`, counted once per batch shape with
+        torch's FLOP counter over a forward and backward pass (which sees every pixel of a
+        convolution and every time step of a recurrent layer); else None."""
+        own = getattr(self.objective, "flops", None)
+        if own is not None:
+            return float(own(*batch))
+        if not isinstance(self.objective, AutogradObjective):
+            return None  # an objective of unknown cost (and maybe side effects): not run
+        key = tuple(batch[0].shape)
+        if key not in self._flops:
+            self._flops[key] = _counted_flops(self.objective, batch)
+        return self._flops[key]
+
+    def end_epoch(self, monitored: float) -> None:
+        if self.scheduler is not None:
+            self.scheduler.step(monitored)
+
+    def logs(self) -> dict[str, float]:
+        return {"learning_rate": float(self.optimizer.param_groups[0]["lr"])}
+
+
+COUNT_LIMIT = 5e6  # parameters above which a step is surely big enough for every thread
+
+
+def _counted_flops(objective: AutogradObjective, batch: Batch) -> float | None:
+    """The module's forward pass under torch's FLOP counter, times 3 (the backward pass
+    costs about twice the forward). Nothing is left changed: the loss is not called, and
+    the buffers (batch-norm statistics) and global RNG (dropout) are put back."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    module = objective.module
+    if sum(p.numel() for p in module.parameters()) > COUNT_LIMIT:
+        return None
+    buffers = {k: v.detach().clone() for k, v in module.state_dict().items()}
+    try:
+        with torch.no_grad(), torch.random.fork_rng(devices=[]):
+            with FlopCounterMode(display=False) as counter:
+                module(batch[0])
+        return 3.0 * float(counter.get_total_flops())
+    except Exception:  # an op the counter cannot follow: leave the threads alone
+        return None
+    finally:
+        module.load_state_dict(buffers)
