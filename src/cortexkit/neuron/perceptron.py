@@ -196,14 +196,14 @@ class Perceptron(SaveMixin, ClassifierMixin, BaseEstimator):
         self.history_ = {"errors": updates, "train_errors": train_errors}
         if not self.converged_:
             kept = (
-                f"; kept the weights of epoch {kept_epoch} ({train_errors[kept_epoch - 1]} "
-                "training mistakes)"
+                f"; kept the weights of epoch {kept_epoch} "
+                f"({_count(train_errors[kept_epoch - 1], 'training mistake')})"
                 if self.pocket
                 else ""
             )
             warnings.warn(
                 f"Perceptron did not converge in epochs={self.epochs} epochs "
-                f"({updates[-1]} updates in the last){kept}; the classes may not be "
+                f"({_count(updates[-1], 'update')} in the last){kept}; the classes may not be "
                 "linearly separable",
                 ConvergenceWarning,
                 stacklevel=2,
@@ -294,3 +294,7 @@ def _misclassified(X: np.ndarray, y_idx: np.ndarray, W: np.ndarray, b: np.ndarra
     scores = X @ W.T + b  # (n, units)
     predicted = (scores[:, 0] >= 0).astype(int) if W.shape[0] == 1 else scores.argmax(axis=1)
     return int(np.count_nonzero(predicted != y_idx))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
