@@ -30,8 +30,18 @@ format: $(BIN)/cortexkit
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-bench: $(BIN)/cortexkit
-	$(BIN)/python bench/ann.py
+# The peers come from the optional `bench` extra; every bench/*.py script runs in turn
+# (files starting with `_` are helpers, not scripts), so a new script needs no edit here.
+$(VENV)/.bench-extra: $(BIN)/cortexkit
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	touch $@
+
+bench: $(VENV)/.bench-extra
+	@set -e; for script in bench/*.py; do \
+		case "$${script##*/}" in _*) continue ;; esac; \
+		echo "== $$script"; \
+		$(BIN)/python "$$script"; \
+	done
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache

@@ -44,8 +44,8 @@ def _fitted():
         "multi-output": ANNRegressor(
             (5,), loss="huber", epochs=3, random_state=0, device="cpu"
         ).fit(X, np.c_[t, -t]),
-        "perceptron": Perceptron(max_epochs=5, random_state=0).fit(X, t > 0),
-        "perceptron-3": Perceptron(max_epochs=5, random_state=0).fit(X, three.astype(str)),
+        "perceptron": Perceptron(epochs=5, random_state=0).fit(X, t > 0),
+        "perceptron-3": Perceptron(epochs=5, random_state=0).fit(X, three.astype(str)),
     }
 
 

@@ -2,7 +2,7 @@
 
 The instances are small and train for few epochs, but enough to pass the checks that ask
 for a minimum score (``check_classifiers_train``: accuracy > 0.83, ``check_regressors_train``:
-R^2 > 0.5). The Perceptron keeps its default ``max_epochs``: with fewer it does not reach
+R^2 > 0.5). The Perceptron keeps its default ``epochs``: with fewer it does not reach
 that accuracy on the check's overlapping blobs.
 """
 

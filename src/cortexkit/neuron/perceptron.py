@@ -1,4 +1,4 @@
-"""Rosenblatt's perceptron: one threshold unit and the perceptron learning rule.
+"""Rosenblatt's perceptron: one threshold unit, the perceptron learning rule, and the pocket.
 
 The unit computes the weighted sum of its inputs plus a bias and fires (1) when it is
 non-negative. Learning is not gradient descent: observations are visited one at a time, and
@@ -6,14 +6,19 @@ only when the unit gets one wrong does it move its weights, by ``learning_rate *
 * x``. On linearly separable data this provably stops making mistakes after finitely many
 updates (Novikoff, 1962); otherwise it never settles, and ``fit`` warns.
 
+On data that are not separable the weights keep moving, and the last ones can be much worse
+than some met on the way. The pocket algorithm (Gallant, 1990) keeps "in its pocket" the
+best weights seen so far, judged by how many training observations they misclassify. Here
+the candidates are the weights at the end of each epoch (``pocket=True``, the default).
+
 More than two classes are learnt one-vs-rest: one unit per class, each trained by the same
 rule to tell its class from the others; the prediction is the class whose unit has the
 largest weighted sum.
 
 Why NumPy and not torch here: the rule is sequential, one observation at a time on vectors of
 a few dozen numbers, where torch's per-operation dispatch costs ~5x NumPy's. Each epoch is
-still vectorised: a block of observations is scored at once, the first mistake in it is
-found, the weights updated, and scoring resumes after it, which is exactly the sequential
+still vectorised: a block of observations is scored at once, the first observation it gets wrong
+is found, the weights updated, and scoring resumes after it, which is exactly the sequential
 rule at a fraction of the cost.
 """
 
@@ -42,13 +47,28 @@ _BLOCK = 64  # observations scored at once between updates
 class Perceptron(SaveMixin, ClassifierMixin, BaseEstimator):
     """A single-layer perceptron (threshold units) trained by the perceptron rule.
 
+    Two numbers are counted in each epoch, and they are not the same:
+
+    - **updates**: the observations on which the rule corrected the weights during the
+      pass (some unit was wrong when the observation was visited). Zero updates in an
+      epoch means the data were separated, and training stops.
+    - **training mistakes**: at the end of the epoch, the number of training observations
+      that the weights as they then stand misclassify, predicted as :meth:`predict` does
+      (the threshold for two classes, the largest sum for more). The pocket judges weights
+      by this count.
+
     Parameters
     ----------
     learning_rate : float, default=1.0
         The size of each correction. With zero initial weights it only rescales the
         weights, so the classic rule uses 1.
-    max_epochs : int, default=100
-        Passes over the data before giving up (with a ``ConvergenceWarning``).
+    epochs : int, default=100
+        The most passes over the data. Training stops earlier when an epoch makes no
+        update; otherwise it runs all of them and warns (``ConvergenceWarning``).
+    pocket : bool, default=True
+        Keep the end-of-epoch weights with the fewest training mistakes (the earliest on a
+        tie), as the pocket algorithm does. With ``False``, the classic rule: keep the last
+        weights. Both follow the same trajectory; only the weights kept differ.
     shuffle : bool, default=True
         Visit the observations in a new random order each epoch.
     random_state : int, RandomState or None, default=None
@@ -57,17 +77,29 @@ class Perceptron(SaveMixin, ClassifierMixin, BaseEstimator):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
+        The class labels, sorted.
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
-        One row of weights per unit (one unit for two classes).
+        One row of weights per unit (one unit for two classes): the weights at the end of
+        epoch ``best_epoch_``.
     intercept_ : ndarray of shape (1,) or (n_classes,)
-        The biases.
+        The biases, from the same epoch.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        The column names, when ``X`` had string column names.
     n_iter_ : int
-        Epochs run.
-    history_ : dict
-        ``{"errors": [...]}``: mistakes (updates) per epoch; zero in the last epoch means
-        the data were separated.
+        Epochs run, from 1 to ``epochs``.
+    best_epoch_ : int
+        The epoch (counted from 1) whose end-of-epoch weights ``coef_`` and ``intercept_``
+        hold: the first one with the fewest training mistakes when ``pocket=True``,
+        ``n_iter_`` (the last) when ``pocket=False``.
+    history_ : dict of lists of length n_iter_
+        ``"errors"``: the updates made in each epoch (zero in the last one means the data
+        were separated). ``"train_errors"``: the training mistakes at the end of each
+        epoch.
     converged_ : bool
-        Whether an epoch passed with no mistake.
+        Whether an epoch passed with no update (then ``n_iter_`` is that epoch). The pocket
+        does not change this: it reports on the rule, not on the weights kept.
 
     Examples
     --------
@@ -78,11 +110,27 @@ class Perceptron(SaveMixin, ClassifierMixin, BaseEstimator):
     >>> clf = Perceptron(random_state=0).fit(X, y)
     >>> clf.predict(X).tolist(), clf.converged_
     ([0, 0, 0, 1], True)
+    >>> clf.history_["train_errors"][-1]
+    0
+
+    On overlapping classes the rule never settles; the pocket keeps the best weights met:
+
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 2, 200)
+    >>> X = rng.normal(size=(200, 2)) + y[:, None]
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # did not converge: the classes overlap
+    ...     clf = Perceptron(epochs=20, random_state=0).fit(X, y)
+    >>> mistakes = clf.history_["train_errors"]
+    >>> int((clf.predict(X) != y).sum()) == min(mistakes) == mistakes[clf.best_epoch_ - 1]
+    True
     """
 
     _constraints: dict[str, list[Any]] = {
         "learning_rate": [Interval(float, 0, None, closed="neither")],
-        "max_epochs": [Interval(int, 1, None)],
+        "epochs": [Interval(int, 1, None)],
+        "pocket": [bool],
         "shuffle": [bool],
         "random_state": [Interval(int, 0, 2**32 - 1), np.random.RandomState, None],
     }
@@ -91,12 +139,14 @@ class Perceptron(SaveMixin, ClassifierMixin, BaseEstimator):
         self,
         *,
         learning_rate: float = 1.0,
-        max_epochs: int = 100,
+        epochs: int = 100,
+        pocket: bool = True,
         shuffle: bool = True,
         random_state: int | np.random.RandomState | None = None,
     ) -> None:
         self.learning_rate = learning_rate
-        self.max_epochs = max_epochs
+        self.epochs = epochs
+        self.pocket = pocket
         self.shuffle = shuffle
         self.random_state = random_state
 
@@ -104,7 +154,11 @@ class Perceptron(SaveMixin, ClassifierMixin, BaseEstimator):
         validate_params(self.get_params(), self._constraints)
 
     def fit(self, X: Any, y: Any) -> Perceptron:
-        """Apply the perceptron rule until an epoch makes no mistake or ``max_epochs``."""
+        """Apply the perceptron rule until an epoch makes no update, or for ``epochs``.
+
+        Keeps the end-of-epoch weights with the fewest training mistakes when ``pocket``,
+        the last ones otherwise.
+        """
         self._validate_params()
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
@@ -120,23 +174,37 @@ class Perceptron(SaveMixin, ClassifierMixin, BaseEstimator):
         W = np.zeros((n_units, X.shape[1]))
         b = np.zeros(n_units)
         rng = check_random_state(self.random_state)
-        errors: list[int] = []
+        updates: list[int] = []
+        train_errors: list[int] = []
+        kept_W, kept_b, kept_epoch = W.copy(), b.copy(), 0
         self.converged_ = False
-        for _ in range(self.max_epochs):
+        for epoch in range(1, self.epochs + 1):
             order = rng.permutation(len(X)) if self.shuffle else np.arange(len(X))
-            mistakes = _epoch(X[order], T[order], W, b, float(self.learning_rate))
-            errors.append(mistakes)
-            if mistakes == 0:
+            updates.append(_epoch(X[order], T[order], W, b, float(self.learning_rate)))
+            train_errors.append(_misclassified(X, y_idx, W, b))
+            # the pocket: strictly fewer mistakes replace the kept weights, so ties keep the earlier
+            if self.pocket and (kept_epoch == 0 or train_errors[-1] < train_errors[kept_epoch - 1]):
+                kept_W, kept_b, kept_epoch = W.copy(), b.copy(), epoch
+            if updates[-1] == 0:
                 self.converged_ = True
                 break
-        self.coef_, self.intercept_ = W, b
-        self.n_iter_ = len(errors)
-        self.history_ = {"errors": errors}
+        if not self.pocket:  # the classic rule: the last weights
+            kept_W, kept_b, kept_epoch = W, b, len(updates)
+        self.coef_, self.intercept_ = kept_W, kept_b
+        self.n_iter_ = len(updates)
+        self.best_epoch_ = kept_epoch
+        self.history_ = {"errors": updates, "train_errors": train_errors}
         if not self.converged_:
+            kept = (
+                f"; kept the weights of epoch {kept_epoch} "
+                f"({_count(train_errors[kept_epoch - 1], 'training mistake')})"
+                if self.pocket
+                else ""
+            )
             warnings.warn(
-                f"Perceptron did not converge in max_epochs={self.max_epochs} epochs "
-                f"({errors[-1]} mistakes in the last); the classes may not be linearly "
-                "separable",
+                f"Perceptron did not converge in epochs={self.epochs} epochs "
+                f"({_count(updates[-1], 'update')} in the last){kept}; the classes may not be "
+                "linearly separable",
                 ConvergenceWarning,
                 stacklevel=2,
             )
@@ -166,6 +234,7 @@ class Perceptron(SaveMixin, ClassifierMixin, BaseEstimator):
             "n_iter_": self.n_iter_,
             "history_": self.history_,
             "converged_": self.converged_,
+            "best_epoch_": self.best_epoch_,
         }
         if hasattr(self, "feature_names_in_"):
             meta["feature_names_in_"] = [str(c) for c in self.feature_names_in_]
@@ -191,6 +260,7 @@ class Perceptron(SaveMixin, ClassifierMixin, BaseEstimator):
         self.n_iter_ = meta["n_iter_"]
         self.history_ = meta["history_"]
         self.converged_ = meta["converged_"]
+        self.best_epoch_ = meta["best_epoch_"]
 
 
 def _epoch(X: np.ndarray, T: np.ndarray, W: np.ndarray, b: np.ndarray, lr: float) -> int:
@@ -213,3 +283,18 @@ def _epoch(X: np.ndarray, T: np.ndarray, W: np.ndarray, b: np.ndarray, lr: float
         mistakes += 1
         start = i + 1
     return mistakes
+
+
+def _misclassified(X: np.ndarray, y_idx: np.ndarray, W: np.ndarray, b: np.ndarray) -> int:
+    """How many rows of ``X`` the weights predict wrongly, by :meth:`Perceptron.predict`'s rule.
+
+    ``y_idx`` holds each row's class index; one unit (``W`` of shape (1, n_features)) means
+    two classes, decided by the threshold, and more units mean the largest sum.
+    """
+    scores = X @ W.T + b  # (n, units)
+    predicted = (scores[:, 0] >= 0).astype(int) if W.shape[0] == 1 else scores.argmax(axis=1)
+    return int(np.count_nonzero(predicted != y_idx))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
