@@ -272,7 +272,7 @@ def _estimator(args: argparse.Namespace, task: str) -> Any:
     if args.family == "perceptron":
         if task != "classify":
             raise ValueError("the perceptron is a classifier; use --task classify or train ann")
-        return Perceptron(max_epochs=args.epochs, random_state=args.seed)
+        return Perceptron(epochs=args.epochs, random_state=args.seed)
     cls = ANNClassifier if task == "classify" else ANNRegressor
     return cls(
         hidden_layers=tuple(args.hidden),
