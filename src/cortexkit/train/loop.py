@@ -353,7 +353,7 @@ class EpochLoop:
         stopping: bool,
     ) -> None:
         cfg = self.config
-        for _ in range(epochs):
+        for i in range(epochs):
             t0 = time.perf_counter()
             train_loss = self._epoch(batches)
             if not math.isfinite(train_loss):
@@ -383,9 +383,8 @@ class EpochLoop:
                 if stopping:
                     self.restore_best()
                     self.history["stopped"] += f"; restored the weights of epoch {self.best_epoch}"
-            if cfg.checkpoint and (
-                "stopped" in self.history or self.epochs_done % cfg.checkpoint_every == 0
-            ):
+            last = "stopped" in self.history or i == epochs - 1
+            if cfg.checkpoint and (last or self.epochs_done % cfg.checkpoint_every == 0):
                 self.save_checkpoint(cfg.checkpoint)
             if "stopped" in self.history:
                 break

@@ -1,0 +1,132 @@
+"""Checkpoints: atomic, untrusted input, and a killed run resumes to the same weights."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from cortexkit import ANNRegressor, ModelFileError
+from cortexkit.train.checkpoint import read_checkpoint, write_checkpoint
+
+WORKER = Path(__file__).with_name("resume_worker.py")
+
+
+def _run(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(WORKER), *args], stderr=subprocess.PIPE)
+
+
+@pytest.mark.slow
+def test_a_run_killed_with_sigkill_resumes_to_the_uninterrupted_weights(tmp_path) -> None:
+    ckpt, killed_out = tmp_path / "run.ckpt", tmp_path / "resumed.npy"
+    child = _run(str(ckpt), str(killed_out))
+    deadline = time.monotonic() + 120
+    while not ckpt.exists() and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)  # a few epochs more: the kill lands mid-epoch, mid-run
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert child.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+    epochs_at_kill = read_checkpoint(ckpt)["epochs_done"]
+    assert 0 < epochs_at_kill < 150
+    assert not killed_out.exists()
+
+    resumed = _run(str(ckpt), str(killed_out))
+    whole = _run("none", str(tmp_path / "whole.npy"))
+    for proc in (resumed, whole):
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err.decode()
+    assert read_checkpoint(ckpt)["epochs_done"] == 150
+    np.testing.assert_array_equal(np.load(killed_out), np.load(tmp_path / "whole.npy"))
+
+
+def test_a_checkpoint_keeps_the_optimiser_and_the_history(tmp_path) -> None:
+    X = np.random.default_rng(0).normal(size=(64, 3))
+    path = tmp_path / "reg.ckpt"
+    ANNRegressor((4,), epochs=3, random_state=0, device="cpu", checkpoint=str(path)).fit(
+        X, X[:, 0]
+    )
+    state = read_checkpoint(path)
+    assert state["epochs_done"] == 3 and len(state["history"]["loss"]) == 3
+    moments = state["step"]["optimizer"]["state"][0]
+    assert set(moments) >= {"exp_avg", "exp_avg_sq", "step"}
+    assert state["extra"]["estimator"] == "ANNRegressor"
+
+
+def test_checkpoints_every_n_epochs_and_at_the_end(tmp_path) -> None:
+    X = np.random.default_rng(0).normal(size=(32, 2))
+    path = tmp_path / "every.ckpt"
+    seen: list[int] = []
+
+    def look(epoch, logs):
+        if path.exists():
+            seen.append(read_checkpoint(path)["epochs_done"])
+
+    ANNRegressor(
+        (3,), epochs=7, checkpoint=str(path), checkpoint_every=3, callbacks=[look],
+        random_state=0, device="cpu",
+    ).fit(X, X[:, 0])  # fmt: skip
+    # the callback runs before the epoch's checkpoint: it sees the previous one
+    assert seen == [3, 3, 3, 6]
+    assert read_checkpoint(path)["epochs_done"] == 7  # the last epoch is always kept
+
+
+def test_a_pickle_is_refused_not_run(tmp_path) -> None:
+    path = tmp_path / "evil.ckpt"
+    path.write_bytes(pickle.dumps({"epochs_done": 1}))
+    with pytest.raises(ModelFileError, match="not a complete checkpoint"):
+        read_checkpoint(path)
+
+
+def test_a_truncated_checkpoint_is_refused(tmp_path) -> None:
+    path = tmp_path / "cut.ckpt"
+    write_checkpoint(path, {"w": torch.ones(100)})
+    path.write_bytes(path.read_bytes()[:-40])
+    with pytest.raises(ModelFileError, match="not a complete checkpoint"):
+        read_checkpoint(path)
+
+
+def test_a_checkpoint_holding_nan_is_refused(tmp_path) -> None:
+    path = tmp_path / "nan.ckpt"
+    write_checkpoint(path, {"w": torch.tensor([1.0, float("nan")])})
+    with pytest.raises(ModelFileError, match="NaN"):
+        read_checkpoint(path)
+
+
+def test_a_model_file_is_not_a_checkpoint(tmp_path) -> None:
+    X = np.random.default_rng(0).normal(size=(16, 2))
+    model = tmp_path / "m.cortex"
+    ANNRegressor((2,), epochs=1, device="cpu").fit(X, X[:, 0]).save(model)
+    with pytest.raises(ModelFileError, match="no cortexkit checkpoint header"):
+        read_checkpoint(model)
+
+
+def test_resuming_from_a_missing_file_starts_afresh(tmp_path) -> None:
+    X = np.random.default_rng(0).normal(size=(32, 2))
+    path = tmp_path / "new.ckpt"
+    reg = ANNRegressor((3,), epochs=2, checkpoint=str(path), resume=True, device="cpu")
+    assert reg.fit(X, X[:, 0]).n_iter_ == 2
+    assert path.exists()
+
+
+def test_an_interrupted_checkpoint_save_leaves_the_old_one(tmp_path, monkeypatch) -> None:
+    path = tmp_path / "keep.ckpt"
+    write_checkpoint(path, {"epochs_done": 1})
+
+    def broken_replace(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(KeyboardInterrupt):
+        write_checkpoint(path, {"epochs_done": 2})
+    monkeypatch.undo()
+    assert read_checkpoint(path) == {"epochs_done": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.ckpt"]
