@@ -282,7 +282,7 @@ def test_encoder_from_state_refuses_garbage(train: pd.DataFrame) -> None:
 
 def test_encoder_is_a_plain_sklearn_estimator(train: pd.DataFrame) -> None:
     encoder = TableEncoder()
-    assert encoder.get_params() == {}
+    assert encoder.get_params() == {"max_categories": 50}
     fitted = encoder.fit(train)
     assert not hasattr(clone(fitted), "kinds_")
     with pytest.raises(Exception, match="not fitted"):
