@@ -26,7 +26,6 @@ import csv
 import os
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -177,7 +176,7 @@ def _header(path: str) -> list[str]:
     try:
         with open(path, encoding="utf-8-sig", newline="") as file:
             for row in csv.reader(file):
-                if row and any(cell.strip() for cell in row) or len(row) > 1:
+                if len(row) > 1 or (row and row[0].strip()):
                     return row
     except UnicodeDecodeError as err:
         raise ValueError(f"{path!r} is not UTF-8 text ({err.reason} at byte {err.start})") from None
