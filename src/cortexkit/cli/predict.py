@@ -35,34 +35,61 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _load_rows(
-    model_path: str, data_path: str, device: str | None
+    model_path: str, data_path: str, device: str | None, *, with_target: bool
 ) -> tuple[Any, Any, Any, dict[str, Any]]:
-    """The model, the table as read, its encoded features, and the model file's extra."""
-    import numpy as np
+    """The model, the table as read, its encoded features, and the model file's extra.
 
-    from cortexkit.data import TableEncoder, read_table
+    Each column is read as it was in training (the encoder's saved column types), and the
+    target only ``with_target``: predict neither needs nor parses it. A model saved
+    without an encoder gets its columns by name (``feature_names_in_``) where it has
+    names, by position otherwise.
+    """
+    from cortexkit.data import TableEncoder, feature_matrix, read_table
     from cortexkit.persist import read_model
 
     mf = read_model(model_path, device=device)
-    extra = mf.extra
+    est, extra = mf.estimator, mf.extra
+    target = extra.get("target") if with_target else None
+    targets = {} if target is None else {target: _target_type(est, extra)}
     if "table" in extra:
         encoder = TableEncoder.from_state(extra["table"])
-        wanted = [*encoder.feature_names_in_, extra.get("target")]
-        df = read_table(data_path, only=[c for c in wanted if c is not None])
+        df = read_table(
+            data_path,
+            only=[*encoder.feature_names_in_, *targets],
+            column_types={**encoder.column_types_, **targets},
+        )
         X = encoder.transform(df)
     else:
-        df = read_table(data_path)
-        target = extra.get("target")
-        features = df.drop(columns=[target]) if target in df.columns else df
-        X = features.to_numpy(dtype=np.float32)
-    return mf.estimator, df, X, extra
+        names = getattr(est, "feature_names_in_", None)
+        only = None if names is None else [*names, *targets]
+        df = read_table(data_path, only=only, column_types=targets)
+        X = feature_matrix(
+            df,
+            feature_names=None if names is None else list(names),
+            n_features=est.n_features_in_,
+            exclude=[] if extra.get("target") is None else [extra["target"]],
+        )
+        if names is not None:  # the model checks the names too, and does not warn
+            import pandas as pd
+
+            X = pd.DataFrame(X, columns=list(names))
+    return est, df, X, extra
+
+
+def _target_type(est: Any, extra: dict[str, Any]) -> str:
+    """How to read the target column: as the labels the model knows, or as numbers."""
+    task = extra.get("task") or ("classify" if hasattr(est, "classes_") else "regress")
+    if task == "regress":
+        return "number"
+    kind = est.classes_.dtype.kind
+    return {"b": "bool", "O": "text", "U": "text", "S": "text"}.get(kind, "number")
 
 
 def run_predict(args: argparse.Namespace) -> int:
     """One row of predictions (and class probabilities) per input row."""
     import pandas as pd
 
-    est, _, X, _ = _load_rows(args.model, args.data, args.device)
+    est, _, X, _ = _load_rows(args.model, args.data, args.device, with_target=False)
     out = pd.DataFrame({"prediction": est.predict(X)})
     if hasattr(est, "predict_proba"):
         proba = est.predict_proba(X)
@@ -80,7 +107,7 @@ def run_predict(args: argparse.Namespace) -> int:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """Score the model against the target column of ``args.data``."""
-    est, df, X, extra = _load_rows(args.model, args.data, args.device)
+    est, df, X, extra = _load_rows(args.model, args.data, args.device, with_target=True)
     target = extra.get("target")
     if target is None or target not in df.columns:
         raise ValueError(f"{args.data!r} has no target column {target!r} to evaluate against")

@@ -39,7 +39,7 @@ def train_table(args: argparse.Namespace, build: EstimatorBuilder) -> int:
     est = build(args, task)
     est._validate_params()  # bad options fail here, before any encoding or training
     X_tr, X_te, y_tr, y_te = _hold_out(X_df, y, task, args)
-    encoder = TableEncoder().fit(X_tr)
+    encoder = TableEncoder(max_categories=args.max_categories).fit(X_tr)
     X_train = encoder.transform(X_tr)
     X_test = None if X_te is None else encoder.transform(X_te)  # bad rows fail before training
     say(args, f"training {type(est).__name__} on {len(X_train)} rows x {X_train.shape[1]} "
@@ -99,9 +99,11 @@ def _guess_task(y: Any) -> str:
 
 def _encode_target(y: Any, task: str, name: str) -> Any:
     """Class labels: booleans and integers stay so, anything else becomes text.
-    Regression targets must be numbers."""
+    Regression targets must be finite numbers within float32's range."""
     import numpy as np
     import pandas as pd
+
+    from cortexkit.data import regression_target
 
     if task == "classify":
         if pd.api.types.is_bool_dtype(y):
@@ -112,7 +114,7 @@ def _encode_target(y: Any, task: str, name: str) -> Any:
             f"--task regress needs a numeric target; column {name!r} holds "
             f"{y.dtype} values such as {y.iloc[0]!r} (use --task classify)"
         )
-    return y.astype(np.float64)
+    return regression_target(y, name)
 
 
 def _hold_out(X: Any, y: Any, task: str, args: argparse.Namespace) -> tuple[Any, Any, Any, Any]:

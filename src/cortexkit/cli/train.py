@@ -11,8 +11,9 @@ from typing import Any
 
 from cortexkit.cli._args import Help, names, positive_int
 from cortexkit.cli.families import discover
+from cortexkit.defaults import MAX_CATEGORIES
 
-__all__ = ["add_parser", "shared_parent"]
+__all__ = ["add_parser", "max_categories", "shared_parent"]
 
 
 def shared_parent(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -21,6 +22,9 @@ def shared_parent(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
     shared.add_argument("data", help="the training data (a CSV file)")
     shared.add_argument("--target", required=True, help="the column to predict")
     shared.add_argument("--drop", type=names, default=[], help="columns to ignore, a,b,c")
+    shared.add_argument("--max-categories", type=max_categories, default=MAX_CATEGORIES,
+                        metavar="N", help="one-hot columns per text column, the rarest values "
+                        "sharing one '<other>' column ('none': no cap)")  # fmt: skip
     shared.add_argument("--test-size", type=float, default=0.2,
                         help="share held out to report test metrics (0: train on all)")  # fmt: skip
     shared.add_argument("--seed", type=int, default=0, help="same seed, same model")
@@ -32,6 +36,19 @@ def shared_parent(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
     shared.add_argument("--resume", action="store_true",
                         help="continue from --checkpoint")  # fmt: skip
     return shared
+
+
+def max_categories(text: str) -> int | None:
+    """``"50"`` -> 50 (at least 2); ``"none"`` -> None, no cap."""
+    if text.strip().lower() == "none":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 2 or 'none', got {text!r}")
+    return value
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:

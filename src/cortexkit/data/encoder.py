@@ -19,6 +19,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from cortexkit.defaults import MAX_CATEGORIES
 from cortexkit.exceptions import (
     IdentifierColumnWarning,
     ModelFileError,
@@ -34,12 +35,13 @@ CATEGORICAL = "categorical"
 NUMBER, BOOL, TEXT = "number", "bool", "text"
 COLUMN_TYPES = (NUMBER, BOOL, TEXT)
 
-# One-hot columns per text column, "<other>" included. A value seen in only a handful of
-# rows gives the network nothing to learn from, yet costs a full column: 50 keeps every
-# everyday category (continents, months, product lines, most country lists in practice)
-# and bounds a table of c text columns to 50 * c encoded columns (1M rows, 10 text
-# columns: 2 GB of float32, where a column of surnames alone would ask for tens of GB).
-DEFAULT_MAX_CATEGORIES = 50
+# One-hot columns per text column, "<other>" included (cortexkit.defaults, shared with the
+# CLI). A value seen in only a handful of rows gives the network nothing to learn from, yet
+# costs a full column: 50 keeps every everyday category (continents, months, product
+# lines, most country lists in practice) and bounds a table of c text columns to 50 * c
+# encoded columns (1M rows, 10 text columns: 2 GB of float32, where a column of surnames
+# alone would ask for tens of GB).
+DEFAULT_MAX_CATEGORIES = MAX_CATEGORIES
 OTHER = "<other>"  # the name of the shared column in get_feature_names_out: "Surname=<other>"
 
 # A text column with more than this many distinct values and fewer than
