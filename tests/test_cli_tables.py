@@ -210,3 +210,16 @@ def test_no_cap_and_too_little_memory_is_one_clear_line(tmp_path: Path, monkeypa
                               "--max-categories", "none", "--out", str(model), *QUICK))  # fmt: skip
     assert "120 rows x 4 features" in line and "'code' (3 columns)" in line
     assert not model.exists()
+
+
+def test_text_labels_that_look_like_numbers_are_evaluated_as_text(tmp_path: Path) -> None:
+    table = coded_table(150)
+    table["label"] = table["code"]  # labels "01", "02", "A": the model predicts the code
+    data, model = tmp_path / "train.csv", tmp_path / "m.cortex"
+    table.to_csv(data, index=False)
+    train(data, model)
+    digits_only = tmp_path / "digits.csv"  # "01", "02" alone would be read as 1 and 2
+    table[table["code"] != "A"].to_csv(digits_only, index=False)
+    result = cli("evaluate", str(model), str(digits_only), "--json")
+    assert result.code == 0, result.err
+    assert '"accuracy": 1.0' in result.out

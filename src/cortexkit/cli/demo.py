@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from cortexkit.cli._args import Help
+from cortexkit.cli._paths import check_output_folder
 
 __all__ = ["add_parser"]
 
@@ -24,12 +25,9 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run :func:`cortexkit.demo.run_demo`."""
-    import warnings
-
+    """Run :func:`cortexkit.demo.run_demo`; its warnings reach the user."""
     from cortexkit import demo
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        demo.run_demo(args.out, quick=args.quick)
+    check_output_folder(args.out, "--out")
+    demo.run_demo(args.out, quick=args.quick)
     return 0

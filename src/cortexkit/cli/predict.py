@@ -8,7 +8,8 @@ import sys
 from typing import Any
 
 from cortexkit.cli._args import Help, say
-from cortexkit.cli.metrics import format_metrics, metrics
+from cortexkit.cli._paths import check_output_file
+from cortexkit.cli.metrics import align_labels, format_metrics, metrics
 
 __all__ = ["add_parsers"]
 
@@ -50,18 +51,20 @@ def _load_rows(
     mf = read_model(model_path, device=device)
     est, extra = mf.estimator, mf.extra
     target = extra.get("target") if with_target else None
-    targets = {} if target is None else {target: _target_type(est, extra)}
+    kind = None if target is None else _target_type(est, extra)
+    targets = {} if target is None or kind is None else {target: kind}
+    wanted = [] if target is None else [target]
     if "table" in extra:
         encoder = TableEncoder.from_state(extra["table"])
         df = read_table(
             data_path,
-            only=[*encoder.feature_names_in_, *targets],
+            only=[*encoder.feature_names_in_, *wanted],
             column_types={**encoder.column_types_, **targets},
         )
         X = encoder.transform(df)
     else:
         names = getattr(est, "feature_names_in_", None)
-        only = None if names is None else [*names, *targets]
+        only = None if names is None else [*names, *wanted]
         df = read_table(data_path, only=only, column_types=targets)
         X = feature_matrix(
             df,
@@ -76,19 +79,25 @@ def _load_rows(
     return est, df, X, extra
 
 
-def _target_type(est: Any, extra: dict[str, Any]) -> str:
-    """How to read the target column: as the labels the model knows, or as numbers."""
+def _target_type(est: Any, extra: dict[str, Any]) -> str | None:
+    """How to read the target column: numbers for a regression, text for text labels
+    (``"01"`` stays ``"01"``); other labels are guessed, then matched by their text."""
     task = extra.get("task") or ("classify" if hasattr(est, "classes_") else "regress")
     if task == "regress":
         return "number"
-    kind = est.classes_.dtype.kind
-    return {"b": "bool", "O": "text", "U": "text", "S": "text"}.get(kind, "number")
+    return "text" if est.classes_.dtype.kind in "OUS" else None
 
 
 def run_predict(args: argparse.Namespace) -> int:
     """One row of predictions (and class probabilities) per input row."""
     import pandas as pd
 
+    if args.out:
+        check_output_file(
+            args.out,
+            "--out",
+            inputs={"the model being read": args.model, "the data being read": args.data},
+        )
     est, _, X, _ = _load_rows(args.model, args.data, args.device, with_target=False)
     out = pd.DataFrame({"prediction": est.predict(X)})
     if hasattr(est, "predict_proba"):
@@ -114,7 +123,26 @@ def run_evaluate(args: argparse.Namespace) -> int:
     task = extra.get("task") or ("classify" if hasattr(est, "classes_") else "regress")
     y = df[target]
     if task == "classify":
-        y = y.astype(str) if est.classes_.dtype.kind in "OUS" else y
-    scores = metrics(est, X, y.to_numpy(), task)
-    print(json.dumps(scores, indent=2) if args.json else format_metrics(scores))
+        y = align_labels(y, est.classes_, target)
+    else:
+        y = _numeric_target(y, target)
+    scores = metrics(est, X, y, task)
+    # allow_nan=False: strict JSON; metrics() has already turned NaN into None with a note
+    print(json.dumps(scores, indent=2, allow_nan=False) if args.json else format_metrics(scores))
     return 0
+
+
+def _numeric_target(y: Any, target: str) -> Any:
+    """A regression model's target column as floats; refuses text and missing values."""
+    import numpy as np
+    import pandas as pd
+
+    if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
+        raise ValueError(
+            f"target column {target!r} must hold numbers to evaluate a regression model; "
+            f"it holds values such as {y.iloc[0]!r}"
+        )
+    missing = int(y.isna().sum())
+    if missing:
+        raise ValueError(f"target column {target!r} has {missing} missing values of {len(y)}")
+    return y.to_numpy(dtype=np.float64)

@@ -36,6 +36,8 @@ def train_table(args: argparse.Namespace, build: EstimatorBuilder) -> int:
     X_df, y = split_target(df, args.target)
     task = getattr(args, "task", None) or _guess_task(y)
     y = _encode_target(y, task, args.target)
+    if task == "classify":
+        _check_classes(y, args)
     est = build(args, task)
     est._validate_params()  # bad options fail here, before any encoding or training
     X_tr, X_te, y_tr, y_te = _hold_out(X_df, y, task, args)
@@ -81,6 +83,30 @@ def checkpoint_params(cls: type, args: argparse.Namespace) -> dict[str, Any]:
         "checkpoint_every": args.checkpoint_every,
         "resume": args.resume,
     }
+
+
+def _check_classes(y: Any, args: argparse.Namespace) -> None:
+    """Refuse classes that could never be learned and judged, before any training."""
+    counts = y.value_counts()
+    if len(counts) < 2:
+        raise ValueError(
+            f"target {args.target!r} holds a single class ({counts.index[0]!r}): "
+            "a classifier needs at least two"
+        )
+    if counts.max() == 1:
+        raise ValueError(
+            f"target {args.target!r} has a different value in each of its {len(y)} rows: "
+            "no class has a second row to learn from or to judge the model on "
+            "(an identifier? a continuous number? then train ann --task regress)"
+        )
+    singles = sorted(str(v) for v in counts.index[counts == 1])
+    if singles and args.test_size:
+        shown = singles[:10] + (["..."] if len(singles) > 10 else [])
+        raise ValueError(
+            f"target {args.target!r}: {len(singles)} of its {len(counts)} classes have a "
+            f"single row ({shown}); --test-size {args.test_size} cannot hold out a row of "
+            "each class and still train on it: drop those rows, or use --test-size 0"
+        )
 
 
 def _guess_task(y: Any) -> str:

@@ -10,6 +10,7 @@ import argparse
 from typing import Any
 
 from cortexkit.cli._args import Help, names, positive_int
+from cortexkit.cli._paths import check_output_file
 from cortexkit.cli.families import discover
 from cortexkit.defaults import MAX_CATEGORIES
 
@@ -68,4 +69,11 @@ def _run(args: argparse.Namespace) -> int:
     """Check what every family shares, then hand over to the family."""
     if args.resume and args.checkpoint is None:
         raise ValueError("--resume needs --checkpoint PATH, the checkpoint to continue from")
+    check_output_file(args.out, "--out", inputs={"the training data": args.data})
+    if args.checkpoint is not None:
+        check_output_file(
+            args.checkpoint,
+            "--checkpoint",
+            inputs={"the training data": args.data, "the --out model": args.out},
+        )
     return int(args.train_family(args))
