@@ -1,13 +1,24 @@
 """cortexkit: the six classic deep-learning families behind one scikit-learn-style interface.
 
+The public names load on first use (PEP 562), so ``import cortexkit`` (and with it
+``cortexkit --help``, ``cortexkit.defaults`` and ``cortexkit.exceptions``) does not load
+torch or scikit-learn.
+
 >>> from cortexkit import ANNClassifier, Perceptron, load
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from cortexkit._version import __version__
 from cortexkit.exceptions import CortexkitError, DivergenceError, ModelFileError
-from cortexkit.neuron.perceptron import Perceptron
-from cortexkit.persist import load
-from cortexkit.supervised.ann import ANNClassifier, ANNRegressor
+
+if TYPE_CHECKING:
+    from cortexkit.neuron.perceptron import Perceptron
+    from cortexkit.persist import load
+    from cortexkit.supervised.ann import ANNClassifier, ANNRegressor
 
 __all__ = [
     "ANNClassifier",
@@ -19,3 +30,24 @@ __all__ = [
     "__version__",
     "load",
 ]
+
+# public name -> the module that defines it, imported when the name is first asked for
+_LAZY = {
+    "ANNClassifier": "cortexkit.supervised.ann",
+    "ANNRegressor": "cortexkit.supervised.ann",
+    "Perceptron": "cortexkit.neuron.perceptron",
+    "load": "cortexkit.persist",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cortexkit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

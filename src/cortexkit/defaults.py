@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ANN", "ANNDefaults"]
+__all__ = ["ANN", "MAX_CATEGORIES", "ANNDefaults"]
 
 
 @dataclass(frozen=True)
@@ -39,3 +39,7 @@ class ANNDefaults:
 
 
 ANN = ANNDefaults()
+
+# One-hot columns per text column of a table (TableEncoder, --max-categories), the shared
+# "<other>" column included; the reasons are in cortexkit/data/encoder.py.
+MAX_CATEGORIES = 50

@@ -10,7 +10,9 @@ __all__ = [
     "CortexkitError",
     "DivergenceError",
     "DivergenceWarning",
+    "IdentifierColumnWarning",
     "ModelFileError",
+    "TableTooLargeError",
     "UnseenCategoryWarning",
 ]
 
@@ -27,9 +29,17 @@ class DivergenceError(CortexkitError, RuntimeError):
     """The loss became NaN or infinite before a single epoch completed."""
 
 
+class TableTooLargeError(CortexkitError, MemoryError):
+    """An encoded table would not fit in the memory available; nothing was allocated."""
+
+
 class DivergenceWarning(UserWarning):
     """The loss became NaN or infinite; training stopped and the best weights were kept."""
 
 
 class UnseenCategoryWarning(UserWarning):
     """A string column holds a category that training never saw; it is encoded as all zeros."""
+
+
+class IdentifierColumnWarning(UserWarning):
+    """A text column looks like an identifier (names, IDs): its values are too rare to learn."""

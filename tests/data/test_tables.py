@@ -282,7 +282,7 @@ def test_encoder_from_state_refuses_garbage(train: pd.DataFrame) -> None:
 
 def test_encoder_is_a_plain_sklearn_estimator(train: pd.DataFrame) -> None:
     encoder = TableEncoder()
-    assert encoder.get_params() == {}
+    assert encoder.get_params() == {"max_categories": 50}
     fitted = encoder.fit(train)
     assert not hasattr(clone(fitted), "kinds_")
     with pytest.raises(Exception, match="not fitted"):
@@ -308,3 +308,128 @@ def test_a_file_that_is_not_utf8_names_the_file(tmp_path) -> None:
     path.write_bytes("name,value\nJosé,1\n".encode("latin-1"))
     with pytest.raises(ValueError, match=r"latin1\.csv.*not UTF-8"):
         read_table(path)
+
+
+# -- the header as written: repeated names --------------------------------------------------
+
+
+def test_a_repeated_column_name_is_refused_and_named(tmp_path: Path) -> None:
+    # pandas alone would rename the second one "Exited.1" and leak the target into X.
+    path = _write(tmp_path, "Age,Exited,Balance,Exited\n30,0,1.0,0\n40,1,2.0,1\n")
+    with pytest.raises(ValueError, match=r"repeats the column names \['Exited'\]"):
+        read_table(path)
+
+
+def test_names_repeated_up_to_surrounding_spaces_are_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, 'a, b,"b "\n1,2,3\n')
+    with pytest.raises(ValueError, match=r"\['b'\]"):
+        read_table(path)
+
+
+def test_a_column_genuinely_called_x_dot_1_is_kept(tmp_path: Path) -> None:
+    df = read_table(_write(tmp_path, "X,X.1\n1,2\n"))
+    assert list(df.columns) == ["X", "X.1"] and df["X.1"].tolist() == [2]
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_name(tmp_path: Path) -> None:
+    path = tmp_path / "bom.csv"
+    path.write_bytes("\ufeffa,b,a\n1,2,3\n".encode())
+    with pytest.raises(ValueError, match=r"\['a'\]"):
+        read_table(path)
+    path.write_bytes("\ufeffa,b\n1,2\n".encode())
+    assert list(read_table(path).columns) == ["a", "b"]
+
+
+# -- column_types: read new rows as the training rows were read ----------------------------
+
+
+def test_text_column_type_keeps_codes_as_written(tmp_path: Path) -> None:
+    path = _write(tmp_path, " code ,n\n01,1\n02,2\n")
+    assert read_table(path)["code"].tolist() == [1, 2]  # guessed: numbers
+    df = read_table(path, column_types={"code": "text"})
+    assert df["code"].tolist() == ["01", "02"]
+    assert df["n"].tolist() == [1, 2]  # columns not named are still guessed
+
+
+def test_text_column_type_keeps_blank_cells_missing(tmp_path: Path) -> None:
+    df = read_table(_write(tmp_path, "code,n\n01,1\n,2\n"), column_types={"code": "text"})
+    assert df["code"].iloc[0] == "01" and pd.isna(df["code"].iloc[1])
+
+
+def test_number_column_type_refuses_any_text(tmp_path: Path) -> None:
+    path = _write(tmp_path, 'age\n"1,200"\nabc\n3\n')
+    with pytest.raises(ValueError, match=r"'age' held numbers in training, but row 1 holds 'abc'"):
+        read_table(path, column_types={"age": "number"})
+    ok = _write(tmp_path, 'age\n"1,200"\n3\n', name="ok.csv")
+    assert read_table(ok, column_types={"age": "number"})["age"].tolist() == [1200, 3]
+
+
+@pytest.mark.parametrize("bad", [{"a": "string"}, ["a"]])
+def test_column_types_must_name_known_types(tmp_path: Path, bad: object) -> None:
+    with pytest.raises((ValueError, TypeError), match="column_types"):
+        read_table(_write(tmp_path, "a\n1\n"), column_types=bad)  # type: ignore[arg-type]
+
+
+def test_codes_read_with_the_saved_types_encode_as_in_training(tmp_path: Path) -> None:
+    train = read_table(_write(tmp_path, "code,x\n01,1\n02,2\nA,3\n01,4\n", name="train.csv"))
+    encoder = TableEncoder().fit(train)
+    assert encoder.column_types_ == {"code": "text", "x": "number"}
+    new = _write(tmp_path, "x,code\n5,02\n6,01\n", name="new.csv")  # all digits: would be ints
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no UnseenCategoryWarning
+        Z = encoder.transform(read_table(new, column_types=encoder.column_types_))
+    names = encoder.get_feature_names_out().tolist()
+    assert names == ["x", "code=01", "code=02", "code=A"]
+    np.testing.assert_array_equal(Z[:, 1:], [[0, 1, 0], [1, 0, 0]])
+
+
+# -- regression_target ----------------------------------------------------------------------
+
+
+def test_regression_target_beyond_float32_is_refused_naming_column_and_row() -> None:
+    y = pd.Series([1.0, 2.0, 5e38, -1e39])
+    with pytest.raises(ValueError, match=r"'price' has 2 value\(s\) beyond float32.*row 2"):
+        tables_module.regression_target(y, "price")
+
+
+def test_regression_target_refuses_infinity_and_text() -> None:
+    with pytest.raises(ValueError, match=r"'price' has 1 non-finite.*row 1 holds inf"):
+        tables_module.regression_target(pd.Series([1.0, np.inf]), "price")
+    with pytest.raises(ValueError, match=r"numeric target; column 'kind'"):
+        tables_module.regression_target(pd.Series(["a", "b"]), "kind")
+
+
+def test_regression_target_passes_large_but_representable_values() -> None:
+    y = tables_module.regression_target(pd.Series([1, 3e38]), "price")
+    assert y.dtype == np.float64 and y.tolist() == [1.0, 3e38]
+    assert np.isfinite(y.to_numpy(np.float32)).all()
+
+
+# -- feature_matrix: a model fitted without a TableEncoder ---------------------------------
+
+
+def test_feature_matrix_matches_columns_by_name_not_position() -> None:
+    df = pd.DataFrame({"c": [5.0, 6.0], "a": [1.0, 2.0], "b": [3.0, 4.0], "y": [0, 1]})
+    X = tables_module.feature_matrix(df, feature_names=["a", "b", "c"], n_features=3)
+    np.testing.assert_array_equal(X, [[1, 3, 5], [2, 4, 6]])
+    assert X.dtype == np.float32
+
+
+def test_feature_matrix_names_missing_columns() -> None:
+    df = pd.DataFrame({"a": [1.0], "renamed": [2.0]})
+    with pytest.raises(ValueError, match=r"\['b'\] are missing"):
+        tables_module.feature_matrix(df, feature_names=["a", "b"], n_features=2)
+
+
+def test_feature_matrix_by_position_refuses_a_column_count_mismatch() -> None:
+    df = pd.DataFrame({"a": [1.0], "b": [2.0], "y": [0]})
+    X = tables_module.feature_matrix(df, feature_names=None, n_features=2, exclude=["y"])
+    np.testing.assert_array_equal(X, [[1, 2]])
+    with pytest.raises(ValueError, match=r"fitted on 3 unnamed columns.*has 2"):
+        tables_module.feature_matrix(df, feature_names=None, n_features=3, exclude=["y"])
+
+
+def test_feature_matrix_refuses_text_columns_by_name() -> None:
+    df = pd.DataFrame({"a": [1.0], "color": ["red"]})
+    with pytest.raises(ValueError, match=r"\['color'\] hold text"):
+        tables_module.feature_matrix(df, feature_names=["a", "color"], n_features=2)

@@ -3,7 +3,16 @@
 >>> from cortexkit.data import TableEncoder, read_idx, read_table, split_target
 """
 
+from cortexkit.data.encoder import DEFAULT_MAX_CATEGORIES, TableEncoder
 from cortexkit.data.idx import read_idx
-from cortexkit.data.tables import TableEncoder, read_table, split_target
+from cortexkit.data.tables import feature_matrix, read_table, regression_target, split_target
 
-__all__ = ["TableEncoder", "read_idx", "read_table", "split_target"]
+__all__ = [
+    "DEFAULT_MAX_CATEGORIES",
+    "TableEncoder",
+    "feature_matrix",
+    "read_idx",
+    "read_table",
+    "regression_target",
+    "split_target",
+]

@@ -1,9 +1,11 @@
 """Tables in, float32 matrices out: read a CSV, split off the target, encode the rest.
 
 :func:`read_table` reads a CSV and turns number-like string columns (``"7,380,500"``)
-into numbers; :func:`split_target` separates the target column; :class:`TableEncoder`
-standardises numeric columns and one-hot encodes string columns, and saves its learned
-state as plain JSON (:meth:`TableEncoder.to_state`) so it can live inside a model file.
+into numbers; :func:`split_target` separates the target column and
+:func:`regression_target` checks a numeric one; :class:`TableEncoder` (in
+:mod:`cortexkit.data.encoder`) standardises numeric columns and one-hot encodes string
+columns; :func:`feature_matrix` takes a model's columns by name for a model fitted
+without a ``TableEncoder``.
 
 Examples
 --------
@@ -20,20 +22,23 @@ Examples
 
 from __future__ import annotations
 
+import csv
 import os
 import re
-import warnings
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
 
-from cortexkit.exceptions import ModelFileError, UnseenCategoryWarning
+from cortexkit.data.encoder import COLUMN_TYPES, NUMBER, TEXT, TableEncoder, check_frame
 
-__all__ = ["TableEncoder", "read_table", "split_target"]
+__all__ = [
+    "TableEncoder",
+    "feature_matrix",
+    "read_table",
+    "regression_target",
+    "split_target",
+]
 
 # A string column becomes numeric when every non-empty cell parses as a number. When at
 # least this share parses but some cells do not, the column is taken to be numeric with
@@ -43,9 +48,7 @@ NUMERIC_SHARE = 0.9
 # "7,380,500" or "-1,008.64": commas only between groups of exactly three digits.
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 
-NUMERIC = "numeric"
-CATEGORICAL = "categorical"
-_STATE_VERSION = 1
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 _MAX_SHOWN = 5  # values quoted in one error or warning message
 
 
@@ -57,16 +60,18 @@ def read_table(
     *,
     drop: list[str] | str | None = None,
     only: Sequence[str] | None = None,
+    column_types: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Read a CSV of numeric and string columns.
 
-    Column names lose surrounding whitespace. A string column whose every non-empty cell
-    is a number, with or without thousands separators (``"7,380,500"``), becomes numeric.
+    Column names lose surrounding whitespace, and must then be unique. A string column
+    whose every non-empty cell is a number, with or without thousands separators
+    (``"7,380,500"``), becomes numeric, unless ``column_types`` says otherwise.
 
     Parameters
     ----------
     path : str or path-like
-        The CSV file; the first line holds the column names.
+        The CSV file (UTF-8, comma-separated); the first line holds the column names.
     drop : list of str, str or None, default=None
         Columns to leave out, as a list or one comma-separated string
         (``"RowNumber,CustomerId"``). Dropped columns are not parsed further.
@@ -75,6 +80,13 @@ def read_table(
         at prediction time): the others are not parsed further, so a stray column cannot
         break a prediction. A column missing from the file is left for the caller to
         report.
+    column_types : mapping of str to str, or None, default=None
+        How to read named columns, instead of guessing from this file's cells:
+        ``"text"`` keeps every cell as written (``"01"`` stays ``"01"``), ``"number"``
+        requires numbers (thousands separators allowed), ``"bool"`` reads ``True`` and
+        ``False`` as booleans. Pass a fitted encoder's
+        :attr:`~cortexkit.data.TableEncoder.column_types_` to read new rows as the
+        training rows were read. Columns not named here are guessed.
 
     Returns
     -------
@@ -86,9 +98,11 @@ def read_table(
     FileNotFoundError
         If ``path`` does not exist.
     ValueError
-        If the file is empty or has no data rows, if ``drop`` names an unknown column,
-        or if a column is numeric in at least 90% of its non-empty cells but holds some
-        text (the message names the column, the row and the value).
+        If the file is empty, not UTF-8 or has no data rows; if the header repeats a
+        column name (pandas would silently rename the second ``y`` to ``y.1``); if
+        ``drop`` names an unknown column; if a column is numeric in at least 90% of its
+        non-empty cells but holds some text, or holds text where ``column_types`` says
+        ``"number"`` (the message names the column, the row and the value).
 
     Examples
     --------
@@ -102,12 +116,24 @@ def read_table(
     1   11.0    3400
     >>> table["volume"].dtype
     dtype('int64')
+    >>> read_table(path, column_types={"day": "text"})["day"].tolist()
+    ['1', '2']
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no such file: {path!r}")
+    types = _check_column_types(column_types)
+    raw = _header(path)
+    header = [name.strip() for name in raw]
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise ValueError(
+            f"{path!r} repeats the column names {repeated} in its header (after stripping "
+            "spaces); give each column its own name"
+        )
+    as_text = {r: str for r, name in zip(raw, header, strict=True) if types.get(name) == TEXT}
     try:
-        df = pd.read_csv(path)
+        df = pd.read_csv(path, dtype=as_text)
     except UnicodeDecodeError as err:
         raise ValueError(f"{path!r} is not UTF-8 text ({err.reason} at byte {err.start})") from None
     except pd.errors.EmptyDataError:
@@ -116,11 +142,7 @@ def read_table(
         raise ValueError(f"{path!r} is not a well-formed CSV: {err}") from err
     if len(df) == 0:
         raise ValueError(f"{path!r} has a header but no data rows")
-
     df.columns = [str(name).strip() for name in df.columns]
-    repeated = sorted({name for name in df.columns if list(df.columns).count(name) > 1})
-    if repeated:
-        raise ValueError(f"{path!r} repeats column names {repeated} (after stripping spaces)")
 
     to_drop = _drop_list(drop)
     unknown = [name for name in to_drop if name not in df.columns]
@@ -136,9 +158,44 @@ def read_table(
 
     for name in df.columns:
         column = df[name]
-        if not pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        if types.get(name) == NUMBER:
+            df[name] = _maybe_numeric(column, name, required=True)
+        elif types.get(name) is None and not (
+            pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
+        ):
             df[name] = _maybe_numeric(column, name)
     return df
+
+
+def _header(path: str) -> list[str]:
+    """The column names as the file writes them, before pandas renames repeats.
+
+    Read as pandas reads the file: UTF-8 (a byte-order mark is ignored), commas, double
+    quotes, blank lines before the header skipped.
+    """
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as file:
+            for row in csv.reader(file):
+                if len(row) > 1 or (row and row[0].strip()):
+                    return row
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path!r} is not UTF-8 text ({err.reason} at byte {err.start})") from None
+    except csv.Error as err:
+        raise ValueError(f"{path!r} is not a well-formed CSV: {err}") from err
+    raise ValueError(f"{path!r} is empty: expected a header line and data rows")
+
+
+def _check_column_types(column_types: Mapping[str, str] | None) -> dict[str, str]:
+    if column_types is None:
+        return {}
+    if not isinstance(column_types, Mapping):
+        raise TypeError(
+            f"column_types must map column names to {list(COLUMN_TYPES)}; got {column_types!r}"
+        )
+    bad = {name: kind for name, kind in column_types.items() if kind not in COLUMN_TYPES}
+    if bad:
+        raise ValueError(f"column_types must be one of {list(COLUMN_TYPES)}; got {bad}")
+    return {str(name).strip(): kind for name, kind in column_types.items()}
 
 
 def _drop_list(drop: list[str] | str | None) -> list[str]:
@@ -151,8 +208,13 @@ def _drop_list(drop: list[str] | str | None) -> list[str]:
     return [name.strip() for name in drop]
 
 
-def _maybe_numeric(column: pd.Series, name: str) -> pd.Series:
-    """``column`` as numbers if its text is numbers; unchanged if it is mostly text."""
+def _maybe_numeric(column: pd.Series, name: str, *, required: bool = False) -> pd.Series:
+    """``column`` as numbers if its text is numbers; unchanged if it is mostly text.
+
+    ``required``: the column must be numbers (it was at training time), so any text is an
+    error."""
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        return column
     text = column[column.notna()].astype(str).str.strip()
     text = text[text != ""]
     if len(text) == 0:
@@ -165,6 +227,12 @@ def _maybe_numeric(column: pd.Series, name: str) -> pd.Series:
         # Blank cells become NaN; the column stays int64 when nothing is missing.
         return pd.to_numeric(cleaned.astype(object).reindex(column.index))
     share = 1.0 - bad.mean()
+    if required:
+        row = bad.idxmax()
+        raise ValueError(
+            f"column {name!r} held numbers in training, but row {row} holds {text[row]!r} "
+            f"({int(bad.sum())} such cells in all, e.g. {text[bad].unique()[:_MAX_SHOWN].tolist()})"
+        )
     if share >= NUMERIC_SHARE:
         row = bad.idxmax()
         shown = text[bad].unique()[:_MAX_SHOWN].tolist()
@@ -208,7 +276,7 @@ def split_target(df: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series
     >>> list(X.columns), y.tolist()
     (['a'], [0, 1])
     """
-    _check_frame(df, "split_target")
+    check_frame(df, "split_target")
     if target not in df.columns:
         raise ValueError(f"target {target!r} is not a column; available columns are {list(df)}")
     y = df[target]
@@ -218,261 +286,141 @@ def split_target(df: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series
     return df.drop(columns=[target]), y
 
 
-def _check_frame(df: Any, where: str) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{where} expects a pandas DataFrame; got {type(df).__name__}")
+def regression_target(y: pd.Series, name: str) -> pd.Series:
+    """Check a regression target: numbers, finite, and within float32's range.
 
+    The networks compute in float32, where a larger value becomes ``inf``, so such a
+    target is refused here rather than saved into a model that predicts ``inf``.
 
-# -- encoding -----------------------------------------------------------------------------
-
-
-def _kind_of(column: pd.Series, name: str) -> str:
-    dtype = column.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        return CATEGORICAL
-    if pd.api.types.is_numeric_dtype(dtype):
-        return NUMERIC
-    if (
-        isinstance(dtype, pd.CategoricalDtype)
-        or pd.api.types.is_string_dtype(dtype)
-        or pd.api.types.is_object_dtype(dtype)
-    ):
-        return CATEGORICAL
-    raise ValueError(
-        f"column {name!r} has dtype {dtype}, which TableEncoder cannot encode; "
-        "expected numbers, strings, categories or booleans"
-    )
-
-
-class TableEncoder(TransformerMixin, BaseEstimator):
-    """Standardise numeric columns and one-hot encode the others, into one float32 matrix.
-
-    Numeric columns (ints and floats) are centred on their training mean and divided by
-    their training standard deviation (``ddof=0``; a constant column divides by 1).
-    String, object, category and bool columns become one 0/1 column per category seen in
-    ``fit``; categories are compared by their string form (``True`` and ``"True"`` are
-    one category), so the learned state is plain JSON. Missing values are an error in
-    every column: impute or drop them first.
-
-    Output order: the numeric columns in the order they appear in the training frame,
-    then one block per categorical column, in training-frame order, with that column's
-    categories sorted. :meth:`get_feature_names_out` names them ``Age`` and
-    ``Geography=France``.
-
-    Attributes
+    Parameters
     ----------
-    feature_names_in_ : ndarray of str, shape (n_features_in_,)
-        The training columns, in order.
-    n_features_in_ : int
-        How many training columns.
-    kinds_ : dict of str to str
-        ``"numeric"`` or ``"categorical"`` for each training column.
-    means_ : dict of str to float
-        Training mean of each numeric column.
-    stds_ : dict of str to float
-        Training standard deviation of each numeric column, 1.0 where it was 0.
-    categories_ : dict of str to list of str
-        Sorted categories of each categorical column.
+    y : pandas.Series
+        The target column.
+    name : str
+        Its name, for the messages.
+
+    Returns
+    -------
+    pandas.Series of float64
+        ``y`` as floats, same index.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` is not numeric, or holds a non-finite value or one beyond float32's
+        range (about 3.4e38); the message names the column, the row and the value.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> train = pd.DataFrame({"Age": [30.0, 50.0], "Gender": ["Male", "Female"]})
-    >>> encoder = TableEncoder().fit(train)
-    >>> encoder.get_feature_names_out().tolist()
-    ['Age', 'Gender=Female', 'Gender=Male']
-    >>> encoder.transform(train)
-    array([[-1.,  0.,  1.],
-           [ 1.,  1.,  0.]], dtype=float32)
-    >>> restored = TableEncoder.from_state(encoder.to_state())
-    >>> (restored.transform(train) == encoder.transform(train)).all()
-    np.True_
+    >>> regression_target(pd.Series([1, 2]), "price").tolist()
+    [1.0, 2.0]
+    >>> regression_target(pd.Series([1.0, 1e39]), "price")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: target 'price' has 1 value(s) beyond float32's range (+-3.4e+38), ...
     """
+    if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
+        example = y.iloc[0] if len(y) else None
+        raise ValueError(
+            f"a regression needs a numeric target; column {name!r} holds {y.dtype} values "
+            f"such as {example!r}"
+        )
+    values = y.astype(np.float64)
+    infinite = ~np.isfinite(values.to_numpy())
+    if infinite.any():
+        row = values.index[infinite.argmax()]
+        raise ValueError(
+            f"target {name!r} has {int(infinite.sum())} non-finite value(s): row {row} holds "
+            f"{float(values[row])!r}; a regression target must be finite numbers"
+        )
+    too_big = values.abs().to_numpy() > _FLOAT32_MAX
+    if too_big.any():
+        row = values.index[too_big.argmax()]
+        raise ValueError(
+            f"target {name!r} has {int(too_big.sum())} value(s) beyond float32's range "
+            f"(+-{_FLOAT32_MAX:.2g}), the precision the networks compute in: row {row} holds "
+            f"{float(values[row])!r}; rescale the target (divide it by a power of ten)"
+        )
+    return values
 
-    def __init__(self) -> None:
-        pass
 
-    def fit(self, X: pd.DataFrame, y: Any = None) -> TableEncoder:
-        """Learn each column's kind, and its mean and std or its categories.
+def feature_matrix(
+    df: pd.DataFrame,
+    *,
+    feature_names: Sequence[str] | None,
+    n_features: int,
+    exclude: Sequence[str] = (),
+) -> np.ndarray:
+    """The float32 matrix a model fitted without a ``TableEncoder`` expects.
 
-        Parameters
-        ----------
-        X : pandas.DataFrame of shape (n_samples, n_features)
-            Training table with at least one row and no missing values.
-        y : ignored
+    With ``feature_names`` (a model fitted on a DataFrame keeps them as
+    ``feature_names_in_``) the columns are taken by name, in that order, whatever the
+    file's order; other columns are ignored. Without them (a model fitted on a plain
+    array), the columns other than ``exclude`` are taken by position, and their number
+    must be ``n_features``.
 
-        Returns
-        -------
-        self : TableEncoder
-        """
-        _check_frame(X, "TableEncoder.fit")
-        if X.shape[0] == 0 or X.shape[1] == 0:
-            raise ValueError(f"TableEncoder.fit needs at least one row and column; got {X.shape}")
-        names = [str(name) for name in X.columns]
-        if len(set(names)) != len(names):
-            raise ValueError(f"TableEncoder.fit needs unique column names; got {names}")
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table as read.
+    feature_names : sequence of str or None
+        The model's column names, in the order it was fitted on.
+    n_features : int
+        How many columns the model takes.
+    exclude : sequence of str, default=()
+        Columns to leave out when matching by position (the target).
 
-        kinds: dict[str, str] = {}
-        means: dict[str, float] = {}
-        stds: dict[str, float] = {}
-        categories: dict[str, list[str]] = {}
-        for name, column in zip(names, (X[c] for c in X.columns), strict=True):
-            _check_no_missing(column, name)
-            kinds[name] = _kind_of(column, name)
-            if kinds[name] == NUMERIC:
-                values = column.to_numpy(dtype=np.float64)
-                means[name] = float(values.mean())
-                std = float(values.std())
-                stds[name] = std if std > 0 else 1.0
-            else:
-                categories[name] = sorted(set(column.astype(str)))
+    Returns
+    -------
+    ndarray of float32, shape (n_samples, n_features)
 
-        return self._set_fitted(names, kinds, means, stds, categories)
+    Raises
+    ------
+    ValueError
+        If a named column is missing (all are named), if the number of columns differs
+        from ``n_features`` when matching by position, or if a column holds text.
 
-    def _set_fitted(
-        self,
-        names: list[str],
-        kinds: dict[str, str],
-        means: dict[str, float],
-        stds: dict[str, float],
-        categories: dict[str, list[str]],
-    ) -> TableEncoder:
-        self.feature_names_in_ = np.asarray(names, dtype=object)
-        self.n_features_in_ = len(names)
-        self.kinds_ = kinds
-        self.means_ = means
-        self.stds_ = stds
-        self.categories_ = categories
-        return self
-
-    def transform(self, X: pd.DataFrame) -> np.ndarray:
-        """Encode ``X`` with what ``fit`` learned.
-
-        Parameters
-        ----------
-        X : pandas.DataFrame of shape (n_samples, any)
-            Must hold every training column, by name; other columns are ignored.
-
-        Returns
-        -------
-        ndarray of float32, shape (n_samples, n_features_out)
-            Columns in the order of :meth:`get_feature_names_out`. A category not seen in
-            ``fit`` is all zeros in its block, with one :class:`UnseenCategoryWarning` per
-            column.
-        """
-        check_is_fitted(self, "kinds_")
-        _check_frame(X, "TableEncoder.transform")
-        missing = [name for name in self.kinds_ if name not in X.columns]
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"b": [2.0, 4.0], "y": [0, 1], "a": [1.0, 3.0]})
+    >>> feature_matrix(df, feature_names=["a", "b"], n_features=2)
+    array([[1., 2.],
+           [3., 4.]], dtype=float32)
+    >>> feature_matrix(df, feature_names=["a", "c"], n_features=2)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: the model was fitted on the columns ['a', 'c'], but ['c'] are missing ...
+    """
+    check_frame(df, "feature_matrix")
+    columns = [str(c) for c in df.columns]
+    if feature_names is not None:
+        names = [str(c) for c in feature_names]
+        missing = [name for name in names if name not in columns]
         if missing:
             raise ValueError(
-                f"TableEncoder.transform: columns {missing} were in fit but are missing here; "
-                f"got columns {[str(c) for c in X.columns]}"
+                f"the model was fitted on the columns {names}, but {missing} are missing "
+                f"from the data; its columns are {columns}"
             )
-
-        blocks: list[np.ndarray] = []
-        for name in self._numeric_columns():
-            blocks.append(self._standardise(X[name], name))  # (n_samples, 1)
-        for name, cats in self.categories_.items():
-            blocks.append(self._one_hot(X[name], name, cats))  # (n_samples, len(cats))
-        return np.hstack(blocks).astype(np.float32, copy=False)
-
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Names of the output columns: ``Age`` for numeric, ``Geography=France`` for one-hot.
-
-        Returns
-        -------
-        ndarray of str, shape (n_features_out,)
-        """
-        check_is_fitted(self, "kinds_")
-        names = list(self._numeric_columns())
-        for name, cats in self.categories_.items():
-            names.extend(f"{name}={cat}" for cat in cats)
-        return np.asarray(names, dtype=object)
-
-    def to_state(self) -> dict[str, Any]:
-        """The learned state as a JSON-serialisable dict; see :meth:`from_state`."""
-        check_is_fitted(self, "kinds_")
-        return {
-            "version": _STATE_VERSION,
-            "columns": list(self.kinds_),
-            "kinds": [self.kinds_[name] for name in self.kinds_],
-            "means": dict(self.means_),
-            "stds": dict(self.stds_),
-            "categories": {name: list(cats) for name, cats in self.categories_.items()},
-        }
-
-    @classmethod
-    def from_state(cls, state: dict[str, Any]) -> TableEncoder:
-        """A fitted encoder from :meth:`to_state`'s dict (after a JSON round trip too).
-
-        Raises
-        ------
-        ModelFileError
-            If ``state`` is not a state this version can read.
-        """
-        try:
-            version = state["version"]
-            columns = [str(name) for name in state["columns"]]
-            kinds = dict(zip(columns, state["kinds"], strict=True))
-            numeric = [name for name in columns if kinds[name] == NUMERIC]
-            categorical = [name for name in columns if kinds[name] == CATEGORICAL]
-            means = {name: float(state["means"][name]) for name in numeric}
-            stds = {name: float(state["stds"][name]) for name in numeric}
-            categories = {name: [str(c) for c in state["categories"][name]] for name in categorical}
-        except (KeyError, TypeError, ValueError) as err:
-            raise ModelFileError(f"not a TableEncoder state: {err!r}") from err
-        if version != _STATE_VERSION:
-            raise ModelFileError(f"TableEncoder state version {version!r}; expected 1")
-        if set(kinds.values()) - {NUMERIC, CATEGORICAL}:
-            raise ModelFileError(f"TableEncoder state has unknown column kinds: {kinds}")
-        if not all(np.isfinite(v) for v in [*means.values(), *stds.values()]) or any(
-            s <= 0 for s in stds.values()
-        ):
-            raise ModelFileError("TableEncoder state has non-finite means or non-positive stds")
-
-        return cls()._set_fitted(list(columns), kinds, means, stds, categories)
-
-    # -- helpers --------------------------------------------------------------------------
-
-    def _numeric_columns(self) -> list[str]:
-        return [name for name, kind in self.kinds_.items() if kind == NUMERIC]
-
-    def _standardise(self, column: pd.Series, name: str) -> np.ndarray:
-        _check_no_missing(column, name)
-        if _kind_of(column, name) != NUMERIC:
+        selected = df[names]
+    else:
+        selected = df.drop(columns=[c for c in exclude if c in columns])
+        if selected.shape[1] != n_features:
             raise ValueError(
-                f"column {name!r} was numeric in fit but has dtype {column.dtype} here"
+                f"the model was fitted on {n_features} unnamed columns, matched by position, "
+                f"but the data has {selected.shape[1]}: {[str(c) for c in selected.columns]}"
+                + (f" (without {list(exclude)})" if exclude else "")
             )
-        values = column.to_numpy(dtype=np.float64)
-        return ((values - self.means_[name]) / self.stds_[name])[:, None]
-
-    def _one_hot(self, column: pd.Series, name: str, cats: list[str]) -> np.ndarray:
-        _check_no_missing(column, name)
-        text = column.astype(str).to_numpy(dtype=object)
-        hot = text[:, None] == np.asarray(cats, dtype=object)[None, :]  # (n_samples, n_cats)
-        unseen = ~hot.any(axis=1)
-        if unseen.any():
-            values = sorted(set(text[unseen]))
-            warnings.warn(
-                f"column {name!r} has {len(values)} value(s) not seen in fit, encoded as "
-                f"all zeros: {values[:_MAX_SHOWN]}{' ...' if len(values) > _MAX_SHOWN else ''}",
-                UnseenCategoryWarning,
-                stacklevel=4,  # _one_hot <- transform <- set_output wrapper <- caller
-            )
-        return hot.astype(np.float64)
-
-
-def _check_no_missing(column: pd.Series, name: str) -> None:
-    missing = int(column.isna().sum())
-    if missing:
+    text = [
+        str(name)
+        for name in selected.columns
+        if not pd.api.types.is_numeric_dtype(selected[name])
+        or pd.api.types.is_bool_dtype(selected[name])
+    ]
+    if text:
         raise ValueError(
-            f"column {name!r} has {missing} missing values of {len(column)}; "
-            "TableEncoder needs complete data, so impute or drop them first"
+            f"columns {text} hold text, but this model was fitted on numbers only "
+            "(no TableEncoder was saved with it)"
         )
-    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
-        infinite = int(np.isinf(column.to_numpy(dtype=np.float64)).sum())
-        if infinite:
-            raise ValueError(
-                f"column {name!r} has {infinite} infinite values of {len(column)}; "
-                "TableEncoder needs finite numbers"
-            )
+    return selected.to_numpy(dtype=np.float32)

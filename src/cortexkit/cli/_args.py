@@ -1,0 +1,87 @@
+"""What every command's parser shares: one-line errors, defaults in the help, value types.
+
+Nothing here imports torch, NumPy, pandas or scikit-learn: building the whole parser
+must stay cheap, so that ``cortexkit --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import NoReturn
+
+EXIT_BAD_INPUT = 2
+
+
+class CliParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line plus a hint, not the usage.
+
+    Subparsers inherit the class (argparse builds them with ``type(parent)``), so every
+    command and family reports its errors the same way:
+    ``cortexkit: error: ... (see 'cortexkit train ann --help')``, exit code 2.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        text = " ".join(message.split())
+        sys.stderr.write(f"cortexkit: error: {text} (see '{self.prog} --help')\n")
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+class Help(argparse.HelpFormatter):
+    """Shows each option's default, where it has one worth showing."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help
+        if text is None or "%(default)" in text or action.required:
+            return text
+        default = action.default
+        if default is None or default is argparse.SUPPRESS or default is False or default == []:
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+def int_list(text: str) -> list[int]:
+    """``"64,32"`` -> ``[64, 32]``; positive integers only."""
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers, got {text!r}"
+        ) from None
+    if not values or any(v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"expected positive integers, got {text!r}")
+    return values
+
+
+def names(text: str) -> list[str]:
+    """``"a, b,c"`` -> ``["a", "b", "c"]``."""
+    return [v.strip() for v in text.split(",") if v.strip()]
+
+
+def positive_int(text: str) -> int:
+    """An integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def flags_parent() -> argparse.ArgumentParser:
+    """``--debug`` and ``--quiet`` after the command too (``cortexkit train ... --quiet``)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
+    )
+    common.add_argument(
+        "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress or chatter"
+    )
+    return common
+
+
+def say(args: argparse.Namespace, text: str) -> None:
+    """Chatter on stderr, unless ``--quiet``."""
+    if not args.quiet:
+        print(text, file=sys.stderr)

@@ -1,0 +1,50 @@
+"""``cortexkit explain``: a small network's forward pass, error, backprop and update."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from cortexkit.cli._args import Help, int_list, say
+
+__all__ = ["add_parser"]
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``explain``."""
+    explain = sub.add_parser(
+        "explain",
+        parents=[common],
+        formatter_class=Help,
+        help="forward pass, error, backprop, update, by number",
+    )
+    explain.add_argument("--layers", type=int_list, default="3,4,1", help="units per layer")
+    explain.add_argument("--activation", default="sigmoid", help="of every layer")
+    explain.add_argument("--loss", default="mse", help="mse, mae, huber, bce or cross_entropy")
+    explain.add_argument("--lr", type=float, default=0.5, help="learning rate")
+    explain.add_argument("--steps", type=int, default=2, help="epochs in each mode")
+    explain.add_argument("--seed", type=int, default=0, help="fixes the data and weights")
+    explain.add_argument("--plot-activations", metavar="FILE.png",
+                         help="draw the activation functions and their derivatives")  # fmt: skip
+    explain.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the walk-through, or draw the activation functions."""
+    from cortexkit.explain import explain
+
+    if args.plot_activations:
+        from cortexkit.plot import plot_activations
+
+        plot_activations(args.plot_activations)
+        say(args, f"wrote {args.plot_activations}")
+        return 0
+    explain(
+        layers=tuple(args.layers),
+        activation=args.activation,
+        loss=args.loss,
+        learning_rate=args.lr,
+        steps=args.steps,
+        seed=args.seed,
+    )
+    return 0

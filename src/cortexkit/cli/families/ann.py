@@ -1,0 +1,76 @@
+"""``cortexkit train ann``: a dense network on a CSV table (classifier or regressor).
+
+Every default comes from :data:`cortexkit.defaults.ANN`, the object the estimators read.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from cortexkit.cli._args import int_list
+from cortexkit.cli.families import TrainFamily
+from cortexkit.defaults import ANN
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ANN's own flags."""
+    parser.add_argument("--task", choices=["classify", "regress"], help="default: guessed")
+    parser.add_argument("--hidden", type=int_list, default=",".join(map(str, ANN.hidden_layers)),
+                        help="units per hidden layer")  # fmt: skip
+    parser.add_argument("--activation", default=ANN.activation, help="of the hidden layers")
+    parser.add_argument("--gd", choices=["stochastic", "batch", "mini-batch"], default=None,
+                        help="gradient-descent mode (default: mini-batch)")  # fmt: skip
+    parser.add_argument("--batch-size", type=int, default=ANN.batch_size,
+                        help="for mini-batch descent")  # fmt: skip
+    parser.add_argument("--epochs", type=int, default=ANN.epochs,
+                        help="at most (early stopping)")  # fmt: skip
+    parser.add_argument("--optimizer", default=ANN.optimizer, help="adam, adamw, sgd or rmsprop")
+    parser.add_argument("--lr", type=float, default=ANN.learning_rate, help="learning rate")
+    parser.add_argument("--weight-decay", type=float, default=ANN.weight_decay,
+                        help="L2 penalty")  # fmt: skip
+    parser.add_argument(
+        "--early-stopping",
+        action=argparse.BooleanOptionalAction,
+        default=ANN.early_stopping,
+        help="stop when the validation loss stalls; keep the best weights",
+    )
+    parser.add_argument("--patience", type=int, default=ANN.patience,
+                        help="epochs without improvement")  # fmt: skip
+    parser.add_argument("--validation-fraction", type=float, default=ANN.validation_fraction,
+                        help="held out for early stopping")  # fmt: skip
+
+
+def build(args: argparse.Namespace, task: str) -> Any:
+    """``ANNClassifier`` or ``ANNRegressor`` from the flags."""
+    from cortexkit.cli.tables import checkpoint_params
+    from cortexkit.supervised.ann import ANNClassifier, ANNRegressor
+
+    cls = ANNClassifier if task == "classify" else ANNRegressor
+    return cls(
+        hidden_layers=tuple(args.hidden),
+        activation=args.activation,
+        gradient_descent=args.gd,
+        batch_size=args.batch_size,
+        epochs=args.epochs,
+        optimizer=args.optimizer,
+        learning_rate=args.lr,
+        weight_decay=args.weight_decay,
+        early_stopping=args.early_stopping,
+        patience=args.patience,
+        validation_fraction=args.validation_fraction if args.early_stopping else 0.0,
+        random_state=args.seed,
+        device=args.device,
+        verbose=0 if args.quiet else 1,
+        **checkpoint_params(cls, args),
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train on the table ``args.data``."""
+    from cortexkit.cli.tables import train_table
+
+    return train_table(args, build)
+
+
+FAMILIES = (TrainFamily("ann", "a dense neural network on a CSV table", add_arguments, run),)

@@ -1,0 +1,161 @@
+"""The scores ``cortexkit train`` (held-out rows) and ``cortexkit evaluate`` print.
+
+A score that the data cannot define (ROC AUC when one class is absent, R² on one row) is
+``None`` (``null`` in JSON, ``n/a`` in text), and ``notes`` says why.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["align_labels", "format_metrics", "metrics"]
+
+
+def align_labels(y: Any, classes: Any, target: str) -> Any:
+    """The target column as the model's class labels; refuses labels it never saw.
+
+    Labels match by their text, so a column read as ``"1"`` matches class ``1``.
+
+    Parameters
+    ----------
+    y : pandas.Series
+        The target column as read.
+    classes : numpy.ndarray
+        The model's ``classes_``.
+    target : str
+        The column's name, for the message.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` has missing values or labels that are not in ``classes``; the message
+        names the column, the unseen labels and the known ones.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> align_labels(pd.Series(["1", "0"]), np.array([0, 1]), "y").tolist()
+    [1, 0]
+    >>> align_labels(pd.Series([0, 2]), np.array([0, 1]), "y")
+    Traceback (most recent call last):
+    ...
+    ValueError: target column 'y' holds 1 label the model never saw: ['2'] (it knows ['0', '1'])
+    """
+    import numpy as np
+    import pandas as pd
+
+    missing = int(y.isna().sum())
+    if missing:
+        raise ValueError(f"target column {target!r} has {missing} missing values of {len(y)}")
+    if pd.api.types.is_float_dtype(y) and bool((y == y.round()).all()):
+        y = y.astype(np.int64)  # 1.0 in the file is class 1
+    lookup = {str(c): c for c in classes.tolist()}
+    text = y.astype(str)
+    unseen = sorted(set(text) - set(lookup))
+    if unseen:
+        shown = unseen[:10] + (["..."] if len(unseen) > 10 else [])
+        what = "label" if len(unseen) == 1 else "labels"
+        raise ValueError(
+            f"target column {target!r} holds {len(unseen)} {what} the model never saw: "
+            f"{shown} (it knows {list(lookup)})"
+        )
+    return np.asarray([lookup[t] for t in text], dtype=classes.dtype)
+
+
+def metrics(est: Any, X: Any, y: Any, task: str) -> dict[str, Any]:
+    """Regression: RMSE, MAE, R². Classification: accuracy, balanced accuracy, F1, ROC AUC
+    and the confusion matrix. Scores the data cannot define are ``None``, with a note."""
+    pred = est.predict(X)
+    if task == "regress":
+        return _regression(y, pred)
+    return _classification(est, X, y, pred)
+
+
+def _regression(y: Any, pred: Any) -> dict[str, Any]:
+    from sklearn import metrics as m
+
+    notes = {}
+    if len(y) < 2:
+        r2 = None
+        notes["r2"] = "not defined on fewer than two rows"
+    else:
+        r2 = float(m.r2_score(y, pred))
+    out: dict[str, Any] = {
+        "rmse": float(m.root_mean_squared_error(y, pred)),
+        "mae": float(m.mean_absolute_error(y, pred)),
+        "r2": r2,
+    }
+    return _finite(out, notes)
+
+
+def _classification(est: Any, X: Any, y: Any, pred: Any) -> dict[str, Any]:
+    import numpy as np
+    from sklearn import metrics as m
+
+    labels = list(est.classes_)
+    binary = len(labels) == 2
+    out: dict[str, Any] = {
+        "accuracy": float(m.accuracy_score(y, pred)),
+        "balanced_accuracy": float(m.balanced_accuracy_score(y, pred)),
+        "f1": float(
+            m.f1_score(
+                y,
+                pred,
+                average="binary" if binary else "macro",
+                pos_label=labels[-1] if binary else 1,
+            )
+        ),
+    }
+    scores = est.predict_proba(X) if hasattr(est, "predict_proba") else est.decision_function(X)
+    notes = {}
+    absent = [str(v) for v in labels if v not in set(np.unique(y).tolist())]
+    if absent:
+        out["roc_auc"] = None
+        notes["roc_auc"] = (
+            f"only one class present in the data ({np.unique(y)[0]})"
+            if len(absent) == len(labels) - 1
+            else f"classes {absent} are absent from the data"
+        )
+    elif binary:
+        positive = scores[:, 1] if scores.ndim == 2 else scores
+        out["roc_auc"] = float(m.roc_auc_score(np.asarray(y) == labels[1], positive))
+    else:  # one-vs-rest, macro: works for scores that are not probabilities too
+        out["roc_auc"] = float(
+            np.mean([m.roc_auc_score(np.asarray(y) == k, scores[:, i])
+                     for i, k in enumerate(labels)])
+        )  # fmt: skip
+    out["labels"] = [str(v) for v in labels]
+    out["confusion_matrix"] = m.confusion_matrix(y, pred, labels=labels).tolist()
+    return _finite(out, notes)
+
+
+def _finite(out: dict[str, Any], notes: dict[str, str]) -> dict[str, Any]:
+    """NaN or infinite scores become ``None`` with a note; ``notes`` is added if any."""
+    import math
+
+    for name, value in out.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            out[name] = None
+            notes.setdefault(name, f"not defined for this data (computed {value})")
+    if notes:
+        out["notes"] = notes
+    return out
+
+
+def format_metrics(metrics: dict[str, Any]) -> str:
+    """One ``  name   0.1234`` line per score, then the confusion matrix."""
+    notes = metrics.get("notes", {})
+    lines = []
+    for name, value in metrics.items():
+        if isinstance(value, float):
+            lines.append(f"  {name:<18} {value:.4f}")
+        elif value is None:
+            lines.append(f"  {name:<18} n/a ({notes.get(name, 'not defined for this data')})")
+    if "confusion_matrix" in metrics:
+        labels = metrics["labels"]
+        width = max(8, *(len(s) for s in labels))
+        lines.append("  confusion matrix (rows: actual, columns: predicted)")
+        lines.append("  " + " " * width + "".join(f"{s:>{width}}" for s in labels))
+        for label, row in zip(labels, metrics["confusion_matrix"], strict=True):
+            lines.append("  " + f"{label:>{width}}" + "".join(f"{v:>{width}}" for v in row))
+    return "\n".join(lines)

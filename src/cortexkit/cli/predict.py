@@ -1,0 +1,148 @@
+"""``cortexkit predict MODEL DATA`` and ``cortexkit evaluate MODEL DATA``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from cortexkit.cli._args import Help, say
+from cortexkit.cli._paths import check_output_file
+from cortexkit.cli.metrics import align_labels, format_metrics, metrics
+
+__all__ = ["add_parsers"]
+
+
+def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``predict`` and ``evaluate``."""
+    predict = sub.add_parser(
+        "predict", parents=[common], formatter_class=Help, help="predict the rows of a CSV"
+    )
+    predict.add_argument("model")
+    predict.add_argument("data")
+    predict.add_argument("--out", help="CSV file to write (default: stdout)")
+    predict.add_argument("--device", help="override the saved device (auto, cpu, cuda)")
+    predict.set_defaults(run=run_predict)
+
+    evaluate = sub.add_parser(
+        "evaluate", parents=[common], formatter_class=Help, help="score a model on a labelled CSV"
+    )
+    evaluate.add_argument("model")
+    evaluate.add_argument("data")
+    evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    evaluate.add_argument("--device", help="override the saved device (auto, cpu, cuda)")
+    evaluate.set_defaults(run=run_evaluate)
+
+
+def _load_rows(
+    model_path: str, data_path: str, device: str | None, *, with_target: bool
+) -> tuple[Any, Any, Any, dict[str, Any]]:
+    """The model, the table as read, its encoded features, and the model file's extra.
+
+    Each column is read as it was in training (the encoder's saved column types), and the
+    target only ``with_target``: predict neither needs nor parses it. A model saved
+    without an encoder gets its columns by name (``feature_names_in_``) where it has
+    names, by position otherwise.
+    """
+    from cortexkit.data import TableEncoder, feature_matrix, read_table
+    from cortexkit.persist import read_model
+
+    mf = read_model(model_path, device=device)
+    est, extra = mf.estimator, mf.extra
+    target = extra.get("target") if with_target else None
+    kind = None if target is None else _target_type(est, extra)
+    targets = {} if target is None or kind is None else {target: kind}
+    wanted = [] if target is None else [target]
+    if "table" in extra:
+        encoder = TableEncoder.from_state(extra["table"])
+        df = read_table(
+            data_path,
+            only=[*encoder.feature_names_in_, *wanted],
+            column_types={**encoder.column_types_, **targets},
+        )
+        X = encoder.transform(df)
+    else:
+        names = getattr(est, "feature_names_in_", None)
+        only = None if names is None else [*names, *wanted]
+        df = read_table(data_path, only=only, column_types=targets)
+        X = feature_matrix(
+            df,
+            feature_names=None if names is None else list(names),
+            n_features=est.n_features_in_,
+            exclude=[] if extra.get("target") is None else [extra["target"]],
+        )
+        if names is not None:  # the model checks the names too, and does not warn
+            import pandas as pd
+
+            X = pd.DataFrame(X, columns=list(names))
+    return est, df, X, extra
+
+
+def _target_type(est: Any, extra: dict[str, Any]) -> str | None:
+    """How to read the target column: numbers for a regression, text for text labels
+    (``"01"`` stays ``"01"``); other labels are guessed, then matched by their text."""
+    task = extra.get("task") or ("classify" if hasattr(est, "classes_") else "regress")
+    if task == "regress":
+        return "number"
+    return "text" if est.classes_.dtype.kind in "OUS" else None
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    """One row of predictions (and class probabilities) per input row."""
+    import pandas as pd
+
+    if args.out:
+        check_output_file(
+            args.out,
+            "--out",
+            inputs={"the model being read": args.model, "the data being read": args.data},
+        )
+    est, _, X, _ = _load_rows(args.model, args.data, args.device, with_target=False)
+    out = pd.DataFrame({"prediction": est.predict(X)})
+    if hasattr(est, "predict_proba"):
+        proba = est.predict_proba(X)
+        for i, label in enumerate(est.classes_):
+            out[f"proba_{label}"] = proba[:, i]
+    if args.out:
+        from cortexkit.persist import atomic_write_bytes
+
+        atomic_write_bytes(args.out, out.to_csv(index=False).encode())
+        say(args, f"wrote {len(out)} predictions to {args.out}")
+    else:
+        out.to_csv(sys.stdout, index=False)
+    return 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    """Score the model against the target column of ``args.data``."""
+    est, df, X, extra = _load_rows(args.model, args.data, args.device, with_target=True)
+    target = extra.get("target")
+    if target is None or target not in df.columns:
+        raise ValueError(f"{args.data!r} has no target column {target!r} to evaluate against")
+    task = extra.get("task") or ("classify" if hasattr(est, "classes_") else "regress")
+    y = df[target]
+    if task == "classify":
+        y = align_labels(y, est.classes_, target)
+    else:
+        y = _numeric_target(y, target)
+    scores = metrics(est, X, y, task)
+    # allow_nan=False: strict JSON; metrics() has already turned NaN into None with a note
+    print(json.dumps(scores, indent=2, allow_nan=False) if args.json else format_metrics(scores))
+    return 0
+
+
+def _numeric_target(y: Any, target: str) -> Any:
+    """A regression model's target column as floats; refuses text and missing values."""
+    import numpy as np
+    import pandas as pd
+
+    if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
+        raise ValueError(
+            f"target column {target!r} must hold numbers to evaluate a regression model; "
+            f"it holds values such as {y.iloc[0]!r}"
+        )
+    missing = int(y.isna().sum())
+    if missing:
+        raise ValueError(f"target column {target!r} has {missing} missing values of {len(y)}")
+    return y.to_numpy(dtype=np.float64)

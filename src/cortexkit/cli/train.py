@@ -1,0 +1,79 @@
+"""``cortexkit train FAMILY DATA ... --out MODEL``: one subcommand per model family.
+
+The families come from :mod:`cortexkit.cli.families` (one module each, found by scanning
+that package); this module gives each one a subparser built on :func:`shared_parent`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from cortexkit.cli._args import Help, names, positive_int
+from cortexkit.cli._paths import check_output_file
+from cortexkit.cli.families import discover
+from cortexkit.defaults import MAX_CATEGORIES
+
+__all__ = ["add_parser", "max_categories", "shared_parent"]
+
+
+def shared_parent(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The flags every ``train FAMILY`` takes, whatever it trains."""
+    shared = argparse.ArgumentParser(add_help=False, parents=[common])
+    shared.add_argument("data", help="the training data (a CSV file)")
+    shared.add_argument("--target", required=True, help="the column to predict")
+    shared.add_argument("--drop", type=names, default=[], help="columns to ignore, a,b,c")
+    shared.add_argument("--max-categories", type=max_categories, default=MAX_CATEGORIES,
+                        metavar="N", help="one-hot columns per text column, the rarest values "
+                        "sharing one '<other>' column ('none': no cap)")  # fmt: skip
+    shared.add_argument("--test-size", type=float, default=0.2,
+                        help="share held out to report test metrics (0: train on all)")  # fmt: skip
+    shared.add_argument("--seed", type=int, default=0, help="same seed, same model")
+    shared.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    shared.add_argument("--out", required=True, help="model file to write")
+    shared.add_argument("--checkpoint", metavar="PATH", help="save training state here")
+    shared.add_argument("--checkpoint-every", type=positive_int, default=1, metavar="N",
+                        help="epochs between checkpoints")  # fmt: skip
+    shared.add_argument("--resume", action="store_true",
+                        help="continue from --checkpoint")  # fmt: skip
+    return shared
+
+
+def max_categories(text: str) -> int | None:
+    """``"50"`` -> 50 (at least 2); ``"none"`` -> None, no cap."""
+    if text.strip().lower() == "none":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 2 or 'none', got {text!r}")
+    return value
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``train`` and one ``train FAMILY`` subparser per discovered family."""
+    train = sub.add_parser("train", parents=[common], formatter_class=Help, help="train a model")
+    families = train.add_subparsers(dest="family", required=True, metavar="FAMILY")
+    shared = shared_parent(common)
+    for family in discover().values():
+        parser = families.add_parser(
+            family.name, parents=[shared], formatter_class=Help, help=family.help
+        )
+        family.add_arguments(parser)
+        parser.set_defaults(run=_run, train_family=family.run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Check what every family shares, then hand over to the family."""
+    if args.resume and args.checkpoint is None:
+        raise ValueError("--resume needs --checkpoint PATH, the checkpoint to continue from")
+    check_output_file(args.out, "--out", inputs={"the training data": args.data})
+    if args.checkpoint is not None:
+        check_output_file(
+            args.checkpoint,
+            "--checkpoint",
+            inputs={"the training data": args.data, "the --out model": args.out},
+        )
+    return int(args.train_family(args))
