@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import NoReturn
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
 EXIT_BAD_INPUT = 2
 
@@ -22,8 +23,28 @@ class CliParser(argparse.ArgumentParser):
     """
 
     def error(self, message: str) -> NoReturn:
+        self._fail(message, self.prog)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: Any = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        ns, extras = super().parse_known_args(args, namespace)
+        if not hasattr(ns, "_cli_prog"):  # the innermost (sub)command parsed sets it first
+            ns._cli_prog = self.prog
+        return ns, extras
+
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: Any = None
+    ) -> argparse.Namespace:
+        ns, extras = self.parse_known_args(args, namespace)
+        if extras:  # point at the subcommand whose flags these are not
+            self._fail(f"unrecognized arguments: {' '.join(extras)}", ns._cli_prog)
+        return ns
+
+    @staticmethod
+    def _fail(message: str, prog: str) -> NoReturn:
         text = " ".join(message.split())
-        sys.stderr.write(f"cortexkit: error: {text} (see '{self.prog} --help')\n")
+        sys.stderr.write(f"cortexkit: error: {text} (see '{prog} --help')\n")
         raise SystemExit(EXIT_BAD_INPUT)
 
 

@@ -89,30 +89,38 @@ def _regression(y: Any, pred: Any) -> dict[str, Any]:
 
 
 def _classification(est: Any, X: Any, y: Any, pred: Any) -> dict[str, Any]:
+    import warnings
+
     import numpy as np
     from sklearn import metrics as m
 
     labels = list(est.classes_)
     binary = len(labels) == 2
-    out: dict[str, Any] = {
-        "accuracy": float(m.accuracy_score(y, pred)),
-        "balanced_accuracy": float(m.balanced_accuracy_score(y, pred)),
-        "f1": float(
-            m.f1_score(
-                y,
-                pred,
-                average="binary" if binary else "macro",
-                pos_label=labels[-1] if binary else 1,
-            )
-        ),
-    }
-    scores = est.predict_proba(X) if hasattr(est, "predict_proba") else est.decision_function(X)
+    present = set(np.unique(y).tolist())
+    absent = [str(v) for v in labels if v not in present]
     notes = {}
-    absent = [str(v) for v in labels if v not in set(np.unique(y).tolist())]
+    with warnings.catch_warnings():
+        if absent:  # said once in the notes, not as scikit-learn's warnings
+            warnings.simplefilter("ignore", UserWarning)
+            notes["balanced_accuracy"] = "averaged over the classes present in the data"
+        out: dict[str, Any] = {
+            "accuracy": float(m.accuracy_score(y, pred)),
+            "balanced_accuracy": float(m.balanced_accuracy_score(y, pred)),
+            "f1": float(
+                m.f1_score(
+                    y,
+                    pred,
+                    average="binary" if binary else "macro",
+                    pos_label=labels[-1] if binary else 1,
+                    zero_division=0.0,
+                )
+            ),
+        }
+    scores = est.predict_proba(X) if hasattr(est, "predict_proba") else est.decision_function(X)
     if absent:
         out["roc_auc"] = None
         notes["roc_auc"] = (
-            f"only one class present in the data ({np.unique(y)[0]})"
+            f"only one class present in the data ({next(iter(present))})"
             if len(absent) == len(labels) - 1
             else f"classes {absent} are absent from the data"
         )

@@ -46,7 +46,7 @@ def perceptron_and_ann(quick: bool) -> list[DemoResult]:
         X_tr, X_te, y_tr, y_te = split_scaled(X, y, stratify=True)
         baseline = accuracy_score(y_te, DummyClassifier().fit(X_tr, y_tr).predict(X_te))
         models = [
-            (Perceptron(max_epochs=epochs, random_state=0), "errors"),
+            (Perceptron(epochs=epochs, random_state=0), "errors"),
             (ANNClassifier((64, 32), epochs=max(epochs // 3, 10), random_state=0), "loss"),
         ]
         for est, curve in models:

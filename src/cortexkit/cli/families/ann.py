@@ -8,13 +8,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from cortexkit import defaults
 from cortexkit.cli._args import int_list
 from cortexkit.cli.families import TrainFamily
-from cortexkit.defaults import ANN
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The ANN's own flags."""
+    """The ANN's own flags, with the estimators' defaults (read when the parser is built)."""
+    ANN = defaults.ANN
     parser.add_argument("--task", choices=["classify", "regress"], help="default: guessed")
     parser.add_argument("--hidden", type=int_list, default=",".join(map(str, ANN.hidden_layers)),
                         help="units per hidden layer")  # fmt: skip

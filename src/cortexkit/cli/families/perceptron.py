@@ -36,7 +36,7 @@ def build(args: argparse.Namespace, task: str) -> Any:
         raise ValueError(f"--device {args.device!r}: the perceptron runs on the CPU only")
     params: dict[str, Any] = {"random_state": args.seed}
     if args.epochs is not None:
-        params["max_epochs"] = args.epochs
+        params["epochs"] = args.epochs
     if args.lr is not None:
         params["learning_rate"] = args.lr
     return Perceptron(**params, **checkpoint_params(Perceptron, args))

@@ -1,0 +1,96 @@
+"""Parsing: one-line argparse errors, families found by discovery, shared defaults."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+import cortexkit.defaults
+from cortexkit.cli import build_parser
+from cortexkit.cli.families import TrainFamily, discover
+
+
+@pytest.mark.parametrize(
+    ("argv", "text", "hint"),
+    [
+        (["train", "ann", "d.csv", "--out", "m"], "required: --target", "cortexkit train ann"),
+        (["train", "svm", "d.csv"], "invalid choice: 'svm'", "cortexkit train"),
+        (["train"], "required: FAMILY", "cortexkit train"),
+        ([], "required: COMMAND", "cortexkit"),
+        (["train", "ann", "d", "--target", "y", "--out", "m", "--hidden", "0,4"],
+         "--hidden", "cortexkit train ann"),
+        (["train", "ann", "d", "--target", "y", "--out", "m", "--gd", "sideways"],
+         "'sideways'", "cortexkit train ann"),
+        # an ANN-only flag is not the perceptron's
+        (["train", "perceptron", "d", "--target", "y", "--out", "m", "--hidden", "4"],
+         "unrecognized arguments: --hidden 4", "cortexkit train perceptron"),
+        (["train", "ann", "d", "--target", "y", "--out", "m", "--checkpoint-every", "0"],
+         "--checkpoint-every", "cortexkit train ann"),
+        (["explain", "--layers", "3,x,1"], "3,x,1", "cortexkit explain"),
+        (["predict", "m.cortex"], "required: data", "cortexkit predict"),
+    ],
+)  # fmt: skip
+def test_argparse_errors_are_one_line_with_a_hint(cli_run, argv, text, hint) -> None:
+    result = cli_run(*argv)
+    assert result.code == 2
+    assert result.out == ""
+    lines = result.err.splitlines()
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("cortexkit: error: ")
+    assert text in lines[0]
+    assert lines[0].endswith(f"(see '{hint} --help')")
+
+
+def test_resume_without_checkpoint_is_refused(cli_run, small, tmp_path) -> None:
+    model = tmp_path / "m.cortex"
+    result = cli_run("train", "ann", str(small["data"]), "--target", "label",
+                     "--out", str(model), "--resume")  # fmt: skip
+    assert result.code == 2
+    assert result.err == (
+        "cortexkit: error: --resume needs --checkpoint PATH, the checkpoint to continue from\n"
+    )
+    assert not model.exists()
+
+
+def test_every_family_module_is_discovered() -> None:
+    families = discover()
+    assert {"ann", "perceptron"} <= set(families)
+    assert all(isinstance(f, TrainFamily) and f.name == name for name, f in families.items())
+    train = build_parser()._subparsers._group_actions[0].choices["train"]  # type: ignore[union-attr]
+    assert set(train._subparsers._group_actions[0].choices) == set(families)
+
+
+def test_ann_defaults_come_from_the_shared_defaults_object(monkeypatch) -> None:
+    other = dataclasses.replace(
+        cortexkit.defaults.ANN, hidden_layers=(7, 5), activation="tanh", batch_size=17,
+        epochs=33, optimizer="sgd", learning_rate=0.25, weight_decay=0.5,
+        early_stopping=False, validation_fraction=0.3, patience=4,
+    )  # fmt: skip
+    monkeypatch.setattr(cortexkit.defaults, "ANN", other)
+    args = build_parser().parse_args(["train", "ann", "d.csv", "--target", "y", "--out", "m"])
+    assert (args.hidden, args.activation, args.batch_size, args.epochs) == ([7, 5], "tanh", 17, 33)
+    assert (args.optimizer, args.lr, args.weight_decay) == ("sgd", 0.25, 0.5)
+    assert (args.early_stopping, args.validation_fraction, args.patience) == (False, 0.3, 4)
+
+
+def test_help_shows_the_defaults(cli_run) -> None:
+    ann = cortexkit.defaults.ANN
+    text = " ".join(cli_run("train", "ann", "--help").out.split())
+    assert f"units per hidden layer (default: {','.join(map(str, ann.hidden_layers))})" in text
+    assert f"learning rate (default: {ann.learning_rate})" in text
+    assert "epochs between checkpoints (default: 1)" in text
+    assert "(default: None)" not in text  # no default shown where there is none
+    perceptron = " ".join(cli_run("train", "perceptron", "--help").out.split())
+    assert "--hidden" not in perceptron and "--optimizer" not in perceptron
+    assert "--checkpoint PATH" in perceptron and "--seed" in perceptron
+
+
+def test_shared_flags_reach_every_family() -> None:
+    parser = build_parser()
+    for family in discover():
+        args = parser.parse_args(["train", family, "d.csv", "--target", "y", "--out", "m",
+                                  "--checkpoint", "c.ckpt", "--checkpoint-every", "3",
+                                  "--resume", "--test-size", "0", "--seed", "5"])  # fmt: skip
+        assert (args.checkpoint, args.checkpoint_every, args.resume) == ("c.ckpt", 3, True)
+        assert (args.test_size, args.seed, args.device) == (0, 5, "auto")
