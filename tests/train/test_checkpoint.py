@@ -51,9 +51,7 @@ def test_a_run_killed_with_sigkill_resumes_to_the_uninterrupted_weights(tmp_path
 def test_a_checkpoint_keeps_the_optimiser_and_the_history(tmp_path) -> None:
     X = np.random.default_rng(0).normal(size=(64, 3))
     path = tmp_path / "reg.ckpt"
-    ANNRegressor((4,), epochs=3, random_state=0, device="cpu", checkpoint=str(path)).fit(
-        X, X[:, 0]
-    )
+    ANNRegressor((4,), epochs=3, random_state=0, device="cpu", checkpoint=str(path)).fit(X, X[:, 0])
     state = read_checkpoint(path)
     assert state["epochs_done"] == 3 and len(state["history"]["loss"]) == 3
     moments = state["step"]["optimizer"]["state"][0]
