@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 import pickle
 
 import numpy as np
@@ -406,3 +407,36 @@ def test_sgd_with_nesterov_momentum_learns(iris) -> None:
     assert nesterov._trainer.optimizer.param_groups[0]["nesterov"] is True
     assert nesterov.history_["loss"][-1] < plain.history_["loss"][-1]
     assert nesterov.score(X, y) > 0.9
+
+
+# -- bad input found by trying it as a new user --------------------------------------------
+
+
+def test_labels_mixing_text_and_numbers_are_named() -> None:
+    X = np.random.default_rng(0).normal(size=(6, 2))
+    y = np.array([1, "a", 1, "a", 2, "b"], dtype=object)
+    with pytest.raises(ValueError, match=r"y mixes text and non-text labels .*y\.astype\(str\)"):
+        ANNClassifier((2,), epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="classes mixes text"):
+        classes = np.array(["a", 1, "b", "2"], dtype=object)
+        ANNClassifier((2,), epochs=1).partial_fit(X, y.astype(str), classes=classes)
+
+
+def test_a_target_beyond_float32_is_refused_before_training() -> None:
+    X = np.random.default_rng(0).normal(size=(6, 2))
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        ANNRegressor((2,), epochs=1).fit(X, [1e39, 2.0, 3.0, 4.0, 5.0, 6.0])
+
+
+def test_a_network_larger_than_memory_is_refused_before_allocating() -> None:
+    X = np.random.default_rng(0).normal(size=(6, 2))
+    with pytest.raises(ValueError, match=r"the network \(layers \[2, 10000000000, 1\].*memory"):
+        ANNClassifier((10**10,), epochs=1).fit(X, [0, 1] * 3)
+
+
+def test_read_only_input_trains_without_torch_warnings() -> None:
+    X = np.random.default_rng(0).normal(size=(20, 2)).astype(np.float32)
+    X.flags.writeable = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ANNClassifier((2,), epochs=1).fit(X, [0, 1] * 10).predict(X)

@@ -24,6 +24,22 @@ from cortexkit.supervised.ann_base import ANN_CONSTRAINTS, LOOP_DOC, BaseANN
 
 __all__ = ["ANNClassifier", "ANNRegressor"]
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _one_label_type(y: np.ndarray, name: str) -> None:
+    """Refuse labels that mix text and numbers (``[1, "a"]``): they cannot be ordered, and
+    ``1`` and ``"1"`` would be two classes."""
+    if y.dtype.kind != "O" or y.size == 0:
+        return
+    text = [v for v in y.ravel() if isinstance(v, str)]
+    if text and len(text) < y.size:
+        number = next(v for v in y.ravel() if not isinstance(v, str))
+        raise ValueError(
+            f"{name} mixes text and non-text labels (e.g. {text[0]!r} and {number!r}); "
+            f"use one type, e.g. {name}.astype(str)"
+        )
+
 
 class ANNClassifier(ClassifierMixin, BaseANN):
     __doc__ = (
@@ -72,6 +88,9 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)  # a DataConversionWarning, as scikit-learn's
+        _one_label_type(y, "y")
+        if classes is not None:
+            _one_label_type(np.asarray(classes), "classes")
         check_classification_targets(y)
         if y.ndim != 1:
             raise ValueError(f"y must be 1-dimensional (one label per row); got shape {y.shape}")
@@ -248,6 +267,11 @@ class ANNRegressor(RegressorMixin, BaseANN):
         y = np.asarray(y, dtype=np.float64)
         if not np.all(np.isfinite(y)):
             raise ValueError("y contains NaN or infinity; a regressor needs finite targets")
+        if y.size and np.abs(y).max() > FLOAT32_MAX:
+            raise ValueError(
+                f"y holds values beyond float32's range (|y| up to {np.abs(y).max():.3g}, "
+                f"limit {FLOAT32_MAX:.3g}); the network computes in float32: rescale y"
+            )
         if fitting:
             self._y_1d: bool = y.ndim == 1
         y2 = y.reshape(len(y), -1)

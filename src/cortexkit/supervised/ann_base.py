@@ -25,7 +25,7 @@ from cortexkit.neuron.activations import ACTIVATIONS, is_builtin
 from cortexkit.neuron.init import INITIALIZERS
 from cortexkit.neuron.losses import LOSSES, Loss
 from cortexkit.supervised.dense import DenseNetwork, ManualObjective
-from cortexkit.train.objective import AutogradObjective, chunks
+from cortexkit.train.objective import EVAL_CHUNK, AutogradObjective, chunks
 
 __all__ = ["ANN_CONSTRAINTS", "LOOP_DOC", "BaseANN"]
 
@@ -207,8 +207,13 @@ class BaseANN(GradientEstimator, ABC):
     def _build(self, parts: Any, generator: torch.Generator) -> None:
         sizes = [int(parts[0].shape[1]), *self._hidden(), self._n_outputs()]
         n_weights = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
-        # weights, gradients and two Adam moments, in float32
-        check_fits_in_memory(16 * n_weights, f"the network (layers {sizes}, {n_weights:,} weights)")
+        # float32 weights, gradients and two Adam moments; and a forward pass over one
+        # evaluation chunk, keeping each layer's sums and activations and a gradient
+        rows = min(len(parts[0]), EVAL_CHUNK)
+        need = 16 * n_weights + 12 * rows * sum(sizes[1:])
+        check_fits_in_memory(
+            need, f"the network (layers {sizes}, {n_weights:,} weights, on {rows:,} rows)"
+        )
         options = {"scale": self.init_scale} if self.init == "uniform" else {}
         net = DenseNetwork(
             sizes, self._activations(len(sizes) - 2), self.init, options, generator=generator
@@ -241,7 +246,10 @@ class BaseANN(GradientEstimator, ABC):
         )
 
     def _to_tensor(self, X: np.ndarray) -> Tensor:
-        return torch.as_tensor(np.asarray(X, dtype=np.float32), device=self._device())
+        X = np.asarray(X, dtype=np.float32)
+        if not X.flags.writeable:  # torch warns on read-only memory (pandas 3's arrays)
+            X = X.copy()
+        return torch.as_tensor(X, device=self._device())
 
     # -- fitting ----------------------------------------------------------------------------
 

@@ -1,0 +1,31 @@
+"""train: sizes that cannot fit, and checkpoints from the command line."""
+
+from __future__ import annotations
+
+from cortexkit.train.checkpoint import read_checkpoint
+
+
+def test_a_network_larger_than_memory_is_refused_in_one_line(cli_run, small, tmp_path) -> None:
+    out = tmp_path / "huge.cortex"
+    result = cli_run("train", "ann", str(small["data"]), "--target", "label",
+                     "--hidden", "100000000", "--out", str(out))  # fmt: skip
+    assert result.code == 2
+    assert "cortexkit: error: the network (layers [" in result.err
+    assert "of memory; this machine has" in result.err
+    assert not out.exists()
+
+
+def test_checkpoint_and_resume_from_the_command_line(cli_run, small, tmp_path) -> None:
+    ckpt, out = tmp_path / "run.ckpt", tmp_path / "m.cortex"
+    common = ["--quiet", "train", "ann", str(small["data"]), "--target", "label",
+              "--drop", "price", "--hidden", "8", "--no-early-stopping", "--seed", "1"]  # fmt: skip
+    first = cli_run(*common, "--epochs", "4", "--checkpoint", str(ckpt), "--out", str(out))
+    assert first.code == 0, first.err
+    assert read_checkpoint(ckpt)["epochs_done"] == 4
+    more = cli_run(*common, "--epochs", "7", "--checkpoint", str(ckpt), "--resume",
+                   "--out", str(out))  # fmt: skip
+    assert more.code == 0, more.err
+    assert read_checkpoint(ckpt)["epochs_done"] == 7
+    other = cli_run(*common, "--epochs", "9", "--lr", "0.5", "--checkpoint", str(ckpt),
+                    "--resume", "--out", str(out))  # fmt: skip
+    assert other.code == 2 and "learning_rate=" in other.err
