@@ -76,8 +76,20 @@ CANDIDATES: dict[str, dict[str, Any]] = {
                       "validation_fraction": 0.2, "patience": 20},
     "es p20 bs64": {**_BASE, "epochs": 200, "weight_decay": 3e-3, "early_stopping": True,
                     "validation_fraction": 0.1, "patience": 20, "batch_size": 64},
-    "es p20 (100,)": {**_BASE, "epochs": 200, "weight_decay": 3e-3, "early_stopping": True,
+    "es p20 h100": {**_BASE, "epochs": 200, "weight_decay": 3e-3, "early_stopping": True,
                       "validation_fraction": 0.1, "patience": 20, "hidden_layers": (100,)},
+    # round 2: around the round-1 winner, one hidden layer of 100 units (MLP's own shape)
+    "h100 p20 val0.2": {**_BASE, "epochs": 200, "weight_decay": 3e-3, "early_stopping": True,
+                          "validation_fraction": 0.2, "patience": 20, "hidden_layers": (100,)},
+    "h100 p30": {**_BASE, "epochs": 200, "weight_decay": 3e-3, "early_stopping": True,
+                   "validation_fraction": 0.1, "patience": 30, "hidden_layers": (100,)},
+    "h100 p20 wd1e-2": {**_BASE, "epochs": 200, "weight_decay": 1e-2, "early_stopping": True,
+                          "validation_fraction": 0.1, "patience": 20, "hidden_layers": (100,)},
+    "h100 p20 wd1e-3": {**_BASE, "epochs": 200, "weight_decay": 1e-3, "early_stopping": True,
+                          "validation_fraction": 0.1, "patience": 20, "hidden_layers": (100,)},
+    "h100 p20 plateau": {**_BASE, "epochs": 200, "weight_decay": 3e-3, "early_stopping": True,
+                           "validation_fraction": 0.1, "patience": 20, "hidden_layers": (100,),
+                           "lr_schedule": "plateau"},
 }  # fmt: skip
 
 
@@ -206,14 +218,16 @@ def table(rows: list[dict[str, Any]]) -> str:
 # -- choosing the defaults (--select) ----------------------------------------------------
 
 
-def select(names: list[str]) -> str:
-    """Inner-CV margins of every candidate over the best MLP reference (training folds only)."""
-    margins: dict[str, dict[str, float]] = {c: {} for c in CANDIDATES}
+def select(names: list[str], chosen: list[str]) -> str:
+    """Inner-CV margins of the ``chosen`` candidates over the best MLP reference, scored on
+    the outer training folds only."""
+    candidates = {c: CANDIDATES[c] for c in chosen}
+    margins: dict[str, dict[str, float]] = {c: {} for c in candidates}
     picks: list[str] = []
     for name in names:
         loader, task = DATASETS[name]
         X, y = loader()
-        fold_margin: dict[str, list[float]] = {c: [] for c in CANDIDATES}
+        fold_margin: dict[str, list[float]] = {c: [] for c in candidates}
         for k, (outer, _) in enumerate(_folds(task, 5, 0).split(np.zeros(len(y)), y)):
             inner: dict[str, list[float]] = {}
             y_o = y[outer]
@@ -223,17 +237,17 @@ def select(names: list[str]) -> str:
                 refs = contenders(task, seed=10 * k + j)
                 refs.pop("cortexkit")
                 runs = {f"ref {t}": e for t, e in refs.items()}
-                for cand, tuned in CANDIDATES.items():
+                for cand, tuned in candidates.items():
                     runs[cand] = contenders(task, 10 * k + j, tuned)["cortexkit"]
                 for tool, est in runs.items():
                     inner.setdefault(tool, []).append(
                         _fit_score(est, X_tr, y_o[tr], X_va, y_o[va])[0]
                     )
             best_ref = max(statistics.mean(v) for t, v in inner.items() if t.startswith("ref "))
-            for cand in CANDIDATES:
+            for cand in candidates:
                 fold_margin[cand].append(statistics.mean(inner[cand]) - best_ref)
-            picks.append(f"{name} fold {k}: {max(CANDIDATES, key=lambda c: fold_margin[c][-1])}")
-        for cand in CANDIDATES:
+            picks.append(f"{name} fold {k}: {max(candidates, key=lambda c: fold_margin[c][-1])}")
+        for cand in candidates:
             margins[cand][name] = statistics.mean(fold_margin[cand])
         print(f"  selected over {name}", file=sys.stderr)
     out = ["| candidate | " + " | ".join(names) + " | worst |",
@@ -271,6 +285,11 @@ def main() -> None:
     parser.add_argument("--only", choices=sorted(DATASETS), action="append")
     parser.add_argument("--select", action="store_true", help="score CANDIDATES by inner CV")
     parser.add_argument(
+        "--candidates",
+        type=lambda s: s.split(","),
+        help="with --select: these, comma-separated (a name holds no comma)",
+    )
+    parser.add_argument(
         "--cli-churn",
         action="store_true",
         help="the CLI's churn 80/20 split, seeds 0-4, with these defaults",
@@ -286,7 +305,11 @@ def main() -> None:
         if args.cli_churn:
             text = cli_churn(range(5))
         elif args.select:
-            text = select(names)
+            chosen = args.candidates or list(CANDIDATES)
+            unknown = sorted(set(chosen) - set(CANDIDATES))
+            if unknown:
+                parser.error(f"--candidates: unknown {unknown}; known: {sorted(CANDIDATES)}")
+            text = select(names, chosen)
         else:
             rows = []
             for name in names:
