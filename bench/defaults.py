@@ -77,19 +77,19 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     "es p20 bs64": {**_BASE, "epochs": 200, "weight_decay": 3e-3, "early_stopping": True,
                     "validation_fraction": 0.1, "patience": 20, "batch_size": 64},
     "es p20 h100": {**_BASE, "epochs": 200, "weight_decay": 3e-3, "early_stopping": True,
-                      "validation_fraction": 0.1, "patience": 20, "hidden_layers": (100,)},
+                    "validation_fraction": 0.1, "patience": 20, "hidden_layers": (100,)},
     # round 2: around the round-1 winner, one hidden layer of 100 units (MLP's own shape)
     "h100 p20 val0.2": {**_BASE, "epochs": 200, "weight_decay": 3e-3, "early_stopping": True,
-                          "validation_fraction": 0.2, "patience": 20, "hidden_layers": (100,)},
+                        "validation_fraction": 0.2, "patience": 20, "hidden_layers": (100,)},
     "h100 p30": {**_BASE, "epochs": 200, "weight_decay": 3e-3, "early_stopping": True,
-                   "validation_fraction": 0.1, "patience": 30, "hidden_layers": (100,)},
+                 "validation_fraction": 0.1, "patience": 30, "hidden_layers": (100,)},
     "h100 p20 wd1e-2": {**_BASE, "epochs": 200, "weight_decay": 1e-2, "early_stopping": True,
-                          "validation_fraction": 0.1, "patience": 20, "hidden_layers": (100,)},
+                        "validation_fraction": 0.1, "patience": 20, "hidden_layers": (100,)},
     "h100 p20 wd1e-3": {**_BASE, "epochs": 200, "weight_decay": 1e-3, "early_stopping": True,
-                          "validation_fraction": 0.1, "patience": 20, "hidden_layers": (100,)},
+                        "validation_fraction": 0.1, "patience": 20, "hidden_layers": (100,)},
     "h100 p20 plateau": {**_BASE, "epochs": 200, "weight_decay": 3e-3, "early_stopping": True,
-                           "validation_fraction": 0.1, "patience": 20, "hidden_layers": (100,),
-                           "lr_schedule": "plateau"},
+                         "validation_fraction": 0.1, "patience": 20, "hidden_layers": (100,),
+                         "lr_schedule": "plateau"},
 }  # fmt: skip
 
 
