@@ -23,7 +23,11 @@ and ``MLPRegressor(max_iter=2000)``). The chosen candidate has the largest worst
 over the six data sets. The outer test folds are scored only by the table, after the choice.
 ``--select`` also prints, per outer fold, the candidate its own inner validation would pick.
 
-Usage: ``python bench/defaults.py [--only NAME] [--select] [--out table.md]``.
+``--cli-churn`` emulates the CLI's churn test with these defaults: the held-out accuracy on
+``cortexkit train ann``'s stratified 80/20 split for seeds 0-4.
+
+Usage: ``python bench/defaults.py [--only NAME] [--select [--candidates A,B]] [--cli-churn]
+[--out table.md]``.
 Churn needs ``../shared/data/churn-modelling`` (skipped with a note when absent).
 """
 
