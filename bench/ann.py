@@ -141,8 +141,11 @@ def run_sklearn(X, y, Xte, hidden, bs, epochs, seed):
 
 
 def run_cortexkit(X, y, Xte, hidden, bs, epochs, seed):
+    # every epoch, no penalty, no validation split: as the MLPClassifier run, whatever the
+    # defaults (cortexkit.defaults) say
     clf = ANNClassifier(hidden, batch_size=bs, epochs=epochs, learning_rate=1e-3,
-                        random_state=seed, device="cpu").fit(X, y)  # fmt: skip
+                        weight_decay=0.0, early_stopping=False, validation_fraction=0.0,
+                        lr_schedule=None, random_state=seed, device="cpu").fit(X, y)  # fmt: skip
     return clf.predict(Xte)
 
 
