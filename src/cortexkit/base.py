@@ -261,7 +261,9 @@ class CortexEstimator(SaveMixin, BaseEstimator):
         with self._seeded() as generator:
             parts = self._fit_data(X, y, fitting=True, **fit_params)
             train, validation = self._validation(parts, validation_data, generator)
-            self._build(train, generator)
+            # the model is built for the training rows (a memmap's are only indices: its
+            # whole array stands in for them)
+            self._build(parts if isinstance(train, Batches) else train, generator)
             loop = self._new_loop(generator)
             epochs = self._resume(loop, parts)
             self._run(loop, train, epochs=epochs, validation=validation)

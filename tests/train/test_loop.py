@@ -128,6 +128,7 @@ def test_gradient_descent_alias_sets_the_steps(
         batch_size=batch_size,
         optimizer=counting_sgd,
         epochs=2,
+        validation_fraction=0.0,  # every row trains
         device="cpu",
     ).fit(X, y)
     assert counting_sgd.steps == 2 * steps_per_epoch

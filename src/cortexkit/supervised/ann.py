@@ -19,6 +19,7 @@ from sklearn.utils.validation import column_or_1d
 from torch import Tensor
 
 from cortexkit._validation import CALLABLE, Options
+from cortexkit.defaults import ANN
 from cortexkit.neuron.losses import Loss, get_loss
 from cortexkit.supervised.ann_base import ANN_CONSTRAINTS, LOOP_DOC, BaseANN
 
@@ -194,25 +195,25 @@ class ANNRegressor(RegressorMixin, BaseANN):
 
     def __init__(
         self,
-        hidden_layers: int | Sequence[int] = (64, 32),
+        hidden_layers: int | Sequence[int] = ANN.hidden_layers,
         *,
-        activation: Any = "relu",
+        activation: Any = ANN.activation,
         init: Any = "xavier_uniform",
         init_scale: float = 0.05,
         loss: Any = "mse",
         scale_target: bool = True,
-        batch_size: int | None = 32,
+        batch_size: int | None = ANN.batch_size,
         gradient_descent: str | None = None,
-        epochs: int = 100,
-        optimizer: Any = "adam",
-        learning_rate: float = 1e-3,
-        weight_decay: float = 0.0,
+        epochs: int = ANN.epochs,
+        optimizer: Any = ANN.optimizer,
+        learning_rate: float = ANN.learning_rate,
+        weight_decay: float = ANN.weight_decay,
         momentum: float = 0.9,
         nesterov: bool = False,
-        validation_fraction: float = 0.0,
+        validation_fraction: float = ANN.validation_fraction,
         validation_split: str = "random",
-        early_stopping: bool = False,
-        patience: int = 10,
+        early_stopping: bool = ANN.early_stopping,
+        patience: int = ANN.patience,
         lr_schedule: str | None = None,
         clip_grad_norm: float | None = None,
         random_state: int | np.random.RandomState | None = None,

@@ -21,6 +21,7 @@ from torch import Tensor
 
 from cortexkit._validation import CALLABLE, Interval, Options, validate_data
 from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator, check_fits_in_memory
+from cortexkit.defaults import ANN
 from cortexkit.neuron.activations import ACTIVATIONS, is_builtin
 from cortexkit.neuron.init import INITIALIZERS
 from cortexkit.neuron.losses import LOSSES, Loss
@@ -99,23 +100,23 @@ class BaseANN(GradientEstimator, ABC):
 
     def __init__(
         self,
-        hidden_layers: int | Sequence[int] = (64, 32),
+        hidden_layers: int | Sequence[int] = ANN.hidden_layers,
         *,
-        activation: Any = "relu",
+        activation: Any = ANN.activation,
         init: Any = "xavier_uniform",
         init_scale: float = 0.05,
-        batch_size: int | None = 32,
+        batch_size: int | None = ANN.batch_size,
         gradient_descent: str | None = None,
-        epochs: int = 100,
-        optimizer: Any = "adam",
-        learning_rate: float = 1e-3,
-        weight_decay: float = 0.0,
+        epochs: int = ANN.epochs,
+        optimizer: Any = ANN.optimizer,
+        learning_rate: float = ANN.learning_rate,
+        weight_decay: float = ANN.weight_decay,
         momentum: float = 0.9,
         nesterov: bool = False,
-        validation_fraction: float = 0.0,
+        validation_fraction: float = ANN.validation_fraction,
         validation_split: str = "random",
-        early_stopping: bool = False,
-        patience: int = 10,
+        early_stopping: bool = ANN.early_stopping,
+        patience: int = ANN.patience,
         lr_schedule: str | None = None,
         clip_grad_norm: float | None = None,
         random_state: int | np.random.RandomState | None = None,
