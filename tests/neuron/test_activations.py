@@ -170,6 +170,31 @@ def test_activation_module_wraps_a_name() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
-def test_builtin_pickles_by_name(name: str) -> None:
-    # The registry identity matters: the dense network picks its fast backward by it.
-    assert pickle.loads(pickle.dumps(ACTIVATIONS[name])) is ACTIVATIONS[name]
+def test_builtin_pickles_as_it_is(name: str) -> None:
+    act = ACTIVATIONS[name]
+    back = pickle.loads(pickle.dumps(act))
+    # the same named functions come back: equal to the registry entry, and it computes the same
+    assert back == act and back.backward is act.backward and back.forward is act.forward
+    z = _inputs()
+    g = torch.randn_like(z)
+    assert torch.equal(back(z), act(z))
+    assert torch.equal(back.backward(z, act(z), g), act.backward(z, act(z), g))
+    assert "__reduce__" not in vars(Activation)  # plain pickling, nothing custom
+
+
+def test_wrapped_callable_pickles_with_its_autograd_backward() -> None:
+    back = pickle.loads(pickle.dumps(get_activation(nn.Softsign())))
+    z = _inputs()
+    g = torch.randn_like(z)
+    torch.testing.assert_close(back(z), z / (1 + z.abs()))
+    torch.testing.assert_close(back.backward(z, back(z), g), g / (1 + z.abs()) ** 2)
+
+
+def test_unknown_name_message_is_exact() -> None:
+    names = sorted(ACTIVATIONS)
+    with pytest.raises(ValueError) as info:
+        get_activation("sigmod")
+    assert str(info.value) == f"activation must be one of {names} or a callable; got 'sigmod'"
+    with pytest.raises(TypeError) as info:
+        get_activation(3)  # type: ignore[arg-type]
+    assert str(info.value) == f"activation must be a name from {names} or a callable; got int"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import pickle
 
 import pytest
 import torch
@@ -117,3 +118,31 @@ def test_initialising_a_parameter_needs_no_grad_context() -> None:
     p = torch.nn.Parameter(torch.empty(6, 5))
     get_initializer("he_normal")(p)
     assert p.requires_grad and p.grad_fn is None
+
+
+@pytest.mark.parametrize("name", sorted(INITIALIZERS))
+def test_builtin_pickles_with_its_options(name: str) -> None:
+    options = {"scale": 0.3} if name == "uniform" else {"gain": 2.0} if "xavier" in name else {}
+    fill = get_initializer(name, **options)
+    back = pickle.loads(pickle.dumps(fill))
+    a, b = torch.empty(6, 5), torch.empty(6, 5)
+    fill(a, generator=torch.Generator().manual_seed(4))
+    back(b, generator=torch.Generator().manual_seed(4))
+    assert torch.equal(a, b)
+
+
+def test_wrapped_callable_pickles() -> None:
+    back = pickle.loads(pickle.dumps(get_initializer(torch.nn.init.ones_)))
+    w = torch.zeros(3, 4)
+    back(w, generator=torch.Generator().manual_seed(0))
+    assert bool((w == 1).all())
+
+
+def test_unknown_name_message_is_exact() -> None:
+    names = sorted(INITIALIZERS)
+    with pytest.raises(ValueError) as info:
+        get_initializer("glorot")
+    assert str(info.value) == f"init must be one of {names} or a callable; got 'glorot'"
+    with pytest.raises(TypeError) as info:
+        get_initializer(0.1)  # type: ignore[arg-type]
+    assert str(info.value) == f"init must be a name from {names} or a callable; got float"

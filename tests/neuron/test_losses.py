@@ -142,5 +142,28 @@ def test_loss_given_as_loss_is_returned_unchanged() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(LOSSES))
-def test_builtin_pickles_by_name(name: str) -> None:
-    assert pickle.loads(pickle.dumps(LOSSES[name])) is LOSSES[name]
+def test_builtin_pickles_as_it_is(name: str) -> None:
+    loss = LOSSES[name]
+    back = pickle.loads(pickle.dumps(loss))
+    assert back == loss and back.grad is loss.grad and back.value is loss.value
+    out, y = _case(name)
+    assert torch.equal(back(out, y), loss(out, y))
+    assert torch.equal(back.grad(out, y), loss.grad(out, y))
+    assert "__reduce__" not in vars(Loss)  # plain pickling, nothing custom
+
+
+def test_wrapped_callable_pickles_with_its_autograd_gradient() -> None:
+    back = pickle.loads(pickle.dumps(get_loss(nn.L1Loss(reduction="sum"))))
+    out, y = torch.randn(4, 2, dtype=torch.float64), torch.randn(4, 2, dtype=torch.float64)
+    torch.testing.assert_close(back(out, y), (out - y).abs().sum())
+    torch.testing.assert_close(back.grad(out, y), torch.sign(out - y))
+
+
+def test_unknown_name_message_is_exact() -> None:
+    names = sorted(LOSSES)
+    with pytest.raises(ValueError) as info:
+        get_loss("rmse")
+    assert str(info.value) == f"loss must be one of {names} or a callable; got 'rmse'"
+    with pytest.raises(TypeError) as info:
+        get_loss(1.5)  # type: ignore[arg-type]
+    assert str(info.value) == f"loss must be a name from {names} or a callable; got float"

@@ -17,6 +17,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from cortexkit import ANNClassifier, ANNRegressor, load
+from cortexkit.neuron import ACTIVATIONS
 from cortexkit.supervised.dense import ManualObjective
 from cortexkit.train import AutogradObjective, Callback
 
@@ -232,6 +233,21 @@ def test_pickle_and_clone() -> None:
     back.partial_fit(X, y)  # and it can go on learning
     fresh = clone(clf)
     assert fresh.get_params() == clf.get_params() and not hasattr(fresh, "network_")
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_pickled_classifier_predicts_and_steps_the_same(activation: str) -> None:
+    # Plain pickling, no custom __reduce__: the named functions pickle by reference.
+    X, y = _toy()
+    clf = ANNClassifier((5,), activation=activation, epochs=2, random_state=0, device="cpu")
+    back = pickle.loads(pickle.dumps(clf.fit(X, y)))
+    np.testing.assert_array_equal(back.predict(X), clf.predict(X))
+    np.testing.assert_array_equal(back.predict_proba(X), clf.predict_proba(X))
+    assert type(back._objective) is ManualObjective  # still the hand-derived fast path
+    Xt, yt = torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=torch.float32)
+    losses = [obj.compute_gradients(Xt, yt[:, None]) for obj in (clf._objective, back._objective)]
+    assert torch.equal(*losses)
+    assert torch.equal(back.network_.flat.grad, clf.network_.flat.grad)
 
 
 def test_in_a_pipeline(iris) -> None:

@@ -155,6 +155,10 @@ def test_one_activation_per_hidden_layer() -> None:
 def test_pickled_network_keeps_its_weights_and_fast_backward() -> None:
     net = _network(["relu", "tanh"], 2)
     back = pickle.loads(pickle.dumps(net))
+    assert "__getstate__" not in vars(DenseNetwork)  # plain pickling, nothing custom
+    # the fused kernels (threshold_backward, tanh_backward) come back, not a slower step
+    assert back._backward == net._backward
+    assert [f.__name__ for f in back._backward] == ["_relu_step", "_tanh_step", "_identity_step"]
     X, y = _inputs(), _targets("mse", 2)
     torch.testing.assert_close(back(X), net(X), rtol=0, atol=0)
     ManualObjective(net, LOSSES["mse"]).compute_gradients(X, y)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from cortexkit._validation import Options
 from cortexkit.train.optim import OPTIMIZERS, make_optimizer, step_function
 
 
@@ -55,6 +56,24 @@ def test_unknown_name_lists_valid_names() -> None:
 def test_non_callable_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="optimizer"):
         make_optimizer(3, _params(), learning_rate=0.1)  # type: ignore[arg-type]
+
+
+def test_unknown_name_message_is_exact() -> None:
+    with pytest.raises(ValueError) as info:
+        make_optimizer("adagrad", _params(), learning_rate=0.1)
+    names = sorted(OPTIMIZERS)
+    assert str(info.value) == f"optimizer must be one of {names} or a callable; got 'adagrad'"
+    with pytest.raises(TypeError) as info:
+        make_optimizer(3, _params(), learning_rate=0.1)  # type: ignore[arg-type]
+    assert str(info.value) == (
+        f"optimizer must be a name from {names} or a callable returning a "
+        "torch.optim.Optimizer; got int"
+    )
+
+
+def test_names_keep_their_order_for_the_constraints_table() -> None:
+    assert list(OPTIMIZERS) == ["sgd", "adam", "adamw", "rmsprop"]
+    assert Options(OPTIMIZERS).values == ("sgd", "adam", "adamw", "rmsprop")
 
 
 def test_callable_factory_gets_the_learning_rate() -> None:

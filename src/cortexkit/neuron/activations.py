@@ -25,10 +25,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
+
+from cortexkit.registry import Registry
 
 __all__ = ["ACTIVATIONS", "Activation", "activation_module", "get_activation"]
 
@@ -53,7 +56,45 @@ def _threshold(z: Tensor) -> Tensor:
     return _ThresholdSTE.apply(z)  # type: ignore[no-any-return]
 
 
-_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+# The chain-rule steps, ``grad_z = step(z, a, grad_a)``: named functions, so that anything
+# holding an activation pickles as it is.
+
+
+def _threshold_grad(z: Tensor, a: Tensor, g: Tensor) -> Tensor:
+    return g * (z.abs() <= 1).to(g.dtype)
+
+
+def _sigmoid_grad(z: Tensor, a: Tensor, g: Tensor) -> Tensor:
+    return g * a * (1 - a)
+
+
+def _relu_grad(z: Tensor, a: Tensor, g: Tensor) -> Tensor:
+    return g * (z > 0).to(g.dtype)
+
+
+def _tanh_grad(z: Tensor, a: Tensor, g: Tensor) -> Tensor:
+    return g * (1 - a * a)
+
+
+def _identity(z: Tensor) -> Tensor:
+    return z
+
+
+def _identity_grad(z: Tensor, a: Tensor, g: Tensor) -> Tensor:
+    return g
+
+
+def _leaky_relu(z: Tensor) -> Tensor:
+    return F.leaky_relu(z, 0.01)
+
+
+def _leaky_relu_grad(z: Tensor, a: Tensor, g: Tensor) -> Tensor:
+    return torch.where(z > 0, g, 0.01 * g)
+
+
+def _elu_grad(z: Tensor, a: Tensor, g: Tensor) -> Tensor:
+    # for z <= 0, d/dz (exp(z) - 1) = exp(z) = a + 1
+    return torch.where(z > 0, g, g * (a + 1.0))
 
 
 def _gelu_grad(z: Tensor, a: Tensor, g: Tensor) -> Tensor:
@@ -61,6 +102,14 @@ def _gelu_grad(z: Tensor, a: Tensor, g: Tensor) -> Tensor:
     cdf = 0.5 * (1.0 + torch.erf(z / math.sqrt(2.0)))
     pdf = torch.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
     return g * (cdf + z * pdf)
+
+
+def _softplus_grad(z: Tensor, a: Tensor, g: Tensor) -> Tensor:
+    return g * torch.sigmoid(z)
+
+
+def _softmax(z: Tensor) -> Tensor:
+    return torch.softmax(z, dim=-1)
 
 
 def _softmax_grad(z: Tensor, a: Tensor, g: Tensor) -> Tensor:
@@ -84,6 +133,9 @@ class Activation:
     formula : str
         The formula, for documentation and ``cortexkit explain``.
 
+    Two activations are equal when their name, functions and formula are: a built-in
+    activation that went through ``pickle`` equals its registry entry.
+
     Examples
     --------
     >>> import torch
@@ -102,49 +154,51 @@ class Activation:
     def __call__(self, z: Tensor) -> Tensor:
         return self.forward(z)
 
-    def __reduce__(self) -> tuple[object, ...]:
-        # The built-ins hold lambdas, which pickle cannot store: pickle them by name, so a
-        # fitted network pickles (joblib, scikit-learn's model selection) and stays fast.
-        if ACTIVATIONS.get(self.name) is self:
-            return (get_activation, (self.name,))
-        return (Activation, (self.name, self.forward, self.backward, self.formula))
+
+class _AutogradBackward:
+    """The chain-rule step of a user's activation, from autograd (picklable when the
+    activation is)."""
+
+    def __init__(self, fn: Callable[[Tensor], Tensor]) -> None:
+        self.fn = fn
+
+    def __call__(self, z: Tensor, a: Tensor, g: Tensor) -> Tensor:
+        with torch.enable_grad():
+            zz = z.detach().requires_grad_(True)
+            (grad,) = torch.autograd.grad(self.fn(zz), zz, g)
+        return grad
 
 
-ACTIVATIONS: dict[str, Activation] = {
-    a.name: a
-    for a in [
-        Activation(
-            "threshold",
-            _threshold,
-            lambda z, a, g: g * (z.abs() <= 1).to(g.dtype),
-            "1 if z >= 0 else 0 (straight-through gradient where |z| <= 1)",
-        ),
-        Activation("sigmoid", torch.sigmoid, lambda z, a, g: g * a * (1 - a), "1 / (1 + exp(-z))"),
-        Activation("relu", torch.relu, lambda z, a, g: g * (z > 0).to(g.dtype), "max(0, z)"),
-        Activation("tanh", torch.tanh, lambda z, a, g: g * (1 - a * a), "tanh(z)"),
-        Activation("identity", lambda z: z, lambda z, a, g: g, "z"),
-        Activation(
-            "leaky_relu",
-            lambda z: F.leaky_relu(z, 0.01),
-            lambda z, a, g: torch.where(z > 0, g, 0.01 * g),
-            "z if z > 0 else 0.01 z",
-        ),
-        Activation(
-            "elu",
-            F.elu,
-            lambda z, a, g: torch.where(z > 0, g, g * (a + 1.0)),
-            "z if z > 0 else exp(z) - 1",
-        ),
-        Activation("gelu", F.gelu, _gelu_grad, "z * Phi(z), Phi the normal CDF"),
-        Activation("softplus", F.softplus, lambda z, a, g: g * torch.sigmoid(z), "log(1 + exp(z))"),
-        Activation(
-            "softmax",
-            lambda z: torch.softmax(z, dim=-1),
-            _softmax_grad,
-            "exp(z_i) / sum_j exp(z_j)",
-        ),
-    ]
-}
+def _wrap_callable(fn: Callable[..., Any]) -> Activation:
+    # A plain callable (a function or an nn.Module) gets its backward step from autograd.
+    return Activation(getattr(fn, "__name__", type(fn).__name__), fn, _AutogradBackward(fn))
+
+
+ACTIVATIONS: Registry[Activation] = Registry(
+    "activation",
+    {
+        a.name: a
+        for a in [
+            Activation(
+                "threshold",
+                _threshold,
+                _threshold_grad,
+                "1 if z >= 0 else 0 (straight-through gradient where |z| <= 1)",
+            ),
+            Activation("sigmoid", torch.sigmoid, _sigmoid_grad, "1 / (1 + exp(-z))"),
+            Activation("relu", torch.relu, _relu_grad, "max(0, z)"),
+            Activation("tanh", torch.tanh, _tanh_grad, "tanh(z)"),
+            Activation("identity", _identity, _identity_grad, "z"),
+            Activation("leaky_relu", _leaky_relu, _leaky_relu_grad, "z if z > 0 else 0.01 z"),
+            Activation("elu", F.elu, _elu_grad, "z if z > 0 else exp(z) - 1"),
+            Activation("gelu", F.gelu, _gelu_grad, "z * Phi(z), Phi the normal CDF"),
+            Activation("softplus", F.softplus, _softplus_grad, "log(1 + exp(z))"),
+            Activation("softmax", _softmax, _softmax_grad, "exp(z_i) / sum_j exp(z_j)"),
+        ]
+    },
+    adapt=_wrap_callable,
+    entry_type=Activation,
+)
 
 
 class _ActivationModule(nn.Module):
@@ -172,32 +226,7 @@ def get_activation(activation: str | Activation | Callable[[Tensor], Tensor]) ->
     TypeError
         If ``activation`` is neither a string nor callable.
     """
-    if isinstance(activation, Activation):
-        return activation
-    if isinstance(activation, str):
-        try:
-            return ACTIVATIONS[activation]
-        except KeyError:
-            raise ValueError(
-                f"activation must be one of {sorted(ACTIVATIONS)} or a callable; got {activation!r}"
-            ) from None
-    if callable(activation):
-        fn = activation
-        return Activation(getattr(fn, "__name__", type(fn).__name__), fn, _autograd_backward(fn))
-    raise TypeError(
-        f"activation must be a name from {sorted(ACTIVATIONS)} or a callable; "
-        f"got {type(activation).__name__}"
-    )
-
-
-def _autograd_backward(fn: Callable[[Tensor], Tensor]) -> GradFn:
-    def backward(z: Tensor, a: Tensor, g: Tensor) -> Tensor:
-        with torch.enable_grad():
-            zz = z.detach().requires_grad_(True)
-            (grad,) = torch.autograd.grad(fn(zz), zz, g)
-        return grad
-
-    return backward
+    return ACTIVATIONS.resolve(activation)
 
 
 def activation_module(activation: str | Activation | Callable[[Tensor], Tensor]) -> nn.Module:

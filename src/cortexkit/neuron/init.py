@@ -32,6 +32,8 @@ from typing import Any, Protocol
 import torch
 from torch import Tensor
 
+from cortexkit.registry import Registry
+
 __all__ = ["INITIALIZERS", "Initializer", "get_initializer"]
 
 
@@ -77,13 +79,32 @@ def he_normal(weight: Tensor, *, generator: torch.Generator | None = None):
     weight.normal_(0.0, math.sqrt(2.0 / fan_in), generator=generator)
 
 
-INITIALIZERS: dict[str, Callable[..., None]] = {
-    "uniform": uniform,
-    "xavier_uniform": xavier_uniform,
-    "xavier_normal": xavier_normal,
-    "he_uniform": he_uniform,
-    "he_normal": he_normal,
-}
+class _UserInitializer:
+    """A user's initialiser, called with the generator where it takes one (picklable when
+    the initialiser is)."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+
+    def __call__(self, weight: Tensor, *, generator: torch.Generator | None = None) -> None:
+        try:
+            self.fn(weight, generator=generator)
+        except TypeError:
+            with torch.no_grad():
+                self.fn(weight)
+
+
+INITIALIZERS: Registry[Callable[..., None]] = Registry(
+    "init",
+    {
+        "uniform": uniform,
+        "xavier_uniform": xavier_uniform,
+        "xavier_normal": xavier_normal,
+        "he_uniform": he_uniform,
+        "he_normal": he_normal,
+    },
+    adapt=_UserInitializer,
+)
 
 
 def get_initializer(init: str | Callable[..., Any], **options: Any) -> Initializer:
@@ -96,26 +117,10 @@ def get_initializer(init: str | Callable[..., Any], **options: Any) -> Initializ
     ------
     ValueError
         If the name is unknown; the message lists the valid names.
+    TypeError
+        If ``init`` is neither a string nor callable.
     """
+    fill = INITIALIZERS.resolve(init)
     if isinstance(init, str):
-        try:
-            fn = INITIALIZERS[init]
-        except KeyError:
-            raise ValueError(
-                f"init must be one of {sorted(INITIALIZERS)} or a callable; got {init!r}"
-            ) from None
-        return partial(fn, **options)  # type: ignore[return-value]
-    if callable(init):
-        user = init
-
-        def call(weight: Tensor, *, generator: torch.Generator | None = None) -> None:
-            try:
-                user(weight, generator=generator)
-            except TypeError:
-                with torch.no_grad():
-                    user(weight)
-
-        return call
-    raise TypeError(
-        f"init must be a name from {sorted(INITIALIZERS)} or a callable; got {type(init).__name__}"
-    )
+        return partial(fill, **options)  # type: ignore[return-value]
+    return fill

@@ -20,12 +20,35 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from torch import Tensor
 from torch.nn import functional as F
 
+from cortexkit.registry import Registry
+
 __all__ = ["LOSSES", "Loss", "get_loss"]
+
+
+# The gradients with respect to the raw output, ``d value / d out``: named functions, so that
+# anything holding a loss pickles as it is.
+
+
+def _mse_grad(z: Tensor, y: Tensor) -> Tensor:
+    return (z - y).mul_(2.0 / z.numel())
+
+
+def _mae_grad(z: Tensor, y: Tensor) -> Tensor:
+    return torch.sign(z - y).div_(z.numel())
+
+
+def _huber_grad(z: Tensor, y: Tensor) -> Tensor:
+    return (z - y).clamp_(-1.0, 1.0).div_(z.numel())
+
+
+def _bce_grad(z: Tensor, y: Tensor) -> Tensor:
+    return torch.sigmoid(z).sub_(y).div_(z.numel())
 
 
 def _ce_grad(z: Tensor, y: Tensor) -> Tensor:
@@ -40,7 +63,8 @@ class Loss:
 
     ``output_activation`` names the activation fused into the loss (``"sigmoid"`` for bce,
     ``"softmax"`` for cross-entropy, ``"identity"`` otherwise): it turns raw outputs into
-    predictions.
+    predictions. Two losses are equal when all their fields are: a built-in loss that went
+    through ``pickle`` equals its registry entry.
 
     Examples
     --------
@@ -60,50 +84,58 @@ class Loss:
     def __call__(self, out: Tensor, y: Tensor) -> Tensor:
         return self.value(out, y)
 
-    def __reduce__(self) -> tuple[object, ...]:
-        # The built-ins hold lambdas, which pickle cannot store: pickle them by name.
-        if LOSSES.get(self.name) is self:
-            return (get_loss, (self.name,))
-        return (Loss, (self.name, self.value, self.grad, self.output_activation, self.formula))
+
+class _AutogradGrad:
+    """The gradient of a user's loss, from autograd (picklable when the loss is)."""
+
+    def __init__(self, fn: Callable[[Tensor, Tensor], Tensor]) -> None:
+        self.fn = fn
+
+    def __call__(self, z: Tensor, y: Tensor) -> Tensor:
+        with torch.enable_grad():
+            zz = z.detach().requires_grad_(True)
+            (g,) = torch.autograd.grad(self.fn(zz, y), zz)
+        return g
 
 
-LOSSES: dict[str, Loss] = {
-    loss.name: loss
-    for loss in [
-        Loss(
-            "mse",
-            F.mse_loss,
-            lambda z, y: (z - y).mul_(2.0 / z.numel()),
-            formula="mean((y_hat - y)^2)",
-        ),
-        Loss(
-            "mae",
-            F.l1_loss,
-            lambda z, y: torch.sign(z - y).div_(z.numel()),
-            formula="mean(|y_hat - y|)",
-        ),
-        Loss(
-            "huber",
-            F.huber_loss,
-            lambda z, y: (z - y).clamp_(-1.0, 1.0).div_(z.numel()),
-            formula="mean(0.5 e^2 if |e| <= 1 else |e| - 0.5), e = y_hat - y",
-        ),
-        Loss(
-            "bce",
-            F.binary_cross_entropy_with_logits,
-            lambda z, y: torch.sigmoid(z).sub_(y).div_(z.numel()),
-            output_activation="sigmoid",
-            formula="-mean(y log p + (1 - y) log(1 - p)), p = sigmoid(z)",
-        ),
-        Loss(
-            "cross_entropy",
-            F.cross_entropy,
-            _ce_grad,
-            output_activation="softmax",
-            formula="-mean(log p_y), p = softmax(z)",
-        ),
-    ]
-}
+def _wrap_callable(fn: Callable[..., Any]) -> Loss:
+    # A plain callable (a function or an nn.Module) gets its gradient from autograd; its
+    # outputs are used as predictions as they are.
+    return Loss(getattr(fn, "__name__", type(fn).__name__), fn, _AutogradGrad(fn))
+
+
+LOSSES: Registry[Loss] = Registry(
+    "loss",
+    {
+        loss.name: loss
+        for loss in [
+            Loss("mse", F.mse_loss, _mse_grad, formula="mean((y_hat - y)^2)"),
+            Loss("mae", F.l1_loss, _mae_grad, formula="mean(|y_hat - y|)"),
+            Loss(
+                "huber",
+                F.huber_loss,
+                _huber_grad,
+                formula="mean(0.5 e^2 if |e| <= 1 else |e| - 0.5), e = y_hat - y",
+            ),
+            Loss(
+                "bce",
+                F.binary_cross_entropy_with_logits,
+                _bce_grad,
+                output_activation="sigmoid",
+                formula="-mean(y log p + (1 - y) log(1 - p)), p = sigmoid(z)",
+            ),
+            Loss(
+                "cross_entropy",
+                F.cross_entropy,
+                _ce_grad,
+                output_activation="softmax",
+                formula="-mean(log p_y), p = softmax(z)",
+            ),
+        ]
+    },
+    adapt=_wrap_callable,
+    entry_type=Loss,
+)
 
 
 def get_loss(loss: str | Loss | Callable[[Tensor, Tensor], Tensor]) -> Loss:
@@ -116,26 +148,7 @@ def get_loss(loss: str | Loss | Callable[[Tensor, Tensor], Tensor]) -> Loss:
     ------
     ValueError
         If the name is unknown; the message lists the valid names.
+    TypeError
+        If ``loss`` is neither a string nor callable.
     """
-    if isinstance(loss, Loss):
-        return loss
-    if isinstance(loss, str):
-        try:
-            return LOSSES[loss]
-        except KeyError:
-            raise ValueError(
-                f"loss must be one of {sorted(LOSSES)} or a callable; got {loss!r}"
-            ) from None
-    if callable(loss):
-        fn = loss
-
-        def grad(z: Tensor, y: Tensor) -> Tensor:
-            with torch.enable_grad():
-                zz = z.detach().requires_grad_(True)
-                (g,) = torch.autograd.grad(fn(zz, y), zz)
-            return g
-
-        return Loss(getattr(fn, "__name__", type(fn).__name__), fn, grad)
-    raise TypeError(
-        f"loss must be a name from {sorted(LOSSES)} or a callable; got {type(loss).__name__}"
-    )
+    return LOSSES.resolve(loss)

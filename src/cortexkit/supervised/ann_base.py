@@ -230,7 +230,7 @@ class BaseANN(GradientEstimator, ABC):
         loss), else autograd on the same network."""
         loss = self._loss()
         activations = self._activations(len(self.network_.layer_sizes) - 2)
-        if all(is_builtin(a) for a in activations) and LOSSES.get(loss.name) is loss:
+        if all(is_builtin(a) for a in activations) and LOSSES.get(loss.name) == loss:
             return ManualObjective(self.network_, loss)
         return AutogradObjective(self.network_, loss)
 

@@ -37,23 +37,41 @@ from cortexkit.train.objective import chunks
 
 __all__ = ["DenseNetwork", "LayerView", "ManualObjective"]
 
-# Single fused kernels for the commonest derivatives, given the activation's output.
 GradFn = Callable[[Tensor, Tensor, Tensor], Tensor]
 
-_FAST_BACKWARD: dict[str, GradFn] = {
-    "relu": lambda z, a, g: torch.ops.aten.threshold_backward(g, a, 0.0),
-    "sigmoid": lambda z, a, g: torch.ops.aten.sigmoid_backward(g, a),
-    "tanh": lambda z, a, g: torch.ops.aten.tanh_backward(g, a),
-    "identity": lambda z, a, g: g,
+# Single fused kernels for the commonest derivatives, given the activation's output. Named
+# functions, like the activations' own steps, so that a network pickles as it is.
+
+
+def _relu_step(z: Tensor, a: Tensor, g: Tensor) -> Tensor:
+    return torch.ops.aten.threshold_backward(g, a, 0.0)
+
+
+def _sigmoid_step(z: Tensor, a: Tensor, g: Tensor) -> Tensor:
+    return torch.ops.aten.sigmoid_backward(g, a)
+
+
+def _tanh_step(z: Tensor, a: Tensor, g: Tensor) -> Tensor:
+    return torch.ops.aten.tanh_backward(g, a)
+
+
+def _identity_step(z: Tensor, a: Tensor, g: Tensor) -> Tensor:
+    return g
+
+
+# Keyed by the hand-derived step they replace, so any activation carrying that step (a
+# built-in, or one unpickled from a fitted model) gets the fused kernel.
+_FAST_BACKWARD: dict[GradFn, GradFn] = {
+    ACTIVATIONS["relu"].backward: _relu_step,
+    ACTIVATIONS["sigmoid"].backward: _sigmoid_step,
+    ACTIVATIONS["tanh"].backward: _tanh_step,
+    ACTIVATIONS["identity"].backward: _identity_step,
 }
 
 
 def _backward_steps(activations: Sequence[Activation]) -> list[GradFn]:
     """The chain-rule step of each activation: a single fused kernel where torch has one."""
-    return [
-        _FAST_BACKWARD.get(a.name, a.backward) if ACTIVATIONS.get(a.name) is a else a.backward
-        for a in activations
-    ]
+    return [_FAST_BACKWARD.get(a.backward, a.backward) for a in activations]
 
 
 class LayerView(NamedTuple):
@@ -129,16 +147,6 @@ class DenseNetwork(nn.Module):
             self._slices.append((w, (o, i), b))
             offset = b.stop
         self.reset_parameters(generator)
-
-    def __getstate__(self) -> dict[str, object]:
-        # The chain-rule steps are lambdas, which pickle cannot store; rebuilt on unpickling.
-        state = dict(super().__getstate__())
-        state.pop("_backward", None)
-        return state
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        super().__setstate__(state)
-        self._backward = _backward_steps(self.activations)
 
     @torch.no_grad()
     def reset_parameters(self, generator: torch.Generator | None = None) -> None:

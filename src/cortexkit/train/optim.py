@@ -17,9 +17,62 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from cortexkit.registry import Registry
+
 __all__ = ["OPTIMIZERS", "make_optimizer"]
 
-OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
+# The named factories: ``factory(params, *, lr, weight_decay, momentum, nesterov)``.
+
+
+def _sgd(
+    params: list[Tensor], *, lr: float, weight_decay: float, momentum: float, nesterov: bool
+) -> torch.optim.Optimizer:
+    return torch.optim.SGD(
+        params,
+        lr=lr,
+        weight_decay=weight_decay,
+        momentum=momentum,
+        nesterov=nesterov and momentum > 0,
+    )
+
+
+def _adam(
+    params: list[Tensor], *, lr: float, weight_decay: float, **_: Any
+) -> torch.optim.Optimizer:
+    return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, fused=_fused_ok(params))
+
+
+def _adamw(
+    params: list[Tensor], *, lr: float, weight_decay: float, **_: Any
+) -> torch.optim.Optimizer:
+    return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, fused=_fused_ok(params))
+
+
+def _rmsprop(
+    params: list[Tensor], *, lr: float, weight_decay: float, **_: Any
+) -> torch.optim.Optimizer:
+    return torch.optim.RMSprop(params, lr=lr, weight_decay=weight_decay)
+
+
+class _UserFactory:
+    """A user's ``factory(params, lr=..., weight_decay=...)``, called as the named factories
+    are (``momentum`` and ``nesterov`` apply to ``sgd`` only)."""
+
+    def __init__(self, fn: Callable[..., torch.optim.Optimizer]) -> None:
+        self.fn = fn
+
+    def __call__(
+        self, params: list[Tensor], *, lr: float, weight_decay: float, **_: Any
+    ) -> torch.optim.Optimizer:
+        return self.fn(params, lr=lr, weight_decay=weight_decay)
+
+
+OPTIMIZERS: Registry[Callable[..., torch.optim.Optimizer]] = Registry(
+    "optimizer",
+    {"sgd": _sgd, "adam": _adam, "adamw": _adamw, "rmsprop": _rmsprop},
+    adapt=_UserFactory,
+    callable_text="a callable returning a torch.optim.Optimizer",
+)
 
 
 def make_optimizer(
@@ -39,6 +92,8 @@ def make_optimizer(
     ------
     ValueError
         If the name is unknown (the message lists the valid ones).
+    TypeError
+        If ``optimizer`` is neither a string nor callable.
 
     Examples
     --------
@@ -48,28 +103,13 @@ def make_optimizer(
     >>> type(make_optimizer("sgd", [w], learning_rate=0.1, nesterov=True)).__name__
     'SGD'
     """
-    params = list(params)
-    if not isinstance(optimizer, str):
-        if not callable(optimizer):
-            raise TypeError(
-                f"optimizer must be one of {list(OPTIMIZERS)} or a callable returning a "
-                f"torch.optim.Optimizer; got {type(optimizer).__name__}"
-            )
-        return optimizer(params, lr=learning_rate, weight_decay=weight_decay)
-    fused = _fused_ok(params)
-    kwargs: dict[str, Any] = {"lr": learning_rate, "weight_decay": weight_decay}
-    if optimizer == "sgd":
-        return torch.optim.SGD(
-            params, momentum=momentum, nesterov=nesterov and momentum > 0, **kwargs
-        )
-    if optimizer == "adam":
-        return torch.optim.Adam(params, fused=fused, **kwargs)
-    if optimizer == "adamw":
-        return torch.optim.AdamW(params, fused=fused, **kwargs)
-    if optimizer == "rmsprop":
-        return torch.optim.RMSprop(params, **kwargs)
-    raise ValueError(
-        f"optimizer must be one of {list(OPTIMIZERS)} or a callable; got {optimizer!r}"
+    factory = OPTIMIZERS.resolve(optimizer)
+    return factory(
+        list(params),
+        lr=learning_rate,
+        weight_decay=weight_decay,
+        momentum=momentum,
+        nesterov=nesterov,
     )
 
 
