@@ -38,6 +38,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from torch import Tensor
 
+from cortexkit._memory import check_fits_in_memory
 from cortexkit._validation import CALLABLE, Interval, Options, validate_params
 from cortexkit.persist import SaveMixin
 from cortexkit.train.batches import Batches, LoaderBatches, as_batches
@@ -90,47 +91,6 @@ GRADIENT_CONSTRAINTS: dict[str, list[Any]] = {
 # parameters that may change between a run and its resumption
 _RESUMABLE = {"checkpoint", "checkpoint_every", "resume", "epochs", "verbose", "callbacks",
               "device"}  # fmt: skip
-
-
-def check_fits_in_memory(n_bytes: float, what: str) -> None:
-    """Refuse, before allocating, ``n_bytes`` that this machine's available memory cannot
-    hold (``what`` names the thing and the parameter that sized it).
-
-    Examples
-    --------
-    >>> check_fits_in_memory(2**70, "the network (hidden_layers=(10**12,))")
-    Traceback (most recent call last):
-    ...
-    ValueError: the network (hidden_layers=(10**12,)) needs ... of memory; this machine has ...
-    """
-    available = _available_memory()
-    if available is not None and n_bytes > available:
-        raise ValueError(
-            f"{what} needs {_size(n_bytes)} of memory; this machine has {_size(available)} "
-            "available"
-        )
-
-
-def _available_memory() -> int | None:
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
-def _size(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if n < 1024 or unit == "TiB":
-            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
-        n /= 1024
-    return f"{n:.1f} TiB"  # pragma: no cover
 
 
 class CortexEstimator(SaveMixin, BaseEstimator):

@@ -171,7 +171,7 @@ def test_a_matrix_larger_than_memory_is_refused_naming_columns_and_sizes(monkeyp
     with pytest.raises(TableTooLargeError) as info:
         encoder.transform(df)
     message = str(info.value)
-    assert "110 rows x 6 features" in message and "0.0 GiB" in message
+    assert "110 rows x 6 features" in message and "2.6 KiB" in message
     assert "'city' (5 columns)" in message and "--max-categories" in message
     assert isinstance(info.value, MemoryError) and isinstance(info.value, CortexkitError)
     monkeypatch.setattr(encoder_module, "available_memory", lambda: 110 * 6 * 4)

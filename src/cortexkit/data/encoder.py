@@ -9,7 +9,6 @@ model file, together with how each column must be read back (:attr:`column_types
 
 from __future__ import annotations
 
-import os
 import warnings
 from numbers import Integral
 from typing import Any
@@ -19,6 +18,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from cortexkit._memory import available_memory, format_bytes
 from cortexkit.defaults import MAX_CATEGORIES
 from cortexkit.exceptions import (
     IdentifierColumnWarning,
@@ -357,8 +357,9 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         shown = ", ".join(f"{name!r} ({width} columns)" for name, width in widest)
         raise TableTooLargeError(
             f"encoding {n_rows:,} rows x {sum(widths.values()):,} features as float32 needs "
-            f"{_gib(needed)}, but only {_gib(available)} of memory is available; the widest "
-            f"columns are {shown}: drop them or lower max_categories (--max-categories)"
+            f"{format_bytes(needed)}, but only {format_bytes(available)} of memory is "
+            f"available; the widest columns are {shown}: drop them or lower max_categories "
+            "(--max-categories)"
         )
 
     def _standardise(self, column: pd.Series, name: str) -> np.ndarray:
@@ -414,21 +415,6 @@ def check_no_missing(column: pd.Series, name: str) -> None:
             )
 
 
-def available_memory() -> int | None:
-    """Bytes of memory available now (``MemAvailable``), or None where unknown."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):
-        return None
-
-
 def _kind_of(column: pd.Series, name: str) -> str:
     dtype = column.dtype
     if pd.api.types.is_bool_dtype(dtype):
@@ -466,7 +452,3 @@ def _count(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
         raise ValueError(f"expected a count, got {value!r}")
     return int(value)
-
-
-def _gib(n_bytes: int) -> str:
-    return f"{n_bytes / 2**30:.1f} GiB"
