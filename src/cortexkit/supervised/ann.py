@@ -21,7 +21,7 @@ from torch import Tensor
 from cortexkit._validation import CALLABLE, Options
 from cortexkit.defaults import ANN
 from cortexkit.neuron.losses import Loss, get_loss
-from cortexkit.supervised.ann_base import ANN_CONSTRAINTS, LOOP_DOC, BaseANN
+from cortexkit.supervised.ann_base import ANN_CONSTRAINTS, BaseANN
 
 __all__ = ["ANNClassifier", "ANNRegressor"]
 
@@ -43,36 +43,119 @@ def _one_label_type(y: np.ndarray, name: str) -> None:
 
 
 class ANNClassifier(ClassifierMixin, BaseANN):
-    __doc__ = (
-        """A multi-layer perceptron classifier.
+    """A multi-layer perceptron classifier.
 
     Binary targets get one sigmoid output unit and binary cross-entropy; more classes get
-    one softmax unit per class and cross-entropy. Labels may be any hashable values.
+    one softmax unit per class and cross-entropy. Labels may be any hashable values of one
+    type (numbers, strings, booleans).
+
+    The defaults are those of :data:`cortexkit.defaults.ANN`, shared with
+    ``cortexkit train ann``: one hidden layer of 100 ReLU units, Adam on mini-batches of
+    32, an L2 penalty, and early stopping on a 10% validation split.
 
     Parameters
     ----------
-    hidden_layers : int or sequence of int, default=(64, 32)
-        Units per hidden layer; ``()`` gives logistic (softmax) regression.
-    activation : str, callable or list, default="relu"
+    hidden_layers : int or sequence of int, default=(100,)
+        Units per hidden layer (an int is one hidden layer); ``()`` gives logistic
+        (softmax) regression.
+    activation : str, callable or sequence of them, default="relu"
         Hidden-layer activation by name (see :data:`cortexkit.neuron.ACTIVATIONS`), a
-        callable, or one per hidden layer.
+        callable ``fn(tensor) -> tensor``, or one of them per hidden layer.
     init : str or callable, default="xavier_uniform"
-        Weight initialiser (see :data:`cortexkit.neuron.INITIALIZERS`).
+        Weight initialiser by name (see :data:`cortexkit.neuron.INITIALIZERS`) or a
+        callable that fills a weight tensor in place; biases start at zero.
     init_scale : float, default=0.05
-        Half-width of ``init="uniform"``.
-"""
-        + LOOP_DOC
-        + """
+        Half-width of ``init="uniform"`` (weights drawn from ``[-init_scale,
+        init_scale]``); greater than 0.
+    batch_size : int or None, default=32
+        Observations per weight update: ``1`` is stochastic gradient descent, ``None`` is
+        batch gradient descent (the whole training set per update), ``n`` is mini-batch
+        gradient descent.
+    gradient_descent : {"stochastic", "batch", "mini-batch"} or None, default=None
+        A readable alias that sets the batch size: ``"stochastic"`` means 1, ``"batch"``
+        the whole set, ``"mini-batch"`` keeps ``batch_size`` (which must then be at least
+        2). ``None`` uses ``batch_size`` as it is.
+    epochs : int, default=200
+        The most passes over the training set (early stopping may end training sooner).
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or callable, default="adam"
+        How the weights move against their gradients: a name (see
+        :data:`cortexkit.train.OPTIMIZERS`), a ``torch.optim.Optimizer`` subclass, or a
+        callable ``factory(params, lr=..., weight_decay=...)`` returning an optimiser.
+    learning_rate : float, default=1e-3
+        The step size, greater than 0.
+    weight_decay : float, default=3e-3
+        L2 penalty, added to the gradient as ``weight_decay * w`` (decoupled for
+        ``"adamw"``). It applies to the biases too, as torch's ``weight_decay`` does on
+        every parameter (scikit-learn's ``alpha`` spares them).
+    momentum : float, default=0.9
+        Momentum for ``optimizer="sgd"``, in [0, 1) (0 gives plain gradient descent).
+    nesterov : bool, default=False
+        Nesterov momentum for ``optimizer="sgd"``.
+    validation_fraction : float, default=0.1
+        Share of the training set, in [0, 1), held out to report ``val_loss`` each epoch
+        and to monitor early stopping. When it would hold out no row, training goes on
+        without a validation set and ``history_["validation"]`` says so. ``0`` holds out
+        nothing.
+    validation_split : {"random", "last"}, default="random"
+        How the validation rows are chosen: at random (stratified by class for a
+        classifier), or the last rows, for series, where a shuffled split would let the
+        future leak into training.
+    early_stopping : bool, default=True
+        Stop when the monitored loss (the validation loss if there is a validation set,
+        else the training loss) has not improved for ``patience`` epochs, and restore the
+        weights of the best epoch (also when every epoch ran).
+    patience : int, default=30
+        Epochs without improvement before early stopping, at least 1.
+    lr_schedule : {"plateau"} or None, default=None
+        ``"plateau"`` halves the learning rate after 5 epochs without improvement of the
+        monitored loss; ``None`` keeps it constant.
+    clip_grad_norm : float or None, default=None
+        Rescale the gradient when its norm exceeds this; ``None`` never rescales it.
+    random_state : int, RandomState or None, default=None
+        Seeds the initial weights, the shuffling, the validation split and dropout, for
+        this fit only (the caller's global random state is left as it was). ``None`` draws
+        a fresh seed each fit.
+    device : {"auto", "cpu", "cuda"}, str or torch.device, default="auto"
+        Where to train: ``"auto"`` uses CUDA when present, else the CPU; ``"cuda:N"``
+        names one GPU.
+    verbose : int or bool, default=0
+        ``0``: silent; ``1``: a progress bar on a terminal; ``2``: also a line per epoch.
+    callbacks : list of Callback or callable, or None, default=None
+        :class:`cortexkit.train.Callback` objects or callables ``fn(epoch, logs)``, called
+        after each epoch; returning ``True`` stops training.
+    checkpoint : str, path-like or None, default=None
+        A file to save a checkpoint to, atomically, every ``checkpoint_every`` epochs and
+        after the last: the weights, the optimiser, the epoch, the history and every RNG
+        state. ``None`` saves none.
+    checkpoint_every : int, default=1
+        Epochs between checkpoints, at least 1.
+    resume : bool, default=False
+        Continue from ``checkpoint`` when that file exists (with the same parameters and
+        data, the result equals an uninterrupted run's); start afresh when it does not.
+        Needs ``checkpoint``.
+
     Attributes
     ----------
-    classes_ : ndarray
-        The class labels.
+    classes_ : ndarray of shape (n_classes,)
+        The class labels, sorted; the columns of :meth:`predict_proba` follow them.
     network_ : DenseNetwork
-        The trained network.
-    history_ : dict
-        Per-epoch ``loss`` (and ``val_loss``, ``val_accuracy``, ``learning_rate``, ``time``).
+        The trained network, with ``layer_sizes`` ``[n_features_in_, *hidden_layers,
+        n_units]``: one output unit for two classes, else ``n_classes``.
+    history_ : dict of lists of length n_iter_
+        One value per epoch under ``"loss"`` (training loss), ``"accuracy"`` (on up to
+        1,024 training rows), ``"val_loss"`` and ``"val_accuracy"`` (when there is a
+        validation set), ``"learning_rate"`` and ``"time"`` (seconds); NaN where an epoch
+        did not measure a value. Two text entries may be added: ``"stopped"``, why
+        training ended early (early stopping, a callback, a non-finite loss), and
+        ``"validation"``, why no validation set was held out.
     n_iter_ : int
-        Epochs run.
+        Epochs run, over every ``fit`` resumed from a checkpoint or ``partial_fit`` call.
+    loss_curve_ : list of shape (n_iter_,)
+        The training loss of each epoch (``history_["loss"]``).
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        The column names, when ``X`` had string column names (a DataFrame).
 
     Examples
     --------
@@ -82,8 +165,11 @@ class ANNClassifier(ClassifierMixin, BaseANN):
     >>> clf = ANNClassifier(hidden_layers=(16,), epochs=200, random_state=0).fit(X, y)
     >>> clf.score(X, y) > 0.9
     True
-"""
-    )
+    >>> clf.classes_.tolist(), clf.network_.layer_sizes
+    ([0, 1, 2], [4, 16, 3])
+    >>> len(clf.loss_curve_) == len(clf.history_["val_loss"]) == clf.n_iter_
+    True
+    """
 
     def _prepare_targets(self, y: np.ndarray, fitting: bool, classes: Any = None) -> np.ndarray:
         y = np.asarray(y)
@@ -147,33 +233,122 @@ class ANNClassifier(ClassifierMixin, BaseANN):
 
 
 class ANNRegressor(RegressorMixin, BaseANN):
-    __doc__ = (
-        """A multi-layer perceptron regressor, with one identity output per target.
+    """A multi-layer perceptron regressor, with one identity output unit per target.
+
+    The defaults are those of :data:`cortexkit.defaults.ANN`, shared with
+    ``cortexkit train ann``: one hidden layer of 100 ReLU units, Adam on mini-batches of
+    32, an L2 penalty, and early stopping on a 10% validation split.
 
     Parameters
     ----------
-    hidden_layers : int or sequence of int, default=(64, 32)
-        Units per hidden layer; ``()`` gives linear regression.
-    activation : str, callable or list, default="relu"
-        Hidden-layer activation by name, a callable, or one per hidden layer.
+    hidden_layers : int or sequence of int, default=(100,)
+        Units per hidden layer (an int is one hidden layer); ``()`` gives linear
+        regression.
+    activation : str, callable or sequence of them, default="relu"
+        Hidden-layer activation by name (see :data:`cortexkit.neuron.ACTIVATIONS`), a
+        callable ``fn(tensor) -> tensor``, or one of them per hidden layer.
     init : str or callable, default="xavier_uniform"
-        Weight initialiser.
+        Weight initialiser by name (see :data:`cortexkit.neuron.INITIALIZERS`) or a
+        callable that fills a weight tensor in place; biases start at zero.
     init_scale : float, default=0.05
-        Half-width of ``init="uniform"``.
+        Half-width of ``init="uniform"`` (weights drawn from ``[-init_scale,
+        init_scale]``); greater than 0.
     loss : {"mse", "mae", "huber"} or callable, default="mse"
-        The cost function.
+        The cost function: a name, or a callable ``loss(output, target)`` returning a
+        scalar tensor (its gradient then comes from autograd).
     scale_target : bool, default=True
-        Train on the standardised target (predictions are returned in the original units);
-        the losses in ``history_`` are then in standard deviations.
-"""
-        + LOOP_DOC
-        + """
+        Train on the standardised target (predictions are returned in the original
+        units); the losses in ``history_`` are then in standard deviations.
+    batch_size : int or None, default=32
+        Observations per weight update: ``1`` is stochastic gradient descent, ``None`` is
+        batch gradient descent (the whole training set per update), ``n`` is mini-batch
+        gradient descent.
+    gradient_descent : {"stochastic", "batch", "mini-batch"} or None, default=None
+        A readable alias that sets the batch size: ``"stochastic"`` means 1, ``"batch"``
+        the whole set, ``"mini-batch"`` keeps ``batch_size`` (which must then be at least
+        2). ``None`` uses ``batch_size`` as it is.
+    epochs : int, default=200
+        The most passes over the training set (early stopping may end training sooner).
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or callable, default="adam"
+        How the weights move against their gradients: a name (see
+        :data:`cortexkit.train.OPTIMIZERS`), a ``torch.optim.Optimizer`` subclass, or a
+        callable ``factory(params, lr=..., weight_decay=...)`` returning an optimiser.
+    learning_rate : float, default=1e-3
+        The step size, greater than 0.
+    weight_decay : float, default=3e-3
+        L2 penalty, added to the gradient as ``weight_decay * w`` (decoupled for
+        ``"adamw"``). It applies to the biases too, as torch's ``weight_decay`` does on
+        every parameter (scikit-learn's ``alpha`` spares them).
+    momentum : float, default=0.9
+        Momentum for ``optimizer="sgd"``, in [0, 1) (0 gives plain gradient descent).
+    nesterov : bool, default=False
+        Nesterov momentum for ``optimizer="sgd"``.
+    validation_fraction : float, default=0.1
+        Share of the training set, in [0, 1), held out to report ``val_loss`` each epoch
+        and to monitor early stopping. When it would hold out no row, training goes on
+        without a validation set and ``history_["validation"]`` says so. ``0`` holds out
+        nothing.
+    validation_split : {"random", "last"}, default="random"
+        How the validation rows are chosen: at random (stratified by class for a
+        classifier), or the last rows, for series, where a shuffled split would let the
+        future leak into training.
+    early_stopping : bool, default=True
+        Stop when the monitored loss (the validation loss if there is a validation set,
+        else the training loss) has not improved for ``patience`` epochs, and restore the
+        weights of the best epoch (also when every epoch ran).
+    patience : int, default=30
+        Epochs without improvement before early stopping, at least 1.
+    lr_schedule : {"plateau"} or None, default=None
+        ``"plateau"`` halves the learning rate after 5 epochs without improvement of the
+        monitored loss; ``None`` keeps it constant.
+    clip_grad_norm : float or None, default=None
+        Rescale the gradient when its norm exceeds this; ``None`` never rescales it.
+    random_state : int, RandomState or None, default=None
+        Seeds the initial weights, the shuffling, the validation split and dropout, for
+        this fit only (the caller's global random state is left as it was). ``None`` draws
+        a fresh seed each fit.
+    device : {"auto", "cpu", "cuda"}, str or torch.device, default="auto"
+        Where to train: ``"auto"`` uses CUDA when present, else the CPU; ``"cuda:N"``
+        names one GPU.
+    verbose : int or bool, default=0
+        ``0``: silent; ``1``: a progress bar on a terminal; ``2``: also a line per epoch.
+    callbacks : list of Callback or callable, or None, default=None
+        :class:`cortexkit.train.Callback` objects or callables ``fn(epoch, logs)``, called
+        after each epoch; returning ``True`` stops training.
+    checkpoint : str, path-like or None, default=None
+        A file to save a checkpoint to, atomically, every ``checkpoint_every`` epochs and
+        after the last: the weights, the optimiser, the epoch, the history and every RNG
+        state. ``None`` saves none.
+    checkpoint_every : int, default=1
+        Epochs between checkpoints, at least 1.
+    resume : bool, default=False
+        Continue from ``checkpoint`` when that file exists (with the same parameters and
+        data, the result equals an uninterrupted run's); start afresh when it does not.
+        Needs ``checkpoint``.
+
     Attributes
     ----------
+    n_outputs_ : int
+        Number of targets: 1 for a 1-d ``y``, else ``y.shape[1]``.
     network_ : DenseNetwork
-        The trained network.
-    history_ : dict
-        Per-epoch ``loss`` (and ``val_loss``, ``val_r2``, ``learning_rate``, ``time``).
+        The trained network, with ``layer_sizes`` ``[n_features_in_, *hidden_layers,
+        n_outputs_]``.
+    history_ : dict of lists of length n_iter_
+        One value per epoch under ``"loss"`` (training loss), ``"r2"`` (R², on up to 1,024
+        training rows), ``"val_loss"`` and ``"val_r2"`` (when there is a validation set),
+        ``"learning_rate"`` and ``"time"`` (seconds); NaN where an epoch did not measure a
+        value. The losses are in standard deviations of the target when
+        ``scale_target=True``. Two text entries may be added: ``"stopped"``, why training
+        ended early (early stopping, a callback, a non-finite loss), and
+        ``"validation"``, why no validation set was held out.
+    n_iter_ : int
+        Epochs run, over every ``fit`` resumed from a checkpoint or ``partial_fit`` call.
+    loss_curve_ : list of shape (n_iter_,)
+        The training loss of each epoch (``history_["loss"]``).
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        The column names, when ``X`` had string column names (a DataFrame).
 
     Examples
     --------
@@ -184,8 +359,11 @@ class ANNRegressor(RegressorMixin, BaseANN):
     >>> reg = ANNRegressor(hidden_layers=(32,), epochs=100, random_state=0).fit(scale(X), y)
     >>> reg.score(scale(X), y) > 0.4
     True
-"""
-    )
+    >>> reg.n_outputs_, reg.network_.layer_sizes
+    (1, [10, 32, 1])
+    >>> len(reg.loss_curve_) == len(reg.history_["val_r2"]) == reg.n_iter_
+    True
+    """
 
     _constraints = {
         **ANN_CONSTRAINTS,

@@ -28,7 +28,7 @@ from cortexkit.neuron.losses import LOSSES, Loss
 from cortexkit.supervised.dense import DenseNetwork, ManualObjective
 from cortexkit.train.objective import EVAL_CHUNK, AutogradObjective, chunks
 
-__all__ = ["ANN_CONSTRAINTS", "LOOP_DOC", "BaseANN"]
+__all__ = ["ANN_CONSTRAINTS", "BaseANN"]
 
 ANN_CONSTRAINTS = {
     **GRADIENT_CONSTRAINTS,
@@ -37,60 +37,6 @@ ANN_CONSTRAINTS = {
     "hidden_layers": [Interval(int, 1, None), list, tuple],
     "init_scale": [Interval(float, 0, None, closed="neither")],
 }
-
-LOOP_DOC = """
-    batch_size : int or None, default=32
-        Observations per weight update: ``1`` is stochastic gradient descent, ``None`` is
-        batch gradient descent (the whole set per update), ``n`` is mini-batch.
-    gradient_descent : {"stochastic", "batch", "mini-batch"} or None, default=None
-        A readable alias that sets the batch size (``"mini-batch"`` keeps ``batch_size``).
-    epochs : int, default=100
-        Passes over the training set.
-    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or callable, default="adam"
-        How the weights move against their gradients.
-    learning_rate : float, default=1e-3
-        The step size.
-    weight_decay : float, default=0.0
-        L2 penalty, added to the gradient as ``weight_decay * w`` (decoupled for
-        ``"adamw"``). It applies to the biases too, as torch's ``weight_decay`` does on every
-        parameter (scikit-learn's ``alpha`` spares them).
-    momentum : float, default=0.9
-        Momentum for ``optimizer="sgd"`` (set 0 for plain gradient descent).
-    nesterov : bool, default=False
-        Nesterov momentum for ``optimizer="sgd"``.
-    validation_fraction : float, default=0.0
-        Share of the training set held out to report ``val_loss`` each epoch (and to
-        monitor early stopping); stratified for classifiers. When it would hold out no
-        row, training goes on without one and ``history_["validation"]`` says so.
-    validation_split : {"random", "last"}, default="random"
-        How the validation rows are chosen: at random, or the last rows (for series).
-    early_stopping : bool, default=False
-        Stop when the monitored loss (validation loss if there is a validation set, else
-        training loss) has not improved for ``patience`` epochs, and restore the best weights.
-    patience : int, default=10
-        Epochs without improvement before early stopping.
-    lr_schedule : {"plateau"} or None, default=None
-        ``"plateau"`` halves the learning rate after 5 epochs without improvement.
-    clip_grad_norm : float or None, default=None
-        Rescale the gradient when its norm exceeds this.
-    random_state : int, RandomState or None, default=None
-        Seeds the initial weights, the shuffling and the validation split.
-    device : {"auto", "cpu", "cuda"}, default="auto"
-        Where to train; ``"auto"`` uses CUDA when present.
-    verbose : int, default=0
-        ``1``: a progress bar on a terminal; ``2``: also a line per epoch.
-    callbacks : list or None, default=None
-        :class:`cortexkit.train.Callback` objects or callables ``fn(epoch, logs)``;
-        returning ``True`` stops training.
-    checkpoint : str or None, default=None
-        A file to save a checkpoint to, atomically, every ``checkpoint_every`` epochs: the
-        weights, the optimiser, the epoch, the history and every RNG state.
-    checkpoint_every : int, default=1
-        Epochs between checkpoints.
-    resume : bool, default=False
-        Continue from ``checkpoint`` when that file exists (with the same parameters and
-        data, the result equals an uninterrupted run's); start afresh when it does not.
-"""
 
 
 class BaseANN(GradientEstimator, ABC):
