@@ -291,7 +291,9 @@ class CortexEstimator(SaveMixin, BaseEstimator):
         return as_batches(tuple(parts), device=device)
 
     def _num_workers(self) -> int:
-        return int(getattr(self, "num_workers", 0))
+        """Worker processes for a streamed Dataset: the estimator's ``num_workers``, or
+        those of the DataLoader it was given."""
+        return int(getattr(self, "num_workers", 0) or getattr(self, "_loader_workers", 0))
 
     def _new_loop(self, generator: torch.Generator) -> EpochLoop:
         loop = EpochLoop(self._make_step(), self._loop_config(), generator=generator,
