@@ -205,7 +205,9 @@ class BaseANN(GradientEstimator, ABC):
         return [act] * n_hidden
 
     def _build(self, parts: Any, generator: torch.Generator) -> None:
-        sizes = [int(parts[0].shape[1]), *self._hidden(), self._n_outputs()]
+        # the width _fit_data checked: ``parts`` may be the training rows of a memmap (a
+        # batch source, not arrays) once the validation rows are split off
+        sizes = [int(self.n_features_in_), *self._hidden(), self._n_outputs()]
         n_weights = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
         # weights, gradients and two Adam moments, in float32
         check_fits_in_memory(16 * n_weights, f"the network (layers {sizes}, {n_weights:,} weights)")
