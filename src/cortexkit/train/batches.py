@@ -185,6 +185,8 @@ class ArrayBatches(Batches):
             index = rows if isinstance(rows, slice) else torch.from_numpy(rows)
             return array[index].to(self.device)
         chunk = np.asarray(array[rows])
+        if not chunk.flags.writeable:  # a slice of a read-only memmap: torch wants its own
+            chunk = chunk.copy()
         if dtype is None and chunk.dtype.kind == "f":
             dtype = torch.float32
         out = torch.from_numpy(np.ascontiguousarray(chunk))
