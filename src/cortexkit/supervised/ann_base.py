@@ -208,12 +208,12 @@ class BaseANN(GradientEstimator, ABC):
         return [act] * n_hidden
 
     def _build(self, parts: Any, generator: torch.Generator) -> None:
-        width = self.n_features_in_ if isinstance(parts, Dataset) else int(parts[0].shape[1])
-        sizes = [width, *self._hidden(), self._n_outputs()]
+        # the width _fit_data checked (the parts may be a Dataset)
+        sizes = [int(self.n_features_in_), *self._hidden(), self._n_outputs()]
         n_weights = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
         # float32 weights, gradients and two Adam moments; and a forward pass over one
         # evaluation chunk, keeping each layer's sums and activations and a gradient
-        rows = min(len(parts) if isinstance(parts, Dataset) else len(parts[0]), EVAL_CHUNK)
+        rows = min(_rows_of(parts), EVAL_CHUNK)
         need = 16 * n_weights + 12 * rows * sum(sizes[1:])
         check_fits_in_memory(
             need, f"the network (layers {sizes}, {n_weights:,} weights, on {rows:,} rows)"
@@ -382,6 +382,11 @@ class BaseANN(GradientEstimator, ABC):
     def _run(self, *args: Any, **kwargs: Any) -> None:
         super()._run(*args, **kwargs)
         self.loss_curve_ = list(self.history_["loss"])
+
+
+def _rows_of(parts: Any) -> int:
+    """Training rows: of a Dataset, or of the first of a tuple of arrays."""
+    return len(parts) if isinstance(parts, Dataset) else len(parts[0])  # type: ignore[arg-type]
 
 
 MEMMAP_CHUNK = 65536  # rows checked at a time

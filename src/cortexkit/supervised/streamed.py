@@ -52,7 +52,7 @@ def scan_targets(data: Dataset | DataLoader) -> Scan:
         infinity or a shape unlike the first's (naming the sample).
     """
     loader = data if isinstance(data, DataLoader) else None
-    dataset = data.dataset if loader is not None else data
+    dataset: Any = data.dataset if isinstance(data, DataLoader) else data
     try:
         n = len(dataset)  # type: ignore[arg-type]
     except TypeError:
