@@ -11,16 +11,20 @@ does). Fold ``k`` seeds both contenders with ``random_state=k``. Diabetes lists
 everywhere (``torch.set_num_threads(1)``, ``threadpool_limits(1)``), one fit at a time.
 
 The cortexkit estimators are built as ``ANNClassifier(**ann_kwargs(ANNClassifier))``:
-every field of :data:`cortexkit.defaults.ANN` that is a parameter of the estimator, plus
-``random_state`` and ``device="cpu"``. Once the estimators' signatures read their defaults
-from :mod:`cortexkit.defaults`, that is the same model as ``ANNClassifier()``.
+every field of :data:`cortexkit.defaults.ANN` (``ANN_REGRESSOR`` for ``ANNRegressor``) that
+is a parameter of the estimator, plus ``random_state`` and ``device="cpu"``. Once the
+estimators' signatures read their defaults from :mod:`cortexkit.defaults`, that is the same
+model as ``ANNClassifier()`` / ``ANNRegressor()``.
 
 How the defaults were chosen (``--select``), never on a test fold: each candidate in
 ``CANDIDATES`` and the MLP references are scored by 3-fold inner cross-validation inside each
 outer training fold only. A candidate's margin on a data set is its mean inner score minus
 the best MLP reference's (``MLPClassifier()``; for diabetes the better of ``MLPRegressor()``
 and ``MLPRegressor(max_iter=2000)``). The chosen candidate has the largest worst-case margin
-over the six data sets. The outer test folds are scored only by the table, after the choice.
+over the data sets; it is printed for both estimators together and for each task over its
+own sets (the regressor's own default, ``ANN_REGRESSOR``, is chosen over diabetes and the
+``friedman1`` guard set, which is not in the table: ``--only diabetes --only friedman1``).
+The outer test folds are scored only by the table, after the choice.
 ``--select`` also prints, per outer fold, the candidate its own inner validation would pick.
 
 ``--cli-churn`` emulates the CLI's churn test with these defaults: the held-out accuracy on
