@@ -8,14 +8,12 @@ it are shared by the predict / evaluate tests. Bad input must give exit code 2 a
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import pickle
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +28,7 @@ from sklearn.metrics import (
 )
 
 import cortexkit
-from cortexkit.cli import main
+from cortexkit.cli import Captured, main, run_captured
 from cortexkit.exceptions import ModelFileError, UnseenCategoryWarning
 from cortexkit.persist import read_model
 
@@ -49,19 +47,8 @@ TARGETS = {
 METRIC_LINE = re.compile(r"^\s+(\w+)\s+(-?\d+\.\d+)$")
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-def run_cli(*argv: str) -> Result:
-    """``main(argv)`` with its stdout and stderr captured (usable in module fixtures)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(argv))
-    return Result(code, out.getvalue(), err.getvalue())
+Result = Captured
+run_cli = run_captured  # main(argv) with stdout and stderr captured
 
 
 def cli_capsys(capsys: pytest.CaptureFixture[str], *argv: str) -> Result:

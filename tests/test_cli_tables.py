@@ -7,10 +7,8 @@ answer or one ``cortexkit: error:`` line with exit code 2.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +16,7 @@ import pandas as pd
 import pytest
 
 from cortexkit import ANNClassifier
-from cortexkit.cli import main
+from cortexkit.cli import Captured, main, run_captured
 from cortexkit.data import encoder as encoder_module
 from cortexkit.exceptions import IdentifierColumnWarning
 from cortexkit.persist import read_model
@@ -26,18 +24,8 @@ from cortexkit.persist import read_model
 QUICK = ["--epochs", "30", "--lr", "0.02", "--hidden", "8", "--test-size", "0", "--quiet"]
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-def cli(*argv: str) -> Result:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(argv))
-    return Result(code, out.getvalue(), err.getvalue())
+Result = Captured
+cli = run_captured  # main(argv) with stdout and stderr captured
 
 
 def one_error_line(result: Result) -> str:

@@ -95,3 +95,17 @@ def test_a_fit_leaves_the_callers_global_rng_untouched(data) -> None:
     torch.manual_seed(123)
     DropoutNet(random_state=0).fit(*data)
     assert torch.equal(torch.rand(3), expected)
+
+
+def test_each_partial_fit_call_draws_new_dropout_masks(data) -> None:
+    net = DropoutNet(random_state=0, epochs=1)
+    masks = []
+    for _ in range(2):
+        net.partial_fit(*data)
+        with net._seeded(net.n_iter_):
+            masks.append(torch.rand(4))
+    assert not torch.equal(masks[0], masks[1])
+    again = DropoutNet(random_state=0, epochs=1)
+    again.partial_fit(*data)
+    again.partial_fit(*data)
+    assert torch.equal(again.weights(), net.weights())  # still reproducible

@@ -135,14 +135,15 @@ class CortexEstimator(SaveMixin, BaseEstimator):
         return torch.Generator().manual_seed(self._seed())
 
     @contextmanager
-    def _seeded(self) -> Iterator[torch.Generator]:
+    def _seeded(self, epochs_done: int = 0) -> Iterator[torch.Generator]:
         """The fit's generator; inside, torch's global RNG (dropout's) is seeded from the
-        same seed, and the caller's global state is put back on leaving."""
+        same seed (moved on by ``epochs_done``, so that each ``partial_fit`` call draws new
+        masks), and the caller's global state is put back on leaving."""
         seed = self._seed()
         device = self._device()
         devices = [device.index or 0] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed + 1)
+            torch.manual_seed(seed + 1 + epochs_done)
             yield torch.Generator().manual_seed(seed)
 
     # -- the validation split --------------------------------------------------------------
@@ -235,7 +236,7 @@ class CortexEstimator(SaveMixin, BaseEstimator):
         first = not self._is_built() or not hasattr(self, "n_features_in_")
         if first:
             self._validate_params()
-        with self._seeded() as generator:
+        with self._seeded(0 if first else int(getattr(self, "n_iter_", 0))) as generator:
             parts = self._fit_data(X, y, fitting=first, **kwargs)
             if first:
                 self._loop = None
@@ -291,7 +292,9 @@ class CortexEstimator(SaveMixin, BaseEstimator):
         return as_batches(tuple(parts), device=device)
 
     def _num_workers(self) -> int:
-        return int(getattr(self, "num_workers", 0))
+        """Worker processes for a streamed Dataset: the estimator's ``num_workers``, or
+        those of the DataLoader it was given."""
+        return int(getattr(self, "num_workers", 0) or getattr(self, "_loader_workers", 0))
 
     def _new_loop(self, generator: torch.Generator) -> EpochLoop:
         loop = EpochLoop(self._make_step(), self._loop_config(), generator=generator,

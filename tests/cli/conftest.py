@@ -2,36 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from cortexkit.cli import main
+from cortexkit.cli import Captured, run_captured
 
 FAST = ["--epochs", "5", "--lr", "0.01", "--hidden", "8"]
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-def run_cli(*argv: str) -> Result:
-    """``main(argv)`` with stdout and stderr captured; ``SystemExit`` becomes the code."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(list(argv))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-    return Result(code, out.getvalue(), err.getvalue())
+Result = Captured
+run_cli = run_captured  # main(argv) with stdout and stderr captured
 
 
 def small_table(n: int = 120, seed: int = 0) -> pd.DataFrame:

@@ -9,6 +9,7 @@ import pytest
 import cortexkit.defaults
 from cortexkit.cli import build_parser
 from cortexkit.cli.families import TrainFamily, discover
+from cortexkit.cli.families import ann as ann_family
 
 
 @pytest.mark.parametrize(
@@ -68,10 +69,15 @@ def test_ann_defaults_come_from_the_shared_defaults_object(monkeypatch) -> None:
         early_stopping=False, validation_fraction=0.3, patience=4,
     )  # fmt: skip
     monkeypatch.setattr(cortexkit.defaults, "ANN", other)
+    regressor = dataclasses.replace(other, weight_decay=0.75)
+    monkeypatch.setattr(cortexkit.defaults, "ANN_REGRESSOR", regressor)
     args = build_parser().parse_args(["train", "ann", "d.csv", "--target", "y", "--out", "m"])
     assert (args.hidden, args.activation, args.batch_size, args.epochs) == ([7, 5], "tanh", 17, 33)
-    assert (args.optimizer, args.lr, args.weight_decay) == ("sgd", 0.25, 0.5)
+    assert (args.optimizer, args.lr) == ("sgd", 0.25)
     assert (args.early_stopping, args.validation_fraction, args.patience) == (False, 0.3, 4)
+    # the weight decay follows the task, known only once the target is read
+    assert ann_family.build(args, "classify").weight_decay == 0.5
+    assert ann_family.build(args, "regress").weight_decay == 0.75
 
 
 def test_help_shows_the_defaults(cli_run) -> None:

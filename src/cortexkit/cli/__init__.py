@@ -16,18 +16,21 @@ imports nothing heavy: torch and friends load when a command runs.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import signal
 import sys
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from types import FrameType
 
 from cortexkit.cli import demo, explain, predict, train
 from cortexkit.cli._args import EXIT_BAD_INPUT, CliParser, flags_parent
 
-__all__ = ["build_parser", "main"]
+__all__ = ["Captured", "build_parser", "main", "run_captured"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,3 +139,32 @@ def _is_user_error(exc: Exception) -> bool:
 def _one_line(exc: Exception) -> str:
     text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
     return " ".join(text.split()) or type(exc).__name__
+
+
+@dataclass
+class Captured:
+    """What a command printed, and its exit code."""
+
+    code: int
+    out: str
+    err: str
+
+
+def run_captured(*argv: str) -> Captured:
+    """Run ``cortexkit ARGV...`` in this process with its output captured (a notebook, a
+    test); argparse's exits become the exit code.
+
+    Examples
+    --------
+    >>> from cortexkit.cli import run_captured
+    >>> result = run_captured("train", "ann")
+    >>> result.code, result.err.splitlines()[0][:38]
+    (2, 'cortexkit: error: the following argume')
+    """
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(argv))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+    return Captured(code, out.getvalue(), err.getvalue())

@@ -19,7 +19,7 @@ from sklearn.utils.validation import column_or_1d
 from torch import Tensor
 
 from cortexkit._validation import CALLABLE, Options
-from cortexkit.defaults import ANN
+from cortexkit.defaults import ANN, ANN_REGRESSOR
 from cortexkit.neuron.losses import Loss, get_loss
 from cortexkit.supervised.ann_base import ANN_CONSTRAINTS, BaseANN
 
@@ -385,7 +385,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
         epochs: int = ANN.epochs,
         optimizer: Any = ANN.optimizer,
         learning_rate: float = ANN.learning_rate,
-        weight_decay: float = ANN.weight_decay,
+        weight_decay: float = ANN_REGRESSOR.weight_decay,
         momentum: float = 0.9,
         nesterov: bool = False,
         validation_fraction: float = ANN.validation_fraction,

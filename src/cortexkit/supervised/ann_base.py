@@ -18,6 +18,7 @@ import torch
 from sklearn.base import ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
+from torch.utils.data import DataLoader, Dataset
 
 from cortexkit._validation import CALLABLE, Interval, Options, validate_data
 from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator, check_fits_in_memory
@@ -26,6 +27,7 @@ from cortexkit.neuron.activations import ACTIVATIONS, is_builtin
 from cortexkit.neuron.init import INITIALIZERS
 from cortexkit.neuron.losses import LOSSES, Loss
 from cortexkit.supervised.dense import DenseNetwork, ManualObjective
+from cortexkit.supervised.streamed import EncodedTargets, scan_targets
 from cortexkit.train.objective import EVAL_CHUNK, AutogradObjective, chunks
 
 __all__ = ["ANN_CONSTRAINTS", "BaseANN"]
@@ -152,11 +154,12 @@ class BaseANN(GradientEstimator, ABC):
         return [act] * n_hidden
 
     def _build(self, parts: Any, generator: torch.Generator) -> None:
-        sizes = [int(parts[0].shape[1]), *self._hidden(), self._n_outputs()]
+        # the width _fit_data checked (the parts may be a Dataset)
+        sizes = [int(self.n_features_in_), *self._hidden(), self._n_outputs()]
         n_weights = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
         # float32 weights, gradients and two Adam moments; and a forward pass over one
         # evaluation chunk, keeping each layer's sums and activations and a gradient
-        rows = min(len(parts[0]), EVAL_CHUNK)
+        rows = min(_rows_of(parts), EVAL_CHUNK)
         need = 16 * n_weights + 12 * rows * sum(sizes[1:])
         check_fits_in_memory(
             need, f"the network (layers {sizes}, {n_weights:,} weights, on {rows:,} rows)"
@@ -207,6 +210,8 @@ class BaseANN(GradientEstimator, ABC):
         that stays on disk (read a batch at a time) beside the encoded targets."""
         if kwargs:
             raise TypeError(f"unexpected arguments {sorted(kwargs)}")
+        if isinstance(X, Dataset | DataLoader):
+            return self._streamed(X, y, fitting=fitting, classes=classes)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None"
@@ -226,6 +231,30 @@ class BaseANN(GradientEstimator, ABC):
             self._activations(len(self._hidden()))  # a wrong-length list fails before work
         return self._to_tensor(X), self._target_tensor(y, self._device())
 
+    def _streamed(self, data: Any, y: Any, *, fitting: bool, classes: Any) -> Any:
+        """A Dataset (or a DataLoader's) of ``(x, y)`` pairs: scanned once for the targets
+        and the width, then read a batch at a time while training."""
+        if y is not None:
+            raise ValueError("y must be None when X is a Dataset: its samples hold the targets")
+        scan = scan_targets(data)
+        if len(scan.sample_shape) != 1:
+            raise ValueError(
+                f"each sample's x must be 1-dimensional (n_features,); got {scan.sample_shape}"
+            )
+        width = scan.sample_shape[0]
+        if fitting:
+            self.n_features_in_ = width
+            self.__dict__.pop("feature_names_in_", None)
+        elif width != self.n_features_in_:
+            raise ValueError(
+                f"X has {width} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input"
+            )
+        targets = self._prepare_targets(scan.targets, fitting=fitting, classes=classes)
+        self._loader_workers = scan.num_workers
+        encoded = self._target_tensor(targets, torch.device("cpu"))
+        return EncodedTargets(scan.dataset, encoded)
+
     def _stratify_labels(self, parts: Any) -> np.ndarray | None:
         if not isinstance(self, ClassifierMixin):
             return None
@@ -235,7 +264,10 @@ class BaseANN(GradientEstimator, ABC):
         """Train from scratch on ``X`` (n_samples, n_features) and targets ``y``.
 
         ``X`` may be a ``np.memmap`` (a file larger than memory): it is read a batch at a
-        time, never copied whole. ``validation_data=(X_val, y_val)`` supplies a validation
+        time, never copied whole. It may also be a ``torch.utils.data.Dataset`` of
+        ``(x, y)`` pairs (``y=None``), or a ``DataLoader`` over one (its workers are used;
+        the batch size and order are the estimator's): one pass reads the targets, then
+        the samples are streamed. ``validation_data=(X_val, y_val)`` supplies a validation
         set of your own instead of ``validation_fraction``. With ``checkpoint=PATH`` and
         ``resume=True``, training continues from the checkpoint when it exists.
         """
@@ -296,6 +328,11 @@ class BaseANN(GradientEstimator, ABC):
     def _run(self, *args: Any, **kwargs: Any) -> None:
         super()._run(*args, **kwargs)
         self.loss_curve_ = list(self.history_["loss"])
+
+
+def _rows_of(parts: Any) -> int:
+    """Training rows: of a Dataset, or of the first of a tuple of arrays."""
+    return len(parts) if isinstance(parts, Dataset) else len(parts[0])  # type: ignore[arg-type]
 
 
 MEMMAP_CHUNK = 65536  # rows checked at a time

@@ -1,6 +1,7 @@
 """``cortexkit train ann``: a dense network on a CSV table (classifier or regressor).
 
-Every default comes from :data:`cortexkit.defaults.ANN`, the object the estimators read.
+Every default comes from :data:`cortexkit.defaults.ANN` (and ``ANN_REGRESSOR`` for a
+regression's weight decay), the objects the estimators read.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from cortexkit.cli.families import TrainFamily
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ANN's own flags, with the estimators' defaults (read when the parser is built)."""
-    ANN = defaults.ANN
+    ANN, ANN_REGRESSOR = defaults.ANN, defaults.ANN_REGRESSOR
     parser.add_argument("--task", choices=["classify", "regress"], help="default: guessed")
     parser.add_argument("--hidden", type=int_list, default=",".join(map(str, ANN.hidden_layers)),
                         help="units per hidden layer")  # fmt: skip
@@ -28,8 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="at most (early stopping)")  # fmt: skip
     parser.add_argument("--optimizer", default=ANN.optimizer, help="adam, adamw, sgd or rmsprop")
     parser.add_argument("--lr", type=float, default=ANN.learning_rate, help="learning rate")
-    parser.add_argument("--weight-decay", type=float, default=ANN.weight_decay,
-                        help="L2 penalty")  # fmt: skip
+    parser.add_argument("--weight-decay", type=float, default=None,
+                        help=f"L2 penalty (default: {ANN.weight_decay} to classify, "
+                             f"{ANN_REGRESSOR.weight_decay} to regress)")  # fmt: skip
     parser.add_argument(
         "--early-stopping",
         action=argparse.BooleanOptionalAction,
@@ -56,7 +58,11 @@ def build(args: argparse.Namespace, task: str) -> Any:
         epochs=args.epochs,
         optimizer=args.optimizer,
         learning_rate=args.lr,
-        weight_decay=args.weight_decay,
+        weight_decay=(
+            args.weight_decay
+            if args.weight_decay is not None
+            else (defaults.ANN if task == "classify" else defaults.ANN_REGRESSOR).weight_decay
+        ),
         early_stopping=args.early_stopping,
         patience=args.patience,
         validation_fraction=args.validation_fraction if args.early_stopping else 0.0,
