@@ -50,8 +50,9 @@ class ANNClassifier(ClassifierMixin, BaseANN):
     type (numbers, strings, booleans).
 
     The defaults are those of :data:`cortexkit.defaults.ANN`, shared with
-    ``cortexkit train ann``: one hidden layer of 100 ReLU units, Adam on mini-batches of
-    32, an L2 penalty, and early stopping on a 10% validation split.
+    ``cortexkit train ann --task classify``: one hidden layer of 100 ReLU units, Adam on
+    mini-batches of 32, an L2 penalty of 3e-3, and early stopping on a 10% validation
+    split.
 
     Parameters
     ----------
@@ -235,9 +236,10 @@ class ANNClassifier(ClassifierMixin, BaseANN):
 class ANNRegressor(RegressorMixin, BaseANN):
     """A multi-layer perceptron regressor, with one identity output unit per target.
 
-    The defaults are those of :data:`cortexkit.defaults.ANN`, shared with
-    ``cortexkit train ann``: one hidden layer of 100 ReLU units, Adam on mini-batches of
-    32, an L2 penalty, and early stopping on a 10% validation split.
+    The defaults are those of :data:`cortexkit.defaults.ANN_REGRESSOR`, shared with
+    ``cortexkit train ann --task regress``: one hidden layer of 100 ReLU units, Adam on
+    mini-batches of 32, an L2 penalty of 3e-2, and early stopping on a 10% validation
+    split.
 
     Parameters
     ----------
@@ -275,8 +277,9 @@ class ANNRegressor(RegressorMixin, BaseANN):
         callable ``factory(params, lr=..., weight_decay=...)`` returning an optimiser.
     learning_rate : float, default=1e-3
         The step size, greater than 0.
-    weight_decay : float, default=3e-3
-        L2 penalty, added to the gradient as ``weight_decay * w`` (decoupled for
+    weight_decay : float, default=3e-2
+        L2 penalty (ten times the classifier's default, chosen for regression in
+        ``bench/defaults.py``), added to the gradient as ``weight_decay * w`` (decoupled for
         ``"adamw"``). It applies to the biases too, as torch's ``weight_decay`` does on
         every parameter (scikit-learn's ``alpha`` spares them).
     momentum : float, default=0.9
