@@ -25,6 +25,7 @@ which ``nn.Dropout`` draws from; the caller's global RNG state is put back after
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterator
@@ -42,6 +43,7 @@ from cortexkit._memory import check_fits_in_memory
 from cortexkit._validation import CALLABLE, Interval, Options, validate_params
 from cortexkit.persist import SaveMixin
 from cortexkit.train.batches import Batches, LoaderBatches, as_batches
+from cortexkit.train.checkpoint import read_checkpoint
 from cortexkit.train.loop import (
     GRADIENT_DESCENT,
     EpochLoop,
@@ -315,26 +317,55 @@ class CortexEstimator(SaveMixin, BaseEstimator):
                 out[name] = getattr(value, "__qualname__", type(value).__qualname__)
         return out
 
+    def _data_fingerprint(self, parts: Any) -> dict[str, Any]:
+        """What a resumed run's data must share with the checkpoint's: the sample count,
+        the width, a digest of the first and last rows, and the family's target encoding."""
+        info: dict[str, Any] = {"n_samples": _length(parts)}
+        if hasattr(self, "n_features_in_"):
+            info["n_features"] = int(self.n_features_in_)
+        if not _is_loader(parts):
+            digest = hashlib.sha256()
+            for part in parts:
+                n = len(part)
+                for rows in (slice(0, min(n, 64)), slice(max(n - 64, 0), n)):
+                    chunk = part[rows]
+                    chunk = chunk.cpu().numpy() if isinstance(chunk, Tensor) else chunk
+                    digest.update(np.ascontiguousarray(chunk).tobytes())
+            info["rows_sha256"] = digest.hexdigest()
+        target = getattr(self, "_target_state", None)
+        if target is not None:
+            info["targets"] = json.loads(json.dumps(target()))
+        return info
+
     def _resume(self, loop: EpochLoop, parts: Any) -> int | None:
-        """Continue from the checkpoint when asked and it exists; the epochs still to run."""
+        """Continue from the checkpoint when asked and it exists; the epochs still to run.
+        The checkpoint's estimator, parameters and data are checked before anything of it
+        is loaded."""
         path = getattr(self, "checkpoint", None)
+        loop.extra_state["data"] = self._data_fingerprint(parts)
         if not (getattr(self, "resume", False) and path and Path(path).exists()):
             return None
-        extra = loop.load_checkpoint(os.fspath(path))
+        where = os.fspath(path)
+        state = read_checkpoint(where)
+        extra = dict(state.get("extra") or {})
         if extra.get("estimator") != type(self).__name__:
             raise ValueError(
-                f"checkpoint {os.fspath(path)!r} was written by {extra.get('estimator')!r}, "
+                f"checkpoint {where!r} was written by {extra.get('estimator')!r}, "
                 f"not {type(self).__name__}"
             )
-        saved = extra.get("params", {})
-        mine = self._fingerprint()
-        changed = sorted(k for k in set(saved) | set(mine) if saved.get(k) != mine.get(k))
-        if changed:
-            raise ValueError(
-                f"checkpoint {os.fspath(path)!r} was written with other parameters "
-                f"({', '.join(f'{k}={saved.get(k)!r}' for k in changed)}); resume with the "
-                "same ones or start afresh with resume=False"
-            )
+        for what, saved, mine in [
+            ("parameters", extra.get("params", {}), self._fingerprint()),
+            ("data", extra.get("data", {}), loop.extra_state["data"]),
+        ]:
+            changed = sorted(k for k in set(saved) | set(mine) if saved.get(k) != mine.get(k))
+            if changed:
+                shown = ", ".join(f"{k}={_short(saved.get(k))}" for k in changed)
+                raise ValueError(
+                    f"checkpoint {where!r} was written with other {what} ({shown}); resume "
+                    "with the same ones, or start afresh (resume=False, or another checkpoint)"
+                )
+        loop.load_checkpoint_state(state)
+        loop.history["resumed"] = f"resumed from {where} after epoch {loop.epochs_done}"
         if "stopped" in loop.history:
             return 0
         return max(self.epochs - loop.epochs_done, 0)
@@ -428,6 +459,11 @@ class _RowSubset(Batches):
         order = torch.randperm(self.n, generator=generator) if shuffle else torch.arange(self.n)
         for start in range(0, self.n, bs):
             yield self.take(order[start : start + bs])
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _is_loader(parts: Any) -> bool:

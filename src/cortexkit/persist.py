@@ -45,6 +45,7 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 from torch import Tensor
 
+from cortexkit._files import check_readable_file
 from cortexkit._version import __version__
 from cortexkit.exceptions import ModelFileError
 
@@ -179,6 +180,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise ValueError(f"cannot save to {str(path)!r}: it is a folder; name a file in it")
     if not folder.is_dir():
         raise ValueError(f"cannot save to {str(path)!r}: folder {str(folder)!r} does not exist")
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
@@ -249,8 +252,9 @@ def read_model(path: str | os.PathLike[str], *, device: str | None = None) -> Mo
         format, or holds non-finite weights.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f"no model file at {str(path)!r}")
+    check_readable_file(path, "a model file")
     data = path.read_bytes()
     # A safetensors file starts with its header's length (8 bytes, little-endian), which may
     # itself begin with 0x80 or "PK": sniff for a pickle only when the layout is not ours.

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from cortexkit import ANNRegressor, ModelFileError
+from cortexkit import ANNClassifier, ANNRegressor, ModelFileError
 from cortexkit.train.checkpoint import read_checkpoint, write_checkpoint
 
 WORKER = Path(__file__).with_name("resume_worker.py")
@@ -128,3 +128,28 @@ def test_an_interrupted_checkpoint_save_leaves_the_old_one(tmp_path, monkeypatch
     monkeypatch.undo()
     assert read_checkpoint(path) == {"epochs_done": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["keep.ckpt"]
+
+
+def _fit_classifier(path, X, y, epochs, resume=False):
+    return ANNClassifier(
+        (4,), epochs=epochs, random_state=0, device="cpu", checkpoint=str(path), resume=resume
+    ).fit(X, y)
+
+
+def test_resume_on_other_data_or_labels_is_refused_before_loading(tmp_path) -> None:
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    path = tmp_path / "clf.ckpt"
+    _fit_classifier(path, X, y, 2)
+    with pytest.raises(ValueError, match=r"other data \(rows_sha256="):
+        _fit_classifier(path, X + 1, y, 4, resume=True)
+    with pytest.raises(ValueError, match=r"other data \(n_samples=40"):
+        _fit_classifier(path, X[:30], y[:30], 4, resume=True)
+    with pytest.raises(ValueError, match=r"other data \(targets="):
+        _fit_classifier(path, X, np.where(y == 1, "b", "a"), 4, resume=True)
+    with pytest.raises(ValueError, match=r"other parameters \(hidden_layers=\[4\]"):
+        ANNClassifier((8,), epochs=4, random_state=0, device="cpu", checkpoint=str(path),
+                      resume=True).fit(X, y)  # fmt: skip
+    resumed = _fit_classifier(path, X, y, 4, resume=True)
+    assert resumed.history_["resumed"].endswith("after epoch 2")
+    assert resumed.n_iter_ == 4

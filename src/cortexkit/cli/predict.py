@@ -31,25 +31,36 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     evaluate.add_argument("model")
     evaluate.add_argument("data")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    evaluate.add_argument("--target", metavar="COL",
+                          help="the column to score against (default: the one the model was "
+                               "trained on; needed for a model saved from Python)")  # fmt: skip
     evaluate.add_argument("--device", help="override the saved device (auto, cpu, cuda)")
     evaluate.set_defaults(run=run_evaluate)
 
 
 def _load_rows(
-    model_path: str, data_path: str, device: str | None, *, with_target: bool
+    model_path: str,
+    data_path: str,
+    device: str | None,
+    *,
+    with_target: bool,
+    target_name: str | None = None,
 ) -> tuple[Any, Any, Any, dict[str, Any]]:
     """The model, the table as read, its encoded features, and the model file's extra.
 
     Each column is read as it was in training (the encoder's saved column types), and the
     target only ``with_target``: predict neither needs nor parses it. A model saved
     without an encoder gets its columns by name (``feature_names_in_``) where it has
-    names, by position otherwise.
+    names, by position otherwise. ``target_name`` names the target column where the model
+    file does not (a model fitted and saved in Python), or overrides it.
     """
     from cortexkit.data import TableEncoder, feature_matrix, read_table
     from cortexkit.persist import read_model
 
     mf = read_model(model_path, device=device)
-    est, extra = mf.estimator, mf.extra
+    est, extra = mf.estimator, dict(mf.extra)
+    if target_name is not None:
+        extra["target"] = target_name
     target = extra.get("target") if with_target else None
     kind = None if target is None else _target_type(est, extra)
     targets = {} if target is None or kind is None else {target: kind}
@@ -116,9 +127,16 @@ def run_predict(args: argparse.Namespace) -> int:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """Score the model against the target column of ``args.data``."""
-    est, df, X, extra = _load_rows(args.model, args.data, args.device, with_target=True)
+    est, df, X, extra = _load_rows(
+        args.model, args.data, args.device, with_target=True, target_name=args.target
+    )
     target = extra.get("target")
-    if target is None or target not in df.columns:
+    if target is None:
+        raise ValueError(
+            f"{args.model!r} does not say which column it predicts (a model saved from "
+            "Python): name it with --target COL"
+        )
+    if target not in df.columns:
         raise ValueError(f"{args.data!r} has no target column {target!r} to evaluate against")
     task = extra.get("task") or ("classify" if hasattr(est, "classes_") else "regress")
     y = df[target]

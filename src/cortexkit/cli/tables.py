@@ -32,6 +32,9 @@ def train_table(args: argparse.Namespace, build: EstimatorBuilder) -> int:
 
     if not 0 <= args.test_size < 1:
         raise ValueError(f"--test-size must be in [0, 1); got {args.test_size}")
+    if args.target in args.drop:
+        raise ValueError(f"--target {args.target!r} is also listed in --drop: keep it, or pick "
+                         "another target")  # fmt: skip
     df = read_table(args.data, drop=args.drop)
     X_df, y = split_target(df, args.target)
     task = getattr(args, "task", None) or _guess_task(y)

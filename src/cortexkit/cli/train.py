@@ -17,8 +17,11 @@ from cortexkit.defaults import MAX_CATEGORIES
 __all__ = ["add_parser", "max_categories", "shared_parent"]
 
 
-def shared_parent(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The flags every ``train FAMILY`` takes, whatever it trains."""
+def shared_parent(
+    common: argparse.ArgumentParser, *, checkpoints: bool = True
+) -> argparse.ArgumentParser:
+    """The flags every ``train FAMILY`` takes, whatever it trains (the checkpoint flags
+    where it ``checkpoints``)."""
     shared = argparse.ArgumentParser(add_help=False, parents=[common])
     shared.add_argument("data", help="the training data (a CSV file)")
     shared.add_argument("--target", required=True, help="the column to predict")
@@ -31,6 +34,8 @@ def shared_parent(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
     shared.add_argument("--seed", type=int, default=0, help="same seed, same model")
     shared.add_argument("--device", default="auto", help="auto, cpu or cuda")
     shared.add_argument("--out", required=True, help="model file to write")
+    if not checkpoints:
+        return shared
     shared.add_argument("--checkpoint", metavar="PATH", help="save training state here")
     shared.add_argument("--checkpoint-every", type=positive_int, default=1, metavar="N",
                         help="epochs between checkpoints")  # fmt: skip
@@ -56,10 +61,13 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add ``train`` and one ``train FAMILY`` subparser per discovered family."""
     train = sub.add_parser("train", parents=[common], formatter_class=Help, help="train a model")
     families = train.add_subparsers(dest="family", required=True, metavar="FAMILY")
-    shared = shared_parent(common)
+    parents = {flag: shared_parent(common, checkpoints=flag) for flag in (True, False)}
     for family in discover().values():
         parser = families.add_parser(
-            family.name, parents=[shared], formatter_class=Help, help=family.help
+            family.name,
+            parents=[parents[family.checkpoints]],
+            formatter_class=Help,
+            help=family.help,
         )
         family.add_arguments(parser)
         parser.set_defaults(run=_run, train_family=family.run)
@@ -67,10 +75,11 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     """Check what every family shares, then hand over to the family."""
-    if args.resume and args.checkpoint is None:
+    checkpoint = getattr(args, "checkpoint", None)
+    if getattr(args, "resume", False) and checkpoint is None:
         raise ValueError("--resume needs --checkpoint PATH, the checkpoint to continue from")
     check_output_file(args.out, "--out", inputs={"the training data": args.data})
-    if args.checkpoint is not None:
+    if checkpoint is not None:
         check_output_file(
             args.checkpoint,
             "--checkpoint",

@@ -169,8 +169,15 @@ class TableEncoder(TransformerMixin, BaseEstimator):
             if kinds[name] == NUMERIC:
                 types[name] = NUMBER
                 values = column.to_numpy(dtype=np.float64)
-                means[name] = float(values.mean())
-                std = float(values.std())
+                with np.errstate(over="ignore", invalid="ignore"):
+                    means[name] = float(values.mean())
+                    std = float(values.std())
+                if not (np.isfinite(means[name]) and np.isfinite(std)):
+                    big = float(np.abs(values).max())
+                    raise ValueError(
+                        f"column {name!r} holds values too large to standardise (up to "
+                        f"{big:.3g}): their spread overflows; rescale the column or --drop it"
+                    )
                 stds[name] = std if std > 0 else 1.0
                 continue
             types[name] = BOOL if pd.api.types.is_bool_dtype(column) else TEXT

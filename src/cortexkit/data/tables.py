@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from cortexkit._files import check_readable_file
 from cortexkit.data.encoder import COLUMN_TYPES, NUMBER, TEXT, TableEncoder, check_frame
 
 __all__ = [
@@ -120,8 +121,7 @@ def read_table(
     ['1', '2']
     """
     path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"no such file: {path!r}")
+    check_readable_file(path, "a CSV table")
     types = _check_column_types(column_types)
     raw = _header(path)
     header = [name.strip() for name in raw]

@@ -202,7 +202,7 @@ class Perceptron(SaveMixin, ClassifierMixin, BaseEstimator):
                 else ""
             )
             warnings.warn(
-                f"Perceptron did not converge in epochs={self.epochs} epochs "
+                f"Perceptron did not converge in {self.epochs} epochs "
                 f"({_count(updates[-1], 'update')} in the last){kept}; the classes may not be "
                 "linearly separable",
                 ConvergenceWarning,

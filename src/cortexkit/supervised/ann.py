@@ -21,11 +21,9 @@ from torch import Tensor
 from cortexkit._validation import CALLABLE, Options
 from cortexkit.defaults import ANN, ANN_REGRESSOR
 from cortexkit.neuron.losses import Loss, get_loss
-from cortexkit.supervised.ann_base import ANN_CONSTRAINTS, BaseANN
+from cortexkit.supervised.ann_base import ANN_CONSTRAINTS, FLOAT32_MAX, BaseANN
 
 __all__ = ["ANNClassifier", "ANNRegressor"]
-
-FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def _one_label_type(y: np.ndarray, name: str) -> None:

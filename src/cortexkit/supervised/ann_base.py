@@ -191,9 +191,10 @@ class BaseANN(GradientEstimator, ABC):
         return {"loss": float(self._loss()(out, y)), **self._scores(out, y)}
 
     def _check_X(self, X: Any, *, reset: bool) -> np.ndarray:
-        return validate_data(  # type: ignore[no-any-return]
+        X = validate_data(
             self, X, reset=reset, dtype=[np.float32, np.float64], ensure_min_samples=1
         )
+        return check_float32_range(X, "X")
 
     def _to_tensor(self, X: np.ndarray) -> Tensor:
         X = np.asarray(X, dtype=np.float32)
@@ -226,6 +227,7 @@ class BaseANN(GradientEstimator, ABC):
             self, X, y, reset=fitting, dtype=[np.float32, np.float64], multi_output=True,
             y_numeric=False,
         )  # fmt: skip
+        check_float32_range(X, "X")
         y = self._prepare_targets(y, fitting=fitting, classes=classes)
         if fitting:
             self._activations(len(self._hidden()))  # a wrong-length list fails before work
@@ -336,6 +338,21 @@ def _rows_of(parts: Any) -> int:
 
 
 MEMMAP_CHUNK = 65536  # rows checked at a time
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def check_float32_range(X: np.ndarray, name: str, first_row: int = 0) -> np.ndarray:
+    """Refuse values that float32, the network's precision, would turn into infinity."""
+    if X.dtype == np.float64 and X.size:
+        big = np.abs(X) > FLOAT32_MAX
+        if big.any():
+            row, col = np.argwhere(big)[0]
+            raise ValueError(
+                f"{name} holds values beyond float32's range ({X[row, col]:.3g} in row "
+                f"{first_row + int(row)}, column {int(col)}; the limit is {FLOAT32_MAX:.3g}); "
+                "the network computes in float32: rescale the features"
+            )
+    return X
 
 
 def check_memmap(est: Any, X: np.memmap, *, reset: bool) -> np.memmap:
@@ -348,10 +365,13 @@ def check_memmap(est: Any, X: np.memmap, *, reset: bool) -> np.memmap:
     if X.shape[0] < 1:
         raise ValueError("X has 0 samples; at least 1 is required")
     for start in range(0, X.shape[0], MEMMAP_CHUNK):
-        if not np.isfinite(X[start : start + MEMMAP_CHUNK]).all():
+        chunk = X[start : start + MEMMAP_CHUNK]
+        finite = np.isfinite(chunk).all(axis=1)
+        if not finite.all():
             raise ValueError(
-                f"X contains NaN or infinity (in rows {start} to {start + MEMMAP_CHUNK - 1})"
+                f"X contains NaN or infinity (in row {start + int(np.argmin(finite))})"
             )
+        check_float32_range(chunk, "X", first_row=start)
     if reset:
         est.n_features_in_ = X.shape[1]
         est.__dict__.pop("feature_names_in_", None)

@@ -35,6 +35,7 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 from torch import Tensor
 
+from cortexkit._files import check_readable_file
 from cortexkit.exceptions import ModelFileError
 
 __all__ = ["CHECKPOINT_FORMAT", "read_checkpoint", "write_checkpoint"]
@@ -103,8 +104,9 @@ def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
         file, a truncated or edited one), or holds NaN or infinite values.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f"no checkpoint at {str(path)!r}")
+    check_readable_file(path, "a checkpoint")
 
     def refuse(why: str) -> ModelFileError:
         return ModelFileError(f"{str(path)!r} is not a usable cortexkit checkpoint: {why}")

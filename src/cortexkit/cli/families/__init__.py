@@ -51,12 +51,16 @@ class TrainFamily:
         ``add_arguments(parser)`` adds the family's own flags.
     run : callable
         ``run(args) -> int`` trains, saves ``args.out`` and returns the exit code.
+    checkpoints : bool, default=True
+        Whether it trains through the epoch loop, and so takes ``--checkpoint``,
+        ``--checkpoint-every`` and ``--resume``.
     """
 
     name: str
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace], int]
+    checkpoints: bool = True
 
 
 def discover() -> dict[str, TrainFamily]:

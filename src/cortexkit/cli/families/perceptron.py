@@ -24,7 +24,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build(args: argparse.Namespace, task: str) -> Any:
     """A ``Perceptron`` from the flags; refuses a continuous target."""
-    from cortexkit.cli.tables import checkpoint_params
     from cortexkit.neuron.perceptron import Perceptron
 
     if task != "classify":
@@ -39,7 +38,7 @@ def build(args: argparse.Namespace, task: str) -> Any:
         params["epochs"] = args.epochs
     if args.lr is not None:
         params["learning_rate"] = args.lr
-    return Perceptron(**params, **checkpoint_params(Perceptron, args))
+    return Perceptron(**params)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,5 +49,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 FAMILIES = (
-    TrainFamily("perceptron", "a single threshold unit (classes only)", add_arguments, run),
+    TrainFamily(
+        "perceptron",
+        "a single threshold unit (classes only)",
+        add_arguments,
+        run,
+        checkpoints=False,  # the perceptron rule runs in one call, not through the loop
+    ),
 )
