@@ -13,7 +13,7 @@ import torch
 import cortexkit.supervised.ann_base as ann_base
 from cortexkit import ANNClassifier, ANNRegressor
 from cortexkit.train import ArrayBatches, TensorBatches
-from cortexkit.train.loop import METRIC_SAMPLE, EpochLoop
+from cortexkit.train.loop import EpochLoop, metric_sample_size
 
 ROWS, COLS = 2000, 5
 
@@ -175,6 +175,6 @@ def test_memmap_fit_never_copies_the_whole_array(tmp_path: Path, table, monkeypa
     # batches of 100 rows; the 400 validation rows, gathered once; the training-metric
     # sample, once an epoch; the first batch, which the step's cost is estimated on:
     # never the whole file
-    assert max(X.reads) == max(400, METRIC_SAMPLE) < ROWS
+    assert max(X.reads) == max(400, metric_sample_size(1600)) < ROWS
     assert X.reads.count(400) == 1
     assert X.reads.count(100) == 2 * 1600 // 100 + 1

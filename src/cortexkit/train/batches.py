@@ -5,7 +5,7 @@ always ``(X, y)``. Three sources sit behind one small interface, chosen once per
 :func:`as_batches`:
 
 - :class:`TensorBatches`: tensors already in memory (on the training device). Each epoch
-  draws one random order and gathers the rows by index a block (at most 16 MB) at a time,
+  draws one random order and gathers the rows by index a block (at most 4 MB) at a time,
   slicing the batches out of each block: the whole set is never copied, and the gather
   costs one kernel per block rather than per batch. Without shuffling (or in batch
   gradient descent) a batch is a view.
@@ -82,7 +82,7 @@ class Batches(ABC):
         return self.take(torch.arange(size))
 
 
-BLOCK_BYTES = 16 * 2**20  # shuffled rows gathered at a time by TensorBatches
+BLOCK_BYTES = 4 * 2**20  # shuffled rows gathered at a time by TensorBatches
 
 
 def _order(n: int, shuffle: bool, generator: torch.Generator) -> Tensor | None:

@@ -173,7 +173,23 @@ def resolve_device(device: str | torch.device) -> torch.device:
     return resolved
 
 
-METRIC_SAMPLE = 1024  # training rows the per-epoch training metric is measured on
+METRIC_SAMPLE = 1024  # at most this many training rows for the per-epoch training metric
+METRIC_SHARE = 32  # ... and at most 1/32 of an epoch's rows (256 at least)
+
+
+def metric_sample_size(n: int) -> int:
+    """Rows the per-epoch training metric is measured on: about 1/32 of the set (its
+    forward pass then costs ~1% of the epoch's forward and backward), between 256 and
+    ``METRIC_SAMPLE``. The validation metrics use the whole validation set.
+
+    Examples
+    --------
+    >>> metric_sample_size(8000), metric_sample_size(100_000), metric_sample_size(100)
+    (256, 1024, 256)
+    """
+    return max(256, min(METRIC_SAMPLE, n // METRIC_SHARE))
+
+
 SMALL_STEP_FLOPS = 2e7  # below this, a step runs faster on one CPU thread
 
 
@@ -225,8 +241,8 @@ class EpochLoop:
         The source of the shuffling order.
     metric : callable, optional
         ``metric(*batch) -> dict`` of metrics, computed each epoch on the validation set and
-        on up to ``METRIC_SAMPLE`` training rows (a fixed random subset: the whole training
-        set would cost a forward pass over it every epoch). When its dict holds ``"loss"``,
+        on a fixed random subset of the training rows (:func:`metric_sample_size`: the
+        whole training set would cost a forward pass over it every epoch). When its dict holds ``"loss"``,
         that is the set's loss, so one forward pass gives both.
 
     Examples
@@ -394,7 +410,8 @@ class EpochLoop:
     ) -> dict[str, float]:
         logs: dict[str, float] = {"loss": train_loss}
         if self.metric is not None:
-            sample = self.metric(*batches.sample(METRIC_SAMPLE, self._sample_generator))
+            rows = metric_sample_size(batches.n)
+            sample = self.metric(*batches.sample(rows, self._sample_generator))
             logs.update({k: v for k, v in sample.items() if k != "loss"})
         if validation is not None:
             scores = self.metric(*validation) if self.metric is not None else {}
