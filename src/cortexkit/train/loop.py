@@ -242,8 +242,8 @@ class EpochLoop:
     metric : callable, optional
         ``metric(*batch) -> dict`` of metrics, computed each epoch on the validation set and
         on a fixed random subset of the training rows (:func:`metric_sample_size`: the
-        whole training set would cost a forward pass over it every epoch). When its dict holds ``"loss"``,
-        that is the set's loss, so one forward pass gives both.
+        whole training set would cost a forward pass over it every epoch). When its dict
+        holds ``"loss"``, that is the set's loss, so one forward pass gives both.
 
     Examples
     --------
