@@ -21,14 +21,9 @@ import pytest
 from sklearn.base import is_classifier, is_regressor
 from sklearn.exceptions import ConvergenceWarning
 
-import cortexkit
-from cortexkit.persist import model_classes
+from cortexkit.persist import public_estimators
 
-PUBLIC = {
-    name: cls
-    for name, cls in model_classes().items()
-    if cls.__module__.startswith("cortexkit.") and name in cortexkit.__all__
-}
+PUBLIC = public_estimators()
 SMALL = {"hidden_layers": (5,), "epochs": 3, "random_state": 0, "device": "cpu"}
 
 ENTRY = re.compile(r"(?P<name>[A-Za-z_]\w*) : (?P<type>\S.*)")

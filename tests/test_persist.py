@@ -19,9 +19,14 @@ from safetensors.torch import save as st_save
 from sklearn.base import is_classifier, is_regressor
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
-import cortexkit
 from cortexkit import ANNClassifier, ANNRegressor, ModelFileError, Perceptron, load, persist
-from cortexkit.persist import FORMAT_VERSION, atomic_write_bytes, model_classes, read_model, save
+from cortexkit.persist import (
+    FORMAT_VERSION,
+    atomic_write_bytes,
+    public_estimators,
+    read_model,
+    save,
+)
 from cortexkit.supervised.dense import ManualObjective
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "cortexkit"
@@ -35,11 +40,7 @@ def _data(n: int = 60, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 # The public estimators, as the model-file registry knows them: a new family's classes are
 # picked up here (and round-tripped below) without editing this file.
-PUBLIC = {
-    name: cls
-    for name, cls in model_classes().items()
-    if cls.__module__.startswith("cortexkit.") and name in cortexkit.__all__
-}
+PUBLIC = public_estimators()
 SMALL = {"hidden_layers": (5,), "epochs": 5, "random_state": 0, "device": "cpu"}
 
 

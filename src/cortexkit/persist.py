@@ -58,6 +58,7 @@ __all__ = [
     "json_params",
     "load",
     "model_classes",
+    "public_estimators",
     "read_model",
     "save",
 ]
@@ -81,6 +82,25 @@ def model_classes() -> dict[str, type]:
     for name in getattr(cortexkit, "__all__", ()):
         getattr(cortexkit, name)  # imports a lazily loaded family
     return {k: c for k, c in MODEL_CLASSES.items() if not inspect.isabstract(c)}
+
+
+def public_estimators() -> dict[str, type]:
+    """cortexkit's own public estimator classes (those in ``cortexkit.__all__``), by name,
+    as the registry knows them: a new family's classes appear here when it lands.
+
+    Examples
+    --------
+    >>> from cortexkit.persist import public_estimators
+    >>> {"ANNClassifier", "ANNRegressor", "Perceptron"} <= set(public_estimators())
+    True
+    """
+    import cortexkit
+
+    return {
+        name: cls
+        for name, cls in model_classes().items()
+        if cls.__module__.startswith("cortexkit.") and name in cortexkit.__all__
+    }
 
 
 class SaveMixin:

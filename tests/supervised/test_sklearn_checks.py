@@ -1,24 +1,33 @@
-"""scikit-learn's own conformance suite, run on every estimator of this part of the package.
+"""scikit-learn's own conformance suite, run on every public estimator.
 
-The instances are small and train for few epochs, but enough to pass the checks that ask
-for a minimum score (``check_classifiers_train``: accuracy > 0.83, ``check_regressors_train``:
-R^2 > 0.5). The Perceptron keeps its default ``epochs``: with fewer it does not reach
-that accuracy on the check's overlapping blobs.
+The estimators come from the model-file registry (``public_estimators()``), so a new
+family's classes are checked without editing this file. The instances are small and train
+for few epochs, but enough to pass the checks that ask for a minimum score
+(``check_classifiers_train``: accuracy > 0.83, ``check_regressors_train``: R^2 > 0.5). The
+Perceptron keeps its default ``epochs``: with fewer it does not reach that accuracy on the
+check's overlapping blobs.
 """
 
 from __future__ import annotations
 
+import inspect
+
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from cortexkit import ANNClassifier, ANNRegressor, Perceptron
+from cortexkit import ANNClassifier, ANNRegressor
+from cortexkit.persist import public_estimators
 
 _SMALL = {"hidden_layers": (16,), "epochs": 30, "learning_rate": 0.01, "device": "cpu"}
+_KEEP_DEFAULT = {"Perceptron": {"epochs", "learning_rate"}}  # see the module docstring
 
-ESTIMATORS = [
-    Perceptron(random_state=0),
-    ANNClassifier(**_SMALL, random_state=0),
-    ANNRegressor(**_SMALL, random_state=0),
-]
+
+def _small(name: str, cls: type) -> object:
+    """A quick instance: the _SMALL settings that the class takes, and a seed."""
+    accepted = set(inspect.signature(cls).parameters) - _KEEP_DEFAULT.get(name, set())
+    return cls(**{k: v for k, v in _SMALL.items() if k in accepted}, random_state=0)
+
+
+ESTIMATORS = [_small(name, cls) for name, cls in sorted(public_estimators().items())]
 
 _FLOAT32_SUBSET = (
     "the network computes in float32, and the BLAS kernel (and so the rounding) of a matrix "
