@@ -71,3 +71,39 @@ def test_evaluate_a_model_saved_from_python_with_target(cli_run, tmp_path) -> No
     named = cli_run("evaluate", str(model), str(data), "--target", "y")
     assert named.code == 0, named.err
     assert "accuracy" in named.out
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--lr", "-1"], "--lr must be a float in (0, inf); got -1.0"),
+        (["--seed", "-1"], "--seed must be an int in [0, 4294967295]; got -1"),
+        (["--patience", "0"], "--patience must be an int in [1, inf); got 0"),
+        (["--activation", "nope"], "--activation must be one of 'threshold'"),
+    ],
+)
+def test_bad_options_are_named_by_their_flags_before_reading(
+    cli_run, tmp_path, flags, message
+) -> None:
+    # the data file does not even exist: the options fail first
+    result = cli_run("train", "ann", str(tmp_path / "absent.csv"), "--target", "y",
+                     "--out", str(tmp_path / "m"), *flags)  # fmt: skip
+    assert result.code == 2
+    assert message in result.err
+    assert "RandomState" not in result.err and "callable" not in result.err
+
+
+def test_an_empty_item_in_hidden_is_refused(cli_run, small, tmp_path) -> None:
+    result = cli_run("train", "ann", str(small["data"]), "--target", "label",
+                     "--hidden", "64,,32", "--out", str(tmp_path / "m"))  # fmt: skip
+    assert result.code == 2 and "expected comma-separated integers" in result.err
+
+
+def test_predict_names_the_column_of_a_value_too_large(cli_run, small, tmp_path) -> None:
+    frame = pd.read_csv(small["data"])
+    frame.loc[2, "x1"] = 1e300
+    data = tmp_path / "big.csv"
+    frame.to_csv(data, index=False)
+    result = cli_run("predict", str(small["label"]), str(data))
+    assert result.code == 2
+    assert "column 'x1' holds a value too large for the model (1e+300 in data row 3" in result.err

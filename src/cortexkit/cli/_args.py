@@ -64,7 +64,7 @@ class Help(argparse.HelpFormatter):
 def int_list(text: str) -> list[int]:
     """``"64,32"`` -> ``[64, 32]``; positive integers only."""
     try:
-        values = [int(v) for v in text.split(",") if v.strip()]
+        values = [int(v) for v in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected comma-separated integers, got {text!r}"

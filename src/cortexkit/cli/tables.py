@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from cortexkit.cli._args import say
@@ -19,12 +20,37 @@ __all__ = ["checkpoint_params", "train_table"]
 
 EstimatorBuilder = Callable[[argparse.Namespace, str], Any]
 
+# what a parameter's message says that a flag cannot take
+_NOT_FLAGS = (" or a RandomState", " or a callable", " or a list", " or a tuple", " or None")
 
-def train_table(args: argparse.Namespace, build: EstimatorBuilder) -> int:
+
+@contextmanager
+def as_flags(flags: dict[str, str]) -> Iterator[None]:
+    """Re-word an estimator's parameter error for the command line: ``learning_rate must be
+    ...`` becomes ``--lr must be ...`` (``flags`` maps the parameters whose flag is not
+    ``--`` plus the name with dashes), without the forms a flag cannot take."""
+    try:
+        yield
+    except ValueError as exc:
+        text = str(exc)
+        name, sep, rest = text.partition(" must be ")
+        if not sep or not name.isidentifier():
+            raise
+        expected, semicolon, got = rest.partition("; got ")
+        for form in _NOT_FLAGS:
+            expected = expected.replace(form, "")
+        flag = flags.get(name, "--" + name.replace("_", "-"))
+        raise ValueError(f"{flag} must be {expected}{semicolon}{got}") from None
+
+
+def train_table(
+    args: argparse.Namespace, build: EstimatorBuilder, flags: dict[str, str] | None = None
+) -> int:
     """Train ``build(args, task)`` on the table ``args.data``, save it to ``args.out``.
 
     The task is ``args.task`` where the family has that flag, else guessed from the
-    target. Bad options fail before any encoding or training.
+    target. Bad options fail before the table is read, named by their flags (``flags``
+    maps an estimator parameter to its flag where the two differ).
     """
     import pandas as pd
 
@@ -35,6 +61,8 @@ def train_table(args: argparse.Namespace, build: EstimatorBuilder) -> int:
     if args.target in args.drop:
         raise ValueError(f"--target {args.target!r} is also listed in --drop: keep it, or pick "
                          "another target")  # fmt: skip
+    with as_flags(flags or {}):  # the options, checked before the table is read
+        build(args, getattr(args, "task", None) or "classify")._validate_params()
     df = read_table(args.data, drop=args.drop)
     X_df, y = split_target(df, args.target)
     task = getattr(args, "task", None) or _guess_task(y)
@@ -42,7 +70,8 @@ def train_table(args: argparse.Namespace, build: EstimatorBuilder) -> int:
     if task == "classify":
         _check_classes(y, args)
     est = build(args, task)
-    est._validate_params()  # bad options fail here, before any encoding or training
+    with as_flags(flags or {}):
+        est._validate_params()  # the task's own options, before any encoding or training
     X_tr, X_te, y_tr, y_te = _hold_out(X_df, y, task, args)
     encoder = TableEncoder(max_categories=args.max_categories).fit(X_tr)
     X_train = encoder.transform(X_tr)

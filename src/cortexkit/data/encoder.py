@@ -376,7 +376,16 @@ class TableEncoder(TransformerMixin, BaseEstimator):
                 f"column {name!r} was numeric in fit but has dtype {column.dtype} here"
             )
         values = column.to_numpy(dtype=np.float64)
-        return (values - self.means_[name]) / self.stds_[name]  # (n_samples,)
+        scaled = (values - self.means_[name]) / self.stds_[name]  # (n_samples,)
+        too_big = ~(np.abs(scaled) <= _FLOAT32_MAX)  # inf after the float32 cast, or NaN
+        if too_big.any():
+            row = int(np.argmax(too_big))
+            raise ValueError(
+                f"column {name!r} holds a value too large for the model ({values[row]:.3g} "
+                f"in data row {row + 1}; training saw mean {self.means_[name]:.3g}, std "
+                f"{self.stds_[name]:.3g})"
+            )
+        return scaled
 
     def _one_hot(self, column: pd.Series, name: str, cats: list[str], block: np.ndarray) -> None:
         """Fill ``block`` (n_samples, width) with the one-hot codes of ``column``."""
@@ -420,6 +429,9 @@ def check_no_missing(column: pd.Series, name: str) -> None:
                 f"column {name!r} has {infinite} infinite values of {len(column)}; "
                 "TableEncoder needs finite numbers"
             )
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def _kind_of(column: pd.Series, name: str) -> str:

@@ -77,7 +77,11 @@ def run(args: argparse.Namespace) -> int:
     """Train on the table ``args.data``."""
     from cortexkit.cli.tables import train_table
 
-    return train_table(args, build)
+    return train_table(args, build, FLAGS)
 
+
+# the estimator parameters whose flag is not "--" plus the name with dashes
+FLAGS = {"hidden_layers": "--hidden", "gradient_descent": "--gd", "learning_rate": "--lr",
+         "random_state": "--seed"}  # fmt: skip
 
 FAMILIES = (TrainFamily("ann", "a dense neural network on a CSV table", add_arguments, run),)

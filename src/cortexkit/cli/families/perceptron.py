@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     """Train on the table ``args.data``."""
     from cortexkit.cli.tables import train_table
 
-    return train_table(args, build)
+    return train_table(args, build, {"learning_rate": "--lr", "random_state": "--seed"})
 
 
 FAMILIES = (
