@@ -107,3 +107,14 @@ def test_predict_names_the_column_of_a_value_too_large(cli_run, small, tmp_path)
     result = cli_run("predict", str(small["label"]), str(data))
     assert result.code == 2
     assert "column 'x1' holds a value too large for the model (1e+300 in data row 3" in result.err
+
+
+def test_missing_values_are_counted_in_the_whole_file(cli_run, small, tmp_path) -> None:
+    frame = pd.read_csv(small["data"])
+    frame.loc[:9, "x2"] = np.nan
+    data = tmp_path / "holes.csv"
+    frame.to_csv(data, index=False)
+    result = cli_run("train", "ann", str(data), "--target", "label", "--out", str(tmp_path / "m"))
+    assert result.code == 2
+    assert f"column 'x2' has 10 missing values of {len(frame)}" in result.err
+    assert "TableEncoder" not in result.err

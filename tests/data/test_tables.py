@@ -433,3 +433,22 @@ def test_feature_matrix_refuses_text_columns_by_name() -> None:
     df = pd.DataFrame({"a": [1.0], "color": ["red"]})
     with pytest.raises(ValueError, match=r"\['color'\] hold text"):
         tables_module.feature_matrix(df, feature_names=["a", "color"], n_features=2)
+
+
+def test_a_tab_separated_file_gets_a_hint(tmp_path) -> None:
+    path = tmp_path / "t.tsv"
+    path.write_text("a\tb\ty\n1\t2\t0\n3\t4\t1\n")
+    with pytest.raises(ValueError, match="looks separated by tabs"):
+        read_table(path)
+
+
+def test_a_trailing_comma_column_is_dropped_and_an_unnamed_one_with_data_refused(
+    tmp_path,
+) -> None:
+    trailing = tmp_path / "trailing.csv"
+    trailing.write_text("a,b,\n1,2,\n3,4,\n")
+    assert list(read_table(trailing).columns) == ["a", "b"]
+    unnamed = tmp_path / "unnamed.csv"
+    unnamed.write_text("a,,b\n1,9,2\n3,9,4\n")
+    with pytest.raises(ValueError, match=r"column 2 of .* has no name in the header but holds"):
+        read_table(unnamed)

@@ -55,6 +55,7 @@ def train_table(
     import pandas as pd
 
     from cortexkit.data import TableEncoder, read_table, split_target
+    from cortexkit.data.encoder import check_no_missing
 
     if not 0 <= args.test_size < 1:
         raise ValueError(f"--test-size must be in [0, 1); got {args.test_size}")
@@ -65,6 +66,8 @@ def train_table(
         build(args, getattr(args, "task", None) or "classify")._validate_params()
     df = read_table(args.data, drop=args.drop)
     X_df, y = split_target(df, args.target)
+    for name in X_df.columns:  # counted in the whole file, before any split
+        check_no_missing(X_df[name], name)
     task = getattr(args, "task", None) or _guess_task(y)
     y = _encode_target(y, task, args.target)
     if task == "classify":

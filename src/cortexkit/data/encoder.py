@@ -246,7 +246,7 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         missing = [name for name in self.kinds_ if name not in X.columns]
         if missing:
             raise ValueError(
-                f"TableEncoder.transform: columns {missing} were in fit but are missing here; "
+                f"columns {missing} were in the training data but are missing here; "
                 f"got columns {[str(c) for c in X.columns]}"
             )
         widths = self._widths()
@@ -419,15 +419,15 @@ def check_no_missing(column: pd.Series, name: str) -> None:
     missing = int(column.isna().sum())
     if missing:
         raise ValueError(
-            f"column {name!r} has {missing} missing values of {len(column)}; "
-            "TableEncoder needs complete data, so impute or drop them first"
+            f"column {name!r} has {missing} missing values of {len(column)}; the network "
+            "needs complete data: fill them in, or drop the column"
         )
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
         infinite = int(np.isinf(column.to_numpy(dtype=np.float64)).sum())
         if infinite:
             raise ValueError(
-                f"column {name!r} has {infinite} infinite values of {len(column)}; "
-                "TableEncoder needs finite numbers"
+                f"column {name!r} has {infinite} infinite values of {len(column)}; the "
+                "network needs finite numbers"
             )
 
 

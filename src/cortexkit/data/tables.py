@@ -143,6 +143,16 @@ def read_table(
     if len(df) == 0:
         raise ValueError(f"{path!r} has a header but no data rows")
     df.columns = [str(name).strip() for name in df.columns]
+    df = _unnamed_columns(df, header, path)
+    if len(df.columns) == 1:
+        only_name = str(df.columns[0])
+        for sep, what in (("\t", "tabs"), (";", "semicolons"), ("|", "bars")):
+            if sep in only_name:
+                raise ValueError(
+                    f"{path!r} reads as one column {only_name[:60]!r}: cortexkit reads "
+                    f"comma-separated files, and this one looks separated by {what}; save "
+                    "it with commas (pandas: df.to_csv(path, index=False))"
+                )
 
     to_drop = _drop_list(drop)
     unknown = [name for name in to_drop if name not in df.columns]
@@ -165,6 +175,22 @@ def read_table(
         ):
             df[name] = _maybe_numeric(column, name)
     return df
+
+
+def _unnamed_columns(df: pd.DataFrame, header: list[str], path: str) -> pd.DataFrame:
+    """Drop the columns with no name in the header that hold nothing (a trailing comma on
+    every line); refuse an unnamed column that holds data, saying where it is."""
+    for position, name in enumerate(header):
+        if name or position >= len(df.columns):
+            continue
+        column = df.iloc[:, position]
+        if column.notna().any():
+            raise ValueError(
+                f"column {position + 1} of {path!r} has no name in the header but holds "
+                "data; name it"
+            )
+    keep = [i for i, name in enumerate(header) if name or i >= len(df.columns)]
+    return df.iloc[:, keep] if len(keep) < len(df.columns) else df
 
 
 def _header(path: str) -> list[str]:
