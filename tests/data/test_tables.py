@@ -122,7 +122,7 @@ def test_read_table_string_in_numeric_column_names_column_row_and_value(tmp_path
     with pytest.raises(ValueError, match="a string in a numeric column") as info:
         read_table(path)
     message = str(info.value)
-    assert "'price'" in message and "row 12" in message and "'oops'" in message
+    assert "'price'" in message and "data row 13" in message and "'oops'" in message
 
 
 def test_read_table_unknown_drop_lists_available_columns(tmp_path: Path) -> None:
@@ -358,7 +358,9 @@ def test_text_column_type_keeps_blank_cells_missing(tmp_path: Path) -> None:
 
 def test_number_column_type_refuses_any_text(tmp_path: Path) -> None:
     path = _write(tmp_path, 'age\n"1,200"\nabc\n3\n')
-    with pytest.raises(ValueError, match=r"'age' held numbers in training, but row 1 holds 'abc'"):
+    with pytest.raises(
+        ValueError, match=r"'age' held numbers in training, but data row 2 holds 'abc'"
+    ):
         read_table(path, column_types={"age": "number"})
     ok = _write(tmp_path, 'age\n"1,200"\n3\n', name="ok.csv")
     assert read_table(ok, column_types={"age": "number"})["age"].tolist() == [1200, 3]
@@ -388,12 +390,12 @@ def test_codes_read_with_the_saved_types_encode_as_in_training(tmp_path: Path) -
 
 def test_regression_target_beyond_float32_is_refused_naming_column_and_row() -> None:
     y = pd.Series([1.0, 2.0, 5e38, -1e39])
-    with pytest.raises(ValueError, match=r"'price' has 2 value\(s\) beyond float32.*row 2"):
+    with pytest.raises(ValueError, match=r"'price' has 2 value\(s\) beyond float32.*data row 3"):
         tables_module.regression_target(y, "price")
 
 
 def test_regression_target_refuses_infinity_and_text() -> None:
-    with pytest.raises(ValueError, match=r"'price' has 1 non-finite.*row 1 holds inf"):
+    with pytest.raises(ValueError, match=r"'price' has 1 non-finite.*data row 2 holds inf"):
         tables_module.regression_target(pd.Series([1.0, np.inf]), "price")
     with pytest.raises(ValueError, match=r"numeric target; column 'kind'"):
         tables_module.regression_target(pd.Series(["a", "b"]), "kind")

@@ -125,7 +125,7 @@ def _check_classes(y: Any, args: argparse.Namespace) -> None:
     counts = y.value_counts()
     if len(counts) < 2:
         raise ValueError(
-            f"target {args.target!r} holds a single class ({counts.index[0]!r}): "
+            f"target {args.target!r} holds a single class ({_plain(counts.index[0])!r}): "
             "a classifier needs at least two"
         )
     if counts.max() == 1:
@@ -199,3 +199,8 @@ def _integral(y: Any) -> bool:
     import pandas as pd
 
     return bool(pd.api.types.is_numeric_dtype(y) and (y == y.round()).all())
+
+
+def _plain(value: Any) -> Any:
+    """A NumPy scalar as the Python value it holds (``1``, not ``np.int64(1)``)."""
+    return value.item() if hasattr(value, "item") else value

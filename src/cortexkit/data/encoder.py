@@ -196,7 +196,7 @@ class TableEncoder(TransformerMixin, BaseEstimator):
             warnings.warn(
                 f"column(s) {', '.join(identifiers)} look like identifiers: most of their "
                 "values are too rare to learn from; consider dropping them "
-                "(read_table(drop=...), or --drop on the command line)",
+                "(--drop on the command line; read_table(drop=...) in Python)",
                 IdentifierColumnWarning,
                 stacklevel=2,
             )

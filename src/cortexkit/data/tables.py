@@ -256,7 +256,7 @@ def _maybe_numeric(column: pd.Series, name: str, *, required: bool = False) -> p
     if required:
         row = bad.idxmax()
         raise ValueError(
-            f"column {name!r} held numbers in training, but row {row} holds {text[row]!r} "
+            f"column {name!r} held numbers in training, but data row {row + 1} holds {text[row]!r} "
             f"({int(bad.sum())} such cells in all, e.g. {text[bad].unique()[:_MAX_SHOWN].tolist()})"
         )
     if share >= NUMERIC_SHARE:
@@ -264,7 +264,7 @@ def _maybe_numeric(column: pd.Series, name: str, *, required: bool = False) -> p
         shown = text[bad].unique()[:_MAX_SHOWN].tolist()
         raise ValueError(
             f"a string in a numeric column: column {name!r} is numbers in {share:.1%} of its "
-            f"non-empty cells, but row {row} holds {text[row]!r} "
+            f"non-empty cells, but data row {row + 1} holds {text[row]!r} "
             f"({int(bad.sum())} such cells in all, e.g. {shown})"
         )
     return column
@@ -357,16 +357,17 @@ def regression_target(y: pd.Series, name: str) -> pd.Series:
     if infinite.any():
         row = values.index[infinite.argmax()]
         raise ValueError(
-            f"target {name!r} has {int(infinite.sum())} non-finite value(s): row {row} holds "
-            f"{float(values[row])!r}; a regression target must be finite numbers"
+            f"target {name!r} has {int(infinite.sum())} non-finite value(s): data row "
+            f"{row + 1} holds {float(values[row])!r}; a regression target must be finite numbers"
         )
     too_big = values.abs().to_numpy() > _FLOAT32_MAX
     if too_big.any():
         row = values.index[too_big.argmax()]
         raise ValueError(
             f"target {name!r} has {int(too_big.sum())} value(s) beyond float32's range "
-            f"(+-{_FLOAT32_MAX:.2g}), the precision the networks compute in: row {row} holds "
-            f"{float(values[row])!r}; rescale the target (divide it by a power of ten)"
+            f"(+-{_FLOAT32_MAX:.2g}), the precision the networks compute in: data row "
+            f"{row + 1} holds {float(values[row])!r}; rescale the target (divide it by a power "
+            "of ten)"
         )
     return values
 
