@@ -41,9 +41,10 @@ def format_bytes(n: float) -> str:
     return f"{n:.1f} {unit}"
 
 
-def check_fits_in_memory(n_bytes: float, what: str) -> None:
-    """Refuse, before allocating, ``n_bytes`` that this machine's available memory cannot
-    hold (``what`` names the thing and the parameter that sized it).
+def check_fits_in_memory(n_bytes: float, what: str, device: object = None) -> None:
+    """Refuse, before allocating, ``n_bytes`` that the memory available cannot hold: the
+    machine's, or a CUDA ``device``'s free memory (``what`` names the thing and the
+    parameter that sized it).
 
     Examples
     --------
@@ -52,9 +53,15 @@ def check_fits_in_memory(n_bytes: float, what: str) -> None:
     ...
     ValueError: the network (hidden_layers=(10**12,)) needs ... of memory; this machine has ...
     """
+    where = "this machine has"
     available = available_memory()
+    if getattr(device, "type", None) == "cuda":
+        import torch
+
+        available, _ = torch.cuda.mem_get_info(device)  # type: ignore[arg-type]
+        where = f"{device} has"
     if available is not None and n_bytes > available:
         raise ValueError(
-            f"{what} needs {format_bytes(n_bytes)} of memory; this machine has "
+            f"{what} needs {format_bytes(n_bytes)} of memory; {where} "
             f"{format_bytes(available)} available"
         )

@@ -60,6 +60,7 @@ __all__ = [
     "CortexEstimator",
     "GradientEstimator",
     "check_fits_in_memory",
+    "n_samples",
 ]
 
 BASE_CONSTRAINTS: dict[str, list[Any]] = {
@@ -137,16 +138,27 @@ class CortexEstimator(SaveMixin, BaseEstimator):
         return torch.Generator().manual_seed(self._seed())
 
     @contextmanager
-    def _seeded(self, epochs_done: int = 0) -> Iterator[torch.Generator]:
-        """The fit's generator; inside, torch's global RNG (dropout's) is seeded from the
-        same seed (moved on by ``epochs_done``, so that each ``partial_fit`` call draws new
-        masks), and the caller's global state is put back on leaving."""
-        seed = self._seed()
+    def _seeded(self, epochs_done: int = 0, seed: int | None = None) -> Iterator[torch.Generator]:
+        """The fit's generator; inside, torch's global RNG (dropout's: the CPU's, and the
+        training device's when it is a GPU) is seeded from the same seed (moved on by
+        ``epochs_done``, so that each ``partial_fit`` call draws new masks), and the
+        caller's states are put back on leaving. ``seed`` overrides ``random_state`` (a
+        resumed run reuses its checkpoint's)."""
+        seed = self._seed() if seed is None else seed
         device = self._device()
-        devices = [device.index or 0] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed + 1 + epochs_done)
+        cpu_state = torch.get_rng_state()
+        cuda = device.index or 0 if device.type == "cuda" else None
+        cuda_state = torch.cuda.get_rng_state(cuda) if cuda is not None else None
+        try:
+            torch.default_generator.manual_seed(seed + 1 + epochs_done)
+            if cuda is not None:
+                torch.cuda.manual_seed(seed + 1 + epochs_done)  # the current device only
+            self._fit_seed = seed
             yield torch.Generator().manual_seed(seed)
+        finally:
+            torch.set_rng_state(cpu_state)
+            if cuda is not None and cuda_state is not None:
+                torch.cuda.set_rng_state(cuda_state, cuda)
 
     # -- the validation split --------------------------------------------------------------
 
@@ -221,21 +233,32 @@ class CortexEstimator(SaveMixin, BaseEstimator):
         self._validate_params()
         self._loop = None
         self.__dict__.pop("_validation_note", None)
-        with self._seeded() as generator:
+        checkpoint = self._checkpoint_to_resume()
+        seed = None if checkpoint is None else checkpoint["extra"].get("seed")
+        with self._seeded(seed=seed) as generator:
             parts = self._fit_data(X, y, fitting=True, **fit_params)
             train, validation = self._validation(parts, validation_data, generator)
-            # the model is built for the training rows (a memmap's are only indices: its
-            # whole array stands in for them)
+            # the model is built for the data as _fit_data gave it (the validation rows
+            # included: the training rows are an index into it)
             self._build(parts if isinstance(train, Batches) else train, generator)
             loop = self._new_loop(generator)
-            epochs = self._resume(loop, parts)
+            epochs = self._resume(loop, parts, checkpoint)
             self._run(loop, train, epochs=epochs, validation=validation)
         return self
+
+    def _checkpoint_to_resume(self) -> dict[str, Any] | None:
+        """The checkpoint to continue from: when ``resume=True`` and the file exists."""
+        path = getattr(self, "checkpoint", None)
+        if not (getattr(self, "resume", False) and path and Path(path).exists()):
+            return None
+        state = read_checkpoint(os.fspath(path))
+        state["extra"] = dict(state.get("extra") or {})
+        return state
 
     def partial_fit(self, X: Any, y: Any = None, **kwargs: Any) -> Any:
         """One more epoch over the given data, keeping the weights and the step's state
         (the first call builds the model)."""
-        first = not self._is_built() or not hasattr(self, "n_features_in_")
+        first = not self._is_built()
         if first:
             self._validate_params()
         with self._seeded(0 if first else int(getattr(self, "n_iter_", 0))) as generator:
@@ -250,7 +273,7 @@ class CortexEstimator(SaveMixin, BaseEstimator):
                     loop.history = {k: list(v) if isinstance(v, list) else v
                                     for k, v in self.history_.items()}  # fmt: skip
                     loop.epochs_done = int(getattr(self, "n_iter_", 0))
-            self._run(loop, parts, epochs=1, validation=None, early_stopping=False)
+            self._run(loop, parts, epochs=1, validation=None, early_stopping=False, partial=True)
         return self
 
     def _validation(
@@ -258,8 +281,11 @@ class CortexEstimator(SaveMixin, BaseEstimator):
     ) -> tuple[Any, tuple[Tensor, ...] | None]:
         """The training parts and the validation batch (in memory, on the device)."""
         if validation_data is not None:  # the caller's own validation set: no split
-            own = self._fit_data(*validation_data, fitting=False)
-            return parts, self._source(own).take(torch.arange(_length(own)))
+            if isinstance(validation_data, tuple | list):
+                own = self._fit_data(*validation_data, fitting=False)
+            else:  # a Dataset of (x, y) pairs, say
+                own = self._fit_data(validation_data, None, fitting=False)
+            return parts, self._source(own).take(torch.arange(n_samples(own)))
         if _is_loader(parts):
             from torch.utils.data import DataLoader, Subset
 
@@ -276,14 +302,13 @@ class CortexEstimator(SaveMixin, BaseEstimator):
                 return parts, None
             held = self._source(Subset(parts, rows[1].tolist()))
             return Subset(parts, rows[0].tolist()), held.take(torch.arange(len(rows[1])))
-        rows = self._split_rows(_length(parts), generator, self._stratify_labels(parts))
+        rows = self._split_rows(n_samples(parts), generator, self._stratify_labels(parts))
         if rows is None:
             return parts, None
         train_rows, val_rows = rows
-        validation = self._source(parts).take(torch.from_numpy(val_rows))
-        if any(isinstance(p, np.memmap) for p in parts):  # stays on disk: train by index
-            return _RowSubset(self._source(parts), train_rows), validation
-        return tuple(_rows(p, train_rows) for p in parts), validation
+        source = self._source(parts)
+        # the training rows by index into the data as it is: no copy (a memmap stays on disk)
+        return source.subset(train_rows), source.take(torch.from_numpy(val_rows))
 
     def _source(self, parts: Any) -> Batches:
         if isinstance(parts, Batches):
@@ -320,7 +345,7 @@ class CortexEstimator(SaveMixin, BaseEstimator):
     def _data_fingerprint(self, parts: Any) -> dict[str, Any]:
         """What a resumed run's data must share with the checkpoint's: the sample count,
         the width, a digest of the first and last rows, and the family's target encoding."""
-        info: dict[str, Any] = {"n_samples": _length(parts)}
+        info: dict[str, Any] = {"n_samples": n_samples(parts)}
         if hasattr(self, "n_features_in_"):
             info["n_features"] = int(self.n_features_in_)
         if not _is_loader(parts):
@@ -337,17 +362,16 @@ class CortexEstimator(SaveMixin, BaseEstimator):
             info["targets"] = json.loads(json.dumps(target()))
         return info
 
-    def _resume(self, loop: EpochLoop, parts: Any) -> int | None:
-        """Continue from the checkpoint when asked and it exists; the epochs still to run.
-        The checkpoint's estimator, parameters and data are checked before anything of it
-        is loaded."""
-        path = getattr(self, "checkpoint", None)
+    def _resume(self, loop: EpochLoop, parts: Any, state: dict[str, Any] | None) -> int | None:
+        """Continue from the checkpoint ``state`` (if any); the epochs still to run. The
+        checkpoint's estimator, parameters and data are checked before anything of it is
+        loaded."""
         loop.extra_state["data"] = self._data_fingerprint(parts)
-        if not (getattr(self, "resume", False) and path and Path(path).exists()):
+        loop.extra_state["seed"] = self._fit_seed
+        if state is None:
             return None
-        where = os.fspath(path)
-        state = read_checkpoint(where)
-        extra = dict(state.get("extra") or {})
+        where = os.fspath(self.checkpoint)
+        extra = state["extra"]
         if extra.get("estimator") != type(self).__name__:
             raise ValueError(
                 f"checkpoint {where!r} was written by {extra.get('estimator')!r}, "
@@ -378,9 +402,10 @@ class CortexEstimator(SaveMixin, BaseEstimator):
         epochs: int | None,
         validation: tuple[Tensor, ...] | None,
         early_stopping: bool | None = None,
+        partial: bool = False,
     ) -> None:
         loop.run(self._source(parts), epochs=epochs, validation=validation,
-                 early_stopping=early_stopping)  # fmt: skip
+                 early_stopping=early_stopping, partial=partial)  # fmt: skip
         self._loop = loop
         note = getattr(self, "_validation_note", None)
         if note:
@@ -442,25 +467,6 @@ class GradientEstimator(CortexEstimator):
         return getattr(self, "_loop", None)
 
 
-class _RowSubset(Batches):
-    """Some rows of another source (the training rows of a memmap, after the split)."""
-
-    def __init__(self, source: Batches, rows: np.ndarray) -> None:
-        self.source, self.rows = source, torch.from_numpy(np.asarray(rows))
-        self.n, self.device = len(rows), source.device
-
-    def take(self, rows: Tensor) -> tuple[Tensor, ...]:
-        return self.source.take(self.rows[rows.cpu()])
-
-    def epoch(
-        self, batch_size: int | None, *, shuffle: bool, generator: torch.Generator
-    ) -> Iterator[tuple[Tensor, ...]]:
-        bs = self.n if batch_size is None else min(batch_size, self.n)
-        order = torch.randperm(self.n, generator=generator) if shuffle else torch.arange(self.n)
-        for start in range(0, self.n, bs):
-            yield self.take(order[start : start + bs])
-
-
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -472,13 +478,8 @@ def _is_loader(parts: Any) -> bool:
     return isinstance(parts, DataLoader | Dataset)
 
 
-def _length(parts: Any) -> int:
+def n_samples(parts: Any) -> int:
+    """Samples in the parts ``_fit_data`` gave: a Dataset's length, or the first array's."""
     if _is_loader(parts):
         return len(parts)
     return len(parts[0])
-
-
-def _rows(part: Any, rows: np.ndarray) -> Any:
-    if isinstance(part, Tensor):
-        return part.index_select(0, torch.from_numpy(rows).to(part.device))
-    return part[rows]

@@ -108,14 +108,19 @@ class SaveMixin:
 
     A subclass registers itself (by class name) when it is defined, so :func:`load` finds
     a class from any family without this module naming it. Private classes (a leading
-    underscore) and bases without ``_get_state`` are not registered; the first class to
-    take a name keeps it.
+    underscore) and bases without ``_get_state`` are not registered. A class defined again
+    in the same module (a notebook cell run twice) replaces the old one; a class from
+    elsewhere never takes the name of one of cortexkit's own.
     """
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if not cls.__name__.startswith("_") and "_get_state" in _defined(cls):
-            MODEL_CLASSES.setdefault(cls.__name__, cls)
+        if cls.__name__.startswith("_") or "_get_state" not in _defined(cls):
+            return
+        known = MODEL_CLASSES.get(cls.__name__)
+        ours = known is not None and known.__module__.startswith("cortexkit.")
+        if known is None or known.__module__ == cls.__module__ or not ours:
+            MODEL_CLASSES[cls.__name__] = cls
 
     def save(self, path: str | os.PathLike[str], **extra: Any) -> None:
         """Write the fitted model to ``path`` atomically (JSON config + safetensors weights).

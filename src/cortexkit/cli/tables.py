@@ -88,9 +88,10 @@ def train_table(
     summary = (
         f"trained in {seconds:.1f} s ({getattr(est, 'n_iter_', '?')} epochs); saved {args.out}"
     )
-    stopped = getattr(est, "history_", {}).get("stopped")
-    if stopped:
-        summary += f"\n  {stopped}"
+    history = getattr(est, "history_", {})
+    for note in ("resumed", "stopped", "validation"):  # how the run went, when it says
+        if history.get(note):
+            summary += f"\n  {history[note]}"
     print(summary, file=sys.stderr if args.quiet else sys.stdout)
     if X_test is not None and isinstance(y_te, pd.Series):
         scores = metrics(est, X_test, y_te.to_numpy(), task)

@@ -21,7 +21,7 @@ from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
 from cortexkit._validation import CALLABLE, Interval, Options, validate_data
-from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator, check_fits_in_memory
+from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator, check_fits_in_memory, n_samples
 from cortexkit.defaults import ANN
 from cortexkit.neuron.activations import ACTIVATIONS, is_builtin
 from cortexkit.neuron.init import INITIALIZERS
@@ -159,10 +159,12 @@ class BaseANN(GradientEstimator, ABC):
         n_weights = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
         # float32 weights, gradients and two Adam moments; and a forward pass over one
         # evaluation chunk, keeping each layer's sums and activations and a gradient
-        rows = min(_rows_of(parts), EVAL_CHUNK)
+        rows = min(n_samples(parts), EVAL_CHUNK)
         need = 16 * n_weights + 12 * rows * sum(sizes[1:])
         check_fits_in_memory(
-            need, f"the network (layers {sizes}, {n_weights:,} weights, on {rows:,} rows)"
+            need,
+            f"the network (layers {sizes}, {n_weights:,} weights, on {rows:,} rows)",
+            self._device(),
         )
         options = {"scale": self.init_scale} if self.init == "uniform" else {}
         net = DenseNetwork(
@@ -330,11 +332,6 @@ class BaseANN(GradientEstimator, ABC):
     def _run(self, *args: Any, **kwargs: Any) -> None:
         super()._run(*args, **kwargs)
         self.loss_curve_ = list(self.history_["loss"])
-
-
-def _rows_of(parts: Any) -> int:
-    """Training rows: of a Dataset, or of the first of a tuple of arrays."""
-    return len(parts) if isinstance(parts, Dataset) else len(parts[0])  # type: ignore[arg-type]
 
 
 MEMMAP_CHUNK = 65536  # rows checked at a time

@@ -38,7 +38,14 @@ import numpy as np
 import torch
 from torch import Tensor
 
-__all__ = ["ArrayBatches", "Batches", "LoaderBatches", "TensorBatches", "as_batches"]
+__all__ = [
+    "ArrayBatches",
+    "Batches",
+    "LoaderBatches",
+    "RowSubset",
+    "TensorBatches",
+    "as_batches",
+]
 
 Batch = tuple[Tensor, ...]
 
@@ -68,13 +75,22 @@ class Batches(ABC):
         """The given rows (a 1-d index tensor) as one batch."""
 
     def sample(self, k: int, generator: torch.Generator) -> Batch:
-        """A fixed random sample of at most ``k`` rows, the same on every call."""
+        """A fixed random sample of at most ``k`` rows, the same on every call (read once:
+        a streamed source is not read again each epoch)."""
+        cached = self.__dict__.get("_sample")
+        if cached is not None and cached[0] == k:
+            return cached[1]  # type: ignore[no-any-return]
         if self.n <= k:
-            return self.take(torch.arange(self.n))
-        if getattr(self, "_sample_rows", None) is None:
-            rows = torch.randperm(self.n, generator=generator)[:k]
-            self._sample_rows = rows.sort().values
-        return self.take(self._sample_rows)
+            rows = torch.arange(self.n)
+        else:
+            rows = torch.randperm(self.n, generator=generator)[:k].sort().values
+        batch = self.take(rows)
+        self._sample = (k, batch)
+        return batch
+
+    def subset(self, rows: Tensor | np.ndarray) -> Batches:
+        """The given rows of this source, as a source of their own (no copy of the data)."""
+        return RowSubset(self, rows)
 
     def first(self, batch_size: int | None) -> Batch:
         """The first batch, unshuffled (what a step's cost is estimated on)."""
@@ -102,7 +118,7 @@ class TensorBatches(Batches):
     [0, 1, 2, 3, 4]
     """
 
-    def __init__(self, *tensors: Tensor) -> None:
+    def __init__(self, *tensors: Tensor, rows: Tensor | None = None) -> None:
         if not tensors:
             raise ValueError("TensorBatches needs at least one tensor")
         n = tensors[0].shape[0]
@@ -113,8 +129,16 @@ class TensorBatches(Batches):
                     f"{[t.shape[0] for t in tensors]}"
                 )
         self.tensors = tensors
-        self.n = int(n)
         self.device = tensors[0].device
+        # the rows of the tensors this source serves (the training rows, say): an index,
+        # so that a subset costs no copy of the data
+        self.rows = None if rows is None else torch.as_tensor(rows).to(self.device)
+        self.n = int(n if self.rows is None else len(self.rows))
+
+    def subset(self, rows: Tensor | np.ndarray) -> TensorBatches:
+        rows = torch.as_tensor(rows)
+        mapped = rows if self.rows is None else self.rows[rows.to(self.device)]
+        return TensorBatches(*self.tensors, rows=mapped)
 
     def epoch(
         self, batch_size: int | None, *, shuffle: bool, generator: torch.Generator
@@ -122,11 +146,14 @@ class TensorBatches(Batches):
         n, tensors = self.n, self.tensors
         bs = n if batch_size is None else min(batch_size, n)
         order = _order(n, shuffle and bs < n, generator)
-        if order is None:  # contiguous views, no copy
+        if order is None and self.rows is None:  # contiguous views, no copy
             for start in range(0, n, bs):
                 yield tuple(t[start : start + bs] for t in tensors)
             return
+        order = torch.arange(n) if order is None else order
         order = order.to(self.device)
+        if self.rows is not None:
+            order = self.rows[order]
         # Gather a block of shuffled rows at a time (at most BLOCK_BYTES, whole batches) and
         # slice the batches out of it: one gather per block instead of one per batch, and
         # never a copy of the whole set.
@@ -140,7 +167,38 @@ class TensorBatches(Batches):
 
     def take(self, rows: Tensor) -> Batch:
         rows = rows.to(self.device)
+        if self.rows is not None:
+            rows = self.rows[rows]
         return tuple(t.index_select(0, rows) for t in self.tensors)
+
+
+class RowSubset(Batches):
+    """Some rows of another source (the training rows of a memmap, after the split), read
+    through it: nothing is copied.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from cortexkit.train.batches import ArrayBatches, RowSubset
+    >>> source = ArrayBatches(np.arange(10.0).reshape(10, 1), device=torch.device("cpu"))
+    >>> RowSubset(source, np.array([7, 2])).take(torch.arange(2))[0].ravel().tolist()
+    [2.0, 7.0]
+    """
+
+    def __init__(self, source: Batches, rows: Tensor | np.ndarray) -> None:
+        self.source, self.rows = source, torch.as_tensor(rows)
+        self.n, self.device = len(self.rows), source.device
+
+    def take(self, rows: Tensor) -> Batch:
+        return self.source.take(self.rows[rows.cpu()])
+
+    def epoch(
+        self, batch_size: int | None, *, shuffle: bool, generator: torch.Generator
+    ) -> Iterator[Batch]:
+        bs = self.n if batch_size is None else min(batch_size, self.n)
+        order = torch.randperm(self.n, generator=generator) if shuffle else torch.arange(self.n)
+        for start in range(0, self.n, bs):
+            yield self.take(order[start : start + bs])
 
 
 class ArrayBatches(Batches):
@@ -265,14 +323,21 @@ class LoaderBatches(Batches):
 
         loader = self.loader
         if loader is None:
-            loader = DataLoader(
-                self.dataset,
-                batch_size=self.n if batch_size is None else batch_size,
-                shuffle=shuffle,
-                generator=generator,
-                num_workers=self.num_workers,
-                pin_memory=self.device.type == "cuda",
-            )
+            # built once, so that workers persist between epochs; each epoch still draws a
+            # new order from ``generator``
+            key = (batch_size, shuffle, id(generator))
+            if self.__dict__.get("_own_key") != key:
+                self._own = DataLoader(
+                    self.dataset,
+                    batch_size=self.n if batch_size is None else batch_size,
+                    shuffle=shuffle,
+                    generator=generator,
+                    num_workers=self.num_workers,
+                    persistent_workers=self.num_workers > 0,
+                    pin_memory=self.device.type == "cuda",
+                )
+                self._own_key = key
+            loader = self._own
         for item in loader:
             yield self._to_device(item)
 

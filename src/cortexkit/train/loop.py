@@ -19,8 +19,9 @@ In-memory data is batched by index: each epoch draws one random order and gather
 batch's rows, never a copy of the whole set (a few µs a batch, against about 200 µs for a
 per-sample ``DataLoader``).
 
-Non-finite loss policy: every step checks that the loss is finite. If it is not, training
-stops at once, the weights of the best epoch so far (lowest monitored loss) are restored, a
+Non-finite loss policy: the loss is checked to be finite at every step on the CPU, and
+every ``check_every`` steps (and at the end of each epoch) on an accelerator. If it is not,
+training stops at once, the weights of the best epoch so far (lowest monitored loss) are restored, a
 :class:`~cortexkit.exceptions.DivergenceWarning` is issued and ``history["stopped"]`` says
 why. If no epoch had completed yet there is nothing worth keeping, and
 :class:`~cortexkit.exceptions.DivergenceError` is raised instead.
@@ -281,6 +282,8 @@ class EpochLoop:
         self.best_epoch = 0
         self._best_state: dict[str, Tensor] | None = None
         self._bad_epochs = 0
+        self._partial = False
+        self._call_start: dict[str, Tensor] | None = None
         #: JSON-like data the estimator keeps in a checkpoint (what a resume must match)
         self.extra_state: dict[str, Any] = {}
 
@@ -314,6 +317,10 @@ class EpochLoop:
             if not math.isfinite(value):
                 return value
             total += value
+        if every > 1 and bool(pending != 0):  # a source that ended short of n rows
+            total += float(pending)
+            if not math.isfinite(total):
+                return total
         return total / max(seen, 1)
 
     # -- epochs ------------------------------------------------------------------------
@@ -324,14 +331,16 @@ class EpochLoop:
         epochs: int | None = None,
         validation: tuple[Tensor, ...] | None = None,
         early_stopping: bool | None = None,
+        partial: bool = False,
     ) -> dict[str, Any]:
         """Train for ``epochs`` (default: the config's) and return the history.
 
         ``data`` is the training set: tensors with one row per observation (``X, y`` or
         whatever the step takes), NumPy memmaps, a ``Dataset`` or ``DataLoader``, or a
         :class:`~cortexkit.train.batches.Batches`. ``early_stopping`` overrides the
-        config's (``partial_fit`` turns it off: one epoch at a time, it must never roll back
-        what the caller just trained).
+        config's. ``partial=True`` is ``partial_fit``'s run: it never rolls back what earlier
+        calls trained; if the loss becomes non-finite, the weights from before this call
+        are put back.
         """
         cfg = self.config
         batches = as_batches(data[0] if len(data) == 1 else data, device=_device_of(data),
@@ -339,11 +348,16 @@ class EpochLoop:
         epochs = cfg.epochs if epochs is None else epochs
         stopping = cfg.early_stopping if early_stopping is None else early_stopping
         callbacks = [c if isinstance(c, Callback) else _FunctionCallback(c) for c in cfg.callbacks]
-        self.history.pop("stopped", None)
+        if epochs:  # a resumed run with nothing left keeps saying why it stopped
+            self.history.pop("stopped", None)
+        self._partial = partial
+        self._call_start = (
+            {k: v.detach().clone() for k, v in self.step.state_dict().items()} if partial else None
+        )
         for c in callbacks:
             c.on_train_begin(self)
         device = batches.device
-        flops = self.step.flops(batches.first(cfg.batch_size)) if device.type == "cpu" else None
+        flops = self._step_flops(batches) if device.type == "cpu" and epochs else None
         bar = tqdm(
             total=epochs,
             desc="epochs",
@@ -358,6 +372,14 @@ class EpochLoop:
         for c in callbacks:
             c.on_train_end(self)
         return self.history
+
+    def _step_flops(self, batches: Batches) -> float | None:
+        """A step's cost, estimated once per batch size (``partial_fit`` calls run often)."""
+        key = self.config.batch_size
+        cache: dict[int | None, float | None] = self.__dict__.setdefault("_flops", {})
+        if key not in cache:
+            cache[key] = self.step.flops(batches.first(key))
+        return cache[key]
 
     def _epochs(
         self,
@@ -381,7 +403,7 @@ class EpochLoop:
             self._record(logs)
             monitored = logs.get("val_loss", train_loss)
             self.step.end_epoch(monitored)
-            patience_ran_out = self._track_best(monitored) and stopping
+            patience_ran_out = not self._partial and self._track_best(monitored) and stopping
             bar.update(1)
             bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if "loss" in k})
             if cfg.verbose >= 2:
@@ -449,6 +471,19 @@ class EpochLoop:
 
     def _diverged(self, loss: float) -> None:
         where = f"epoch {self.epochs_done + 1}"
+        if self._partial and self._call_start is not None:
+            self.step.load_state_dict(self._call_start)
+            self.history["stopped"] = (
+                f"non-finite loss ({loss}) in {where}; put back the weights from before this "
+                "partial_fit call"
+            )
+            warnings.warn(
+                f"training stopped: the loss became {loss} in {where}; kept the weights from "
+                "before this partial_fit call. Lower learning_rate to avoid this.",
+                DivergenceWarning,
+                stacklevel=5,
+            )
+            return
         if self._best_state is None:
             raise DivergenceError(
                 f"the training loss became {loss} in {where}, before any epoch completed; "

@@ -192,6 +192,9 @@ class GradientStep(Step):
 
     def load_working_state(self, state: dict[str, Any]) -> None:
         self.optimizer.load_state_dict(state["optimizer"])
+        # load_state_dict replaces the parameter groups: the fast update must read the new
+        # ones (their learning rate, as a schedule left it)
+        self._update = step_function(self.optimizer)
         if self.scheduler is not None and "scheduler" in state:
             self.scheduler.load_state_dict(state["scheduler"])
 
