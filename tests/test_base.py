@@ -207,3 +207,23 @@ def test_a_dataset_streams_through_the_same_template() -> None:
     torch.testing.assert_close(
         streamed.nodes_.sort(0).values, from_memory.nodes_.sort(0).values, atol=0.3, rtol=0
     )
+
+
+def test_partial_fit_after_a_dataset_fit_continues_the_model() -> None:
+    from torch.utils.data import TensorDataset
+
+    class DataToy(ToyMap):
+        def _fit_data(self, X: Any, y: Any, *, fitting: bool, **kwargs: Any) -> Any:
+            return X if isinstance(X, TensorDataset) else super()._fit_data(X, y, fitting=fitting)
+
+        def _build(self, parts: Any, generator: torch.Generator) -> None:
+            super()._build((parts.tensors[0],), generator)
+            self.builds = getattr(self, "builds", 0) + 1
+
+    data = TensorDataset(torch.as_tensor(_blobs(), dtype=torch.float32))
+    est = DataToy(epochs=3, random_state=0).fit(data)
+    nodes = est.nodes_.clone()
+    est.partial_fit(data)
+    assert est.builds == 1 and est.n_iter_ == 4
+    assert est.history_["loss"][-1] <= est.history_["loss"][0]  # went on, not back to start
+    assert not torch.equal(est.nodes_, nodes)

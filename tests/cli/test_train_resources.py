@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import torch
+
+from cortexkit import load
 from cortexkit.train.checkpoint import read_checkpoint
 
 
@@ -26,6 +29,12 @@ def test_checkpoint_and_resume_from_the_command_line(cli_run, small, tmp_path) -
                    "--out", str(out))  # fmt: skip
     assert more.code == 0, more.err
     assert read_checkpoint(ckpt)["epochs_done"] == 7
+    assert f"resumed from {ckpt} after epoch 4" in more.out + more.err
+    straight = tmp_path / "straight.cortex"
+    whole = cli_run(*common, "--epochs", "7", "--out", str(straight))
+    assert whole.code == 0, whole.err
+    # 4 epochs, then 3 more from the checkpoint: the weights of 7 epochs in one go
+    assert torch.equal(load(out).network_.flat, load(straight).network_.flat)
     other = cli_run(*common, "--epochs", "9", "--lr", "0.5", "--checkpoint", str(ckpt),
                     "--resume", "--out", str(out))  # fmt: skip
     assert other.code == 2 and "learning_rate=" in other.err

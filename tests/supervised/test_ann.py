@@ -17,6 +17,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from cortexkit import ANNClassifier, ANNRegressor, load
+from cortexkit.exceptions import DivergenceWarning
 from cortexkit.neuron import ACTIVATIONS
 from cortexkit.supervised.dense import ManualObjective
 from cortexkit.train import AutogradObjective, Callback
@@ -456,3 +457,26 @@ def test_read_only_input_trains_without_torch_warnings() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ANNClassifier((2,), epochs=1).fit(X, [0, 1] * 10).predict(X)
+
+
+def test_a_nan_in_partial_fit_puts_back_the_weights_from_before_the_call() -> None:
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    reg = ANNRegressor((4,), epochs=1, random_state=0, device="cpu")
+    for _ in range(3):
+        reg.partial_fit(X, X[:, 0])
+    before = reg.network_.flat.detach().clone()
+    with pytest.warns(DivergenceWarning, match="before this partial_fit call"):
+        reg.partial_fit(X * 1e30, X[:, 0])  # squares beyond float32: the loss is inf
+    assert torch.equal(reg.network_.flat.detach(), before)
+    assert reg.n_iter_ == 3
+
+
+def test_validation_data_may_be_a_dataset() -> None:
+    from torch.utils.data import TensorDataset
+
+    X = np.random.default_rng(0).normal(size=(40, 3)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)
+    own = TensorDataset(torch.tensor(X[:10]), torch.tensor(y[:10]))
+    clf = ANNClassifier((4,), epochs=2, random_state=0, device="cpu")
+    clf.fit(X, y, validation_data=own)
+    assert len(clf.history_["val_loss"]) == 2

@@ -28,12 +28,37 @@ def test_a_dataset_trains_as_well_as_the_arrays(cancer) -> None:
     assert "val_loss" in streamed.history_  # the validation split works on a Dataset too
 
 
+class _CountsWorkerReads(Dataset):
+    """Counts the items read in worker processes (a shared counter survives the fork)."""
+
+    def __init__(self, X: np.ndarray, y: np.ndarray) -> None:
+        import multiprocessing
+
+        self.X, self.y = torch.tensor(X), torch.tensor(y)
+        self.in_workers = multiprocessing.get_context("fork").Value("i", 0)
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def __getitem__(self, i: int):
+        from torch.utils.data import get_worker_info
+
+        if get_worker_info() is not None:
+            with self.in_workers.get_lock():
+                self.in_workers.value += 1
+        return self.X[i], self.y[i]
+
+
 def test_a_dataloader_lends_its_workers(cancer) -> None:
     X, y = cancer
-    loader = DataLoader(TensorDataset(torch.tensor(X), torch.tensor(y)), num_workers=1)
+    data = _CountsWorkerReads(X, y)
+    loader = DataLoader(data, num_workers=1, multiprocessing_context="fork")
     clf = ANNClassifier((8,), epochs=2, random_state=0, device="cpu").fit(loader)
-    assert clf._loader_workers == 1
-    assert "validation" not in clf.history_
+    assert clf.n_iter_ == 2
+    # the scan reads every sample in the worker, and so does each epoch its training rows
+    # (the validation rows are read once, in this process)
+    train_rows = len(y) - round(0.1 * len(y))
+    assert data.in_workers.value == len(y) + 2 * train_rows
 
 
 def test_string_labels_cannot_be_in_a_tensor_dataset_but_regression_targets_can() -> None:

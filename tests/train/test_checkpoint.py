@@ -153,3 +153,40 @@ def test_resume_on_other_data_or_labels_is_refused_before_loading(tmp_path) -> N
     resumed = _fit_classifier(path, X, y, 4, resume=True)
     assert resumed.history_["resumed"].endswith("after epoch 2")
     assert resumed.n_iter_ == 4
+
+
+def test_resume_after_a_plateau_reduction_equals_the_uninterrupted_run(tmp_path) -> None:
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(64, 3)), rng.normal(size=64)  # noise: the loss soon plateaus
+    settings = {"hidden_layers": (2,), "lr_schedule": "plateau", "learning_rate": 0.2,
+                "early_stopping": False, "random_state": 0, "device": "cpu"}  # fmt: skip
+    whole = ANNRegressor(epochs=40, **settings).fit(X, y)
+    path = tmp_path / "plateau.ckpt"
+    first = ANNRegressor(epochs=25, checkpoint=str(path), **settings).fit(X, y)
+    assert min(first.history_["learning_rate"]) < 0.2  # the schedule cut the rate already
+    resumed = ANNRegressor(epochs=40, checkpoint=str(path), resume=True, **settings).fit(X, y)
+    assert resumed.history_["learning_rate"] == whole.history_["learning_rate"]
+    assert torch.equal(resumed.network_.flat, whole.network_.flat)
+
+
+def test_resume_after_early_stopping_keeps_saying_why(tmp_path) -> None:
+    X = np.random.default_rng(0).normal(size=(64, 3))
+    path = tmp_path / "stopped.ckpt"
+    settings = {"hidden_layers": (4,), "learning_rate": 1e-7, "patience": 2,
+                "random_state": 0, "device": "cpu", "checkpoint": str(path)}  # fmt: skip
+    first = ANNRegressor(epochs=50, **settings).fit(X, X[:, 0])
+    assert "early stopping" in first.history_["stopped"] and first.n_iter_ < 50
+    again = ANNRegressor(epochs=50, resume=True, **settings).fit(X, X[:, 0])
+    assert again.history_["stopped"] == first.history_["stopped"]
+    assert again.n_iter_ == first.n_iter_
+    assert torch.equal(again.network_.flat, first.network_.flat)
+
+
+def test_a_resumed_run_without_a_seed_reuses_the_checkpoints(tmp_path) -> None:
+    X = np.random.default_rng(0).normal(size=(64, 3))
+    path = tmp_path / "seedless.ckpt"
+    settings = {"hidden_layers": (4,), "device": "cpu", "checkpoint": str(path)}
+    ANNRegressor(epochs=2, **settings).fit(X, X[:, 0])  # random_state=None: a fresh seed
+    seed = read_checkpoint(path)["extra"]["seed"]
+    resumed = ANNRegressor(epochs=4, resume=True, **settings).fit(X, X[:, 0])
+    assert resumed._fit_seed == seed  # the same validation split and order as the first run
