@@ -486,3 +486,20 @@ def test_a_model_saved_for_a_missing_gpu_loads_on_the_cpu(tmp_path, iris) -> Non
     with pytest.warns(UserWarning, match="device='auto'"):
         loaded = load(path)
     np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+
+
+def test_a_redefined_class_replaces_its_registration_but_never_cortexkits() -> None:
+    from cortexkit.persist import MODEL_CLASSES
+
+    def define(name: str, module: str) -> type:
+        body = {"_get_state": lambda self: ({}, {}), "__module__": module}
+        return type(name, (persist.SaveMixin,), body)
+
+    try:
+        first = define("Redefined", "notebook")
+        second = define("Redefined", "notebook")  # the same cell run again
+        assert MODEL_CLASSES["Redefined"] is second is not first
+        define("ANNClassifier", "someone.else")
+        assert MODEL_CLASSES["ANNClassifier"] is ANNClassifier
+    finally:
+        MODEL_CLASSES.pop("Redefined", None)
