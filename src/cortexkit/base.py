@@ -51,6 +51,7 @@ from cortexkit.train.loop import (
     resolve_batch_size,
     resolve_device,
 )
+from cortexkit.train.objective import chunks
 from cortexkit.train.optim import OPTIMIZERS
 from cortexkit.train.step import GradientStep, Step
 
@@ -460,6 +461,16 @@ class GradientEstimator(CortexEstimator):
 
     def _make_step(self) -> Step:
         return GradientStep(self._objective, self._loop_config())
+
+    @staticmethod
+    @torch.no_grad()
+    def _forward(module: torch.nn.Module, X: Tensor) -> Tensor:
+        """The module's outputs for ``X``, in evaluation mode (dropout off), a chunk of rows
+        at a time (what ``predict`` and the per-epoch metrics need)."""
+        module.eval()
+        if not len(X):
+            return module(X)  # type: ignore[no-any-return]
+        return torch.cat([module(X[s]) for s in chunks(len(X))])
 
     @property
     def _trainer(self) -> EpochLoop | None:

@@ -28,7 +28,7 @@ from cortexkit.neuron.init import INITIALIZERS
 from cortexkit.neuron.losses import LOSSES, Loss
 from cortexkit.supervised.dense import DenseNetwork, ManualObjective
 from cortexkit.supervised.streamed import EncodedTargets, scan_targets
-from cortexkit.train.objective import EVAL_CHUNK, AutogradObjective, chunks
+from cortexkit.train.objective import EVAL_CHUNK, AutogradObjective
 
 __all__ = ["ANN_CONSTRAINTS", "BaseANN"]
 
@@ -188,8 +188,7 @@ class BaseANN(GradientEstimator, ABC):
     @torch.no_grad()
     def _metric(self, X: Tensor, y: Tensor) -> dict[str, float]:
         """Loss and metrics on a whole set, from one forward pass (in chunks)."""
-        net = self.network_.eval()
-        out = torch.cat([net(X[s]) for s in chunks(X.shape[0])])
+        out = self._forward(self.network_, X)
         return {"loss": float(self._loss()(out, y)), **self._scores(out, y)}
 
     def _check_X(self, X: Any, *, reset: bool) -> np.ndarray:
@@ -289,9 +288,7 @@ class BaseANN(GradientEstimator, ABC):
     def _raw(self, X: Any) -> Tensor:
         """Raw network outputs (before the loss's sigmoid/softmax) for validated ``X``."""
         check_is_fitted(self, "network_")
-        X = self._to_tensor(self._check_X(X, reset=False))
-        net = self.network_.eval()
-        return torch.cat([net(X[s]) for s in chunks(X.shape[0])]) if len(X) else net(X)
+        return self._forward(self.network_, self._to_tensor(self._check_X(X, reset=False)))
 
     # -- model files ----------------------------------------------------------------------
 
