@@ -42,7 +42,7 @@ from torch import Tensor
 from cortexkit._memory import check_fits_in_memory
 from cortexkit._validation import CALLABLE, Interval, Options, validate_params
 from cortexkit.persist import SaveMixin
-from cortexkit.train.batches import Batches, LoaderBatches, as_batches
+from cortexkit.train.batches import Batches, as_batches
 from cortexkit.train.checkpoint import read_checkpoint
 from cortexkit.train.loop import (
     GRADIENT_DESCENT,
@@ -134,10 +134,6 @@ class CortexEstimator(SaveMixin, BaseEstimator):
     def _seed(self) -> int:
         return int(check_random_state(self.random_state).randint(0, 2**31 - 1))
 
-    def _fresh_generator(self) -> torch.Generator:
-        """A generator seeded from ``random_state``: same seed, same weights and order."""
-        return torch.Generator().manual_seed(self._seed())
-
     @contextmanager
     def _seeded(self, epochs_done: int = 0, seed: int | None = None) -> Iterator[torch.Generator]:
         """The fit's generator; inside, torch's global RNG (dropout's: the CPU's, and the
@@ -148,12 +144,12 @@ class CortexEstimator(SaveMixin, BaseEstimator):
         seed = self._seed() if seed is None else seed
         device = self._device()
         cpu_state = torch.get_rng_state()
-        cuda = device.index or 0 if device.type == "cuda" else None
+        cuda = (device.index or 0) if device.type == "cuda" else None
         cuda_state = torch.cuda.get_rng_state(cuda) if cuda is not None else None
         try:
             torch.default_generator.manual_seed(seed + 1 + epochs_done)
-            if cuda is not None:
-                torch.cuda.manual_seed(seed + 1 + epochs_done)  # the current device only
+            if cuda is not None:  # the training device only, not every GPU
+                torch.cuda.default_generators[cuda].manual_seed(seed + 1 + epochs_done)
             self._fit_seed = seed
             yield torch.Generator().manual_seed(seed)
         finally:
@@ -312,12 +308,8 @@ class CortexEstimator(SaveMixin, BaseEstimator):
         return source.subset(train_rows), source.take(torch.from_numpy(val_rows))
 
     def _source(self, parts: Any) -> Batches:
-        if isinstance(parts, Batches):
-            return parts
-        device = self._device()
-        if _is_loader(parts):
-            return LoaderBatches(parts, device=device, num_workers=self._num_workers())
-        return as_batches(tuple(parts), device=device)
+        """The batch source for ``parts`` (see :func:`~cortexkit.train.batches.as_batches`)."""
+        return as_batches(parts, device=self._device(), num_workers=self._num_workers())
 
     def _num_workers(self) -> int:
         """Worker processes for a streamed Dataset: the estimator's ``num_workers``, or
