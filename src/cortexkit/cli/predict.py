@@ -1,4 +1,11 @@
-"""``cortexkit predict MODEL DATA`` and ``cortexkit evaluate MODEL DATA``."""
+"""``cortexkit predict MODEL DATA`` and ``cortexkit evaluate MODEL DATA``.
+
+The dense families' models read a CSV table here. A family whose models read something
+else (images, a series) or answer something else (hidden features, anomaly scores) hands
+``predict`` and ``evaluate`` its own functions and flags through its
+:class:`~cortexkit.cli.families.TrainFamily` (``models``, ``predict``, ``evaluate``,
+``predict_arguments``, ``evaluate_arguments``): the model file's class picks the handler.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ from typing import Any
 
 from cortexkit.cli._args import Help, say
 from cortexkit.cli._paths import check_output_file
+from cortexkit.cli.families import discover, handler
 from cortexkit.cli.metrics import align_labels, format_metrics, metrics
 
 __all__ = ["add_parsers"]
@@ -24,6 +32,9 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     predict.add_argument("--out", help="CSV file to write (default: stdout)")
     predict.add_argument("--device", help="override the saved device (auto, cpu, cuda)")
     predict.set_defaults(run=run_predict)
+    for family in discover().values():
+        if family.predict_arguments is not None:
+            family.predict_arguments(predict)
 
     evaluate = sub.add_parser(
         "evaluate", parents=[common], formatter_class=Help, help="score a model on a labelled CSV"
@@ -36,6 +47,19 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
                                "trained on; needed for a model saved from Python)")  # fmt: skip
     evaluate.add_argument("--device", help="override the saved device (auto, cpu, cuda)")
     evaluate.set_defaults(run=run_evaluate)
+    for family in discover().values():
+        if family.evaluate_arguments is not None:
+            family.evaluate_arguments(evaluate)
+
+
+def _family_handler(args: argparse.Namespace, command: str) -> int | None:
+    """Run the family's own ``predict``/``evaluate`` when the model file's class has one;
+    None when the model reads a table here."""
+    from cortexkit.persist import read_model
+
+    mf = read_model(args.model, device=args.device)
+    found = handler(type(mf.estimator).__name__, command)
+    return None if found is None else int(found(args, mf))
 
 
 def _load_rows(
@@ -109,6 +133,9 @@ def run_predict(args: argparse.Namespace) -> int:
             "--out",
             inputs={"the model being read": args.model, "the data being read": args.data},
         )
+    code = _family_handler(args, "predict")
+    if code is not None:
+        return code
     est, _, X, _ = _load_rows(args.model, args.data, args.device, with_target=False)
     out = pd.DataFrame({"prediction": est.predict(X)})
     if hasattr(est, "predict_proba"):
@@ -127,6 +154,9 @@ def run_predict(args: argparse.Namespace) -> int:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """Score the model against the target column of ``args.data``."""
+    code = _family_handler(args, "evaluate")
+    if code is not None:
+        return code
     est, df, X, extra = _load_rows(
         args.model, args.data, args.device, with_target=True, target_name=args.target
     )

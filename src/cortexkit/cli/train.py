@@ -18,19 +18,22 @@ __all__ = ["add_parser", "max_categories", "shared_parent"]
 
 
 def shared_parent(
-    common: argparse.ArgumentParser, *, checkpoints: bool = True
+    common: argparse.ArgumentParser, *, checkpoints: bool = True, table: bool = True
 ) -> argparse.ArgumentParser:
-    """The flags every ``train FAMILY`` takes, whatever it trains (the checkpoint flags
-    where it ``checkpoints``)."""
+    """The flags every ``train FAMILY`` takes, whatever it trains: the table flags where its
+    data is a supervised ``table``, the checkpoint flags where it ``checkpoints``."""
     shared = argparse.ArgumentParser(add_help=False, parents=[common])
-    shared.add_argument("data", help="the training data (a CSV file)")
-    shared.add_argument("--target", required=True, help="the column to predict")
-    shared.add_argument("--drop", type=names, default=[], help="columns to ignore, a,b,c")
-    shared.add_argument("--max-categories", type=max_categories, default=MAX_CATEGORIES,
-                        metavar="N", help="one-hot columns per text column, the rarest values "
-                        "sharing one '<other>' column ('none': no cap)")  # fmt: skip
-    shared.add_argument("--test-size", type=float, default=0.2,
-                        help="share held out to report test metrics (0: train on all)")  # fmt: skip
+    if table:
+        shared.add_argument("data", help="the training data (a CSV file)")
+        shared.add_argument("--target", required=True, help="the column to predict")
+        shared.add_argument("--drop", type=names, default=[], help="columns to ignore, a,b,c")
+        shared.add_argument("--max-categories", type=max_categories, default=MAX_CATEGORIES,
+                            metavar="N", help="one-hot columns per text column, the rarest "
+                            "values sharing one '<other>' column ('none': no cap)")  # fmt: skip
+        shared.add_argument("--test-size", type=float, default=0.2,
+                            help="share held out for the test metrics (0: none)")  # fmt: skip
+    else:
+        shared.add_argument("data", help="the training data")
     shared.add_argument("--seed", type=int, default=0, help="same seed, same model")
     shared.add_argument("--device", default="auto", help="auto, cpu or cuda")
     shared.add_argument("--out", required=True, help="model file to write")
@@ -61,11 +64,15 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add ``train`` and one ``train FAMILY`` subparser per discovered family."""
     train = sub.add_parser("train", parents=[common], formatter_class=Help, help="train a model")
     families = train.add_subparsers(dest="family", required=True, metavar="FAMILY")
-    parents = {flag: shared_parent(common, checkpoints=flag) for flag in (True, False)}
+    parents = {
+        (ck, table): shared_parent(common, checkpoints=ck, table=table)
+        for ck in (True, False)
+        for table in (True, False)
+    }
     for family in discover().values():
         parser = families.add_parser(
             family.name,
-            parents=[parents[family.checkpoints]],
+            parents=[parents[family.checkpoints, family.table]],
             formatter_class=Help,
             help=family.help,
         )

@@ -9,7 +9,9 @@ Adding a family
 Write one module in this package, say ``cnn.py``, that ends with
 ``FAMILIES = [cnn_demo]``, where ``cnn_demo(quick: bool) -> list[DemoResult]``. Nothing
 else is edited: :data:`FAMILIES` collects every module's list, in module-name order.
-Shared helpers (the split, the timer, the row) are in :mod:`cortexkit.demo.common`.
+Shared helpers (the split, the timer, the row) are in :mod:`cortexkit.demo.common`. A
+result's ``figures`` (PNG bytes and a caption: filters, feature maps, a U-matrix) go in
+the report after the training curves.
 Warnings are not silenced for you: a :class:`~cortexkit.exceptions.DivergenceWarning`
 must reach the user; silence only what you expect, around the call that raises it.
 """
@@ -75,6 +77,11 @@ def run_demo(
             history_png(r.history, f"{r.model} on {r.dataset}", key=r.curve),
             f"{r.model} on {r.dataset}: {r.curve} per epoch",
         )
+    figures = [(png, caption) for r in results for png, caption in r.figures]
+    if figures:
+        report.heading("Inside the models")
+        for png, caption in figures:
+            report.figure(png, caption)
     path = out / "report.html"
     report.write(path)
     print(f"\nreport: {path}", file=stream)

@@ -32,6 +32,8 @@ class DemoResult:
     seconds: float
     history: dict[str, Any] = field(default_factory=dict, repr=False)
     curve: str = "loss"  # which history key to plot
+    # (PNG bytes, caption): what the family draws of this model, shown in the report
+    figures: list[tuple[bytes, str]] = field(default_factory=list, repr=False)
 
     def row(self) -> list[str]:
         """The table row: scores to 4 decimals, seconds to 2."""
