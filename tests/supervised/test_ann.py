@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pathlib
 import pickle
 import warnings
 
@@ -480,3 +481,18 @@ def test_validation_data_may_be_a_dataset() -> None:
     clf = ANNClassifier((4,), epochs=2, random_state=0, device="cpu")
     clf.fit(X, y, validation_data=own)
     assert len(clf.history_["val_loss"]) == 2
+
+
+@pytest.mark.cuda
+def test_a_model_trained_on_cuda_predicts_the_same_on_the_cpu(tmp_path: pathlib.Path) -> None:
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    X = X.astype(np.float32)
+    clf = ANNClassifier((16,), epochs=20, random_state=0, device="cuda").fit(X, y)
+    assert next(clf.module_.parameters()).device.type == "cuda"
+    path = tmp_path / "m.ck"
+    clf.save(path)
+    cpu = load(path, device="cpu")
+    np.testing.assert_allclose(cpu.predict_proba(X), clf.predict_proba(X), atol=1e-5)
+    assert clf.score(X, y) > 0.9
