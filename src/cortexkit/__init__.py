@@ -16,6 +16,7 @@ from cortexkit._version import __version__
 from cortexkit.exceptions import CortexkitError, DivergenceError, ModelFileError
 
 if TYPE_CHECKING:
+    from cortexkit.autoencoder import AutoEncoder
     from cortexkit.neuron.perceptron import Perceptron
     from cortexkit.persist import load
     from cortexkit.supervised.ann import ANNClassifier, ANNRegressor
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ANNClassifier",
     "ANNRegressor",
+    "AutoEncoder",
     "CortexkitError",
     "DivergenceError",
     "ModelFileError",
@@ -35,6 +37,7 @@ __all__ = [
 _LAZY = {
     "ANNClassifier": "cortexkit.supervised.ann",
     "ANNRegressor": "cortexkit.supervised.ann",
+    "AutoEncoder": "cortexkit.autoencoder",
     "Perceptron": "cortexkit.neuron.perceptron",
     "load": "cortexkit.persist",
 }

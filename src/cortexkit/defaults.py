@@ -22,7 +22,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-__all__ = ["ANN", "ANN_REGRESSOR", "MAX_CATEGORIES", "ANNDefaults"]
+__all__ = [
+    "ANN",
+    "ANN_REGRESSOR",
+    "AUTOENCODER",
+    "MAX_CATEGORIES",
+    "ANNDefaults",
+    "AutoEncoderDefaults",
+]
 
 
 @dataclass(frozen=True)
@@ -64,3 +71,29 @@ diabetes and a Friedman #1 guard set, ``bench/defaults.py``)."""
 # One-hot columns per text column of a table (TableEncoder, --max-categories), the shared
 # "<other>" column included; the reasons are in cortexkit/data/encoder.py.
 MAX_CATEGORIES = 50
+
+
+@dataclass(frozen=True)
+class AutoEncoderDefaults:
+    """Defaults of ``AutoEncoder`` and ``cortexkit train autoencoder``.
+
+    An encoder of 128 then 32 ReLU units (the decoder mirrors it), an identity output, Adam
+    at 1e-3 on mini-batches of 64, and early stopping on the reconstruction error of a 10%
+    validation split (patience 10, at most 100 epochs). A row whose reconstruction error
+    exceeds the 0.95 quantile of the training rows' is called an anomaly.
+    """
+
+    encoder_layers: tuple[int, ...] = (128, 32)
+    activation: str = "relu"
+    batch_size: int = 64
+    epochs: int = 100
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    early_stopping: bool = True
+    validation_fraction: float = 0.1
+    patience: int = 10
+    threshold_quantile: float = 0.95
+
+
+AUTOENCODER = AutoEncoderDefaults()
+"""``AutoEncoder`` and ``cortexkit train autoencoder``."""

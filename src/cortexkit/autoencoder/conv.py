@@ -1,0 +1,207 @@
+"""The convolutional autoencoder's network, and the image layouts it reads.
+
+Images come as ``(N, H, W)`` (one channel), ``(N, H, W, C)`` or ``(N, C, H, W)``; the
+network computes in ``(N, C, H, W)``. A 4-d array is read as channels-first when its second
+axis has at most 4 entries and its last more than 4 (``(N, 1, 28, 28)``), as channels-last
+when its last axis has at most 4 (``(N, 28, 28, 3)``); :func:`image_layout` says which.
+
+:class:`ConvAutoEncoderNetwork` is a stack of stride-2 3x3 convolutions (each halves the
+height and width, rounding up), then the dense :class:`~cortexkit.autoencoder.AutoEncoderNetwork`
+on the flattened feature maps (its encoder ends in the code; variational and tied weights
+work there as in the dense network), then stride-2 transposed convolutions back to the
+image's exact size.
+
+Shape:
+    - Input: ``(batch, C, H, W)``
+    - Code: ``(batch, encoder_layers[-1])``
+    - Output: ``(batch, C, H, W)``
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from cortexkit.autoencoder.network import ActivationLike, AutoEncoderNetwork
+from cortexkit.neuron.activations import activation_module, get_activation
+from cortexkit.neuron.init import get_initializer
+
+__all__ = ["ConvAutoEncoderNetwork", "from_channels_first", "image_layout", "to_channels_first"]
+
+LAYOUTS = ("NHW", "NHWC", "NCHW")
+
+
+def image_layout(shape: Sequence[int]) -> str:
+    """``"NHW"``, ``"NHWC"`` or ``"NCHW"`` for an image array's shape (see the module).
+
+    Raises
+    ------
+    ValueError
+        For an array that is not 3- or 4-dimensional, or whose channel axis is unclear.
+
+    Examples
+    --------
+    >>> image_layout((10, 28, 28)), image_layout((10, 1, 28, 28)), image_layout((10, 32, 32, 3))
+    ('NHW', 'NCHW', 'NHWC')
+    """
+    shape = tuple(int(s) for s in shape)
+    if len(shape) == 3:
+        return "NHW"
+    if len(shape) == 4:
+        if shape[1] <= 4 and shape[3] > 4:
+            return "NCHW"
+        if shape[3] <= 4:
+            return "NHWC"
+    raise ValueError(
+        "images must be (N, H, W), (N, H, W, C) or (N, C, H, W) with at most 4 channels; "
+        f"got shape {shape}"
+    )
+
+
+def to_channels_first(X: np.ndarray, layout: str) -> np.ndarray:
+    """``X`` in ``layout`` as ``(N, C, H, W)``."""
+    if layout == "NHW":
+        return X[:, None, :, :]
+    if layout == "NHWC":
+        return np.moveaxis(X, 3, 1)
+    return X
+
+
+def from_channels_first(X: np.ndarray, layout: str) -> np.ndarray:
+    """``(N, C, H, W)`` back to ``layout``."""
+    if layout == "NHW":
+        return X[:, 0]
+    if layout == "NHWC":
+        return np.moveaxis(X, 1, 3)
+    return X
+
+
+class ConvAutoEncoderNetwork(nn.Module):
+    """Convolutions, a dense bottleneck, transposed convolutions.
+
+    Parameters
+    ----------
+    image_shape : tuple of int
+        ``(C, H, W)`` of one image.
+    conv_channels : sequence of int
+        Output channels of each stride-2 convolution.
+    encoder_layers : sequence of int
+        Dense units after the flattened feature maps; the last is the code.
+    decoder_layers : sequence of int or None, default=None
+        Dense decoder hidden units (``None``: the mirror).
+    activation : str, Activation or callable, default="relu"
+        Of every layer but the output.
+    output_activation : str, Activation or callable, default="identity"
+        Of the reconstructed image (``"sigmoid"`` for pixels in [0, 1]).
+    tied_weights, variational : bool, default=False
+        Of the dense part (see :class:`~cortexkit.autoencoder.AutoEncoderNetwork`).
+    init : str or callable, default="xavier_uniform"
+        Weight initialiser; biases start at zero.
+    generator : torch.Generator or None, default=None
+        Source of the initial weights.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from cortexkit.autoencoder.conv import ConvAutoEncoderNetwork
+    >>> net = ConvAutoEncoderNetwork((1, 28, 27), (8, 16), (32, 4),
+    ...                              generator=torch.Generator().manual_seed(0))
+    >>> x = torch.zeros(2, 1, 28, 27)
+    >>> net.encode(x).shape, net(x).shape
+    (torch.Size([2, 4]), torch.Size([2, 1, 28, 27]))
+    """
+
+    def __init__(
+        self,
+        image_shape: Sequence[int],
+        conv_channels: Sequence[int],
+        encoder_layers: Sequence[int],
+        decoder_layers: Sequence[int] | None = None,
+        *,
+        activation: ActivationLike = "relu",
+        output_activation: ActivationLike = "identity",
+        tied_weights: bool = False,
+        variational: bool = False,
+        init: str | Callable[..., Any] = "xavier_uniform",
+        generator: torch.Generator | None = None,
+    ) -> None:
+        super().__init__()
+        c, h, w = (int(s) for s in image_shape)
+        channels = [int(k) for k in conv_channels]
+        if not channels or any(k < 1 for k in channels):
+            raise ValueError(f"conv_channels must be positive ints; got {list(conv_channels)!r}")
+        self.image_shape = (c, h, w)
+        self.init = init
+        # (H, W) after each convolution: stride 2, padding 1, kernel 3 -> ceil(size / 2)
+        sizes = [(h, w)]
+        for _ in channels:
+            sizes.append(((sizes[-1][0] + 1) // 2, (sizes[-1][1] + 1) // 2))
+        self._sizes = sizes
+        act = activation_module(get_activation(activation))
+        down: list[nn.Module] = []
+        for i, o in zip([c, *channels[:-1]], channels, strict=True):
+            down += [nn.Conv2d(i, o, 3, stride=2, padding=1), act]
+        self.down = nn.Sequential(*down)
+        self.flat_shape = (channels[-1], *sizes[-1])
+        self.dense = AutoEncoderNetwork(
+            int(np.prod(self.flat_shape)),
+            encoder_layers,
+            decoder_layers,
+            activation=activation,
+            output_activation=activation,
+            tied_weights=tied_weights,
+            variational=variational,
+            init=init,
+            generator=generator,
+        )
+        up: list[nn.Module] = []
+        outs = [*reversed(channels[:-1]), c]
+        ins = list(reversed(channels))
+        for k, (i, o) in enumerate(zip(ins, outs, strict=True)):
+            (th, tw), (sh, sw) = sizes[-2 - k], sizes[-1 - k]
+            # a transposed stride-2 convolution gives 2 * size - 1; pad to the exact target
+            pad = (th - (2 * sh - 1), tw - (2 * sw - 1))
+            up.append(nn.ConvTranspose2d(i, o, 3, stride=2, padding=1, output_padding=pad))
+            last = k == len(ins) - 1
+            up.append(activation_module(get_activation(output_activation)) if last else act)
+        self.up = nn.Sequential(*up)
+        self.reset_parameters(generator)
+
+    @property
+    def variational(self) -> bool:
+        return self.dense.variational
+
+    @torch.no_grad()
+    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
+        """Fresh convolution weights from ``init``; biases start at zero (the dense part
+        draws its own)."""
+        fill = get_initializer(self.init)
+        for layer in [*self.down, *self.up]:
+            if isinstance(layer, nn.Conv2d | nn.ConvTranspose2d):
+                fill(layer.weight, generator=generator)
+                layer.bias.zero_()  # type: ignore[union-attr]
+
+    def encode_stats(self, x: Tensor) -> tuple[Tensor, Tensor | None]:
+        """The code's mean and log-variance (None when not variational)."""
+        return self.dense.encode_stats(self.down(x).flatten(1))  # (batch, C' * H' * W')
+
+    def encode(self, x: Tensor) -> Tensor:
+        """The code ``(batch, code)``."""
+        return self.encode_stats(x)[0]
+
+    def sample_code(self, mu: Tensor, logvar: Tensor) -> Tensor:
+        """``mu + eps * exp(logvar / 2)`` (see the dense network)."""
+        return self.dense.sample_code(mu, logvar)
+
+    def decode(self, code: Tensor) -> Tensor:
+        """The image ``(batch, C, H, W)`` of a code."""
+        maps = self.dense.decode(code).reshape(len(code), *self.flat_shape)
+        return self.up(maps)  # type: ignore[no-any-return]
+
+    def forward(self, x: Tensor) -> Tensor:
+        """The deterministic reconstruction."""
+        return self.decode(self.encode(x))

@@ -1,0 +1,622 @@
+"""``AutoEncoder``: representation, denoising, sparse and variational autoencoders, dense or
+convolutional, with per-row reconstruction errors as anomaly scores."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+from torch import Tensor
+
+from cortexkit._validation import CALLABLE, Interval, Options, validate_data
+from cortexkit.autoencoder.conv import (
+    ConvAutoEncoderNetwork,
+    from_channels_first,
+    image_layout,
+    to_channels_first,
+)
+from cortexkit.autoencoder.network import AutoEncoderNetwork, decoder_sizes
+from cortexkit.autoencoder.objective import AutoEncoderObjective
+from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator, check_fits_in_memory
+from cortexkit.defaults import AUTOENCODER
+from cortexkit.neuron.activations import ACTIVATIONS
+from cortexkit.neuron.init import INITIALIZERS
+from cortexkit.supervised.ann_base import check_float32_range
+from cortexkit.train.objective import chunks
+
+__all__ = ["AutoEncoder", "BottleneckWarning"]
+
+KINDS = ("plain", "denoising", "sparse", "variational")
+
+
+class BottleneckWarning(UserWarning):
+    """A plain autoencoder whose code is as wide as its input: it can learn the identity."""
+
+
+class AutoEncoder(TransformerMixin, GradientEstimator):
+    """An autoencoder: an encoder to a code, a decoder back, trained to reconstruct.
+
+    ``transform`` gives the codes, ``predict`` the reconstruction, ``score_samples`` each
+    row's reconstruction error (mean squared error over its observed entries), the anomaly
+    score: *higher means more anomalous* (scikit-learn's outlier detectors use the opposite
+    sign). After ``fit``, ``threshold_`` is the ``threshold_quantile`` quantile of the
+    training rows' scores, and ``predict_anomaly`` calls a row above it an anomaly (1).
+
+    Tables are ``(n_samples, n_features)`` arrays or DataFrames (standardise them first:
+    the loss weighs every column alike). Images are ``(N, H, W)``, ``(N, H, W, C)`` or
+    ``(N, C, H, W)`` arrays (at most 4 channels); with ``architecture="auto"`` they get a
+    convolutional encoder and decoder, ``"dense"`` flattens them. ``fit(X, mask=M)`` trains
+    on the entries where ``M`` is true only: the others may hold anything (NaN included),
+    are fed to the network as 0, and count in neither the loss nor its gradient.
+
+    Parameters
+    ----------
+    encoder_layers : sequence of int, default=(128, 32)
+        Units per dense encoder layer; the last is the code. The convolutional
+        architecture puts them after its flattened feature maps.
+    decoder_layers : sequence of int or None, default=None
+        Units per decoder hidden layer; ``None`` mirrors the encoder.
+    kind : {"plain", "denoising", "sparse", "variational"}, default="plain"
+        ``"denoising"`` corrupts the inputs while training (``noise``, ``noise_level``),
+        ``"sparse"`` penalises the code (``sparsity``, ``sparsity_target``,
+        ``sparsity_weight``), ``"variational"`` learns a Gaussian code with a KL term
+        (``kl_weight``) and can :meth:`sample`.
+    activation : str or callable, default="relu"
+        Of every hidden layer, the code included (a variational code is linear): a name
+        from :data:`cortexkit.neuron.ACTIVATIONS` or a callable.
+    output_activation : str or callable, default="identity"
+        Of the reconstruction: ``"identity"`` for standardised tables, ``"sigmoid"`` for
+        values in [0, 1] such as pixels.
+    tied_weights : bool, default=False
+        Each dense decoder layer uses the transpose of its mirror encoder layer's weight,
+        one shared tensor (the decoder must mirror the encoder).
+    noise : {"gaussian", "masking"}, default="gaussian"
+        The corruption of ``kind="denoising"``: add ``noise_level`` times standard normal
+        noise, or set each entry to 0 with probability ``noise_level``.
+    noise_level : float, default=0.2
+        The noise's standard deviation (``"gaussian"``, at least 0) or the probability that
+        an entry is zeroed (``"masking"``, in [0, 1)).
+    sparsity : {"l1", "kl"}, default="l1"
+        The penalty of ``kind="sparse"``: the mean absolute code activation, or the KL
+        divergence of each code unit's mean activation from ``sparsity_target`` (needs
+        codes in (0, 1): ``activation="sigmoid"``).
+    sparsity_target : float, default=0.05
+        The mean activation that ``sparsity="kl"`` pulls each code unit towards, in (0, 1).
+    sparsity_weight : float, default=0.001
+        Weight of the sparsity penalty, at least 0.
+    kl_weight : float, default=1.0
+        Weight of the variational KL term (divided by the number of input values), at
+        least 0.
+    architecture : {"auto", "dense", "conv"}, default="auto"
+        ``"auto"``: convolutional for images, dense for tables.
+    conv_channels : sequence of int, default=(16, 32)
+        Channels of the stride-2 3x3 convolutions of the convolutional architecture.
+    threshold_quantile : float, default=0.95
+        The quantile of the training rows' scores that becomes ``threshold_``, in (0, 1):
+        about ``1 - threshold_quantile`` of rows like the training rows are called
+        anomalies.
+    init : str or callable, default="xavier_uniform"
+        Weight initialiser by name (see :data:`cortexkit.neuron.INITIALIZERS`) or a
+        callable that fills a weight tensor in place; biases start at zero.
+    batch_size : int or None, default=64
+        Observations per weight update: ``1`` is stochastic gradient descent, ``None`` is
+        batch gradient descent, ``n`` is mini-batch gradient descent.
+    gradient_descent : {"stochastic", "batch", "mini-batch"} or None, default=None
+        A readable alias that sets the batch size; ``None`` uses ``batch_size``.
+    epochs : int, default=100
+        The most passes over the training set (early stopping may end training sooner).
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or callable, default="adam"
+        A name (see :data:`cortexkit.train.OPTIMIZERS`), a ``torch.optim.Optimizer``
+        subclass, or a callable ``factory(params, lr=..., weight_decay=...)``.
+    learning_rate : float, default=0.001
+        The step size, greater than 0.
+    weight_decay : float, default=0.0
+        L2 penalty added to the gradient as ``weight_decay * w``.
+    momentum : float, default=0.9
+        Momentum for ``optimizer="sgd"``, in [0, 1).
+    nesterov : bool, default=False
+        Nesterov momentum for ``optimizer="sgd"``.
+    validation_fraction : float, default=0.1
+        Share of the rows, in [0, 1), held out; their reconstruction error is
+        ``val_loss``, which early stopping monitors. ``0`` holds out nothing.
+    validation_split : {"random", "last"}, default="random"
+        The validation rows at random, or the last rows (for series).
+    early_stopping : bool, default=True
+        Stop when the monitored loss (the validation reconstruction error, else the
+        training loss) has not improved for ``patience`` epochs, and restore the best
+        epoch's weights.
+    patience : int, default=10
+        Epochs without improvement before early stopping, at least 1.
+    lr_schedule : {"plateau"} or None, default=None
+        ``"plateau"`` halves the learning rate after 5 epochs without improvement.
+    clip_grad_norm : float or None, default=None
+        Rescale the gradient when its norm exceeds this; ``None`` never rescales it.
+    random_state : int, RandomState or None, default=None
+        Seeds the initial weights, the shuffling, the validation split, the denoising noise
+        and the variational draws, for this fit only. ``None`` draws a fresh seed each fit.
+    device : {"auto", "cpu", "cuda"}, str or torch.device, default="auto"
+        Where to train: ``"auto"`` uses CUDA when present, else the CPU.
+    verbose : int or bool, default=0
+        ``0``: silent; ``1``: a progress bar on a terminal; ``2``: also a line per epoch.
+    callbacks : list of Callback or callable, or None, default=None
+        Called after each epoch with its logs; returning ``True`` stops training.
+    checkpoint : str, path-like or None, default=None
+        A file to save a checkpoint to every ``checkpoint_every`` epochs and after the
+        last. ``None`` saves none.
+    checkpoint_every : int, default=1
+        Epochs between checkpoints, at least 1.
+    resume : bool, default=False
+        Continue from ``checkpoint`` when that file exists. Needs ``checkpoint``.
+
+    Attributes
+    ----------
+    network_ : AutoEncoderNetwork or ConvAutoEncoderNetwork
+        The trained network (``encode``, ``decode``, ``layer_sizes``).
+    threshold_ : float
+        The ``threshold_quantile`` quantile of the training rows' reconstruction errors;
+        :meth:`predict_anomaly` calls a row above it an anomaly.
+    image_shape_ : tuple of int or None
+        The shape of one training image as given (``(H, W)``, ``(H, W, C)`` or
+        ``(C, H, W)``), or None for a table.
+    history_ : dict of lists of length n_iter_
+        Per epoch: ``"loss"`` (the training objective: reconstruction on the corrupted
+        input plus the kind's penalty), ``"reconstruction"`` (the clean reconstruction
+        error on up to 1,024 training rows), ``"val_loss"`` and ``"val_reconstruction"``
+        (the validation rows' reconstruction error), ``"learning_rate"`` and ``"time"``;
+        ``"stopped"`` and ``"validation"`` say why training ended early or held nothing out.
+    n_iter_ : int
+        Epochs run.
+    n_features_in_ : int
+        Values per sample seen in ``fit`` (pixels times channels for images).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        The column names, when ``X`` was a DataFrame with string column names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from cortexkit import AutoEncoder
+    >>> X = load_digits().data / 16.0
+    >>> ae = AutoEncoder((32, 8), output_activation="sigmoid", epochs=30, random_state=0)
+    >>> ae = ae.fit(X)
+    >>> ae.transform(X).shape, ae.predict(X).shape
+    ((1797, 8), (1797, 64))
+    >>> float(((ae.predict(X) - X) ** 2).mean()) < float(X.var(0).mean())  # beats the mean
+    True
+    >>> scores = ae.score_samples(X)
+    >>> float(np.mean(scores > ae.threshold_))  # about 1 - threshold_quantile
+    0.05...
+    """
+
+    network_: Any  # set by fit: an AutoEncoderNetwork or a ConvAutoEncoderNetwork
+
+    _constraints = {
+        **GRADIENT_CONSTRAINTS,
+        "encoder_layers": [list, tuple],
+        "decoder_layers": [list, tuple, None],
+        "kind": [Options(KINDS)],
+        "activation": [Options(ACTIVATIONS), CALLABLE],
+        "output_activation": [Options(ACTIVATIONS), CALLABLE],
+        "tied_weights": [bool],
+        "noise": [Options(["gaussian", "masking"])],
+        "noise_level": [Interval(float, 0, None)],
+        "sparsity": [Options(["l1", "kl"])],
+        "sparsity_target": [Interval(float, 0, 1, closed="neither")],
+        "sparsity_weight": [Interval(float, 0, None)],
+        "kl_weight": [Interval(float, 0, None)],
+        "architecture": [Options(["auto", "dense", "conv"])],
+        "conv_channels": [list, tuple],
+        "threshold_quantile": [Interval(float, 0, 1, closed="neither")],
+        "init": [Options(INITIALIZERS), CALLABLE],
+    }
+
+    def __init__(
+        self,
+        encoder_layers: Sequence[int] = AUTOENCODER.encoder_layers,
+        *,
+        decoder_layers: Sequence[int] | None = None,
+        kind: str = "plain",
+        activation: Any = AUTOENCODER.activation,
+        output_activation: Any = "identity",
+        tied_weights: bool = False,
+        noise: str = "gaussian",
+        noise_level: float = 0.2,
+        sparsity: str = "l1",
+        sparsity_target: float = 0.05,
+        sparsity_weight: float = 0.001,
+        kl_weight: float = 1.0,
+        architecture: str = "auto",
+        conv_channels: Sequence[int] = (16, 32),
+        threshold_quantile: float = AUTOENCODER.threshold_quantile,
+        init: Any = "xavier_uniform",
+        batch_size: int | None = AUTOENCODER.batch_size,
+        gradient_descent: str | None = None,
+        epochs: int = AUTOENCODER.epochs,
+        optimizer: Any = AUTOENCODER.optimizer,
+        learning_rate: float = AUTOENCODER.learning_rate,
+        weight_decay: float = 0.0,
+        momentum: float = 0.9,
+        nesterov: bool = False,
+        validation_fraction: float = AUTOENCODER.validation_fraction,
+        validation_split: str = "random",
+        early_stopping: bool = AUTOENCODER.early_stopping,
+        patience: int = AUTOENCODER.patience,
+        lr_schedule: str | None = None,
+        clip_grad_norm: float | None = None,
+        random_state: int | np.random.RandomState | None = None,
+        device: str = "auto",
+        verbose: int = 0,
+        callbacks: list[Any] | None = None,
+        checkpoint: str | None = None,
+        checkpoint_every: int = 1,
+        resume: bool = False,
+    ) -> None:
+        self.encoder_layers = encoder_layers
+        self.decoder_layers = decoder_layers
+        self.kind = kind
+        self.activation = activation
+        self.output_activation = output_activation
+        self.tied_weights = tied_weights
+        self.noise = noise
+        self.noise_level = noise_level
+        self.sparsity = sparsity
+        self.sparsity_target = sparsity_target
+        self.sparsity_weight = sparsity_weight
+        self.kl_weight = kl_weight
+        self.architecture = architecture
+        self.conv_channels = conv_channels
+        self.threshold_quantile = threshold_quantile
+        self.init = init
+        self.batch_size = batch_size
+        self.gradient_descent = gradient_descent
+        self.epochs = epochs
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.validation_fraction = validation_fraction
+        self.validation_split = validation_split
+        self.early_stopping = early_stopping
+        self.patience = patience
+        self.lr_schedule = lr_schedule
+        self.clip_grad_norm = clip_grad_norm
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.checkpoint = checkpoint
+        self.checkpoint_every = checkpoint_every
+        self.resume = resume
+
+    # -- parameter checks beyond the table --------------------------------------------------
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        _positive_ints(self.encoder_layers, "encoder_layers", empty=False)
+        if self.decoder_layers is not None:
+            _positive_ints(self.decoder_layers, "decoder_layers", empty=True)
+        _positive_ints(self.conv_channels, "conv_channels", empty=False)
+        if self.kind == "denoising" and self.noise == "masking" and not self.noise_level < 1:
+            raise ValueError(
+                "noise_level must be in [0, 1) for noise='masking' (the probability that an "
+                f"entry is zeroed); got {self.noise_level!r}"
+            )
+        if self.tied_weights and self.decoder_layers is not None:
+            mirror = decoder_sizes(self.encoder_layers, None)
+            if [int(s) for s in self.decoder_layers] != mirror:
+                raise ValueError(
+                    f"tied_weights=True needs the mirrored decoder (decoder_layers=None or "
+                    f"{mirror}); got decoder_layers={list(self.decoder_layers)!r}"
+                )
+        if self.kind == "sparse" and self.sparsity == "kl" and self.activation != "sigmoid":
+            if isinstance(self.activation, str):
+                raise ValueError(
+                    "sparsity='kl' reads the code's activations as probabilities: it needs "
+                    f"activation='sigmoid' (codes in (0, 1)); got {self.activation!r}"
+                )
+
+    # -- data -----------------------------------------------------------------------------------
+
+    def _conv(self) -> bool:
+        return self.image_shape_ is not None and self.architecture != "dense"
+
+    def _check_X(self, X: Any, mask: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """``X`` as float numbers of the fitted shape, and the mask as booleans; non-finite
+        values are refused where observed."""
+        ndim = getattr(X, "ndim", None)
+        if ndim is None:  # a list, or an object with __array__
+            ndim = 2 if hasattr(X, "columns") else np.asarray(X, dtype=object).ndim
+        if ndim in (3, 4):
+            arr = _image_array(X)
+            if reset:
+                self.image_shape_: tuple[int, ...] | None = tuple(int(s) for s in arr.shape[1:])
+                self.n_features_in_ = int(np.prod(arr.shape[1:]))
+                self.__dict__.pop("feature_names_in_", None)
+            elif self.image_shape_ != tuple(arr.shape[1:]):
+                raise ValueError(
+                    f"X holds images of shape {tuple(arr.shape[1:])}; the model was "
+                    f"fitted on {self.image_shape_}"
+                )
+        else:
+            if reset and self.architecture == "conv":
+                raise ValueError(
+                    "architecture='conv' needs images: X of shape (N, H, W), (N, H, W, C) or "
+                    f"(N, C, H, W); got {ndim}-dimensional X"
+                )
+            if not reset and self.image_shape_ is not None:
+                raise ValueError(
+                    f"X must hold images of shape {self.image_shape_}, as in fit; got "
+                    f"{ndim}-dimensional X"
+                )
+            arr = validate_data(
+                self, X, reset=reset, dtype=[np.float32, np.float64], ensure_all_finite=False,
+                ensure_min_samples=1,
+            )  # fmt: skip
+            if reset:
+                self.image_shape_ = None
+        observed = None
+        if mask is not None:
+            observed = np.asarray(mask)
+            if observed.shape != arr.shape:
+                raise ValueError(
+                    f"mask has shape {observed.shape} but X has shape {arr.shape}; it marks "
+                    "each entry of X: True (or 1) where observed"
+                )
+            if observed.dtype != bool:
+                if observed.dtype.kind not in "biuf" or not np.isin(observed, (0, 1)).all():
+                    raise ValueError("mask must hold booleans or 0/1 (1 where observed)")
+                observed = observed.astype(bool)
+        _check_finite(arr, observed)
+        check_float32_range(np.where(observed, arr, 0) if observed is not None else arr, "X")
+        return arr, observed
+
+    def _tensors(self, arr: np.ndarray, observed: np.ndarray | None) -> tuple[Tensor, ...]:
+        """The network's inputs (unobserved entries as 0) and the mask, on the device."""
+        if observed is not None:
+            arr = np.where(observed, arr, 0.0)
+        if self.image_shape_ is not None:
+            if self._conv():
+                layout = image_layout((len(arr), *self.image_shape_))
+                arr = to_channels_first(arr, layout)
+                observed = None if observed is None else to_channels_first(observed, layout)
+            else:
+                arr = arr.reshape(len(arr), -1)
+                observed = None if observed is None else observed.reshape(len(arr), -1)
+        device = self._device()
+        x = torch.as_tensor(np.ascontiguousarray(arr, dtype=np.float32), device=device)
+        if observed is None:
+            return (x,)
+        return x, torch.as_tensor(np.ascontiguousarray(observed), device=device)
+
+    def _outputs(self, out: Tensor) -> np.ndarray:
+        """Network outputs back in the layout of the data ``fit`` saw."""
+        arr = out.detach().cpu().numpy().astype(np.float64)
+        if self.image_shape_ is None:
+            return arr
+        if self._conv():
+            return from_channels_first(arr, image_layout((len(arr), *self.image_shape_)))
+        return arr.reshape(len(arr), *self.image_shape_)
+
+    def _fit_data(self, X: Any, y: Any, *, fitting: bool, **kwargs: Any) -> Any:
+        mask = kwargs.pop("mask", None)
+        if kwargs:
+            raise TypeError(f"unexpected arguments {sorted(kwargs)}")
+        arr, observed = self._check_X(X, mask, reset=fitting)
+        if fitting:
+            self._check_bottleneck()
+        return self._tensors(arr, observed)
+
+    def _check_bottleneck(self) -> None:
+        code = int(list(self.encoder_layers)[-1])
+        if self.kind == "plain" and code >= self.n_features_in_:
+            warnings.warn(
+                f"the code has {code} units for {self.n_features_in_} input values: a plain "
+                "autoencoder needs a bottleneck (a code narrower than its input) or it can "
+                "learn the identity; use a smaller last encoder layer, or kind='denoising' "
+                "or 'sparse'",
+                BottleneckWarning,
+                stacklevel=4,
+            )
+
+    # -- the network ------------------------------------------------------------------------------
+
+    def _new_network(self, generator: torch.Generator) -> torch.nn.Module:
+        common: dict[str, Any] = {
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+            "tied_weights": self.tied_weights,
+            "variational": self.kind == "variational",
+            "init": self.init,
+            "generator": generator,
+        }
+        if self._conv():
+            assert self.image_shape_ is not None
+            layout = image_layout((1, *self.image_shape_))
+            chw = to_channels_first(np.empty((1, *self.image_shape_)), layout).shape[1:]
+            return ConvAutoEncoderNetwork(
+                chw, self.conv_channels, self.encoder_layers, self.decoder_layers, **common
+            )
+        return AutoEncoderNetwork(
+            self.n_features_in_, self.encoder_layers, self.decoder_layers, **common
+        )
+
+    def _build(self, parts: Any, generator: torch.Generator) -> None:
+        net = self._new_network(generator)
+        n_weights = sum(p.numel() for p in net.parameters())
+        rows = min(len(parts[0]), 8192)
+        need = 16 * n_weights + 12 * rows * sum(getattr(net, "layer_sizes", [self.n_features_in_]))
+        check_fits_in_memory(need, f"the autoencoder ({n_weights:,} weights)", self._device())
+        self.network_ = net.to(self._device())
+        self._objective = self._make_objective()
+
+    def _make_objective(self) -> AutoEncoderObjective:
+        options = {k: getattr(self, k) for k in ("noise", "noise_level", "sparsity",
+                   "sparsity_target", "sparsity_weight", "kl_weight")}  # fmt: skip
+        return AutoEncoderObjective(self.network_, self.kind, options)
+
+    def _is_built(self) -> bool:
+        return hasattr(self, "network_")
+
+    def _metric(self, X: Tensor, mask: Tensor | None = None) -> dict[str, float]:
+        """The reconstruction error of a set: what early stopping monitors."""
+        error = self._objective.loss(X, mask)
+        return {"loss": error, "reconstruction": error}
+
+    # -- fitting -------------------------------------------------------------------------------
+
+    def fit(self, X: Any, y: Any = None, **fit_params: Any) -> AutoEncoder:
+        """Train from scratch on ``X`` (``y`` is ignored; it may hold labels).
+
+        ``mask=`` (same shape as ``X``, True or 1 where observed) restricts the loss to the
+        observed entries. ``validation_data=X_val`` (or ``(X_val, None)``) replaces
+        ``validation_fraction``. Sets ``threshold_`` from the training rows' scores.
+        """
+        super().fit(X, y, **fit_params)
+        self._set_threshold(X, fit_params.get("mask"))
+        return self
+
+    def partial_fit(self, X: Any, y: Any = None, **kwargs: Any) -> AutoEncoder:
+        """One more epoch over ``X`` (``mask=`` as in :meth:`fit`), keeping the weights and
+        the optimiser's state; ``threshold_`` is recomputed from these rows' scores."""
+        super().partial_fit(X, y, **kwargs)
+        self._set_threshold(X, kwargs.get("mask"))
+        return self
+
+    def _set_threshold(self, X: Any, mask: Any) -> None:
+        scores = self.score_samples(X, mask=mask)
+        self.threshold_ = float(np.quantile(scores, self.threshold_quantile))
+
+    # -- using the model -------------------------------------------------------------------------
+
+    def _encoded(self, X: Any, mask: Any) -> tuple[Tensor, ...]:
+        check_is_fitted(self, "network_")
+        return self._tensors(*self._check_X(X, mask, reset=False))
+
+    @torch.no_grad()
+    def transform(self, X: Any, mask: Any = None) -> np.ndarray:
+        """The codes, shape ``(n_samples, code)`` (a variational code's mean)."""
+        x = self._encoded(X, mask)[0]
+        self.network_.eval()
+        return np.concatenate(
+            [self.network_.encode(x[s]).cpu().numpy() for s in chunks(len(x))]
+        ).astype(np.float64)
+
+    @torch.no_grad()
+    def inverse_transform(self, X: Any) -> np.ndarray:
+        """The reconstructions that codes ``X`` (``(n_samples, code)``) decode to, in the
+        layout of the data ``fit`` saw."""
+        check_is_fitted(self, "network_")
+        codes = np.asarray(X, dtype=np.float32)
+        width = int(list(self.encoder_layers)[-1])
+        if codes.ndim != 2 or codes.shape[1] != width:
+            raise ValueError(f"codes must have shape (n_samples, {width}); got {codes.shape}")
+        if not np.isfinite(codes).all():
+            raise ValueError("codes contain NaN or infinity")
+        z = torch.as_tensor(codes, device=self._device())
+        self.network_.eval()
+        return self._outputs(torch.cat([self.network_.decode(z[s]) for s in chunks(len(z))]))
+
+    def predict(self, X: Any, mask: Any = None) -> np.ndarray:
+        """The reconstruction of ``X``, in its own layout (the clean, deterministic pass:
+        no denoising noise, a variational code's mean); with ``mask=`` it fills the
+        unobserved entries."""
+        x = self._encoded(X, mask)[0]
+        return self._outputs(self._forward(self.network_, x))
+
+    def score_samples(self, X: Any, mask: Any = None) -> np.ndarray:
+        """Each row's reconstruction error (mean squared error over its observed entries),
+        shape ``(n_samples,)``: the anomaly score, higher for rows less like the training
+        rows."""
+        parts = self._encoded(X, mask)
+        scores = self._objective.reconstruction_error(*parts)
+        return scores.cpu().numpy().astype(np.float64)
+
+    def predict_anomaly(self, X: Any, mask: Any = None) -> np.ndarray:
+        """1 where a row's score exceeds ``threshold_`` (an anomaly), else 0."""
+        return (self.score_samples(X, mask=mask) > self.threshold_).astype(np.int64)
+
+    @torch.no_grad()
+    def sample(self, n_samples: int = 1, random_state: Any = None) -> np.ndarray:
+        """``n_samples`` new samples decoded from codes drawn from the prior N(0, I)
+        (``kind="variational"`` only), in the layout of the data ``fit`` saw."""
+        check_is_fitted(self, "network_")
+        if self.kind != "variational":
+            raise ValueError(f"sample needs kind='variational'; this model is {self.kind!r}")
+        if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer):
+            raise ValueError(f"n_samples must be a positive int; got {n_samples!r}")
+        if n_samples < 1:
+            raise ValueError(f"n_samples must be a positive int; got {n_samples!r}")
+        seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
+        width = int(list(self.encoder_layers)[-1])
+        z = torch.randn(int(n_samples), width, generator=torch.Generator().manual_seed(seed))
+        self.network_.eval()
+        return self._outputs(self.network_.decode(z.to(self._device())))
+
+    # -- model files ---------------------------------------------------------------------------
+
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, Tensor]]:
+        check_is_fitted(self, "network_")
+        meta = {
+            "threshold_": self.threshold_,
+            "image_shape_": None if self.image_shape_ is None else list(self.image_shape_),
+            **self._common_state(),
+        }
+        tensors = {k: v.detach().cpu() for k, v in self.network_.state_dict().items()}
+        return meta, tensors
+
+    def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
+        self._set_common_state(meta)
+        shape = meta.get("image_shape_")
+        self.image_shape_ = None if shape is None else tuple(int(s) for s in shape)
+        self.threshold_ = float(meta["threshold_"])
+        net = self._new_network(torch.Generator())  # weights come from the file
+        expected = {k: tuple(v.shape) for k, v in net.state_dict().items()}
+        given = {k: tuple(v.shape) for k, v in tensors.items()}
+        if expected != given:
+            raise ValueError(
+                "the weights do not fit this autoencoder's parameters (layers, kind, tied "
+                "weights, architecture)"
+            )
+        net.load_state_dict(tensors)
+        self.network_ = net.to(self._device())
+        self._objective = self._make_objective()
+
+
+def _positive_ints(value: Any, name: str, *, empty: bool) -> None:
+    items = list(value)
+    bad = [s for s in items if isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 1]
+    if bad or (not items and not empty):
+        raise ValueError(f"{name} must be a sequence of positive ints; got {value!r}")
+
+
+def _image_array(X: Any) -> np.ndarray:
+    try:
+        arr = np.asarray(X, dtype=np.float64 if np.asarray(X).dtype == np.float64 else np.float32)
+    except (TypeError, ValueError):
+        raise ValueError("X must hold numbers (images as a numeric array)") from None
+    image_layout(arr.shape)  # a clear error for an unreadable layout
+    if arr.shape[0] < 1:
+        raise ValueError("X has 0 images; at least 1 is required")
+    return arr
+
+
+def _check_finite(arr: np.ndarray, observed: np.ndarray | None) -> None:
+    bad = ~np.isfinite(arr)
+    if observed is not None:
+        bad &= observed
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        hint = (
+            "mark it unobserved in mask=, or fill it"
+            if observed is not None
+            else "pass mask= (False where a value is missing) to train on the observed "
+            "entries only, or fill them"
+        )
+        raise ValueError(f"X contains NaN or infinity (at index {where}); {hint}")
