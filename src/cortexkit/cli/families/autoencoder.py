@@ -1,0 +1,272 @@
+"""``cortexkit train autoencoder``: an autoencoder on a CSV table, for anomaly scores.
+
+``cortexkit train autoencoder DATA.csv [--label-column C] --out MODEL`` reads the table,
+leaves the label column (and ``--drop`` columns) out of the inputs, standardises the
+numeric columns and one-hot encodes the others (:class:`~cortexkit.data.TableEncoder`),
+and trains an :class:`~cortexkit.AutoEncoder`. A row's anomaly score is its reconstruction
+error; the model calls a row an anomaly above ``threshold_``, the ``--threshold-quantile``
+quantile of the training rows' scores.
+
+``cortexkit predict MODEL DATA.csv`` writes one line per row: ``score`` and ``anomaly``
+(1 above the threshold). ``cortexkit evaluate MODEL DATA.csv --label-column C`` prints the
+scores' ROC AUC and average precision against the label, the anomalous class being
+``--anomaly-label`` (default: the rarer class of the column; the larger value on a tie).
+
+Defaults come from :data:`cortexkit.defaults.AUTOENCODER`; when the table has no more
+columns than its code, the code is narrowed to half the input width (a plain autoencoder
+needs a bottleneck).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+
+from cortexkit import defaults
+from cortexkit.cli._args import int_list, names, positive_int, say
+from cortexkit.cli.families import TrainFamily, add_flag
+
+KINDS = ["plain", "denoising", "sparse", "variational"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The autoencoder's own flags, with the estimator's defaults."""
+    AE = defaults.AUTOENCODER
+    parser.add_argument(
+        "--label-column", metavar="C", help="a label column: not an input; scored after training"
+    )
+    parser.add_argument("--drop", type=names, default=[], help="columns to ignore, a,b,c")
+    parser.add_argument("--anomaly-label", metavar="V",
+                        help="the label value of anomalies (default: the rarer class)")  # fmt: skip
+    parser.add_argument("--encoder", type=int_list, default=None, metavar="N,N",
+                        help="units per encoder layer, the last is the code (default: "
+                             f"{','.join(map(str, AE.encoder_layers))}, the code narrowed to "
+                             "half the input width when it is not narrower)")  # fmt: skip
+    parser.add_argument("--kind", choices=KINDS, default="plain", help="what it learns")
+    parser.add_argument("--noise", choices=["gaussian", "masking"], default="gaussian",
+                        help="corruption for --kind denoising")  # fmt: skip
+    parser.add_argument("--noise-level", type=float, default=0.2,
+                        help="noise std (gaussian) or drop probability (masking)")  # fmt: skip
+    parser.add_argument("--activation", default=AE.activation, help="of the hidden layers")
+    parser.add_argument("--epochs", type=positive_int, default=AE.epochs,
+                        help="at most (early stopping)")  # fmt: skip
+    parser.add_argument("--batch-size", type=positive_int, default=AE.batch_size)
+    parser.add_argument("--lr", type=float, default=AE.learning_rate, help="learning rate")
+    parser.add_argument("--patience", type=positive_int, default=AE.patience,
+                        help="epochs without improvement")  # fmt: skip
+    parser.add_argument("--validation-fraction", type=float, default=AE.validation_fraction,
+                        help="held out for early stopping")  # fmt: skip
+    parser.add_argument("--threshold-quantile", type=float, default=AE.threshold_quantile,
+                        help="training-score quantile above which a row is an anomaly")  # fmt: skip
+    parser.add_argument("--max-categories", type=int, default=defaults.MAX_CATEGORIES,
+                        metavar="N", help="one-hot columns per text column")  # fmt: skip
+
+
+def build(args: argparse.Namespace, n_features: int | None) -> Any:
+    """An ``AutoEncoder`` from the flags (``n_features``: the input width, to narrow the
+    default code; None before the table is read)."""
+    from cortexkit.autoencoder import AutoEncoder
+    from cortexkit.cli.tables import checkpoint_params
+
+    layers = list(args.encoder or defaults.AUTOENCODER.encoder_layers)
+    if args.encoder is None and n_features is not None and layers[-1] >= n_features:
+        layers[-1] = max(1, n_features // 2)
+    return AutoEncoder(
+        tuple(layers),
+        kind=args.kind,
+        activation=args.activation,
+        noise=args.noise,
+        noise_level=args.noise_level,
+        threshold_quantile=args.threshold_quantile,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        patience=args.patience,
+        validation_fraction=args.validation_fraction,
+        random_state=args.seed,
+        device=args.device,
+        verbose=0 if args.quiet else 1,
+        **checkpoint_params(AutoEncoder, args),
+    )
+
+
+FLAGS = {"encoder_layers": "--encoder", "learning_rate": "--lr", "random_state": "--seed"}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train on the table ``args.data``; save the model with its table encoding."""
+    from cortexkit.cli.tables import as_flags
+    from cortexkit.data import TableEncoder, read_table
+    from cortexkit.data.encoder import check_no_missing
+
+    if args.label_column is not None and args.label_column in args.drop:
+        raise ValueError(f"--label-column {args.label_column!r} is also listed in --drop")
+    with as_flags(FLAGS):  # bad options fail before the table is read
+        build(args, None)._validate_params()
+    df = read_table(args.data, drop=args.drop)
+    labels = _labels(df, args.label_column, args.data)
+    X_df = df.drop(columns=[args.label_column]) if args.label_column else df
+    if X_df.shape[1] == 0:
+        raise ValueError(f"{args.data!r} has no input columns besides the label")
+    for name in X_df.columns:
+        check_no_missing(X_df[name], name)
+    encoder = TableEncoder(max_categories=args.max_categories).fit(X_df)
+    X = encoder.transform(X_df)
+    est = build(args, X.shape[1])
+    say(args, f"training AutoEncoder ({est.kind}, layers {list(est.encoder_layers)}) on "
+              f"{len(X)} rows x {X.shape[1]} features")  # fmt: skip
+    t0 = time.perf_counter()
+    with as_flags(FLAGS):
+        est.fit(X)
+    seconds = time.perf_counter() - t0
+    est.save(args.out, table=encoder.to_state(), label_column=args.label_column,
+             drop=args.drop)  # fmt: skip
+    lines = [f"trained in {seconds:.1f} s ({est.n_iter_} epochs); saved {args.out}",
+             f"  anomaly threshold {est.threshold_:.4g} (the {est.threshold_quantile:g} "
+             "quantile of the training rows' reconstruction errors)"]  # fmt: skip
+    for note in ("resumed", "stopped", "validation"):
+        if est.history_.get(note):
+            lines.append(f"  {est.history_[note]}")
+    print("\n".join(lines), file=sys.stderr if args.quiet else sys.stdout)
+    if labels is not None:
+        scores = anomaly_metrics(est.score_samples(X), labels, args.anomaly_label)
+        print(f"training rows against {args.label_column!r}:")
+        print(_format(scores))
+    return 0
+
+
+def _labels(df: Any, column: str | None, where: str) -> Any:
+    if column is None:
+        return None
+    if column not in df.columns:
+        raise ValueError(
+            f"--label-column {column!r} is not a column of {where!r}; its columns are "
+            f"{list(df.columns)}"
+        )
+    missing = int(df[column].isna().sum())
+    if missing:
+        raise ValueError(f"label column {column!r} has {missing} missing values")
+    return df[column]
+
+
+def anomaly_metrics(scores: Any, labels: Any, anomaly_label: str | None) -> dict[str, Any]:
+    """ROC AUC and average precision of ``scores`` (higher: more anomalous) against the
+    ``labels`` column, the anomalies being ``anomaly_label`` (default: the rarer class)."""
+    import numpy as np
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    text = labels.astype(str).str.strip().to_numpy()
+    values, counts = np.unique(text, return_counts=True)
+    if len(values) != 2:
+        raise ValueError(
+            f"the label column must have exactly 2 classes (normal and anomalous); it has "
+            f"{len(values)}: {values.tolist()[:10]}"
+        )
+    if anomaly_label is None:
+        order = sorted(zip(counts, values, strict=True), key=lambda cv: (cv[0], _sortable(cv[1])))
+        positive = order[0][1] if order[0][0] != order[1][0] else max(values, key=_sortable)
+    else:
+        positive = str(anomaly_label).strip()
+        if positive not in values:
+            raise ValueError(
+                f"--anomaly-label {anomaly_label!r} is not a value of the label column "
+                f"({values.tolist()})"
+            )
+    y = (text == positive).astype(int)
+    return {
+        "roc_auc": float(roc_auc_score(y, scores)),
+        "average_precision": float(average_precision_score(y, scores)),
+        "anomaly_label": positive,
+        "anomaly_share": float(y.mean()),
+        "rows": len(y),
+    }
+
+
+def _sortable(value: str) -> tuple[int, Any]:
+    try:
+        return (0, float(value))
+    except ValueError:
+        return (1, value)
+
+
+def _format(scores: dict[str, Any]) -> str:
+    return "\n".join(
+        f"  {k:<18} {v:.4f}" if isinstance(v, float) else f"  {k:<18} {v}"
+        for k, v in scores.items()
+    )
+
+
+def _read(args: argparse.Namespace, mf: Any, label_column: str | None) -> tuple[Any, Any]:
+    """The model file's encoded features of ``args.data`` and the label column (or None)."""
+    from cortexkit.data import TableEncoder, feature_matrix, read_table
+
+    est, extra = mf.estimator, mf.extra
+    wanted = [] if label_column is None else [label_column]
+    if "table" in extra:
+        encoder = TableEncoder.from_state(extra["table"])
+        df = read_table(args.data, only=[*encoder.feature_names_in_, *wanted],
+                        column_types=encoder.column_types_)  # fmt: skip
+        X = encoder.transform(df)
+    else:  # a model saved from Python: the columns by name or position
+        feature_names = getattr(est, "feature_names_in_", None)
+        names_ = None if feature_names is None else [str(c) for c in feature_names]
+        df = read_table(args.data, only=None if names_ is None else [*names_, *wanted])
+        X = feature_matrix(df, feature_names=names_, n_features=est.n_features_in_,
+                           exclude=wanted)  # fmt: skip
+    return X, (_labels(df, label_column, args.data) if label_column else None)
+
+
+def predict(args: argparse.Namespace, mf: Any) -> int:
+    """``score`` (reconstruction error) and ``anomaly`` (1 above ``threshold_``) per row."""
+    import pandas as pd
+
+    from cortexkit.persist import atomic_write_bytes
+
+    X, _ = _read(args, mf, None)
+    scores = mf.estimator.score_samples(X)
+    out = pd.DataFrame({"score": scores, "anomaly": (scores > mf.estimator.threshold_)})
+    out["anomaly"] = out["anomaly"].astype(int)
+    if args.out:
+        atomic_write_bytes(args.out, out.to_csv(index=False).encode())
+        say(args, f"wrote {len(out)} anomaly scores to {args.out}")
+    else:
+        out.to_csv(sys.stdout, index=False)
+    return 0
+
+
+def evaluate(args: argparse.Namespace, mf: Any) -> int:
+    """ROC AUC and average precision of the scores against ``--label-column``."""
+    column = args.label_column or mf.extra.get("label_column")
+    if column is None:
+        raise ValueError(
+            f"{args.model!r} was trained without a label column: name one with --label-column C"
+        )
+    X, labels = _read(args, mf, column)
+    scores = anomaly_metrics(mf.estimator.score_samples(X), labels, args.anomaly_label)
+    print(json.dumps(scores, indent=2) if args.json else _format(scores))
+    return 0
+
+
+def _label_flags(parser: argparse.ArgumentParser) -> None:
+    add_flag(parser, "--label-column", metavar="C",
+             help="autoencoders: the label column (default: the training one)")  # fmt: skip
+    add_flag(parser, "--anomaly-label", metavar="V",
+             help="autoencoders: the anomalies' label (default: the rarer class)")  # fmt: skip
+
+
+FAMILIES = (
+    TrainFamily(
+        "autoencoder",
+        "an autoencoder on a CSV table: anomaly scores from reconstruction errors",
+        add_arguments,
+        run,
+        table=False,
+        models=("AutoEncoder",),
+        predict=predict,
+        evaluate=evaluate,
+        evaluate_arguments=_label_flags,
+    ),
+)

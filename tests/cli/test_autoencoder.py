@@ -1,0 +1,88 @@
+"""``cortexkit train autoencoder``, and ``predict`` / ``evaluate`` on its model files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cortexkit import load
+from cortexkit.cli import run_captured
+
+FAST = ["--epochs", "40", "--lr", "0.01", "--encoder", "8,2", "--quiet"]
+
+
+def anomaly_table(n: int = 300, n_odd: int = 15, seed: int = 0) -> pd.DataFrame:
+    """Rows on a 2-d plane in 5 numbers (and a text column), plus rows off it; ``odd`` marks
+    them, ``id`` numbers the rows."""
+    rng = np.random.default_rng(seed)
+    basis = rng.normal(size=(2, 5))
+    normal = rng.normal(size=(n, 2)) @ basis + 0.05 * rng.normal(size=(n, 5))
+    odd = 2 * rng.normal(size=(n_odd, 5))
+    df = pd.DataFrame(np.vstack([normal, odd]), columns=[f"x{i}" for i in range(5)])
+    df["colour"] = np.where(df["x0"] > 0, "red", "blue")
+    df["odd"] = np.r_[np.zeros(n, int), np.ones(n_odd, int)]
+    df.insert(0, "id", np.arange(len(df)))
+    return df
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    folder = tmp_path_factory.mktemp("ae-cli")
+    data = folder / "t.csv"
+    anomaly_table().to_csv(data, index=False)
+    model = folder / "ae.ck"
+    result = run_captured("train", "autoencoder", str(data), "--label-column", "odd",
+                          "--drop", "id", "--out", str(model), *FAST)  # fmt: skip
+    assert result.code == 0, result.err
+    return {"data": data, "model": model, "stdout": result.out}
+
+
+def test_train_leaves_the_label_out_and_scores_it(trained: dict[str, Any]) -> None:
+    est = load(trained["model"])
+    assert est.n_features_in_ == 5 + 2  # x0..x4 and colour's two one-hot columns
+    out = trained["stdout"]
+    assert "roc_auc" in out and "average_precision" in out
+
+
+def test_predict_writes_the_anomaly_scores(trained: dict[str, Any], tmp_path: Path) -> None:
+    out = tmp_path / "scores.csv"
+    result = run_captured("predict", str(trained["model"]), str(trained["data"]),
+                          "--out", str(out), "--quiet")  # fmt: skip
+    assert result.code == 0, result.err
+    scores = pd.read_csv(out)
+    assert list(scores.columns) == ["score", "anomaly"] and len(scores) == 315
+    est = load(trained["model"])
+    assert ((scores["score"] > est.threshold_).astype(int) == scores["anomaly"]).all()
+    # the off-plane rows score highest
+    odd = anomaly_table()["odd"].to_numpy()
+    assert scores["score"][odd == 1].mean() > 3 * scores["score"][odd == 0].mean()
+
+
+def test_evaluate_prints_roc_auc_and_average_precision(trained: dict[str, Any]) -> None:
+    result = run_captured("evaluate", str(trained["model"]), str(trained["data"]),
+                          "--label-column", "odd", "--json")  # fmt: skip
+    assert result.code == 0, result.err
+    scores = json.loads(result.out)
+    assert scores["anomaly_label"] == "1" and scores["rows"] == 315
+    assert scores["roc_auc"] > 0.95 and scores["average_precision"] > 0.7
+    # the label column it was trained with is the default; text output names both metrics
+    plain = run_captured("evaluate", str(trained["model"]), str(trained["data"]))
+    assert plain.code == 0 and "roc_auc" in plain.out and "average_precision" in plain.out
+
+
+def test_bad_label_columns_are_named(trained: dict[str, Any], tmp_path: Path) -> None:
+    result = run_captured("train", "autoencoder", str(trained["data"]), "--label-column",
+                          "nope", "--out", str(tmp_path / "m.ck"), *FAST)  # fmt: skip
+    assert result.code != 0 and "--label-column 'nope' is not a column" in result.err
+    result = run_captured("evaluate", str(trained["model"]), str(trained["data"]),
+                          "--label-column", "odd", "--anomaly-label", "7")  # fmt: skip
+    assert result.code != 0 and "--anomaly-label '7'" in result.err
+    result = run_captured("train", "autoencoder", str(trained["data"]), "--noise-level", "1.5",
+                          "--kind", "denoising", "--noise", "masking",
+                          "--out", str(tmp_path / "m.ck"), *FAST)  # fmt: skip
+    assert result.code != 0 and "--noise-level must be in [0, 1)" in result.err
