@@ -35,23 +35,28 @@ from cortexkit.train.objective import chunks
 __all__ = ["AutoEncoderObjective", "corrupt"]
 
 
-def corrupt(x: Tensor, noise: str, level: float) -> Tensor:
+def corrupt(
+    x: Tensor, noise: str, level: float, generator: torch.Generator | None = None
+) -> Tensor:
     """``x`` with ``"gaussian"`` noise of standard deviation ``level`` added, or with each
-    entry set to 0 with probability ``level`` (``"masking"``), from torch's global RNG.
+    entry set to 0 with probability ``level`` (``"masking"``), drawn from ``generator``
+    (default: torch's global RNG, which a fit seeds).
 
     Examples
     --------
     >>> import torch
-    >>> _ = torch.manual_seed(0)
     >>> x = torch.ones(1000)
-    >>> abs(float((corrupt(x, "masking", 0.3) == 0).float().mean()) - 0.3) < 0.05
+    >>> dropped = corrupt(x, "masking", 0.3, torch.Generator().manual_seed(0)) == 0
+    >>> abs(float(dropped.float().mean()) - 0.3) < 0.05
     True
     """
     if level == 0:
         return x
     if noise == "gaussian":
-        return x + level * torch.randn_like(x)
-    return x * (torch.rand_like(x) >= level).to(x.dtype)
+        draw = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
+        return x + level * draw
+    keep = torch.rand(x.shape, generator=generator, device=x.device) >= level
+    return x * keep.to(x.dtype)
 
 
 class AutoEncoderObjective:
