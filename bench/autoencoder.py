@@ -23,6 +23,7 @@ Usage: ``python bench/autoencoder.py [--repeats 3] [--seeds 5] [--only speed|ano
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import sys
 import time
@@ -59,7 +60,7 @@ def torch_autoencoder(n_in: int, seed: int) -> nn.Sequential:
     torch.manual_seed(seed)
     sizes = [n_in, *LAYERS, *reversed(LAYERS[:-1]), n_in]
     layers: list[nn.Module] = []
-    for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+    for k, (a, b) in enumerate(itertools.pairwise(sizes)):
         linear = nn.Linear(a, b)
         nn.init.xavier_uniform_(linear.weight)  # as cortexkit: Glorot uniform, zero bias
         nn.init.zeros_(linear.bias)
