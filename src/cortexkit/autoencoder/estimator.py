@@ -21,6 +21,7 @@ from cortexkit.autoencoder.conv import (
     image_layout,
     to_channels_first,
 )
+from cortexkit.autoencoder.inputs import check_finite, check_mask, image_array, positive_ints
 from cortexkit.autoencoder.network import AutoEncoderNetwork, decoder_sizes
 from cortexkit.autoencoder.objective import AutoEncoderObjective
 from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator, check_fits_in_memory
@@ -299,10 +300,10 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
 
     def _validate_params(self) -> None:
         super()._validate_params()
-        _positive_ints(self.encoder_layers, "encoder_layers", empty=False)
+        positive_ints(self.encoder_layers, "encoder_layers", empty=False)
         if self.decoder_layers is not None:
-            _positive_ints(self.decoder_layers, "decoder_layers", empty=True)
-        _positive_ints(self.conv_channels, "conv_channels", empty=False)
+            positive_ints(self.decoder_layers, "decoder_layers", empty=True)
+        positive_ints(self.conv_channels, "conv_channels", empty=False)
         if self.kind == "denoising" and self.noise == "masking" and not self.noise_level < 1:
             raise ValueError(
                 "noise_level must be in [0, 1) for noise='masking' (the probability that an "
@@ -334,7 +335,7 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
         if ndim is None:  # a list, or an object with __array__
             ndim = 2 if hasattr(X, "columns") else np.asarray(X, dtype=object).ndim
         if ndim in (3, 4):
-            arr = _image_array(X)
+            arr = image_array(X)
             if reset:
                 self.image_shape_: tuple[int, ...] | None = tuple(int(s) for s in arr.shape[1:])
                 self.n_features_in_ = int(np.prod(arr.shape[1:]))
@@ -361,19 +362,8 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
             )  # fmt: skip
             if reset:
                 self.image_shape_ = None
-        observed = None
-        if mask is not None:
-            observed = np.asarray(mask)
-            if observed.shape != arr.shape:
-                raise ValueError(
-                    f"mask has shape {observed.shape} but X has shape {arr.shape}; it marks "
-                    "each entry of X: True (or 1) where observed"
-                )
-            if observed.dtype != bool:
-                if observed.dtype.kind not in "biuf" or not np.isin(observed, (0, 1)).all():
-                    raise ValueError("mask must hold booleans or 0/1 (1 where observed)")
-                observed = observed.astype(bool)
-        _check_finite(arr, observed)
+        observed = None if mask is None else check_mask(mask, arr.shape)
+        check_finite(arr, observed)
         check_float32_range(np.where(observed, arr, 0) if observed is not None else arr, "X")
         return arr, observed
 
@@ -587,36 +577,3 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
         net.load_state_dict(tensors)
         self.network_ = net.to(self._device())
         self._objective = self._make_objective()
-
-
-def _positive_ints(value: Any, name: str, *, empty: bool) -> None:
-    items = list(value)
-    bad = [s for s in items if isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 1]
-    if bad or (not items and not empty):
-        raise ValueError(f"{name} must be a sequence of positive ints; got {value!r}")
-
-
-def _image_array(X: Any) -> np.ndarray:
-    try:
-        arr = np.asarray(X, dtype=np.float64 if np.asarray(X).dtype == np.float64 else np.float32)
-    except (TypeError, ValueError):
-        raise ValueError("X must hold numbers (images as a numeric array)") from None
-    image_layout(arr.shape)  # a clear error for an unreadable layout
-    if arr.shape[0] < 1:
-        raise ValueError("X has 0 images; at least 1 is required")
-    return arr
-
-
-def _check_finite(arr: np.ndarray, observed: np.ndarray | None) -> None:
-    bad = ~np.isfinite(arr)
-    if observed is not None:
-        bad &= observed
-    if bad.any():
-        where = tuple(int(i) for i in np.argwhere(bad)[0])
-        hint = (
-            "mark it unobserved in mask=, or fill it"
-            if observed is not None
-            else "pass mask= (False where a value is missing) to train on the observed "
-            "entries only, or fill them"
-        )
-        raise ValueError(f"X contains NaN or infinity (at index {where}); {hint}")
