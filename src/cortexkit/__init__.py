@@ -18,6 +18,7 @@ from cortexkit.exceptions import CortexkitError, DivergenceError, ModelFileError
 if TYPE_CHECKING:
     from cortexkit.neuron.perceptron import Perceptron
     from cortexkit.persist import load
+    from cortexkit.som import SelfOrganizingMap
     from cortexkit.supervised.ann import ANNClassifier, ANNRegressor
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "DivergenceError",
     "ModelFileError",
     "Perceptron",
+    "SelfOrganizingMap",
     "__version__",
     "load",
 ]
@@ -36,6 +38,7 @@ _LAZY = {
     "ANNClassifier": "cortexkit.supervised.ann",
     "ANNRegressor": "cortexkit.supervised.ann",
     "Perceptron": "cortexkit.neuron.perceptron",
+    "SelfOrganizingMap": "cortexkit.som",
     "load": "cortexkit.persist",
 }
 
