@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from sklearn.base import TransformerMixin
 from torch import Tensor
 
 from cortexkit._validation import CALLABLE, Interval, Options, validate_data
@@ -28,7 +29,7 @@ ALGORITHMS = ("online", "batch")
 ONLINE_UPDATES, ONLINE_MIN, ONLINE_MAX = 400, 16, 256
 
 
-class SelfOrganizingMap(MapViews, CortexEstimator):
+class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
     """A self-organising map (Kohonen): a grid of nodes whose weights learn the data's
     shape, for feature detection, clustering and outlier (fraud) detection.
 
@@ -190,6 +191,12 @@ class SelfOrganizingMap(MapViews, CortexEstimator):
         self.checkpoint = checkpoint
         self.checkpoint_every = checkpoint_every
         self.resume = resume
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        if tags.transformer_tags is not None:
+            tags.transformer_tags.preserves_dtype = []  # transform gives integer coordinates
+        return tags
 
     # -- checks -----------------------------------------------------------------------------
 
