@@ -287,12 +287,17 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
     ) -> None:
         source = self._source(parts)
         step = loop.step
+        loop.config.batch_size = self._rows_per_step(source.n)
         if isinstance(step, SOMStep):  # the schedules run over epochs x this data's rows
             step.epoch_rows = source.n
             step.horizon = max(self.epochs * source.n, 1)
-        loop.config.batch_size = self._rows_per_step(source.n)
-        super()._run(loop, source, epochs=epochs, validation=validation,
-                     early_stopping=early_stopping, partial=partial)  # fmt: skip
+            step.source, step.eval_rows = source, loop.config.batch_size
+        try:
+            super()._run(loop, source, epochs=epochs, validation=validation,
+                         early_stopping=early_stopping, partial=partial)  # fmt: skip
+        finally:
+            if isinstance(step, SOMStep):
+                step.source = None  # the data is not the model's to keep
 
     @torch.no_grad()
     def _metric(self, X: Tensor, *rest: Tensor) -> dict[str, float]:

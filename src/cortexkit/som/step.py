@@ -13,8 +13,18 @@ Per batch ``xb`` of ``b`` samples, with ``H[i, j] = h(grid distance(bmu_i, j)^2,
   as a sequential SOM does in one pass (``bench/som.py``). The learning rate and sigma
   follow their schedules per batch, at the batch's middle sample.
 - ``algorithm="batch"``: Kohonen's batch map. The sums are accumulated over the whole
-  epoch (``batch_size`` only bounds memory) and each node becomes ``num_j / den_j`` at the
+  epoch (``batch_size`` only bounds memory) and each node moves to ``num_j / den_j`` at the
   epoch's end; sigma follows its schedule per epoch, and the learning rate is not used.
+  The batch map lowers a neighbourhood-weighted energy, not the quantisation error
+  itself, which it can raise by a little near convergence. So, with a fixed sigma (where
+  that energy stays the same from epoch to epoch), the move is checked: the new map's
+  error on the training rows is measured (one more search pass), and where it is higher
+  than the old map's, the move is halved (up to four times) or not made. The training
+  rows' quantisation error then never rises from one epoch to the next. A shrinking
+  sigma changes the energy each epoch and moves unchecked (an early, wide neighbourhood
+  orders the map at some cost in error, as it should).
+  Negative neighbourhood weights (the Mexican hat's outer ring) count as 0 here: a mean
+  with negative weights is no mean.
 
 The step's loss is the batch's mean quantisation error (distance to the best-matching
 unit, before the update).
@@ -30,6 +40,8 @@ from torch import Tensor
 
 from cortexkit.som.distance import Distance, best_units
 from cortexkit.som.grid import Grid
+from cortexkit.som.neighborhood import bubble, gaussian, triangle
+from cortexkit.train.batches import Batches
 from cortexkit.train.step import Step
 
 __all__ = ["SOMStep"]
@@ -79,12 +91,17 @@ class SOMStep(Step):
         self.learning_rate, self.sigma = float(learning_rate), float(sigma)
         self.learning_rate_decay, self.sigma_decay = learning_rate_decay, sigma_decay
         self.algorithm = algorithm
+        self._non_negative = neighborhood in (gaussian, bubble, triangle)
         self.horizon = max(int(horizon), 1)
         self.epoch_rows = 0  # samples per epoch (set by the estimator before each run)
         self.seen = 0  # samples presented so far, every epoch and call included
         self._rows = 0  # samples of the current epoch so far (batch algorithm)
         self._num: Tensor | None = None
         self._den: Tensor | None = None
+        self._qe_sum = 0.0
+        #: the training rows, for the batch algorithm's check (set by the estimator)
+        self.source: Batches | None = None
+        self.eval_rows: int | None = None
 
     # -- schedules ---------------------------------------------------------------------------
 
@@ -95,8 +112,12 @@ class SOMStep(Step):
         sigma = float(self.sigma_decay(self.sigma, progress))
         return lr, max(sigma, 1e-6)
 
-    def _sums(self, xb: Tensor, units: Tensor, sigma: float) -> tuple[Tensor, Tensor]:
+    def _sums(
+        self, xb: Tensor, units: Tensor, sigma: float, *, clamp: bool = False
+    ) -> tuple[Tensor, Tensor]:
         H = self.neighborhood(self.grid.squared_distances(units), sigma)  # (batch, nodes)
+        if clamp:
+            H = H.clamp_min(0)
         return H.T @ xb, H.sum(0)  # (nodes, features), (nodes,)
 
     # -- the update --------------------------------------------------------------------------
@@ -107,11 +128,14 @@ class SOMStep(Step):
         rows = xb.shape[0]
         dist, units = best_units(xb, self.weights, self.distance)
         if self.algorithm == "batch":
+            self._qe_sum += float(dist.sum())
             self._accumulate(xb, units)
         else:
             lr, sigma = self.current(self.seen + rows / 2)
-            num, den = self._sums(xb, units, sigma)
-            exposure = lr * den  # how far b sequential updates would move each node
+            H = self.neighborhood(self.grid.squared_distances(units), sigma)  # (batch, nodes)
+            num, den = H.T @ xb, H.sum(0)  # (nodes, features), (nodes,)
+            # how far b sequential updates would move each node (a repelling ring counts)
+            exposure = lr * (den if self._non_negative else H.abs().sum(0))
             share = torch.where(
                 exposure > 1e-6,
                 -torch.expm1(-exposure) / exposure.clamp_min(1e-6),
@@ -124,7 +148,7 @@ class SOMStep(Step):
     def _accumulate(self, xb: Tensor, units: Tensor) -> None:
         epoch_start = self.seen - self._rows
         _, sigma = self.current(epoch_start)
-        num, den = self._sums(xb, units, sigma)
+        num, den = self._sums(xb, units, sigma, clamp=True)
         if self._num is None or self._den is None:
             self._num, self._den = num, den
         else:
@@ -136,12 +160,33 @@ class SOMStep(Step):
 
     def finish_epoch(self) -> None:
         """Apply the batch algorithm's accumulated update (nodes no sample reached keep
-        their weights)."""
-        if self._num is not None and self._den is not None:
+        their weights), halving it while it would raise the training rows' error."""
+        if self._num is not None and self._den is not None and self._rows:
+            before = self._qe_sum / self._rows  # this epoch's map, measured on every row
             ok = self._den > 1e-8
-            self.weights[ok] = self._num[ok] / self._den[ok][:, None]
+            target = self.weights.clone()
+            target[ok] = self._num[ok] / self._den[ok][:, None]
+            move = target - self.weights
+            _, sigma = self.current(self.seen - self._rows)
+            fixed = abs(self.current(self.seen)[1] - sigma) <= 1e-9 * sigma
+            for share in (1.0, 0.5, 0.25, 0.125, 0.0625):
+                candidate = self.weights + share * move
+                if self.source is None or not fixed or self._error(candidate) <= before:
+                    self.weights.copy_(candidate)
+                    break
         self._num = self._den = None
-        self._rows = 0
+        self._rows, self._qe_sum = 0, 0.0
+
+    @torch.no_grad()
+    def _error(self, weights: Tensor) -> float:
+        """The quantisation error of ``weights`` on the training rows."""
+        assert self.source is not None
+        total, rows = 0.0, 0
+        batches = self.source.epoch(self.eval_rows, shuffle=False, generator=torch.Generator())
+        for batch in batches:
+            total += float(best_units(batch[0], weights, self.distance)[0].sum())
+            rows += batch[0].shape[0]
+        return total / max(rows, 1)
 
     # -- what the loop needs -----------------------------------------------------------------
 
