@@ -122,9 +122,11 @@ def test_the_chunked_search_finds_the_brute_force_winner(name) -> None:
     elif name == "manhattan":
         full = torch.cdist(X.double(), W.double(), p=1)
     else:
-        full = 1 - torch.nn.functional.normalize(X.double()) @ torch.nn.functional.normalize(
-            W.double()
-        ).T
+        full = (
+            1
+            - torch.nn.functional.normalize(X.double())
+            @ torch.nn.functional.normalize(W.double()).T
+        )
     best, idx = full.min(1)
     assert (units == idx).float().mean() > 0.999  # float32 ties aside
     np.testing.assert_allclose(dist.numpy(), best.numpy(), rtol=1e-3, atol=1e-3)
@@ -145,7 +147,7 @@ def test_every_neighbourhood_and_algorithm_learns(blobs, neighborhood, algorithm
 
 
 def test_save_and_load_give_an_identical_map(tmp_path, blobs) -> None:
-    X, y = blobs
+    X, _ = blobs
     som = SelfOrganizingMap((6, 7), topology="hexagonal", distance="cosine", epochs=3,
                             random_state=0).fit(X)  # fmt: skip
     som.save(tmp_path / "som.cortex")

@@ -114,11 +114,12 @@ def _from_callable(fn: Callable[[Tensor, Tensor], Tensor]) -> Distance:
 DISTANCES: Registry[Distance] = Registry(
     "distance",
     {
-        "euclidean": Distance("euclidean", _euclidean_prepare, _euclidean_scores,
-                              _euclidean_finish),
+        "euclidean": Distance(
+            "euclidean", _euclidean_prepare, _euclidean_scores, _euclidean_finish
+        ),
         "cosine": Distance("cosine", _cosine_prepare, _cosine_scores, _cosine_finish),
         "manhattan": Distance("manhattan", _plain_prepare, _manhattan_scores, _identity_finish),
-    },  # fmt: skip
+    },
     adapt=_from_callable,
     entry_type=Distance,
     callable_text="a callable fn(X, W) -> (samples, nodes) distances",
@@ -130,9 +131,7 @@ def chunk_rows(n_nodes: int) -> int:
     return max(16, min(MAX_CHUNK, CHUNK_ELEMENTS // max(n_nodes, 1)))
 
 
-def best_units(
-    X: Tensor, W: Tensor, distance: Distance, *, k: int = 1
-) -> tuple[Tensor, Tensor]:
+def best_units(X: Tensor, W: Tensor, distance: Distance, *, k: int = 1) -> tuple[Tensor, Tensor]:
     """The distance to the best-matching unit and its index, for each row of ``X``.
 
     With ``k=2`` both are ``(samples, 2)``: the best and the second-best unit (what the

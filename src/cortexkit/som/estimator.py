@@ -129,7 +129,7 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
 
     _constraints = {
         **BASE_CONSTRAINTS,
-        "grid": [tuple, list],
+        "grid": [tuple, list],  # of two positive ints: _shape says so first
         "topology": [Options(TOPOLOGIES)],
         "neighborhood": [Options(NEIGHBORHOODS), CALLABLE],
         "distance": [Options(DISTANCES), CALLABLE],
@@ -201,8 +201,8 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
     # -- checks -----------------------------------------------------------------------------
 
     def _validate_params(self) -> None:  # type: ignore[override]
-        super()._validate_params()
         self._shape()
+        super()._validate_params()
 
     def _shape(self) -> tuple[int, int]:
         """``grid`` as two positive ints, or a clear error."""

@@ -53,7 +53,11 @@ class Grid:
     """
 
     def __init__(
-        self, rows: int, cols: int, topology: str = "rectangular", device: torch.device | str = "cpu"
+        self,
+        rows: int,
+        cols: int,
+        topology: str = "rectangular",
+        device: torch.device | str = "cpu",
     ) -> None:
         if topology not in TOPOLOGIES:
             raise ValueError(f"topology must be one of {list(TOPOLOGIES)}; got {topology!r}")

@@ -91,9 +91,11 @@ def umatrix_figure(som: Any, X: Any = None, y: Any = None, *, title: str | None 
         jitter = np.random.default_rng(0).uniform(-0.25, 0.25, size=at.shape)
         for i, cls in enumerate(np.unique(labels)):
             rows = labels == cls
-            ax.scatter(*(at[rows] + jitter[rows]).T, marker=_MARKERS[i % len(_MARKERS)], s=14,
-                       facecolors="none", edgecolors=f"C{i}", linewidths=1, label=str(cls))  # fmt: skip
-        ax.legend(loc="upper left", bbox_to_anchor=(1.3, 1), fontsize="small", title="class")
+            x, y_ = (at[rows] + jitter[rows]).T
+            ax.scatter(x, y_, marker=_MARKERS[i % len(_MARKERS)], s=14, facecolors="none",
+                       edgecolors=f"C{i}", linewidths=1, label=str(cls))  # fmt: skip
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), fontsize="small",
+                  title="class", ncols=min(len(np.unique(labels)), 6))  # fmt: skip
     ax.set_title(title or "U-matrix")
     return fig
 

@@ -123,7 +123,7 @@ class MapViews:
         rows, cols = self._shape()
         return self.weights_.T.reshape(-1, rows, cols).cpu().numpy()
 
-    # -- outliers -----------------------------------------------------------------------------------
+    # -- outliers ------------------------------------------------------------------------------
 
     def outlier_scores(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
         """Two scores per sample, higher meaning more outlying.

@@ -46,8 +46,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--label-column", metavar="COL",
                         help="a class column: marks the U-matrix, counted among the outliers; "
                              "not a feature")  # fmt: skip
-    parser.add_argument("--id-column", metavar="COL",
-                        help="a row identifier printed with the outliers; not a feature")
+    parser.add_argument(
+        "--id-column",
+        metavar="COL",
+        help="a row identifier printed with the outliers; not a feature",
+    )
     parser.add_argument("--grid", type=grid_shape, default="x".join(map(str, SOM.grid)),
                         metavar="RxC", help="the map's rows x columns")  # fmt: skip
     parser.add_argument("--topology", choices=["rectangular", "hexagonal"], default=SOM.topology)
@@ -60,11 +63,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lr", type=float, default=SOM.learning_rate, help="learning rate")
     parser.add_argument("--epochs", type=positive_int, default=SOM.epochs,
                         help="passes over the data")  # fmt: skip
-    parser.add_argument("--batch-size", type=positive_int, default=None,
-                        help="samples per step (default: chosen from the row count)")
+    parser.add_argument(
+        "--batch-size",
+        type=positive_int,
+        default=None,
+        help="samples per step (default: chosen from the row count)",
+    )
     parser.add_argument("--plot", metavar="FILE", help="write the U-matrix (.png, .svg, .pdf)")
-    parser.add_argument("--outliers", type=positive_int, metavar="K",
-                        help="print the K most outlying rows with their scores")
+    parser.add_argument(
+        "--outliers",
+        type=positive_int,
+        metavar="K",
+        help="print the K most outlying rows with their scores",
+    )
     parser.add_argument("--outlier-score", choices=["quantization_error", "umatrix"],
                         default="quantization_error", help="what ranks the outliers")  # fmt: skip
 
@@ -95,8 +106,7 @@ def build(args: argparse.Namespace) -> Any:
 def _check_column(df: Any, name: str | None, flag: str, path: str) -> None:
     if name is not None and name not in df.columns:
         raise ValueError(
-            f"{flag} {name!r}: no such column in {path!r}; available columns are "
-            f"{list(df.columns)}"
+            f"{flag} {name!r}: no such column in {path!r}; available columns are {list(df.columns)}"
         )
 
 
@@ -195,8 +205,8 @@ def _outlier_table(est: Any, X: Any, df: Any, args: argparse.Namespace, labels: 
     table["node"] = [f"({r},{c})" for r, c in coords]
     table["quantization_error"] = qe[rows].round(4)
     table["umatrix"] = um[rows].round(4)
-    text = [f"the {len(rows)} most outlying rows (by {args.outlier_score}; row: the data row, from 1):",
-            table.to_string(index=False)]  # fmt: skip
+    title = f"the {len(rows)} most outlying rows (by {args.outlier_score}; row: data row, from 1):"
+    text = [title, table.to_string(index=False)]
     if labels is not None:
         counts = pd.Series(labels[rows]).value_counts()
         shares = ", ".join(f"{args.label_column}={v}: {n} ({n / len(rows):.0%})"
