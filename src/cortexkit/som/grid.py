@@ -11,10 +11,12 @@ the eight surrounding cells on a rectangular grid (MiniSom's convention, distanc
 
 Examples
 --------
+>>> import torch
 >>> from cortexkit.som.grid import Grid
 >>> hexagonal = Grid(3, 3, "hexagonal")
->>> [round(float(d), 3) for d in hexagonal.squared_distances(hexagonal.index(1, 1)[None])[0]]
-[1.0, 1.0, 2.0, 1.0, 0.0, 1.0, 1.0, 1.0, 2.0]
+>>> centre = torch.tensor([hexagonal.index(1, 1)])
+>>> [round(float(d), 3) for d in hexagonal.squared_distances(centre)[0]]
+[3.0, 1.0, 1.0, 1.0, 0.0, 1.0, 3.0, 1.0, 1.0]
 >>> sorted(hexagonal.neighbours()[hexagonal.index(1, 1)])
 [1, 2, 3, 5, 7, 8]
 """
