@@ -24,9 +24,10 @@ from cortexkit.train.loop import EpochLoop, LoopConfig
 __all__ = ["SelfOrganizingMap"]
 
 ALGORITHMS = ("online", "batch")
-# presentations per mini-batch of the online rule: about n / 400 (at least 16, at most
-# 256), enough updates for one pass to match a sequential SOM (bench/som.py)
-ONLINE_UPDATES, ONLINE_MIN, ONLINE_MAX = 400, 16, 256
+# samples per mini-batch of the online rule: n / 40, at least 16 and at most 256 (the first
+# quarter of training takes each in slices of an eighth: SOMStep), enough updates for one
+# pass to match a sequential SOM's error (bench/som.py)
+ONLINE_UPDATES, ONLINE_MIN, ONLINE_MAX = 40, 16, 256
 
 
 class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
@@ -70,7 +71,7 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
     epochs : int, default=1
         Passes over the data; the schedules run over all of them.
     batch_size : int or None, default=None
-        Samples per step. Online: the mini-batch (None: about 1/400 of the samples, 16 to
+        Samples per step. Online: the mini-batch (None: 1/40 of the samples, 16 to
         256). Batch: the chunk the sums are accumulated by, which bounds memory (None:
         1024 rows, fewer on big maps).
     validation_fraction : float, default=0.0

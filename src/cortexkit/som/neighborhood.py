@@ -32,10 +32,15 @@ __all__ = ["NEIGHBORHOODS", "bubble", "gaussian", "mexican_hat", "triangle"]
 
 Neighborhood = Callable[[Tensor, float], Tensor]
 
+# exp(-80) ~ 2e-35 is 0 for any weight; below about -87 float32's exp underflows into
+# denormals, where torch's vectorised exp takes a slow path: 10x slower measured here, and
+# most of a wide map is that far from a narrow neighbourhood's centre
+_EXP_FLOOR = -80.0
+
 
 def gaussian(d2: Tensor, sigma: float) -> Tensor:
     """``exp(-d2 / (2 sigma^2))``: every node learns, less with distance."""
-    return torch.exp(d2 * (-0.5 / (sigma * sigma)))
+    return torch.exp((d2 * (-0.5 / (sigma * sigma))).clamp_min_(_EXP_FLOOR))
 
 
 def bubble(d2: Tensor, sigma: float) -> Tensor:
@@ -47,7 +52,7 @@ def mexican_hat(d2: Tensor, sigma: float) -> Tensor:
     """A Gaussian less its second moment (Ricker wavelet): near nodes are pulled towards the
     sample and a ring beyond ``sigma`` is pushed away."""
     s2 = sigma * sigma
-    return torch.exp(d2 * (-0.5 / s2)) * (1 - d2 / s2)
+    return torch.exp((d2 * (-0.5 / s2)).clamp_min_(_EXP_FLOOR)) * (1 - d2 / s2)
 
 
 def triangle(d2: Tensor, sigma: float) -> Tensor:

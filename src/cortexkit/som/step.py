@@ -10,8 +10,10 @@ Per batch ``xb`` of ``b`` samples, with ``H[i, j] = h(grid distance(bmu_i, j)^2,
   move ``w_j`` towards the weighted mean ``num_j / den_j`` by a share
   ``1 - prod_i (1 - lr h_ij) ~ 1 - exp(-lr den_j)``. The step takes that share, so a node
   never passes the mean of what it saw, and mini-batches of a few hundred samples train
-  as a sequential SOM does in one pass (``bench/som.py``). The learning rate and sigma
-  follow their schedules per batch, at the batch's middle sample.
+  as a sequential SOM does in one pass (``bench/som.py``). Early on, while the map
+  still moves fast, a batch's winners (found before its update) go stale: the first
+  quarter of training takes each batch in slices of an eighth. The learning rate and
+  sigma follow their schedules per slice, at its middle sample.
 - ``algorithm="batch"``: Kohonen's batch map. The sums are accumulated over the whole
   epoch (``batch_size`` only bounds memory) and each node moves to ``num_j / den_j`` at the
   epoch's end; sigma follows its schedule per epoch, and the learning rate is not used.
@@ -47,6 +49,7 @@ from cortexkit.train.step import Step
 __all__ = ["SOMStep"]
 
 Batch = tuple[Tensor, ...]
+WARMUP = 0.25  # the share of training that takes each batch in smaller slices
 
 
 class SOMStep(Step):
@@ -126,24 +129,41 @@ class SOMStep(Step):
     def __call__(self, batch: Batch) -> Tensor:
         xb = batch[0]
         rows = xb.shape[0]
-        dist, units = best_units(xb, self.weights, self.distance)
         if self.algorithm == "batch":
+            dist, units = best_units(xb, self.weights, self.distance)
             self._qe_sum += float(dist.sum())
             self._accumulate(xb, units)
-        else:
-            lr, sigma = self.current(self.seen + rows / 2)
-            H = self.neighborhood(self.grid.squared_distances(units), sigma)  # (batch, nodes)
-            num, den = H.T @ xb, H.sum(0)  # (nodes, features), (nodes,)
-            # how far b sequential updates would move each node (a repelling ring counts)
-            exposure = lr * (den if self._non_negative else H.abs().sum(0))
-            share = torch.where(
-                exposure > 1e-6,
-                -torch.expm1(-exposure) / exposure.clamp_min(1e-6),
-                torch.ones_like(exposure),
-            )
-            self.weights += (lr * share)[:, None] * (num - den[:, None] * self.weights)
+            self.seen += rows
+            return dist.mean()
+        # Early on the map moves fast and a batch's winners, found before its update, go
+        # stale: the first WARMUP of training takes the batch in slices of an eighth.
+        size = rows
+        if self.seen < WARMUP * self.horizon:
+            size = max(rows // 8, 16)
+        total = torch.zeros((), dtype=self.weights.dtype, device=self.weights.device)
+        for start in range(0, rows, size):
+            part = xb[start : start + size]
+            dist = self._online(part)
+            total += dist.sum()
+        return total / max(rows, 1)
+
+    def _online(self, xb: Tensor) -> Tensor:
+        """One online update on ``xb``; the distances to the winners before it."""
+        rows = xb.shape[0]
+        dist, units = best_units(xb, self.weights, self.distance)
+        lr, sigma = self.current(self.seen + rows / 2)
+        H = self.neighborhood(self.grid.squared_distances(units), sigma)  # (batch, nodes)
+        num, den = H.T @ xb, H.sum(0)  # (nodes, features), (nodes,)
+        # how far b sequential updates would move each node (a repelling ring counts)
+        exposure = lr * (den if self._non_negative else H.abs().sum(0))
+        share = torch.where(
+            exposure > 1e-6,
+            -torch.expm1(-exposure) / exposure.clamp_min(1e-6),
+            torch.ones_like(exposure),
+        )
+        self.weights += (lr * share)[:, None] * (num - den[:, None] * self.weights)
         self.seen += rows
-        return dist.mean()
+        return dist
 
     def _accumulate(self, xb: Tensor, units: Tensor) -> None:
         epoch_start = self.seen - self._rows
