@@ -87,7 +87,7 @@ def test_transform_predict_and_fit_predict_agree(fitted, iris) -> None:
     coords = fitted.transform(X)
     np.testing.assert_array_equal(coords[:, 0] * 5 + coords[:, 1], units)
     assert coords[:, 0].max() < 6 and coords[:, 1].max() < 5
-    brute = torch.cdist(torch.as_tensor(X, dtype=torch.float32), fitted.weights_).argmin(1)
+    brute = torch.cdist(torch.as_tensor(X, dtype=torch.float32), fitted.weights_.cpu()).argmin(1)
     np.testing.assert_array_equal(units, brute.numpy())
     again = SelfOrganizingMap((6, 5), sigma=1.5, epochs=5, random_state=0).fit_predict(X)
     np.testing.assert_array_equal(again, units)  # same seed, same map
@@ -95,7 +95,7 @@ def test_transform_predict_and_fit_predict_agree(fitted, iris) -> None:
 
 def test_errors_hit_map_labels_and_planes(fitted, iris) -> None:
     X, y = iris
-    W = fitted.weights_.double().numpy()
+    W = fitted.weights_.double().cpu().numpy()
     d = np.linalg.norm(X[:, None, :] - W[None], axis=2)
     assert fitted.quantization_error(X) == pytest.approx(d.min(1).mean(), rel=1e-5)
     first, second = np.argsort(d, axis=1)[:, 0], np.argsort(d, axis=1)[:, 1]
@@ -108,7 +108,7 @@ def test_errors_hit_map_labels_and_planes(fitted, iris) -> None:
     assert labels == {k: Counter(y[(fitted.transform(X) == k).all(1)].tolist()) for k in labels}
     planes = fitted.component_planes()
     assert planes.shape == (4, 6, 5)
-    np.testing.assert_array_equal(planes[2].ravel(), fitted.weights_[:, 2].numpy())
+    np.testing.assert_array_equal(planes[2].ravel(), fitted.weights_[:, 2].cpu().numpy())
 
 
 def test_planted_outliers_rank_first() -> None:
