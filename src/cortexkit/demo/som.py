@@ -57,11 +57,10 @@ def som_digits(quick: bool) -> list[DemoResult]:
         (figure_png(hits_figure(som, X_tr, title="digits: hit map")),
          "SelfOrganizingMap on digits: hit map of the training images"),
     ]  # fmt: skip
-    return [
-        DemoResult("digits", "categorical (10)", "SelfOrganizingMap", "accuracy", score,
-                   baseline, seconds, som.history_, curve="quantization_error",
-                   figures=figures)  # fmt: skip
-    ]
+    result = DemoResult("digits", "categorical (10)", "SelfOrganizingMap", "accuracy", score,
+                        baseline, seconds, som.history_, curve="quantization_error",
+                        figures=figures)  # fmt: skip
+    return [result]
 
 
 FAMILIES = [som_digits]
