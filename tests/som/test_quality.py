@@ -177,3 +177,22 @@ def test_a_checkpoint_resumes_to_the_uninterrupted_map(tmp_path, blobs) -> None:
                                 resume=True).fit(X)  # fmt: skip
     assert resumed.n_iter_ == 4
     assert torch.equal(resumed.weights_, whole.weights_)
+
+
+def test_the_separable_gaussian_sums_equal_the_dense_ones() -> None:
+    from cortexkit.som.neighborhood import gaussian
+    from cortexkit.som.schedule import asymptotic
+    from cortexkit.som.step import SOMStep
+
+    g = torch.Generator().manual_seed(0)
+    grid, W = Grid(7, 9), torch.randn(63, 5, generator=g)
+    xb = torch.randn(300, 5, generator=g)
+    step = SOMStep(W, grid, neighborhood=gaussian, distance=DISTANCES.resolve("euclidean"),
+                   learning_rate=0.5, sigma=1.3, learning_rate_decay=asymptotic,
+                   sigma_decay=asymptotic, algorithm="online", horizon=1000)  # fmt: skip
+    assert step._separable
+    units = best_units(xb, W, DISTANCES.resolve("euclidean"))[1]
+    num, den = step._separable_sums(xb, units, 1.3)
+    H = gaussian(grid.squared_distances(units), 1.3)  # (batch, nodes): the dense weights
+    torch.testing.assert_close(num, H.T @ xb, rtol=1e-5, atol=1e-4)
+    torch.testing.assert_close(den, H.sum(0), rtol=1e-5, atol=1e-4)

@@ -95,6 +95,10 @@ class SOMStep(Step):
         self.learning_rate_decay, self.sigma_decay = learning_rate_decay, sigma_decay
         self.algorithm = algorithm
         self._non_negative = neighborhood in (gaussian, bubble, triangle)
+        self._separable = neighborhood is gaussian and grid.topology == "rectangular"
+        device = weights.device
+        self._rows_at = torch.arange(grid.rows, dtype=weights.dtype, device=device)
+        self._cols_at = torch.arange(grid.cols, dtype=weights.dtype, device=device)
         self.horizon = max(int(horizon), 1)
         self.epoch_rows = 0  # samples per epoch (set by the estimator before each run)
         self.seen = 0  # samples presented so far, every epoch and call included
@@ -152,10 +156,14 @@ class SOMStep(Step):
         rows = xb.shape[0]
         dist, units = best_units(xb, self.weights, self.distance)
         lr, sigma = self.current(self.seen + rows / 2)
-        H = self.neighborhood(self.grid.squared_distances(units), sigma)  # (batch, nodes)
-        num, den = H.T @ xb, H.sum(0)  # (nodes, features), (nodes,)
-        # how far b sequential updates would move each node (a repelling ring counts)
-        exposure = lr * (den if self._non_negative else H.abs().sum(0))
+        if self._separable:
+            num, den = self._separable_sums(xb, units, sigma)
+            mass = den
+        else:
+            H = self.neighborhood(self.grid.squared_distances(units), sigma)  # (batch, nodes)
+            num, den = H.T @ xb, H.sum(0)  # (nodes, features), (nodes,)
+            mass = den if self._non_negative else H.abs().sum(0)  # a repelling ring counts
+        exposure = lr * mass  # how far b sequential updates would move each node
         share = torch.where(
             exposure > 1e-6,
             -torch.expm1(-exposure) / exposure.clamp_min(1e-6),
@@ -164,6 +172,29 @@ class SOMStep(Step):
         self.weights += (lr * share)[:, None] * (num - den[:, None] * self.weights)
         self.seen += rows
         return dist
+
+    def _separable_sums(self, xb: Tensor, units: Tensor, sigma: float) -> tuple[Tensor, Tensor]:
+        """``H^T xb`` and ``H^T 1`` for a Gaussian on a rectangular grid, without ``H``.
+
+        The Gaussian of a grid distance is the product of a Gaussian along the rows and
+        one along the columns, so the neighbourhood-weighted sums are the samples summed
+        per winner (``S``, ``(rows, cols, features)``) smoothed along each axis:
+        ``Hr S Hc``, two small products (``rows^2 cols d + rows cols^2 d``) in place of
+        ``batch x nodes`` weights and a ``batch x nodes x d`` product.
+        """
+        grid, W = self.grid, self.weights
+        features = xb.shape[1]
+        S = torch.zeros_like(W).index_add_(0, units, xb)  # (nodes, features)
+        hits = torch.zeros(W.shape[0], dtype=W.dtype, device=W.device)
+        hits.index_add_(0, units, torch.ones_like(units, dtype=W.dtype))
+        Hr, Hc = (
+            self.neighborhood(((a[:, None] - a[None, :]) ** 2), sigma)
+            for a in (self._rows_at, self._cols_at)
+        )  # (rows, rows), (cols, cols)
+        num = Hr @ S.view(grid.rows, grid.cols * features)  # along the rows
+        num = Hc @ num.view(grid.rows, grid.cols, features)  # along the columns
+        den = Hr @ hits.view(grid.rows, grid.cols) @ Hc
+        return num.view(-1, features), den.view(-1)
 
     def _accumulate(self, xb: Tensor, units: Tensor) -> None:
         epoch_start = self.seen - self._rows
