@@ -24,9 +24,9 @@ from cortexkit.train.loop import EpochLoop, LoopConfig
 __all__ = ["SelfOrganizingMap"]
 
 ALGORITHMS = ("online", "batch")
-# samples per mini-batch of the online rule: n / 40, at least 16 and at most 256 (the first
-# quarter of training takes each in slices of an eighth: SOMStep), enough updates for one
-# pass to match a sequential SOM's error (bench/som.py)
+# samples per mini-batch of the online rule: n / 40, at least 16 and at most 256 (a short
+# training takes its first quarter in slices of an eighth: SOMStep), enough updates for
+# one pass to match a sequential SOM's error (bench/som.py)
 ONLINE_UPDATES, ONLINE_MIN, ONLINE_MAX = 40, 16, 256
 
 

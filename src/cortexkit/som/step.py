@@ -11,9 +11,11 @@ Per batch ``xb`` of ``b`` samples, with ``H[i, j] = h(grid distance(bmu_i, j)^2,
   ``1 - prod_i (1 - lr h_ij) ~ 1 - exp(-lr den_j)``. The step takes that share, so a node
   never passes the mean of what it saw, and mini-batches of a few hundred samples train
   as a sequential SOM does in one pass (``bench/som.py``). Early on, while the map
-  still moves fast, a batch's winners (found before its update) go stale: the first
-  quarter of training takes each batch in slices of an eighth. The learning rate and
-  sigma follow their schedules per slice, at its middle sample.
+  still moves fast, a batch's winners (found before its update) go stale: when the whole
+  training is under 2000 steps, its first quarter takes each batch in slices of an
+  eighth. The learning rate and sigma follow their schedules per slice, at its middle
+  sample. A Gaussian on a rectangular grid is separable, and its sums are then two small
+  products along the rows and the columns (:meth:`SOMStep._separable_sums`).
 - ``algorithm="batch"``: Kohonen's batch map. The sums are accumulated over the whole
   epoch (``batch_size`` only bounds memory) and each node moves to ``num_j / den_j`` at the
   epoch's end; sigma follows its schedule per epoch, and the learning rate is not used.
@@ -50,6 +52,7 @@ __all__ = ["SOMStep"]
 
 Batch = tuple[Tensor, ...]
 WARMUP = 0.25  # the share of training that takes each batch in smaller slices
+FEW_STEPS = 2000  # ... when the whole training is fewer steps than this
 
 
 class SOMStep(Step):
@@ -140,9 +143,10 @@ class SOMStep(Step):
             self.seen += rows
             return dist.mean()
         # Early on the map moves fast and a batch's winners, found before its update, go
-        # stale: the first WARMUP of training takes the batch in slices of an eighth.
+        # stale: when training is only a few steps long, its first WARMUP takes each batch
+        # in slices of an eighth.
         size = rows
-        if self.seen < WARMUP * self.horizon:
+        if self.seen < WARMUP * self.horizon and self.horizon < FEW_STEPS * rows:
             size = max(rows // 8, 16)
         total = torch.zeros((), dtype=self.weights.dtype, device=self.weights.device)
         for start in range(0, rows, size):
@@ -156,7 +160,8 @@ class SOMStep(Step):
         rows = xb.shape[0]
         dist, units = best_units(xb, self.weights, self.distance)
         lr, sigma = self.current(self.seen + rows / 2)
-        if self._separable:
+        grid = self.grid
+        if self._separable and grid.rows + grid.cols <= rows:  # cheaper than the dense sums
             num, den = self._separable_sums(xb, units, sigma)
             mass = den
         else:
