@@ -146,6 +146,15 @@ def test_a_loaded_map_keeps_training(tmp_path, fitted, iris) -> None:
     back.partial_fit(iris[0])
     assert back.n_iter_ == fitted.n_iter_ + 1
     assert not torch.equal(back.weights_, before)
+    sigma = back.history_["sigma"]
+    assert sigma[-1] <= sigma[-2] < sigma[0]  # the schedule goes on, not from the start
+
+
+def test_a_one_node_map_is_k_means_with_one_centre(iris) -> None:
+    X = iris[0]
+    som = SelfOrganizingMap((1, 1), algorithm="batch", epochs=3, random_state=0).fit(X)
+    assert som.topographic_error(X) == 0.0 and som.history_["topographic_error"] == [0.0] * 3
+    np.testing.assert_allclose(som.weights_.cpu().numpy()[0], X.mean(0), atol=1e-5)
 
 
 @pytest.mark.cuda

@@ -293,6 +293,8 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
             step.epoch_rows = source.n
             step.horizon = max(self.epochs * source.n, 1)
             step.source, step.eval_rows = source, loop.config.batch_size
+            if partial and not step.seen and loop.epochs_done:  # a loaded map goes on
+                step.seen = loop.epochs_done * source.n
         try:
             super()._run(loop, source, epochs=epochs, validation=validation,
                          early_stopping=early_stopping, partial=partial)  # fmt: skip
@@ -302,7 +304,11 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
 
     @torch.no_grad()
     def _metric(self, X: Tensor, *rest: Tensor) -> dict[str, float]:
-        dist, units = best_units(X, self.weights_, DISTANCES.resolve(self.distance), k=2)
+        distance = DISTANCES.resolve(self.distance)
+        if self._grid().n_nodes < 2:  # one node: nothing to be topographically wrong about
+            qe = float(best_units(X, self.weights_, distance)[0].mean())
+            return {"loss": qe, "quantization_error": qe, "topographic_error": 0.0}
+        dist, units = best_units(X, self.weights_, distance, k=2)
         adjacent = self._grid().adjacent(units[:, 0], units[:, 1])
         qe = float(dist[:, 0].mean())
         return {"loss": qe, "quantization_error": qe,
