@@ -71,8 +71,7 @@ class Grid:
             r = r * ROW_HEIGHT
         #: (nodes, 2): each node's (y, x) position on the plane
         self.coordinates = torch.stack([r, c], dim=1)
-        n = self.rows * self.cols
-        self._matrix = self._pairwise(self.coordinates) if n <= _PRECOMPUTE else None
+        self._matrix: Tensor | None = None  # node-to-node squared distances, on first use
 
     @property
     def n_nodes(self) -> int:
@@ -95,11 +94,14 @@ class Grid:
     @staticmethod
     def _pairwise(a: Tensor, b: Tensor | None = None) -> Tensor:
         b = a if b is None else b
-        diff = a[:, None, :] - b[None, :, :]  # (len(a), len(b), 2)
-        return (diff * diff).sum(-1)
+        dy = a[:, None, 0] - b[None, :, 0]  # (len(a), len(b))
+        dx = a[:, None, 1] - b[None, :, 1]
+        return dy * dy + dx * dx
 
     def squared_distances(self, units: Tensor) -> Tensor:
         """``(len(units), nodes)``: the squared grid distance from each unit to every node."""
+        if self._matrix is None and self.n_nodes <= _PRECOMPUTE:
+            self._matrix = self._pairwise(self.coordinates)
         if self._matrix is not None:
             return self._matrix.index_select(0, units)
         return self._pairwise(self.coordinates.index_select(0, units), self.coordinates)
