@@ -32,8 +32,15 @@ format: $(BIN)/cortexkit
 
 # The peers come from the optional `bench` extra; every bench/*.py script runs in turn
 # (files starting with `_` are helpers, not scripts), so a new script needs no edit here.
+# somoclu is then rebuilt from source: a plain install (or a cached wheel) can come without
+# its compiled module, _somoclu_wrap. It needs numpy already there (no build isolation) and
+# no CUDA compiler wrapper on PATH, and the check after it fails loudly if the module is absent.
 $(VENV)/.bench-extra: $(BIN)/cortexkit
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	PATH=$(abspath $(BIN)):/usr/bin:/bin $(BIN)/python -m pip install --quiet \
+		--disable-pip-version-check --no-build-isolation --force-reinstall --no-deps \
+		--no-cache-dir --no-binary somoclu somoclu
+	$(BIN)/python -c "import somoclu.somoclu_wrap"
 	touch $@
 
 bench: $(VENV)/.bench-extra

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from cortexkit.autoencoder import AutoEncoder
     from cortexkit.neuron.perceptron import Perceptron
     from cortexkit.persist import load
+    from cortexkit.som import SelfOrganizingMap
     from cortexkit.supervised.ann import ANNClassifier, ANNRegressor
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "DivergenceError",
     "ModelFileError",
     "Perceptron",
+    "SelfOrganizingMap",
     "__version__",
     "load",
 ]
@@ -39,6 +41,7 @@ _LAZY = {
     "ANNRegressor": "cortexkit.supervised.ann",
     "AutoEncoder": "cortexkit.autoencoder",
     "Perceptron": "cortexkit.neuron.perceptron",
+    "SelfOrganizingMap": "cortexkit.som",
     "load": "cortexkit.persist",
 }
 

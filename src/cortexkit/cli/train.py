@@ -14,7 +14,7 @@ from cortexkit.cli._paths import check_output_file
 from cortexkit.cli.families import discover
 from cortexkit.defaults import MAX_CATEGORIES
 
-__all__ = ["add_parser", "max_categories", "shared_parent"]
+__all__ = ["add_parser", "max_categories", "run_family", "shared_parent"]
 
 
 def shared_parent(
@@ -77,11 +77,11 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
             help=family.help,
         )
         family.add_arguments(parser)
-        parser.set_defaults(run=_run, train_family=family.run)
+        parser.set_defaults(run=run_family, train_family=family.run)
 
 
-def _run(args: argparse.Namespace) -> int:
-    """Check what every family shares, then hand over to the family."""
+def run_family(args: argparse.Namespace) -> int:
+    """Check what every family shares, then hand over to the family (``args.train_family``)."""
     checkpoint = getattr(args, "checkpoint", None)
     if getattr(args, "resume", False) and checkpoint is None:
         raise ValueError("--resume needs --checkpoint PATH, the checkpoint to continue from")

@@ -1,0 +1,157 @@
+"""Distances by name, and the best-matching-unit search that every SOM method shares.
+
+The search runs a chunk of samples at a time into one reused buffer, so memory stays at
+``chunk x nodes`` whatever the sample count (a 1,000,000-row set on a 2,500-node map never
+holds a samples-by-nodes matrix). For the Euclidean distance a chunk costs one
+matrix product: ``||x - w||^2 = ||x||^2 - 2 x.w + ||w||^2``, where ``||x||^2`` does not
+change which node is nearest and is added to the winners only.
+
+A distance is a :class:`Distance`: ``scores(xb, prepared, out)`` gives a
+``(samples, nodes)`` matrix whose row minimum is the best-matching unit, ``finish(best,
+xb)`` turns the minimum scores into distances, and ``prepare(W)`` precomputes what depends
+on the weights only. A user's callable ``fn(xb, W) -> (samples, nodes)`` of distances works
+wherever a name does.
+
+Examples
+--------
+>>> import torch
+>>> from cortexkit.som.distance import DISTANCES, best_units
+>>> W = torch.tensor([[0.0, 0.0], [3.0, 4.0]])
+>>> X = torch.tensor([[0.0, 1.0], [3.0, 3.0]])
+>>> dist, units = best_units(X, W, DISTANCES.resolve("euclidean"))
+>>> units.tolist(), [round(float(d), 4) for d in dist]
+([0, 1], [1.0, 1.0])
+>>> best_units(X, W, DISTANCES.resolve("manhattan"))[0].tolist()
+[1.0, 1.0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from cortexkit.registry import Registry
+
+__all__ = ["DISTANCES", "Distance", "best_units", "chunk_rows"]
+
+CHUNK_ELEMENTS = 2**20  # a chunk's samples x nodes at most (4 MB of float32)
+MAX_CHUNK = 1024  # samples per chunk at most
+
+
+@dataclass(frozen=True)
+class Distance:
+    """How far samples are from nodes; see the module's docstring."""
+
+    name: str
+    prepare: Callable[[Tensor], tuple[Tensor, ...]]
+    scores: Callable[[Tensor, tuple[Tensor, ...], Tensor | None], Tensor]
+    finish: Callable[[Tensor, Tensor], Tensor]
+
+
+# -- Euclidean: one matrix product per chunk ---------------------------------------------------
+
+
+def _euclidean_prepare(W: Tensor) -> tuple[Tensor, ...]:
+    return W, (W * W).sum(1)
+
+
+def _euclidean_scores(xb: Tensor, prep: tuple[Tensor, ...], out: Tensor | None) -> Tensor:
+    W, w2 = prep
+    return torch.addmm(w2, xb, W.T, alpha=-2, out=out)  # ||w||^2 - 2 x.w, (chunk, nodes)
+
+
+def _euclidean_finish(best: Tensor, xb: Tensor) -> Tensor:
+    norms = (xb * xb).sum(1)  # (chunk,)
+    return (best + (norms if best.dim() == 1 else norms[:, None])).clamp_min(0).sqrt()
+
+
+# -- cosine: one minus the cosine similarity -------------------------------------------------
+
+
+def _unit(t: Tensor) -> Tensor:
+    return t / t.norm(dim=1, keepdim=True).clamp_min(1e-12)
+
+
+def _cosine_prepare(W: Tensor) -> tuple[Tensor, ...]:
+    return (_unit(W),)
+
+
+def _cosine_scores(xb: Tensor, prep: tuple[Tensor, ...], out: Tensor | None) -> Tensor:
+    return torch.mm(_unit(xb), prep[0].T, out=out).neg_()
+
+
+def _cosine_finish(best: Tensor, xb: Tensor) -> Tensor:
+    return 1 + best
+
+
+# -- Manhattan ----------------------------------------------------------------------------------
+
+
+def _plain_prepare(W: Tensor) -> tuple[Tensor, ...]:
+    return (W,)
+
+
+def _manhattan_scores(xb: Tensor, prep: tuple[Tensor, ...], out: Tensor | None) -> Tensor:
+    return torch.cdist(xb, prep[0], p=1.0)
+
+
+def _identity_finish(best: Tensor, xb: Tensor) -> Tensor:
+    return best
+
+
+def _from_callable(fn: Callable[[Tensor, Tensor], Tensor]) -> Distance:
+    """A user's ``fn(xb, W) -> (samples, nodes)`` distances as a :class:`Distance`."""
+
+    def scores(xb: Tensor, prep: tuple[Tensor, ...], out: Tensor | None) -> Tensor:
+        return torch.as_tensor(fn(xb, prep[0]))
+
+    return Distance(getattr(fn, "__name__", "callable"), _plain_prepare, scores, _identity_finish)
+
+
+DISTANCES: Registry[Distance] = Registry(
+    "distance",
+    {
+        "euclidean": Distance(
+            "euclidean", _euclidean_prepare, _euclidean_scores, _euclidean_finish
+        ),
+        "cosine": Distance("cosine", _cosine_prepare, _cosine_scores, _cosine_finish),
+        "manhattan": Distance("manhattan", _plain_prepare, _manhattan_scores, _identity_finish),
+    },
+    adapt=_from_callable,
+    entry_type=Distance,
+    callable_text="a callable fn(X, W) -> (samples, nodes) distances",
+)
+
+
+def chunk_rows(n_nodes: int) -> int:
+    """Samples per chunk of the search: 1024, fewer on a big map (at most 2^20 scores)."""
+    return max(16, min(MAX_CHUNK, CHUNK_ELEMENTS // max(n_nodes, 1)))
+
+
+def best_units(X: Tensor, W: Tensor, distance: Distance, *, k: int = 1) -> tuple[Tensor, Tensor]:
+    """The distance to the best-matching unit and its index, for each row of ``X``.
+
+    With ``k=2`` both are ``(samples, 2)``: the best and the second-best unit (what the
+    topographic error needs). Chunks of :func:`chunk_rows` samples reuse one buffer.
+    """
+    n, nodes = X.shape[0], W.shape[0]
+    prep = distance.prepare(W)
+    size = chunk_rows(nodes)
+    shape = (n,) if k == 1 else (n, k)
+    dist = torch.empty(shape, dtype=W.dtype, device=W.device)
+    units = torch.empty(shape, dtype=torch.long, device=W.device)
+    buffer = torch.empty((min(size, n), nodes), dtype=W.dtype, device=W.device)
+    for start in range(0, n, size):
+        xb = X[start : start + size]
+        rows = xb.shape[0]
+        scores = distance.scores(xb, prep, buffer[:rows] if rows == buffer.shape[0] else None)
+        if k == 1:
+            best, idx = scores.min(1)
+        else:
+            best, idx = scores.topk(k, dim=1, largest=False)
+        dist[start : start + rows] = distance.finish(best, xb)
+        units[start : start + rows] = idx
+    return dist, units

@@ -1,0 +1,339 @@
+"""``SelfOrganizingMap``: Kohonen's map on the shared estimator base and epoch loop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import TransformerMixin
+from torch import Tensor
+
+from cortexkit._validation import CALLABLE, Interval, Options, validate_data
+from cortexkit.base import BASE_CONSTRAINTS, CortexEstimator
+from cortexkit.defaults import SOM
+from cortexkit.som.distance import DISTANCES, best_units, chunk_rows
+from cortexkit.som.grid import TOPOLOGIES, Grid
+from cortexkit.som.init import INITS, initial_weights
+from cortexkit.som.neighborhood import NEIGHBORHOODS
+from cortexkit.som.schedule import DECAYS
+from cortexkit.som.step import SOMStep
+from cortexkit.som.views import MapViews
+from cortexkit.train.loop import EpochLoop, LoopConfig
+
+__all__ = ["SelfOrganizingMap"]
+
+ALGORITHMS = ("online", "batch")
+# samples per mini-batch of the online rule: n / 40, at least 16 and at most 256 (a short
+# training takes its first quarter in slices of an eighth: SOMStep), enough updates for
+# one pass to match a sequential SOM's error (bench/som.py)
+ONLINE_UPDATES, ONLINE_MIN, ONLINE_MAX = 40, 16, 256
+
+
+class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
+    """A self-organising map (Kohonen): a grid of nodes whose weights learn the data's
+    shape, for feature detection, clustering and outlier (fraud) detection.
+
+    Each sample's best-matching unit (the nearest node) and its grid neighbours move
+    towards the sample; the neighbourhood's radius ``sigma`` and the ``learning_rate``
+    shrink as training goes on. Training is batched tensor algebra on CPU or CUDA, stepping
+    through the shared epoch loop (history, early stopping on the quantisation error,
+    checkpoints, resume) with no optimiser. The default, online training by mini-batches
+    with MiniSom's schedule, reaches MiniSom's quantisation error in one pass
+    (``epochs=1``).
+
+    Parameters
+    ----------
+    grid : tuple of int, default=(10, 10)
+        The map's ``(rows, cols)``.
+    topology : {"rectangular", "hexagonal"}, default="rectangular"
+        The node layout: eight neighbours per node, or six.
+    neighborhood : str or callable, default="gaussian"
+        ``"gaussian"``, ``"bubble"``, ``"mexican_hat"`` or ``"triangle"``, or
+        ``fn(d2, sigma) -> Tensor`` of the squared grid distances.
+    distance : str or callable, default="euclidean"
+        ``"euclidean"``, ``"cosine"`` or ``"manhattan"``, or ``fn(X, W) -> (samples, nodes)``.
+    learning_rate : float, default=0.5
+        The online rule's starting rate (the batch algorithm has none).
+    learning_rate_decay : str or callable, default="asymptotic"
+        ``"asymptotic"`` (to a third), ``"linear"``, ``"exponential"``, ``"inverse"`` (to
+        1%) or ``"constant"``, or ``fn(start, progress) -> value``.
+    sigma : float, default=1.0
+        The neighbourhood's starting radius, in grid steps; must be > 0.
+    sigma_decay : str or callable, default="asymptotic"
+        As ``learning_rate_decay``, for ``sigma``.
+    init : {"pca", "sample", "random"}, default="pca"
+        The starting weights: the plane of the first two principal components, random
+        rows, or uniform within each feature's range.
+    algorithm : {"online", "batch"}, default="online"
+        Mini-batches of sequential Kohonen updates, or Kohonen's batch map (one update per
+        epoch from neighbourhood-weighted means).
+    epochs : int, default=1
+        Passes over the data; the schedules run over all of them.
+    batch_size : int or None, default=None
+        Samples per step. Online: the mini-batch (None: 1/40 of the samples, 16 to
+        256). Batch: the chunk the sums are accumulated by, which bounds memory (None:
+        1024 rows, fewer on big maps).
+    validation_fraction : float, default=0.0
+        Share of the rows held out to monitor the quantisation error.
+    validation_split : {"random", "last"}, default="random"
+        Which rows are held out.
+    early_stopping : bool, default=False
+        Stop when the (validation) quantisation error stops falling, keeping the best map.
+    patience : int, default=5
+        Epochs without improvement before stopping.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights and the presentation order.
+    device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
+        Where to train: ``"auto"`` takes CUDA when present.
+    verbose : int, default=0
+        1: a progress bar on a terminal; 2: one line per epoch.
+    callbacks : list or None, default=None
+        :class:`~cortexkit.train.Callback` objects or ``fn(epoch, logs)`` callables.
+    checkpoint : str or path-like or None, default=None
+        Save the training state here (atomically) every ``checkpoint_every`` epochs.
+    checkpoint_every : int, default=1
+        Epochs between checkpoints.
+    resume : bool, default=False
+        Continue from ``checkpoint`` when it exists.
+
+    Attributes
+    ----------
+    weights_ : torch.Tensor
+        ``(rows * cols, n_features_in_)``: the nodes' weights, node ``k`` at row
+        ``k // cols``, column ``k % cols``.
+    history_ : dict
+        Per epoch: ``loss`` (the mean quantisation error while training),
+        ``quantization_error`` and ``topographic_error`` (on up to 1024 training rows),
+        ``sigma``, ``learning_rate`` and ``time``; ``val_loss`` with a validation set.
+    n_iter_ : int
+        Epochs run.
+    n_features_in_ : int
+        Features seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Column names, when ``X`` had them.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_blobs
+    >>> from cortexkit import SelfOrganizingMap
+    >>> X, _ = make_blobs(300, centers=3, random_state=0)
+    >>> som = SelfOrganizingMap((6, 6), sigma=1.5, epochs=5, random_state=0).fit(X)
+    >>> som.transform(X[:2]).shape, som.predict(X[:2]).shape
+    ((2, 2), (2,))
+    >>> som.quantization_error(X) < 1.0
+    True
+    >>> scores, umatrix_values = som.outlier_scores(X)
+    >>> som.outliers(X, k=3).shape
+    (3,)
+    """
+
+    _constraints = {
+        **BASE_CONSTRAINTS,
+        "grid": [tuple, list],  # of two positive ints: _shape says so first
+        "topology": [Options(TOPOLOGIES)],
+        "neighborhood": [Options(NEIGHBORHOODS), CALLABLE],
+        "distance": [Options(DISTANCES), CALLABLE],
+        "learning_rate": [Interval(float, 0, None, closed="neither")],
+        "learning_rate_decay": [Options(DECAYS), CALLABLE],
+        "sigma": [Interval(float, 0, None, closed="neither")],
+        "sigma_decay": [Options(DECAYS), CALLABLE],
+        "init": [Options(INITS)],
+        "algorithm": [Options(ALGORITHMS)],
+    }
+
+    def __init__(
+        self,
+        grid: tuple[int, int] = SOM.grid,
+        *,
+        topology: str = SOM.topology,
+        neighborhood: Any = SOM.neighborhood,
+        distance: Any = SOM.distance,
+        learning_rate: float = SOM.learning_rate,
+        learning_rate_decay: Any = SOM.learning_rate_decay,
+        sigma: float = SOM.sigma,
+        sigma_decay: Any = SOM.sigma_decay,
+        init: str = SOM.init,
+        algorithm: str = SOM.algorithm,
+        epochs: int = SOM.epochs,
+        batch_size: int | None = None,
+        validation_fraction: float = 0.0,
+        validation_split: str = "random",
+        early_stopping: bool = False,
+        patience: int = 5,
+        random_state: Any = None,
+        device: Any = "auto",
+        verbose: int = 0,
+        callbacks: Any = None,
+        checkpoint: Any = None,
+        checkpoint_every: int = 1,
+        resume: bool = False,
+    ) -> None:
+        self.grid = grid
+        self.topology = topology
+        self.neighborhood = neighborhood
+        self.distance = distance
+        self.learning_rate = learning_rate
+        self.learning_rate_decay = learning_rate_decay
+        self.sigma = sigma
+        self.sigma_decay = sigma_decay
+        self.init = init
+        self.algorithm = algorithm
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.validation_fraction = validation_fraction
+        self.validation_split = validation_split
+        self.early_stopping = early_stopping
+        self.patience = patience
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.checkpoint = checkpoint
+        self.checkpoint_every = checkpoint_every
+        self.resume = resume
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        if tags.transformer_tags is not None:
+            tags.transformer_tags.preserves_dtype = []  # transform gives integer coordinates
+        return tags
+
+    # -- checks -----------------------------------------------------------------------------
+
+    def _validate_params(self) -> None:  # type: ignore[override]
+        self._shape()
+        super()._validate_params()
+
+    def _shape(self) -> tuple[int, int]:
+        """``grid`` as two positive ints, or a clear error."""
+        grid = self.grid
+        ok = (
+            isinstance(grid, tuple | list)
+            and len(grid) == 2
+            and all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in grid)
+        )
+        if not ok or min(grid) < 1:
+            raise ValueError(
+                f"grid must be two positive integers (rows, cols), e.g. (10, 10); got {grid!r}"
+            )
+        return int(grid[0]), int(grid[1])
+
+    def _loop_config(self) -> LoopConfig:
+        cfg = super()._loop_config()
+        cfg.batch_size = self._rows_per_step(getattr(self, "_n_train", None))
+        return cfg
+
+    def _rows_per_step(self, n: int | None) -> int:
+        if self.batch_size is not None:
+            return int(self.batch_size)
+        rows, cols = self._shape()
+        if self.algorithm == "batch":
+            return chunk_rows(rows * cols)
+        if n is None:
+            return ONLINE_MAX
+        return int(min(max(n // ONLINE_UPDATES, ONLINE_MIN), ONLINE_MAX))
+
+    # -- the base's hooks ---------------------------------------------------------------------
+
+    def _fit_data(self, X: Any, y: Any, *, fitting: bool, **kwargs: Any) -> Any:
+        X = self._check_X(X, reset=fitting)
+        return (torch.as_tensor(X),)
+
+    def _check_X(self, X: Any, *, reset: bool) -> np.ndarray:
+        """``X`` as finite float32, with the fitted feature count (its errors name ``X``)."""
+        return np.asarray(
+            validate_data(self, X, reset=reset, dtype=np.float32, ensure_all_finite=True)
+        )
+
+    def _build(self, parts: Any, generator: torch.Generator) -> None:
+        X = parts[0]
+        rows, cols = self._shape()
+        self._n_train = int(X.shape[0])
+        self.weights_ = initial_weights(self.init, X, rows, cols, generator).to(self._device())
+
+    def _grid(self) -> Grid:
+        rows, cols = self._shape()
+        device = self.weights_.device
+        cached = self.__dict__.get("_grid_cache")
+        key = (rows, cols, self.topology, str(device))
+        if cached is None or cached[0] != key:
+            cached = (key, Grid(rows, cols, self.topology, device))
+            self._grid_cache = cached
+        return cached[1]  # type: ignore[no-any-return]
+
+    def _make_step(self) -> SOMStep:
+        return SOMStep(
+            self.weights_,
+            self._grid(),
+            neighborhood=NEIGHBORHOODS.resolve(self.neighborhood),
+            distance=DISTANCES.resolve(self.distance),
+            learning_rate=self.learning_rate,
+            sigma=self.sigma,
+            learning_rate_decay=DECAYS.resolve(self.learning_rate_decay),
+            sigma_decay=DECAYS.resolve(self.sigma_decay),
+            algorithm=self.algorithm,
+            horizon=self.epochs * getattr(self, "_n_train", 1),
+        )
+
+    def _run(
+        self,
+        loop: EpochLoop,
+        parts: Any,
+        *,
+        epochs: int | None,
+        validation: tuple[Tensor, ...] | None,
+        early_stopping: bool | None = None,
+        partial: bool = False,
+    ) -> None:
+        source = self._source(parts)
+        step = loop.step
+        loop.config.batch_size = self._rows_per_step(source.n)
+        if isinstance(step, SOMStep):  # the schedules run over epochs x this data's rows
+            step.epoch_rows = source.n
+            step.horizon = max(self.epochs * source.n, 1)
+            step.source, step.eval_rows = source, loop.config.batch_size
+            if partial and not step.seen and loop.epochs_done:  # a loaded map goes on
+                step.seen = loop.epochs_done * source.n
+        try:
+            super()._run(loop, source, epochs=epochs, validation=validation,
+                         early_stopping=early_stopping, partial=partial)  # fmt: skip
+        finally:
+            if isinstance(step, SOMStep):
+                step.source = None  # the data is not the model's to keep
+
+    @torch.no_grad()
+    def _metric(self, X: Tensor, *rest: Tensor) -> dict[str, float]:
+        distance = DISTANCES.resolve(self.distance)
+        if self._grid().n_nodes < 2:  # one node: nothing to be topographically wrong about
+            qe = float(best_units(X, self.weights_, distance)[0].mean())
+            return {"loss": qe, "quantization_error": qe, "topographic_error": 0.0}
+        dist, units = best_units(X, self.weights_, distance, k=2)
+        adjacent = self._grid().adjacent(units[:, 0], units[:, 1])
+        qe = float(dist[:, 0].mean())
+        return {"loss": qe, "quantization_error": qe,
+                "topographic_error": float((~adjacent).float().mean())}  # fmt: skip
+
+    def _is_built(self) -> bool:
+        return hasattr(self, "weights_") and hasattr(self, "history_")
+
+    # -- model files ----------------------------------------------------------------------------
+
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, Tensor]]:
+        self._check_fitted()
+        meta = self._common_state()
+        meta["n_train"] = int(getattr(self, "_n_train", 1))
+        return meta, {"weights": self.weights_}
+
+    def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
+        self._set_common_state(meta)
+        weights = tensors["weights"]
+        rows, cols = self._shape()
+        features = int(meta["n_features_in_"])
+        if tuple(weights.shape) != (rows * cols, features):
+            raise ValueError(
+                f"weights of shape {tuple(weights.shape)} do not fit a {rows}x{cols} map of "
+                f"{features} features"
+            )
+        self._n_train = int(meta.get("n_train", 1))
+        self.weights_ = weights.float().to(self._device())

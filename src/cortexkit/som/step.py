@@ -1,0 +1,275 @@
+"""The SOM's own training step: no optimiser, no autograd, batched tensor algebra.
+
+Per batch ``xb`` of ``b`` samples, with ``H[i, j] = h(grid distance(bmu_i, j)^2, sigma)``
+(``(b, nodes)``), the neighbourhood-weighted sums are two products:
+``num = H^T xb`` (``(nodes, features)``) and ``den = H^T 1`` (``(nodes,)``).
+
+- ``algorithm="online"`` (the default): a mini-batch stands for ``b`` sequential Kohonen
+  updates ``w_j += lr h_ij (x_i - w_j)``. Their plain sum, ``lr (num_j - den_j w_j)``,
+  overshoots where a node takes many samples at once; applied one after another they
+  move ``w_j`` towards the weighted mean ``num_j / den_j`` by a share
+  ``1 - prod_i (1 - lr h_ij) ~ 1 - exp(-lr den_j)``. The step takes that share, so a node
+  never passes the mean of what it saw, and mini-batches of a few hundred samples train
+  as a sequential SOM does in one pass (``bench/som.py``). Early on, while the map
+  still moves fast, a batch's winners (found before its update) go stale: when the whole
+  training is under 2000 steps, its first quarter takes each batch in slices of an
+  eighth. The learning rate and sigma follow their schedules per slice, at its middle
+  sample. A Gaussian on a rectangular grid is separable, and its sums are then two small
+  products along the rows and the columns (:meth:`SOMStep._separable_sums`).
+- ``algorithm="batch"``: Kohonen's batch map. The sums are accumulated over the whole
+  epoch (``batch_size`` only bounds memory) and each node moves to ``num_j / den_j`` at the
+  epoch's end; sigma follows its schedule per epoch, and the learning rate is not used.
+  The batch map lowers a neighbourhood-weighted energy, not the quantisation error
+  itself, which it can raise by a little near convergence. So, with a fixed sigma (where
+  that energy stays the same from epoch to epoch), the move is checked: the new map's
+  error on the training rows is measured (one more search pass), and where it is higher
+  than the old map's, the move is halved (up to four times) or not made. The training
+  rows' quantisation error then never rises from one epoch to the next. A shrinking
+  sigma changes the energy each epoch and moves unchecked (an early, wide neighbourhood
+  orders the map at some cost in error, as it should).
+  Negative neighbourhood weights (the Mexican hat's outer ring) count as 0 here: a mean
+  with negative weights is no mean.
+
+The step's loss is the batch's mean quantisation error (distance to the best-matching
+unit, before the update).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from cortexkit.som.distance import Distance, best_units
+from cortexkit.som.grid import Grid
+from cortexkit.som.neighborhood import bubble, gaussian, triangle
+from cortexkit.train.batches import Batches
+from cortexkit.train.step import Step
+
+__all__ = ["SOMStep"]
+
+Batch = tuple[Tensor, ...]
+WARMUP = 0.25  # the share of training that takes each batch in smaller slices
+FEW_STEPS = 2000  # ... when the whole training is fewer steps than this
+
+
+class SOMStep(Step):
+    """One SOM update per batch (see the module's docstring).
+
+    Parameters
+    ----------
+    weights : Tensor
+        ``(nodes, features)``, updated in place.
+    grid : Grid
+        The node layout (on the weights' device).
+    neighborhood, distance
+        The resolved neighbourhood function and distance.
+    learning_rate, sigma : float
+        The start values.
+    learning_rate_decay, sigma_decay : callable
+        ``fn(start, progress) -> value``.
+    algorithm : {"online", "batch"}
+        The rule.
+    horizon : int
+        Sample presentations over which the schedules run (``epochs`` x samples).
+    """
+
+    def __init__(
+        self,
+        weights: Tensor,
+        grid: Grid,
+        *,
+        neighborhood: Callable[[Tensor, float], Tensor],
+        distance: Distance,
+        learning_rate: float,
+        sigma: float,
+        learning_rate_decay: Callable[[float, float], float],
+        sigma_decay: Callable[[float, float], float],
+        algorithm: str,
+        horizon: int,
+    ) -> None:
+        self.weights = weights
+        self.grid = grid
+        self.neighborhood = neighborhood
+        self.distance = distance
+        self.learning_rate, self.sigma = float(learning_rate), float(sigma)
+        self.learning_rate_decay, self.sigma_decay = learning_rate_decay, sigma_decay
+        self.algorithm = algorithm
+        self._non_negative = neighborhood in (gaussian, bubble, triangle)
+        self._separable = neighborhood is gaussian and grid.topology == "rectangular"
+        device = weights.device
+        self._rows_at = torch.arange(grid.rows, dtype=weights.dtype, device=device)
+        self._cols_at = torch.arange(grid.cols, dtype=weights.dtype, device=device)
+        self.horizon = max(int(horizon), 1)
+        self.epoch_rows = 0  # samples per epoch (set by the estimator before each run)
+        self.seen = 0  # samples presented so far, every epoch and call included
+        self._rows = 0  # samples of the current epoch so far (batch algorithm)
+        self._num: Tensor | None = None
+        self._den: Tensor | None = None
+        self._qe_sum = 0.0
+        #: the training rows, for the batch algorithm's check (set by the estimator)
+        self.source: Batches | None = None
+        self.eval_rows: int | None = None
+
+    # -- schedules ---------------------------------------------------------------------------
+
+    def current(self, at: float) -> tuple[float, float]:
+        """The learning rate and sigma after ``at`` sample presentations."""
+        progress = min(max(at / self.horizon, 0.0), 1.0)
+        lr = float(self.learning_rate_decay(self.learning_rate, progress))
+        sigma = float(self.sigma_decay(self.sigma, progress))
+        return lr, max(sigma, 1e-6)
+
+    def _sums(
+        self, xb: Tensor, units: Tensor, sigma: float, *, clamp: bool = False
+    ) -> tuple[Tensor, Tensor]:
+        H = self.neighborhood(self.grid.squared_distances(units), sigma)  # (batch, nodes)
+        if clamp:
+            H = H.clamp_min(0)
+        return H.T @ xb, H.sum(0)  # (nodes, features), (nodes,)
+
+    # -- the update --------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def __call__(self, batch: Batch) -> Tensor:
+        xb = batch[0]
+        rows = xb.shape[0]
+        if self.algorithm == "batch":
+            dist, units = best_units(xb, self.weights, self.distance)
+            self._qe_sum += float(dist.sum())
+            self._accumulate(xb, units)
+            self.seen += rows
+            return dist.mean()
+        # Early on the map moves fast and a batch's winners, found before its update, go
+        # stale: when training is only a few steps long, its first WARMUP takes each batch
+        # in slices of an eighth.
+        size = rows
+        if self.seen < WARMUP * self.horizon and self.horizon < FEW_STEPS * rows:
+            size = max(rows // 8, 16)
+        total = torch.zeros((), dtype=self.weights.dtype, device=self.weights.device)
+        for start in range(0, rows, size):
+            part = xb[start : start + size]
+            dist = self._online(part)
+            total += dist.sum()
+        return total / max(rows, 1)
+
+    def _online(self, xb: Tensor) -> Tensor:
+        """One online update on ``xb``; the distances to the winners before it."""
+        rows = xb.shape[0]
+        dist, units = best_units(xb, self.weights, self.distance)
+        lr, sigma = self.current(self.seen + rows / 2)
+        grid = self.grid
+        if self._separable and grid.rows + grid.cols <= rows:  # cheaper than the dense sums
+            num, den = self._separable_sums(xb, units, sigma)
+            mass = den
+        else:
+            H = self.neighborhood(self.grid.squared_distances(units), sigma)  # (batch, nodes)
+            num, den = H.T @ xb, H.sum(0)  # (nodes, features), (nodes,)
+            mass = den if self._non_negative else H.abs().sum(0)  # a repelling ring counts
+        exposure = lr * mass  # how far b sequential updates would move each node
+        share = torch.where(
+            exposure > 1e-6,
+            -torch.expm1(-exposure) / exposure.clamp_min(1e-6),
+            torch.ones_like(exposure),
+        )
+        self.weights += (lr * share)[:, None] * (num - den[:, None] * self.weights)
+        self.seen += rows
+        return dist
+
+    def _separable_sums(self, xb: Tensor, units: Tensor, sigma: float) -> tuple[Tensor, Tensor]:
+        """``H^T xb`` and ``H^T 1`` for a Gaussian on a rectangular grid, without ``H``.
+
+        The Gaussian of a grid distance is the product of a Gaussian along the rows and
+        one along the columns, so the neighbourhood-weighted sums are the samples summed
+        per winner (``S``, ``(rows, cols, features)``) smoothed along each axis:
+        ``Hr S Hc``, two small products (``rows^2 cols d + rows cols^2 d``) in place of
+        ``batch x nodes`` weights and a ``batch x nodes x d`` product.
+        """
+        grid, W = self.grid, self.weights
+        features = xb.shape[1]
+        S = torch.zeros_like(W).index_add_(0, units, xb)  # (nodes, features)
+        hits = torch.zeros(W.shape[0], dtype=W.dtype, device=W.device)
+        hits.index_add_(0, units, torch.ones_like(units, dtype=W.dtype))
+        Hr, Hc = (
+            self.neighborhood(((a[:, None] - a[None, :]) ** 2), sigma)
+            for a in (self._rows_at, self._cols_at)
+        )  # (rows, rows), (cols, cols)
+        num = Hr @ S.view(grid.rows, grid.cols * features)  # along the rows
+        num = Hc @ num.view(grid.rows, grid.cols, features)  # along the columns
+        den = Hr @ hits.view(grid.rows, grid.cols) @ Hc
+        return num.view(-1, features), den.view(-1)
+
+    def _accumulate(self, xb: Tensor, units: Tensor) -> None:
+        epoch_start = self.seen - self._rows
+        _, sigma = self.current(epoch_start)
+        num, den = self._sums(xb, units, sigma, clamp=True)
+        if self._num is None or self._den is None:
+            self._num, self._den = num, den
+        else:
+            self._num += num
+            self._den += den
+        self._rows += xb.shape[0]
+        if self._rows >= self.epoch_rows:  # the epoch's last batch: the batch map's update
+            self.finish_epoch()
+
+    def finish_epoch(self) -> None:
+        """Apply the batch algorithm's accumulated update (nodes no sample reached keep
+        their weights), halving it while it would raise the training rows' error."""
+        if self._num is not None and self._den is not None and self._rows:
+            before = self._qe_sum / self._rows  # this epoch's map, measured on every row
+            ok = self._den > 1e-8
+            target = self.weights.clone()
+            target[ok] = self._num[ok] / self._den[ok][:, None]
+            move = target - self.weights
+            _, sigma = self.current(self.seen - self._rows)
+            fixed = abs(self.current(self.seen)[1] - sigma) <= 1e-9 * sigma
+            for share in (1.0, 0.5, 0.25, 0.125, 0.0625):
+                candidate = self.weights + share * move
+                if self.source is None or not fixed or self._error(candidate) <= before:
+                    self.weights.copy_(candidate)
+                    break
+        self._num = self._den = None
+        self._rows, self._qe_sum = 0, 0.0
+
+    @torch.no_grad()
+    def _error(self, weights: Tensor) -> float:
+        """The quantisation error of ``weights`` on the training rows."""
+        assert self.source is not None
+        total, rows = 0.0, 0
+        batches = self.source.epoch(self.eval_rows, shuffle=False, generator=torch.Generator())
+        for batch in batches:
+            total += float(best_units(batch[0], weights, self.distance)[0].sum())
+            rows += batch[0].shape[0]
+        return total / max(rows, 1)
+
+    # -- what the loop needs -----------------------------------------------------------------
+
+    @torch.no_grad()
+    def loss(self, batch: Batch) -> float:
+        return float(best_units(batch[0], self.weights, self.distance)[0].mean())
+
+    def state_dict(self) -> dict[str, Tensor]:
+        return {"weights": self.weights.clone()}
+
+    def load_state_dict(self, state: dict[str, Tensor]) -> Any:
+        self.weights.copy_(state["weights"].to(self.weights.device))
+
+    def working_state(self) -> dict[str, Any]:
+        return {"seen": self.seen}
+
+    def load_working_state(self, state: dict[str, Any]) -> None:
+        self.seen = int(state.get("seen", 0))
+
+    def flops(self, batch: Batch) -> float | None:
+        """The search and the two sums: about ``4 x batch x nodes x features``."""
+        rows, features = batch[0].shape
+        return 4.0 * rows * self.weights.shape[0] * features
+
+    def logs(self) -> dict[str, float]:
+        lr, sigma = self.current(self.seen)
+        out = {"sigma": sigma}
+        if self.algorithm == "online":
+            out["learning_rate"] = lr
+        return out

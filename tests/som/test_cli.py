@@ -1,0 +1,109 @@
+"""``cortexkit som`` and ``cortexkit train som``: one set of flags, the outlier list, the
+U-matrix file, ``predict`` on a SOM model, and one-line errors for bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cortexkit import load
+from cortexkit.cli import run_captured
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two groups of applications, an ID, a text column, a label, and three odd rows."""
+    rng = np.random.default_rng(0)
+    n = 200
+    group = rng.integers(0, 2, n)
+    df = pd.DataFrame({
+        "ID": np.arange(1000, 1000 + n),
+        "income": rng.normal(50 + 30 * group, 5, n),
+        "age": rng.normal(30 + 20 * group, 3, n),
+        "city": np.where(group == 1, "north", "south"),
+        "Class": group,
+    })  # fmt: skip
+    df.loc[[7, 70, 150], ["income", "age"]] = [[400.0, -50.0], [-300.0, 200.0], [500.0, 300.0]]
+    df.loc[[7, 70, 150], "Class"] = 1
+    path = tmp_path_factory.mktemp("som-cli") / "applications.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def _som(*args: str) -> list[str]:
+    return ["--id-column", "ID", "--label-column", "Class", "--grid", "5x5", *args]
+
+
+@pytest.mark.parametrize("command", [["som"], ["train", "som"]])
+def test_the_outliers_are_listed_with_their_scores(table, tmp_path, command) -> None:
+    model, plot = tmp_path / "m.cortex", tmp_path / "u.png"
+    result = run_captured(*command, str(table), *_som("--epochs", "5", "--outliers", "3",
+                          "--plot", str(plot), "--out", str(model)))  # fmt: skip
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert "quantization error" in lines[0] and "topographic error" in lines[0]
+    header = lines[2].split()
+    assert header == ["rank", "row", "ID", "Class", "node", "quantization_error", "umatrix"]
+    ids = sorted(int(line.split()[2]) for line in lines[3:6])
+    assert ids == [1007, 1070, 1150]  # the three odd rows, by their IDs
+    assert lines[6] == "among them: Class=1: 3 (100%)"
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+    som = load(model)
+    assert som.grid == [5, 5] and som.n_features_in_ == 4  # income, age, city one-hot x2
+
+
+def test_predict_writes_node_coordinates_and_scores(table, tmp_path) -> None:
+    model, out = tmp_path / "m.cortex", tmp_path / "p.csv"
+    assert run_captured("--quiet", "som", str(table), *_som("--out", str(model))).code == 0
+    result = run_captured("predict", str(model), str(table), "--out", str(out))
+    assert result.code == 0, result.err
+    rows = pd.read_csv(out)
+    assert list(rows.columns) == ["ID", "node", "row", "col", "quantization_error", "umatrix"]
+    assert len(rows) == 200 and (rows["node"] == rows["row"] * 5 + rows["col"]).all()
+    assert rows.nlargest(3, "quantization_error")["ID"].sort_values().tolist() == [
+        1007, 1070, 1150,
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--label-column", "Approved"], "--label-column 'Approved': no such column"),
+        (["--grid", "0x5"], "expected ROWSxCOLS with two positive integers"),
+        (["--sigma", "0"], "sigma must be a float in (0, inf)"),
+        (["--outliers", "500"], "--outliers 500 asks for more outliers than"),
+        (["--columns", "income,height"], "--columns 'height': no such column"),
+    ],
+)
+def test_bad_input_is_one_clear_line(table, tmp_path, args, message) -> None:
+    result = run_captured("som", str(table), "--out", str(tmp_path / "m.cortex"), *args)
+    assert result.code == 2
+    assert result.err.startswith("cortexkit: error:") and message in result.err
+    assert len(result.err.strip().splitlines()) == 1
+    assert not (tmp_path / "m.cortex").exists()
+
+
+@pytest.mark.parametrize("bad", ["nan", "inf"])
+def test_missing_and_infinite_values_are_refused(tmp_path, bad) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text(f"a,b\n1,2\n3,{bad}\n5,6\n")
+    result = run_captured("som", str(path), "--grid", "2x2", "--out", str(tmp_path / "m.cortex"))
+    assert result.code == 2 and "'b'" in result.err
+
+
+@pytest.mark.slow
+def test_fraud_candidates_among_credit_card_applications(tmp_path) -> None:
+    from tests.conftest import shared_data_path
+
+    data = shared_data_path("credit-card-applications", "Credit_Card_Applications.csv")
+    result = run_captured("som", str(data), "--id-column", "CustomerID", "--label-column",
+                          "Class", "--grid", "10x10", "--outliers", "20", "--outlier-score",
+                          "umatrix", "--out", str(tmp_path / "cc.cortex"))  # fmt: skip
+    assert result.code == 0, result.err
+    share = result.out.splitlines()[-1]
+    assert share.startswith("among them: ") and "Class=1" in share
+    approved = int(share.split("Class=1: ")[1].split()[0])
+    assert approved / 20 > 0.445  # more than the file's share of approvals (307 of 690)
