@@ -18,11 +18,15 @@ from cortexkit.exceptions import CortexkitError, DivergenceError, ModelFileError
 if TYPE_CHECKING:
     from cortexkit.neuron.perceptron import Perceptron
     from cortexkit.persist import load
+    from cortexkit.recommend.autorec import AutoRecRecommender
+    from cortexkit.recommend.boltzmann import BoltzmannRecommender
     from cortexkit.supervised.ann import ANNClassifier, ANNRegressor
 
 __all__ = [
     "ANNClassifier",
     "ANNRegressor",
+    "AutoRecRecommender",
+    "BoltzmannRecommender",
     "CortexkitError",
     "DivergenceError",
     "ModelFileError",
@@ -35,6 +39,8 @@ __all__ = [
 _LAZY = {
     "ANNClassifier": "cortexkit.supervised.ann",
     "ANNRegressor": "cortexkit.supervised.ann",
+    "AutoRecRecommender": "cortexkit.recommend.autorec",
+    "BoltzmannRecommender": "cortexkit.recommend.boltzmann",
     "Perceptron": "cortexkit.neuron.perceptron",
     "load": "cortexkit.persist",
 }

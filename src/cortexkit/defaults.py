@@ -22,7 +22,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-__all__ = ["ANN", "ANN_REGRESSOR", "MAX_CATEGORIES", "ANNDefaults"]
+__all__ = [
+    "ANN",
+    "ANN_REGRESSOR",
+    "AUTOREC",
+    "BOLTZMANN_RECOMMENDER",
+    "MAX_CATEGORIES",
+    "ANNDefaults",
+    "AutoRecDefaults",
+    "BoltzmannRecommenderDefaults",
+]
 
 
 @dataclass(frozen=True)
@@ -64,3 +73,47 @@ diabetes and a Friedman #1 guard set, ``bench/defaults.py``)."""
 # One-hot columns per text column of a table (TableEncoder, --max-categories), the shared
 # "<other>" column included; the reasons are in cortexkit/data/encoder.py.
 MAX_CATEGORIES = 50
+
+
+@dataclass(frozen=True)
+class AutoRecDefaults:
+    """Defaults of ``AutoRecRecommender`` and ``cortexkit recommend train --model autorec``.
+
+    One hidden layer of 500 sigmoid units (Sedhain et al., 2015), the paper's weight decay
+    lambda = 200, Adam at 3e-3 in batch gradient descent (every case in one update) for
+    250 epochs. Chosen on a validation split carved from MovieLens-100K's u1.base
+    (``bench/tune_recommend.py``), never on the test folds.
+    """
+
+    hidden: int = 500
+    activation: str = "sigmoid"
+    weight_decay: float = 200.0
+    learning_rate: float = 3e-3
+    epochs: int = 250
+
+
+AUTOREC = AutoRecDefaults()
+"""``AutoRecRecommender`` and ``cortexkit recommend train --model autorec``."""
+
+
+@dataclass(frozen=True)
+class BoltzmannRecommenderDefaults:
+    """Defaults of ``BoltzmannRecommender`` and ``cortexkit recommend train --model rbm``.
+
+    The RBM for collaborative filtering of Salakhutdinov, Mnih & Hinton (2007): 100 binary
+    hidden units, CD-1, mini-batches of 64 cases, learning rate 0.05 with momentum 0.9 and
+    weight decay 1e-3, 40 epochs. Chosen on a validation split carved from MovieLens-100K's
+    u1.base (``bench/tune_recommend.py``), never on the test folds.
+    """
+
+    n_hidden: int = 100
+    k: int = 1
+    batch_size: int = 64
+    learning_rate: float = 0.05
+    momentum: float = 0.9
+    weight_decay: float = 1e-3
+    epochs: int = 40
+
+
+BOLTZMANN_RECOMMENDER = BoltzmannRecommenderDefaults()
+"""``BoltzmannRecommender`` and ``cortexkit recommend train --model rbm``."""

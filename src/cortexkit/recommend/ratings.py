@@ -182,6 +182,9 @@ def _ids(column: pd.Series) -> np.ndarray:
     """Integers when every identifier is one, else strings."""
     if pd.api.types.is_integer_dtype(column):
         return column.to_numpy(np.int64)
+    numbers = pd.to_numeric(column, errors="coerce") if column.dtype != object or not len(column) or not isinstance(column.iloc[0], str) else None
+    if numbers is not None and numbers.notna().all() and (numbers == np.round(numbers)).all():
+        return numbers.to_numpy(np.int64)  # 42.0 (a float array's rows) is user 42
     text = column.astype(str).str.strip()
     if len(text) and text.str.fullmatch(r"[+-]?\d{1,18}").all():
         return text.astype(np.int64).to_numpy()
@@ -301,7 +304,8 @@ def read_ratings(
     else:
         sep = "\t" if "\t" in first else ","
     fields = [f.strip() for f in first.split(sep)]
-    header = sep == "," and not _is_number(fields[0])
+    # a header names its columns: the third field of a data line is a rating, a number
+    header = sep == "," and not _is_number(fields[2] if len(fields) > 2 else fields[0])
     frame = pd.read_csv(io.StringIO(text), sep=sep, header=0 if header else None, dtype=str,
                         skipinitialspace=True, skip_blank_lines=True)  # fmt: skip
     if header:
