@@ -33,8 +33,8 @@ CANDIDATES = {
     "rbm": [
         {"learning_rate": 0.1, "epochs": 40},
         {"learning_rate": 0.3, "epochs": 40},
-        {"learning_rate": 0.3, "epochs": 40, "batch_size": 32},
-        {"learning_rate": 1.0, "epochs": 40},
+        {"learning_rate": 0.1, "weight_decay": 0.01, "epochs": 40},
+        {"learning_rate": 0.05, "batch_size": 32, "epochs": 40},
     ],
 }
 
@@ -43,13 +43,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("family", choices=sorted(CANDIDATES))
     parser.add_argument("--path", default=None)
+    parser.add_argument("--only", nargs="*", help="candidates to run (as printed dicts)")
     args = parser.parse_args()
     folder = movielens_path("100k", args.path)
     train, val = random_split(read_ratings(folder / "u1.base"), 0.1, random_state=0)
     torch.set_num_threads(1)
     print("| candidate | best epoch | val RMSE at best | val RMSE at last | s/epoch |")
     print("| --- | ---: | ---: | ---: | ---: |")
-    for params in CANDIDATES[args.family]:
+    parser_only = [c for c in CANDIDATES[args.family] if args.only is None or str(c) in args.only]
+    for params in parser_only:
         cls = AutoRecRecommender if args.family == "autorec" else BoltzmannRecommender
         est = cls(random_state=0, device="cpu", **params)
         with threadpool_limits(1), warnings.catch_warnings():
@@ -60,8 +62,11 @@ def main() -> None:
         curve = np.asarray(est.history_["val_rmse"])
         best = int(np.argmin(curve))
         shown = ", ".join(f"{k}={v}" for k, v in params.items())
-        print(f"| {shown} | {best + 1} | {curve[best]:.4f} | {curve[-1]:.4f} | "
-              f"{seconds / len(curve):.3f} |", flush=True)
+        print(
+            f"| {shown} | {best + 1} | {curve[best]:.4f} | {curve[-1]:.4f} | "
+            f"{seconds / len(curve):.3f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from cortexkit.cli import run_captured
 from cortexkit.recommend import random_split
 
@@ -24,12 +25,25 @@ def files(tmp_path_factory, ratings):
 @pytest.mark.parametrize("model", ["autorec", "rbm", "stacked-ae", "dbm"])
 def test_train_top_evaluate(files, tmp_path, model) -> None:
     out = tmp_path / f"{model}.cortex"
-    trained = run_captured("recommend", "train", str(files / "train.data"), "--model", model,
-                           "--epochs", "3", "--split", "random", "--out", str(out), "--quiet")  # fmt: skip
+    trained = run_captured(
+        "recommend",
+        "train",
+        str(files / "train.data"),
+        "--model",
+        model,
+        "--epochs",
+        "3",
+        "--split",
+        "random",
+        "--out",
+        str(out),
+        "--quiet",
+    )
     assert trained.code == 0, trained.err
     assert "rmse" in trained.out and "ndcg@10" in trained.out
-    top = run_captured("recommend", "top", str(out), "--user", "1", "-k", "3",
-                       "--items", str(files / "u.item"))  # fmt: skip
+    top = run_captured(
+        "recommend", "top", str(out), "--user", "1", "-k", "3", "--items", str(files / "u.item")
+    )
     assert top.code == 0, top.err
     lines = top.out.strip().splitlines()
     assert len(lines) == 4 and "Film" in lines[1]
@@ -50,8 +64,9 @@ def test_bad_input_is_one_line_and_exit_2(files, tmp_path) -> None:
     assert result.code == 2 and "empty" in result.err
     result = run_captured("recommend", "top", str(out), "--user", "1", "-k", "0")
     assert result.code == 2 and "positive integer" in result.err
-    result = run_captured("recommend", "train", str(files / "train.data"), "--model", "svd",
-                          "--out", str(out))  # fmt: skip
+    result = run_captured(
+        "recommend", "train", str(files / "train.data"), "--model", "svd", "--out", str(out)
+    )
     assert result.code == 2 and "invalid choice" in result.err
 
 

@@ -5,22 +5,33 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from cortexkit import AutoRecRecommender, BoltzmannRecommender, load
 from cortexkit.recommend import evaluate, rmse
 
 FAST = {"random_state": 0, "device": "cpu"}
 MODELS = {
-    "autorec-item": lambda: AutoRecRecommender("item", 32, epochs=150, learning_rate=0.01,
-                                               weight_decay=20.0, **FAST),  # fmt: skip
-    "autorec-user-stacked": lambda: AutoRecRecommender("user", (16, 8, 16), activation="relu", epochs=150,
-                                                       learning_rate=0.01, weight_decay=5.0,
-                                                       **FAST),  # fmt: skip
-    "rbm-item": lambda: BoltzmannRecommender("rbm", "item", 32, epochs=30, batch_size=16,
-                                             learning_rate=0.3, **FAST),  # fmt: skip
-    "rbm-user": lambda: BoltzmannRecommender("rbm", "user", 32, epochs=30, batch_size=16,
-                                             learning_rate=0.3, **FAST),  # fmt: skip
-    "dbm-item": lambda: BoltzmannRecommender("dbm", "item", (32, 16), epochs=30, batch_size=16,
-                                             learning_rate=0.3, **FAST),  # fmt: skip
+    "autorec-item": lambda: AutoRecRecommender(
+        "item", 32, epochs=150, learning_rate=0.01, weight_decay=20.0, **FAST
+    ),
+    "autorec-user-stacked": lambda: AutoRecRecommender(
+        "user",
+        (16, 8, 16),
+        activation="relu",
+        epochs=150,
+        learning_rate=0.01,
+        weight_decay=5.0,
+        **FAST,
+    ),
+    "rbm-item": lambda: BoltzmannRecommender(
+        "rbm", "item", 32, epochs=30, batch_size=16, learning_rate=0.3, **FAST
+    ),
+    "rbm-user": lambda: BoltzmannRecommender(
+        "rbm", "user", 32, epochs=30, batch_size=16, learning_rate=0.3, **FAST
+    ),
+    "dbm-item": lambda: BoltzmannRecommender(
+        "dbm", "item", (32, 16), epochs=30, batch_size=16, learning_rate=0.3, **FAST
+    ),
 }
 
 
@@ -49,8 +60,9 @@ def test_save_load_gives_identical_predictions(fitted, split_ratings, tmp_path, 
     est = fitted[name]
     est.save(tmp_path / "m.cortex")
     back = load(tmp_path / "m.cortex")
-    np.testing.assert_array_equal(back.predict(test.user, test.item),
-                                  est.predict(test.user, test.item))  # fmt: skip
+    np.testing.assert_array_equal(
+        back.predict(test.user, test.item), est.predict(test.user, test.item)
+    )
     first = est.user_ids_[0]
     assert back.recommend(first, 5).equals(est.recommend(first, 5))
 
@@ -63,7 +75,7 @@ def test_unknown_users_and_items_take_the_fallback(fitted, split_ratings) -> Non
     assert pred[0] == pytest.approx(est.item_means_[3])  # unknown user: the item's mean
     assert pred[1] == pytest.approx(train.rating.mean())  # unknown item: the global mean
     assert pred[2] == pytest.approx(train.rating.mean())
-    n = ((train.item == item).sum())
+    n = (train.item == item).sum()
     plain = train.rating[train.item == item].mean()
     assert est.item_means_[3] == pytest.approx((n * plain + 5 * train.rating.mean()) / (n + 5))
     top = est.recommend("nobody", k=4)  # an unknown user: the best fallback means
@@ -100,8 +112,9 @@ def test_predictions_stay_on_the_scale(fitted, split_ratings) -> None:
 
 def test_binary_mode_predicts_the_probability_of_a_like(split_ratings) -> None:
     train, test = split_ratings
-    est = BoltzmannRecommender(n_hidden=32, binary=True, liked_at=4.0, epochs=30, batch_size=16,
-                               learning_rate=0.3, **FAST).fit(train)  # fmt: skip
+    est = BoltzmannRecommender(
+        n_hidden=32, binary=True, liked_at=4.0, epochs=30, batch_size=16, learning_rate=0.3, **FAST
+    ).fit(train)
     p = est.predict(test.user, test.item)
     assert 0 <= p.min() and p.max() <= 1
     liked = test.rating >= 4
@@ -146,10 +159,16 @@ def test_bad_input_is_refused_before_training(split_ratings) -> None:
 @pytest.mark.cuda
 def test_fits_on_cuda_and_loads_on_cpu(split_ratings, tmp_path) -> None:
     train, test = split_ratings
-    for est in (AutoRecRecommender(hidden=16, epochs=20, random_state=0, device="cuda"),
-                BoltzmannRecommender(n_hidden=16, epochs=3, random_state=0, device="cuda")):  # fmt: skip
+    for est in (
+        AutoRecRecommender(hidden=16, epochs=20, random_state=0, device="cuda"),
+        BoltzmannRecommender(n_hidden=16, epochs=3, random_state=0, device="cuda"),
+    ):
         est.fit(train)
         est.save(tmp_path / "m.cortex")
         back = load(tmp_path / "m.cortex", device="cpu")
-        np.testing.assert_allclose(back.predict(test.user, test.item),
-                                   est.predict(test.user, test.item), rtol=1e-5, atol=1e-5)  # fmt: skip
+        np.testing.assert_allclose(
+            back.predict(test.user, test.item),
+            est.predict(test.user, test.item),
+            rtol=1e-5,
+            atol=1e-5,
+        )

@@ -42,10 +42,18 @@ def test_titles_from_u_item_latin1_and_movies_dat(tmp_path) -> None:
 
 
 def test_duplicates_keep_the_most_recent_rating() -> None:
-    frame = pd.DataFrame({"user": [1, 1, 2, 1], "item": [5, 5, 5, 5],
-                          "rating": [1, 4, 2, 3], "timestamp": [10, 30, 5, 20]})  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "user": [1, 1, 2, 1],
+            "item": [5, 5, 5, 5],
+            "rating": [1, 4, 2, 3],
+            "timestamp": [10, 30, 5, 20],
+        }
+    )
     r = as_ratings(frame)
-    got = dict(zip(zip(r.user.tolist(), r.item.tolist()), r.rating.tolist()))
+    got = dict(
+        zip(zip(r.user.tolist(), r.item.tolist(), strict=False), r.rating.tolist(), strict=False)
+    )
     assert got == {(1, 5): 4.0, (2, 5): 2.0}  # timestamp 30 beats the later row (20)
     r = as_ratings([(1, 5, 1), (1, 5, 4), (1, 5, 2)])  # no timestamps: the last row wins
     assert r.rating.tolist() == [2.0]
@@ -54,7 +62,7 @@ def test_duplicates_keep_the_most_recent_rating() -> None:
 def test_rating_outside_the_scale_is_refused() -> None:
     with pytest.raises(ValueError, match=r"rating 6.0 \(row 1\) is outside the declared scale"):
         read_ratings(io.StringIO("1\t2\t5\n1\t3\t6\n"))
-    with pytest.raises(ValueError, match="outside the declared scale 1.0 to 10.0"):
+    with pytest.raises(ValueError, match=r"outside the declared scale 1\.0 to 10\.0"):
         as_ratings([(1, 2, 0)], scale=(1, 10))
 
 
@@ -74,8 +82,10 @@ def test_empty_file_is_refused(tmp_path) -> None:
         as_ratings(pd.DataFrame({"user": [], "item": [], "rating": []}))
 
 
-@pytest.mark.parametrize(("header", "missing"), [("item,rating", "user"), ("user,rating", "item"),
-                                                 ("user,item,stamp", "rating")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("header", "missing"),
+    [("item,rating", "user"), ("user,rating", "item"), ("user,item,stamp", "rating")],
+)
 def test_absent_column_is_named(header, missing) -> None:
     text = header + "\n" + ",".join(["1"] * len(header.split(","))) + "\n"
     with pytest.raises(ValueError, match=f"has no {missing} column"):
@@ -90,7 +100,7 @@ def test_too_few_columns_and_missing_file(tmp_path) -> None:
 
 
 def _pairs(r) -> set:
-    return set(zip(r.user.tolist(), r.item.tolist()))
+    return set(zip(r.user.tolist(), r.item.tolist(), strict=False))
 
 
 def test_random_split_is_a_disjoint_partition() -> None:

@@ -40,45 +40,82 @@ def _scale(text: str) -> tuple[float, float]:
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add ``recommend`` and its ``train``, ``top`` and ``evaluate`` subcommands."""
-    recommend = sub.add_parser("recommend", parents=[common], formatter_class=Help,
-                               help="recommender systems on explicit ratings")  # fmt: skip
+    recommend = sub.add_parser(
+        "recommend",
+        parents=[common],
+        formatter_class=Help,
+        help="recommender systems on explicit ratings",
+    )
     commands = recommend.add_subparsers(dest="recommend_command", required=True, metavar="COMMAND")
 
-    train = commands.add_parser("train", parents=[common], formatter_class=Help,
-                                help="train a recommender on a ratings file")  # fmt: skip
+    train = commands.add_parser(
+        "train",
+        parents=[common],
+        formatter_class=Help,
+        help="train a recommender on a ratings file",
+    )
     train.add_argument("ratings", help="u.data, ratings.dat or a user,item,rating CSV file")
     train.add_argument("--model", required=True, choices=MODELS, help="which recommender")
-    train.add_argument("--based", choices=("item", "user"),
-                       help="cases are items or users (default: the model's own)")  # fmt: skip
-    train.add_argument("--split", choices=("random", "leave-k-out", "temporal"),
-                       help="hold out ratings and report the test metrics")  # fmt: skip
-    train.add_argument("--test-size", type=float, default=0.2,
-                       help="share held out by a random or temporal split")  # fmt: skip
-    train.add_argument("--leave-k", type=positive_int, default=1, metavar="K",
-                       help="ratings per user held out by leave-k-out")  # fmt: skip
+    train.add_argument(
+        "--based",
+        choices=("item", "user"),
+        help="cases are items or users (default: the model's own)",
+    )
+    train.add_argument(
+        "--split",
+        choices=("random", "leave-k-out", "temporal"),
+        help="hold out ratings and report the test metrics",
+    )
+    train.add_argument(
+        "--test-size", type=float, default=0.2, help="share held out by a random or temporal split"
+    )
+    train.add_argument(
+        "--leave-k",
+        type=positive_int,
+        default=1,
+        metavar="K",
+        help="ratings per user held out by leave-k-out",
+    )
     train.add_argument("--hidden", help="hidden units: N, or N,M,... (layers)")
     train.add_argument("--epochs", type=positive_int, help="(default: the model's own)")
-    train.add_argument("--binary", action="store_true",
-                       help="rbm/dbm: liked (rating >= 3) or not, instead of rating levels")  # fmt: skip
-    train.add_argument("--scale", type=_scale, default=(1.0, 5.0), metavar="LOW,HIGH",
-                       help="the rating scale; a rating outside it is an error")  # fmt: skip
+    train.add_argument(
+        "--binary",
+        action="store_true",
+        help="rbm/dbm: liked (rating >= 3) or not, instead of rating levels",
+    )
+    train.add_argument(
+        "--scale",
+        type=_scale,
+        default=(1.0, 5.0),
+        metavar="LOW,HIGH",
+        help="the rating scale; a rating outside it is an error",
+    )
     train.add_argument("--seed", type=int, default=0, help="same seed, same model")
     train.add_argument("--device", default="auto", help="auto, cpu or cuda")
     train.add_argument("--out", required=True, help="model file to write")
     train.set_defaults(run=run_train)
 
-    top = commands.add_parser("top", parents=[common], formatter_class=Help,
-                              help="a user's best items by predicted rating")  # fmt: skip
+    top = commands.add_parser(
+        "top",
+        parents=[common],
+        formatter_class=Help,
+        help="a user's best items by predicted rating",
+    )
     top.add_argument("model", help="a recommender's model file")
     top.add_argument("--user", required=True, help="the user's identifier")
     top.add_argument("-k", type=positive_int, default=10, help="items to list")
     top.add_argument("--items", help="u.item, movies.dat or movies.csv: show titles")
-    top.add_argument("--include-seen", action="store_true",
-                     help="also list items the user rated in training")  # fmt: skip
+    top.add_argument(
+        "--include-seen", action="store_true", help="also list items the user rated in training"
+    )
     top.set_defaults(run=run_top)
 
-    evaluate = commands.add_parser("evaluate", parents=[common], formatter_class=Help,
-                                   help="RMSE, MAE, precision@k, recall@k, NDCG@k")  # fmt: skip
+    evaluate = commands.add_parser(
+        "evaluate",
+        parents=[common],
+        formatter_class=Help,
+        help="RMSE, MAE, precision@k, recall@k, NDCG@k",
+    )
     evaluate.add_argument("model", help="a recommender's model file")
     evaluate.add_argument("test", help="held-out ratings (same formats as train)")
     evaluate.add_argument("-k", type=positive_int, default=10, help="ranking cut-off")
@@ -97,8 +134,11 @@ def build(args: argparse.Namespace) -> Any:
             hidden = tuple(int(v) for v in args.hidden.split(","))
         except ValueError:
             raise ValueError(f"--hidden must be N or N,M,...; got {args.hidden!r}") from None
-    common: dict[str, Any] = {"random_state": args.seed, "device": args.device,
-                              "verbose": 0 if args.quiet else 1}  # fmt: skip
+    common: dict[str, Any] = {
+        "random_state": args.seed,
+        "device": args.device,
+        "verbose": 0 if args.quiet else 1,
+    }
     if args.epochs:
         common["epochs"] = args.epochs
     if args.binary and args.model not in ("rbm", "dbm"):
@@ -109,11 +149,17 @@ def build(args: argparse.Namespace) -> Any:
         return BoltzmannRecommender(args.model, args.based or "item", binary=args.binary, **common)
     if args.model == "stacked-ae":  # the classic course recommender
         common.setdefault("epochs", 200)
-        return AutoRecRecommender(args.based or "user", hidden or (20, 10, 20),
-                                  activation="sigmoid", weight_decay=1.0, learning_rate=0.01,
-                                  **common)  # fmt: skip
-    return AutoRecRecommender(args.based or "item", **({"hidden": hidden[0] if len(hidden) == 1
-                              else hidden} if hidden else {}), **common)  # fmt: skip
+        return AutoRecRecommender(
+            args.based or "user",
+            hidden or (20, 10, 20),
+            activation="sigmoid",
+            weight_decay=1.0,
+            learning_rate=0.01,
+            **common,
+        )
+    if hidden is not None:
+        common["hidden"] = hidden[0] if len(hidden) == 1 else hidden
+    return AutoRecRecommender(args.based or "item", **common)
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -128,8 +174,9 @@ def run_train(args: argparse.Namespace) -> int:
     ratings = read_ratings(args.ratings, scale=args.scale)
     train, test = ratings, None
     if args.split:
-        train, test = split(ratings, args.split, test_size=args.test_size, k=args.leave_k,
-                            random_state=args.seed)  # fmt: skip
+        train, test = split(
+            ratings, args.split, test_size=args.test_size, k=args.leave_k, random_state=args.seed
+        )
     say(args, f"{len(train)} ratings by {train.n_users} users of {train.n_items} items")
     t0 = time.perf_counter()
     est.fit(train)
@@ -148,8 +195,10 @@ def _model(path: str) -> Any:
 
     est = read_model(path).estimator
     if not isinstance(est, RecommenderMixin):
-        raise ValueError(f"{path!r} holds a {type(est).__name__}, not a recommender "
-                         "(train one with 'cortexkit recommend train')")  # fmt: skip
+        raise ValueError(
+            f"{path!r} holds a {type(est).__name__}, not a recommender "
+            "(train one with 'cortexkit recommend train')"
+        )
     return est
 
 
@@ -160,8 +209,11 @@ def run_top(args: argparse.Namespace) -> int:
     est = _model(args.model)
     titles = read_titles(args.items) if args.items else {}
     if est._user_code(args.user) < 0:
-        say(args, f"user {args.user!r} is not in the training ratings: the items with the "
-                  "highest mean rating follow")  # fmt: skip
+        say(
+            args,
+            f"user {args.user!r} is not in the training ratings: the items with the "
+            "highest mean rating follow",
+        )
     top = est.recommend(args.user, k=args.k, exclude_seen=not args.include_seen)
     what = "P(liked)" if getattr(est, "binary", False) else "predicted"
     print(f"rank  item  {what}" + ("  title" if titles else ""))

@@ -24,20 +24,21 @@ stacked-ae``).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
+from cortexkit._validation import CALLABLE, Interval, Options
 from cortexkit.autoencoder import AutoEncoderNetwork, masked_mse
 from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator
 from cortexkit.defaults import AUTOREC
 from cortexkit.recommend.base import RecommenderMixin
 from cortexkit.recommend.sparse import Pattern, RatingMatrix, observed_linear, sparse_linear
-from cortexkit._validation import CALLABLE, Interval, Options
 
 __all__ = ["AutoRecRecommender"]
 
@@ -88,7 +89,7 @@ class _AutoRecObjective:
 
     def outputs(self, values: Tensor, pattern: Pattern) -> Tensor:
         """The reconstruction at the observed entries ``(nnz,)``."""
-        last = self.net.decoder[-1]
+        last = cast(nn.Linear, self.net.decoder[-1])
         out = observed_linear(self.hidden(values, pattern), last.weight, pattern)
         return self.net.decoder_activations[-1](out + last.bias[pattern.col])  # type: ignore[no-any-return]
 
@@ -108,7 +109,7 @@ class _AutoRecObjective:
         (per rating) and the dense middle ones (per row), times 2 flops, times 3."""
         nnz = self.matrix.nnz * len(rows) / max(self.matrix.shape[0], 1)
         sizes = self.net.layer_sizes[1:-1]
-        dense = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=False)) * len(rows)
+        dense = sum(a * b for a, b in itertools.pairwise(sizes)) * len(rows)
         return 6.0 * (nnz * (sizes[0] + sizes[-1]) + dense)
 
     @torch.no_grad()
@@ -118,7 +119,7 @@ class _AutoRecObjective:
         unique, where = torch.unique(cases, return_inverse=True)
         sub = matrix.select(unique)
         h = self.hidden(sub.values, sub.pattern())
-        last = self.net.decoder[-1]
+        last = cast(nn.Linear, self.net.decoder[-1])
         out = torch.empty(len(cases), device=h.device)
         for s in range(0, len(cases), PAIR_CHUNK):
             part = slice(s, s + PAIR_CHUNK)
@@ -159,7 +160,7 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
     weight_decay : float, default=200.0
         The paper's lambda: ``weight_decay / 2`` times the squared weights (not the
         biases) is added to the sum of squared errors over the observed ratings.
-    epochs : int, default=250
+    epochs : int, default=100
         Passes over the cases.
     batch_size : int or None, default=None
         Cases per update; None is batch gradient descent (every case in one update).
@@ -167,7 +168,7 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
         The article's names for ``batch_size`` 1, None and n.
     optimizer : str or callable, default="adam"
         By name (see :data:`cortexkit.train.OPTIMIZERS`).
-    learning_rate : float, default=0.003
+    learning_rate : float, default=0.01
         The optimiser's step size.
     momentum : float, default=0.9
         For ``optimizer="sgd"``.
@@ -296,8 +297,12 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
     def _validate_params(self) -> None:
         super()._validate_params()
         sizes = [self.hidden] if isinstance(self.hidden, int) else list(self.hidden)
-        if not sizes or any(isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 1 for s in sizes):
-            raise ValueError(f"hidden must be a positive int or a tuple of them; got {self.hidden!r}")
+        if not sizes or any(
+            isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 1 for s in sizes
+        ):
+            raise ValueError(
+                f"hidden must be a positive int or a tuple of them; got {self.hidden!r}"
+            )
 
     def _loop_config(self):  # type: ignore[no-untyped-def]
         cfg = super()._loop_config()
@@ -312,9 +317,13 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
     def _make_network(self, generator: torch.Generator | None) -> AutoEncoderNetwork:
         encoder, decoder = self._layers()
         return AutoEncoderNetwork(
-            self._shape()[1], encoder, decoder, activation=self.activation,
-            output_activation=self.output_activation, generator=generator,
-        ).to(self._device())  # fmt: skip
+            self._shape()[1],
+            encoder,
+            decoder,
+            activation=self.activation,
+            output_activation=self.output_activation,
+            generator=generator,
+        ).to(self._device())
 
     def _build(self, parts: Any, generator: torch.Generator) -> None:
         self.network_ = self._make_network(generator)

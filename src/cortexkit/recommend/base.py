@@ -42,6 +42,7 @@ __all__ = ["SHRINKAGE", "RecommenderMixin"]
 
 SHRINKAGE = 5.0  # pseudo-ratings at the global mean in the fallback item means
 
+
 class RecommenderMixin:
     """The shared part of every recommender (see the module's docstring); it comes before
     the estimator base in the class's bases."""
@@ -117,8 +118,12 @@ class RecommenderMixin:
             raise AssertionError("ratings outside the fitted ids")
         cases, others = self._orient(u[known], i[known])
         shape = self._shape()
-        return RatingMatrix.from_coo(torch.from_numpy(cases), torch.from_numpy(others),
-                                     torch.from_numpy(ratings.rating[known]), shape)  # fmt: skip
+        return RatingMatrix.from_coo(
+            torch.from_numpy(cases),
+            torch.from_numpy(others),
+            torch.from_numpy(ratings.rating[known]),
+            shape,
+        )
 
     def _shape(self) -> tuple[int, int]:
         n_users, n_items = len(self.user_ids_), len(self.item_ids_)
@@ -128,14 +133,18 @@ class RecommenderMixin:
         """What a resumed run's ratings must share with the checkpoint's."""
         return {"ratings": self._full.nnz, "sha256": self._ratings_digest}
 
-    def _validation(self, parts: Any, validation_data: Any, generator: torch.Generator) -> tuple[Any, tuple[Tensor, ...] | None]:
+    def _validation(
+        self, parts: Any, validation_data: Any, generator: torch.Generator
+    ) -> tuple[Any, tuple[Tensor, ...] | None]:
         device = self._device()  # type: ignore[attr-defined]
         if validation_data is not None:
-            held = self._matrix_of(as_ratings(validation_data, name="validation_data"),
-                                   drop_unknown=True)  # fmt: skip
+            held = self._matrix_of(
+                as_ratings(validation_data, name="validation_data"), drop_unknown=True
+            )
             if not held.nnz:
-                raise ValueError("validation_data holds no rating of a user and item in the "
-                                 "training ratings")  # fmt: skip
+                raise ValueError(
+                    "validation_data holds no rating of a user and item in the training ratings"
+                )
             return parts, tuple(t.to(device) for t in (held.row_of(), held.indices, held.values))
         fraction = float(getattr(self, "validation_fraction", 0.0) or 0.0)
         n_val = round(fraction * self._full.nnz)
@@ -144,10 +153,11 @@ class RecommenderMixin:
         chosen = torch.zeros(self._full.nnz, dtype=torch.bool)
         chosen[torch.randperm(self._full.nnz, generator=generator)[:n_val]] = True
         full, rows = self._full, self._full.row_of()
-        self._matrix = RatingMatrix.from_coo(rows[~chosen], full.indices[~chosen],
-                                             full.values[~chosen], full.shape)  # fmt: skip
-        held = (rows[chosen], full.indices[chosen], full.values[chosen])
-        return parts, tuple(t.to(device) for t in held)
+        self._matrix = RatingMatrix.from_coo(
+            rows[~chosen], full.indices[~chosen], full.values[~chosen], full.shape
+        )
+        kept = (rows[chosen], full.indices[chosen], full.values[chosen])
+        return parts, tuple(t.to(device) for t in kept)
 
     # -- predictions ------------------------------------------------------------------------
 
@@ -157,10 +167,14 @@ class RecommenderMixin:
 
     def _pairs(self, users: Any, items: Any) -> tuple[Any, Any]:
         if items is not None:
-            users, items = np.atleast_1d(np.asarray(users, dtype=object)), np.atleast_1d(np.asarray(items, dtype=object))
+            users, items = (
+                np.atleast_1d(np.asarray(users, dtype=object)),
+                np.atleast_1d(np.asarray(items, dtype=object)),
+            )
             if users.shape != items.shape:
-                raise ValueError(f"users and items differ in length: {users.shape[0]} and "
-                                 f"{items.shape[0]}")  # fmt: skip
+                raise ValueError(
+                    f"users and items differ in length: {users.shape[0]} and {items.shape[0]}"
+                )
             return users, items
         if isinstance(users, Ratings):
             return users.user, users.item
@@ -168,14 +182,18 @@ class RecommenderMixin:
         if frame is None:
             rows = np.asarray(users, dtype=object)
             if rows.ndim != 2 or rows.shape[1] < 2:
-                raise ValueError("predict takes (users, items), or one table of user and item "
-                                 f"columns; got an array of shape {rows.shape}")  # fmt: skip
+                raise ValueError(
+                    "predict takes (users, items), or one table of user and item "
+                    f"columns; got an array of shape {rows.shape}"
+                )
             return rows[:, 0], rows[:, 1]
         named = {str(c).lower().replace("_", ""): c for c in frame.columns}
         user_col = next((named[a] for a in ("user", "userid") if a in named), None)
         item_col = next((named[a] for a in ("item", "itemid", "movieid") if a in named), None)
         if user_col is None or item_col is None:
-            raise ValueError(f"predict's table needs user and item columns; found {list(frame.columns)}")
+            raise ValueError(
+                f"predict's table needs user and item columns; found {list(frame.columns)}"
+            )
         return frame[user_col].to_numpy(), frame[item_col].to_numpy()
 
     def predict(self, users: Any, items: Any = None) -> np.ndarray:
@@ -195,8 +213,9 @@ class RecommenderMixin:
             cases, others = self._orient(u[known], i[known])
             device = self._device()  # type: ignore[attr-defined]
             with torch.no_grad():
-                pred = self._predict_pairs(torch.from_numpy(cases).to(device),
-                                           torch.from_numpy(others).to(device))  # fmt: skip
+                pred = self._predict_pairs(
+                    torch.from_numpy(cases).to(device), torch.from_numpy(others).to(device)
+                )
             out[known] = pred.double().cpu().numpy()
         return self._clip(out)
 
@@ -258,9 +277,12 @@ class RecommenderMixin:
             "ratings_digest": self._ratings_digest,
         }
         m = self._full
-        tensors = {"ratings.indptr": m.indptr, "ratings.indices": m.indices,
-                   "ratings.values": m.values,
-                   "item_means_": torch.from_numpy(self.item_means_)}  # fmt: skip
+        tensors = {
+            "ratings.indptr": m.indptr,
+            "ratings.indices": m.indices,
+            "ratings.values": m.values,
+            "item_means_": torch.from_numpy(self.item_means_),
+        }
         return meta, tensors
 
     def _set_recommender_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
@@ -272,11 +294,17 @@ class RecommenderMixin:
         shape = (int(meta["shape"][0]), int(meta["shape"][1]))
         if shape != self._shape() or len(self.item_means_) != len(self.item_ids_):
             raise ValueError("the ratings matrix does not fit the user and item lists")
-        self._full = RatingMatrix(tensors["ratings.indptr"].long(), tensors["ratings.indices"].long(),
-                                  tensors["ratings.values"].float(), shape)  # fmt: skip
+        self._full = RatingMatrix(
+            tensors["ratings.indptr"].long(),
+            tensors["ratings.indices"].long(),
+            tensors["ratings.values"].float(),
+            shape,
+        )
         m = self._full
-        if len(m.indptr) != shape[0] + 1 or int(m.indptr[-1]) != m.nnz or (
-            m.nnz and not 0 <= int(m.indices.min()) <= int(m.indices.max()) < shape[1]
+        if (
+            len(m.indptr) != shape[0] + 1
+            or int(m.indptr[-1]) != m.nnz
+            or (m.nnz and not 0 <= int(m.indices.min()) <= int(m.indices.max()) < shape[1])
         ):
             raise ValueError("the stored ratings matrix is inconsistent")
         self._matrix = self._full

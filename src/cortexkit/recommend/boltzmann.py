@@ -56,8 +56,16 @@ INIT_STD = float(__import__("os").environ.get("RBM_INIT", "0.01"))
 class _Machine:
     """The weights and the inference of the (one- or two-layer) machine; no update rule."""
 
-    def __init__(self, n_units: int, levels: Tensor, hidden: list[int], *, binary: bool,
-                 generator: torch.Generator | None, device: torch.device) -> None:  # fmt: skip
+    def __init__(
+        self,
+        n_units: int,
+        levels: Tensor,
+        hidden: list[int],
+        *,
+        binary: bool,
+        generator: torch.Generator | None,
+        device: torch.device,
+    ) -> None:
         self.binary = binary
         self.levels = levels.to(device)
         self.K = 1 if binary else len(levels)
@@ -92,8 +100,9 @@ class _Machine:
             self.params["b"] = torch.logit((liked + 1) / (total + 2))
             return
         counts = torch.ones(units, self.K, device=values.device)
-        counts.index_put_((matrix.indices, self.encode(values)), torch.ones_like(values),
-                          accumulate=True)  # fmt: skip
+        counts.index_put_(
+            (matrix.indices, self.encode(values)), torch.ones_like(values), accumulate=True
+        )
         self.params["b"] = (counts / counts.sum(1, keepdim=True)).log().reshape(-1)
 
     def encode(self, values: Tensor) -> Tensor:
@@ -129,27 +138,49 @@ class _Machine:
             mu = torch.sigmoid(bottom_up + top @ p["W2"].T)
         return mu
 
-    def predict_pairs(self, h: Tensor, where: Tensor, others: Tensor) -> Tensor:
-        """Expected rating (binary: P(liked)) of unit ``others`` given hidden ``h[where]``."""
+    def predict_pairs(self, v: Tensor, where: Tensor, others: Tensor) -> Tensor:
+        """Expected rating (binary: P(liked)) of unit ``others[p]`` of case ``where[p]``,
+        given the cases' observed visibles ``v``.
+
+        The hidden units are summed out exactly (Salakhutdinov et al., eq. 6):
+        ``log P(v_q = k | V) = b_qk + sum_f softplus(x_f + W_qkf) + const``, with ``x`` the
+        first hidden layer's input from the observed ratings (for a DBM, plus the top
+        layer's mean-field feedback). A binary unit compares "liked" with "not liked",
+        whose term is ``sum_f softplus(x_f)``.
+        """
         p, K = self.params, self.K
-        out = torch.empty(len(where), device=h.device)
-        cols = torch.arange(K, device=h.device)
+        x = torch.addmm(p["c"], v, p["W"])  # (cases, hidden)
+        if self.deep:
+            top = torch.sigmoid(torch.addmm(p["c2"], self.hidden(v), p["W2"]))
+            x = x + top @ p["W2"].T
+        out = torch.empty(len(where), device=v.device)
+        cols = torch.arange(K, device=v.device)
+        softplus = torch.nn.functional.softplus
         for s in range(0, len(where), PAIR_CHUNK):
             part = slice(s, s + PAIR_CHUNK)
             idx = others[part, None] * K + cols  # (pairs, K)
-            logits = torch.einsum("pf,pkf->pk", h[where[part]], p["W"][idx]) + p["b"][idx]
+            xp = x[where[part]]  # (pairs, hidden)
+            logits = softplus(xp[:, None, :] + p["W"][idx]).sum(2)  # (pairs, K)
+            if self.binary:
+                logits = logits - softplus(xp).sum(1, keepdim=True)
+            logits = logits + p["b"][idx]
             if self.binary:
                 out[part] = torch.sigmoid(logits[:, 0])
             else:
-                out[part] = torch.softmax(logits, 1) @ self.levels.to(h.dtype)
+                out[part] = torch.softmax(logits, 1) @ self.levels.to(logits.dtype)
         return out
 
 
 class _BoltzmannStep(Step):
     """One CD update of the shared weights on a batch of cases (momentum, weight decay)."""
 
-    def __init__(self, owner: BoltzmannRecommender, machine: _Machine, matrix: RatingMatrix,
-                 generator: torch.Generator) -> None:  # fmt: skip
+    def __init__(
+        self,
+        owner: BoltzmannRecommender,
+        machine: _Machine,
+        matrix: RatingMatrix,
+        generator: torch.Generator,
+    ) -> None:
         self.owner = owner
         self.machine = machine
         self.matrix = matrix
@@ -173,21 +204,33 @@ class _BoltzmannStep(Step):
 
     def _rbm(self, v: Tensor, mask: Tensor) -> tuple[dict[str, Tensor], Tensor]:
         m, p = self.machine, self.machine.params
-        s = cd_statistics(v, p["W"], p["b"], p["c"], kind=m.kind(), n_levels=max(m.K, 2),
-                          k=int(self.owner.k), mask=mask, generator=self.generator)  # fmt: skip
+        s = cd_statistics(
+            v,
+            p["W"],
+            p["b"],
+            p["c"],
+            kind=m.kind(),
+            n_levels=max(m.K, 2),
+            k=int(self.owner.k),
+            mask=mask,
+            generator=self.generator,
+        )
         return {"W": s.dW, "b": s.db, "c": s.dc}, s.negative
 
     def _dbm(self, v: Tensor, mask: Tensor) -> tuple[dict[str, Tensor], Tensor]:
         m, p, g = self.machine, self.machine.params, self.generator
         kind, K = m.kind(), max(m.K, 2)
         full_mask = expand_mask(mask, v.shape[1], kind, K)
+        assert full_mask is not None
         n = v.shape[0]
         mu1 = m.hidden(v)  # positive phase: mean field
         mu2 = torch.sigmoid(torch.addmm(p["c2"], mu1, p["W2"]))
         h1 = sample_bernoulli(mu1, g)  # negative phase: one Gibbs sweep
         for _ in range(int(self.owner.k)):
             h2 = sample_bernoulli(torch.sigmoid(torch.addmm(p["c2"], h1, p["W2"])), g)
-            neg = sample_visible(visible_mean(torch.addmm(p["b"], h1, p["W"].T), kind, K), kind, K, g)
+            neg = sample_visible(
+                visible_mean(torch.addmm(p["b"], h1, p["W"].T), kind, K), kind, K, g
+            )
             neg = neg * full_mask
             h1 = sample_bernoulli(hidden_mean(neg, p["W"], p["c"] + h2 @ p["W2"].T), g)
         n1 = hidden_mean(neg, p["W"], p["c"] + h2 @ p["W2"].T)
@@ -212,8 +255,10 @@ class _BoltzmannStep(Step):
             self.machine.params[k] = v.detach().clone().to(self.machine.params[k].device)
 
     def working_state(self) -> dict[str, Any]:
-        return {"velocity": {k: v.clone() for k, v in self.velocity.items()},
-                "generator": self.generator.get_state()}  # fmt: skip
+        return {
+            "velocity": {k: v.clone() for k, v in self.velocity.items()},
+            "generator": self.generator.get_state(),
+        }
 
     def load_working_state(self, state: dict[str, Any]) -> None:
         self.velocity = {k: v.clone() for k, v in state["velocity"].items()}
@@ -375,10 +420,14 @@ class BoltzmannRecommender(RecommenderMixin, CortexEstimator):
         self.resume = resume
 
     def _hidden_sizes(self) -> list[int]:
-        sizes = [self.n_hidden] if isinstance(self.n_hidden, int) else [int(s) for s in self.n_hidden]
+        sizes = (
+            [self.n_hidden] if isinstance(self.n_hidden, int) else [int(s) for s in self.n_hidden]
+        )
         if not sizes or len(sizes) > 2 or any(s < 1 for s in sizes):
-            raise ValueError(f"n_hidden must be a positive int, or a pair of them for a DBM; "
-                             f"got {self.n_hidden!r}")  # fmt: skip
+            raise ValueError(
+                f"n_hidden must be a positive int, or a pair of them for a DBM; "
+                f"got {self.n_hidden!r}"
+            )
         if self.model == "rbm" and len(sizes) > 1:
             raise ValueError(f"model='rbm' has one hidden layer; got n_hidden={self.n_hidden!r}")
         if self.model == "dbm" and len(sizes) == 1:
@@ -405,9 +454,14 @@ class BoltzmannRecommender(RecommenderMixin, CortexEstimator):
         self.levels_ = levels.astype(np.float64)
 
     def _make_machine(self, generator: torch.Generator | None) -> _Machine:
-        return _Machine(self._shape()[1], torch.from_numpy(self.levels_).float(),
-                        self._hidden_sizes(), binary=bool(self.binary),
-                        generator=generator, device=self._device())  # fmt: skip
+        return _Machine(
+            self._shape()[1],
+            torch.from_numpy(self.levels_).float(),
+            self._hidden_sizes(),
+            binary=bool(self.binary),
+            generator=generator,
+            device=self._device(),
+        )
 
     def _build(self, parts: Any, generator: torch.Generator) -> None:
         device = self._device()
@@ -427,7 +481,7 @@ class BoltzmannRecommender(RecommenderMixin, CortexEstimator):
     def _predict_from(self, matrix: RatingMatrix, cases: Tensor, others: Tensor) -> Tensor:
         unique, where = torch.unique(cases, return_inverse=True)
         v, _ = self._machine.visible(matrix.select(unique), float(self.liked_at))
-        return self._machine.predict_pairs(self._machine.hidden(v), where, others)
+        return self._machine.predict_pairs(v, where, others)
 
     @torch.no_grad()
     def _predict_pairs(self, cases: Tensor, others: Tensor) -> Tensor:
@@ -472,8 +526,9 @@ class BoltzmannRecommender(RecommenderMixin, CortexEstimator):
         for name, value in self._machine.params.items():
             saved = tensors[f"weights.{name}"]
             if saved.shape != value.shape:
-                raise ValueError(f"weights {name} have shape {tuple(saved.shape)}; expected "
-                                 f"{tuple(value.shape)}")  # fmt: skip
+                raise ValueError(
+                    f"weights {name} have shape {tuple(saved.shape)}; expected {tuple(value.shape)}"
+                )
             self._machine.params[name] = saved.float().to(value.device)
         self.weights_ = self._machine.params
         self._train_input = self._full.to(self._device())

@@ -46,11 +46,21 @@ def score_predictions(
     prediction per test rating, in the test set's order)."""
     predicted = np.asarray(predicted, dtype=np.float64)
     if predicted.shape != test.rating.shape:
-        raise ValueError(f"expected one prediction per test rating ({len(test)}); got "
-                         f"{predicted.shape[0]}")  # fmt: skip
-    frame = pd.DataFrame({"user": test.user, "item": test.item, "true": test.rating,
-                          "pred": predicted, "row": np.arange(len(test))})  # fmt: skip
-    ranked = frame.sort_values(["user", "pred", "row"], ascending=[True, False, True], kind="stable")
+        raise ValueError(
+            f"expected one prediction per test rating ({len(test)}); got {predicted.shape[0]}"
+        )
+    frame = pd.DataFrame(
+        {
+            "user": test.user,
+            "item": test.item,
+            "true": test.rating,
+            "pred": predicted,
+            "row": np.arange(len(test)),
+        }
+    )
+    ranked = frame.sort_values(
+        ["user", "pred", "row"], ascending=[True, False, True], kind="stable"
+    )
     recommended: dict[Any, list[Any]] = {}
     relevant: dict[Any, set[Any]] = {}
     for user, group in ranked.groupby("user", sort=False):

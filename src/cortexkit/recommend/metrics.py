@@ -134,7 +134,9 @@ def ndcg_at_k(recommended: Recommendations, relevant: Relevant, k: int = 10) -> 
     return _per_user(recommended, relevant, k, _ndcg)
 
 
-def catalogue_coverage(recommended: Recommendations, catalogue: Collection[Hashable], k: int = 10) -> float:
+def catalogue_coverage(
+    recommended: Recommendations, catalogue: Collection[Hashable], k: int = 10
+) -> float:
     """The share of ``catalogue`` found in at least one user's first ``k`` recommendations.
 
     Examples

@@ -182,7 +182,11 @@ def _ids(column: pd.Series) -> np.ndarray:
     """Integers when every identifier is one, else strings."""
     if pd.api.types.is_integer_dtype(column):
         return column.to_numpy(np.int64)
-    numbers = pd.to_numeric(column, errors="coerce") if column.dtype != object or not len(column) or not isinstance(column.iloc[0], str) else None
+    numbers = (
+        pd.to_numeric(column, errors="coerce")
+        if column.dtype != object or not len(column) or not isinstance(column.iloc[0], str)
+        else None
+    )
     if numbers is not None and numbers.notna().all() and (numbers == np.round(numbers)).all():
         return numbers.to_numpy(np.int64)  # 42.0 (a float array's rows) is user 42
     text = column.astype(str).str.strip()
@@ -221,8 +225,9 @@ def _checked(frame: pd.DataFrame, scale: tuple[float, float], name: str) -> Rati
         timestamp = pd.to_numeric(frame["timestamp"], errors="coerce").to_numpy(np.float64)
         if not np.isfinite(timestamp).all():
             row = int(np.flatnonzero(~np.isfinite(timestamp))[0])
-            raise ValueError(f"{name}: timestamp {frame['timestamp'].iloc[row]!r} (row {row}) "
-                             "is not a number")  # fmt: skip
+            raise ValueError(
+                f"{name}: timestamp {frame['timestamp'].iloc[row]!r} (row {row}) is not a number"
+            )
         if (timestamp == np.round(timestamp)).all():
             timestamp = timestamp.astype(np.int64)
     user, item = _ids(frame["user"]), _ids(frame["item"])
@@ -306,8 +311,14 @@ def read_ratings(
     fields = [f.strip() for f in first.split(sep)]
     # a header names its columns: the third field of a data line is a rating, a number
     header = sep == "," and not _is_number(fields[2] if len(fields) > 2 else fields[0])
-    frame = pd.read_csv(io.StringIO(text), sep=sep, header=0 if header else None, dtype=str,
-                        skipinitialspace=True, skip_blank_lines=True)  # fmt: skip
+    frame = pd.read_csv(
+        io.StringIO(text),
+        sep=sep,
+        header=0 if header else None,
+        dtype=str,
+        skipinitialspace=True,
+        skip_blank_lines=True,
+    )
     if header:
         return as_ratings(frame, scale=scale, name=name)
     if frame.shape[1] < 3:
@@ -315,7 +326,9 @@ def read_ratings(
             f"{name} has {frame.shape[1]} column(s): expected user, item, rating"
             "[, timestamp] (a header line may name them)"
         )
-    frame = frame.iloc[:, :4].set_axis(["user", "item", "rating", "timestamp"][: min(frame.shape[1], 4)], axis=1)
+    frame = frame.iloc[:, :4].set_axis(
+        ["user", "item", "rating", "timestamp"][: min(frame.shape[1], 4)], axis=1
+    )
     return as_ratings(frame, scale=scale, name=name)
 
 
@@ -354,4 +367,7 @@ def read_titles(source: str | os.PathLike[str] | IO[str]) -> dict[Any, str]:
     if any(len(r) < 2 for r in rows):
         raise ValueError(f"item file {shown!r}: expected an identifier and a title on each line")
     ids = _ids(pd.Series([r[0] for r in rows]))
-    return {k.item() if isinstance(k, np.generic) else k: r[1].strip() for k, r in zip(ids, rows, strict=True)}
+    return {
+        k.item() if isinstance(k, np.generic) else k: r[1].strip()
+        for k, r in zip(ids, rows, strict=True)
+    }

@@ -50,7 +50,9 @@ class RatingMatrix:
     shape: tuple[int, int]
 
     @classmethod
-    def from_coo(cls, rows: Tensor, cols: Tensor, values: Tensor, shape: tuple[int, int]) -> RatingMatrix:
+    def from_coo(
+        cls, rows: Tensor, cols: Tensor, values: Tensor, shape: tuple[int, int]
+    ) -> RatingMatrix:
         """From one (row, column, value) triple per rating (each pair at most once)."""
         rows, cols = rows.long(), cols.long()
         order = torch.argsort(rows * shape[1] + cols)
@@ -71,8 +73,9 @@ class RatingMatrix:
 
     def to(self, device: torch.device) -> RatingMatrix:
         """The same matrix on ``device``."""
-        return RatingMatrix(self.indptr.to(device), self.indices.to(device),
-                            self.values.to(device), self.shape)  # fmt: skip
+        return RatingMatrix(
+            self.indptr.to(device), self.indices.to(device), self.values.to(device), self.shape
+        )
 
     def row_of(self) -> Tensor:
         """The row of each stored rating ``(nnz,)``."""
@@ -89,13 +92,16 @@ class RatingMatrix:
         # the stored position of each selected rating: its row's start plus its rank
         offset = torch.repeat_interleave(starts - indptr[:-1], counts)
         where = torch.arange(int(indptr[-1]), device=counts.device) + offset
-        return RatingMatrix(indptr, self.indices[where], self.values[where], (len(rows), self.shape[1]))
+        return RatingMatrix(
+            indptr, self.indices[where], self.values[where], (len(rows), self.shape[1])
+        )
 
     def dense(self, rows: Tensor) -> tuple[Tensor, Tensor]:
         """The given rows as dense ``(values, mask)``, each ``(len(rows), n_columns)``."""
         part = self.select(rows)
-        values = torch.zeros((len(rows), self.shape[1]), dtype=part.values.dtype,
-                             device=part.values.device)
+        values = torch.zeros(
+            (len(rows), self.shape[1]), dtype=part.values.dtype, device=part.values.device
+        )
         mask = torch.zeros_like(values)
         r = part.row_of()
         values[r, part.indices] = part.values
