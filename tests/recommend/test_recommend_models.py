@@ -24,13 +24,20 @@ MODELS = {
         **FAST,
     ),
     "rbm-item": lambda: BoltzmannRecommender(
-        "rbm", "item", 32, epochs=30, batch_size=16, learning_rate=0.3, **FAST
+        "rbm", "item", 32, epochs=30, batch_size=16, learning_rate=0.05, weight_decay=0.01, **FAST
     ),
     "rbm-user": lambda: BoltzmannRecommender(
-        "rbm", "user", 32, epochs=30, batch_size=16, learning_rate=0.3, **FAST
+        "rbm", "user", 32, epochs=30, batch_size=16, learning_rate=0.05, weight_decay=0.01, **FAST
     ),
     "dbm-item": lambda: BoltzmannRecommender(
-        "dbm", "item", (32, 16), epochs=30, batch_size=16, learning_rate=0.3, **FAST
+        "dbm",
+        "item",
+        (32, 16),
+        epochs=30,
+        batch_size=16,
+        learning_rate=0.05,
+        weight_decay=0.01,
+        **FAST,
     ),
 }
 
@@ -113,7 +120,14 @@ def test_predictions_stay_on_the_scale(fitted, split_ratings) -> None:
 def test_binary_mode_predicts_the_probability_of_a_like(split_ratings) -> None:
     train, test = split_ratings
     est = BoltzmannRecommender(
-        n_hidden=32, binary=True, liked_at=4.0, epochs=30, batch_size=16, learning_rate=0.3, **FAST
+        n_hidden=32,
+        binary=True,
+        liked_at=4.0,
+        epochs=30,
+        batch_size=16,
+        learning_rate=0.05,
+        weight_decay=0.01,
+        **FAST,
     ).fit(train)
     p = est.predict(test.user, test.item)
     assert 0 <= p.min() and p.max() <= 1

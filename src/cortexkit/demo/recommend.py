@@ -27,7 +27,7 @@ def _data() -> tuple[str, Ratings, Ratings, dict[object, str]]:
     try:
         folder = movielens_path("100k", download=False)
     except FileNotFoundError:
-        ratings = latent_factor_ratings(300, 200, density=0.2, seed=0)
+        ratings = latent_factor_ratings(500, 300, density=0.3, seed=0)
         train, test = random_split(ratings, 0.2, random_state=0)
         return GENERATED, train, test, {}
     ml = load_movielens("100k", folder)
@@ -77,8 +77,8 @@ def recommenders(quick: bool) -> list[DemoResult]:
 
     label, train, test, titles = _data()
     models = [
-        AutoRecRecommender(epochs=30 if quick else 100, learning_rate=0.01, random_state=0),
-        BoltzmannRecommender(epochs=2 if quick else 30, random_state=0),
+        AutoRecRecommender(epochs=30 if quick else 100, random_state=0),
+        BoltzmannRecommender(epochs=8 if quick else 30, random_state=0),
     ]
     results = []
     task = "ratings 1-5" + (" (generated)" if label == GENERATED else "")

@@ -50,7 +50,7 @@ __all__ = ["BoltzmannRecommender"]
 MAX_LEVELS = 20  # distinct rating values a softmax unit may take
 MEAN_FIELD_STEPS = 5  # alternating updates of the DBM's two hidden layers
 PAIR_CHUNK = 16384
-INIT_STD = float(__import__("os").environ.get("RBM_INIT", "0.01"))
+INIT_STD = float(__import__("os").environ.get("RBM_INIT", "0.1"))
 
 
 class _Machine:
