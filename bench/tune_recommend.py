@@ -5,7 +5,9 @@ in MovieLens-100K's ``u1.base`` (seed 0) is held out; each candidate is fitted o
 90% with ``validation_data=`` the held-out ratings, so one fit gives the validation RMSE
 after every epoch (the best epoch count is read off the curve). Pinned to one thread.
 
-Usage: ``python bench/tune_recommend.py [autorec|rbm] [--path ML100K_FOLDER]``.
+Usage: ``python bench/tune_recommend.py [autorec|rbm] [--path ML100K_FOLDER]``. The
+results are in ``bench/README.md`` (Recommender systems); the choices in
+``cortexkit.defaults`` (``AUTOREC``, ``BOLTZMANN_RECOMMENDER``).
 """
 
 from __future__ import annotations
@@ -31,10 +33,10 @@ CANDIDATES = {
         {"learning_rate": 1e-2, "weight_decay": 400.0, "epochs": 150},
     ],
     "rbm": [
-        {"learning_rate": 0.1, "epochs": 40},
-        {"learning_rate": 0.3, "epochs": 40},
         {"learning_rate": 0.1, "weight_decay": 0.01, "epochs": 40},
-        {"learning_rate": 0.05, "batch_size": 32, "epochs": 40},
+        {"learning_rate": 0.05, "weight_decay": 0.01, "epochs": 40},
+        {"learning_rate": 0.1, "weight_decay": 0.03, "epochs": 20},
+        {"learning_rate": 0.05, "weight_decay": 0.01, "n_hidden": 200, "epochs": 20},
     ],
 }
 

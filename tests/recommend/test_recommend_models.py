@@ -186,3 +186,28 @@ def test_fits_on_cuda_and_loads_on_cpu(split_ratings, tmp_path) -> None:
             rtol=1e-5,
             atol=1e-5,
         )
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda **kw: AutoRecRecommender(hidden=16, learning_rate=0.01, **FAST, **kw),
+        lambda **kw: BoltzmannRecommender(n_hidden=16, batch_size=32, **FAST, **kw),
+    ],
+    ids=["autorec", "rbm"],
+)
+def test_resume_from_a_checkpoint_continues_the_run(split_ratings, tmp_path, make) -> None:
+    train, test = split_ratings
+    path = tmp_path / "run.ckpt"
+    whole = make(epochs=4).fit(train)
+    make(epochs=2, checkpoint=str(path)).fit(train)
+    resumed = make(epochs=4, checkpoint=str(path), resume=True).fit(train)
+    assert resumed.n_iter_ == 4 and "resumed" in resumed.history_
+    np.testing.assert_allclose(
+        resumed.predict(test.user, test.item),
+        whole.predict(test.user, test.item),
+        rtol=1e-5,
+        atol=1e-5,
+    )
+    with pytest.raises(ValueError, match="other data"):
+        make(epochs=4, checkpoint=str(path), resume=True).fit(test)
