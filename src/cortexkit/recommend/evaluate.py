@@ -14,7 +14,7 @@ Examples
 >>> from cortexkit.recommend import as_ratings
 >>> from cortexkit.recommend.evaluate import score_predictions
 >>> test = as_ratings([(1, "a", 5), (1, "b", 2), (1, "c", 4)])
->>> scores = score_predictions(test, np.array([4.5, 3.0, 2.5]), k=2)
+>>> scores = score_predictions(test, np.array([4.0, 3.0, 3.0]), k=2)
 >>> scores["rmse"], scores["precision@2"], scores["recall@2"]
 (1.0, 0.5, 0.5)
 """

@@ -25,8 +25,8 @@ Examples
 >>> from cortexkit.recommend import read_ratings
 >>> text = "1\\t10\\t5\\t100\\n1\\t20\\t3\\t101\\n2\\t10\\t4\\t102\\n1\\t10\\t2\\t103\\n"
 >>> r = read_ratings(io.StringIO(text))
->>> len(r), r.rating.tolist()  # (1, 10) rated twice: the later rating (2) wins
-(3, [2.0, 3.0, 4.0])
+>>> len(r), r.rating.tolist()  # (1, 10) rated twice: the later rating, 2, is kept
+(3, [3.0, 4.0, 2.0])
 """
 
 from __future__ import annotations
