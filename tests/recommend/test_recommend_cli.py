@@ -18,7 +18,7 @@ def files(tmp_path_factory, ratings):
         frame = part.to_frame()
         frame["timestamp"] = range(len(frame))
         frame.to_csv(folder / name, sep="\t", header=False, index=False)
-    (folder / "u.item").write_text("".join(f"{i}|Film {i} (1999)|x\n" for i in range(101, 151)))
+    (folder / "u.item").write_text("".join(f"{i}|Film {i} (1999)|x\n" for i in range(101, 221)))
     return folder
 
 
