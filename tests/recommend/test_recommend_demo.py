@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from cortexkit.demo.common import HEADER
 from cortexkit.demo.recommend import GENERATED, recommenders
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_without_movielens_the_generated_set_is_labelled(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # an empty cache: no MovieLens
     results = recommenders(quick=True)
