@@ -194,6 +194,10 @@ def _fit_small(cls: type) -> Any:
     t = X["a"].to_numpy()
     accepted = signature_of(cls)
     est = cls(**{k: v for k, v in SMALL.items() if k in accepted})
+    if getattr(cls, "_fit_input", "") == "ratings":  # a recommender: fitted on ratings
+        users, items = np.nonzero(rng.random((12, 8)) < 0.6)
+        ratings = pd.DataFrame({"user": users, "item": items, "rating": 1 + (users + items) % 5})
+        return est.fit(ratings)
     y = t > 0 if is_classifier(est) else 2 * t + 1 if is_regressor(est) else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from cortexkit.autoencoder import AutoEncoder
     from cortexkit.neuron.perceptron import Perceptron
     from cortexkit.persist import load
+    from cortexkit.recommend.autorec import AutoRecRecommender
+    from cortexkit.recommend.boltzmann import BoltzmannRecommender
     from cortexkit.som import SelfOrganizingMap
     from cortexkit.supervised.ann import ANNClassifier, ANNRegressor
 
@@ -26,6 +28,8 @@ __all__ = [
     "ANNClassifier",
     "ANNRegressor",
     "AutoEncoder",
+    "AutoRecRecommender",
+    "BoltzmannRecommender",
     "CortexkitError",
     "DivergenceError",
     "ModelFileError",
@@ -40,6 +44,8 @@ _LAZY = {
     "ANNClassifier": "cortexkit.supervised.ann",
     "ANNRegressor": "cortexkit.supervised.ann",
     "AutoEncoder": "cortexkit.autoencoder",
+    "AutoRecRecommender": "cortexkit.recommend.autorec",
+    "BoltzmannRecommender": "cortexkit.recommend.boltzmann",
     "Perceptron": "cortexkit.neuron.perceptron",
     "SelfOrganizingMap": "cortexkit.som",
     "load": "cortexkit.persist",

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
 
-from cortexkit.cli import demo, explain, predict, som, train
+from cortexkit.cli import demo, explain, predict, recommend, som, train
 from cortexkit.cli._args import EXIT_BAD_INPUT, CliParser, flags_parent
 
 __all__ = ["Captured", "build_parser", "main", "run_captured"]
@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_parser(sub, common)
     demo.add_parser(sub, common)
     som.add_parser(sub, common)
+    recommend.add_parser(sub, common)
     return parser
 
 

@@ -1,0 +1,245 @@
+"""``cortexkit recommend``: train a recommender on a ratings file, list a user's top items,
+score a model on held-out ratings.
+
+::
+
+    cortexkit recommend train RATINGS --model rbm|dbm|autorec|stacked-ae [--based item]
+                              [--split random|leave-k-out|temporal] --out MODEL
+    cortexkit recommend top MODEL --user U -k 10 [--items u.item]
+    cortexkit recommend evaluate MODEL TEST [-k 10] [--json]
+
+``RATINGS`` and ``TEST`` are MovieLens ``u.data`` / ``ratings.dat`` files or CSV files with
+``user,item,rating[,timestamp]``. ``stacked-ae`` is the classic course recommender: a
+user-based stacked autoencoder with hidden layers 20-10-20 and sigmoid units.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from cortexkit.cli._args import Help, positive_int, say
+from cortexkit.cli._paths import check_output_file
+
+__all__ = ["MODELS", "add_parser"]
+
+MODELS = ("rbm", "dbm", "autorec", "stacked-ae")
+METRICS = ("rmse", "mae", "precision", "recall", "ndcg")
+
+
+def _scale(text: str) -> tuple[float, float]:
+    try:
+        low, high = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LOW,HIGH (e.g. 1,5), got {text!r}") from None
+    if not low < high:
+        raise argparse.ArgumentTypeError(f"expected LOW < HIGH, got {text!r}")
+    return low, high
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``recommend`` and its ``train``, ``top`` and ``evaluate`` subcommands."""
+    recommend = sub.add_parser(
+        "recommend",
+        parents=[common],
+        formatter_class=Help,
+        help="recommender systems on explicit ratings",
+    )
+    commands = recommend.add_subparsers(dest="recommend_command", required=True, metavar="COMMAND")
+
+    train = commands.add_parser(
+        "train",
+        parents=[common],
+        formatter_class=Help,
+        help="train a recommender on a ratings file",
+    )
+    train.add_argument("ratings", help="u.data, ratings.dat or a user,item,rating CSV file")
+    train.add_argument("--model", required=True, choices=MODELS, help="which recommender")
+    train.add_argument(
+        "--based",
+        choices=("item", "user"),
+        help="cases are items or users (default: the model's own)",
+    )
+    train.add_argument(
+        "--split",
+        choices=("random", "leave-k-out", "temporal"),
+        help="hold out ratings and report the test metrics",
+    )
+    train.add_argument(
+        "--test-size", type=float, default=0.2, help="share held out by a random or temporal split"
+    )
+    train.add_argument(
+        "--leave-k",
+        type=positive_int,
+        default=1,
+        metavar="K",
+        help="ratings per user held out by leave-k-out",
+    )
+    train.add_argument("--hidden", help="hidden units: N, or N,M,... (layers)")
+    train.add_argument("--epochs", type=positive_int, help="(default: the model's own)")
+    train.add_argument(
+        "--binary",
+        action="store_true",
+        help="rbm/dbm: liked (rating >= 3) or not, instead of rating levels",
+    )
+    train.add_argument(
+        "--scale",
+        type=_scale,
+        default=(1.0, 5.0),
+        metavar="LOW,HIGH",
+        help="the rating scale; a rating outside it is an error",
+    )
+    train.add_argument("--seed", type=int, default=0, help="same seed, same model")
+    train.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    train.add_argument("--out", required=True, help="model file to write")
+    train.set_defaults(run=run_train)
+
+    top = commands.add_parser(
+        "top",
+        parents=[common],
+        formatter_class=Help,
+        help="a user's best items by predicted rating",
+    )
+    top.add_argument("model", help="a recommender's model file")
+    top.add_argument("--user", required=True, help="the user's identifier")
+    top.add_argument("-k", type=positive_int, default=10, help="items to list")
+    top.add_argument("--items", help="u.item, movies.dat or movies.csv: show titles")
+    top.add_argument(
+        "--include-seen", action="store_true", help="also list items the user rated in training"
+    )
+    top.set_defaults(run=run_top)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        parents=[common],
+        formatter_class=Help,
+        help="RMSE, MAE, precision@k, recall@k, NDCG@k",
+    )
+    evaluate.add_argument("model", help="a recommender's model file")
+    evaluate.add_argument("test", help="held-out ratings (same formats as train)")
+    evaluate.add_argument("-k", type=positive_int, default=10, help="ranking cut-off")
+    evaluate.add_argument("--json", action="store_true", help="print JSON")
+    evaluate.set_defaults(run=run_evaluate)
+
+
+def build(args: argparse.Namespace) -> Any:
+    """The estimator that ``--model`` and its flags name."""
+    from cortexkit.recommend.autorec import AutoRecRecommender
+    from cortexkit.recommend.boltzmann import BoltzmannRecommender
+
+    hidden = None
+    if args.hidden:
+        try:
+            hidden = tuple(int(v) for v in args.hidden.split(","))
+        except ValueError:
+            raise ValueError(f"--hidden must be N or N,M,...; got {args.hidden!r}") from None
+    common: dict[str, Any] = {
+        "random_state": args.seed,
+        "device": args.device,
+        "verbose": 0 if args.quiet else 1,
+    }
+    if args.epochs:
+        common["epochs"] = args.epochs
+    if args.binary and args.model not in ("rbm", "dbm"):
+        raise ValueError("--binary is for --model rbm or dbm")
+    if args.model in ("rbm", "dbm"):
+        if hidden is not None:
+            common["n_hidden"] = hidden[0] if len(hidden) == 1 else hidden
+        return BoltzmannRecommender(args.model, args.based or "item", binary=args.binary, **common)
+    if args.model == "stacked-ae":  # the classic course recommender
+        common.setdefault("epochs", 200)
+        return AutoRecRecommender(
+            args.based or "user",
+            hidden or (20, 10, 20),
+            activation="sigmoid",
+            weight_decay=1.0,
+            learning_rate=0.01,
+            **common,
+        )
+    if hidden is not None:
+        common["hidden"] = hidden[0] if len(hidden) == 1 else hidden
+    return AutoRecRecommender(args.based or "item", **common)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """Read, split (maybe), fit, save, report."""
+    import time
+
+    from cortexkit.recommend import evaluate, read_ratings, split
+
+    check_output_file(args.out, "--out", inputs={"the ratings": args.ratings})
+    est = build(args)
+    est._validate_params()  # a bad flag fails before the file is read
+    ratings = read_ratings(args.ratings, scale=args.scale)
+    train, test = ratings, None
+    if args.split:
+        train, test = split(
+            ratings, args.split, test_size=args.test_size, k=args.leave_k, random_state=args.seed
+        )
+    say(args, f"{len(train)} ratings by {train.n_users} users of {train.n_items} items")
+    t0 = time.perf_counter()
+    est.fit(train)
+    seconds = time.perf_counter() - t0
+    est.save(args.out, ratings=str(args.ratings), model=args.model)
+    say(args, f"trained in {seconds:.1f} s ({est.n_iter_} epochs); saved {args.out}")
+    if test is not None:
+        scores = evaluate(est, test, k=10)
+        print(_table(scores, f"{args.split} split, {len(test)} held-out ratings"))
+    return 0
+
+
+def _model(path: str) -> Any:
+    from cortexkit.persist import read_model
+    from cortexkit.recommend.base import RecommenderMixin
+
+    est = read_model(path).estimator
+    if not isinstance(est, RecommenderMixin):
+        raise ValueError(
+            f"{path!r} holds a {type(est).__name__}, not a recommender "
+            "(train one with 'cortexkit recommend train')"
+        )
+    return est
+
+
+def run_top(args: argparse.Namespace) -> int:
+    """Print the user's top ``k`` items, with titles when ``--items`` is given."""
+    from cortexkit.recommend import read_titles
+
+    est = _model(args.model)
+    titles = read_titles(args.items) if args.items else {}
+    if est._user_code(args.user) < 0:
+        say(
+            args,
+            f"user {args.user!r} is not in the training ratings: the items with the "
+            "highest mean rating follow",
+        )
+    top = est.recommend(args.user, k=args.k, exclude_seen=not args.include_seen)
+    what = "P(liked)" if getattr(est, "binary", False) else "predicted"
+    print(f"rank  item  {what}" + ("  title" if titles else ""))
+    for rank, (item, score) in enumerate(zip(top["item"], top["score"], strict=True), start=1):
+        title = f"  {titles.get(item, '?')}" if titles else ""
+        print(f"{rank:>4}  {item}  {score:.3f}{title}")
+    return 0
+
+
+def _table(scores: dict[str, float], title: str) -> str:
+    lines = [title]
+    for key, value in scores.items():
+        lines.append(f"  {key:<14} {value:.4f}")
+    return "\n".join(lines)
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    """Score the model on the held-out ratings ``TEST``."""
+    from cortexkit.recommend import evaluate, read_ratings
+
+    est = _model(args.model)
+    test = read_ratings(args.test, scale=est.rating_scale_)
+    scores = evaluate(est, test, k=args.k)
+    scores = {k: v for k, v in scores.items() if k.split("@")[0] in METRICS}
+    if args.json:
+        print(json.dumps(scores))
+    else:
+        print(_table(scores, f"{len(test)} held-out ratings"))
+    return 0

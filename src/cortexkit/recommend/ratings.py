@@ -1,0 +1,373 @@
+"""Explicit ratings: one table of (user, item, rating[, timestamp]), and its readers.
+
+:class:`Ratings` is what every recommender's ``fit`` takes (a DataFrame with ``user``,
+``item`` and ``rating`` columns, or an array of such rows, is converted by
+:func:`as_ratings`). It is checked once, on the way in:
+
+- it holds at least one rating;
+- every rating is a finite number inside the declared ``scale`` (MovieLens: 1 to 5);
+- **duplicates**: when a (user, item) pair occurs more than once, the most recent rating
+  wins (the largest timestamp; without timestamps, or at equal ones, the later row). A
+  user who rated a film again changed their mind; the earlier rating is dropped.
+
+Readers: :func:`read_ratings` takes MovieLens ``u.data`` (tab-separated, no header),
+``ratings.dat`` (``::``-separated) and CSV files with ``user,item,rating[,timestamp]``
+(a header naming those columns, or ``userId``/``movieId`` as in the newer MovieLens sets,
+or no header and the columns in that order). :func:`read_titles` reads ``u.item``
+(pipe-separated, latin-1), ``movies.dat`` (``::``) or ``movies.csv``.
+
+Identifiers are kept as they were given: integers when every one is an integer, else
+strings.
+
+Examples
+--------
+>>> import io
+>>> from cortexkit.recommend import read_ratings
+>>> text = "1\\t10\\t5\\t100\\n1\\t20\\t3\\t101\\n2\\t10\\t4\\t102\\n1\\t10\\t2\\t103\\n"
+>>> r = read_ratings(io.StringIO(text))
+>>> len(r), r.rating.tolist()  # (1, 10) rated twice: the later rating, 2, is kept
+(3, [3.0, 4.0, 2.0])
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+
+from cortexkit._files import check_readable_file
+
+__all__ = ["DEFAULT_SCALE", "Ratings", "as_ratings", "read_ratings", "read_titles"]
+
+DEFAULT_SCALE = (1.0, 5.0)
+
+# accepted header names of each column (compared in lower case, without "_" and " ")
+_ALIASES = {
+    "user": ("user", "userid", "users", "customer", "customerid"),
+    "item": ("item", "itemid", "items", "movie", "movieid", "product", "productid"),
+    "rating": ("rating", "ratings", "score", "stars"),
+    "timestamp": ("timestamp", "time", "date", "unixtime"),
+}
+
+
+@dataclass(frozen=True)
+class Ratings:
+    """Explicit ratings, one row per (user, item) pair; build it with :func:`as_ratings`
+    or :func:`read_ratings`, which check it.
+
+    Parameters
+    ----------
+    user, item : ndarray of shape (n_ratings,)
+        The identifiers, as given (integers or strings).
+    rating : ndarray of shape (n_ratings,)
+        The ratings (float64).
+    timestamp : ndarray of shape (n_ratings,) or None
+        When each rating was given (for a temporal split), if known.
+    scale : tuple of float
+        The declared rating scale ``(lowest, highest)``.
+
+    Examples
+    --------
+    >>> from cortexkit.recommend import as_ratings
+    >>> r = as_ratings([(1, "a", 4), (2, "a", 5), (2, "b", 1)])
+    >>> len(r), r.n_users, r.n_items, r.scale
+    (3, 2, 2, (1.0, 5.0))
+    """
+
+    user: np.ndarray
+    item: np.ndarray
+    rating: np.ndarray
+    timestamp: np.ndarray | None = None
+    scale: tuple[float, float] = DEFAULT_SCALE
+
+    def __len__(self) -> int:
+        return len(self.rating)
+
+    @property
+    def n_users(self) -> int:
+        """Distinct users."""
+        return len(pd.unique(self.user))
+
+    @property
+    def n_items(self) -> int:
+        """Distinct items."""
+        return len(pd.unique(self.item))
+
+    def take(self, rows: np.ndarray) -> Ratings:
+        """The given rows (an index or boolean mask), as ratings of their own."""
+        ts = None if self.timestamp is None else self.timestamp[rows]
+        return Ratings(self.user[rows], self.item[rows], self.rating[rows], ts, self.scale)
+
+    def to_frame(self) -> pd.DataFrame:
+        """A DataFrame with columns ``user``, ``item``, ``rating`` (and ``timestamp``)."""
+        frame = pd.DataFrame({"user": self.user, "item": self.item, "rating": self.rating})
+        if self.timestamp is not None:
+            frame["timestamp"] = self.timestamp
+        return frame
+
+
+def as_ratings(
+    data: Any, *, scale: tuple[float, float] | None = None, name: str = "ratings"
+) -> Ratings:
+    """Check and convert ``data`` into :class:`Ratings`.
+
+    Parameters
+    ----------
+    data : Ratings, DataFrame, array-like of shape (n, 3) or (n, 4)
+        A DataFrame needs ``user``, ``item`` and ``rating`` columns (``timestamp``
+        optional; the header aliases of :func:`read_ratings` are accepted); rows are
+        ``(user, item, rating[, timestamp])``.
+    scale : tuple of float, optional
+        The declared scale ``(lowest, highest)``; default: the Ratings' own, else 1 to 5.
+    name : str, default="ratings"
+        What the data is called in error messages.
+
+    Raises
+    ------
+    ValueError
+        If it is empty, lacks a user, item or rating column, holds a rating that is not a
+        number, not finite or outside ``scale``.
+
+    Examples
+    --------
+    >>> as_ratings([(1, 2, 7)])
+    Traceback (most recent call last):
+    ...
+    ValueError: ratings: rating 7.0 (row 0) is outside the declared scale 1.0 to 5.0; ...
+    """
+    if isinstance(data, Ratings):
+        scale = data.scale if scale is None else scale
+        frame = data.to_frame()
+    elif isinstance(data, pd.DataFrame):
+        frame = _named_columns(data, name)
+    else:
+        rows = np.asarray(data, dtype=object)
+        if rows.ndim != 2 or rows.shape[1] not in (3, 4):
+            if rows.size == 0:
+                raise ValueError(f"{name} is empty: expected at least one rating")
+            raise ValueError(
+                f"{name} must be a DataFrame with user, item and rating columns or rows of "
+                f"(user, item, rating[, timestamp]); got an array of shape {rows.shape}"
+            )
+        columns = ["user", "item", "rating", "timestamp"][: rows.shape[1]]
+        frame = pd.DataFrame(rows, columns=columns)
+    return _checked(frame, DEFAULT_SCALE if scale is None else scale, name)
+
+
+def _named_columns(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The frame's user, item, rating (and timestamp) columns, found by their aliases."""
+    found: dict[str, Any] = {}
+    for column in frame.columns:
+        key = str(column).lower().replace("_", "").replace(" ", "")
+        for role, aliases in _ALIASES.items():
+            if key in aliases and role not in found:
+                found[role] = column
+    for role in ("user", "item", "rating"):
+        if role not in found:
+            raise ValueError(
+                f"{name} has no {role} column: expected one named "
+                f"{' or '.join(repr(a) for a in _ALIASES[role][:3])}; found columns "
+                f"{[str(c) for c in frame.columns]}"
+            )
+    roles = [r for r in _ALIASES if r in found]
+    return frame[[found[r] for r in roles]].set_axis(roles, axis=1)
+
+
+def _ids(column: pd.Series) -> np.ndarray:
+    """Integers when every identifier is one, else strings."""
+    if pd.api.types.is_integer_dtype(column):
+        return column.to_numpy(np.int64)
+    numbers = (
+        pd.to_numeric(column, errors="coerce")
+        if column.dtype != object or not len(column) or not isinstance(column.iloc[0], str)
+        else None
+    )
+    if numbers is not None and numbers.notna().all() and (numbers == np.round(numbers)).all():
+        return numbers.to_numpy(np.int64)  # 42.0 (a float array's rows) is user 42
+    text = column.astype(str).str.strip()
+    if len(text) and text.str.fullmatch(r"[+-]?\d{1,18}").all():
+        return text.astype(np.int64).to_numpy()
+    return text.to_numpy(dtype=object)
+
+
+def _checked(frame: pd.DataFrame, scale: tuple[float, float], name: str) -> Ratings:
+    low, high = float(scale[0]), float(scale[1])
+    if not low < high:
+        raise ValueError(f"scale must be (lowest, highest) with lowest < highest; got {scale}")
+    if len(frame) == 0:
+        raise ValueError(f"{name} is empty: expected at least one rating")
+    for role in ("user", "item"):
+        if frame[role].isna().any():
+            row = int(np.flatnonzero(frame[role].isna().to_numpy())[0])
+            raise ValueError(f"{name}: the {role} is missing in row {row}")
+    rating = pd.to_numeric(frame["rating"], errors="coerce").to_numpy(np.float64)
+    bad = ~np.isfinite(rating)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"{name}: rating {frame['rating'].iloc[row]!r} (row {row}) is not a number; "
+            f"ratings must be numbers from {low} to {high}"
+        )
+    outside = (rating < low) | (rating > high)
+    if outside.any():
+        row = int(np.flatnonzero(outside)[0])
+        raise ValueError(
+            f"{name}: rating {rating[row]} (row {row}) is outside the declared scale {low} "
+            f"to {high}; pass scale=(lowest, highest) if that is not the scale"
+        )
+    timestamp = None
+    if "timestamp" in frame:
+        timestamp = pd.to_numeric(frame["timestamp"], errors="coerce").to_numpy(np.float64)
+        if not np.isfinite(timestamp).all():
+            row = int(np.flatnonzero(~np.isfinite(timestamp))[0])
+            raise ValueError(
+                f"{name}: timestamp {frame['timestamp'].iloc[row]!r} (row {row}) is not a number"
+            )
+        if (timestamp == np.round(timestamp)).all():
+            timestamp = timestamp.astype(np.int64)
+    user, item = _ids(frame["user"]), _ids(frame["item"])
+    keep = _latest(user, item, timestamp)
+    ratings = Ratings(user, item, rating, timestamp, (low, high))
+    return ratings if keep is None else ratings.take(keep)
+
+
+def _latest(user: np.ndarray, item: np.ndarray, timestamp: np.ndarray | None) -> np.ndarray | None:
+    """Rows to keep so that each (user, item) pair appears once, the most recent rating
+    (largest timestamp, then the later row); None when there are no duplicates."""
+    pairs = pd.DataFrame({"u": user, "i": item})
+    duplicated = pairs.duplicated(keep=False).to_numpy()
+    if not duplicated.any():
+        return None
+    order = np.arange(len(user))
+    if timestamp is not None:
+        order = np.lexsort((order, timestamp))  # by time, then by row
+    last = ~pairs.iloc[order].duplicated(keep="last").to_numpy()
+    return np.sort(order[last])
+
+
+# -- files ----------------------------------------------------------------------------------
+
+
+def _text(source: str | os.PathLike[str] | IO[str], what: str) -> tuple[str, str]:
+    """The file's text (latin-1 when not UTF-8, as the older MovieLens files are) and its name."""
+    if hasattr(source, "read"):
+        return source.read(), getattr(source, "name", "<stream>")  # type: ignore[union-attr]
+    path = os.fspath(source)  # type: ignore[arg-type]
+    check_readable_file(path, what)
+    raw = Path(path).read_bytes()
+    try:
+        return raw.decode("utf-8"), path
+    except UnicodeDecodeError:
+        return raw.decode("latin-1"), path
+
+
+def read_ratings(
+    source: str | os.PathLike[str] | IO[str],
+    *,
+    scale: tuple[float, float] = DEFAULT_SCALE,
+) -> Ratings:
+    """Read a ratings file: MovieLens ``u.data`` (tabs), ``ratings.dat`` (``::``) or CSV.
+
+    The layout is recognised from the first line: ``::`` or a tab separates the fields of
+    the MovieLens files (user, item, rating, timestamp; no header); otherwise it is a CSV
+    file, with a header naming ``user``, ``item``, ``rating`` (and ``timestamp``) columns
+    (``userId``, ``movieId`` are accepted) or no header and the columns in that order.
+
+    Parameters
+    ----------
+    source : path or text stream
+        The file.
+    scale : tuple of float, default=(1.0, 5.0)
+        The declared rating scale; a rating outside it is an error.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no such file.
+    ValueError
+        If the file is empty, has fewer than three columns, lacks a user, item or rating
+        column, or holds a rating that is not a number or outside ``scale``.
+
+    Examples
+    --------
+    >>> import io
+    >>> read_ratings(io.StringIO("userId,movieId,rating\\n1,31,2.5\\n")).item.tolist()
+    [31]
+    """
+    text, shown = _text(source, "a ratings file (user, item, rating[, timestamp])")
+    name = f"ratings file {shown!r}"
+    first = next((line for line in text.splitlines() if line.strip()), None)
+    if first is None:
+        raise ValueError(f"{name} is empty: expected lines of user, item, rating[, timestamp]")
+    if "::" in first:
+        text, sep = text.replace("::", "\t"), "\t"
+    else:
+        sep = "\t" if "\t" in first else ","
+    fields = [f.strip() for f in first.split(sep)]
+    # a header names its columns: the third field of a data line is a rating, a number
+    header = sep == "," and not _is_number(fields[2] if len(fields) > 2 else fields[0])
+    frame = pd.read_csv(
+        io.StringIO(text),
+        sep=sep,
+        header=0 if header else None,
+        dtype=str,
+        skipinitialspace=True,
+        skip_blank_lines=True,
+    )
+    if header:
+        return as_ratings(frame, scale=scale, name=name)
+    if frame.shape[1] < 3:
+        raise ValueError(
+            f"{name} has {frame.shape[1]} column(s): expected user, item, rating"
+            "[, timestamp] (a header line may name them)"
+        )
+    frame = frame.iloc[:, :4].set_axis(
+        ["user", "item", "rating", "timestamp"][: min(frame.shape[1], 4)], axis=1
+    )
+    return as_ratings(frame, scale=scale, name=name)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def read_titles(source: str | os.PathLike[str] | IO[str]) -> dict[Any, str]:
+    """Item titles by identifier, from ``u.item`` (``|``), ``movies.dat`` (``::``) or a CSV
+    file whose first two columns are the identifier and the title (``movies.csv``).
+
+    Examples
+    --------
+    >>> import io
+    >>> read_titles(io.StringIO("1|Toy Story (1995)|01-Jan-1995||0|0\\n"))
+    {1: 'Toy Story (1995)'}
+    """
+    text, shown = _text(source, "an item file (u.item, movies.dat or movies.csv)")
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise ValueError(f"item file {shown!r} is empty")
+    if "::" in lines[0]:
+        rows = [line.split("::")[:2] for line in lines]
+    elif "|" in lines[0]:
+        rows = [line.split("|")[:2] for line in lines]
+    else:
+        import csv
+
+        rows = [r[:2] for r in csv.reader(lines)]
+        if rows and not _is_number(rows[0][0]):
+            rows = rows[1:]  # a header line
+    if any(len(r) < 2 for r in rows):
+        raise ValueError(f"item file {shown!r}: expected an identifier and a title on each line")
+    ids = _ids(pd.Series([r[0] for r in rows]))
+    return {
+        k.item() if isinstance(k, np.generic) else k: r[1].strip()
+        for k, r in zip(ids, rows, strict=True)
+    }

@@ -1,0 +1,81 @@
+"""``cortexkit recommend train / top / evaluate`` end to end on a small ratings file."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cortexkit.cli import run_captured
+from cortexkit.recommend import random_split
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory, ratings):
+    folder = tmp_path_factory.mktemp("cli")
+    train, test = random_split(ratings, 0.2, random_state=0)
+    for name, part in (("train.data", train), ("test.data", test)):
+        frame = part.to_frame()
+        frame["timestamp"] = range(len(frame))
+        frame.to_csv(folder / name, sep="\t", header=False, index=False)
+    (folder / "u.item").write_text("".join(f"{i}|Film {i} (1999)|x\n" for i in range(101, 221)))
+    return folder
+
+
+@pytest.mark.parametrize("model", ["autorec", "rbm", "stacked-ae", "dbm"])
+def test_train_top_evaluate(files, tmp_path, model) -> None:
+    out = tmp_path / f"{model}.cortex"
+    trained = run_captured(
+        "recommend",
+        "train",
+        str(files / "train.data"),
+        "--model",
+        model,
+        "--epochs",
+        "3",
+        "--split",
+        "random",
+        "--out",
+        str(out),
+        "--quiet",
+    )
+    assert trained.code == 0, trained.err
+    assert "rmse" in trained.out and "ndcg@10" in trained.out
+    top = run_captured(
+        "recommend", "top", str(out), "--user", "1", "-k", "3", "--items", str(files / "u.item")
+    )
+    assert top.code == 0, top.err
+    lines = top.out.strip().splitlines()
+    assert len(lines) == 4 and "Film" in lines[1]
+    scored = run_captured("recommend", "evaluate", str(out), str(files / "test.data"), "--json")
+    assert scored.code == 0, scored.err
+    assert set(json.loads(scored.out)) == {"rmse", "mae", "precision@10", "recall@10", "ndcg@10"}
+
+
+def test_bad_input_is_one_line_and_exit_2(files, tmp_path) -> None:
+    out = tmp_path / "m.cortex"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("user,item,rating\n1,2,9\n")
+    result = run_captured("recommend", "train", str(bad), "--model", "rbm", "--out", str(out))
+    assert result.code == 2 and "outside the declared scale" in result.err
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    result = run_captured("recommend", "train", str(empty), "--model", "autorec", "--out", str(out))
+    assert result.code == 2 and "empty" in result.err
+    result = run_captured("recommend", "top", str(out), "--user", "1", "-k", "0")
+    assert result.code == 2 and "positive integer" in result.err
+    result = run_captured(
+        "recommend", "train", str(files / "train.data"), "--model", "svd", "--out", str(out)
+    )
+    assert result.code == 2 and "invalid choice" in result.err
+
+
+def test_a_model_that_is_not_a_recommender_is_refused(tmp_path) -> None:
+    from sklearn.datasets import load_iris
+
+    from cortexkit import Perceptron
+
+    X, y = load_iris(return_X_y=True)
+    Perceptron(epochs=2).fit(X, y == 0).save(tmp_path / "p.cortex")
+    result = run_captured("recommend", "top", str(tmp_path / "p.cortex"), "--user", "1")
+    assert result.code == 2 and "not a recommender" in result.err

@@ -1,0 +1,140 @@
+"""Readers, duplicates, splits, and the bad inputs they refuse."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cortexkit.recommend import (
+    as_ratings,
+    leave_k_out,
+    random_split,
+    read_ratings,
+    read_titles,
+    split,
+    temporal_split,
+)
+
+
+def test_reads_u_data_ratings_dat_and_csv(tmp_path) -> None:
+    (tmp_path / "u.data").write_text("196\t242\t3\t881250949\n186\t302\t3\t891717742\n")
+    (tmp_path / "ratings.dat").write_text("1::1193::5::978300760\n1::661::3::978302109\n")
+    (tmp_path / "header.csv").write_text("userId,movieId,rating,timestamp\n1,31,2.5,1260759144\n")
+    (tmp_path / "plain.csv").write_text("u1,i9,4\nu2,i9,5\n")
+    r = read_ratings(tmp_path / "u.data")
+    assert r.user.tolist() == [196, 186] and r.item.tolist() == [242, 302]
+    assert r.timestamp.tolist() == [881250949, 891717742]
+    assert read_ratings(tmp_path / "ratings.dat").item.tolist() == [1193, 661]
+    r = read_ratings(tmp_path / "header.csv", scale=(0.5, 5))
+    assert (r.user.tolist(), r.rating.tolist(), r.scale) == ([1], [2.5], (0.5, 5.0))
+    r = read_ratings(tmp_path / "plain.csv")
+    assert r.user.tolist() == ["u1", "u2"] and r.timestamp is None
+
+
+def test_titles_from_u_item_latin1_and_movies_dat(tmp_path) -> None:
+    (tmp_path / "u.item").write_bytes("1|Toy Story (1995)|x\n2|Café (1996)|y\n".encode("latin-1"))
+    (tmp_path / "movies.dat").write_text("1::Toy Story (1995)::Animation\n")
+    assert read_titles(tmp_path / "u.item") == {1: "Toy Story (1995)", 2: "Café (1996)"}
+    assert read_titles(tmp_path / "movies.dat") == {1: "Toy Story (1995)"}
+
+
+def test_duplicates_keep_the_most_recent_rating() -> None:
+    frame = pd.DataFrame(
+        {
+            "user": [1, 1, 2, 1],
+            "item": [5, 5, 5, 5],
+            "rating": [1, 4, 2, 3],
+            "timestamp": [10, 30, 5, 20],
+        }
+    )
+    r = as_ratings(frame)
+    got = dict(
+        zip(zip(r.user.tolist(), r.item.tolist(), strict=False), r.rating.tolist(), strict=False)
+    )
+    assert got == {(1, 5): 4.0, (2, 5): 2.0}  # timestamp 30 beats the later row (20)
+    r = as_ratings([(1, 5, 1), (1, 5, 4), (1, 5, 2)])  # no timestamps: the last row wins
+    assert r.rating.tolist() == [2.0]
+
+
+def test_rating_outside_the_scale_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"rating 6.0 \(row 1\) is outside the declared scale"):
+        read_ratings(io.StringIO("1\t2\t5\n1\t3\t6\n"))
+    with pytest.raises(ValueError, match=r"outside the declared scale 1\.0 to 10\.0"):
+        as_ratings([(1, 2, 0)], scale=(1, 10))
+
+
+def test_non_numeric_rating_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"rating 'five' \(row 0\) is not a number"):
+        read_ratings(io.StringIO("user,item,rating\n1,2,five\n"))
+
+
+def test_empty_file_is_refused(tmp_path) -> None:
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(ValueError, match="is empty"):
+        read_ratings(tmp_path / "empty.csv")
+    (tmp_path / "blank.csv").write_text("\n\n")
+    with pytest.raises(ValueError, match="is empty"):
+        read_ratings(tmp_path / "blank.csv")
+    with pytest.raises(ValueError, match="empty"):
+        as_ratings(pd.DataFrame({"user": [], "item": [], "rating": []}))
+
+
+@pytest.mark.parametrize(
+    ("header", "missing"),
+    [("item,rating", "user"), ("user,rating", "item"), ("user,item,stamp", "rating")],
+)
+def test_absent_column_is_named(header, missing) -> None:
+    text = header + "\n" + ",".join(["1"] * len(header.split(","))) + "\n"
+    with pytest.raises(ValueError, match=f"has no {missing} column"):
+        read_ratings(io.StringIO(text))
+
+
+def test_too_few_columns_and_missing_file(tmp_path) -> None:
+    with pytest.raises(ValueError, match="2 column"):
+        read_ratings(io.StringIO("1\t2\n"))
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        read_ratings(tmp_path / "nope.data")
+
+
+def _pairs(r) -> set:
+    return set(zip(r.user.tolist(), r.item.tolist(), strict=False))
+
+
+def test_random_split_is_a_disjoint_partition() -> None:
+    r = as_ratings([(u, i, 1 + (u + i) % 5) for u in range(20) for i in range(10)])
+    train, test = random_split(r, 0.25, random_state=1)
+    assert len(test) == 50 and len(train) == 150
+    assert not _pairs(train) & _pairs(test) and _pairs(train) | _pairs(test) == _pairs(r)
+    again = random_split(r, 0.25, random_state=1)[1]
+    assert _pairs(again) == _pairs(test)
+
+
+def test_leave_k_out_holds_k_per_user() -> None:
+    r = as_ratings([(u, i, 3) for u in range(6) for i in range(u + 1)])  # user u has u+1
+    train, test = leave_k_out(r, k=2, random_state=0)
+    per_user = pd.Series(test.user).value_counts().to_dict()
+    assert per_user == {u: 2 for u in range(2, 6)}  # users 0, 1 have <= 2: kept whole
+    assert not _pairs(train) & _pairs(test) and len(train) + len(test) == len(r)
+    with pytest.raises(ValueError, match="k must be a positive integer"):
+        leave_k_out(r, k=0)
+
+
+def test_temporal_split_holds_out_the_latest() -> None:
+    r = as_ratings([(u % 3, u, 3, 100 - u) for u in range(10)])
+    train, test = temporal_split(r, 0.3)
+    assert test.timestamp.min() > train.timestamp.max()
+    assert sorted(test.timestamp.tolist()) == [98, 99, 100]
+    with pytest.raises(ValueError, match="needs timestamps"):
+        temporal_split(as_ratings([(1, 1, 3), (1, 2, 4)]))
+    with pytest.raises(ValueError, match="split must be one of"):
+        split(r, "by-genre")
+    with pytest.raises(ValueError, match="test_size"):
+        random_split(r, 1.5)
+
+
+def test_identifiers_keep_their_type() -> None:
+    r = as_ratings(pd.DataFrame({"user": ["007", "8"], "item": ["x", "y"], "rating": [1, 2]}))
+    assert r.user.dtype == np.int64 and r.item.dtype == object
