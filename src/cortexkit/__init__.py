@@ -19,10 +19,12 @@ if TYPE_CHECKING:
     from cortexkit.neuron.perceptron import Perceptron
     from cortexkit.persist import load
     from cortexkit.supervised.ann import ANNClassifier, ANNRegressor
+    from cortexkit.vision.cnn import CNNClassifier
 
 __all__ = [
     "ANNClassifier",
     "ANNRegressor",
+    "CNNClassifier",
     "CortexkitError",
     "DivergenceError",
     "ModelFileError",
@@ -35,6 +37,7 @@ __all__ = [
 _LAZY = {
     "ANNClassifier": "cortexkit.supervised.ann",
     "ANNRegressor": "cortexkit.supervised.ann",
+    "CNNClassifier": "cortexkit.vision.cnn",
     "Perceptron": "cortexkit.neuron.perceptron",
     "load": "cortexkit.persist",
 }
