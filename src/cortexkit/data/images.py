@@ -181,7 +181,7 @@ def load_image(file: Path, size: tuple[int, int], mode: str) -> np.ndarray:
             im = im.convert(mode)  # RGBA -> RGB drops alpha; P and CMYK are converted
             if (im.height, im.width) != size:
                 im = im.resize((size[1], size[0]), Image.Resampling.BILINEAR)
-            array = np.asarray(im, dtype=np.uint8)
+            array = np.array(im, dtype=np.uint8)  # a writable copy
     except Exception as exc:
         raise ValueError(f"cannot read image {str(file)!r}: {exc}") from None
     return array[:, :, None] if array.ndim == 2 else array
