@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -38,7 +37,7 @@ def test_learns_bars_from_every_array_layout(layout, make_bars, cnn) -> None:
 def test_the_channel_axis_is_found_or_named(make_bars, cnn) -> None:
     X, y = make_bars(40)
     X5 = np.repeat(X[:, None], 5, axis=1)  # 5 channels: neither 1, 3 nor 4
-    with pytest.raises(ValueError, match="channel axis is unclear.*channels='first'"):
+    with pytest.raises(ValueError, match=r"channel axis is unclear.*channels='first'"):
         cnn(epochs=1).fit(X5, y)
     est = cnn(epochs=1, channels="first").fit(X5, y)
     assert est.n_channels_ == 5
@@ -110,7 +109,7 @@ def test_a_user_module_is_trained(make_bars, cnn) -> None:
     est = cnn(module=module)
     assert _fit_and_score(est, X[:200], y[:200], X[200:], y[200:]) > 0.9
     assert est.network_.body is not module  # a copy is trained
-    with pytest.raises(ValueError, match="(?s)parameter module=.*cannot go in a model file"):
+    with pytest.raises(ValueError, match=r"(?s)parameter module=.*cannot go in a model file"):
         est.save("unused.cortex")
 
 

@@ -46,7 +46,7 @@ def test_a_corrupt_image_names_the_file_or_is_skipped(tmp_path, cnn) -> None:
     with pytest.raises(ValueError, match=r"broken\.png"):
         cnn(epochs=1).fit(tmp_path)
     with pytest.warns(UserWarning, match=r"skipped: cannot read image '.*broken\.png'"):
-        X, y, files = read_images(tmp_path, skip_bad=True)
+        X, _, files = read_images(tmp_path, skip_bad=True)
     assert len(X) == 6 and not any("broken" in f for f in files)
     with pytest.warns(UserWarning, match="broken"):
         est = cnn(epochs=1, skip_bad=True).fit(tmp_path)
@@ -65,7 +65,7 @@ def test_a_truncated_image_is_caught_too(tmp_path) -> None:
 def test_a_folder_with_one_class_is_refused(tmp_path, cnn) -> None:
     (tmp_path / "only").mkdir()
     Image.new("L", (4, 4)).save(tmp_path / "only" / "0.png")
-    with pytest.raises(ValueError, match="only one class \\('only'\\).*at least 2"):
+    with pytest.raises(ValueError, match=r"only one class \\('only'\\).*at least 2"):
         cnn(epochs=1).fit(tmp_path)
 
 
@@ -76,14 +76,14 @@ def test_an_empty_folder_is_refused(tmp_path, cnn) -> None:
         read_images(tmp_path / "missing")
     _two_classes(tmp_path)
     (tmp_path / "c").mkdir()
-    with pytest.raises(ValueError, match="class folder .*c' holds no images"):
+    with pytest.raises(ValueError, match=r"class folder .*c' holds no images"):
         read_images(tmp_path)
 
 
 def test_images_beside_the_class_folders_are_refused(tmp_path) -> None:
     _two_classes(tmp_path)
     Image.new("L", (4, 4)).save(tmp_path / "stray.png")
-    with pytest.raises(ValueError, match="stray.png' lies beside the class folders"):
+    with pytest.raises(ValueError, match=r"stray.png' lies beside the class folders"):
         read_images(tmp_path)
     assert len(read_images(tmp_path, labelled=False).X) == 7  # fine for prediction
 
@@ -94,7 +94,7 @@ def test_labels_that_do_not_match_the_images_are_refused(tmp_path, make_bars, cn
         cnn(epochs=1).fit(X, y[:-1])
     path = tmp_path / "bars.npz"
     np.savez(path, X=X, y=y[:-2])
-    with pytest.raises(ValueError, match="labels do not match the images.*20 images but 18"):
+    with pytest.raises(ValueError, match=r"labels do not match the images.*20 images but 18"):
         read_image_data(path)
     np.savez(path, X=X)
     with pytest.raises(ValueError, match="has no labels"):

@@ -30,6 +30,8 @@ def run(args: argparse.Namespace) -> int:
     from cortexkit.cli._paths import check_output_file
     from cortexkit.explain.cnn import explain_cnn
 
-    check_output_file(args.plot, "--plot", inputs={"the image": args.image, "the model": args.model})
+    check_output_file(
+        args.plot, "--plot", inputs={"the image": args.image, "the model": args.model}
+    )
     explain_cnn(args.image, args.model, plot=args.plot)
     return 0

@@ -74,7 +74,9 @@ def _size(size: Any) -> tuple[int, int] | None:
 
 
 def _image_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    return sorted(
+        p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+    )
 
 
 def _probe(file: Path, skip_bad: bool) -> tuple[tuple[int, int], str] | None:
@@ -88,15 +90,13 @@ def _probe(file: Path, skip_bad: bool) -> tuple[tuple[int, int], str] | None:
             im.verify()
         return size, mode
     except Exception as exc:  # Pillow raises many kinds for a damaged file
-        return _bad(file, exc, skip_bad)
-
-
-def _bad(file: Path, exc: Exception, skip_bad: bool) -> None:
-    message = f"cannot read image {str(file)!r}: {exc}"
-    if not skip_bad:
-        raise ValueError(message + " (skip_bad=True, or --skip-bad, skips such files)")
-    warnings.warn(f"skipped: {message}", UserWarning, stacklevel=4)
-    return None
+        message = f"cannot read image {str(file)!r}: {exc}"
+        if not skip_bad:
+            raise ValueError(
+                message + " (skip_bad=True, or --skip-bad, skips such files)"
+            ) from None
+        warnings.warn(f"skipped: {message}", UserWarning, stacklevel=3)
+        return None
 
 
 def list_images(
@@ -177,8 +177,8 @@ def load_image(file: Path, size: tuple[int, int], mode: str) -> np.ndarray:
     from PIL import Image
 
     try:
-        with Image.open(file) as im:
-            im = im.convert(mode)  # RGBA -> RGB drops alpha; P and CMYK are converted
+        with Image.open(file) as opened:
+            im = opened.convert(mode)  # RGBA -> RGB drops alpha; P and CMYK are converted
             if (im.height, im.width) != size:
                 im = im.resize((size[1], size[0]), Image.Resampling.BILINEAR)
             array = np.array(im, dtype=np.uint8)  # a writable copy

@@ -76,8 +76,11 @@ def _small_model() -> Any:
     from cortexkit.vision.cnn import CNNClassifier
 
     X, y = load_digits(return_X_y=True)
-    return CNNClassifier((8, 16), convs_per_block=1, dense_layers=(32,), augment=None,
-                         epochs=6, random_state=0, device="cpu").fit(X.reshape(-1, 8, 8), y)  # fmt: skip
+    small = CNNClassifier(
+        (8, 16), convs_per_block=1, dense_layers=(32,), augment=None, epochs=6,
+        random_state=0, device="cpu",
+    )  # fmt: skip
+    return small.fit(X.reshape(-1, 8, 8), y)
 
 
 def _image(est: Any, image: Any) -> Tensor:
@@ -200,7 +203,7 @@ def _print(trace: CNNTrace, out: TextIO) -> None:
     width = max(len(s.name) for s in trace.steps)
     for i, s in enumerate(trace.steps, start=1):
         note = f"  ({s.note})" if s.note else ""
-        print(f"{i:>2}. {s.name:<{width}}  {str(s.shape):<18}{note}", file=out)
+        print(f"{i:>2}. {s.name:<{width}}  {s.shape!s:<18}{note}", file=out)
     top = np.argsort(trace.probabilities)[::-1][:3]
     shown = ", ".join(f"{trace.classes[i]}: {trace.probabilities[i]:.3f}" for i in top)
     print(f"predicted class {trace.predicted!r} ({shown})", file=out)

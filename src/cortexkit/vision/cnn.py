@@ -18,6 +18,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from cortexkit._validation import Interval, Options
 from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator
+from cortexkit.data.images import ImageFolder
 from cortexkit.defaults import CNN
 from cortexkit.train.objective import AutogradObjective, chunks
 from cortexkit.vision import inputs
@@ -219,6 +220,7 @@ class CNNClassifier(ClassifierMixin, GradientEstimator):
     """
 
     _constraints = CNN_CONSTRAINTS
+    color_mode_: str | None  # set by fit
 
     def __init__(
         self,
@@ -319,9 +321,7 @@ class CNNClassifier(ClassifierMixin, GradientEstimator):
         names = () if aug is None else (aug,) if isinstance(aug, str) else tuple(aug)
         unknown = [a for a in names if a not in AUGMENTATIONS]
         if unknown:
-            raise ValueError(
-                f"augment takes {list(AUGMENTATIONS)} (or None); got {unknown[0]!r}"
-            )
+            raise ValueError(f"augment takes {list(AUGMENTATIONS)} (or None); got {unknown[0]!r}")
         return names
 
     def _wanted_size(self) -> tuple[int, int] | None:
@@ -385,7 +385,7 @@ class CNNClassifier(ClassifierMixin, GradientEstimator):
                 size, mode = self.image_size_, self.color_mode_
             X, y = inputs.folder_images(X, size, mode, self.skip_bad, self.max_memory)
             if fitting:
-                self.color_mode_ = X.mode if isinstance(X, Dataset) else mode_of(X)
+                self.color_mode_ = X.mode if isinstance(X, ImageFolder) else mode_of(X)
             if y is None:  # too large for memory: streamed
                 return self._streamed(X, fitting=fitting, classes=classes)
         elif isinstance(X, Dataset | DataLoader):
@@ -397,7 +397,9 @@ class CNNClassifier(ClassifierMixin, GradientEstimator):
         elif fitting:
             self.color_mode_ = None
         if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None"
+            )
         images = self._images(X, fitting=fitting)
         if len(y) != len(images):
             raise ValueError(
@@ -466,7 +468,7 @@ class CNNClassifier(ClassifierMixin, GradientEstimator):
             )
         net = ImageNetwork(preprocess, body).to(self._device())
         if self.channels_last:
-            net = net.to(memory_format=torch.channels_last)
+            net = net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         return net
 
     def _build(self, parts: Any, generator: torch.Generator) -> None:
@@ -544,7 +546,8 @@ class CNNClassifier(ClassifierMixin, GradientEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """The most probable class of each image."""
-        return self.classes_[self._raw(X).argmax(1).cpu().numpy()]  # type: ignore[no-any-return]
+        best = self._raw(X).argmax(1).cpu().numpy()  # checks it is fitted first
+        return self.classes_[best]  # type: ignore[no-any-return]
 
     # -- figures ------------------------------------------------------------------------
 

@@ -23,7 +23,14 @@ from torch import Tensor, nn
 
 from cortexkit.persist import atomic_write_bytes
 
-__all__ = ["confusion_png", "feature_maps_png", "filters_png", "first_conv", "grid_png", "image_tensor"]
+__all__ = [
+    "confusion_png",
+    "feature_maps_png",
+    "filters_png",
+    "first_conv",
+    "grid_png",
+    "image_tensor",
+]
 
 MAX_MAPS = 32  # feature maps or filters drawn at most
 

@@ -31,7 +31,14 @@ from cortexkit.data.images import ImageFolder, load_image
 from cortexkit.supervised.streamed import EncodedTargets, scan_targets
 from cortexkit.vision.layout import to_nchw
 
-__all__ = ["STAT_SAMPLE", "channel_stats", "folder_images", "memory_budget", "resize", "sample_shape"]
+__all__ = [
+    "STAT_SAMPLE",
+    "channel_stats",
+    "folder_images",
+    "memory_budget",
+    "resize",
+    "sample_shape",
+]
 
 STAT_SAMPLE = 2048  # streamed images read to estimate the normalisation statistics
 

@@ -36,9 +36,7 @@ __all__ = ["AUGMENTATIONS", "ConvNet", "ImageNetwork", "Preprocess", "augment_ba
 AUGMENTATIONS = ("flip", "shift", "rotate")
 
 
-def augment_batch(
-    x: Tensor, augment: Sequence[str], max_shift: int, max_rotation: float
-) -> Tensor:
+def augment_batch(x: Tensor, augment: Sequence[str], max_shift: int, max_rotation: float) -> Tensor:
     """Each image of ``x`` (N, C, H, W), float, flipped left-right with probability 1/2
     (``"flip"``), shifted by a whole number of pixels in ``[-max_shift, max_shift]`` on
     each axis (``"shift"``) and rotated by an angle in ``[-max_rotation, max_rotation]``

@@ -87,9 +87,7 @@ def read_image_data(
             y_key = next((k for k in _Y_KEYS if k in archive.files), None)
             if labelled:
                 if y_key is None:
-                    raise ValueError(
-                        f"{str(p)!r} has no labels: store them under 'y' or 'labels'"
-                    )
+                    raise ValueError(f"{str(p)!r} has no labels: store them under 'y' or 'labels'")
                 y = archive[y_key]
     else:
         X = read_idx(p)

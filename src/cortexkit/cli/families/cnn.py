@@ -53,8 +53,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="held out to report val_accuracy each epoch")  # fmt: skip
     parser.add_argument("--workers", type=int, default=0,
                         help="processes reading a streamed folder")  # fmt: skip
-    parser.add_argument("--max-memory", type=positive_int, default=None, metavar="BYTES",
-                        help="stream a folder larger than this (default: 1/4 of free memory)")
+    parser.add_argument(
+        "--max-memory",
+        type=positive_int,
+        default=None,
+        metavar="BYTES",
+        help="stream a folder larger than this (default: 1/4 of free memory)",
+    )
     parser.add_argument("--skip-bad", action="store_true",
                         help="skip unreadable images with a warning")  # fmt: skip
 
@@ -184,10 +189,10 @@ def evaluate(args: argparse.Namespace, model_file: Any) -> int:
     scores = {
         "accuracy": float(m.accuracy_score(y, pred)),
         "images": len(y),
-        "per_class": {str(c): {"precision": float(p), "recall": float(r), "f1": float(f),
-                               "support": int(s)}
-                      for c, p, r, f, s in zip(labels, precision, recall, f1, support,
-                                               strict=True)},  # fmt: skip
+        "per_class": {
+            str(c): {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+            for c, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
+        },
         "labels": [str(c) for c in labels],
         "confusion_matrix": matrix.tolist(),
     }
