@@ -211,9 +211,9 @@ class CNNClassifier(ClassifierMixin, GradientEstimator):
     >>> from cortexkit import CNNClassifier
     >>> X, y = load_digits(return_X_y=True)
     >>> X = X.reshape(-1, 8, 8)  # 8x8 gray images
-    >>> clf = CNNClassifier((8, 16), convs_per_block=1, dense_layers=(32,), epochs=4,
-    ...                     random_state=0).fit(X[:1200], y[:1200])
-    >>> clf.score(X[1200:], y[1200:]) > 0.9
+    >>> clf = CNNClassifier((16, 32), convs_per_block=1, dense_layers=(64,), augment=None,
+    ...                     epochs=6, random_state=0).fit(X[:1200], y[:1200])
+    >>> clf.score(X[1200:], y[1200:]) > 0.85
     True
     >>> clf.predict_proba(X[:2]).shape, clf.image_size_
     ((2, 10), (8, 8))
