@@ -33,8 +33,7 @@ def cnn_digits(quick: bool) -> list[DemoResult]:
     figures = [
         (clf.plot_filters(), "CNN: the first convolution's 16 learned 3x3 filters"),
         (clf.plot_feature_maps(X_te[0]), "CNN: one test digit and its feature maps after the "
-                                          "first block (convolution, batch norm, ReLU, max "
-                                          "pooling)"),
+                                          "first block (convolution, batch norm, ReLU)"),
     ]  # fmt: skip
     result = DemoResult("digits 8x8", "images (10)", "CNNClassifier", "accuracy", score,
                         baseline, secs, clf.history_, figures=figures)  # fmt: skip

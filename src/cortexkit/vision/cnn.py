@@ -560,8 +560,8 @@ class CNNClassifier(ClassifierMixin, GradientEstimator):
 
     def plot_feature_maps(self, image: Any, path: str | os.PathLike[str] | None = None) -> bytes:
         """One image (``(H, W)``, ``(H, W, C)`` or ``(C, H, W)``) and the feature maps the
-        first convolution block makes of it; written to ``path`` when given; returns the
-        PNG bytes."""
+        first convolution block makes of it (after its ReLU, before pooling); written to
+        ``path`` when given; returns the PNG bytes."""
         from cortexkit.vision.figures import feature_maps_png
 
         return feature_maps_png(self, image, path)

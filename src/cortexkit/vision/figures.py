@@ -97,8 +97,9 @@ def filters_png(est: Any, path: str | os.PathLike[str] | None = None) -> bytes:
 
 
 def first_block_maps(est: Any, x: Tensor) -> Tensor:
-    """The feature maps after the first block (up to and including its pooling) of the
-    built-in network, or after the first ReLU of a user's module: ``(C', H', W')``."""
+    """The feature maps of the first block, after its last ReLU and before its pooling
+    (full size: easier to read than the pooled ones), or after a user's module's first
+    convolution and ReLU: ``(C', H, W)``."""
     net = est.network_
     net.eval()
     with torch.no_grad():
@@ -107,9 +108,9 @@ def first_block_maps(est: Any, x: Tensor) -> Tensor:
         if not layers:  # a user's module: its first convolution, then ReLU
             return torch.relu(first_conv(net)(h))[0]
         for layer in layers:
-            h = layer(h)
             if isinstance(layer, nn.MaxPool2d | nn.AvgPool2d):
                 break
+            h = layer(h)
     return h[0]
 
 
@@ -124,7 +125,7 @@ def feature_maps_png(est: Any, image: Any, path: str | os.PathLike[str] | None =
     label = est.classes_[int(np.argmax(proba))]
     panels = [(f"image -> {label}", x[0].float().mean(0))]
     panels += [(f"map {i}", m) for i, m in enumerate(maps[: MAX_MAPS - 1])]
-    title = f"feature maps after the first block: {tuple(maps.shape)}"
+    title = f"feature maps of the first block (after ReLU): {tuple(maps.shape)}"
     return _write(grid_png(panels, title), path)
 
 
