@@ -65,7 +65,7 @@ def test_a_truncated_image_is_caught_too(tmp_path) -> None:
 def test_a_folder_with_one_class_is_refused(tmp_path, cnn) -> None:
     (tmp_path / "only").mkdir()
     Image.new("L", (4, 4)).save(tmp_path / "only" / "0.png")
-    with pytest.raises(ValueError, match=r"only one class \\('only'\\).*at least 2"):
+    with pytest.raises(ValueError, match=r"only one class \('only'\).*at least 2"):
         cnn(epochs=1).fit(tmp_path)
 
 
