@@ -87,15 +87,17 @@ def test_report_has_the_table_and_one_figure_per_model(demo) -> None:
     rows = parse_table(out)
     page = (out_dir / "report.html").read_text()
     assert page.startswith("<!doctype html>")
-    # a curve per model, then the figures a family draws (DemoResult.figures)
-    assert page.count("<img") >= len(rows)
+    captions = re.findall(r"<figcaption>(.*?)</figcaption>", page)
+    curves = [c for c in captions if c.endswith(" per epoch")]
+    assert len(curves) == len(rows)  # one training curve per model
+    assert page.count("<img") == len(captions)  # then the families' own figures
     assert page.count("<tr>") == len(rows) + 1  # header row + one per model
     for row in rows:
         caption = f"{row['model']} on {row['data set']}"
         assert f"<figcaption>{caption}: " in page
         assert f"<td>{row['score']}</td>" in page
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
-    assert len(images) == page.count("<img")
+    assert len(images) == len(captions)
     assert all(base64.b64decode(data)[:8] == PNG_SIGNATURE for data in images)
 
 
@@ -125,3 +127,12 @@ def test_demo_result_row_formats_numbers() -> None:
     result = DemoResult("d", "binary", "M", "accuracy", 0.912345, 0.5, 1.23456)
     assert result.row() == ["d", "binary", "M", "accuracy", "0.9123", "0.5000", "1.23"]
     assert len(result.row()) == len(HEADER)
+
+
+def test_the_cnn_learns_digits_and_shows_its_filters_and_feature_maps(demo) -> None:
+    _, out, out_dir = demo
+    row = next(r for r in parse_table(out) if r["model"] == "CNNClassifier")
+    assert float(row["score"]) > 0.9 > float(row["baseline"])
+    page = (out_dir / "report.html").read_text()
+    assert "learned 3x3 filters</figcaption>" in page
+    assert "its feature maps after the first block" in page

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from cortexkit.recommend.boltzmann import BoltzmannRecommender
     from cortexkit.som import SelfOrganizingMap
     from cortexkit.supervised.ann import ANNClassifier, ANNRegressor
+    from cortexkit.vision.cnn import CNNClassifier
 
 __all__ = [
     "ANNClassifier",
@@ -30,6 +31,7 @@ __all__ = [
     "AutoEncoder",
     "AutoRecRecommender",
     "BoltzmannRecommender",
+    "CNNClassifier",
     "CortexkitError",
     "DivergenceError",
     "ModelFileError",
@@ -46,6 +48,7 @@ _LAZY = {
     "AutoEncoder": "cortexkit.autoencoder",
     "AutoRecRecommender": "cortexkit.recommend.autorec",
     "BoltzmannRecommender": "cortexkit.recommend.boltzmann",
+    "CNNClassifier": "cortexkit.vision.cnn",
     "Perceptron": "cortexkit.neuron.perceptron",
     "SelfOrganizingMap": "cortexkit.som",
     "load": "cortexkit.persist",

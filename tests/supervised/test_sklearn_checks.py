@@ -14,7 +14,7 @@ import inspect
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from cortexkit import ANNClassifier, ANNRegressor, AutoEncoder
+from cortexkit import ANNClassifier, ANNRegressor, AutoEncoder, CNNClassifier
 from cortexkit.persist import public_estimators
 
 _SMALL = {"hidden_layers": (16,), "epochs": 30, "learning_rate": 0.01, "device": "cpu"}
@@ -46,10 +46,44 @@ _FLOAT32_SUBSET = (
 )
 
 
+_TABLES_NOT_IMAGES = (
+    "the check fits or predicts a 2-d table X (n_samples, n_features), which is not an image "
+    "batch: CNNClassifier takes (N, H, W), (N, H, W, C) or (N, C, H, W) images (or a folder or "
+    "Dataset of them) and refuses a 2-d array with a ValueError that says so. The behaviour "
+    "the check looks for is tested on images in tests/vision/"
+)
+_SPARSE = "a sparse matrix is not an image; the CNN refuses it as it refuses any 2-d table"
+# The checks that apply to images pass: parameters, cloning, repr, tags, set_params,
+# unfitted errors, 1-d and NaN targets, y=None, n_iter_, predict_proba consistency.
+CNN_NOT_APPLICABLE = {
+    **{name: _TABLES_NOT_IMAGES for name in [
+        "check_classifier_data_not_an_array", "check_classifiers_classes",
+        "check_classifiers_one_label", "check_classifiers_regression_target",
+        "check_classifiers_train", "check_complex_data", "check_dict_unchanged",
+        "check_dont_overwrite_parameters", "check_dtype_object", "check_estimators_dtypes",
+        "check_estimators_empty_data_messages", "check_estimators_fit_returns_self",
+        "check_estimators_nan_inf", "check_estimators_overwrite_params",
+        "check_estimators_partial_fit_n_features", "check_estimators_pickle",
+        "check_f_contiguous_array_estimator", "check_fit2d_1feature", "check_fit2d_1sample",
+        "check_fit2d_predict1d", "check_fit_check_is_fitted", "check_fit_idempotent",
+        "check_fit_score_takes_y", "check_methods_sample_order_invariance",
+        "check_methods_subset_invariance", "check_n_features_in",
+        "check_n_features_in_after_fitting", "check_pipeline_consistency",
+        "check_positive_only_tag_during_fit", "check_readonly_memmap_input",
+        "check_supervised_y_2d",
+    ]},
+    "check_estimator_sparse_array": _SPARSE,
+    "check_estimator_sparse_matrix": _SPARSE,
+    "check_estimator_sparse_tag": _SPARSE,
+}  # fmt: skip
+
+
 def expected_failed_checks(estimator) -> dict[str, str]:
     """Checks known to fail, each with its reason (an empty dict: none expected)."""
     if isinstance(estimator, ANNClassifier | ANNRegressor | AutoEncoder):
         return {"check_methods_subset_invariance": _FLOAT32_SUBSET}
+    if isinstance(estimator, CNNClassifier):
+        return CNN_NOT_APPLICABLE
     return {}
 
 

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
 
-from cortexkit.cli import demo, explain, predict, recommend, som, train
+from cortexkit.cli import demo, explain, explain_cnn, predict, recommend, som, train
 from cortexkit.cli._args import EXIT_BAD_INPUT, CliParser, flags_parent
 
 __all__ = ["Captured", "build_parser", "main", "run_captured"]
@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     train.add_parser(sub, common)
     predict.add_parsers(sub, common)
-    explain.add_parser(sub, common)
+    explain_cnn.add_parser(explain.add_parser(sub, common), common)
     demo.add_parser(sub, common)
     som.add_parser(sub, common)
     recommend.add_parser(sub, common)

@@ -10,8 +10,8 @@ from cortexkit.cli._args import Help, int_list, say
 __all__ = ["add_parser"]
 
 
-def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
-    """Add ``explain``."""
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> Any:
+    """Add ``explain``; returns its subcommands (``explain cnn`` is added there)."""
     explain = sub.add_parser(
         "explain",
         parents=[common],
@@ -27,6 +27,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     explain.add_argument("--plot-activations", metavar="FILE.png",
                          help="draw the activation functions and their derivatives")  # fmt: skip
     explain.set_defaults(run=run)
+    return explain.add_subparsers(dest="explain_what", metavar="{cnn}", required=False)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,17 +1,21 @@
-"""Reading data files (CSV tables, IDX images) and encoding tables for the networks.
+"""Reading data files (CSV tables, IDX images, image folders) and encoding tables for the
+networks.
 
->>> from cortexkit.data import TableEncoder, read_idx, read_table, split_target
+>>> from cortexkit.data import ImageFolder, TableEncoder, read_idx, read_images, read_table
 """
 
 from cortexkit.data.encoder import DEFAULT_MAX_CATEGORIES, TableEncoder
 from cortexkit.data.idx import read_idx
+from cortexkit.data.images import ImageFolder, read_images
 from cortexkit.data.tables import feature_matrix, read_table, regression_target, split_target
 
 __all__ = [
     "DEFAULT_MAX_CATEGORIES",
+    "ImageFolder",
     "TableEncoder",
     "feature_matrix",
     "read_idx",
+    "read_images",
     "read_table",
     "regression_target",
     "split_target",

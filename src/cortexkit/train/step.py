@@ -156,13 +156,18 @@ class GradientStep(Step):
             nesterov=config.nesterov,
         )
         self._update = step_function(self.optimizer)
-        self.scheduler = (
-            torch.optim.lr_scheduler.ReduceLROnPlateau(
+        self.scheduler: Any = None
+        if config.lr_schedule == "plateau":
+            self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
                 self.optimizer, factor=config.lr_factor, patience=config.lr_patience
             )
-            if config.lr_schedule == "plateau"
-            else None
-        )
+        elif config.lr_schedule == "onecycle":
+            # one cycle over the whole run, stepped after every batch: warm up to
+            # learning_rate, then anneal to about 1/10,000 of it (Smith's 1cycle policy)
+            total = max(config.epochs * max(config.steps_per_epoch or 1, 1), 2)
+            self.scheduler = torch.optim.lr_scheduler.OneCycleLR(
+                self.optimizer, max_lr=config.learning_rate, total_steps=total
+            )
         self._flops: dict[tuple[int, ...], float | None] = {}
 
     def __call__(self, batch: Batch) -> Tensor:
@@ -173,6 +178,10 @@ class GradientStep(Step):
         if clip is not None:
             torch.nn.utils.clip_grad_norm_(self.parameters, clip)
         self._update()  # update
+        scheduler = self.scheduler
+        if isinstance(scheduler, torch.optim.lr_scheduler.OneCycleLR):
+            if scheduler.last_epoch < scheduler.total_steps - 1:  # then stay at its end
+                scheduler.step()
         return loss
 
     def loss(self, batch: Batch) -> float:
@@ -214,7 +223,7 @@ class GradientStep(Step):
         return self._flops[key]
 
     def end_epoch(self, monitored: float) -> None:
-        if self.scheduler is not None:
+        if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
             self.scheduler.step(monitored)
 
     def logs(self) -> dict[str, float]:

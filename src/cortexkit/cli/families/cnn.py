@@ -1,0 +1,228 @@
+"""``cortexkit train cnn DATA --out MODEL``, and ``predict`` / ``evaluate`` for its models.
+
+DATA is an image folder (one subfolder per class), an IDX pair (the images file; the
+labels file beside it, or ``--labels``) or an ``.npz`` (``X`` and ``y``): see
+:mod:`cortexkit.vision.sources`. Every default comes from :data:`cortexkit.defaults.CNN`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from cortexkit import defaults
+from cortexkit.cli._args import int_list, names, positive_int, say
+from cortexkit.cli.families import TrainFamily, add_flag
+
+
+def _augment(text: str) -> list[str]:
+    return [] if text.strip().lower() == "none" else names(text)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The CNN's own flags, with the estimator's defaults."""
+    CNN = defaults.CNN
+    parser.add_argument("--labels", metavar="FILE", help="the IDX labels file (default: found "
+                        "beside the images file by name)")  # fmt: skip
+    parser.add_argument("--conv", type=int_list, default=",".join(map(str, CNN.conv_layers)),
+                        help="filters per convolution block")  # fmt: skip
+    parser.add_argument("--convs-per-block", type=positive_int, default=CNN.convs_per_block)
+    parser.add_argument("--kernel-size", type=positive_int, default=CNN.kernel_size)
+    parser.add_argument("--pooling", choices=["max", "avg", "none"], default=CNN.pooling)
+    parser.add_argument("--batch-norm", action=argparse.BooleanOptionalAction,
+                        default=CNN.batch_norm, help="after each convolution")  # fmt: skip
+    parser.add_argument("--dropout", type=float, default=CNN.dropout)
+    parser.add_argument("--head", choices=["flatten", "gap"], default=CNN.head,
+                        help="flatten, or global average pooling")  # fmt: skip
+    parser.add_argument("--dense", type=int_list, default=",".join(map(str, CNN.dense_layers)),
+                        help="units per hidden dense layer")  # fmt: skip
+    parser.add_argument("--image-size", type=int_list, default=None, metavar="H[,W]",
+                        help="resize every image (default: the most common size)")  # fmt: skip
+    parser.add_argument("--color-mode", choices=["L", "RGB"], default=None,
+                        help="gray or RGB (default: gray when every image is)")  # fmt: skip
+    parser.add_argument("--augment", type=_augment, default=",".join(CNN.augment),
+                        help="shift, flip, rotate, or none")  # fmt: skip
+    parser.add_argument("--epochs", type=positive_int, default=CNN.epochs)
+    parser.add_argument("--batch-size", type=positive_int, default=CNN.batch_size)
+    parser.add_argument("--optimizer", default=CNN.optimizer, help="adam, adamw, sgd or rmsprop")
+    parser.add_argument("--lr", type=float, default=CNN.learning_rate, help="peak learning rate")
+    parser.add_argument("--weight-decay", type=float, default=CNN.weight_decay)
+    parser.add_argument("--validation-fraction", type=float, default=CNN.validation_fraction,
+                        help="held out to report val_accuracy each epoch")  # fmt: skip
+    parser.add_argument("--workers", type=int, default=0,
+                        help="processes reading a streamed folder")  # fmt: skip
+    parser.add_argument(
+        "--max-memory",
+        type=positive_int,
+        default=None,
+        metavar="BYTES",
+        help="stream a folder larger than this (default: 1/4 of free memory)",
+    )
+    parser.add_argument("--skip-bad", action="store_true",
+                        help="skip unreadable images with a warning")  # fmt: skip
+
+
+def build(args: argparse.Namespace) -> Any:
+    """``CNNClassifier`` from the flags."""
+    from cortexkit.vision.cnn import CNNClassifier
+
+    size = args.image_size
+    params: dict[str, Any] = {}
+    if args.checkpoint is not None:
+        params = {"checkpoint": args.checkpoint, "checkpoint_every": args.checkpoint_every,
+                  "resume": args.resume}  # fmt: skip
+    return CNNClassifier(
+        tuple(args.conv),
+        convs_per_block=args.convs_per_block,
+        kernel_size=args.kernel_size,
+        pooling=None if args.pooling == "none" else args.pooling,
+        batch_norm=args.batch_norm,
+        dropout=args.dropout,
+        head=args.head,
+        dense_layers=tuple(args.dense),
+        image_size=None if size is None else (size[0], size[-1]),
+        color_mode=args.color_mode,
+        augment=tuple(args.augment),
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        optimizer=args.optimizer,
+        learning_rate=args.lr,
+        weight_decay=args.weight_decay,
+        validation_fraction=args.validation_fraction,
+        num_workers=args.workers,
+        max_memory=args.max_memory or "auto",
+        skip_bad=args.skip_bad,
+        random_state=args.seed,
+        device=args.device,
+        verbose=0 if args.quiet else 1,
+        **params,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train on ``args.data`` and save the model."""
+    import time
+
+    from cortexkit.vision.sources import is_folder, read_image_data
+
+    est = build(args)
+    t0 = time.perf_counter()
+    if is_folder(args.data):
+        est.fit(args.data)  # read into memory, or streamed when too large
+    else:
+        data = read_image_data(args.data, labels=args.labels)
+        est.fit(data.X, data.y)
+    seconds = time.perf_counter() - t0
+    est.save(args.out, data=str(args.data))
+    accuracy = est.history_.get("accuracy", [float("nan")])[-1]
+    h, w = est.image_size_
+    say(args, f"trained CNNClassifier on {args.data} ({h}x{w}, {est.n_channels_} channel(s), "
+              f"{len(est.classes_)} classes) in {seconds:.1f} s; training accuracy "
+              f"{accuracy:.4f} (on a sample); wrote {args.out}")  # fmt: skip
+    return 0
+
+
+# -- predict and evaluate --------------------------------------------------------------
+
+
+def predict_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags of ``predict`` for image models."""
+    add_flag(parser, "--labels", metavar="FILE", help="an IDX labels file (evaluate)")
+    add_flag(parser, "--skip-bad", action="store_true",
+             help="skip unreadable images with a warning")  # fmt: skip
+
+
+def evaluate_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags of ``evaluate`` for image models."""
+    predict_arguments(parser)
+    add_flag(parser, "--plot", metavar="FILE.png", help="write the confusion matrix")
+
+
+def _read(args: argparse.Namespace, est: Any, labelled: bool) -> Any:
+    from cortexkit.vision.sources import read_image_data
+
+    mode = est.color_mode_ or ("L" if est.n_channels_ == 1 else "RGB")
+    return read_image_data(args.data, labels=getattr(args, "labels", None), labelled=labelled,
+                           size=est.image_size_, mode=mode,
+                           skip_bad=getattr(args, "skip_bad", False))  # fmt: skip
+
+
+def predict(args: argparse.Namespace, model_file: Any) -> int:
+    """One row per image: file, class, probability."""
+    import numpy as np
+    import pandas as pd
+
+    est = model_file.estimator
+    data = _read(args, est, labelled=False)
+    proba = est.predict_proba(data.X)
+    best = proba.argmax(1)
+    out = pd.DataFrame({"file": data.files, "class": est.classes_[best],
+                        "probability": proba[np.arange(len(best)), best]})  # fmt: skip
+    if args.out:
+        from cortexkit.persist import atomic_write_bytes
+
+        atomic_write_bytes(args.out, out.to_csv(index=False).encode())
+        say(args, f"wrote {len(out)} predictions to {args.out}")
+    else:
+        out.to_csv(sys.stdout, index=False)
+    return 0
+
+
+def evaluate(args: argparse.Namespace, model_file: Any) -> int:
+    """Accuracy, per-class precision, recall and F1, the confusion matrix (and its PNG)."""
+    import pandas as pd
+    from sklearn import metrics as m
+
+    from cortexkit.cli.metrics import align_labels
+
+    est = model_file.estimator
+    data = _read(args, est, labelled=True)
+    y = align_labels(pd.Series(data.y), est.classes_, "label")
+    pred = est.predict(data.X)
+    labels = list(est.classes_)
+    precision, recall, f1, support = m.precision_recall_fscore_support(
+        y, pred, labels=labels, zero_division=0.0
+    )
+    matrix = m.confusion_matrix(y, pred, labels=labels)
+    scores = {
+        "accuracy": float(m.accuracy_score(y, pred)),
+        "images": len(y),
+        "per_class": {
+            str(c): {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+            for c, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
+        },
+        "labels": [str(c) for c in labels],
+        "confusion_matrix": matrix.tolist(),
+    }
+    if args.plot:
+        from cortexkit.vision.figures import confusion_png
+
+        confusion_png(matrix, [str(c) for c in labels], args.plot)
+        say(args, f"wrote {args.plot}")
+    if args.json:
+        print(json.dumps(scores, indent=2))
+        return 0
+    print(f"  accuracy  {scores['accuracy']:.4f}  ({len(y)} images)")
+    print(f"  {'class':>10} {'precision':>9} {'recall':>9} {'f1':>9} {'support':>8}")
+    for c, row in scores["per_class"].items():
+        print(f"  {c:>10} {row['precision']:>9.4f} {row['recall']:>9.4f} {row['f1']:>9.4f} "
+              f"{row['support']:>8}")  # fmt: skip
+    return 0
+
+
+FAMILIES = (
+    TrainFamily(
+        "cnn",
+        "a convolutional network on images (a folder, an IDX pair or an .npz)",
+        add_arguments,
+        run,
+        table=False,
+        models=("CNNClassifier",),
+        predict=predict,
+        evaluate=evaluate,
+        predict_arguments=predict_arguments,
+        evaluate_arguments=evaluate_arguments,
+    ),
+)

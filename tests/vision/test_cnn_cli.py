@@ -1,0 +1,104 @@
+"""``cortexkit train cnn``, ``predict`` and ``evaluate`` on its models, ``explain cnn``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from cortexkit.cli import run_captured
+
+SMALL = ["--conv", "8", "--convs-per-block", "1", "--dense", "16", "--augment", "none",
+         "--epochs", "6", "--batch-size", "16", "--lr", "0.01", "--device", "cpu"]  # fmt: skip
+
+
+@pytest.fixture
+def model(tmp_path, bar_folder):
+    path = tmp_path / "bars.cortex"
+    result = run_captured("train", "cnn", str(bar_folder), "--out", str(path), *SMALL)
+    assert result.code == 0, result.err
+    assert "trained CNNClassifier" in result.err and "2 classes" in result.err
+    return path
+
+
+def test_train_predict_and_evaluate_on_a_folder(tmp_path, bar_folder, model) -> None:
+    out = tmp_path / "preds.csv"
+    result = run_captured("predict", str(model), str(bar_folder), "--out", str(out))
+    assert result.code == 0, result.err
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert list(rows[0]) == ["file", "class", "probability"]
+    assert len(rows) == 120
+    truth = [r["file"].split("/")[-2] for r in rows]
+    assert np.mean([r["class"] == t for r, t in zip(rows, truth, strict=True)]) > 0.9
+    assert all(0.5 <= float(r["probability"]) <= 1 for r in rows)
+
+    plot = tmp_path / "confusion.png"
+    result = run_captured("evaluate", str(model), str(bar_folder), "--plot", str(plot))
+    assert result.code == 0, result.err
+    accuracy = float(result.out.split()[1])
+    assert accuracy > 0.9
+    assert "precision" in result.out and "recall" in result.out and "f1" in result.out
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+    scores = json.loads(run_captured("evaluate", str(model), str(bar_folder), "--json").out)
+    assert scores["accuracy"] == accuracy or abs(scores["accuracy"] - accuracy) < 1e-4
+    assert set(scores["per_class"]) == {"h", "v"}
+    assert np.sum(scores["confusion_matrix"]) == 120
+
+
+def test_train_and_evaluate_an_npz_and_an_idx_pair(tmp_path, make_bars, write_idx) -> None:
+    X, y = make_bars(200)
+    npz = tmp_path / "bars.npz"
+    np.savez(npz, X=X, y=(y == "v").astype(np.int64))
+    path = tmp_path / "m.cortex"
+    assert run_captured("train", "cnn", str(npz), "--out", str(path), *SMALL).code == 0
+    result = run_captured("evaluate", str(path), str(npz))
+    assert result.code == 0 and float(result.out.split()[1]) > 0.9
+    preds = run_captured("predict", str(path), str(npz)).out.splitlines()
+    assert preds[0] == "file,class,probability" and preds[1].startswith("bars.npz[0],")
+
+    write_idx(tmp_path / "b-images-idx3-ubyte.gz", X)
+    write_idx(tmp_path / "b-labels-idx1-ubyte.gz", (y == "v").astype(np.uint8))
+    result = run_captured("evaluate", str(path), str(tmp_path / "b-images-idx3-ubyte.gz"))
+    assert result.code == 0 and float(result.out.split()[1]) > 0.9
+    result = run_captured("train", "cnn", str(tmp_path / "b-labels-idx1-ubyte.gz"),
+                          "--out", str(tmp_path / "x.cortex"), *SMALL)  # fmt: skip
+    assert result.code == 2 and "no labels file" in result.err
+
+
+def test_skip_bad_skips_a_corrupt_image_with_a_warning(tmp_path, bar_folder, model) -> None:
+    (bar_folder / "h" / "zz-broken.png").write_bytes(b"garbage")
+    result = run_captured("train", "cnn", str(bar_folder), "--out", str(tmp_path / "m2"), *SMALL)
+    assert result.code == 2 and "zz-broken.png" in result.err and "--skip-bad" in result.err
+    with pytest.warns(UserWarning, match=r"skipped: cannot read image '.*zz-broken\.png'"):
+        result = run_captured("train", "cnn", str(bar_folder), "--out", str(tmp_path / "m2"),
+                              "--skip-bad", *SMALL)  # fmt: skip
+    assert result.code == 0, result.err
+    with pytest.warns(UserWarning, match="zz-broken"):
+        result = run_captured("predict", str(model), str(bar_folder), "--skip-bad")
+    assert result.code == 0 and len(result.out.splitlines()) == 121
+
+
+def test_explain_cnn_walks_an_image_through_a_model(tmp_path, model) -> None:
+    image = tmp_path / "bar.png"
+    pixels = np.zeros((8, 8), np.uint8)
+    pixels[:, 3] = 250  # a vertical bar
+    Image.fromarray(pixels).save(image)
+    plot = tmp_path / "explained.png"
+    result = run_captured("explain", "cnn", str(image), "--model", str(model), "--plot", str(plot))
+    assert result.code == 0, result.err
+    for step in ["input image", "(1, 1, 8, 8)", "named filters edge, blur, sharpen",
+                 "(1, 3, 8, 8)", "convolution, 8 learned 3x3 filters", "ReLU",
+                 "max pooling 2x2", "(1, 8, 4, 4)", "flattening", "(1, 128)",
+                 "fully connected, 128 -> 16", "class probabilities"]:  # fmt: skip
+        assert step in result.out
+    assert "predicted class 'v'" in result.out
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_explain_keeps_its_dense_walkthrough() -> None:
+    result = run_captured("explain", "--layers", "2,2,1", "--steps", "1")
+    assert result.code == 0 and "a 2-2-1 network" in result.out
