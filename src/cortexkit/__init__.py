@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from cortexkit.neuron.perceptron import Perceptron
     from cortexkit.persist import load
     from cortexkit.supervised.ann import ANNClassifier, ANNRegressor
+    from cortexkit.supervised.forecast import RNNForecaster
+    from cortexkit.supervised.rnn import RNNClassifier, RNNRegressor
 
 __all__ = [
     "ANNClassifier",
@@ -27,6 +29,9 @@ __all__ = [
     "DivergenceError",
     "ModelFileError",
     "Perceptron",
+    "RNNClassifier",
+    "RNNForecaster",
+    "RNNRegressor",
     "__version__",
     "load",
 ]
@@ -36,6 +41,9 @@ _LAZY = {
     "ANNClassifier": "cortexkit.supervised.ann",
     "ANNRegressor": "cortexkit.supervised.ann",
     "Perceptron": "cortexkit.neuron.perceptron",
+    "RNNClassifier": "cortexkit.supervised.rnn",
+    "RNNForecaster": "cortexkit.supervised.forecast",
+    "RNNRegressor": "cortexkit.supervised.rnn",
     "load": "cortexkit.persist",
 }
 

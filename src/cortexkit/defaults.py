@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-__all__ = ["ANN", "ANN_REGRESSOR", "MAX_CATEGORIES", "ANNDefaults"]
+__all__ = ["ANN", "ANN_REGRESSOR", "MAX_CATEGORIES", "RNN", "ANNDefaults", "RNNDefaults"]
 
 
 @dataclass(frozen=True)
@@ -64,3 +64,33 @@ diabetes and a Friedman #1 guard set, ``bench/defaults.py``)."""
 # One-hot columns per text column of a table (TableEncoder, --max-categories), the shared
 # "<other>" column included; the reasons are in cortexkit/data/encoder.py.
 MAX_CATEGORIES = 50
+
+
+@dataclass(frozen=True)
+class RNNDefaults:
+    """Defaults of ``RNNForecaster``, ``RNNRegressor``, ``RNNClassifier`` and
+    ``cortexkit train rnn``.
+
+    One LSTM layer of 50 units, Adam at 1e-3 on mini-batches of 32, at most 100 epochs
+    with early stopping (patience 20) on the last 10% of the windows (a chronological
+    split), a look-back of 24 steps and a one-step horizon forecast recursively.
+    """
+
+    cell: str = "lstm"
+    lookback: int = 24
+    horizon: int = 1
+    hidden_size: int = 50
+    num_layers: int = 1
+    dropout: float = 0.0
+    strategy: str = "recursive"
+    batch_size: int = 32
+    epochs: int = 100
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    early_stopping: bool = True
+    validation_fraction: float = 0.1
+    patience: int = 20
+
+
+RNN = RNNDefaults()
+"""The RNN estimators and ``cortexkit train rnn``."""

@@ -5,6 +5,7 @@
 
 from cortexkit.data.encoder import DEFAULT_MAX_CATEGORIES, TableEncoder
 from cortexkit.data.idx import read_idx
+from cortexkit.data.series import read_series, series_values
 from cortexkit.data.tables import feature_matrix, read_table, regression_target, split_target
 
 __all__ = [
@@ -12,7 +13,9 @@ __all__ = [
     "TableEncoder",
     "feature_matrix",
     "read_idx",
+    "read_series",
     "read_table",
     "regression_target",
+    "series_values",
     "split_target",
 ]
