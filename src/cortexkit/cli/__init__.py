@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
 
-from cortexkit.cli import demo, explain, predict, train
+from cortexkit.cli import demo, explain, forecast, predict, train
 from cortexkit.cli._args import EXIT_BAD_INPUT, CliParser, flags_parent
 
 __all__ = ["Captured", "build_parser", "main", "run_captured"]
@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_parsers(sub, common)
     explain.add_parser(sub, common)
     demo.add_parser(sub, common)
+    forecast.add_parser(sub, common)
     return parser
 
 

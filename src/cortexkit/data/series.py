@@ -167,7 +167,7 @@ def series_values(X: Any, target: Any = None, *, name: str = "X") -> tuple[np.nd
                         f"{name} column {col!r} must hold numbers; it holds {bad.iloc[0]!r}"
                     )
             frame[col] = values
-    values = frame.to_numpy(dtype=np.float64)
+    values = np.array(frame.to_numpy(dtype=np.float64), order="C")  # own, writable, C order
     if not np.isfinite(values).all():
         row, col = np.argwhere(~np.isfinite(values))[0]
         raise ValueError(

@@ -371,7 +371,7 @@ class RNNForecaster(GradientEstimator):
         values = self._fit_values
         del self._fit_values
         self.loss_curve_ = list(self.history_["loss"])
-        self._tail = values[-max(TAIL, self._window()) :]
+        self._tail = values[-max(TAIL, self._window()) :].copy()
         self.season_ = int(self.season) if self.season else infer_season(values[:, 0])
         self._residuals = self._origin_errors(values, int(self.horizon))
 
@@ -521,8 +521,8 @@ class RNNForecaster(GradientEstimator):
             "columns": self._columns,
         }
         tensors = {f"net.{k}": v.detach().cpu() for k, v in self.network_.state_dict().items()}
-        tensors["tail"] = torch.as_tensor(self._tail)
-        tensors["residuals"] = torch.as_tensor(self._residuals)
+        tensors["tail"] = torch.from_numpy(np.array(self._tail, dtype=np.float64, order="C"))
+        tensors["residuals"] = torch.from_numpy(np.array(self._residuals, order="C"))
         return meta, tensors
 
     def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
