@@ -93,8 +93,10 @@ def _future_dates(history: Any, saved: dict[str, Any] | None, steps: int) -> Any
     """Dates of the forecast steps, when the series is dated at a regular frequency."""
     import pandas as pd
 
+    from cortexkit.cli.families.rnn import frequency
+
     if history is not None and isinstance(history.index, pd.DatetimeIndex):
-        freq = pd.infer_freq(history.index) if len(history) >= 3 else None
+        freq = frequency(history.index)
         last = history.index[-1]
     elif saved:
         freq, last = saved.get("freq"), pd.Timestamp(saved["last"])

@@ -18,7 +18,7 @@ from cortexkit import defaults
 from cortexkit.cli._args import names, positive_int
 from cortexkit.cli.families import TrainFamily, add_flag
 
-__all__ = ["FAMILIES", "format_table", "read_like_training"]
+__all__ = ["FAMILIES", "format_table", "frequency", "read_like_training"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -129,9 +129,11 @@ def run(args: argparse.Namespace) -> int:
     )
     est.fit(train)
     est.save(args.out, series=settings, dates=_dates(train))
-    val = est.history_.get("val_loss") or [float("nan")]
-    say(args, f"trained {est.n_iter_} epochs on {len(train)} steps (validation loss "
-              f"{min(val):.4g}); wrote {args.out}")  # fmt: skip
+    import numpy as np
+
+    val = np.asarray(est.history_.get("val_loss") or [np.nan], dtype=float)
+    best = f" (best validation loss {np.nanmin(val):.4g})" if np.isfinite(val).any() else ""
+    say(args, f"trained {est.n_iter_} epochs on {len(train)} steps{best}; wrote {args.out}")
     if args.holdout:
         table = est.evaluate(df.iloc[len(train) :])
         print(f"last {args.holdout} steps held out:")
@@ -145,8 +147,21 @@ def _dates(df: Any) -> dict[str, Any] | None:
 
     if not isinstance(df.index, pd.DatetimeIndex):
         return None
-    freq = pd.infer_freq(df.index) if len(df) >= 3 else None
-    return {"last": df.index[-1].isoformat(), "freq": freq}
+    return {"last": df.index[-1].isoformat(), "freq": frequency(df.index)}
+
+
+def frequency(index: Any) -> str | None:
+    """The regular frequency of a date index (``"MS"``, ``"D"``), or None."""
+    import warnings
+
+    import pandas as pd
+
+    if len(index) < 3:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas 3 announces a change of return type
+        freq = pd.infer_freq(index)
+    return None if freq is None else str(getattr(freq, "freqstr", freq))
 
 
 def evaluate_arguments(parser: argparse.ArgumentParser) -> None:
