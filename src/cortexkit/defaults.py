@@ -73,11 +73,11 @@ class RNNDefaults:
 
     One LSTM layer of 50 units, Adam at 1e-3 on mini-batches of 32, at most 100 epochs
     with early stopping (patience 20) on the last 10% of the windows (a chronological
-    split), a look-back of 24 steps and a one-step horizon forecast recursively.
+    split), a look-back of 12 steps and a one-step horizon forecast recursively.
     """
 
     cell: str = "lstm"
-    lookback: int = 24
+    lookback: int = 12
     horizon: int = 1
     hidden_size: int = 50
     num_layers: int = 1

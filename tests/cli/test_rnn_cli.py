@@ -98,7 +98,7 @@ def test_bad_input_is_one_line(tmp_path) -> None:
     data = _csv(tmp_path / "s.csv", n=20)
     out = str(tmp_path / "m.cortex")
     short = run_captured("train", "rnn", str(data), "--column", "Sales", *FAST, "--out", out)
-    assert short.code == 2 and "has 20 steps; lookback=24 + horizon=1 + difference=1 need at least 26" in short.err
+    assert short.code == 2 and "has 20 steps (n_samples = 20); lookback=24 + horizon=1 + difference=1 need at least 26" in short.err
     text = run_captured("train", "rnn", str(data), "--column", "Date", "--out", out)
     assert text.code == 2 and "column 'Date' must hold numbers" in text.err
     zero = run_captured("forecast", out, "--horizon", "0")

@@ -132,7 +132,11 @@ def series_values(X: Any, target: Any = None, *, name: str = "X") -> tuple[np.nd
         if isinstance(X, str | bytes) or np.isscalar(X) or X is None:
             raise TypeError(f"{name} must be a series (an array, Series or DataFrame); got "
                             f"{type(X).__name__}")  # fmt: skip
-        arr = np.asarray(X)
+        from sklearn.utils import check_array
+
+        # scikit-learn's checks: numbers, no sparse matrix or complex values, a sample
+        arr = check_array(X, ensure_2d=False, dtype=np.float64, ensure_all_finite=False,
+                          input_name=name)  # fmt: skip
         if arr.ndim == 1:
             arr = arr[:, None]
         if arr.ndim != 2:

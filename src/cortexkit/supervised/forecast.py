@@ -62,7 +62,7 @@ class RNNForecaster(GradientEstimator):
     cell : {"lstm", "gru", "rnn"} or callable, default="lstm"
         The recurrent unit (see :data:`cortexkit.supervised.recurrent.CELLS`), or a
         factory ``f(input_size, hidden_size, num_layers=, dropout=, batch_first=True)``.
-    lookback : int, default=24
+    lookback : int, default=12
         Steps of history the network reads for each forecast.
     horizon : int, default=1
         Steps the network is trained to forecast (``"direct"``: its outputs), and the
@@ -273,8 +273,8 @@ class RNNForecaster(GradientEstimator):
             self._columns = names
         elif values.shape[1] != self.n_features_in_:
             raise ValueError(
-                f"{name} has {values.shape[1]} columns, but {type(self).__name__} was fitted "
-                f"on {self.n_features_in_} (the target and its exogenous columns)"
+                f"{name} has {values.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input (the target and its exogenous columns)"
             )
         elif hasattr(X, "columns") and hasattr(self, "feature_names_in_"):
             if names != self._columns:
@@ -298,7 +298,8 @@ class RNNForecaster(GradientEstimator):
         need = int(self.lookback) + int(self.horizon) + int(self.difference)
         if len(values) < need:
             raise ValueError(
-                f"the series has {len(values)} steps; lookback={self.lookback} + "
+                f"the series has {len(values)} steps (n_samples = {len(values)}); lookback="
+                f"{self.lookback} + "
                 f"horizon={self.horizon}"
                 + (f" + difference={self.difference}" if self.difference else "")
                 + f" need at least {need}"

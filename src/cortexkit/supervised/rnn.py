@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 from torch import Tensor
 from torch.nn import functional
 
@@ -74,13 +74,10 @@ def as_sequences(X: Any, lengths: Any = None) -> tuple[np.ndarray, np.ndarray | 
             out[i, : len(s)] = s
         X, lengths = out, (None if (own == own.max()).all() else own)
     else:
-        try:
-            X = np.asarray(X, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(
-                "X must hold numbers: an (N, T, F) or (N, T) array, or a list of (T_i, F) "
-                "arrays"
-            ) from None
+        # scikit-learn's checks: numbers, no sparse matrix, no complex values, 2-d at least
+        # (a 1-d X says "Reshape your data"), at least one sample
+        X = check_array(X, allow_nd=True, dtype=np.float64, ensure_all_finite=False,
+                        input_name="X")  # fmt: skip
         if X.ndim == 2:
             X = X[:, :, None]
         if X.ndim != 3:
@@ -514,7 +511,8 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
 
     def predict(self, X: Any, lengths: Any = None) -> np.ndarray:
         """The most probable class of each sequence."""
-        return self.classes_[self._raw(X, lengths).argmax(1).cpu().numpy()]  # type: ignore[no-any-return]
+        best = self._raw(X, lengths).argmax(1).cpu().numpy()
+        return self.classes_[best]  # type: ignore[no-any-return]
 
     def _target_state(self) -> dict[str, Any]:
         return {"classes_": self.classes_.tolist(), "classes_dtype": self.classes_.dtype.str}
