@@ -109,7 +109,11 @@ def test_validation_is_chronological_only() -> None:
 @pytest.mark.parametrize(
     ("series", "params", "message"),
     [
-        (_sine(30), {"lookback": 24, "horizon": 10}, "has 30 steps \\(n_samples = 30\\); lookback=24 \\+ horizon=10"),
+        (
+            _sine(30),
+            {"lookback": 24, "horizon": 10},
+            "has 30 steps \\(n_samples = 30\\); lookback=24 \\+ horizon=10",
+        ),
         (np.r_[_sine(50), np.nan, _sine(50)], {}, "NaN or infinity"),
         (np.r_[_sine(50), np.inf, _sine(50)], {}, "NaN or infinity"),
         (pd.DataFrame({"y": _sine(60), "kind": ["a", "b"] * 30}), {}, "column 'kind' must hold"),

@@ -314,10 +314,10 @@ class RNNForecaster(GradientEstimator):
             raw = values[: rows + int(self.difference)]
             spread = raw.std(axis=0)
             if (spread == 0).any():
-                col = self._columns[int(np.argmax(spread == 0))]
+                j = int(np.argmax(spread == 0))
                 raise ValueError(
-                    f"the series' column {col!r} is constant ({raw[0, int(np.argmax(spread == 0))]:.6g}"
-                    " at every step of the training part): its scaling would divide by zero"
+                    f"the series' column {self._columns[j]!r} is constant ({raw[0, j]:.6g} at "
+                    "every step of the training part): its scaling would divide by zero"
                 )
             std = z[:rows].std(axis=0)
             self._mean = z[:rows].mean(axis=0)
@@ -459,8 +459,10 @@ class RNNForecaster(GradientEstimator):
     ) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper bounds that hold the next ``horizon`` values with probability
         ``coverage`` (from the fit's bootstrapped forecast errors), each ``(horizon,)``."""
-        if isinstance(coverage, bool) or not isinstance(coverage, float | int) or not (
-            0 < coverage < 1
+        if (
+            isinstance(coverage, bool)
+            or not isinstance(coverage, float | int)
+            or not (0 < coverage < 1)
         ):
             raise ValueError(f"coverage must be a float in (0, 1); got {coverage!r}")
         point = self.predict(history, horizon=horizon)

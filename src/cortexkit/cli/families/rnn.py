@@ -165,10 +165,18 @@ def frequency(index: Any) -> str | None:
 
 
 def evaluate_arguments(parser: argparse.ArgumentParser) -> None:
-    add_flag(parser, "--history", metavar="FILE",
-             help="(forecasters) the series before the data (default: the training one)")
-    add_flag(parser, "--rolling", action="store_true",
-             help="(forecasters) one-step-ahead forecasts from the actual values")
+    add_flag(
+        parser,
+        "--history",
+        metavar="FILE",
+        help="(forecasters) the series before the data (default: the training one)",
+    )
+    add_flag(
+        parser,
+        "--rolling",
+        action="store_true",
+        help="(forecasters) one-step-ahead forecasts from the actual values",
+    )
     add_flag(parser, "--season", type=positive_int,
              help="(forecasters) season length of the seasonal-naive forecast")  # fmt: skip
 
