@@ -14,9 +14,10 @@ Two strategies make a multi-step forecast:
   (multi-output). A longer forecast of a univariate series chains such blocks.
 
 Prediction intervals come from bootstrapped residuals: at the end of ``fit`` the model
-forecasts ``horizon`` steps from the last origins of its series (its validation part, at
-least 30 origins), and the empirical quantiles of those errors, step by step, widen a new
-forecast into an interval. Beyond ``horizon`` steps the last step's spread grows as the
+forecasts ``max(horizon, 24)`` steps (``horizon`` when the series is too short, or for a
+direct forecast with exogenous columns) from the last origins of its series (its validation
+part, at least 30 origins), and the empirical quantiles of those errors, step by step, widen
+a new forecast into an interval. Beyond those steps the last step's spread grows as the
 square root of the steps.
 """
 
@@ -42,6 +43,7 @@ __all__ = ["RNNForecaster"]
 
 TAIL = 10_000  # training rows a fitted model keeps: the history it continues, and MASE's
 MIN_ORIGINS = 30  # forecasts whose errors make the intervals
+ERROR_STEPS = 24  # steps ahead those errors are measured, at least (when the series allows)
 
 
 class RNNForecaster(GradientEstimator):
@@ -374,7 +376,11 @@ class RNNForecaster(GradientEstimator):
         self.loss_curve_ = list(self.history_["loss"])
         self._tail = values[-max(TAIL, self._window()) :].copy()
         self.season_ = int(self.season) if self.season else infer_season(values[:, 0])
-        self._residuals = self._origin_errors(values, int(self.horizon))
+        steps = int(self.horizon)
+        chained = self.strategy == "recursive" or values.shape[1] == 1
+        if chained and len(values) - self._window() - ERROR_STEPS + 1 >= MIN_ORIGINS:
+            steps = max(steps, ERROR_STEPS)  # intervals measured, not extrapolated, this far
+        self._residuals = self._origin_errors(values, steps)
 
     def _origin_errors(self, values: np.ndarray, steps: int) -> np.ndarray:
         """Errors (actual - forecast) of ``steps``-step forecasts from the last origins,
