@@ -248,8 +248,9 @@ def accuracy() -> str:
             s = scores(test, forecast, train, season)
             rows.append(f"| {name} | {model} | {s['mase']:.3f} | {s['mase'] / classical:.2f} | "
                         f"{s['rmse']:.2f} | {note} |")  # fmt: skip
-    head = ("| series | model | MASE | x best classical MASE | RMSE | note |\n"
-            "|---|---|---|---|---|---|")
+    head = (
+        "| series | model | MASE | x best classical MASE | RMSE | note |\n|---|---|---|---|---|---|"
+    )
     return head + "\n" + "\n".join(rows)
 
 

@@ -103,6 +103,10 @@ def test_bad_input_is_one_line(tmp_path) -> None:
     assert "horizon=1 + difference=1 need at least 26" in short.err
     text = run_captured("train", "rnn", str(data), "--column", "Date", "--out", out)
     assert text.code == 2 and "column 'Date' must hold numbers" in text.err
+    two = _csv(tmp_path / "two.csv", n=40)
+    pd.read_csv(two).assign(Other=1.0).to_csv(two, index=False)
+    unnamed = run_captured("train", "rnn", str(two), "--date-column", "Date", "--out", out)
+    assert unnamed.code == 2 and "name the column to forecast with --column" in unnamed.err
     zero = run_captured("forecast", out, "--horizon", "0")
     assert zero.code == 2 and "--horizon" in zero.err
 

@@ -24,7 +24,8 @@ __all__ = ["FAMILIES", "format_table", "frequency", "read_like_training"]
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The forecaster's flags, with the estimator's defaults."""
     RNN = defaults.RNN
-    parser.add_argument("--column", required=True, help="the column to forecast")
+    parser.add_argument("--column", help="the column to forecast (default: the file's only "
+                        "numeric column besides --date-column)")  # fmt: skip
     parser.add_argument("--date-column", help="a date column: parsed, rows sorted by it")
     parser.add_argument("--exogenous", type=names, default=[], help="input columns, a,b,c")
     parser.add_argument("--fill", choices=["ffill", "interpolate"],
@@ -98,9 +99,10 @@ def run(args: argparse.Namespace) -> int:
     from cortexkit.data.series import read_series
     from cortexkit.supervised.forecast import RNNForecaster
 
-    settings = {"column": args.column, "date_column": args.date_column,
+    column = args.column or _only_numeric_column(args)
+    settings = {"column": column, "date_column": args.date_column,
                 "exogenous": list(args.exogenous), "fill": args.fill}  # fmt: skip
-    df = read_series(args.data, args.column, date_column=args.date_column,
+    df = read_series(args.data, column, date_column=args.date_column,
                      exogenous=args.exogenous, fill=args.fill)  # fmt: skip
     if args.holdout < 0 or args.holdout >= len(df):
         raise ValueError(f"--holdout must be in [0, {len(df) - 1}]; got {args.holdout}")
@@ -139,6 +141,25 @@ def run(args: argparse.Namespace) -> int:
         print(f"last {args.holdout} steps held out:")
         print(format_table(table, est.season_))
     return 0
+
+
+def _only_numeric_column(args: argparse.Namespace) -> str:
+    """The column to forecast when ``--column`` is not given: the only numeric one."""
+    import pandas as pd
+
+    from cortexkit.data import read_table
+
+    table = read_table(args.data, column_types={args.date_column: "text"}
+                       if args.date_column else None)  # fmt: skip
+    numeric = [str(c) for c in table.columns
+               if c != args.date_column and c not in args.exogenous
+               and pd.api.types.is_numeric_dtype(table[c])]  # fmt: skip
+    if len(numeric) != 1:
+        raise ValueError(
+            f"name the column to forecast with --column; {args.data!r} has the numeric "
+            f"columns {numeric}"
+        )
+    return numeric[0]
 
 
 def _dates(df: Any) -> dict[str, Any] | None:
