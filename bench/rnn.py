@@ -28,6 +28,7 @@ import argparse
 import itertools
 import os
 import statistics
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -159,6 +160,8 @@ def speed(epochs: int, repeats: int) -> str:
             for _, (name, run) in itertools.product(range(repeats), runners.items()):
                 per_epoch, rmse[name] = run(train, test, epochs)
                 seconds[name].append(per_epoch)
+                print(f"  {threads} thread(s), {name}: {per_epoch:.3f} s/epoch, "
+                      f"RMSE {rmse[name]:.2f}", file=sys.stderr, flush=True)  # fmt: skip
         ours = statistics.median(seconds["cortexkit"])
         for name in runners:
             med = statistics.median(seconds[name])
