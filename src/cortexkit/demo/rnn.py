@@ -26,10 +26,12 @@ HELD_OUT = 100
 
 def eeg_channel(channel: int = 1) -> np.ndarray:
     """One channel of matplotlib's ``eeg.dat`` (800 float64 samples by 4 channels)."""
-    from matplotlib import cbook
+    from pathlib import Path
 
-    with cbook.get_sample_data("eeg.dat") as f:
-        data = np.frombuffer(f.read(), dtype=np.float64).reshape(800, 4)
+    import matplotlib
+
+    path = Path(matplotlib.get_data_path()) / "sample_data" / "eeg.dat"
+    data = np.fromfile(path, dtype=np.float64).reshape(800, 4)
     return data[:, channel].copy()
 
 
