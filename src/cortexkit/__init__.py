@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from cortexkit.recommend.boltzmann import BoltzmannRecommender
     from cortexkit.som import SelfOrganizingMap
     from cortexkit.supervised.ann import ANNClassifier, ANNRegressor
+    from cortexkit.supervised.forecast import RNNForecaster
+    from cortexkit.supervised.rnn import RNNClassifier, RNNRegressor
     from cortexkit.vision.cnn import CNNClassifier
 
 __all__ = [
@@ -36,6 +38,9 @@ __all__ = [
     "DivergenceError",
     "ModelFileError",
     "Perceptron",
+    "RNNClassifier",
+    "RNNForecaster",
+    "RNNRegressor",
     "SelfOrganizingMap",
     "__version__",
     "load",
@@ -51,6 +56,9 @@ _LAZY = {
     "CNNClassifier": "cortexkit.vision.cnn",
     "Perceptron": "cortexkit.neuron.perceptron",
     "SelfOrganizingMap": "cortexkit.som",
+    "RNNClassifier": "cortexkit.supervised.rnn",
+    "RNNForecaster": "cortexkit.supervised.forecast",
+    "RNNRegressor": "cortexkit.supervised.rnn",
     "load": "cortexkit.persist",
 }
 

@@ -107,6 +107,7 @@ AUTOENCODER = AutoEncoderDefaults()
 """``AutoEncoder`` and ``cortexkit train autoencoder``."""
 
 
+@dataclass(frozen=True)
 class SOMDefaults:
     """Defaults of ``SelfOrganizingMap`` and ``cortexkit som`` / ``cortexkit train som``.
 
@@ -133,6 +134,7 @@ SOM = SOMDefaults()
 """``SelfOrganizingMap`` and ``cortexkit som``."""
 
 
+@dataclass(frozen=True)
 class AutoRecDefaults:
     """Defaults of ``AutoRecRecommender`` and ``cortexkit recommend train --model autorec``.
 
@@ -183,6 +185,7 @@ BOLTZMANN_RECOMMENDER = BoltzmannRecommenderDefaults()
 """``BoltzmannRecommender`` and ``cortexkit recommend train --model rbm``."""
 
 
+@dataclass(frozen=True)
 class CNNDefaults:
     """Defaults of ``CNNClassifier`` and ``cortexkit train cnn``.
 
@@ -217,3 +220,33 @@ class CNNDefaults:
 
 CNN = CNNDefaults()
 """``CNNClassifier`` and ``cortexkit train cnn``."""
+
+
+@dataclass(frozen=True)
+class RNNDefaults:
+    """Defaults of ``RNNForecaster``, ``RNNRegressor``, ``RNNClassifier`` and
+    ``cortexkit train rnn``.
+
+    One LSTM layer of 50 units, Adam at 1e-3 on mini-batches of 32, at most 100 epochs
+    with early stopping (patience 20) on the last 10% of the windows (a chronological
+    split), a look-back of 12 steps and a one-step horizon forecast recursively.
+    """
+
+    cell: str = "lstm"
+    lookback: int = 12
+    horizon: int = 1
+    hidden_size: int = 50
+    num_layers: int = 1
+    dropout: float = 0.0
+    strategy: str = "recursive"
+    batch_size: int = 32
+    epochs: int = 100
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    early_stopping: bool = True
+    validation_fraction: float = 0.1
+    patience: int = 20
+
+
+RNN = RNNDefaults()
+"""The RNN estimators and ``cortexkit train rnn``."""

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
 
-from cortexkit.cli import demo, explain, explain_cnn, predict, recommend, som, train
+from cortexkit.cli import demo, explain, explain_cnn, forecast, predict, recommend, som, train
 from cortexkit.cli._args import EXIT_BAD_INPUT, CliParser, flags_parent
 
 __all__ = ["Captured", "build_parser", "main", "run_captured"]
@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_parser(sub, common)
     som.add_parser(sub, common)
     recommend.add_parser(sub, common)
+    forecast.add_parser(sub, common)
     return parser
 
 

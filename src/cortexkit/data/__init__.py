@@ -7,6 +7,7 @@ networks.
 from cortexkit.data.encoder import DEFAULT_MAX_CATEGORIES, TableEncoder
 from cortexkit.data.idx import read_idx
 from cortexkit.data.images import ImageFolder, read_images
+from cortexkit.data.series import read_series, series_values
 from cortexkit.data.tables import feature_matrix, read_table, regression_target, split_target
 
 __all__ = [
@@ -16,7 +17,9 @@ __all__ = [
     "feature_matrix",
     "read_idx",
     "read_images",
+    "read_series",
     "read_table",
     "regression_target",
+    "series_values",
     "split_target",
 ]

@@ -1,0 +1,248 @@
+"""``cortexkit train rnn SERIES.csv --column C ...``: a recurrent forecaster on a series.
+
+The series settings (column, date column, exogenous columns, fill) are kept in the model
+file, so ``cortexkit forecast``, ``predict`` and ``evaluate`` read new data the same way.
+``evaluate MODEL ACTUAL.csv`` scores the forecast of the steps in ``ACTUAL.csv`` (after the
+training series, or after ``--history``) beside naive and seasonal-naive forecasts;
+``--rolling`` makes it a one-step-ahead test. Every default comes from
+:data:`cortexkit.defaults.RNN`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from cortexkit import defaults
+from cortexkit.cli._args import names, positive_int
+from cortexkit.cli.families import TrainFamily, add_flag
+
+__all__ = ["FAMILIES", "format_table", "frequency", "read_like_training"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The forecaster's flags, with the estimator's defaults."""
+    RNN = defaults.RNN
+    parser.add_argument("--column", help="the column to forecast (default: the file's only "
+                        "numeric column besides --date-column)")  # fmt: skip
+    parser.add_argument("--date-column", help="a date column: parsed, rows sorted by it")
+    parser.add_argument("--exogenous", type=names, default=[], help="input columns, a,b,c")
+    parser.add_argument("--fill", choices=["ffill", "interpolate"],
+                        help="fill missing values (default: refuse them)")  # fmt: skip
+    parser.add_argument("--lookback", type=positive_int, default=RNN.lookback,
+                        help="steps the network reads")  # fmt: skip
+    parser.add_argument("--horizon", type=positive_int, default=RNN.horizon,
+                        help="steps it is trained to forecast")  # fmt: skip
+    parser.add_argument("--cell", choices=["lstm", "gru", "rnn"], default=RNN.cell)
+    parser.add_argument("--hidden", type=positive_int, default=RNN.hidden_size,
+                        help="units per recurrent layer")  # fmt: skip
+    parser.add_argument("--layers", type=positive_int, default=RNN.num_layers,
+                        help="stacked recurrent layers")  # fmt: skip
+    parser.add_argument("--dropout", type=float, default=RNN.dropout, help="after each layer")
+    parser.add_argument("--strategy", choices=["recursive", "direct"], default=RNN.strategy,
+                        help="multi-step forecasts")  # fmt: skip
+    parser.add_argument("--difference", type=int, choices=[0, 1], default=0,
+                        help="1: train on first differences (a trend)")  # fmt: skip
+    parser.add_argument("--log", action="store_true", help="train on the logarithm")
+    parser.add_argument("--season", type=positive_int, help="season length (default: inferred)")
+    parser.add_argument("--epochs", type=positive_int, default=RNN.epochs,
+                        help="at most (early stopping)")  # fmt: skip
+    parser.add_argument("--batch-size", type=positive_int, default=RNN.batch_size)
+    parser.add_argument("--lr", type=float, default=RNN.learning_rate, help="learning rate")
+    parser.add_argument(
+        "--early-stopping", action=argparse.BooleanOptionalAction, default=RNN.early_stopping,
+        help="stop when the validation loss stalls; keep the best weights",
+    )  # fmt: skip
+    parser.add_argument("--patience", type=positive_int, default=RNN.patience)
+    parser.add_argument("--validation-fraction", type=float, default=RNN.validation_fraction,
+                        help="the last windows, held out")  # fmt: skip
+    parser.add_argument("--holdout", type=int, default=0, metavar="N",
+                        help="hold out the last N steps and report the test metrics")  # fmt: skip
+
+
+def read_like_training(path: str, extra: dict[str, Any]) -> Any:
+    """The series in ``path``, read as the model's training series was."""
+    from cortexkit.data.series import read_series
+
+    settings = extra.get("series")
+    if settings is None:
+        raise ValueError(
+            "the model file does not say which column to read (a model saved from Python): "
+            "save it with extra series={'column': ...}, or forecast in Python"
+        )
+    return read_series(
+        path,
+        settings["column"],
+        date_column=settings.get("date_column"),
+        exogenous=settings.get("exogenous") or [],
+        fill=settings.get("fill"),
+    )
+
+
+def format_table(table: dict[str, dict[str, float]], season: int) -> str:
+    """The model and baselines, one row each."""
+    from cortexkit.demo.common import format_table as fixed_width
+
+    rows = [
+        [name.replace("_", "-") + (f" (season {season})" if name == "seasonal_naive" else ""),
+         *(f"{table[name][k]:.4g}" for k in ("rmse", "mae", "mape", "mase"))]
+        for name in ("model", "naive", "seasonal_naive")
+    ]  # fmt: skip
+    return fixed_width(["forecast", "RMSE", "MAE", "MAPE %", "MASE"], rows)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Read the series, train, save, and score the held-out steps."""
+    from cortexkit.cli._args import say
+    from cortexkit.cli.tables import checkpoint_params
+    from cortexkit.data.series import read_series
+    from cortexkit.supervised.forecast import RNNForecaster
+
+    column = args.column or _only_numeric_column(args)
+    settings = {"column": column, "date_column": args.date_column,
+                "exogenous": list(args.exogenous), "fill": args.fill}  # fmt: skip
+    df = read_series(args.data, column, date_column=args.date_column,
+                     exogenous=args.exogenous, fill=args.fill)  # fmt: skip
+    if args.holdout < 0 or args.holdout >= len(df):
+        raise ValueError(f"--holdout must be in [0, {len(df) - 1}]; got {args.holdout}")
+    train = df.iloc[: len(df) - args.holdout]
+    est = RNNForecaster(
+        args.cell,
+        lookback=args.lookback,
+        horizon=args.horizon,
+        hidden_size=args.hidden,
+        num_layers=args.layers,
+        dropout=args.dropout,
+        strategy=args.strategy,
+        difference=args.difference,
+        log=args.log,
+        season=args.season,
+        batch_size=args.batch_size,
+        epochs=args.epochs,
+        learning_rate=args.lr,
+        early_stopping=args.early_stopping,
+        patience=args.patience,
+        validation_fraction=args.validation_fraction if args.early_stopping else 0.0,
+        random_state=args.seed,
+        device=args.device,
+        verbose=0 if args.quiet else 1,
+        **checkpoint_params(RNNForecaster, args),
+    )
+    est.fit(train)
+    est.save(args.out, series=settings, dates=_dates(train))
+    import numpy as np
+
+    val = np.asarray(est.history_.get("val_loss") or [np.nan], dtype=float)
+    best = f" (best validation loss {np.nanmin(val):.4g})" if np.isfinite(val).any() else ""
+    say(args, f"trained {est.n_iter_} epochs on {len(train)} steps{best}; wrote {args.out}")
+    if args.holdout:
+        table = est.evaluate(df.iloc[len(train) :])
+        print(f"last {args.holdout} steps held out:")
+        print(format_table(table, est.season_))
+    return 0
+
+
+def _only_numeric_column(args: argparse.Namespace) -> str:
+    """The column to forecast when ``--column`` is not given: the only numeric one."""
+    import pandas as pd
+
+    from cortexkit.data import read_table
+
+    table = read_table(args.data, column_types={args.date_column: "text"}
+                       if args.date_column else None)  # fmt: skip
+    numeric = [str(c) for c in table.columns
+               if c != args.date_column and c not in args.exogenous
+               and pd.api.types.is_numeric_dtype(table[c])]  # fmt: skip
+    if len(numeric) != 1:
+        raise ValueError(
+            f"name the column to forecast with --column; {args.data!r} has the numeric "
+            f"columns {numeric}"
+        )
+    return numeric[0]
+
+
+def _dates(df: Any) -> dict[str, Any] | None:
+    """The last date and the frequency of a dated series, for dated forecasts."""
+    import pandas as pd
+
+    if not isinstance(df.index, pd.DatetimeIndex):
+        return None
+    return {"last": df.index[-1].isoformat(), "freq": frequency(df.index)}
+
+
+def frequency(index: Any) -> str | None:
+    """The regular frequency of a date index (``"MS"``, ``"D"``), or None."""
+    import warnings
+
+    import pandas as pd
+
+    if len(index) < 3:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas 3 announces a change of return type
+        freq = pd.infer_freq(index)
+    return None if freq is None else str(getattr(freq, "freqstr", freq))
+
+
+def evaluate_arguments(parser: argparse.ArgumentParser) -> None:
+    add_flag(
+        parser,
+        "--history",
+        metavar="FILE",
+        help="(forecasters) the series before the data (default: the training one)",
+    )
+    add_flag(
+        parser,
+        "--rolling",
+        action="store_true",
+        help="(forecasters) one-step-ahead forecasts from the actual values",
+    )
+    add_flag(parser, "--season", type=positive_int,
+             help="(forecasters) season length of the seasonal-naive forecast")  # fmt: skip
+
+
+def evaluate(args: argparse.Namespace, model_file: Any) -> int:
+    """``cortexkit evaluate MODEL ACTUAL.csv``: the forecast of the steps in ``ACTUAL``."""
+    est, extra = model_file.estimator, model_file.extra
+    actual = read_like_training(args.data, extra)
+    history = None if args.history is None else read_like_training(args.history, extra)
+    table = est.evaluate(actual, history, season=args.season, rolling=args.rolling)
+    season = args.season or est.season_
+    if args.json:
+        print(json.dumps({**table, "season": season, "steps": len(actual),
+                          "rolling": bool(args.rolling)}, indent=2))  # fmt: skip
+    else:
+        how = "one step at a time" if args.rolling else "all at once"
+        print(f"{len(actual)} steps forecast {how}:")
+        print(format_table(table, season))
+    return 0
+
+
+def predict_arguments(parser: argparse.ArgumentParser) -> None:
+    add_flag(parser, "--horizon", type=positive_int,
+             help="(forecasters) steps to forecast after the data")  # fmt: skip
+
+
+def predict(args: argparse.Namespace, model_file: Any) -> int:
+    """``cortexkit predict MODEL SERIES.csv``: the forecast after that series."""
+    from cortexkit.cli.forecast import write_forecast
+
+    history = read_like_training(args.data, model_file.extra)
+    return write_forecast(args, model_file, history, args.horizon)
+
+
+FAMILIES = (
+    TrainFamily(
+        "rnn",
+        "a recurrent network (LSTM, GRU, RNN) forecasting a series in a CSV",
+        add_arguments,
+        run,
+        table=False,
+        models=("RNNForecaster",),
+        predict=predict,
+        evaluate=evaluate,
+        predict_arguments=predict_arguments,
+        evaluate_arguments=evaluate_arguments,
+    ),
+)

@@ -1,0 +1,107 @@
+"""``cortexkit forecast MODEL [--data SERIES.csv] --horizon H [--out FILE.csv] [--plot FILE]``.
+
+Forecasts the ``H`` steps after the training series (or after ``--data``), with bounds
+(``--coverage``), as a CSV (stdout without ``--out``): one row per step, dated when the
+series was. ``--plot`` draws the history, the forecast with its interval and, with
+``--actual``, the values that really followed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from cortexkit.cli._args import Help, positive_int, say
+from cortexkit.cli._paths import check_output_file
+
+__all__ = ["add_parser", "write_forecast"]
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``forecast``."""
+    p = sub.add_parser("forecast", parents=[common], formatter_class=Help,
+                       help="forecast a series with a trained RNN model")  # fmt: skip
+    p.add_argument("model")
+    p.add_argument("--data", help="the series to continue (default: the training series)")
+    p.add_argument("--horizon", type=positive_int, required=True, help="steps to forecast")
+    p.add_argument("--coverage", type=float, default=0.9, help="of the interval")
+    p.add_argument("--out", help="CSV file to write (default: stdout)")
+    p.add_argument("--plot", metavar="FILE", help="a figure (.png, .svg or .pdf)")
+    p.add_argument("--actual", metavar="FILE", help="what followed, drawn in the figure")
+    p.add_argument("--device", help="override the saved device (auto, cpu, cuda)")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from cortexkit.cli.families.rnn import read_like_training
+    from cortexkit.persist import read_model
+
+    inputs = {"the model": args.model, "the data": args.data, "the actual data": args.actual}
+    for flag in ("out", "plot"):
+        if getattr(args, flag):
+            check_output_file(getattr(args, flag), f"--{flag}", inputs=inputs)
+    mf = read_model(args.model, device=args.device)
+    if type(mf.estimator).__name__ != "RNNForecaster":
+        raise ValueError(
+            f"{args.model!r} holds a {type(mf.estimator).__name__}; forecast needs an "
+            "RNNForecaster (cortexkit train rnn)"
+        )
+    history = None if args.data is None else read_like_training(args.data, mf.extra)
+    return write_forecast(args, mf, history, args.horizon)
+
+
+def write_forecast(args: argparse.Namespace, mf: Any, history: Any, horizon: int | None) -> int:
+    """Forecast, write the CSV (and the figure when asked)."""
+    import pandas as pd
+
+    est = mf.estimator
+    coverage = getattr(args, "coverage", 0.9)
+    lower, upper = est.predict_interval(history, horizon=horizon, coverage=coverage)
+    point = est.predict(history, horizon=horizon)
+    steps = len(point)
+    dates = _future_dates(history, mf.extra.get("dates") if history is None else None, steps)
+    out = pd.DataFrame({"step": range(1, steps + 1)})
+    if dates is not None:
+        out["date"] = [d.date().isoformat() if d.normalize() == d else d.isoformat()
+                       for d in dates]  # fmt: skip
+    out["forecast"], out["lower"], out["upper"] = point, lower, upper
+    if getattr(args, "out", None):
+        from cortexkit.persist import atomic_write_bytes
+
+        atomic_write_bytes(args.out, out.to_csv(index=False).encode())
+        say(args, f"wrote {steps} forecast steps to {args.out}")
+    else:
+        out.to_csv(sys.stdout, index=False)
+    if getattr(args, "plot", None):
+        from cortexkit.cli.families.rnn import read_like_training
+        from cortexkit.supervised.forecast_plot import plot_forecast
+
+        past = est._history(history)[:, 0]
+        past = past[-max(3 * steps, 2 * est._window()) :]
+        actual = None
+        if getattr(args, "actual", None):
+            actual = read_like_training(args.actual, mf.extra).to_numpy()[:, 0]
+        plot_forecast(args.plot, past, point, interval=(lower, upper), actual=actual,
+                      title=f"{mf.extra.get('series', {}).get('column', 'series')}: "
+                            f"{steps}-step forecast ({coverage:.0%} interval)")  # fmt: skip
+        say(args, f"wrote the figure to {args.plot}")
+    return 0
+
+
+def _future_dates(history: Any, saved: dict[str, Any] | None, steps: int) -> Any:
+    """Dates of the forecast steps, when the series is dated at a regular frequency."""
+    import pandas as pd
+
+    from cortexkit.cli.families.rnn import frequency
+
+    if history is not None and isinstance(history.index, pd.DatetimeIndex):
+        freq = frequency(history.index)
+        last = history.index[-1]
+    elif saved:
+        freq, last = saved.get("freq"), pd.Timestamp(saved["last"])
+    else:
+        return None
+    if not freq:
+        return None
+    return pd.date_range(last, periods=steps + 1, freq=freq)[1:]

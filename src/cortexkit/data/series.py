@@ -1,0 +1,181 @@
+"""Time series in: a CSV with a date column, or an array, Series or DataFrame.
+
+:func:`read_series` reads a CSV through :func:`~cortexkit.data.read_table` (so
+``"7,380,500"`` is a number), parses and sorts a date column, and refuses missing values
+unless a fill is asked for. :func:`series_values` turns any accepted series into a float
+matrix whose first column is the target and the others exogenous columns, checking it.
+
+Examples
+--------
+>>> import pathlib, tempfile
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "prices.csv"
+>>> _ = path.write_text('Date,Close,Volume\\n1/4/2012,10.5,"1,200"\\n1/3/2012,11.0,"3,400"\\n')
+>>> series = read_series(path, "Close", date_column="Date", exogenous=["Volume"])
+>>> [str(d.date()) for d in series.index], series["Volume"].tolist()
+(['2012-01-03', '2012-01-04'], [3400.0, 1200.0])
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cortexkit.data.tables import read_table
+
+__all__ = ["FILLS", "read_series", "series_values"]
+
+FILLS = ("ffill", "interpolate")
+"""How :func:`read_series` may fill missing values, when asked to."""
+
+
+def read_series(
+    path: str | os.PathLike[str],
+    column: str,
+    *,
+    date_column: str | None = None,
+    exogenous: Sequence[str] | None = None,
+    fill: str | None = None,
+) -> pd.DataFrame:
+    """Read a series from a CSV: the ``column`` to forecast and optional exogenous columns.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The CSV file (see :func:`~cortexkit.data.read_table`); numbers may carry thousands
+        separators.
+    column : str
+        The target column.
+    date_column : str or None, default=None
+        A column of dates: parsed, and the rows sorted by it (it becomes the index). A
+        date repeated or one that does not parse is an error. ``None`` keeps file order.
+    exogenous : sequence of str or None, default=None
+        Other numeric columns to feed the network beside the target.
+    fill : {"ffill", "interpolate"} or None, default=None
+        What to do with empty cells: ``None`` refuses them (the error names the column
+        and the first row), ``"ffill"`` repeats the last value seen, ``"interpolate"``
+        draws a straight line between neighbours (leading gaps take the first value).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The target first, then the exogenous columns, in time order.
+    """
+    if fill is not None and fill not in FILLS:
+        raise ValueError(f"fill must be one of {list(FILLS)} or None; got {fill!r}")
+    columns = [column, *(exogenous or [])]
+    wanted = columns + ([date_column] if date_column else [])
+    df = read_table(path, only=wanted, column_types={date_column: "text"} if date_column else None)
+    missing = [name for name in wanted if name not in df.columns]
+    if missing:
+        raise ValueError(
+            f"{os.fspath(path)!r} has no column {missing[0]!r}; columns are "
+            f"{list(read_table(path).columns)}"
+        )
+    if date_column:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "could not infer format"
+            dates = pd.to_datetime(df[date_column], errors="coerce")
+        bad = dates.isna()
+        if bad.any():
+            row = int(np.argmax(bad.to_numpy()))
+            raise ValueError(
+                f"date column {date_column!r} holds {df[date_column].iloc[row]!r} in row "
+                f"{row + 1}, which is not a date"
+            )
+        if dates.duplicated().any():
+            raise ValueError(
+                f"date column {date_column!r} repeats {dates[dates.duplicated()].iloc[0].date()}"
+            )
+        df = df.set_index(pd.DatetimeIndex(dates, name=date_column)).drop(columns=date_column)
+        df = df.sort_index(kind="stable")
+    df = df[columns]
+    for name in columns:
+        if not pd.api.types.is_numeric_dtype(df[name]) or pd.api.types.is_bool_dtype(df[name]):
+            sample = df[name].dropna().iloc[0] if df[name].notna().any() else None
+            raise ValueError(f"column {name!r} must hold numbers; it holds {sample!r}")
+    gaps = df.isna()
+    if gaps.to_numpy().any():
+        if fill is None:
+            name = str(gaps.any().idxmax())
+            row = int(np.argmax(gaps[name].to_numpy()))
+            raise ValueError(
+                f"column {name!r} has {int(gaps[name].sum())} missing values (the first in "
+                f"row {row + 1} after sorting); fill them, or ask for fill='ffill' or "
+                "'interpolate' (--fill on the command line)"
+            )
+        if fill == "ffill":
+            df = df.ffill().bfill()
+        else:
+            df = df.interpolate(limit_direction="both")
+    return df.astype(np.float64)
+
+
+def series_values(X: Any, target: Any = None, *, name: str = "X") -> tuple[np.ndarray, list[str]]:
+    """``X`` as a float64 matrix ``(n_steps, n_columns)``, target column first, and the
+    column names (``"x0"``, ``"x1"``, ... without names).
+
+    ``X`` is a 1-d array or Series (the target alone), or a 2-d array or DataFrame whose
+    ``target`` column (a name or a position; ``None``: the first) is forecast and whose
+    other columns are exogenous.
+    """
+    if isinstance(X, pd.Series):
+        frame = X.to_frame(name=str(X.name) if X.name is not None else "x0")
+    elif isinstance(X, pd.DataFrame):
+        frame = X.copy()
+        frame.columns = [str(c) for c in frame.columns]
+    else:
+        if isinstance(X, str | bytes) or np.isscalar(X) or X is None:
+            raise TypeError(f"{name} must be a series (an array, Series or DataFrame); got "
+                            f"{type(X).__name__}")  # fmt: skip
+        from sklearn.utils import check_array
+
+        # scikit-learn's checks: numbers, no sparse matrix or complex values, a sample
+        arr = check_array(X, ensure_2d=False, dtype=np.float64, ensure_all_finite=False,
+                          input_name=name)  # fmt: skip
+        if arr.ndim == 1:
+            arr = arr[:, None]
+        if arr.ndim != 2:
+            raise ValueError(
+                f"{name} must be 1-d (one series) or 2-d (n_steps, n_columns); got shape "
+                f"{arr.shape}"
+            )
+        frame = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+    names = list(frame.columns)
+    if not names:
+        raise ValueError(f"{name} has no columns")
+    if target is None:
+        first = 0
+    elif isinstance(target, int | np.integer) and not isinstance(target, bool):
+        if not 0 <= target < len(names):
+            raise ValueError(f"target={target} is out of range for {len(names)} columns")
+        first = int(target)
+    elif str(target) in names:
+        first = names.index(str(target))
+    else:
+        raise ValueError(f"target={target!r} is not a column of {name}; columns are {names}")
+    order = [names[first], *(n for i, n in enumerate(names) if i != first)]
+    frame = frame[order]
+    for col in order:
+        kind = frame[col].dtype
+        if not (pd.api.types.is_numeric_dtype(kind) and not pd.api.types.is_bool_dtype(kind)):
+            values = pd.to_numeric(frame[col], errors="coerce")
+            if values.isna().any() and not frame[col].isna().all():
+                bad = frame[col][values.isna() & frame[col].notna()]
+                if len(bad):
+                    raise ValueError(
+                        f"{name} column {col!r} must hold numbers; it holds {bad.iloc[0]!r}"
+                    )
+            frame[col] = values
+    values = np.array(frame.to_numpy(dtype=np.float64), order="C")  # own, writable, C order
+    if not np.isfinite(values).all():
+        row, col = np.argwhere(~np.isfinite(values))[0]
+        raise ValueError(
+            f"{name} contains NaN or infinity (column {order[col]!r}, step {int(row)}); fill "
+            "or drop it first"
+        )
+    return values, order

@@ -1,0 +1,129 @@
+"""``cortexkit train rnn``, ``forecast``, and ``predict``/``evaluate`` on forecasters."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cortexkit.cli import run_captured
+
+FAST = ["--epochs", "20", "--lr", "0.01", "--hidden", "16", "--lookback", "24", "--difference", "1"]
+
+
+def _csv(path: Path, n: int = 240, start: int = 0, gap: bool = False) -> Path:
+    """A dated monthly series, written out of order, with thousands separators."""
+    t = np.arange(start, start + n)
+    value = 5000 + 1000 * np.sin(2 * np.pi * t / 12) + 10 * t
+    frame = pd.DataFrame({
+        "Date": pd.date_range("2000-01-01", periods=start + n, freq="MS")[start:].strftime(
+            "%m/%d/%Y"),
+        "Sales": [f"{v:,.1f}" for v in value],
+    })  # fmt: skip
+    if gap:
+        frame.loc[5, "Sales"] = ""
+    frame.iloc[::-1].to_csv(path, index=False)  # newest first: the reader sorts by date
+    return path
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("rnn-cli")
+    data, later = _csv(folder / "sales.csv"), _csv(folder / "later.csv", n=12, start=240)
+    model = folder / "sales.cortex"
+    result = run_captured("--quiet", "train", "rnn", str(data), "--column", "Sales",
+                          "--date-column", "Date", *FAST, "--holdout", "12",
+                          "--out", str(model))  # fmt: skip
+    assert result.code == 0, result.err
+    assert "seasonal-naive (season 12)" in result.out
+    return {"data": data, "later": later, "model": model, "folder": folder}
+
+
+def test_forecast_writes_dated_steps_and_a_figure(trained) -> None:
+    out, plot = trained["folder"] / "f.csv", trained["folder"] / "f.png"
+    result = run_captured("--quiet", "forecast", str(trained["model"]), "--data",
+                          str(trained["data"]), "--horizon", "12", "--out", str(out), "--plot",
+                          str(plot), "--actual", str(trained["later"]))  # fmt: skip
+    assert result.code == 0, result.err
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["step", "date", "forecast", "lower", "upper"]
+    assert table["date"].iloc[0] == "2020-01-01"  # the month after the data's last
+    assert (table["lower"] < table["upper"]).all()
+    actual = 5000 + 1000 * np.sin(2 * np.pi * np.arange(240, 252) / 12) + 10 * np.arange(240, 252)
+    naive = np.abs(actual - actual[0] + 10).mean()  # the last month's value, repeated
+    assert np.abs(table["forecast"] - actual).mean() < 0.6 * naive
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_forecast_without_data_continues_the_training_series(trained) -> None:
+    result = run_captured("forecast", str(trained["model"]), "--horizon", "3")
+    assert result.code == 0, result.err
+    table = pd.read_csv(__import__("io").StringIO(result.out))
+    # trained on all but the 12 held-out months: it continues from 2019-01
+    assert table["date"].tolist() == ["2019-01-01", "2019-02-01", "2019-03-01"]
+
+
+def test_evaluate_and_predict_on_a_forecaster(trained) -> None:
+    result = run_captured("evaluate", str(trained["model"]), str(trained["later"]), "--history",
+                          str(trained["data"]), "--json")  # fmt: skip
+    assert result.code == 0, result.err
+    scores = json.loads(result.out)
+    assert scores["season"] == 12 and scores["steps"] == 12
+    assert scores["model"]["mase"] < scores["naive"]["mase"]
+    rolling = run_captured("evaluate", str(trained["model"]), str(trained["later"]),
+                           "--history", str(trained["data"]), "--rolling")  # fmt: skip
+    assert rolling.code == 0 and "one step at a time" in rolling.out
+    predicted = run_captured("predict", str(trained["model"]), str(trained["data"]),
+                             "--horizon", "4")  # fmt: skip
+    assert predicted.code == 0, predicted.err
+    assert len(pd.read_csv(__import__("io").StringIO(predicted.out))) == 4
+
+
+def test_missing_values_are_an_error_unless_a_fill_is_asked_for(tmp_path) -> None:
+    data = _csv(tmp_path / "gappy.csv", gap=True)
+    out = tmp_path / "m.cortex"
+    args = ["train", "rnn", str(data), "--column", "Sales", "--date-column", "Date", *FAST,
+            "--epochs", "1", "--out", str(out)]  # fmt: skip
+    refused = run_captured(*args)
+    assert refused.code == 2 and "'Sales' has 1 missing values" in refused.err
+    assert "--fill" in refused.err and not out.exists()
+    assert run_captured("--quiet", *args, "--fill", "interpolate").code == 0
+
+
+def test_bad_input_is_one_line(tmp_path) -> None:
+    data = _csv(tmp_path / "s.csv", n=20)
+    out = str(tmp_path / "m.cortex")
+    short = run_captured("train", "rnn", str(data), "--column", "Sales", *FAST, "--out", out)
+    assert short.code == 2 and "has 20 steps (n_samples = 20); lookback=24" in short.err
+    assert "horizon=1 + difference=1 need at least 26" in short.err
+    text = run_captured("train", "rnn", str(data), "--column", "Date", "--out", out)
+    assert text.code == 2 and "column 'Date' must hold numbers" in text.err
+    two = _csv(tmp_path / "two.csv", n=40)
+    pd.read_csv(two).assign(Other=1.0).to_csv(two, index=False)
+    unnamed = run_captured("train", "rnn", str(two), "--date-column", "Date", "--out", out)
+    assert unnamed.code == 2 and "name the column to forecast with --column" in unnamed.err
+    zero = run_captured("forecast", out, "--horizon", "0")
+    assert zero.code == 2 and "--horizon" in zero.err
+
+
+@pytest.mark.slow
+def test_google_stock_classic_set_up_from_the_command_line(tmp_path, shared_data) -> None:
+    folder = shared_data / "google-stock-price"
+    if not folder.exists():
+        pytest.skip(f"shared data not available: {folder}")
+    model = tmp_path / "google.cortex"
+    result = run_captured("--quiet", "train", "rnn", str(folder / "Google_Stock_Price_Train.csv"),
+                          "--column", "Open", "--date-column", "Date", "--lookback", "60",
+                          "--layers", "4", "--hidden", "50", "--dropout", "0.2", "--epochs", "3",
+                          "--device", "cpu", "--out", str(model))  # fmt: skip
+    assert result.code == 0, result.err
+    scores = run_captured("evaluate", str(model), str(folder / "Google_Stock_Price_Test.csv"),
+                          "--rolling", "--json")  # fmt: skip
+    assert scores.code == 0, scores.err
+    table = json.loads(scores.out)
+    assert table["steps"] == 20
+    assert 0 < table["naive"]["rmse"] < 20  # daily moves of Jan 2017, in dollars
+    assert np.isfinite(table["model"]["rmse"])

@@ -1,0 +1,70 @@
+"""Series from CSV: dates parsed and sorted, thousands separators, missing values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cortexkit.data import read_series, series_values
+from cortexkit.supervised.forecast_metrics import baselines, infer_season, scores
+
+
+def _write(tmp_path, text: str):
+    path = tmp_path / "s.csv"
+    path.write_text(text)
+    return path
+
+
+def test_dates_are_parsed_and_sorted_and_separators_read(tmp_path) -> None:
+    path = _write(tmp_path, 'Date,Close\n1/5/2017,"1,001.5"\n1/3/2017,"7,380,500"\n1/4/2017,9\n')
+    series = read_series(path, "Close", date_column="Date")
+    assert [d.day for d in series.index] == [3, 4, 5]
+    assert series["Close"].tolist() == [7380500.0, 9.0, 1001.5]
+
+
+@pytest.mark.parametrize(
+    ("fill", "expected"), [("ffill", [1.0, 1.0, 3.0]), ("interpolate", [1.0, 2.0, 3.0])]
+)
+def test_missing_values_only_with_a_fill(tmp_path, fill, expected) -> None:
+    path = _write(tmp_path, "t,y\n0,1\n1,\n2,3\n")
+    with pytest.raises(ValueError, match="'y' has 1 missing values \\(the first in row 2"):
+        read_series(path, "y")
+    assert read_series(path, "y", fill=fill)["y"].tolist() == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "kwargs", "message"),
+    [
+        ("d,y\nmonday,1\n", {"date_column": "d"}, "'monday' in row 1, which is not a date"),
+        ("d,y\n1/1/2020,1\n1/1/2020,2\n", {"date_column": "d"}, "repeats 2020-01-01"),
+        ("t,y\n0,a\n1,b\n", {}, "column 'y' must hold numbers"),
+        ("t,y\n0,1\n", {"exogenous": ["z"]}, "no column 'z'"),
+        ("t,y\n0,1\n", {"fill": "mean"}, "fill must be one of"),
+    ],
+    ids=["bad-date", "repeated-date", "text", "missing-column", "unknown-fill"],
+)
+def test_bad_series_files(tmp_path, text, kwargs, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        read_series(_write(tmp_path, text), "y", **kwargs)
+
+
+def test_series_values_puts_the_target_first() -> None:
+    frame = pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]})
+    values, names = series_values(frame, "b")
+    assert names == ["b", "a"] and values.tolist() == [[3.0, 1.0], [4.0, 2.0]]
+    with pytest.raises(ValueError, match="target='c' is not a column"):
+        series_values(frame, "c")
+
+
+def test_metrics_against_hand_computed_values() -> None:
+    history = np.array([1.0, 3.0, 2.0, 4.0])  # in-sample naive MAE: (2 + 1 + 2) / 3
+    out = scores([5.0, 6.0], [4.0, 8.0], history)
+    assert out["rmse"] == pytest.approx(np.sqrt(2.5))
+    assert out["mae"] == pytest.approx(1.5)
+    assert out["mape"] == pytest.approx((1 / 5 + 2 / 6) / 2 * 100)
+    assert out["mase"] == pytest.approx(1.5 / (5 / 3))
+    b = baselines(np.arange(10.0), 5, season=3)
+    assert b["naive"].tolist() == [9.0] * 5
+    assert b["seasonal_naive"].tolist() == [7.0, 8.0, 9.0, 7.0, 8.0]
+    assert infer_season(np.random.default_rng(0).normal(size=200)) == 1
