@@ -16,6 +16,9 @@ from cortexkit._version import __version__
 from cortexkit.exceptions import CortexkitError, DivergenceError, ModelFileError
 
 if TYPE_CHECKING:
+    from cortexkit.boltzmann.dbm import DBM
+    from cortexkit.boltzmann.dbn import DBN, DBNClassifier
+    from cortexkit.boltzmann.rbm import RBM
     from cortexkit.neuron.perceptron import Perceptron
     from cortexkit.persist import load
     from cortexkit.supervised.ann import ANNClassifier, ANNRegressor
@@ -23,10 +26,14 @@ if TYPE_CHECKING:
 __all__ = [
     "ANNClassifier",
     "ANNRegressor",
+    "DBM",
+    "DBN",
+    "DBNClassifier",
     "CortexkitError",
     "DivergenceError",
     "ModelFileError",
     "Perceptron",
+    "RBM",
     "__version__",
     "load",
 ]
@@ -35,7 +42,11 @@ __all__ = [
 _LAZY = {
     "ANNClassifier": "cortexkit.supervised.ann",
     "ANNRegressor": "cortexkit.supervised.ann",
+    "DBM": "cortexkit.boltzmann.dbm",
+    "DBN": "cortexkit.boltzmann.dbn",
+    "DBNClassifier": "cortexkit.boltzmann.dbn",
     "Perceptron": "cortexkit.neuron.perceptron",
+    "RBM": "cortexkit.boltzmann.rbm",
     "load": "cortexkit.persist",
 }
 

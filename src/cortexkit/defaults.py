@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-__all__ = ["ANN", "ANN_REGRESSOR", "MAX_CATEGORIES", "ANNDefaults"]
+__all__ = ["ANN", "ANN_REGRESSOR", "MAX_CATEGORIES", "RBM", "ANNDefaults", "RBMDefaults"]
 
 
 @dataclass(frozen=True)
@@ -64,3 +64,25 @@ diabetes and a Friedman #1 guard set, ``bench/defaults.py``)."""
 # One-hot columns per text column of a table (TableEncoder, --max-categories), the shared
 # "<other>" column included; the reasons are in cortexkit/data/encoder.py.
 MAX_CATEGORIES = 50
+
+
+@dataclass(frozen=True)
+class RBMDefaults:
+    """Defaults of ``RBM`` (and the RBMs inside ``DBN``, ``DBNClassifier`` and ``DBM``) and
+    of ``cortexkit train rbm|dbn|dbm``.
+
+    PCD-1 with 20-row batches at a learning rate of 0.1, the set-up of scikit-learn's
+    ``BernoulliRBM`` (which uses 10-row batches) that ``bench/boltzmann.py`` compares with;
+    256 hidden units; 10 epochs.
+    """
+
+    n_hidden: int = 256
+    k: int = 1
+    persistent: bool = True
+    learning_rate: float = 0.1
+    batch_size: int = 20
+    epochs: int = 10
+
+
+RBM = RBMDefaults()
+"""``RBM`` and ``cortexkit train rbm``."""
