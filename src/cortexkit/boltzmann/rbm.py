@@ -35,7 +35,7 @@ from cortexkit.supervised.ann_base import check_float32_range
 from cortexkit.train.objective import chunks
 from cortexkit.train.step import Step
 
-__all__ = ["RBM", "RBM_CONSTRAINTS", "CDStep", "check_visible_data"]
+__all__ = ["RBM", "RBM_CONSTRAINTS", "CDStep", "check_unit_range", "check_visible_data"]
 
 RBM_CONSTRAINTS: dict[str, list[Any]] = {
     **BASE_CONSTRAINTS,
@@ -57,6 +57,13 @@ def check_visible_data(
     in [0, 1] for Bernoulli units, integer levels in ``[0, n_levels)`` for softmax units."""
     X = validate_data(est, X, reset=reset, dtype=[np.float32, np.float64], ensure_min_samples=1)
     check_float32_range(X, "X")
+    check_unit_range(X, kind, n_levels)
+    return np.asarray(X, dtype=np.float32)
+
+
+def check_unit_range(X: np.ndarray, kind: str, n_levels: int | None = None) -> None:
+    """Refuse values outside what visible units of ``kind`` take: [0, 1] for Bernoulli
+    units, integer levels in ``[0, n_levels)`` for softmax units."""
     if kind == "bernoulli" and X.size and (X.min() < 0 or X.max() > 1):
         raise ValueError(
             f"visible='bernoulli' takes X in [0, 1] (probabilities or binary pixels); got "
@@ -73,7 +80,6 @@ def check_visible_data(
                 f"visible='softmax' takes X as integer levels {expected}; got {X[row, col]!r} "
                 f"in row {int(row)}, column {int(col)}"
             )
-    return np.asarray(X, dtype=np.float32)
 
 
 class CDStep(Step):
