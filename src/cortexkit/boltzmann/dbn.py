@@ -21,7 +21,6 @@ from torch import Tensor
 
 from cortexkit._validation import Interval, Options, validate_params
 from cortexkit.boltzmann.rbm import RBM, check_unit_range, check_visible_data
-from cortexkit.boltzmann.units import VISIBLE_KINDS
 from cortexkit.defaults import ANN
 from cortexkit.defaults import RBM as RBM_DEFAULTS
 from cortexkit.persist import SaveMixin
@@ -39,7 +38,9 @@ def check_layers(layers: Any, name: str = "layers") -> list[int]:
     sizes = [layers] if isinstance(layers, int | np.integer) else list(layers)
     if not sizes or any(isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 1
                         for s in sizes):  # fmt: skip
-        raise ValueError(f"{name} must be a positive int or a non-empty sequence of them; got {layers!r}")
+        raise ValueError(
+            f"{name} must be a positive int or a non-empty sequence of them; got {layers!r}"
+        )
     return [int(s) for s in sizes]
 
 
@@ -58,7 +59,11 @@ def pretrain(
 ) -> list[RBM]:
     """Greedy layer-wise pretraining: one RBM per layer, each fitted on the hidden
     probabilities of the layer below. ``rbm_params`` go to every RBM."""
-    seed = None if random_state is None else int(np.random.RandomState(random_state).randint(2**31 - 1))
+    seed = (
+        None
+        if random_state is None
+        else int(np.random.RandomState(random_state).randint(2**31 - 1))
+    )
     rbms: list[RBM] = []
     data = X
     for i, size in enumerate(layers):
@@ -243,7 +248,9 @@ def _json_params(rbm: RBM) -> dict[str, Any]:
     params = rbm.get_params(deep=False)
     params["device"] = str(params["device"])
     params.pop("callbacks", None)
-    params["random_state"] = params["random_state"] if isinstance(params["random_state"], int) else None
+    params["random_state"] = (
+        params["random_state"] if isinstance(params["random_state"], int) else None
+    )
     return params
 
 
@@ -445,4 +452,3 @@ class DBNClassifier(ANNClassifier):
     def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
         super()._set_state(meta, tensors)
         self.pretrain_history_ = list(meta.get("pretrain_history_", []))
-

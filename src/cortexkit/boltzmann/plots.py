@@ -29,7 +29,9 @@ def image_shape(n_pixels: int, shape: tuple[int, int] | None = None) -> tuple[in
     if shape is not None:
         h, w = (int(s) for s in shape)
         if h * w != n_pixels:
-            raise ValueError(f"shape={tuple(shape)} holds {h * w} pixels; the units have {n_pixels}")
+            raise ValueError(
+                f"shape={tuple(shape)} holds {h * w} pixels; the units have {n_pixels}"
+            )
         return h, w
     side = math.isqrt(n_pixels)
     if side * side != n_pixels:

@@ -106,7 +106,8 @@ class CDStep(Step):
         W, b, c = self.parameters
         v = batch[0]
         s = cd_statistics(v, W, b, c, kind=rbm.visible, n_levels=rbm._levels, k=rbm.k,
-                          chain=self.chain, mask=batch[1] if len(batch) > 1 else None)  # fmt: skip
+                          chain=self.chain, mask=batch[1] if len(batch) > 1 else None,
+                          up=rbm._up, down=rbm._down)  # fmt: skip
         n = s.n_positive
         loss = (free_energy_from(s.positive, s.pre[:n], b, rbm.visible)).mean()
         if s.chain is not None:
@@ -274,6 +275,10 @@ class RBM(TransformerMixin, CortexEstimator):
     """
 
     _constraints = RBM_CONSTRAINTS
+    # factors on the bottom-up and top-down inputs while training (a DBM's greedy
+    # pretraining doubles them; see cd_statistics)
+    _up = 1.0
+    _down = 1.0
 
     def __init__(
         self,

@@ -271,6 +271,8 @@ def cd_statistics(
     chain: Tensor | None = None,
     sample_visibles: bool = True,
     generator: torch.Generator | None = None,
+    up: float = 1.0,
+    down: float = 1.0,
 ) -> CDStatistics:
     """Contrastive-divergence statistics of a batch: CD-k, or PCD-k when ``chain`` is given.
 
@@ -296,6 +298,10 @@ def cd_statistics(
         Sample the negative visibles (as scikit-learn does) or use their means.
     generator : torch.Generator, optional
         The random source (torch's global one on the weights' device when None).
+    up, down : float
+        Factors on the bottom-up (``v @ W``) and top-down (``h @ W.T``) inputs: 2 doubles
+        them, as a DBM's greedy pretraining does for its bottom (``up=2``) and top
+        (``down=2``) RBMs (Salakhutdinov & Hinton, 2009).
 
     Returns
     -------
@@ -314,22 +320,26 @@ def cd_statistics(
             )
     n_pos = v.shape[0]
     # CD-k: the chain starts at the data's hidden sample; PCD: where it stopped last time
-    h = sample_bernoulli(hidden_mean(v, W, c), generator) if chain is None else chain
+    h = sample_bernoulli(_hidden(v, W, c, up), generator) if chain is None else chain
     neg = h  # (set in the loop: k >= 1)
     for step in range(k):
-        neg = visible_mean(torch.addmm(b, h, W.T), kind, n_levels)
+        neg = visible_mean(torch.addmm(b, h, W.T, alpha=down), kind, n_levels)
         if sample_visibles:
             neg = sample_visible(neg, kind, n_levels, generator)
         if m is not None:
             neg = neg * m
         if step < k - 1:
-            h = sample_bernoulli(hidden_mean(neg, W, c), generator)
+            h = sample_bernoulli(_hidden(neg, W, c, up), generator)
     n_neg = neg.shape[0]
     # positive and negative phase in one product each: (batch + chains, ...)
     visible = torch.cat([v, neg])
-    pre = torch.addmm(c, visible, W)
+    pre = torch.addmm(c, visible, W, alpha=up)
     hidden = torch.sigmoid(pre)
     new_chain = None if chain is None else sample_bernoulli(hidden[n_pos:], generator)
     hidden[:n_pos] *= 1.0 / n_pos
     hidden[n_pos:] *= -1.0 / n_neg
     return CDStatistics(visible, pre, hidden, n_pos, new_chain)
+
+
+def _hidden(v: Tensor, W: Tensor, c: Tensor, up: float) -> Tensor:
+    return torch.sigmoid(torch.addmm(c, v, W, alpha=up))
