@@ -192,6 +192,8 @@ def _fit_small(cls: type) -> Any:
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.normal(size=(40, 3)), columns=["a", "b", "c"])
     t = X["a"].to_numpy()
+    if getattr(cls, "_input_range", None) == (0, 1):  # Bernoulli visible units
+        X = 1 / (1 + np.exp(-X))
     accepted = signature_of(cls)
     est = cls(**{k: v for k, v in SMALL.items() if k in accepted})
     y = t > 0 if is_classifier(est) else 2 * t + 1 if is_regressor(est) else None

@@ -16,7 +16,7 @@ from sklearn.base import TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 
-from cortexkit._validation import Interval
+from cortexkit._validation import Interval, Options
 from cortexkit.base import BASE_CONSTRAINTS, CortexEstimator
 from cortexkit.boltzmann.dbn import check_layers
 from cortexkit.boltzmann.inference import (
@@ -40,6 +40,7 @@ def pretrain_dbm(
     X: Tensor,
     layers: Sequence[int],
     *,
+    visible: str = "bernoulli",
     epochs: int,
     learning_rate: float,
     batch_size: int | None,
@@ -54,9 +55,9 @@ def pretrain_dbm(
     data = X.cpu().numpy()
     rbms = []
     for i, size in enumerate(layers):
-        rbm = RBM(size, k=1, persistent=False, learning_rate=learning_rate,
-                  batch_size=batch_size, epochs=epochs, random_state=seed + i,
-                  device=str(device))  # fmt: skip
+        rbm = RBM(size, visible=visible if i == 0 else "bernoulli", k=1, persistent=False,
+                  learning_rate=learning_rate, batch_size=batch_size, epochs=epochs,
+                  random_state=seed + i, device=str(device))  # fmt: skip
         rbm._up = 2.0 if i < len(layers) - 1 else 1.0
         rbm._down = 2.0 if i > 0 else 1.0
         rbm.fit(data)
@@ -89,9 +90,9 @@ class DBMStep(Step):
         W, b = dbm.weights_, dbm.biases_
         v = batch[0]
         mu, _ = mean_field(v, W, b, steps=dbm.mean_field_steps)
-        loss = variational_free_energy(v, mu, W, b).mean()
+        loss = variational_free_energy(v, mu, W, b, dbm.visible).mean()
         for _ in range(dbm.gibbs_steps):
-            self.chains = gibbs_sweep(self.chains, W, b)
+            self.chains = gibbs_sweep(self.chains, W, b, None, dbm.visible)
         pos, neg = [v, *mu], self.chains
         n, m = len(v), len(neg[0])
         lr, decay, mom = float(dbm.learning_rate), float(dbm.weight_decay), float(dbm.momentum)
@@ -114,7 +115,8 @@ class DBMStep(Step):
     def loss(self, batch: tuple[Tensor, ...]) -> float:
         dbm = self.dbm
         mu, _ = mean_field(batch[0], dbm.weights_, dbm.biases_, steps=dbm.mean_field_steps)
-        return float(variational_free_energy(batch[0], mu, dbm.weights_, dbm.biases_).mean())
+        energy = variational_free_energy(batch[0], mu, dbm.weights_, dbm.biases_, dbm.visible)
+        return float(energy.mean())
 
     def state_dict(self) -> dict[str, Tensor]:
         return {f"p{i}": p.clone() for i, p in enumerate(self.parameters)}
@@ -155,6 +157,9 @@ class DBM(TransformerMixin, CortexEstimator):
     ----------
     layers : int or sequence of int, default=(500, 1000)
         Hidden units per layer, bottom first (at least two layers: one is an RBM).
+    visible : {"bernoulli", "gaussian"}, default="bernoulli"
+        The visible units: ``"bernoulli"`` takes X in [0, 1]; ``"gaussian"`` takes
+        standardised real X (unit variance; use smaller learning rates).
     pretrain_epochs : int, default=10
         CD-1 epochs per RBM in greedy pretraining (0 starts from small random weights).
     pretrain_learning_rate : float, default=0.05
@@ -231,9 +236,17 @@ class DBM(TransformerMixin, CortexEstimator):
     [(3, 32), (3, 16)]
     """
 
+    # X in [0, 1] by default (Bernoulli visibles): what generic tests feed it
+    _input_range = (0, 1)
+    # small settings for scikit-learn's conformance checks (tests/supervised)
+    _check_params: dict[str, Any] = {
+        "visible": "gaussian", "layers": (8, 4), "pretrain_epochs": 2, "epochs": 3,
+        "batch_size": 20, "learning_rate": 0.001, "pretrain_learning_rate": 0.01,
+    }  # fmt: skip
     _constraints: dict[str, list[Any]] = {
         **BASE_CONSTRAINTS,
         "layers": [Interval(int, 1, None), list, tuple],
+        "visible": [Options(("bernoulli", "gaussian"))],
         "pretrain_epochs": [Interval(int, 0, None)],
         "pretrain_learning_rate": [Interval(float, 0, None, closed="neither")],
         "learning_rate": [Interval(float, 0, None, closed="neither")],
@@ -244,10 +257,16 @@ class DBM(TransformerMixin, CortexEstimator):
         "n_chains": [Interval(int, 1, None)],
     }
 
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]  # computed in float32
+        return tags
+
     def __init__(
         self,
         layers: int | Sequence[int] = (500, 1000),
         *,
+        visible: str = "bernoulli",
         pretrain_epochs: int = 10,
         pretrain_learning_rate: float = 0.05,
         learning_rate: float = 0.005,
@@ -271,6 +290,7 @@ class DBM(TransformerMixin, CortexEstimator):
         resume: bool = False,
     ) -> None:
         self.layers = layers
+        self.visible = visible
         self.pretrain_epochs = pretrain_epochs
         self.pretrain_learning_rate = pretrain_learning_rate
         self.learning_rate = learning_rate
@@ -309,7 +329,7 @@ class DBM(TransformerMixin, CortexEstimator):
     def _fit_data(self, X: Any, y: Any, *, fitting: bool, **kwargs: Any) -> Any:
         if kwargs:
             raise TypeError(f"unexpected arguments {sorted(kwargs)}")
-        X = check_visible_data(self, X, "bernoulli", reset=fitting)
+        X = check_visible_data(self, X, self.visible, reset=fitting)
         return (torch.as_tensor(X, device=self._device()),)
 
     def _build(self, parts: Any, generator: torch.Generator) -> None:
@@ -319,7 +339,7 @@ class DBM(TransformerMixin, CortexEstimator):
         seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
         if self.pretrain_epochs:
             W, b, hist = pretrain_dbm(
-                X, sizes, epochs=self.pretrain_epochs,
+                X, sizes, visible=self.visible, epochs=self.pretrain_epochs,
                 learning_rate=self.pretrain_learning_rate, batch_size=self.batch_size,
                 seed=seed, device=device,
             )  # fmt: skip
@@ -332,7 +352,7 @@ class DBM(TransformerMixin, CortexEstimator):
         # the chains start at training rows and their bottom-up posteriors, sampled
         rows = torch.randint(0, len(X), (self.n_chains,), generator=generator).to(X.device)
         g = torch.Generator(device=device).manual_seed(seed)
-        v = sample_bernoulli(X[rows], g)
+        v = X[rows] if self.visible == "gaussian" else sample_bernoulli(X[rows], g)
         self._chains_init = [v, *(sample_bernoulli(m, g) for m in recognition(v, W, b))]
 
     def _is_built(self) -> bool:
@@ -344,6 +364,8 @@ class DBM(TransformerMixin, CortexEstimator):
             shapes = [len(bias) for bias in self.biases_]
             chains = [torch.bernoulli(torch.full((self.n_chains, n), 0.5, device=self._device()))
                       for n in shapes]  # fmt: skip
+            if self.visible == "gaussian":
+                chains[0] = torch.randn_like(chains[0])
         return DBMStep(self, chains)
 
     @torch.no_grad()
@@ -352,7 +374,8 @@ class DBM(TransformerMixin, CortexEstimator):
         for s in chunks(len(X)):
             xb = X[s]
             mu, _ = mean_field(xb, self.weights_, self.biases_, steps=self.mean_field_steps)
-            rec = torch.sigmoid(torch.addmm(self.biases_[0], mu[0], self.weights_[0].T))
+            rec = torch.addmm(self.biases_[0], mu[0], self.weights_[0].T)
+            rec = rec if self.visible == "gaussian" else torch.sigmoid(rec)
             err += float(((rec - xb) ** 2).mean(1).sum())
             rows += len(xb)
         return {"reconstruction_error": err / max(rows, 1)}
@@ -374,7 +397,7 @@ class DBM(TransformerMixin, CortexEstimator):
     def posteriors(self, X: Any) -> list[np.ndarray]:
         """Each hidden layer's mean-field posterior ``q(h_l = 1 | x)``, bottom first."""
         check_is_fitted(self, "weights_")
-        V = torch.as_tensor(check_visible_data(self, X, "bernoulli", reset=False),
+        V = torch.as_tensor(check_visible_data(self, X, self.visible, reset=False),
                             device=self._device())  # fmt: skip
         parts: list[list[Tensor]] = [[] for _ in self.weights_]
         for s in chunks(len(V)):
@@ -409,8 +432,10 @@ class DBM(TransformerMixin, CortexEstimator):
         )
         states = [torch.bernoulli(torch.full((n, len(b)), 0.5, device=device), generator=g)
                   for b in self.biases_]  # fmt: skip
+        if self.visible == "gaussian":
+            states[0] = torch.randn(states[0].shape, generator=g, device=device)
         for _ in range(steps):
-            states = gibbs_sweep(states, self.weights_, self.biases_, g)
+            states = gibbs_sweep(states, self.weights_, self.biases_, g, self.visible)
         return states
 
     def log_partition(
@@ -424,7 +449,8 @@ class DBM(TransformerMixin, CortexEstimator):
         if random_state is not None:
             g.manual_seed(int(random_state))
         self._log_z = ais_log_partition(self.weights_, self.biases_, n_runs=n_runs,
-                                        n_betas=n_betas, generator=g)  # fmt: skip
+                                        n_betas=n_betas, generator=g,
+                                        visible=self.visible)  # fmt: skip
         return self._log_z
 
     @torch.no_grad()
@@ -433,13 +459,14 @@ class DBM(TransformerMixin, CortexEstimator):
         mean-field free energy ``F_q`` and the AIS estimate of ``log Z`` (computed by
         :meth:`log_partition` on first use)."""
         check_is_fitted(self, "weights_")
-        V = torch.as_tensor(check_visible_data(self, X, "bernoulli", reset=False),
+        V = torch.as_tensor(check_visible_data(self, X, self.visible, reset=False),
                             device=self._device())  # fmt: skip
         log_z = getattr(self, "_log_z", None) or self.log_partition()
         out = []
         for s in chunks(len(V)):
             mu, _ = mean_field(V[s], self.weights_, self.biases_, steps=self.mean_field_steps)
-            out.append(-variational_free_energy(V[s], mu, self.weights_, self.biases_))
+            out.append(-variational_free_energy(V[s], mu, self.weights_, self.biases_,
+                                                self.visible))  # fmt: skip
         score = torch.cat(out) if out else V.new_zeros(0)
         return np.asarray(score.cpu().numpy() - log_z[0])
 
@@ -467,7 +494,8 @@ class DBM(TransformerMixin, CortexEstimator):
         images; PNG bytes, also written to ``path`` when given."""
         states = self._chains(n, steps, random_state)
         with torch.no_grad():
-            p = torch.sigmoid(layer_input(states, self.weights_, self.biases_, 0))
+            p = layer_input(states, self.weights_, self.biases_, 0)
+            p = p if self.visible == "gaussian" else torch.sigmoid(p)
         shown = p.cpu().numpy()
         png = image_grid_png(shown, image_shape(shown.shape[1], shape),
                              title=f"DBM samples ({steps} Gibbs sweeps)")  # fmt: skip

@@ -138,6 +138,15 @@ class DBN(SaveMixin, TransformerMixin, BaseEstimator):
     (3, 16)
     """
 
+    # X in [0, 1] by default (Bernoulli visibles): what generic tests feed it
+    _input_range = (0, 1)
+    # small settings for scikit-learn's conformance checks (tests/supervised)
+    _check_params: dict[str, Any] = {
+        "visible": "gaussian",
+        "layers": (8, 4),
+        "epochs": 3,
+        "learning_rate": 0.01,
+    }
     _constraints: dict[str, list[Any]] = {
         "layers": [Interval(int, 1, None), list, tuple],
         "visible": [Options(("bernoulli", "gaussian"))],
@@ -152,6 +161,11 @@ class DBN(SaveMixin, TransformerMixin, BaseEstimator):
         "device": [Options(["auto", "cpu", "cuda"]), str, torch.device],
         "verbose": [Interval(int, 0, None), bool],
     }
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]  # computed in float32
+        return tags
 
     def __init__(
         self,
@@ -267,6 +281,9 @@ class DBNClassifier(ANNClassifier):
     ----------
     layers : int or sequence of int, default=(256, 128)
         Hidden units per layer, bottom first: the RBMs' and the network's.
+    visible : {"bernoulli", "gaussian"}, default="bernoulli"
+        The bottom RBM's visible units: ``"bernoulli"`` takes X in [0, 1], ``"gaussian"``
+        standardised real X.
     pretrain_epochs : int, default=10
         Epochs of CD training per RBM (0 skips pretraining: a plain sigmoid ANN).
     pretrain_learning_rate : float, default=0.1
@@ -352,9 +369,19 @@ class DBNClassifier(ANNClassifier):
     True
     """
 
+    # X in [0, 1] by default (Bernoulli visibles): what generic tests feed it
+    _input_range = (0, 1)
+    # small settings for scikit-learn's conformance checks (tests/supervised)
+    _check_params: dict[str, Any] = {
+        "visible": "gaussian",
+        "layers": (16,),
+        "pretrain_epochs": 2,
+        "pretrain_learning_rate": 0.01,
+    }
     _constraints = {
         **{k: v for k, v in ANN_CONSTRAINTS.items() if k not in ("hidden_layers", "activation")},
         "layers": [Interval(int, 1, None), list, tuple],
+        "visible": [Options(("bernoulli", "gaussian"))],
         "pretrain_epochs": [Interval(int, 0, None)],
         "pretrain_learning_rate": [Interval(float, 0, None, closed="neither")],
         "k": [Interval(int, 1, None)],
@@ -365,6 +392,7 @@ class DBNClassifier(ANNClassifier):
         self,
         layers: int | Sequence[int] = (256, 128),
         *,
+        visible: str = "bernoulli",
         pretrain_epochs: int = RBM_DEFAULTS.epochs,
         pretrain_learning_rate: float = RBM_DEFAULTS.learning_rate,
         k: int = RBM_DEFAULTS.k,
@@ -405,6 +433,7 @@ class DBNClassifier(ANNClassifier):
         )  # fmt: skip
         del self.hidden_layers, self.activation  # the layers are DBN's, sigmoid by design
         self.layers = layers
+        self.visible = visible
         self.pretrain_epochs = pretrain_epochs
         self.pretrain_learning_rate = pretrain_learning_rate
         self.k = k
@@ -418,7 +447,11 @@ class DBNClassifier(ANNClassifier):
 
     def _fit_data(self, X: Any, y: Any, *, fitting: bool, **kwargs: Any) -> Any:
         parts = super()._fit_data(X, y, fitting=fitting, **kwargs)
-        if isinstance(parts, tuple) and isinstance(parts[0], Tensor):
+        if (
+            self.visible == "bernoulli"
+            and isinstance(parts, tuple)
+            and isinstance(parts[0], Tensor)
+        ):
             # the bottom RBM's Bernoulli units: X in [0, 1], checked before any training
             check_unit_range(parts[0].cpu().numpy(), "bernoulli")
         return parts
@@ -434,7 +467,7 @@ class DBNClassifier(ANNClassifier):
         X = X.cpu().numpy() if isinstance(X, Tensor) else np.asarray(X, dtype=np.float32)
         seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
         rbms = pretrain(
-            X, self._hidden(), learning_rate=self.pretrain_learning_rate,
+            X, self._hidden(), visible=self.visible, learning_rate=self.pretrain_learning_rate,
             batch_size=self.batch_size, epochs=self.pretrain_epochs, random_state=seed,
             device=self._device(), k=self.k, persistent=self.persistent,
         )  # fmt: skip

@@ -3,7 +3,9 @@ sweeps, the variational free energy, and annealed importance sampling of ``log Z
 
 Layer 0 is the visible layer; layer ``l`` (1..L) is a hidden layer. ``weights[l - 1]`` joins
 layer ``l - 1`` to layer ``l`` (``(n_{l-1}, n_l)``) and ``biases[l]`` is layer ``l``'s bias,
-so the energy is ``E = -sum_l s_l . biases[l] - sum_l s_{l-1} @ weights[l-1] @ s_l``.
+so the energy is ``E = -sum_l s_l . biases[l] - sum_l s_{l-1} @ weights[l-1] @ s_l``. With
+``visible="gaussian"`` the visible units are real with unit variance: their bias term
+``-v . biases[0]`` becomes ``|v - biases[0]|^2 / 2``.
 
 Examples
 --------
@@ -97,6 +99,7 @@ def gibbs_sweep(
     weights: Sequence[Tensor],
     biases: Sequence[Tensor],
     generator: torch.Generator | None = None,
+    visible: str = "bernoulli",
 ) -> list[Tensor]:
     """One Gibbs sweep of every layer's binary ``states`` (visible first): the even layers
     given the odd ones, then the odd layers given the even ones (each half is conditionally
@@ -104,18 +107,30 @@ def gibbs_sweep(
     states = list(states)
     for parity in (0, 1):
         for layer in range(parity, len(states), 2):
-            p = torch.sigmoid(layer_input(states, weights, biases, layer))
-            states[layer] = sample_bernoulli(p, generator)
+            total = layer_input(states, weights, biases, layer)
+            if layer == 0 and visible == "gaussian":
+                noise = torch.randn(total.shape, generator=generator, device=total.device,
+                                    dtype=total.dtype)  # fmt: skip
+                states[0] = total + noise
+            else:
+                states[layer] = sample_bernoulli(torch.sigmoid(total), generator)
     return states
 
 
 def variational_free_energy(
-    v: Tensor, mu: Sequence[Tensor], weights: Sequence[Tensor], biases: Sequence[Tensor]
+    v: Tensor,
+    mu: Sequence[Tensor],
+    weights: Sequence[Tensor],
+    biases: Sequence[Tensor],
+    visible: str = "bernoulli",
 ) -> Tensor:
     """``E_q[E(v, h)] - H(q)`` per row: ``-log p(v) - log Z`` is at most this (so
     ``-this - log Z`` is a lower bound on ``log p(v)``). Shape ``(batch,)``."""
     states = [v, *mu]
-    energy = -(v @ biases[0])
+    if visible == "gaussian":
+        energy = 0.5 * ((v - biases[0]) ** 2).sum(1)
+    else:
+        energy = -(v @ biases[0])
     for layer in range(1, len(states)):
         m = states[layer]
         energy = energy - m @ biases[layer] - ((states[layer - 1] @ weights[layer - 1]) * m).sum(1)
@@ -127,10 +142,15 @@ def variational_free_energy(
 
 
 def _odd_marginal(
-    odd: dict[int, Tensor], weights: Sequence[Tensor], biases: Sequence[Tensor], beta: float
+    odd: dict[int, Tensor],
+    weights: Sequence[Tensor],
+    biases: Sequence[Tensor],
+    beta: float,
+    visible: str = "bernoulli",
 ) -> Tensor:
     """``log p*_beta`` of the odd layers' states with the even layers summed out, for the
-    model whose weights and biases are scaled by ``beta``."""
+    model whose weights and biases are scaled by ``beta`` (Gaussian visibles keep their
+    unit-variance ``|v|^2 / 2`` unscaled: ``v ~ N(beta * input, 1)``)."""
     n_layers = len(weights) + 1
     some = next(iter(odd.values()))
     total = torch.zeros(some.shape[0], dtype=some.dtype, device=some.device)
@@ -143,6 +163,12 @@ def _odd_marginal(
             inp = torch.addmm(inp, odd[layer - 1], weights[layer - 1])
         if layer < len(weights):
             inp = torch.addmm(inp, odd[layer + 1], weights[layer].T)
+        if layer == 0 and visible == "gaussian":
+            # log of the integral over v of exp(-|v|^2/2 + beta v.inp), less the bias's own
+            # constant |b|^2/2 (scaled with beta so that beta = 1 is the model)
+            gauss = 0.5 * (beta * inp).pow(2).sum(1) - 0.5 * beta * biases[0].pow(2).sum()
+            total = total + gauss
+            continue
         total = total + torch.nn.functional.softplus(beta * inp).sum(1)
     return total
 
@@ -155,6 +181,7 @@ def ais_log_partition(
     n_runs: int = 100,
     n_betas: int = 1000,
     generator: torch.Generator | None = None,
+    visible: str = "bernoulli",
 ) -> tuple[float, float]:
     """An annealed-importance-sampling estimate of ``log Z`` (Salakhutdinov & Murray, 2008;
     for DBMs, Salakhutdinov & Hinton, 2009), and its standard error (in log units, from the
@@ -187,11 +214,13 @@ def ais_log_partition(
     betas = torch.linspace(0.0, 1.0, n_betas + 1).tolist()
     for prev, beta in itertools.pairwise(betas):
         odd = {layer: states[layer] for layer in range(1, len(sizes), 2)}
-        log_w += _odd_marginal(odd, W, B, beta) - _odd_marginal(odd, W, B, prev)
+        log_w += _odd_marginal(odd, W, B, beta, visible) - _odd_marginal(odd, W, B, prev, visible)
         scaled_w = [beta * w for w in W]
         scaled_b = [beta * b for b in B]
-        states = gibbs_sweep(states, scaled_w, scaled_b, generator)
+        states = gibbs_sweep(states, scaled_w, scaled_b, generator, visible)
     log_z0 = sum(sizes) * math.log(2.0)
+    if visible == "gaussian":
+        log_z0 += sizes[0] * (0.5 * math.log(2 * math.pi) - math.log(2.0))
     log_mean = float(torch.logsumexp(log_w, 0)) - math.log(n_runs)
     # the standard error of the mean weight, relative to it: the log estimate's error
     w = torch.exp(log_w - log_w.max())

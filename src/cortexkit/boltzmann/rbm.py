@@ -274,11 +274,25 @@ class RBM(TransformerMixin, CortexEstimator):
     True
     """
 
+    # X in [0, 1] by default (Bernoulli visibles): what generic tests feed it
+    _input_range = (0, 1)
+    # small settings for scikit-learn's conformance checks (tests/supervised)
+    _check_params: dict[str, Any] = {
+        "visible": "gaussian",
+        "n_hidden": 8,
+        "epochs": 5,
+        "learning_rate": 0.01,
+    }
     _constraints = RBM_CONSTRAINTS
     # factors on the bottom-up and top-down inputs while training (a DBM's greedy
     # pretraining doubles them; see cd_statistics)
     _up = 1.0
     _down = 1.0
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]  # computed in float32
+        return tags
 
     def __init__(
         self,
