@@ -122,7 +122,9 @@ def test_dbm_pretraining_doubles_the_inputs(digits) -> None:
 def _exact_log_z(weights, biases) -> float:
     sizes = [len(b) for b in biases]
     total = []
-    for states in itertools.product(*[list(itertools.product([0.0, 1.0], repeat=n)) for n in sizes]):
+    for states in itertools.product(
+        *[list(itertools.product([0.0, 1.0], repeat=n)) for n in sizes]
+    ):
         s = [torch.tensor(x, dtype=torch.float64) for x in states]
         e = sum(float(si @ bi.double()) for si, bi in zip(s, biases, strict=True))
         e += sum(float(s[i] @ weights[i].double() @ s[i + 1]) for i in range(len(weights)))

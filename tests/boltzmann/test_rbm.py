@@ -92,7 +92,10 @@ def test_partial_fit_continues_the_chains(digits) -> None:
 
 
 def test_save_load_gives_identical_transforms(tmp_path, digits) -> None:
-    for rbm in (_rbm(epochs=2).fit(digits), _rbm(visible="softmax", epochs=2).fit(np.round(digits * 3))):
+    for rbm in (
+        _rbm(epochs=2).fit(digits),
+        _rbm(visible="softmax", epochs=2).fit(np.round(digits * 3)),
+    ):
         X = digits if rbm.visible == "bernoulli" else np.round(digits * 3)
         rbm.save(tmp_path / "m.cortex")
         back = load(tmp_path / "m.cortex")
