@@ -100,6 +100,13 @@ class CDStep(Step):
             else None
         )
         self.velocity = [torch.zeros_like(p) for p in self.parameters] if rbm.momentum else None
+        # on the CPU, NumPy's PCG64 draws the uniforms (faster; see units.uniform), seeded
+        # from torch's global generator, which the fit seeds from random_state
+        self.rng = (
+            np.random.default_rng(int(torch.randint(0, 2**63 - 1, (1,))))
+            if W.device.type == "cpu"
+            else None
+        )
 
     def __call__(self, batch: tuple[Tensor, ...]) -> Tensor:
         rbm = self.rbm
@@ -107,7 +114,7 @@ class CDStep(Step):
         v = batch[0]
         s = cd_statistics(v, W, b, c, kind=rbm.visible, n_levels=rbm._levels, k=rbm.k,
                           chain=self.chain, mask=batch[1] if len(batch) > 1 else None,
-                          up=rbm._up, down=rbm._down)  # fmt: skip
+                          up=rbm._up, down=rbm._down, generator=self.rng)  # fmt: skip
         n = s.n_positive
         loss = (free_energy_from(s.positive, s.pre[:n], b, rbm.visible)).mean()
         if s.chain is not None:
@@ -151,9 +158,13 @@ class CDStep(Step):
             state["chain"] = self.chain.clone()
         if self.velocity is not None:
             state["velocity"] = [t.clone() for t in self.velocity]
+        if self.rng is not None:
+            state["rng"] = self.rng.bit_generator.state
         return state
 
     def load_working_state(self, state: dict[str, Any]) -> None:
+        if "rng" in state and self.rng is not None:
+            self.rng.bit_generator.state = state["rng"]
         if "chain" in state and self.chain is not None:
             self.chain = state["chain"].to(self.chain.device)
         if "velocity" in state and self.velocity is not None:
