@@ -107,9 +107,18 @@ def speed(seeds: int, epochs: int) -> str:
 
 
 def logistic(F_tr: np.ndarray, y_tr: np.ndarray, F_te: np.ndarray, y_te: np.ndarray) -> float:
+    """Test accuracy of a logistic regression whose C (1 or 100) is chosen on the last 20%
+    of the training rows: sigmoid features want weak regularisation, raw pixels less so."""
+    cut = int(0.8 * len(F_tr))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        clf = LogisticRegression(max_iter=500, C=1.0).fit(F_tr, y_tr)
+        scores = {
+            C: LogisticRegression(C=C, max_iter=300).fit(F_tr[:cut], y_tr[:cut])
+            .score(F_tr[cut:], y_tr[cut:])
+            for C in (1.0, 100.0)
+        }  # fmt: skip
+        best = max(scores, key=lambda C: scores[C])
+        clf = LogisticRegression(C=best, max_iter=300).fit(F_tr, y_tr)
     return float(clf.score(F_te, y_te))
 
 

@@ -24,16 +24,16 @@ if TYPE_CHECKING:
     from cortexkit.supervised.ann import ANNClassifier, ANNRegressor
 
 __all__ = [
-    "ANNClassifier",
-    "ANNRegressor",
     "DBM",
     "DBN",
-    "DBNClassifier",
+    "RBM",
+    "ANNClassifier",
+    "ANNRegressor",
     "CortexkitError",
+    "DBNClassifier",
     "DivergenceError",
     "ModelFileError",
     "Perceptron",
-    "RBM",
     "__version__",
     "load",
 ]

@@ -130,7 +130,7 @@ def test_n_hidden_must_be_positive(digits, n_hidden) -> None:
 def test_nan_and_inf_are_refused(digits, bad) -> None:
     X = digits.copy()
     X[3, 4] = bad
-    with pytest.raises(ValueError, match="NaN|infinity"):
+    with pytest.raises(ValueError, match=r"NaN|infinity"):
         _rbm().fit(X)
 
 

@@ -30,6 +30,7 @@ from cortexkit.boltzmann.inference import (
 from cortexkit.boltzmann.plots import image_grid_png, image_shape, save_figure
 from cortexkit.boltzmann.rbm import RBM, check_visible_data
 from cortexkit.boltzmann.units import sample_bernoulli
+from cortexkit.train.loop import cpu_settings
 from cortexkit.train.objective import chunks
 from cortexkit.train.step import Step
 
@@ -434,8 +435,9 @@ class DBM(TransformerMixin, CortexEstimator):
                   for b in self.biases_]  # fmt: skip
         if self.visible == "gaussian":
             states[0] = torch.randn(states[0].shape, generator=g, device=device)
-        for _ in range(steps):
-            states = gibbs_sweep(states, self.weights_, self.biases_, g, self.visible)
+        with cpu_settings(None, device):  # sigmoid-heavy: flush denormals
+            for _ in range(steps):
+                states = gibbs_sweep(states, self.weights_, self.biases_, g, self.visible)
         return states
 
     def log_partition(
@@ -448,9 +450,10 @@ class DBM(TransformerMixin, CortexEstimator):
         g = torch.Generator(device=self._device())
         if random_state is not None:
             g.manual_seed(int(random_state))
-        self._log_z = ais_log_partition(self.weights_, self.biases_, n_runs=n_runs,
-                                        n_betas=n_betas, generator=g,
-                                        visible=self.visible)  # fmt: skip
+        with cpu_settings(None, self._device()):  # sigmoid-heavy: flush denormals
+            self._log_z = ais_log_partition(self.weights_, self.biases_, n_runs=n_runs,
+                                            n_betas=n_betas, generator=g,
+                                            visible=self.visible)  # fmt: skip
         return self._log_z
 
     @torch.no_grad()

@@ -32,6 +32,7 @@ from cortexkit.boltzmann.units import (
 )
 from cortexkit.defaults import RBM as DEFAULTS
 from cortexkit.supervised.ann_base import check_float32_range
+from cortexkit.train.loop import cpu_settings
 from cortexkit.train.objective import chunks
 from cortexkit.train.step import Step
 
@@ -462,10 +463,11 @@ class RBM(TransformerMixin, CortexEstimator):
     @torch.no_grad()
     def _run_chain(self, v: Tensor, steps: int, generator: torch.Generator) -> Tensor:
         W, b, c = self.weights_, self.visible_bias_, self.hidden_bias_
-        for _ in range(steps):
-            h = sample_bernoulli(hidden_mean(v, W, c), generator)
-            mean = visible_mean(torch.addmm(b, h, W.T), self.visible, self._levels)
-            v = sample_visible(mean, self.visible, self._levels, generator)
+        with cpu_settings(None, W.device):  # sigmoid-heavy: flush denormals
+            for _ in range(steps):
+                h = sample_bernoulli(hidden_mean(v, W, c), generator)
+                mean = visible_mean(torch.addmm(b, h, W.T), self.visible, self._levels)
+                v = sample_visible(mean, self.visible, self._levels, generator)
         return v
 
     def _generator(self, random_state: int | None) -> torch.Generator:
