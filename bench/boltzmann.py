@@ -4,7 +4,9 @@ Speed. Both train the same machine on the 10,000 MNIST test images (784 visible 
 scaled to [0, 1], 256 hidden): PCD-1 as scikit-learn does it, batches of 20, learning rate
 0.1, the same epochs. scikit-learn gets float64 input, its default; cortexkit computes in
 float32. Each seed runs both, alternating, at one thread and at two (``torch.set_num_threads``
-and ``threadpoolctl``); the table gives the median fit time and the same-run speed-up. The
+and ``threadpoolctl``); the table gives the median fit time and the same-run speed-up, in
+wall time and in the CPU time the process used (on a shared, overloaded machine a process
+waits for a core: its CPU time measures its own work, its wall time also the others'). The
 mean pseudo-likelihood of each fitted machine is measured by one evaluator for both:
 scikit-learn's ``score_samples`` on all 10,000 images with the same random flips (a
 ``BernoulliRBM`` given the fitted weights), so the two columns compare like with like.

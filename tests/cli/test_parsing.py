@@ -97,11 +97,15 @@ def test_help_shows_the_defaults(cli_run) -> None:
 def test_shared_flags_reach_every_family() -> None:
     parser = build_parser()
     for name, family in discover().items():
-        args = parser.parse_args(["train", name, "d.csv", "--target", "y", "--out", "m",
-                                  "--test-size", "0", "--seed", "5"])  # fmt: skip
-        assert (args.test_size, args.seed, args.device) == (0, 5, "auto")
+        # the table flags only where the data is a supervised table (TrainFamily.table)
+        table = ["--target", "y"] if family.table else []
+        args = parser.parse_args(["train", name, "d.csv", *table, "--out", "m",
+                                  *(["--test-size", "0"] if family.table else []),
+                                  "--seed", "5"])  # fmt: skip
+        assert (args.seed, args.device) == (5, "auto")
+        assert not family.table or args.test_size == 0
         if family.checkpoints:  # every family that trains through the epoch loop
-            args = parser.parse_args(["train", name, "d.csv", "--target", "y", "--out", "m",
+            args = parser.parse_args(["train", name, "d.csv", *table, "--out", "m",
                                       "--checkpoint", "c.ckpt", "--checkpoint-every", "3",
                                       "--resume"])  # fmt: skip
             assert (args.checkpoint, args.checkpoint_every, args.resume) == ("c.ckpt", 3, True)
