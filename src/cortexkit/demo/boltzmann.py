@@ -36,7 +36,7 @@ def boltzmann_machines(quick: bool) -> list[DemoResult]:
     X = X / 16.0
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
     raw = _logistic(X_tr, y_tr, X_te, y_te)
-    epochs = 10 if quick else 30
+    epochs = 5 if quick else 30
     results = []
 
     t = time.perf_counter()
@@ -45,8 +45,9 @@ def boltzmann_machines(quick: bool) -> list[DemoResult]:
     secs = time.perf_counter() - t
     score = _logistic(rbm.transform(X_tr), y_tr, rbm.transform(X_te), y_te)
     figures = [
-        (rbm.plot_filters(n=64), "RBM: the receptive fields of 64 hidden units (red +, blue -)"),
-        (rbm.plot_samples(n=16, steps=200 if quick else 1000, random_state=0),
+        (rbm.plot_filters(n=36 if quick else 64),
+         "RBM: the receptive fields of hidden units (red +, blue -)"),
+        (rbm.plot_samples(n=16, steps=100 if quick else 1000, random_state=0),
          "RBM: samples of the model after Gibbs sampling from noise"),
     ]  # fmt: skip
     task = "features (baseline: raw pixels)"
@@ -71,7 +72,7 @@ def boltzmann_machines(quick: bool) -> list[DemoResult]:
     secs = time.perf_counter() - t
     F_tr, F_te = np.hstack(dbm.posteriors(X_tr)), np.hstack(dbm.posteriors(X_te))
     score = _logistic(F_tr, y_tr, F_te, y_te)
-    samples = dbm.plot_samples(n=16, steps=200 if quick else 1000, random_state=0)
+    samples = dbm.plot_samples(n=16, steps=100 if quick else 1000, random_state=0)
     figures = [(samples, "DBM: samples of the model (visible probabilities, Gibbs sweeps)")]
     model = "DBM(100, 64) posteriors + logistic regression"
     results.append(DemoResult("digits 8x8", task, model, "accuracy", score, raw, secs,
