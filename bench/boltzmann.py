@@ -163,6 +163,9 @@ def quality(epochs: int) -> str:
          ANNClassifier((256, 128), activation="sigmoid", **tune)),
         (f"DBNClassifier((256, 128)), pretrained {epochs} epochs/layer",
          DBNClassifier((256, 128), pretrain_epochs=epochs, pretrain_learning_rate=0.05, **tune)),
+        (f"DBNClassifier((256, 128)), pretrained {epochs} epochs/layer, weight_decay=1e-4",
+         DBNClassifier((256, 128), pretrain_epochs=epochs, pretrain_learning_rate=0.05,
+                       weight_decay=1e-4, **tune)),
     ]:  # fmt: skip
         t = time.perf_counter()
         est.fit(X_tr, y_tr)
