@@ -197,6 +197,8 @@ def _fit_small(cls: type) -> Any:
     t = X["a"].to_numpy()
     if cls.__name__ in IMAGE_ESTIMATORS:  # images, not a table: (N, H, W)
         X = rng.integers(0, 256, size=(40, 8, 8)).astype(np.uint8)
+    elif getattr(cls, "_input_range", None) == (0, 1):  # Bernoulli visible units
+        X = 1 / (1 + np.exp(-X))
     accepted = signature_of(cls)
     est = cls(**{k: v for k, v in SMALL.items() if k in accepted})
     if getattr(cls, "_fit_input", "") == "ratings":  # a recommender: fitted on ratings

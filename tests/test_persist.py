@@ -50,8 +50,11 @@ IMAGE_ESTIMATORS = {"CNNClassifier"}  # take images, not a table
 
 
 def _input(cls: type, X: np.ndarray) -> np.ndarray:
-    """``X`` as the estimator takes it: the table, or for an image estimator each row as a
-    4x8 gray uint8 image (each feature a 1x2 block, so the target still follows it)."""
+    """``X`` as the estimator takes it: the table; squashed into (0, 1) for an estimator
+    whose inputs must lie there (``_input_range = (0, 1)``); or for an image estimator each
+    row as a 4x8 gray uint8 image (each feature a 1x2 block, so the target still follows it)."""
+    if getattr(cls, "_input_range", None) == (0, 1):  # Bernoulli visible units: (0, 1)
+        return 1 / (1 + np.exp(-X))
     if cls.__name__ not in IMAGE_ESTIMATORS:
         return X
     scaled = ((X - X.min()) / (X.max() - X.min()) * 255).astype(np.uint8)  # (n, 4)
@@ -145,8 +148,9 @@ def test_round_trip_gives_identical_predictions(tmp_path, fitted, kind) -> None:
     est.save(path)
     back = load(path)
     assert type(back) is type(est)
-    np.testing.assert_array_equal(back.predict(X), est.predict(X))
-    assert back.predict(X).dtype == est.predict(X).dtype
+    out = "predict" if hasattr(est, "predict") else "transform"  # a transformer's features
+    np.testing.assert_array_equal(getattr(back, out)(X), getattr(est, out)(X))
+    assert getattr(back, out)(X).dtype == getattr(est, out)(X).dtype
     for method in ("predict_proba", "decision_function"):
         if hasattr(est, method):
             np.testing.assert_array_equal(getattr(back, method)(X), getattr(est, method)(X))

@@ -17,6 +17,9 @@ from cortexkit.exceptions import CortexkitError, DivergenceError, ModelFileError
 
 if TYPE_CHECKING:
     from cortexkit.autoencoder import AutoEncoder
+    from cortexkit.boltzmann.dbm import DBM
+    from cortexkit.boltzmann.dbn import DBN, DBNClassifier
+    from cortexkit.boltzmann.rbm import RBM
     from cortexkit.neuron.perceptron import Perceptron
     from cortexkit.persist import load
     from cortexkit.recommend.autorec import AutoRecRecommender
@@ -28,6 +31,9 @@ if TYPE_CHECKING:
     from cortexkit.vision.cnn import CNNClassifier
 
 __all__ = [
+    "DBM",
+    "DBN",
+    "RBM",
     "ANNClassifier",
     "ANNRegressor",
     "AutoEncoder",
@@ -35,6 +41,7 @@ __all__ = [
     "BoltzmannRecommender",
     "CNNClassifier",
     "CortexkitError",
+    "DBNClassifier",
     "DivergenceError",
     "ModelFileError",
     "Perceptron",
@@ -59,6 +66,10 @@ _LAZY = {
     "RNNClassifier": "cortexkit.supervised.rnn",
     "RNNForecaster": "cortexkit.supervised.forecast",
     "RNNRegressor": "cortexkit.supervised.rnn",
+    "DBM": "cortexkit.boltzmann.dbm",
+    "DBN": "cortexkit.boltzmann.dbn",
+    "DBNClassifier": "cortexkit.boltzmann.dbn",
+    "RBM": "cortexkit.boltzmann.rbm",
     "load": "cortexkit.persist",
 }
 

@@ -30,12 +30,16 @@ __all__ = [
     "BOLTZMANN_RECOMMENDER",
     "CNN",
     "MAX_CATEGORIES",
+    "RBM",
+    "RNN",
     "SOM",
     "ANNDefaults",
     "AutoEncoderDefaults",
     "AutoRecDefaults",
     "BoltzmannRecommenderDefaults",
     "CNNDefaults",
+    "RBMDefaults",
+    "RNNDefaults",
     "SOMDefaults",
 ]
 
@@ -250,3 +254,25 @@ class RNNDefaults:
 
 RNN = RNNDefaults()
 """The RNN estimators and ``cortexkit train rnn``."""
+
+
+@dataclass(frozen=True)
+class RBMDefaults:
+    """Defaults of ``RBM`` (and the RBMs inside ``DBN``, ``DBNClassifier`` and ``DBM``) and
+    of ``cortexkit train rbm|dbn|dbm``.
+
+    PCD-1 with 20-row batches at a learning rate of 0.1, the set-up of scikit-learn's
+    ``BernoulliRBM`` (which uses 10-row batches) that ``bench/boltzmann.py`` compares with;
+    256 hidden units; 10 epochs.
+    """
+
+    n_hidden: int = 256
+    k: int = 1
+    persistent: bool = True
+    learning_rate: float = 0.1
+    batch_size: int = 20
+    epochs: int = 10
+
+
+RBM = RBMDefaults()
+"""``RBM`` and ``cortexkit train rbm``."""

@@ -30,9 +30,13 @@ _KEEP_DEFAULT = {"Perceptron": {"epochs", "learning_rate"}}  # see the module do
 
 
 def _small(name: str, cls: type) -> object:
-    """A quick instance: the _SMALL settings that the class takes, and a seed."""
+    """A quick instance: the _SMALL settings that the class takes, a seed, and the class's
+    own ``_check_params`` (settings for the checks' data, e.g. Gaussian visible units for
+    a Boltzmann machine, whose default Bernoulli units take X in [0, 1] only)."""
     accepted = set(inspect.signature(cls).parameters) - _KEEP_DEFAULT.get(name, set())
-    return cls(**{k: v for k, v in _SMALL.items() if k in accepted}, random_state=0)
+    own = getattr(cls, "_check_params", {})
+    small = {k: v for k, v in _SMALL.items() if k in accepted and k not in own}
+    return cls(**small, **own, random_state=0)
 
 
 # Recommenders are left out: their fit takes ratings (user, item, rating rows, with

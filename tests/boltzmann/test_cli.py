@@ -1,0 +1,79 @@
+"""``cortexkit train rbm|dbn|dbm`` and ``cortexkit predict`` on Boltzmann models."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_digits
+
+from cortexkit import load
+from cortexkit.cli import run_captured
+
+
+def _run(*argv: str) -> tuple[int, str]:
+    result = run_captured(*argv)
+    return result.code, result.err
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("boltzmann")
+    X = load_digits().data[:400] / 16
+    np.savez(folder / "d.npz", X=X)
+    pd.DataFrame(X, columns=[f"p{i}" for i in range(64)]).to_csv(folder / "d.csv", index=False)
+    return folder, X
+
+
+@pytest.mark.parametrize(
+    ("family", "flags"),
+    [
+        ("rbm", ["--hidden", "12", "--epochs", "2"]),
+        ("dbn", ["--layers", "12,6", "--epochs", "2"]),
+        (
+            "dbm",
+            ["--layers", "12,6", "--epochs", "1", "--pretrain-epochs", "1", "--batch-size", "20"],
+        ),
+    ],
+)
+def test_train_then_predict_writes_the_hidden_features(data, family, flags) -> None:
+    folder, X = data
+    model = folder / f"{family}.cortex"
+    code, err = _run(*["train", family, str(folder / "d.npz"), "--out", str(model),
+                                 "--device", "cpu", *flags])  # fmt: skip
+    assert code == 0, err
+    out = folder / f"{family}.csv"
+    code, err = _run(*["predict", str(model), str(folder / "d.csv"), "--out", str(out)])
+    assert code == 0, err
+    features = pd.read_csv(out)
+    expected = load(model).transform(X)
+    assert list(features.columns) == [f"h{i}" for i in range(expected.shape[1])]
+    np.testing.assert_allclose(features.to_numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_idx_images_are_scaled_to_the_unit_interval(tmp_path) -> None:
+    import gzip
+
+    images = np.random.default_rng(0).integers(0, 256, size=(30, 4, 4), dtype=np.uint8)
+    header = bytes([0, 0, 8, 3]) + b"".join(int(n).to_bytes(4, "big") for n in images.shape)
+    with gzip.open(tmp_path / "x-images-idx3-ubyte.gz", "wb") as fh:
+        fh.write(header + images.tobytes())
+    code, err = _run(*["train", "rbm", str(tmp_path), "--out", str(tmp_path / "m.cortex"),
+                                 "--hidden", "4", "--epochs", "1", "--device", "cpu"])  # fmt: skip
+    assert code == 0, err
+    assert load(tmp_path / "m.cortex").n_features_in_ == 16
+
+
+def test_bad_input_exits_with_one_clear_line(data) -> None:
+    folder, _ = data
+    code, err = _run(*["train", "rbm", str(folder / "d.csv"), "--out",
+                                 str(folder / "x.cortex"), "-k", "0"])  # fmt: skip
+    assert code != 0 and "-k" in err
+    code, err = _run(*["train", "rbm", str(folder / "d.csv"), "--out",
+                                 str(folder / "x.cortex"), "--scale", "none", "--lr", "0.1",
+                                 "--epochs", "1", "--visible", "bernoulli"])  # fmt: skip
+    assert code == 0, err  # already in [0, 1]
+    np.savez(folder / "big.npz", X=np.full((5, 3), 7.0))
+    code, err = _run(*["train", "rbm", str(folder / "big.npz"), "--out",
+                                 str(folder / "y.cortex"), "--scale", "none"])  # fmt: skip
+    assert code != 0 and "[0, 1]" in err
