@@ -245,4 +245,4 @@ def test_a_model_trained_on_cuda_gives_the_same_outputs_on_the_cpu(
         cpu = load(tmp_path / "ae.ck", device="cpu")
         np.testing.assert_allclose(cpu.predict(X), ae.predict(X), atol=1e-5)
         np.testing.assert_allclose(cpu.score_samples(X), ae.score_samples(X), rtol=1e-4)
-        assert float(ae.score_samples(X).mean()) < float(X.var(0).mean())
+        assert ae.history_["loss"][-1] < ae.history_["loss"][0]  # it learned on the GPU

@@ -490,7 +490,7 @@ def test_a_model_trained_on_cuda_predicts_the_same_on_the_cpu(tmp_path: pathlib.
     X, y = load_iris(return_X_y=True)
     X = X.astype(np.float32)
     clf = ANNClassifier((16,), epochs=20, random_state=0, device="cuda").fit(X, y)
-    assert next(clf.module_.parameters()).device.type == "cuda"
+    assert next(clf.network_.parameters()).device.type == "cuda"
     path = tmp_path / "m.ck"
     clf.save(path)
     cpu = load(path, device="cpu")

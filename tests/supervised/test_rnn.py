@@ -100,4 +100,6 @@ def test_cuda_fit_and_cpu_round_trip(tmp_path) -> None:
     assert next(reg.network_.parameters()).is_cuda
     reg.save(tmp_path / "r.cortex")
     back = load(tmp_path / "r.cortex", device="cpu")
-    np.testing.assert_allclose(back.predict(seqs), reg.predict(seqs), rtol=1e-4, atol=1e-4)
+    # cuDNN's packed-sequence LSTM may run its products in TF32 (10-bit mantissa): seen on an
+    # H200, CPU and GPU predictions of this model differed by up to 2.4e-3
+    np.testing.assert_allclose(back.predict(seqs), reg.predict(seqs), rtol=1e-2, atol=1e-2)
