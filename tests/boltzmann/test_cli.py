@@ -77,3 +77,26 @@ def test_bad_input_exits_with_one_clear_line(data) -> None:
     code, err = _run(*["train", "rbm", str(folder / "big.npz"), "--out",
                                  str(folder / "y.cortex"), "--scale", "none"])  # fmt: skip
     assert code != 0 and "[0, 1]" in err
+
+
+def test_options_and_data_are_refused_by_flag_before_training(tmp_path) -> None:
+    """Out-of-range options name their flag and fail before the data is read; ``train
+    dbn --checkpoint`` says it does not checkpoint (it used to fail after reading the data
+    with "Invalid parameter 'checkpoint'"); NaN and data outside [0, 1] are one line naming
+    DATA and ``--scale``."""
+    out = tmp_path / "m.cortex"
+    missing = str(tmp_path / "absent.csv")  # the data is never read
+    for argv, expected in (
+        (["rbm", "--momentum", "-5"], "--momentum must be"),
+        (["dbm", "--pretrain-lr", "-1"], "--pretrain-lr must be"),
+        (["dbn", "--checkpoint", str(tmp_path / "c.ckpt")], "'train dbn' does not checkpoint"),
+    ):
+        code, err = _run("train", argv[0], missing, "--out", str(out), *argv[1:])
+        assert code == 2 and expected in err, err
+    np.savez(tmp_path / "nan.npz", X=np.where(np.eye(4) > 0, np.nan, 0.5))
+    code, err = _run("train", "rbm", str(tmp_path / "nan.npz"), "--out", str(out))
+    assert code == 2 and "NaN" in err and len(err.strip().splitlines()) == 1
+    np.savez(tmp_path / "big.npz", X=np.full((5, 3), 7.0))
+    code, err = _run("train", "dbn", str(tmp_path / "big.npz"), "--out", str(out))
+    assert code == 2 and "--scale max" in err
+    assert not out.exists()

@@ -63,6 +63,12 @@ def read_matrix(path: str, *, drop: list[str] | None = None, scale: str = "auto"
         X = table.to_numpy()
     if X.ndim != 2:
         raise ValueError(f"DATA must be a matrix (n_samples, n_features); got shape {X.shape}")
+    if X.dtype.kind == "f" and not np.isfinite(X).all():
+        row, col = np.argwhere(~np.isfinite(X))[0]
+        raise ValueError(
+            f"DATA {path!r} holds {int((~np.isfinite(X)).sum())} NaN or infinite values "
+            f"(the first at row {row}, column {col}); fill them in or drop those rows"
+        )
     if scale == "max" or (scale == "auto" and X.dtype == np.uint8):
         top = 255.0 if X.dtype == np.uint8 else float(np.nanmax(np.abs(X))) or 1.0
         X = X / top
@@ -107,13 +113,36 @@ def dbm_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pretrain-lr", type=float, default=0.05)
 
 
+FLAGS = {"n_hidden": "--hidden", "learning_rate": "--lr", "random_state": "--seed",
+         "pretrain_learning_rate": "--pretrain-lr"}  # fmt: skip
+
+
 def _fit(args: argparse.Namespace, est: Any) -> int:
-    X = read_matrix(args.data, drop=args.drop, scale=args.scale)
-    say(args, f"training {type(est).__name__} on {X.shape[0]} rows x {X.shape[1]} columns")
+    from cortexkit.cli.tables import as_flags
+
+    name = type(est).__name__
     if getattr(args, "checkpoint", None):
+        if "checkpoint" not in est.get_params():
+            raise ValueError(
+                f"--checkpoint: 'train {name.lower()}' does not checkpoint (its RBMs are "
+                "trained one after another); run it without --checkpoint/--resume"
+            )
         est.set_params(checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every,
                        resume=args.resume)  # fmt: skip
-    est.fit(X)
+    with as_flags(FLAGS):  # bad options fail before the data is read, named by their flags
+        est._validate_params()
+    X = read_matrix(args.data, drop=args.drop, scale=args.scale)
+    if est.get_params().get("visible", "bernoulli") == "bernoulli" and len(X):
+        low, high = float(X.min()), float(X.max())
+        if low < 0 or high > 1:
+            raise ValueError(
+                f"DATA {args.data!r} runs from {low:.4g} to {high:.4g}, but Bernoulli visible "
+                "units take [0, 1]: --scale max divides by the largest value"
+                + (", or --visible gaussian takes standardised data" if name == "RBM" else "")
+            )
+    say(args, f"training {name} on {X.shape[0]} rows x {X.shape[1]} columns")
+    with as_flags(FLAGS):
+        est.fit(X)
     est.save(args.out)
     history = est.history_ if "loss" in est.history_ else est.history_["layers"][-1]
     last = {k: v[-1] for k, v in history.items() if isinstance(v, list) and k != "time"}
