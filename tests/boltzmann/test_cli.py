@@ -100,3 +100,29 @@ def test_options_and_data_are_refused_by_flag_before_training(tmp_path) -> None:
     code, err = _run("train", "dbn", str(tmp_path / "big.npz"), "--out", str(out))
     assert code == 2 and "--scale max" in err
     assert not out.exists()
+
+
+def test_predict_reuses_the_training_scale_and_drop(tmp_path) -> None:
+    """``--scale max`` divides by the training data's largest value, and ``predict`` divides
+    new rows by that same number, dropping the same columns: one row's features are its
+    features in the whole table (predict used to rescale by the new data's own maximum, or
+    not at all, and to forget --drop)."""
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame(rng.integers(0, 50, size=(40, 5)), columns=list("abcde"))
+    table.insert(0, "id", np.arange(1000, 1040))
+    table.to_csv(tmp_path / "t.csv", index=False)
+    table.iloc[[3]].to_csv(tmp_path / "one.csv", index=False)
+    table.iloc[[3]].drop(columns="id").to_csv(tmp_path / "one_no_id.csv", index=False)
+    model = tmp_path / "m.cortex"
+    code, err = _run("train", "rbm", str(tmp_path / "t.csv"), "--scale", "max", "--drop", "id",
+                     "--hidden", "4", "--epochs", "2", "--out", str(model), "--quiet")  # fmt: skip
+    assert code == 0, err
+    inputs = table.drop(columns="id").to_numpy("float64")
+    expected = load(model).transform((inputs / inputs.max()).astype("float32"))
+    for name in ("t.csv", "one.csv", "one_no_id.csv"):
+        out = tmp_path / f"{name}.features.csv"
+        code, err = _run("predict", str(model), str(tmp_path / name), "--out", str(out))
+        assert code == 0, err
+        got = pd.read_csv(out).to_numpy()
+        want = expected if name == "t.csv" else expected[[3]]
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)

@@ -7,8 +7,9 @@ images (MNIST's ``*-images-idx3-ubyte[.gz]``, each image flattened; a folder hol
 IDX images/labels pair names it too), or an ``.npz`` archive (its ``X`` array, else its
 only one). ``--scale`` maps it into [0, 1] for Bernoulli units: ``auto`` divides unsigned
 bytes (IDX pixels) by 255 and leaves other data as it is; ``max`` divides by the largest
-value; ``none`` leaves it. ``predict`` writes the hidden features (the top layer's
-probabilities) as a CSV, ``h0, h1, ...``.
+value; ``none`` leaves it. The model file keeps the divisor and the dropped columns, and
+``predict`` reuses them (``--scale`` or ``--drop`` there overrides). ``predict`` writes
+the hidden features (the top layer's probabilities) as a CSV, ``h0, h1, ...``.
 """
 
 from __future__ import annotations
@@ -27,8 +28,11 @@ __all__ = ["FAMILIES", "read_matrix"]
 MODELS = ("RBM", "DBN", "DBM")
 
 
-def read_matrix(path: str, *, drop: list[str] | None = None, scale: str = "auto") -> Any:
-    """DATA as a float32 matrix (n_samples, n_features), scaled as ``--scale`` says."""
+def read_matrix(
+    path: str, *, drop: list[str] | None = None, scale: str | float = "auto"
+) -> tuple[Any, float]:
+    """DATA as a float32 matrix (n_samples, n_features), scaled as ``--scale`` says (a
+    number: the divisor a model was trained with), and the divisor used."""
     import numpy as np
 
     p = Path(path)
@@ -69,10 +73,12 @@ def read_matrix(path: str, *, drop: list[str] | None = None, scale: str = "auto"
             f"DATA {path!r} holds {int((~np.isfinite(X)).sum())} NaN or infinite values "
             f"(the first at row {row}, column {col}); fill them in or drop those rows"
         )
-    if scale == "max" or (scale == "auto" and X.dtype == np.uint8):
+    top = 1.0
+    if not isinstance(scale, str):
+        top = float(scale)
+    elif scale == "max" or (scale == "auto" and X.dtype == np.uint8):
         top = 255.0 if X.dtype == np.uint8 else float(np.nanmax(np.abs(X))) or 1.0
-        X = X / top
-    return np.asarray(X, dtype=np.float32)
+    return np.asarray(X / top if top != 1.0 else X, dtype=np.float32), top
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -131,7 +137,7 @@ def _fit(args: argparse.Namespace, est: Any) -> int:
                        resume=args.resume)  # fmt: skip
     with as_flags(FLAGS):  # bad options fail before the data is read, named by their flags
         est._validate_params()
-    X = read_matrix(args.data, drop=args.drop, scale=args.scale)
+    X, divisor = read_matrix(args.data, drop=args.drop, scale=args.scale)
     if est.get_params().get("visible", "bernoulli") == "bernoulli" and len(X):
         low, high = float(X.min()), float(X.max())
         if low < 0 or high > 1:
@@ -143,7 +149,7 @@ def _fit(args: argparse.Namespace, est: Any) -> int:
     say(args, f"training {name} on {X.shape[0]} rows x {X.shape[1]} columns")
     with as_flags(FLAGS):
         est.fit(X)
-    est.save(args.out)
+    est.save(args.out, scale_divisor=divisor, drop=list(args.drop))
     history = est.history_ if "loss" in est.history_ else est.history_["layers"][-1]
     last = {k: v[-1] for k, v in history.items() if isinstance(v, list) and k != "time"}
     say(args, "last epoch: " + ", ".join(f"{k}={v:.4g}" for k, v in last.items()))
@@ -183,8 +189,9 @@ def run_dbm(args: argparse.Namespace) -> int:
 def predict_arguments(parser: argparse.ArgumentParser) -> None:
     """``predict``'s flags for these models."""
     add_flag(parser, "--drop", type=names, default=[], help="table columns to ignore, a,b,c")
-    add_flag(parser, "--scale", choices=("auto", "max", "none"), default="auto",
-             help="Boltzmann models: map DATA into [0, 1] as in training")  # fmt: skip
+    add_flag(parser, "--scale", choices=("auto", "max", "none"), default=None,
+             help="Boltzmann models: map DATA into [0, 1] (default: divide by what the "
+                  "training data was divided by)")  # fmt: skip
 
 
 def predict(args: argparse.Namespace, model_file: Any) -> int:
@@ -193,7 +200,10 @@ def predict(args: argparse.Namespace, model_file: Any) -> int:
 
     from cortexkit.persist import atomic_write_bytes
 
-    X = read_matrix(args.data, drop=args.drop, scale=args.scale)
+    extra = model_file.extra
+    scale = args.scale or extra.get("scale_divisor", "auto")
+    drop = args.drop or _saved_drop(args.data, extra.get("drop") or [])
+    X, _ = read_matrix(args.data, drop=drop, scale=scale)
     features = model_file.estimator.transform(X)
     table = pd.DataFrame(features, columns=[f"h{i}" for i in range(features.shape[1])])
     text = table.to_csv(index=False, float_format="%.6g")
@@ -203,6 +213,21 @@ def predict(args: argparse.Namespace, model_file: Any) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _saved_drop(path: str, saved: list[str]) -> list[str]:
+    """The columns dropped in training that this table has (a table that already lacks
+    them is fine)."""
+    p = Path(path)
+    if not saved or not p.is_file() or p.suffix == ".npz" or "idx" in p.name:
+        return saved
+    try:
+        import pandas as pd
+
+        header = set(pd.read_csv(p, nrows=0).columns)
+    except Exception:  # read_matrix reports what is wrong with the file
+        return saved
+    return [c for c in saved if c in header]
 
 
 def _family(name: str, help: str, arguments: Any, run: Any) -> TrainFamily:
