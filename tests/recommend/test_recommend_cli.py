@@ -106,3 +106,18 @@ def test_evaluate_refuses_an_unsupervised_model_by_name(tmp_path) -> None:
     table.write_text("".join(",".join("01"[i == j] for j in range(6)) + "\n" for i in range(7)))
     result = run_captured("evaluate", str(tmp_path / "r.cortex"), str(table))
     assert result.code == 2 and "holds a RBM" in result.err and "predict" in result.err
+
+
+def test_top_prints_aligned_columns(files, tmp_path) -> None:
+    out = tmp_path / "m.cortex"
+    trained = run_captured("recommend", "train", str(files / "train.data"), "--model",
+                           "autorec", "--epochs", "1", "--out", str(out), "--quiet")  # fmt: skip
+    assert trained.code == 0, trained.err
+    top = run_captured("recommend", "top", str(out), "--user", "1", "-k", "5",
+                       "--items", str(files / "u.item"))  # fmt: skip
+    assert top.code == 0, top.err
+    lines = top.out.rstrip("\n").splitlines()
+    header = lines[0]
+    for line in lines[1:]:  # each number ends where its heading does; titles start together
+        assert line.index("  Film") == header.index("  title")
+        assert line[: header.index("item") + 4].endswith(line.split()[1])
