@@ -85,8 +85,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--drop", type=names, default=[], help="table columns to ignore, a,b,c")
     parser.add_argument("--scale", choices=("auto", "max", "none"), default="auto",
                         help="map DATA into [0, 1]: auto divides bytes by 255")  # fmt: skip
-    parser.add_argument("--epochs", type=positive_int, default=RBM_DEFAULTS.epochs)
-    parser.add_argument("--batch-size", type=positive_int, default=RBM_DEFAULTS.batch_size)
+    parser.add_argument("--epochs", type=positive_int, default=RBM_DEFAULTS.epochs,
+                        help="passes over the data")  # fmt: skip
+    parser.add_argument("--batch-size", type=positive_int, default=RBM_DEFAULTS.batch_size,
+                        help="rows per update")  # fmt: skip
     parser.add_argument("--lr", type=float, default=RBM_DEFAULTS.learning_rate,
                         help="learning rate")  # fmt: skip
 
@@ -97,11 +99,13 @@ def rbm_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hidden", type=positive_int, default=RBM_DEFAULTS.n_hidden,
                         help="hidden units")  # fmt: skip
     parser.add_argument("--visible", choices=("bernoulli", "gaussian", "softmax"),
-                        default="bernoulli")  # fmt: skip
+                        default="bernoulli",
+                        help="visible units: data in [0, 1], standardised reals, or integer "
+                             "levels")  # fmt: skip
     parser.add_argument("-k", type=positive_int, default=RBM_DEFAULTS.k, help="CD-k steps")
     parser.add_argument("--cd", action="store_true", help="plain CD-k instead of PCD")
-    parser.add_argument("--momentum", type=float, default=0.0)
-    parser.add_argument("--weight-decay", type=float, default=0.0)
+    parser.add_argument("--momentum", type=float, default=0.0, help="in [0, 1)")
+    parser.add_argument("--weight-decay", type=float, default=0.0, help="L2 on the weights")
 
 
 def dbn_arguments(parser: argparse.ArgumentParser) -> None:
@@ -115,8 +119,10 @@ def dbm_arguments(parser: argparse.ArgumentParser) -> None:
     _common(parser)
     parser.set_defaults(lr=0.005, batch_size=100)
     parser.add_argument("--layers", type=int_list, default=[500, 1000], help="e.g. 500,1000")
-    parser.add_argument("--pretrain-epochs", type=int, default=10)
-    parser.add_argument("--pretrain-lr", type=float, default=0.05)
+    parser.add_argument("--pretrain-epochs", type=int, default=10,
+                        help="epochs of each layer's greedy RBM pretraining")  # fmt: skip
+    parser.add_argument("--pretrain-lr", type=float, default=0.05,
+                        help="the pretraining's learning rate")  # fmt: skip
 
 
 FLAGS = {"n_hidden": "--hidden", "learning_rate": "--lr", "random_state": "--seed",
