@@ -77,3 +77,66 @@ def test_bad_input_exits_with_one_clear_line(data) -> None:
     code, err = _run(*["train", "rbm", str(folder / "big.npz"), "--out",
                                  str(folder / "y.cortex"), "--scale", "none"])  # fmt: skip
     assert code != 0 and "[0, 1]" in err
+
+
+def test_options_and_data_are_refused_by_flag_before_training(tmp_path) -> None:
+    """Out-of-range options name their flag and fail before the data is read; ``train
+    dbn --checkpoint`` says it does not checkpoint (it used to fail after reading the data
+    with "Invalid parameter 'checkpoint'"); NaN and data outside [0, 1] are one line naming
+    DATA and ``--scale``."""
+    out = tmp_path / "m.cortex"
+    missing = str(tmp_path / "absent.csv")  # the data is never read
+    for argv, expected in (
+        (["rbm", "--momentum", "-5"], "--momentum must be"),
+        (["dbm", "--pretrain-lr", "-1"], "--pretrain-lr must be"),
+        (["dbn", "--checkpoint", str(tmp_path / "c.ckpt")], "'train dbn' does not checkpoint"),
+    ):
+        code, err = _run("train", argv[0], missing, "--out", str(out), *argv[1:])
+        assert code == 2 and expected in err, err
+    np.savez(tmp_path / "nan.npz", X=np.where(np.eye(4) > 0, np.nan, 0.5))
+    code, err = _run("train", "rbm", str(tmp_path / "nan.npz"), "--out", str(out))
+    assert code == 2 and "NaN" in err and len(err.strip().splitlines()) == 1
+    np.savez(tmp_path / "big.npz", X=np.full((5, 3), 7.0))
+    code, err = _run("train", "dbn", str(tmp_path / "big.npz"), "--out", str(out))
+    assert code == 2 and "--scale max" in err
+    assert not out.exists()
+
+
+def test_predict_reuses_the_training_scale_and_drop(tmp_path) -> None:
+    """``--scale max`` divides by the training data's largest value, and ``predict`` divides
+    new rows by that same number, dropping the same columns: one row's features are its
+    features in the whole table (predict used to rescale by the new data's own maximum, or
+    not at all, and to forget --drop)."""
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame(rng.integers(0, 50, size=(40, 5)), columns=list("abcde"))
+    table.insert(0, "id", np.arange(1000, 1040))
+    table.to_csv(tmp_path / "t.csv", index=False)
+    table.iloc[[3]].to_csv(tmp_path / "one.csv", index=False)
+    table.iloc[[3]].drop(columns="id").to_csv(tmp_path / "one_no_id.csv", index=False)
+    model = tmp_path / "m.cortex"
+    code, err = _run("train", "rbm", str(tmp_path / "t.csv"), "--scale", "max", "--drop", "id",
+                     "--hidden", "4", "--epochs", "2", "--out", str(model), "--quiet")  # fmt: skip
+    assert code == 0, err
+    inputs = table.drop(columns="id").to_numpy("float64")
+    expected = load(model).transform((inputs / inputs.max()).astype("float32"))
+    for name in ("t.csv", "one.csv", "one_no_id.csv"):
+        out = tmp_path / f"{name}.features.csv"
+        code, err = _run("predict", str(model), str(tmp_path / name), "--out", str(out))
+        assert code == 0, err
+        got = pd.read_csv(out).to_numpy()
+        want = expected if name == "t.csv" else expected[[3]]
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("family", ["rbm", "dbn", "dbm"])
+def test_every_option_of_train_says_what_it_is(family) -> None:
+    """Each option's help has words, not just its name (--epochs, --momentum, --visible
+    and --pretrain-epochs had none)."""
+    text = run_captured("train", family, "--help").out
+    options = text.split("options:", 1)[1]
+    entries = [e for e in options.split("\n  -") if e.strip()]
+    for entry in entries:
+        words = entry.split()
+        name = words[0]
+        rest = " ".join(words[1:]).replace(name.upper().lstrip("-").replace("-", "_"), "")
+        assert any(c.isalpha() for c in rest.replace("{", "").split("}")[-1]), entry

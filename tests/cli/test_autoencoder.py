@@ -86,3 +86,21 @@ def test_bad_label_columns_are_named(trained: dict[str, Any], tmp_path: Path) ->
                           "--kind", "denoising", "--noise", "masking",
                           "--out", str(tmp_path / "m.ck"), *FAST)  # fmt: skip
     assert result.code != 0 and "--noise-level must be in [0, 1)" in result.err
+
+
+def test_a_label_that_cannot_be_scored_fails_before_training(tmp_path: Path) -> None:
+    """One class in the label column, or an --anomaly-label it lacks: exit 2 before any
+    training, and no model file left behind (it used to train, save, then fail)."""
+    one_class = anomaly_table().query("odd == 0")
+    data = tmp_path / "normal.csv"
+    one_class.to_csv(data, index=False)
+    model = tmp_path / "m.ck"
+    result = run_captured("train", "autoencoder", str(data), "--label-column", "odd",
+                          "--drop", "id", "--out", str(model), *FAST)  # fmt: skip
+    assert result.code == 2 and "exactly 2 classes" in result.err
+    assert not model.exists() and "trained in" not in result.out + result.err
+    data = tmp_path / "t.csv"
+    anomaly_table().to_csv(data, index=False)
+    result = run_captured("train", "autoencoder", str(data), "--label-column", "odd",
+                          "--anomaly-label", "7", "--out", str(model), *FAST)  # fmt: skip
+    assert result.code == 2 and "--anomaly-label '7'" in result.err and not model.exists()

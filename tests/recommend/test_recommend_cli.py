@@ -79,3 +79,45 @@ def test_a_model_that_is_not_a_recommender_is_refused(tmp_path) -> None:
     Perceptron(epochs=2).fit(X, y == 0).save(tmp_path / "p.cortex")
     result = run_captured("recommend", "top", str(tmp_path / "p.cortex"), "--user", "1")
     assert result.code == 2 and "not a recommender" in result.err
+
+
+def test_predict_and_evaluate_point_a_recommender_to_recommend(files, tmp_path) -> None:
+    """``cortexkit predict`` / ``evaluate`` given a recommender's model file: one line and
+    exit 2 naming the command to use (they used to crash with an AttributeError)."""
+    out = tmp_path / "m.cortex"
+    trained = run_captured("recommend", "train", str(files / "train.data"), "--model",
+                           "autorec", "--epochs", "1", "--out", str(out), "--quiet")  # fmt: skip
+    assert trained.code == 0, trained.err
+    table = tmp_path / "t.csv"
+    table.write_text("a,b\n1,2\n3,4\n")
+    for command, hint in (("predict", "recommend top"), ("evaluate", "recommend evaluate")):
+        result = run_captured(command, str(out), str(table))
+        assert result.code == 2 and hint in result.err, result.err
+        assert len(result.err.strip().splitlines()) == 1
+
+
+def test_evaluate_refuses_an_unsupervised_model_by_name(tmp_path) -> None:
+    import numpy as np
+
+    from cortexkit import RBM
+
+    RBM(4, epochs=1, random_state=0).fit(np.eye(6)).save(tmp_path / "r.cortex")
+    table = tmp_path / "t.csv"
+    table.write_text("".join(",".join("01"[i == j] for j in range(6)) + "\n" for i in range(7)))
+    result = run_captured("evaluate", str(tmp_path / "r.cortex"), str(table))
+    assert result.code == 2 and "holds a RBM" in result.err and "predict" in result.err
+
+
+def test_top_prints_aligned_columns(files, tmp_path) -> None:
+    out = tmp_path / "m.cortex"
+    trained = run_captured("recommend", "train", str(files / "train.data"), "--model",
+                           "autorec", "--epochs", "1", "--out", str(out), "--quiet")  # fmt: skip
+    assert trained.code == 0, trained.err
+    top = run_captured("recommend", "top", str(out), "--user", "1", "-k", "5",
+                       "--items", str(files / "u.item"))  # fmt: skip
+    assert top.code == 0, top.err
+    lines = top.out.rstrip("\n").splitlines()
+    header = lines[0]
+    for line in lines[1:]:  # each number ends where its heading does; titles start together
+        assert line.index("  Film") == header.index("  title")
+        assert line[: header.index("item") + 4].endswith(line.split()[1])

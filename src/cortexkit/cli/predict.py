@@ -56,9 +56,23 @@ def _family_handler(args: argparse.Namespace, command: str) -> int | None:
     """Run the family's own ``predict``/``evaluate`` when the model file's class has one;
     None when the model reads a table here."""
     from cortexkit.persist import read_model
+    from cortexkit.recommend.base import RecommenderMixin
 
     mf = read_model(args.model, device=args.device)
-    found = handler(type(mf.estimator).__name__, command)
+    name = type(mf.estimator).__name__
+    if isinstance(mf.estimator, RecommenderMixin):
+        other = "top MODEL --user U" if command == "predict" else "evaluate MODEL TEST"
+        raise ValueError(
+            f"{args.model!r} holds a {name}, a recommender: use 'cortexkit recommend "
+            f"{other}', not 'cortexkit {command}'"
+        )
+    found = handler(name, command)
+    if found is None and any(name in family.models for family in discover().values()):
+        raise ValueError(
+            f"{args.model!r} holds a {name}, which 'cortexkit {command}' does not take "
+            "(an unsupervised model has no labels to score: 'cortexkit predict' writes "
+            "its outputs)"
+        )
     return None if found is None else int(found(args, mf))
 
 

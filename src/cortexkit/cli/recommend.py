@@ -216,10 +216,11 @@ def run_top(args: argparse.Namespace) -> int:
         )
     top = est.recommend(args.user, k=args.k, exclude_seen=not args.include_seen)
     what = "P(liked)" if getattr(est, "binary", False) else "predicted"
-    print(f"rank  item  {what}" + ("  title" if titles else ""))
+    width = max([4, *(len(str(item)) for item in top["item"])])  # columns line up
+    print(f"rank  {'item':>{width}}  {what}" + ("  title" if titles else ""))
     for rank, (item, score) in enumerate(zip(top["item"], top["score"], strict=True), start=1):
         title = f"  {titles.get(item, '?')}" if titles else ""
-        print(f"{rank:>4}  {item}  {score:.3f}{title}")
+        print(f"{rank:>4}  {item!s:>{width}}  {score:>{len(what)}.3f}{title}")
     return 0
 
 

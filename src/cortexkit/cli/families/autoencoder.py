@@ -108,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
         build(args, None)._validate_params()
     df = read_table(args.data, drop=args.drop)
     labels = _labels(df, args.label_column, args.data)
+    if labels is not None:  # a label that cannot be scored fails before training
+        anomaly_classes(labels, args.anomaly_label)
     X_df = df.drop(columns=[args.label_column]) if args.label_column else df
     if X_df.shape[1] == 0:
         raise ValueError(f"{args.data!r} has no input columns besides the label")
@@ -155,8 +157,23 @@ def _labels(df: Any, column: str | None, where: str) -> Any:
 def anomaly_metrics(scores: Any, labels: Any, anomaly_label: str | None) -> dict[str, Any]:
     """ROC AUC and average precision of ``scores`` (higher: more anomalous) against the
     ``labels`` column, the anomalies being ``anomaly_label`` (default: the rarer class)."""
-    import numpy as np
     from sklearn.metrics import average_precision_score, roc_auc_score
+
+    text, positive = anomaly_classes(labels, anomaly_label)
+    y = (text == positive).astype(int)
+    return {
+        "roc_auc": float(roc_auc_score(y, scores)),
+        "average_precision": float(average_precision_score(y, scores)),
+        "anomaly_label": positive,
+        "anomaly_share": float(y.mean()),
+        "rows": len(y),
+    }
+
+
+def anomaly_classes(labels: Any, anomaly_label: str | None) -> tuple[Any, str]:
+    """The label column as stripped text, and its anomalous class; a ValueError unless it
+    has exactly two classes and ``anomaly_label`` (when given) is one of them."""
+    import numpy as np
 
     text = labels.astype(str).str.strip().to_numpy()
     values, counts = np.unique(text, return_counts=True)
@@ -175,14 +192,7 @@ def anomaly_metrics(scores: Any, labels: Any, anomaly_label: str | None) -> dict
                 f"--anomaly-label {anomaly_label!r} is not a value of the label column "
                 f"({values.tolist()})"
             )
-    y = (text == positive).astype(int)
-    return {
-        "roc_auc": float(roc_auc_score(y, scores)),
-        "average_precision": float(average_precision_score(y, scores)),
-        "anomaly_label": positive,
-        "anomaly_share": float(y.mean()),
-        "rows": len(y),
-    }
+    return text, positive
 
 
 def _sortable(value: str) -> tuple[int, Any]:

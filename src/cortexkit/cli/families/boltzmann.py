@@ -7,8 +7,9 @@ images (MNIST's ``*-images-idx3-ubyte[.gz]``, each image flattened; a folder hol
 IDX images/labels pair names it too), or an ``.npz`` archive (its ``X`` array, else its
 only one). ``--scale`` maps it into [0, 1] for Bernoulli units: ``auto`` divides unsigned
 bytes (IDX pixels) by 255 and leaves other data as it is; ``max`` divides by the largest
-value; ``none`` leaves it. ``predict`` writes the hidden features (the top layer's
-probabilities) as a CSV, ``h0, h1, ...``.
+value; ``none`` leaves it. The model file keeps the divisor and the dropped columns, and
+``predict`` reuses them (``--scale`` or ``--drop`` there overrides). ``predict`` writes
+the hidden features (the top layer's probabilities) as a CSV, ``h0, h1, ...``.
 """
 
 from __future__ import annotations
@@ -27,8 +28,11 @@ __all__ = ["FAMILIES", "read_matrix"]
 MODELS = ("RBM", "DBN", "DBM")
 
 
-def read_matrix(path: str, *, drop: list[str] | None = None, scale: str = "auto") -> Any:
-    """DATA as a float32 matrix (n_samples, n_features), scaled as ``--scale`` says."""
+def read_matrix(
+    path: str, *, drop: list[str] | None = None, scale: str | float = "auto"
+) -> tuple[Any, float]:
+    """DATA as a float32 matrix (n_samples, n_features), scaled as ``--scale`` says (a
+    number: the divisor a model was trained with), and the divisor used."""
     import numpy as np
 
     p = Path(path)
@@ -63,18 +67,28 @@ def read_matrix(path: str, *, drop: list[str] | None = None, scale: str = "auto"
         X = table.to_numpy()
     if X.ndim != 2:
         raise ValueError(f"DATA must be a matrix (n_samples, n_features); got shape {X.shape}")
-    if scale == "max" or (scale == "auto" and X.dtype == np.uint8):
+    if X.dtype.kind == "f" and not np.isfinite(X).all():
+        row, col = np.argwhere(~np.isfinite(X))[0]
+        raise ValueError(
+            f"DATA {path!r} holds {int((~np.isfinite(X)).sum())} NaN or infinite values "
+            f"(the first at row {row}, column {col}); fill them in or drop those rows"
+        )
+    top = 1.0
+    if not isinstance(scale, str):
+        top = float(scale)
+    elif scale == "max" or (scale == "auto" and X.dtype == np.uint8):
         top = 255.0 if X.dtype == np.uint8 else float(np.nanmax(np.abs(X))) or 1.0
-        X = X / top
-    return np.asarray(X, dtype=np.float32)
+    return np.asarray(X / top if top != 1.0 else X, dtype=np.float32), top
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--drop", type=names, default=[], help="table columns to ignore, a,b,c")
     parser.add_argument("--scale", choices=("auto", "max", "none"), default="auto",
                         help="map DATA into [0, 1]: auto divides bytes by 255")  # fmt: skip
-    parser.add_argument("--epochs", type=positive_int, default=RBM_DEFAULTS.epochs)
-    parser.add_argument("--batch-size", type=positive_int, default=RBM_DEFAULTS.batch_size)
+    parser.add_argument("--epochs", type=positive_int, default=RBM_DEFAULTS.epochs,
+                        help="passes over the data")  # fmt: skip
+    parser.add_argument("--batch-size", type=positive_int, default=RBM_DEFAULTS.batch_size,
+                        help="rows per update")  # fmt: skip
     parser.add_argument("--lr", type=float, default=RBM_DEFAULTS.learning_rate,
                         help="learning rate")  # fmt: skip
 
@@ -85,11 +99,13 @@ def rbm_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hidden", type=positive_int, default=RBM_DEFAULTS.n_hidden,
                         help="hidden units")  # fmt: skip
     parser.add_argument("--visible", choices=("bernoulli", "gaussian", "softmax"),
-                        default="bernoulli")  # fmt: skip
+                        default="bernoulli",
+                        help="visible units: data in [0, 1], standardised reals, or integer "
+                             "levels")  # fmt: skip
     parser.add_argument("-k", type=positive_int, default=RBM_DEFAULTS.k, help="CD-k steps")
     parser.add_argument("--cd", action="store_true", help="plain CD-k instead of PCD")
-    parser.add_argument("--momentum", type=float, default=0.0)
-    parser.add_argument("--weight-decay", type=float, default=0.0)
+    parser.add_argument("--momentum", type=float, default=0.0, help="in [0, 1)")
+    parser.add_argument("--weight-decay", type=float, default=0.0, help="L2 on the weights")
 
 
 def dbn_arguments(parser: argparse.ArgumentParser) -> None:
@@ -103,18 +119,43 @@ def dbm_arguments(parser: argparse.ArgumentParser) -> None:
     _common(parser)
     parser.set_defaults(lr=0.005, batch_size=100)
     parser.add_argument("--layers", type=int_list, default=[500, 1000], help="e.g. 500,1000")
-    parser.add_argument("--pretrain-epochs", type=int, default=10)
-    parser.add_argument("--pretrain-lr", type=float, default=0.05)
+    parser.add_argument("--pretrain-epochs", type=int, default=10,
+                        help="epochs of each layer's greedy RBM pretraining")  # fmt: skip
+    parser.add_argument("--pretrain-lr", type=float, default=0.05,
+                        help="the pretraining's learning rate")  # fmt: skip
+
+
+FLAGS = {"n_hidden": "--hidden", "learning_rate": "--lr", "random_state": "--seed",
+         "pretrain_learning_rate": "--pretrain-lr"}  # fmt: skip
 
 
 def _fit(args: argparse.Namespace, est: Any) -> int:
-    X = read_matrix(args.data, drop=args.drop, scale=args.scale)
-    say(args, f"training {type(est).__name__} on {X.shape[0]} rows x {X.shape[1]} columns")
+    from cortexkit.cli.tables import as_flags
+
+    name = type(est).__name__
     if getattr(args, "checkpoint", None):
+        if "checkpoint" not in est.get_params():
+            raise ValueError(
+                f"--checkpoint: 'train {name.lower()}' does not checkpoint (its RBMs are "
+                "trained one after another); run it without --checkpoint/--resume"
+            )
         est.set_params(checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every,
                        resume=args.resume)  # fmt: skip
-    est.fit(X)
-    est.save(args.out)
+    with as_flags(FLAGS):  # bad options fail before the data is read, named by their flags
+        est._validate_params()
+    X, divisor = read_matrix(args.data, drop=args.drop, scale=args.scale)
+    if est.get_params().get("visible", "bernoulli") == "bernoulli" and len(X):
+        low, high = float(X.min()), float(X.max())
+        if low < 0 or high > 1:
+            raise ValueError(
+                f"DATA {args.data!r} runs from {low:.4g} to {high:.4g}, but Bernoulli visible "
+                "units take [0, 1]: --scale max divides by the largest value"
+                + (", or --visible gaussian takes standardised data" if name == "RBM" else "")
+            )
+    say(args, f"training {name} on {X.shape[0]} rows x {X.shape[1]} columns")
+    with as_flags(FLAGS):
+        est.fit(X)
+    est.save(args.out, scale_divisor=divisor, drop=list(args.drop))
     history = est.history_ if "loss" in est.history_ else est.history_["layers"][-1]
     last = {k: v[-1] for k, v in history.items() if isinstance(v, list) and k != "time"}
     say(args, "last epoch: " + ", ".join(f"{k}={v:.4g}" for k, v in last.items()))
@@ -154,8 +195,9 @@ def run_dbm(args: argparse.Namespace) -> int:
 def predict_arguments(parser: argparse.ArgumentParser) -> None:
     """``predict``'s flags for these models."""
     add_flag(parser, "--drop", type=names, default=[], help="table columns to ignore, a,b,c")
-    add_flag(parser, "--scale", choices=("auto", "max", "none"), default="auto",
-             help="Boltzmann models: map DATA into [0, 1] as in training")  # fmt: skip
+    add_flag(parser, "--scale", choices=("auto", "max", "none"), default=None,
+             help="Boltzmann models: map DATA into [0, 1] (default: divide by what the "
+                  "training data was divided by)")  # fmt: skip
 
 
 def predict(args: argparse.Namespace, model_file: Any) -> int:
@@ -164,7 +206,10 @@ def predict(args: argparse.Namespace, model_file: Any) -> int:
 
     from cortexkit.persist import atomic_write_bytes
 
-    X = read_matrix(args.data, drop=args.drop, scale=args.scale)
+    extra = model_file.extra
+    scale = args.scale or extra.get("scale_divisor", "auto")
+    drop = args.drop or _saved_drop(args.data, extra.get("drop") or [])
+    X, _ = read_matrix(args.data, drop=drop, scale=scale)
     features = model_file.estimator.transform(X)
     table = pd.DataFrame(features, columns=[f"h{i}" for i in range(features.shape[1])])
     text = table.to_csv(index=False, float_format="%.6g")
@@ -174,6 +219,21 @@ def predict(args: argparse.Namespace, model_file: Any) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _saved_drop(path: str, saved: list[str]) -> list[str]:
+    """The columns dropped in training that this table has (a table that already lacks
+    them is fine)."""
+    p = Path(path)
+    if not saved or not p.is_file() or p.suffix == ".npz" or "idx" in p.name:
+        return saved
+    try:
+        import pandas as pd
+
+        header = set(pd.read_csv(p, nrows=0).columns)
+    except Exception:  # read_matrix reports what is wrong with the file
+        return saved
+    return [c for c in saved if c in header]
 
 
 def _family(name: str, help: str, arguments: Any, run: Any) -> TrainFamily:
