@@ -99,6 +99,17 @@ def test_explain_cnn_walks_an_image_through_a_model(tmp_path, model) -> None:
     assert plot.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_explain_cnn_refuses_another_familys_network(tmp_path) -> None:
+    from cortexkit import RNNForecaster
+
+    path = tmp_path / "series.cortex"
+    series = np.sin(np.arange(60) / 3)
+    RNNForecaster(lookback=5, hidden_size=4, epochs=1, random_state=0).fit(series).save(path)
+    result = run_captured("explain", "cnn", "--model", str(path))
+    assert result.code == 2
+    assert "CNNClassifier" in result.err and "RNNForecaster" in result.err
+
+
 def test_explain_keeps_its_dense_walkthrough() -> None:
     result = run_captured("explain", "--layers", "2,2,1", "--steps", "1")
     assert result.code == 0 and "a 2-2-1 network" in result.out
