@@ -187,7 +187,9 @@ def _digest(document: str, tensors: dict[str, Tensor]) -> str:
     h = hashlib.sha256(document.encode())
     for name in sorted(tensors):
         h.update(name.encode())
-        h.update(tensors[name].contiguous().view(torch.uint8).numpy().tobytes())
+        # reshape(-1): a "contiguous" tensor can still have a last stride other than 1 (a
+        # channels_last (1, C, 1, 1) tensor), which view(torch.uint8) refuses
+        h.update(tensors[name].contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
     return h.hexdigest()
 
 

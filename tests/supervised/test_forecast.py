@@ -120,8 +120,18 @@ def test_validation_is_chronological_only() -> None:
         (np.full(100, 5.0), {}, "constant"),
         (_sine(100), {"horizon": 0}, "horizon"),
         (_sine(100), {"horizon": -3}, "horizon"),
+        (1e300 * (2 + _sine(100)), {}, "beyond float32's range"),
     ],
-    ids=["too-short", "nan", "inf", "non-numeric", "constant", "horizon-0", "horizon-negative"],
+    ids=[
+        "too-short",
+        "nan",
+        "inf",
+        "non-numeric",
+        "constant",
+        "horizon-0",
+        "horizon-negative",
+        "huge",
+    ],
 )
 def test_bad_input_is_refused_before_training(series, params, message) -> None:
     model = RNNForecaster(**{**FAST, **params})

@@ -196,6 +196,16 @@ def test_save_and_load_give_identical_predictions(tmp_path, make_bars, cnn) -> N
     assert "val_accuracy" in loaded.history_
 
 
+def test_an_rgb_model_saves_and_loads(tmp_path, make_bars, cnn) -> None:
+    # the RGB normalisation's (1, 3, 1, 1) mean and std are channels_last: strides (3, 1, 3, 3)
+    X, y = make_bars(60)
+    X = np.repeat(X[..., None], 3, axis=3)
+    est = cnn(epochs=1).fit(X, y)
+    est.save(tmp_path / "rgb.cortex")
+    loaded = load(tmp_path / "rgb.cortex")
+    np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
+
+
 def test_figures_are_png(make_bars, cnn, tmp_path) -> None:
     X, y = make_bars(60)
     est = cnn(epochs=1).fit(X, y)

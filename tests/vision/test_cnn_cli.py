@@ -99,6 +99,37 @@ def test_explain_cnn_walks_an_image_through_a_model(tmp_path, model) -> None:
     assert plot.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_explain_cnn_refuses_another_familys_network(tmp_path) -> None:
+    from cortexkit import RNNForecaster
+
+    path = tmp_path / "series.cortex"
+    series = np.sin(np.arange(60) / 3)
+    RNNForecaster(lookback=5, hidden_size=4, epochs=1, random_state=0).fit(series).save(path)
+    result = run_captured("explain", "cnn", "--model", str(path))
+    assert result.code == 2
+    assert "CNNClassifier" in result.err and "RNNForecaster" in result.err
+
+
 def test_explain_keeps_its_dense_walkthrough() -> None:
     result = run_captured("explain", "--layers", "2,2,1", "--steps", "1")
     assert result.code == 0 and "a 2-2-1 network" in result.out
+
+
+def test_train_never_writes_over_the_labels_or_an_image(
+    tmp_path, bar_folder, make_bars, write_idx
+) -> None:
+    X, y = make_bars(40)
+    images, labels = tmp_path / "train-images-idx3-ubyte", tmp_path / "train-labels-idx1-ubyte"
+    write_idx(images, X)
+    write_idx(labels, (y == "v").astype(np.uint8))
+    before = labels.read_bytes()
+    model = str(tmp_path / "m.cortex")
+    for args in (["--out", str(labels)], ["--out", model, "--checkpoint", str(labels)]):
+        result = run_captured("train", "cnn", str(images), *args, *SMALL)
+        assert result.code == 2 and "the labels" in result.err, result.err
+    assert labels.read_bytes() == before
+    image = next(bar_folder.rglob("*.png"))
+    pixels = image.read_bytes()
+    result = run_captured("train", "cnn", str(bar_folder), "--out", str(image), *SMALL)
+    assert result.code == 2 and "training data" in result.err, result.err
+    assert image.read_bytes() == pixels

@@ -77,6 +77,9 @@ def check_output_folder(path: str, flag: str) -> None:
 
 
 def _same_file(a: Path, b: Path) -> bool:
+    """``a`` is ``b``, or an existing file inside the folder ``b`` (an image of a folder)."""
+    if a.exists() and b.is_dir() and b.resolve() in a.resolve().parents:
+        return True
     if a.exists() and b.exists():
         return os.path.samefile(a, b)
     return a.resolve() == b.resolve()

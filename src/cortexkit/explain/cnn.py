@@ -132,8 +132,13 @@ def explain_cnn(
         est = load(model, device="cpu")
     else:
         est = model
-    if not hasattr(est, "network_"):
-        raise ValueError("model must be a fitted CNNClassifier (or its model file)")
+    from cortexkit.vision.cnn import CNNClassifier
+
+    if not isinstance(est, CNNClassifier) or not hasattr(est, "network_"):
+        raise ValueError(
+            "model must be a fitted CNNClassifier (or its model file), "
+            f"not {'an unfitted ' if isinstance(est, CNNClassifier) else ''}{type(est).__name__}"
+        )
     x = _image(est, image).to(est._device())
     net = est.network_.eval()
     steps: list[TraceStep] = []

@@ -282,6 +282,11 @@ class RNNForecaster(GradientEstimator):
             if names != self._columns:
                 raise ValueError(f"{name} has the columns {names}; the model was fitted on "
                                  f"{self._columns}")  # fmt: skip
+        big = float(np.abs(values).max(initial=0.0))
+        if big > np.finfo(np.float32).max:
+            raise ValueError(f"{name} holds values beyond float32's range (up to {big:.3g}), "
+                             "which the network and its model file cannot hold; rescale the "
+                             "series")  # fmt: skip
         if self.log and (values <= 0).any():
             raise ValueError(f"log=True needs a positive series; {name} holds "
                              f"{values.min():.6g}")  # fmt: skip

@@ -104,9 +104,17 @@ def build(args: argparse.Namespace) -> Any:
 def run(args: argparse.Namespace) -> int:
     """Train on ``args.data`` and save the model."""
     import time
+    from pathlib import Path
 
-    from cortexkit.vision.sources import is_folder, read_image_data
+    from cortexkit.cli._paths import check_output_file
+    from cortexkit.vision.sources import idx_labels_path, is_folder, read_image_data
 
+    data = Path(args.data)
+    if args.labels is not None or (data.is_file() and data.suffix != ".npz"):
+        labels = args.labels if args.labels is not None else str(idx_labels_path(data))
+        for flag in ("--out", "--checkpoint"):
+            if getattr(args, flag[2:]) is not None:
+                check_output_file(getattr(args, flag[2:]), flag, inputs={"the labels": labels})
     est = build(args)
     t0 = time.perf_counter()
     if is_folder(args.data):
