@@ -165,7 +165,7 @@ def quality(epochs: int) -> str:
         ("ANNClassifier((256, 128)), ReLU", ANNClassifier((256, 128), **tune)),
         ("ANNClassifier((256, 128)), sigmoid",
          ANNClassifier((256, 128), activation="sigmoid", **tune)),
-        (f"DBNClassifier((256, 128)), pretrained {epochs} epochs/layer",
+        (f"DBNClassifier((256, 128)), pretrained {epochs} epochs/layer (default weight_decay=0)",
          DBNClassifier((256, 128), pretrain_epochs=epochs, pretrain_learning_rate=0.05, **tune)),
         (f"DBNClassifier((256, 128)), pretrained {epochs} epochs/layer, weight_decay=1e-4",
          DBNClassifier((256, 128), pretrain_epochs=epochs, pretrain_learning_rate=0.05,
