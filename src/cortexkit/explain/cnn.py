@@ -151,15 +151,17 @@ def explain_cnn(
         named = F.conv2d(gray, kernels, padding=1)
         steps.append(TraceStep("named filters " + ", ".join(NAMED_FILTERS), tuple(named.shape),
                                "3x3 convolutions of the normalised image", named[0]))  # fmt: skip
-        layers = list(net.body.features) if hasattr(net.body, "features") else None
+        features = getattr(net.body, "features", None)
+        layers = None if features is None else list(features)
         if layers is None:  # a user's module: its first convolution, ReLU, pooling
             conv = first_conv(net)
             layers = [conv, nn.ReLU(), nn.MaxPool2d(2)]
         for layer in layers:
             h = layer(h)
             steps.append(_layer_step(layer, h))
-        if hasattr(net.body, "classifier"):
-            for layer in net.body.classifier:
+        classifier = getattr(net.body, "classifier", None)
+        if classifier is not None:
+            for layer in classifier:
                 h = layer(h)
                 steps.append(_layer_step(layer, h))
             logits = h

@@ -120,8 +120,8 @@ def run(args: argparse.Namespace) -> int:
     if is_folder(args.data):
         est.fit(args.data)  # read into memory, or streamed when too large
     else:
-        data = read_image_data(args.data, labels=args.labels)
-        est.fit(data.X, data.y)
+        images = read_image_data(args.data, labels=args.labels)
+        est.fit(images.X, images.y)
     seconds = time.perf_counter() - t0
     est.save(args.out, data=str(args.data))
     accuracy = est.history_.get("accuracy", [float("nan")])[-1]
