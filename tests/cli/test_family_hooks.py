@@ -66,3 +66,17 @@ def test_predict_hands_the_family_s_models_to_its_handler(
     result = run_captured("predict", str(path), "ignored.csv", "--horizon", "7")
     assert result.code == 0, result.err
     assert result.out.strip() == "ANNRegressor horizon 7"
+
+
+def test_resume_says_whether_a_checkpoint_was_found(tmp_path: Any) -> None:
+    data = tmp_path / "d.csv"
+    data.write_text("a,b,y\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(40)))
+    ck = tmp_path / "run.ckpt"
+    args = ["train", "ann", str(data), "--target", "y", "--epochs", "2", "--hidden", "4",
+            "--out", str(tmp_path / "m.ck"), "--checkpoint", str(ck), "--resume"]  # fmt: skip
+    first = run_captured(*args)
+    assert first.code == 0, first.err
+    assert "no checkpoint at" in first.err and ck.exists()
+    again = run_captured(*args)
+    assert again.code == 0, again.err
+    assert "continuing from the checkpoint" in again.err

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from cortexkit.cli._args import Help, names, positive_int
+from cortexkit.cli._args import Help, names, positive_int, say
 from cortexkit.cli._paths import check_output_file
 from cortexkit.cli.families import discover
 from cortexkit.defaults import MAX_CATEGORIES
@@ -92,4 +92,11 @@ def run_family(args: argparse.Namespace) -> int:
             "--checkpoint",
             inputs={"the training data": args.data, "the --out model": args.out},
         )
+        if getattr(args, "resume", False):  # a rerun of the same command line continues
+            from pathlib import Path
+
+            if Path(checkpoint).exists():
+                say(args, f"--resume: continuing from the checkpoint {checkpoint}")
+            else:
+                say(args, f"--resume: no checkpoint at {checkpoint} yet; training from the start")
     return int(args.train_family(args))
