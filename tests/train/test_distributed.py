@@ -28,9 +28,11 @@ def test_two_processes_match_one(tmp_path) -> None:
     data, train = worker["data"], worker["train"]
     single = train(*data())
     torch.testing.assert_close(ranks[0], ranks[1], rtol=0, atol=0)  # identical copies
-    torch.testing.assert_close(ranks[0], single, rtol=1e-5, atol=1e-6)
+    # float32 sums in another order (all-reduce, this process's thread count): seen to differ
+    # by a little over 1e-5 once under load, so 1e-4; training on half the data moves far more
+    torch.testing.assert_close(ranks[0], single, rtol=1e-4, atol=1e-5)
     half = train(*shard(*data(), rank=0, world_size=2))
-    assert not torch.allclose(half, single, rtol=1e-5, atol=1e-6)  # the averaging mattered
+    assert not torch.allclose(half, single, rtol=1e-3, atol=1e-4)  # the averaging mattered
 
 
 def test_shard_takes_every_nth_row_and_checks_the_rank() -> None:
