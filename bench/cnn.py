@@ -15,8 +15,9 @@ schedule, batches of 128, random shifts of up to 2 pixels, the same number of ep
   same layers, ``RandomTranslation`` for the shifts, AdamW with a warm-up + cosine decay
   schedule (Keras has no one-cycle schedule; this is its shape).
 
-Each runs at one thread and at two, interleaved in one process; the machine is shared, so
-only same-run ratios mean anything. ``--defaults`` also times ``CNNClassifier()`` with every
+Each runs at one thread and at two, interleaved in one process, each timed fit after a
+one-epoch warm-up on 1,024 images (the first fit in a process pays the convolution
+kernels' one-time set-up); the machine is shared, so only same-run ratios mean anything. ``--defaults`` also times ``CNNClassifier()`` with every
 default (12 epochs), at ``--defaults-threads`` (2):
 the accuracy claim of ``cortexkit.defaults.CNN``.
 
@@ -156,6 +157,7 @@ def bench(epochs: int, threads_list: list[int], only: list[str]) -> list[dict[st
             for name, fn in CONTENDERS.items():
                 if name not in only:
                     continue
+                fn(X[:1024], y[:1024], Xte[:512], 1)  # warm-up: one-time kernel set-up
                 fit, predict, pred = fn(X, y, Xte, epochs)
                 rows.append({"threads": threads, "tool": name, "epoch": fit / epochs,
                              "train_ips": len(X) * epochs / fit, "predict_ips": len(Xte) / predict,
