@@ -17,9 +17,9 @@ schedule, batches of 128, random shifts of up to 2 pixels, the same number of ep
 
 Each runs at one thread and at two, interleaved in one process, each timed fit after a
 one-epoch warm-up on 1,024 images (the first fit in a process pays the convolution
-kernels' one-time set-up); the machine is shared, so only same-run ratios mean anything. ``--defaults`` also times ``CNNClassifier()`` with every
-default (12 epochs), at ``--defaults-threads`` (2):
-the accuracy claim of ``cortexkit.defaults.CNN``.
+kernels' one-time set-up); the machine is shared, so only same-run ratios mean anything.
+``--defaults`` also times ``CNNClassifier()`` with every default (12 epochs), at
+``--defaults-threads`` (2): the accuracy claim of ``cortexkit.defaults.CNN``.
 
 Usage: ``python bench/cnn.py [--epochs 3] [--defaults] [--out table.md]``.
 Needs ``../shared/data/mnist-idx-test10k``.
