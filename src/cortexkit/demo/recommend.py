@@ -76,7 +76,7 @@ def recommenders(quick: bool) -> list[DemoResult]:
     from cortexkit.recommend.boltzmann import BoltzmannRecommender
 
     label, train, test, titles = _data()
-    models = [
+    models: list[AutoRecRecommender | BoltzmannRecommender] = [
         AutoRecRecommender(epochs=30 if quick else 100, random_state=0),
         BoltzmannRecommender(epochs=8 if quick else 30, random_state=0),
     ]

@@ -27,6 +27,7 @@ training, scored each epoch (``val_loss``, ``val_rmse``) and put back for predic
 from __future__ import annotations
 
 import hashlib
+from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
@@ -43,7 +44,7 @@ __all__ = ["SHRINKAGE", "RecommenderMixin"]
 SHRINKAGE = 5.0  # pseudo-ratings at the global mean in the fallback item means
 
 
-class RecommenderMixin:
+class RecommenderMixin(ABC):
     """The shared part of every recommender (see the module's docstring); it comes before
     the estimator base in the class's bases."""
 
@@ -98,8 +99,9 @@ class RecommenderMixin:
         """What the fallback means average: the ratings (a binary model: likes)."""
         return rating
 
-    def _check_ratings(self, ratings: Ratings) -> None:
-        """A family's own checks on the training ratings (discrete levels, say)."""
+    def _check_ratings(self, ratings: Ratings) -> None:  # noqa: B027 (optional hook)
+        """A family's own checks on the training ratings (discrete levels, say); none by
+        default."""
 
     def _codes(self, users: Any, items: Any) -> tuple[np.ndarray, np.ndarray]:
         """Each user's and item's index in the fitted model, -1 where unknown."""
@@ -161,9 +163,9 @@ class RecommenderMixin:
 
     # -- predictions ------------------------------------------------------------------------
 
+    @abstractmethod
     def _predict_pairs(self, cases: Tensor, others: Tensor) -> Tensor:
         """The model's predictions for known (case, other) pairs, from the training input."""
-        raise NotImplementedError
 
     def _pairs(self, users: Any, items: Any) -> tuple[Any, Any]:
         if items is not None:
