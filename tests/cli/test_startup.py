@@ -65,3 +65,8 @@ def test_lazy_names_are_the_real_objects() -> None:
     assert set(cortexkit.__all__) <= set(dir(cortexkit))
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         cortexkit.nope  # noqa: B018
+
+
+def test_reading_a_table_does_not_load_torch() -> None:
+    assert "torch" not in modules_after("import cortexkit.data")
+    assert "torch" in modules_after("from cortexkit.data import read_images")
