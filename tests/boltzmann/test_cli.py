@@ -81,32 +81,34 @@ def test_bad_input_exits_with_one_clear_line(data) -> None:
 
 def test_options_and_data_are_refused_by_flag_before_training(tmp_path) -> None:
     """Out-of-range options name their flag and fail before the data is read; ``train
-    dbn --checkpoint`` says it does not checkpoint (it used to fail after reading the data
-    with "Invalid parameter 'checkpoint'"); NaN and data outside [0, 1] are one line naming
-    DATA and ``--scale``."""
+    dbn`` has no ``--checkpoint`` (it used to fail after reading the data with "Invalid
+    parameter 'checkpoint'", and its help listed the flag); NaN and data outside [0, 1] are
+    one line naming DATA and ``--scale``."""
     out = tmp_path / "m.cortex"
     missing = str(tmp_path / "absent.csv")  # the data is never read
     for argv, expected in (
         (["rbm", "--momentum", "-5"], "--momentum must be"),
         (["dbm", "--pretrain-lr", "-1"], "--pretrain-lr must be"),
-        (["dbn", "--checkpoint", str(tmp_path / "c.ckpt")], "'train dbn' does not checkpoint"),
+        (["dbn", "--checkpoint", str(tmp_path / "c.ckpt")], "--checkpoint"),
     ):
         code, err = _run("train", argv[0], missing, "--out", str(out), *argv[1:])
         assert code == 2 and expected in err, err
     np.savez(tmp_path / "nan.npz", X=np.where(np.eye(4) > 0, np.nan, 0.5))
     code, err = _run("train", "rbm", str(tmp_path / "nan.npz"), "--out", str(out))
     assert code == 2 and "NaN" in err and len(err.strip().splitlines()) == 1
+    assert "row 1, column 1" in err  # counted from 1
+    assert "--checkpoint" not in run_captured("train", "dbn", "--help").out
     np.savez(tmp_path / "big.npz", X=np.full((5, 3), 7.0))
     code, err = _run("train", "dbn", str(tmp_path / "big.npz"), "--out", str(out))
-    assert code == 2 and "--scale max" in err
+    assert code == 2 and "--scale minmax" in err
     assert not out.exists()
 
 
 def test_predict_reuses_the_training_scale_and_drop(tmp_path) -> None:
     """``--scale max`` divides by the training data's largest value, and ``predict`` divides
-    new rows by that same number, dropping the same columns: one row's features are its
-    features in the whole table (predict used to rescale by the new data's own maximum, or
-    not at all, and to forget --drop)."""
+    new rows by that same number, dropping the same columns: one row's
+    features are its features in the whole table (predict used to rescale by the new data's
+    own maximum, or not at all, and to forget --drop)."""
     rng = np.random.default_rng(0)
     table = pd.DataFrame(rng.integers(0, 50, size=(40, 5)), columns=list("abcde"))
     table.insert(0, "id", np.arange(1000, 1040))
@@ -140,3 +142,48 @@ def test_every_option_of_train_says_what_it_is(family) -> None:
         name = words[0]
         rest = " ".join(words[1:]).replace(name.upper().lstrip("-").replace("-", "_"), "")
         assert any(c.isalpha() for c in rest.replace("{", "").split("}")[-1]), entry
+
+
+def test_scaling_is_per_column_and_gaussian_units_are_standardised(tmp_path) -> None:
+    """A column of large identifiers need not squeeze the others towards 0 (as ``--scale
+    max``, one divisor for the whole table, does): ``minmax`` maps every column onto [0, 1]; ``--visible gaussian`` standardises each column by default; and a
+    model file from before per-column scaling (one divisor) still predicts."""
+    from cortexkit.cli.families.boltzmann import scale_matrix
+
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"id": 15_600_000 + np.arange(60), "a": rng.integers(0, 10, 60),
+                          "b": rng.normal(5, 2, 60)})  # fmt: skip
+    X, shift, divisor = scale_matrix(table.to_numpy(), "minmax")
+    np.testing.assert_allclose(X.min(axis=0), 0, atol=1e-6)
+    np.testing.assert_allclose(X.max(axis=0), 1, atol=1e-6)
+    assert shift[0] == 15_600_000 and divisor[0] == 59
+    X, _, _ = scale_matrix(table.to_numpy(), "auto", visible="gaussian")
+    np.testing.assert_allclose(X.mean(axis=0), 0, atol=1e-5)
+    np.testing.assert_allclose(X.std(axis=0), 1, atol=1e-4)
+    constant = scale_matrix(np.full((4, 2), 3.0), "standard")[0]
+    np.testing.assert_allclose(constant, 0)  # a constant column is centred, not divided by 0
+
+    table.to_csv(tmp_path / "t.csv", index=False)
+    model = tmp_path / "g.cortex"
+    code, err = _run("train", "rbm", str(tmp_path / "t.csv"), "--visible", "gaussian",
+                     "--hidden", "3", "--epochs", "1", "--out", str(model), "--quiet")  # fmt: skip
+    assert code == 0, err
+    out = tmp_path / "g.csv"
+    code, err = _run("predict", str(model), str(tmp_path / "t.csv"), "--out", str(out))
+    assert code == 0, err
+    raw = table.to_numpy("float64")
+    standard = ((raw - raw.mean(axis=0)) / raw.std(axis=0)).astype("float32")
+    np.testing.assert_allclose(pd.read_csv(out), load(model).transform(standard), atol=1e-5)
+
+    from cortexkit import RBM
+
+    old = tmp_path / "old.cortex"
+    small = table[["a"]]
+    small.to_csv(tmp_path / "a.csv", index=False)
+    est = RBM(2, epochs=1, random_state=0)
+    est.fit((small.to_numpy() / 9).astype("float32"))
+    est.save(old, scale_divisor=9.0, drop=[])
+    code, err = _run("predict", str(old), str(tmp_path / "a.csv"), "--out", str(out))
+    assert code == 0, err
+    want = est.transform((small.to_numpy() / 9).astype("float32"))
+    np.testing.assert_allclose(pd.read_csv(out), want, atol=1e-5)

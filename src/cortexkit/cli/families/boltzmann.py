@@ -5,11 +5,15 @@ target.
 DATA is a CSV table (every column numeric; ``--drop`` leaves some out), an IDX file of
 images (MNIST's ``*-images-idx3-ubyte[.gz]``, each image flattened; a folder holding an
 IDX images/labels pair names it too), or an ``.npz`` archive (its ``X`` array, else its
-only one). ``--scale`` maps it into [0, 1] for Bernoulli units: ``auto`` divides unsigned
-bytes (IDX pixels) by 255 and leaves other data as it is; ``max`` divides by the largest
-value; ``none`` leaves it. The model file keeps the divisor and the dropped columns, and
-``predict`` reuses them (``--scale`` or ``--drop`` there overrides). ``predict`` writes
-the hidden features (the top layer's probabilities) as a CSV, ``h0, h1, ...``.
+only one). ``--scale`` maps the data for the visible units: ``auto`` divides unsigned
+bytes (IDX pixels) by 255, standardises each column for Gaussian visible units
+(``--visible gaussian``) and leaves other data as it is; ``max`` divides the whole table
+by its largest absolute value (images: every pixel alike); ``minmax`` maps each column
+onto [0, 1] (tables); ``standard`` gives each column mean 0 and standard deviation 1;
+``none`` leaves the data. The model file keeps each column's shift and divisor and the
+dropped columns, and ``predict`` reuses them (``--scale`` or ``--drop`` there overrides).
+``predict`` writes the hidden features (the top layer's probabilities) as a CSV, ``h0,
+h1, ...``.
 """
 
 from __future__ import annotations
@@ -23,16 +27,15 @@ from cortexkit.cli._args import int_list, names, positive_int, say
 from cortexkit.cli.families import TrainFamily, add_flag
 from cortexkit.defaults import RBM as RBM_DEFAULTS
 
-__all__ = ["FAMILIES", "read_matrix"]
+__all__ = ["FAMILIES", "SCALES", "read_matrix", "scale_matrix"]
 
 MODELS = ("RBM", "DBN", "DBM")
+SCALES = ("auto", "max", "minmax", "standard", "none")
 
 
-def read_matrix(
-    path: str, *, drop: list[str] | None = None, scale: str | float = "auto"
-) -> tuple[Any, float]:
-    """DATA as a float32 matrix (n_samples, n_features), scaled as ``--scale`` says (a
-    number: the divisor a model was trained with), and the divisor used."""
+def read_matrix(path: str, *, drop: list[str] | None = None) -> Any:
+    """DATA as a matrix (n_samples, n_features), unscaled, in the file's own dtype (IDX
+    pixels stay ``uint8``)."""
     import numpy as np
 
     p = Path(path)
@@ -71,20 +74,58 @@ def read_matrix(
         row, col = np.argwhere(~np.isfinite(X))[0]
         raise ValueError(
             f"DATA {path!r} holds {int((~np.isfinite(X)).sum())} NaN or infinite values "
-            f"(the first at row {row}, column {col}); fill them in or drop those rows"
+            f"(the first at row {row + 1}, column {col + 1}, counting from 1); fill them in "
+            "or drop those rows"
         )
-    top = 1.0
-    if not isinstance(scale, str):
-        top = float(scale)
-    elif scale == "max" or (scale == "auto" and X.dtype == np.uint8):
-        top = 255.0 if X.dtype == np.uint8 else float(np.nanmax(np.abs(X))) or 1.0
-    return np.asarray(X / top if top != 1.0 else X, dtype=np.float32), top
+    return X
+
+
+def scale_matrix(
+    X: Any, scale: str, *, visible: str = "bernoulli"
+) -> tuple[Any, list[float], list[float]]:
+    """``X`` scaled column by column as ``--scale`` says, as float32, with each column's
+    shift and divisor (``(X - shift) / divisor``), which ``predict`` applies again."""
+    import numpy as np
+
+    shift = np.zeros(X.shape[1])
+    divisor = np.ones(X.shape[1])
+    if scale == "auto":
+        scale = "bytes" if X.dtype == np.uint8 else "standard" if visible == "gaussian" else "none"
+    if len(X) and scale == "bytes":
+        divisor[:] = 255.0
+    elif len(X) and scale in ("max", "minmax", "standard"):
+        data = np.asarray(X, dtype=np.float64)
+        if scale == "max":  # one divisor for the whole table: pixels keep their contrast
+            divisor[:] = np.abs(data).max()
+        elif scale == "minmax":
+            shift = data.min(axis=0)
+            divisor = data.max(axis=0) - shift
+        else:
+            shift = data.mean(axis=0)
+            divisor = data.std(axis=0)
+    divisor = np.where(divisor > 0, divisor, 1.0)  # a constant column is left as it is
+    return _apply(X, shift.tolist(), divisor.tolist()), shift.tolist(), divisor.tolist()
+
+
+def _apply(X: Any, shift: list[float], divisor: list[float]) -> Any:
+    import numpy as np
+
+    if len(shift) != X.shape[1]:
+        raise ValueError(
+            f"DATA has {X.shape[1]} columns, but the model was trained on {len(shift)} "
+            "(after --drop)"
+        )
+    if not any(shift):  # float32 throughout: an MNIST-size matrix needs no float64 copy
+        return np.asarray(X, np.float32) / np.asarray(divisor, np.float32)
+    # large values (identifiers) lose their digits in float32 before the shift
+    return ((np.asarray(X, np.float64) - shift) / np.asarray(divisor)).astype(np.float32)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--drop", type=names, default=[], help="table columns to ignore, a,b,c")
-    parser.add_argument("--scale", choices=("auto", "max", "none"), default="auto",
-                        help="map DATA into [0, 1]: auto divides bytes by 255")  # fmt: skip
+    parser.add_argument("--scale", choices=SCALES, default="auto",
+                        help="scale each column: auto divides bytes by 255 and standardises "
+                             "for --visible gaussian; max (whole table), minmax, standard, none")  # fmt: skip
     parser.add_argument("--epochs", type=positive_int, default=RBM_DEFAULTS.epochs,
                         help="passes over the data")  # fmt: skip
     parser.add_argument("--batch-size", type=positive_int, default=RBM_DEFAULTS.batch_size,
@@ -143,19 +184,22 @@ def _fit(args: argparse.Namespace, est: Any) -> int:
                        resume=args.resume)  # fmt: skip
     with as_flags(FLAGS):  # bad options fail before the data is read, named by their flags
         est._validate_params()
-    X, divisor = read_matrix(args.data, drop=args.drop, scale=args.scale)
-    if est.get_params().get("visible", "bernoulli") == "bernoulli" and len(X):
+    visible = est.get_params().get("visible", "bernoulli")
+    X, shift, divisor = scale_matrix(
+        read_matrix(args.data, drop=args.drop), args.scale, visible=visible
+    )
+    if visible == "bernoulli" and len(X):
         low, high = float(X.min()), float(X.max())
         if low < 0 or high > 1:
             raise ValueError(
                 f"DATA {args.data!r} runs from {low:.4g} to {high:.4g}, but Bernoulli visible "
-                "units take [0, 1]: --scale max divides by the largest value"
-                + (", or --visible gaussian takes standardised data" if name == "RBM" else "")
+                "units take [0, 1]: --scale minmax maps each column onto [0, 1]"
+                + (", or --visible gaussian takes real values" if name == "RBM" else "")
             )
     say(args, f"training {name} on {X.shape[0]} rows x {X.shape[1]} columns")
     with as_flags(FLAGS):
         est.fit(X)
-    est.save(args.out, scale_divisor=divisor, drop=list(args.drop))
+    est.save(args.out, scale_shift=shift, scale_divisor=divisor, drop=list(args.drop))
     history = est.history_ if "loss" in est.history_ else est.history_["layers"][-1]
     last = {k: v[-1] for k, v in history.items() if isinstance(v, list) and k != "time"}
     say(args, "last epoch: " + ", ".join(f"{k}={v:.4g}" for k, v in last.items()))
@@ -195,9 +239,9 @@ def run_dbm(args: argparse.Namespace) -> int:
 def predict_arguments(parser: argparse.ArgumentParser) -> None:
     """``predict``'s flags for these models."""
     add_flag(parser, "--drop", type=names, default=[], help="table columns to ignore, a,b,c")
-    add_flag(parser, "--scale", choices=("auto", "max", "none"), default=None,
-             help="Boltzmann models: map DATA into [0, 1] (default: divide by what the "
-                  "training data was divided by)")  # fmt: skip
+    add_flag(parser, "--scale", choices=SCALES, default=None,
+             help="Boltzmann models: scale each column (default: as the training data "
+                  "was)")  # fmt: skip
 
 
 def predict(args: argparse.Namespace, model_file: Any) -> int:
@@ -207,9 +251,16 @@ def predict(args: argparse.Namespace, model_file: Any) -> int:
     from cortexkit.persist import atomic_write_bytes
 
     extra = model_file.extra
-    scale = args.scale or extra.get("scale_divisor", "auto")
     drop = args.drop or _saved_drop(args.data, extra.get("drop") or [])
-    X, _ = read_matrix(args.data, drop=drop, scale=scale)
+    raw = read_matrix(args.data, drop=drop)
+    divisor = extra.get("scale_divisor", 1.0)
+    if args.scale:
+        visible = model_file.estimator.get_params().get("visible", "bernoulli")
+        X = scale_matrix(raw, args.scale, visible=visible)[0]
+    elif isinstance(divisor, list):
+        X = _apply(raw, extra.get("scale_shift") or [0.0] * len(divisor), divisor)
+    else:  # older files kept one divisor for the whole table
+        X = _apply(raw, [0.0] * raw.shape[1], [float(divisor)] * raw.shape[1])
     features = model_file.estimator.transform(X)
     table = pd.DataFrame(features, columns=[f"h{i}" for i in range(features.shape[1])])
     text = table.to_csv(index=False, float_format="%.6g")
@@ -238,6 +289,7 @@ def _saved_drop(path: str, saved: list[str]) -> list[str]:
 
 def _family(name: str, help: str, arguments: Any, run: Any) -> TrainFamily:
     return TrainFamily(name, help, arguments, run, table=False, models=MODELS,
+                       checkpoints=name == "rbm",  # DBN and DBM train RBMs one by one
                        predict=predict, predict_arguments=predict_arguments)  # fmt: skip
 
 
