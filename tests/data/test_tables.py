@@ -310,6 +310,19 @@ def test_a_file_that_is_not_utf8_names_the_file(tmp_path) -> None:
         read_table(path)
 
 
+def test_a_gzip_or_idx_file_is_named_for_what_it_is(tmp_path) -> None:
+    """MNIST's images given where a table is expected said only "not UTF-8"."""
+    import gzip
+
+    pixels = bytes([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 2, 200, 255, 0, 131])
+    (tmp_path / "x-idx3-ubyte.gz").write_bytes(gzip.compress(pixels))
+    with pytest.raises(ValueError, match=r"not UTF-8 .*gzip archive, not a CSV table"):
+        read_table(tmp_path / "x-idx3-ubyte.gz")
+    (tmp_path / "x-idx3-ubyte").write_bytes(pixels)
+    with pytest.raises(ValueError, match=r"not UTF-8 .*IDX array"):
+        read_table(tmp_path / "x-idx3-ubyte")
+
+
 # -- the header as written: repeated names --------------------------------------------------
 
 

@@ -60,14 +60,16 @@ def test_duplicates_keep_the_most_recent_rating() -> None:
 
 
 def test_rating_outside_the_scale_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"rating 6.0 \(row 1\) is outside the declared scale"):
+    with pytest.raises(
+        ValueError, match=r"rating 6.0 \(rating 2, from 1\) is outside the declared scale"
+    ):
         read_ratings(io.StringIO("1\t2\t5\n1\t3\t6\n"))
     with pytest.raises(ValueError, match=r"outside the declared scale 1\.0 to 10\.0"):
         as_ratings([(1, 2, 0)], scale=(1, 10))
 
 
 def test_non_numeric_rating_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"rating 'five' \(row 0\) is not a number"):
+    with pytest.raises(ValueError, match=r"rating 'five' \(rating 1, from 1\) is not a"):
         read_ratings(io.StringIO("user,item,rating\n1,2,five\n"))
 
 

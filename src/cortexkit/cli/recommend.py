@@ -169,8 +169,11 @@ def run_train(args: argparse.Namespace) -> int:
     from cortexkit.recommend import evaluate, read_ratings, split
 
     check_output_file(args.out, "--out", inputs={"the ratings": args.ratings})
+    from cortexkit.cli.tables import as_flags
+
     est = build(args)
-    est._validate_params()  # a bad flag fails before the file is read
+    with as_flags({"n_hidden": "--hidden", "random_state": "--seed"}):
+        est._validate_params()  # a bad flag fails before the file is read, named by its flag
     ratings = read_ratings(args.ratings, scale=args.scale)
     train, test = ratings, None
     if args.split:

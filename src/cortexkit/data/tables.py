@@ -135,7 +135,7 @@ def read_table(
     try:
         df = pd.read_csv(path, dtype=as_text)
     except UnicodeDecodeError as err:
-        raise ValueError(f"{path!r} is not UTF-8 text ({err.reason} at byte {err.start})") from None
+        raise _not_text(path, err) from None
     except pd.errors.EmptyDataError:
         raise ValueError(f"{path!r} is empty: expected a header line and data rows") from None
     except pd.errors.ParserError as err:
@@ -193,6 +193,19 @@ def _unnamed_columns(df: pd.DataFrame, header: list[str], path: str) -> pd.DataF
     return df.iloc[:, keep] if len(keep) < len(df.columns) else df
 
 
+def _not_text(path: str, err: UnicodeDecodeError) -> ValueError:
+    """The error for a file that is not UTF-8 text, naming what it is when that is plain: a
+    gzip archive or an IDX array (MNIST's images and labels) is not a table."""
+    with open(path, "rb") as file:
+        start = file.read(4)
+    kind = ""
+    if start[:2] == b"\x1f\x8b":
+        kind = "; it is a gzip archive, not a CSV table (MNIST's .gz files are IDX arrays)"
+    elif len(start) == 4 and start[:2] == b"\0\0" and start[2] in (8, 9, 11, 12, 13, 14):
+        kind = "; it is an IDX array (images or labels), not a CSV table"
+    return ValueError(f"{path!r} is not UTF-8 text ({err.reason} at byte {err.start}){kind}")
+
+
 def _header(path: str) -> list[str]:
     """The column names as the file writes them, before pandas renames repeats.
 
@@ -205,7 +218,7 @@ def _header(path: str) -> list[str]:
                 if len(row) > 1 or (row and row[0].strip()):
                     return row
     except UnicodeDecodeError as err:
-        raise ValueError(f"{path!r} is not UTF-8 text ({err.reason} at byte {err.start})") from None
+        raise _not_text(path, err) from None
     except csv.Error as err:
         raise ValueError(f"{path!r} is not a well-formed CSV: {err}") from err
     raise ValueError(f"{path!r} is empty: expected a header line and data rows")

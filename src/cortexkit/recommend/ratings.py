@@ -204,21 +204,23 @@ def _checked(frame: pd.DataFrame, scale: tuple[float, float], name: str) -> Rati
     for role in ("user", "item"):
         if frame[role].isna().any():
             row = int(np.flatnonzero(frame[role].isna().to_numpy())[0])
-            raise ValueError(f"{name}: the {role} is missing in row {row}")
+            raise ValueError(f"{name}: the {role} is missing in rating {row + 1} (from 1)")
     rating = pd.to_numeric(frame["rating"], errors="coerce").to_numpy(np.float64)
     bad = ~np.isfinite(rating)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise ValueError(
-            f"{name}: rating {frame['rating'].iloc[row]!r} (row {row}) is not a number; "
+            f"{name}: rating {frame['rating'].iloc[row]!r} (rating {row + 1}, from 1) is not a "
+            "number; "
             f"ratings must be numbers from {low} to {high}"
         )
     outside = (rating < low) | (rating > high)
     if outside.any():
         row = int(np.flatnonzero(outside)[0])
         raise ValueError(
-            f"{name}: rating {rating[row]} (row {row}) is outside the declared scale {low} "
-            f"to {high}; pass scale=(lowest, highest) if that is not the scale"
+            f"{name}: rating {rating[row]} (rating {row + 1}, from 1) is outside the declared "
+            f"scale {low} to {high}; if that is not the scale, pass scale=(lowest, highest) "
+            "(on the command line: --scale LOW,HIGH)"
         )
     timestamp = None
     if "timestamp" in frame:
@@ -226,7 +228,8 @@ def _checked(frame: pd.DataFrame, scale: tuple[float, float], name: str) -> Rati
         if not np.isfinite(timestamp).all():
             row = int(np.flatnonzero(~np.isfinite(timestamp))[0])
             raise ValueError(
-                f"{name}: timestamp {frame['timestamp'].iloc[row]!r} (row {row}) is not a number"
+                f"{name}: timestamp {frame['timestamp'].iloc[row]!r} (rating {row + 1}, from 1) is "
+                "not a number"
             )
         if (timestamp == np.round(timestamp)).all():
             timestamp = timestamp.astype(np.int64)
