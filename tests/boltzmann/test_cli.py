@@ -146,8 +146,9 @@ def test_every_option_of_train_says_what_it_is(family) -> None:
 
 def test_scaling_is_per_column_and_gaussian_units_are_standardised(tmp_path) -> None:
     """A column of large identifiers need not squeeze the others towards 0 (as ``--scale
-    max``, one divisor for the whole table, does): ``minmax`` maps every column onto [0, 1]; ``--visible gaussian`` standardises each column by default; and a
-    model file from before per-column scaling (one divisor) still predicts."""
+    max``, one divisor for the whole table, does): ``minmax`` maps every column onto [0, 1];
+    ``--visible gaussian`` standardises each column by default; and a model file from
+    before per-column scaling (one divisor) still predicts."""
     from cortexkit.cli.families.boltzmann import scale_matrix
 
     rng = np.random.default_rng(0)

@@ -124,8 +124,9 @@ def _apply(X: Any, shift: list[float], divisor: list[float]) -> Any:
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--drop", type=names, default=[], help="table columns to ignore, a,b,c")
     parser.add_argument("--scale", choices=SCALES, default="auto",
-                        help="scale each column: auto divides bytes by 255 and standardises "
-                             "for --visible gaussian; max (whole table), minmax, standard, none")  # fmt: skip
+                        help="auto divides bytes by 255 and standardises for --visible "
+                             "gaussian; max (whole table), minmax, standard (each column), "
+                             "none")  # fmt: skip
     parser.add_argument("--epochs", type=positive_int, default=RBM_DEFAULTS.epochs,
                         help="passes over the data")  # fmt: skip
     parser.add_argument("--batch-size", type=positive_int, default=RBM_DEFAULTS.batch_size,
