@@ -130,20 +130,6 @@ def test_predict_reuses_the_training_scale_and_drop(tmp_path) -> None:
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("family", ["rbm", "dbn", "dbm"])
-def test_every_option_of_train_says_what_it_is(family) -> None:
-    """Each option's help has words, not just its name (--epochs, --momentum, --visible
-    and --pretrain-epochs had none)."""
-    text = run_captured("train", family, "--help").out
-    options = text.split("options:", 1)[1]
-    entries = [e for e in options.split("\n  -") if e.strip()]
-    for entry in entries:
-        words = entry.split()
-        name = words[0]
-        rest = " ".join(words[1:]).replace(name.upper().lstrip("-").replace("-", "_"), "")
-        assert any(c.isalpha() for c in rest.replace("{", "").split("}")[-1]), entry
-
-
 def test_scaling_is_per_column_and_gaussian_units_are_standardised(tmp_path) -> None:
     """A column of large identifiers need not squeeze the others towards 0 (as ``--scale
     max``, one divisor for the whole table, does): ``minmax`` maps every column onto [0, 1];

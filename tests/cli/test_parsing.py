@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 
 import pytest
@@ -108,3 +109,18 @@ def test_shared_flags_reach_every_family() -> None:
                                       "--checkpoint", "c.ckpt", "--checkpoint-every", "3",
                                       "--resume"])  # fmt: skip
             assert (args.checkpoint, args.checkpoint_every, args.resume) == ("c.ckpt", 3, True)
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(actions[0].choices) if actions else {}
+
+
+@pytest.mark.parametrize("family", sorted(discover()))
+def test_every_option_of_every_train_family_says_what_it_is(family) -> None:
+    """Each flag of ``cortexkit train FAMILY`` has help text (``train cnn`` had six flags
+    with none; ``train rbm`` had four)."""
+    train = _subparsers(build_parser())["train"]
+    parser = _subparsers(train)[family]
+    silent = [a.option_strings[0] for a in parser._actions if a.option_strings and not a.help]
+    assert not silent, f"train {family}: {silent} have no help"

@@ -53,7 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--activation", default=AE.activation, help="of the hidden layers")
     parser.add_argument("--epochs", type=positive_int, default=AE.epochs,
                         help="at most (early stopping)")  # fmt: skip
-    parser.add_argument("--batch-size", type=positive_int, default=AE.batch_size)
+    parser.add_argument("--batch-size", type=positive_int, default=AE.batch_size, metavar="N",
+                        help="rows per update")  # fmt: skip
     parser.add_argument("--lr", type=float, default=AE.learning_rate, help="learning rate")
     parser.add_argument("--patience", type=positive_int, default=AE.patience,
                         help="epochs without improvement")  # fmt: skip

@@ -28,12 +28,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "beside the images file by name)")  # fmt: skip
     parser.add_argument("--conv", type=int_list, default=",".join(map(str, CNN.conv_layers)),
                         help="filters per convolution block")  # fmt: skip
-    parser.add_argument("--convs-per-block", type=positive_int, default=CNN.convs_per_block)
-    parser.add_argument("--kernel-size", type=positive_int, default=CNN.kernel_size)
-    parser.add_argument("--pooling", choices=["max", "avg", "none"], default=CNN.pooling)
+    parser.add_argument("--convs-per-block", type=positive_int, default=CNN.convs_per_block,
+                        metavar="N", help="convolutions before each pooling")  # fmt: skip
+    parser.add_argument("--kernel-size", type=positive_int, default=CNN.kernel_size,
+                        metavar="K", help="each convolution's K x K window")  # fmt: skip
+    parser.add_argument("--pooling", choices=["max", "avg", "none"], default=CNN.pooling,
+                        help="2x2 pooling after each block")  # fmt: skip
     parser.add_argument("--batch-norm", action=argparse.BooleanOptionalAction,
                         default=CNN.batch_norm, help="after each convolution")  # fmt: skip
-    parser.add_argument("--dropout", type=float, default=CNN.dropout)
+    parser.add_argument("--dropout", type=float, default=CNN.dropout, metavar="P",
+                        help="share of units dropped before each dense layer")  # fmt: skip
     parser.add_argument("--head", choices=["flatten", "gap"], default=CNN.head,
                         help="flatten, or global average pooling")  # fmt: skip
     parser.add_argument("--dense", type=int_list, default=",".join(map(str, CNN.dense_layers)),
@@ -44,11 +48,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="gray or RGB (default: gray when every image is)")  # fmt: skip
     parser.add_argument("--augment", type=_augment, default=",".join(CNN.augment),
                         help="shift, flip, rotate, or none")  # fmt: skip
-    parser.add_argument("--epochs", type=positive_int, default=CNN.epochs)
-    parser.add_argument("--batch-size", type=positive_int, default=CNN.batch_size)
+    parser.add_argument("--epochs", type=positive_int, default=CNN.epochs, metavar="N",
+                        help="passes over the training images")  # fmt: skip
+    parser.add_argument("--batch-size", type=positive_int, default=CNN.batch_size, metavar="N",
+                        help="images per update")  # fmt: skip
     parser.add_argument("--optimizer", default=CNN.optimizer, help="adam, adamw, sgd or rmsprop")
     parser.add_argument("--lr", type=float, default=CNN.learning_rate, help="peak learning rate")
-    parser.add_argument("--weight-decay", type=float, default=CNN.weight_decay)
+    parser.add_argument("--weight-decay", type=float, default=CNN.weight_decay, metavar="L2",
+                        help="penalty on the weights")  # fmt: skip
     parser.add_argument("--validation-fraction", type=float, default=CNN.validation_fraction,
                         help="held out to report val_accuracy each epoch")  # fmt: skip
     parser.add_argument("--workers", type=int, default=0,

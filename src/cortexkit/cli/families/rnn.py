@@ -34,7 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="steps the network reads")  # fmt: skip
     parser.add_argument("--horizon", type=positive_int, default=RNN.horizon,
                         help="steps it is trained to forecast")  # fmt: skip
-    parser.add_argument("--cell", choices=["lstm", "gru", "rnn"], default=RNN.cell)
+    parser.add_argument("--cell", choices=["lstm", "gru", "rnn"], default=RNN.cell,
+                        help="the recurrent cell: LSTM, GRU or vanilla")  # fmt: skip
     parser.add_argument("--hidden", type=positive_int, default=RNN.hidden_size,
                         help="units per recurrent layer")  # fmt: skip
     parser.add_argument("--layers", type=positive_int, default=RNN.num_layers,
@@ -48,13 +49,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--season", type=positive_int, help="season length (default: inferred)")
     parser.add_argument("--epochs", type=positive_int, default=RNN.epochs,
                         help="at most (early stopping)")  # fmt: skip
-    parser.add_argument("--batch-size", type=positive_int, default=RNN.batch_size)
+    parser.add_argument("--batch-size", type=positive_int, default=RNN.batch_size, metavar="N",
+                        help="windows per update")  # fmt: skip
     parser.add_argument("--lr", type=float, default=RNN.learning_rate, help="learning rate")
     parser.add_argument(
         "--early-stopping", action=argparse.BooleanOptionalAction, default=RNN.early_stopping,
         help="stop when the validation loss stalls; keep the best weights",
     )  # fmt: skip
-    parser.add_argument("--patience", type=positive_int, default=RNN.patience)
+    parser.add_argument("--patience", type=positive_int, default=RNN.patience, metavar="N",
+                        help="epochs without a better validation loss before stopping")  # fmt: skip
     parser.add_argument("--validation-fraction", type=float, default=RNN.validation_fraction,
                         help="the last windows, held out")  # fmt: skip
     parser.add_argument("--holdout", type=int, default=0, metavar="N",

@@ -53,12 +53,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--grid", type=grid_shape, default="x".join(map(str, SOM.grid)),
                         metavar="RxC", help="the map's rows x columns")  # fmt: skip
-    parser.add_argument("--topology", choices=["rectangular", "hexagonal"], default=SOM.topology)
+    parser.add_argument("--topology", choices=["rectangular", "hexagonal"], default=SOM.topology,
+                        help="square or hexagonal neighbours")  # fmt: skip
     parser.add_argument("--neighborhood", default=SOM.neighborhood,
                         help="gaussian, bubble, mexican_hat or triangle")  # fmt: skip
     parser.add_argument("--distance", default=SOM.distance, help="euclidean, cosine or manhattan")
-    parser.add_argument("--algorithm", choices=["online", "batch"], default=SOM.algorithm)
-    parser.add_argument("--init", choices=["pca", "sample", "random"], default=SOM.init)
+    parser.add_argument("--algorithm", choices=["online", "batch"], default=SOM.algorithm,
+                        help="mini-batch online updates, or batch SOM epochs")  # fmt: skip
+    parser.add_argument("--init", choices=["pca", "sample", "random"], default=SOM.init,
+                        help="initial weights: the data's principal plane, rows, or "
+                             "random")  # fmt: skip
     parser.add_argument("--sigma", type=float, default=SOM.sigma, help="neighbourhood radius")
     parser.add_argument("--lr", type=float, default=SOM.learning_rate, help="learning rate")
     parser.add_argument("--epochs", type=positive_int, default=SOM.epochs,
