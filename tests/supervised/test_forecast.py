@@ -141,8 +141,10 @@ def test_bad_input_is_refused_before_training(series, params, message) -> None:
 
 
 def test_bad_prediction_arguments(sine_model) -> None:
-    with pytest.raises(ValueError, match="horizon must be a positive int"):
+    with pytest.raises(ValueError, match=r"horizon must be an int in \[1, 100000\]; got 0"):
         sine_model.predict(horizon=0)
+    with pytest.raises(ValueError, match=r"horizon must be an int in \[1, 100000\]"):
+        sine_model.predict_interval(horizon=10**9)  # refused, not a night of forecasting
     with pytest.raises(TypeError, match="by keyword"):
         sine_model.predict(5)
     with pytest.raises(ValueError, match="history has 10 steps; the model reads 30"):

@@ -43,6 +43,7 @@ __all__ = ["RNNForecaster"]
 
 TAIL = 10_000  # training rows a fitted model keeps: the history it continues, and MASE's
 MIN_ORIGINS = 30  # forecasts whose errors make the intervals
+MAX_HORIZON = 100_000  # steps one forecast may run: each is one pass of the network
 ERROR_STEPS = 24  # steps ahead those errors are measured, at least (when the series allows)
 
 
@@ -454,8 +455,8 @@ class RNNForecaster(GradientEstimator):
 
     def _steps(self, horizon: Any) -> int:
         h = self.horizon if horizon is None else horizon
-        if isinstance(h, bool) or not isinstance(h, int | np.integer) or h < 1:
-            raise ValueError(f"horizon must be a positive int; got {h!r}")
+        if isinstance(h, bool) or not isinstance(h, int | np.integer) or not 1 <= h <= MAX_HORIZON:
+            raise ValueError(f"horizon must be an int in [1, {MAX_HORIZON}]; got {h!r}")
         return int(h)
 
     def predict(self, history: Any = None, *, horizon: int | None = None) -> np.ndarray:
