@@ -82,6 +82,25 @@ def test_evaluate_and_predict_on_a_forecaster(trained) -> None:
     assert len(pd.read_csv(__import__("io").StringIO(predicted.out))) == 4
 
 
+def test_evaluate_on_the_training_series_is_refused_or_warned(trained, tmp_path) -> None:
+    """Scoring the training file against the forecast after it gave MASE 13.9 silently: a
+    dated series that starts inside the training series is refused; an undated one that
+    repeats the training values is warned about."""
+    result = run_captured("evaluate", str(trained["model"]), str(trained["data"]))
+    assert result.code == 2 and "inside the training series" in result.err, result.err
+    undated = tmp_path / "undated.csv"
+    pd.read_csv(trained["data"]).iloc[::-1][["Sales"]].to_csv(undated, index=False)
+    model = tmp_path / "u.cortex"
+    trained_ = run_captured("--quiet", "train", "rnn", str(undated), *FAST, "--epochs", "1",
+                            "--out", str(model))  # fmt: skip
+    assert trained_.code == 0, trained_.err
+    tail = tmp_path / "tail.csv"
+    pd.read_csv(undated).iloc[-12:].to_csv(tail, index=False)
+    with pytest.warns(UserWarning, match="overlaps the training data"):
+        result = run_captured("evaluate", str(model), str(tail))
+    assert result.code == 0, result.err
+
+
 def test_missing_values_are_an_error_unless_a_fill_is_asked_for(tmp_path) -> None:
     data = _csv(tmp_path / "gappy.csv", gap=True)
     out = tmp_path / "m.cortex"

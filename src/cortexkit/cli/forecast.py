@@ -24,7 +24,9 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
                        help="forecast a series with a trained RNN model")  # fmt: skip
     p.add_argument("model")
     p.add_argument("--data", help="the series to continue (default: the training series)")
-    p.add_argument("--horizon", type=positive_int, required=True, help="steps to forecast (at most 100000)")
+    p.add_argument(
+        "--horizon", type=positive_int, required=True, help="steps to forecast (at most 100000)"
+    )
     p.add_argument("--coverage", type=float, default=0.9, help="of the interval")
     p.add_argument("--out", help="CSV file to write (default: stdout)")
     p.add_argument("--plot", metavar="FILE", help="a figure (.png, .svg or .pdf)")

@@ -143,6 +143,8 @@ def run(args: argparse.Namespace) -> int:
         table = est.evaluate(df.iloc[len(train) :])
         print(f"last {args.holdout} steps held out:")
         print(format_table(table, est.season_))
+        say(args, f"'cortexkit forecast {args.out}' continues after the training part; add "
+                  f"--data {args.data} to continue after the file's last step")  # fmt: skip
     return 0
 
 
@@ -210,6 +212,8 @@ def evaluate(args: argparse.Namespace, model_file: Any) -> int:
     est, extra = model_file.estimator, model_file.extra
     actual = read_like_training(args.data, extra)
     history = None if args.history is None else read_like_training(args.history, extra)
+    if history is None:
+        check_after_training(actual, est, extra, args.data)
     table = est.evaluate(actual, history, season=args.season, rolling=args.rolling)
     season = args.season or est.season_
     if args.json:
@@ -220,6 +224,41 @@ def evaluate(args: argparse.Namespace, model_file: Any) -> int:
         print(f"{len(actual)} steps forecast {how}:")
         print(format_table(table, season))
     return 0
+
+
+def check_after_training(actual: Any, est: Any, extra: dict[str, Any], path: str) -> None:
+    """Refuse (dated) or warn about (undated) ``actual`` steps that lie inside the training
+    series: without ``--history`` they are scored against the forecast of the steps after
+    it, which means nothing (the training file itself scored MASE 13.9, silently)."""
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    dates = extra.get("dates")
+    if dates and isinstance(actual.index, pd.DatetimeIndex) and len(actual):
+        last = pd.Timestamp(dates["last"])
+        if actual.index[0] <= last:
+            raise ValueError(
+                f"DATA {path!r} starts at {actual.index[0]}, inside the training series (which "
+                f"ends at {last}): evaluate scores the forecast of the steps after the training "
+                "series, so give those steps, or --history FILE for the series DATA follows"
+            )
+        return
+    tail, values = np.asarray(est._tail)[:, 0], actual.to_numpy(np.float64)[:, 0]
+    m = min(len(values), 5)
+    if m >= 3 and len(tail) >= m:
+        windows = sliding_window_view(tail, m)
+        if (windows == values[:m]).all(axis=1).any():
+            warnings.warn(
+                f"DATA {path!r} begins with {m} values that the training series holds in a row: "
+                "if it overlaps the training data, the scores compare it with the forecast of "
+                "the steps after the training series and mean nothing (give the steps after "
+                "it, or --history FILE for the series DATA follows)",
+                UserWarning,
+                stacklevel=2,
+            )
 
 
 def predict_arguments(parser: argparse.ArgumentParser) -> None:
