@@ -48,6 +48,16 @@ def test_train_predict_and_evaluate_on_a_folder(tmp_path, bar_folder, model) -> 
     assert set(scores["per_class"]) == {"h", "v"}
     assert np.sum(scores["confusion_matrix"]) == 120
 
+    # one image file: predicted as in its folder (it said "not an IDX file"); not scored
+    one = next(r for r in rows if r["file"].endswith(".png"))
+    alone = run_captured("predict", str(model), one["file"])
+    assert alone.code == 0, alone.err
+    [row] = list(csv.DictReader(io.StringIO(alone.out)))
+    assert row["class"] == one["class"]
+    assert abs(float(row["probability"]) - float(one["probability"])) < 1e-5
+    refused = run_captured("evaluate", str(model), one["file"])
+    assert refused.code == 2 and "one image, with no label" in refused.err
+
 
 def test_train_and_evaluate_an_npz_and_an_idx_pair(tmp_path, make_bars, write_idx) -> None:
     X, y = make_bars(200)

@@ -1,6 +1,8 @@
-"""The image data files the command line takes: a folder, an IDX pair or an ``.npz``.
+"""The image data files the command line takes: a folder, an IDX pair, an ``.npz``, or (to
+predict) one image file.
 
 - A folder: one subfolder per class (or, to predict, any images at any depth).
+- One image (``.png``, ``.jpg``, ...): to predict only, since it carries no label.
 - An IDX pair (MNIST's format, gzip or not): the images file, and the labels file given
   with ``labels=`` or found beside it by name (``...-images-idx3-ubyte`` ->
   ``...-labels-idx1-ubyte``).
@@ -28,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from cortexkit.data.idx import read_idx
-from cortexkit.data.images import ImageSet, read_images
+from cortexkit.data.images import IMAGE_SUFFIXES, ImageSet, _probe, load_image, read_images
 
 __all__ = ["idx_labels_path", "is_folder", "read_image_data"]
 
@@ -60,7 +62,8 @@ def read_image_data(
     mode: str | None = None,
     skip_bad: bool = False,
 ) -> ImageSet:
-    """The images (and labels, when ``labelled``) of a folder, IDX pair or ``.npz``.
+    """The images (and labels, when ``labelled``) of a folder, IDX pair or ``.npz``, or one
+    image file (not ``labelled``).
 
     Raises
     ------
@@ -75,6 +78,17 @@ def read_image_data(
     if not p.is_file():
         raise FileNotFoundError(f"no image data at {str(p)!r} (a folder, IDX file or .npz)")
     y: np.ndarray | None = None
+    if p.suffix.lower() in IMAGE_SUFFIXES:
+        if labelled:
+            raise ValueError(
+                f"{str(p)!r} is one image, with no label: to score a model, give a folder with "
+                "one subfolder per class (or an IDX pair, or an .npz)"
+            )
+        probe = _probe(p, skip_bad=False)
+        assert probe is not None  # _probe raises for an unreadable image unless skip_bad
+        shape = probe[0] if size is None else (size, size) if isinstance(size, int) else size
+        image = load_image(p, tuple(shape), mode or ("L" if probe[1] == "L" else "RGB"))
+        return ImageSet(image[None], None, [str(p)])
     if p.suffix == ".npz":
         with np.load(p, allow_pickle=False) as archive:
             x_key = next((k for k in _X_KEYS if k in archive.files), None)
