@@ -4,6 +4,7 @@ learn, fall back, recommend, round-trip, and refuse bad input."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from cortexkit import AutoRecRecommender, BoltzmannRecommender, load
@@ -102,6 +103,28 @@ def test_recommend_never_returns_a_seen_item(fitted, split_ratings, name) -> Non
         assert np.all(np.diff(top["score"].to_numpy()) <= 0)  # best first
         with_seen = est.recommend(user, k=len(est.item_ids_), exclude_seen=False)
         assert len(with_seen) == len(est.item_ids_)
+
+
+def test_items_tied_at_the_top_of_the_scale_are_ranked_by_the_unclipped_prediction(
+    fitted,
+) -> None:
+    """Clipping tied many items at 5.000, and the tie fell to item order: the ranking now
+    uses the predictions before clipping, while the scores shown stay on the scale."""
+    est = fitted["autorec-item"]
+    user = est.user_ids_[0]
+    items = est.item_ids_
+    raw = est._scores(np.full(len(items), user, dtype=object), items)
+    raw[pd.Index(items).get_indexer(est.seen_items(user))] = -np.inf
+    top = est.recommend(user, k=10)
+    np.testing.assert_array_equal(top["item"], items[np.argsort(-raw, kind="stable")[:10]])
+    np.testing.assert_allclose(top["score"], np.clip(np.sort(raw)[::-1][:10], 1, 5))
+    est._scores = lambda u, i: est.__class__._scores(est, u, i) + 10.0  # all above the scale
+    try:
+        shifted = est.recommend(user, k=10)
+    finally:
+        del est._scores
+    assert (shifted["score"] == 5.0).all()
+    np.testing.assert_array_equal(shifted["item"], top["item"])  # not items[:10] by id
 
 
 @pytest.mark.parametrize("k", [0, -1, 2.0])

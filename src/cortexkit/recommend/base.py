@@ -207,6 +207,11 @@ class RecommenderMixin(ABC):
         """
         check_is_fitted(self, "item_means_")
         users, items = self._pairs(users, items)
+        return self._clip(self._scores(users, items))
+
+    def _scores(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
+        """The predictions before clipping to the rating scale: they rank the items that
+        clipping ties (many at the top of the scale)."""
         u, i = self._codes(users, items)
         out = np.full(len(u), self.global_mean_)
         out[i >= 0] = self.item_means_[i[i >= 0]]
@@ -219,7 +224,7 @@ class RecommenderMixin(ABC):
                     torch.from_numpy(cases).to(device), torch.from_numpy(others).to(device)
                 )
             out[known] = pred.double().cpu().numpy()
-        return self._clip(out)
+        return out
 
     def _clip(self, values: np.ndarray) -> np.ndarray:
         return np.clip(values, *self.rating_scale_)
@@ -242,7 +247,9 @@ class RecommenderMixin(ABC):
     def recommend(self, user: Any, k: int = 10, exclude_seen: bool = True) -> pd.DataFrame:
         """The ``k`` items with the highest predicted rating for ``user``, best first.
 
-        Returns a DataFrame with columns ``item`` and ``score`` (the predicted rating). With
+        Returns a DataFrame with columns ``item`` and ``score`` (the predicted rating,
+        clipped to the scale; items are ranked before clipping, so that several at the top
+        of the scale keep their order). With
         ``exclude_seen=True`` the items the user rated in training are left out. An unknown
         user gets the items with the highest fallback (shrunk mean) rating.
 
@@ -259,13 +266,13 @@ class RecommenderMixin(ABC):
         if code < 0:
             scores = self.item_means_.copy()
         else:
-            scores = self.predict(np.full(len(items), self.user_ids_[code], dtype=object), items)
+            scores = self._scores(np.full(len(items), self.user_ids_[code], dtype=object), items)
             if exclude_seen:
                 seen = pd.Index(items).get_indexer(self.seen_items(user))
                 scores[seen] = -np.inf
-        order = np.argsort(-scores, kind="stable")[: int(k)]
+        order = np.argsort(-scores, kind="stable")[: int(k)]  # unclipped: no ties at the top
         order = order[np.isfinite(scores[order])]
-        return pd.DataFrame({"item": items[order], "score": scores[order]})
+        return pd.DataFrame({"item": items[order], "score": self._clip(scores[order])})
 
     # -- model files --------------------------------------------------------------------------
 
