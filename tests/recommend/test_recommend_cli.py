@@ -121,3 +121,29 @@ def test_top_prints_aligned_columns(files, tmp_path) -> None:
     for line in lines[1:]:  # each number ends where its heading does; titles start together
         assert line.index("  Film") == header.index("  title")
         assert line[: header.index("item") + 4].endswith(line.split()[1])
+
+
+def test_train_checkpoints_and_resumes(files, tmp_path) -> None:
+    """``recommend train --checkpoint PATH --resume`` continues an interrupted run to the
+    model an uninterrupted one writes (it took no checkpoint flags)."""
+    import numpy as np
+
+    from cortexkit import load
+    from cortexkit.recommend import read_ratings
+
+    data, ckpt = str(files / "train.data"), tmp_path / "run.ckpt"
+    base = ["recommend", "train", data, "--model", "autorec", "--hidden", "16", "--quiet"]
+    whole, part, resumed = tmp_path / "w.cortex", tmp_path / "p.cortex", tmp_path / "r.cortex"
+    assert run_captured(*base, "--epochs", "4", "--out", str(whole)).code == 0
+    first = run_captured(*base, "--epochs", "2", "--checkpoint", str(ckpt), "--out", str(part))
+    assert first.code == 0 and ckpt.exists(), first.err
+    second = run_captured(*base, "--epochs", "4", "--checkpoint", str(ckpt), "--resume",
+                          "--out", str(resumed))  # fmt: skip
+    assert second.code == 0, second.err
+    test = read_ratings(files / "test.data")
+    np.testing.assert_allclose(load(resumed).predict(test.user, test.item),
+                               load(whole).predict(test.user, test.item), atol=1e-5)  # fmt: skip
+    refused = run_captured(*base, "--resume", "--out", str(tmp_path / "x.cortex"))
+    assert refused.code == 2 and "--resume needs --checkpoint" in refused.err
+    clash = run_captured(*base, "--checkpoint", data, "--out", str(tmp_path / "y.cortex"))
+    assert clash.code == 2 and "--checkpoint" in clash.err

@@ -5,6 +5,7 @@ score a model on held-out ratings.
 
     cortexkit recommend train RATINGS --model rbm|dbm|autorec|stacked-ae [--based item]
                               [--split random|leave-k-out|temporal] --out MODEL
+                              [--checkpoint PATH [--resume]]
     cortexkit recommend top MODEL --user U -k 10 [--items u.item]
     cortexkit recommend evaluate MODEL TEST [-k 10] [--json]
 
@@ -21,6 +22,7 @@ from typing import Any
 
 from cortexkit.cli._args import Help, positive_int, say
 from cortexkit.cli._paths import check_output_file
+from cortexkit.cli.train import add_checkpoint_flags, check_checkpoint
 
 __all__ = ["MODELS", "add_parser"]
 
@@ -93,6 +95,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     train.add_argument("--seed", type=int, default=0, help="same seed, same model")
     train.add_argument("--device", default="auto", help="auto, cpu or cuda")
     train.add_argument("--out", required=True, help="model file to write")
+    add_checkpoint_flags(train)
     train.set_defaults(run=run_train)
 
     top = commands.add_parser(
@@ -166,12 +169,13 @@ def run_train(args: argparse.Namespace) -> int:
     """Read, split (maybe), fit, save, report."""
     import time
 
+    from cortexkit.cli.tables import as_flags, checkpoint_params
     from cortexkit.recommend import evaluate, read_ratings, split
 
     check_output_file(args.out, "--out", inputs={"the ratings": args.ratings})
-    from cortexkit.cli.tables import as_flags
-
+    check_checkpoint(args, {"the ratings": args.ratings})
     est = build(args)
+    est.set_params(**checkpoint_params(type(est), args))
     with as_flags({"n_hidden": "--hidden", "random_state": "--seed"}):
         est._validate_params()  # a bad flag fails before the file is read, named by its flag
     ratings = read_ratings(args.ratings, scale=args.scale)

@@ -14,7 +14,14 @@ from cortexkit.cli._paths import check_output_file
 from cortexkit.cli.families import discover
 from cortexkit.defaults import MAX_CATEGORIES
 
-__all__ = ["add_parser", "max_categories", "run_family", "shared_parent"]
+__all__ = [
+    "add_checkpoint_flags",
+    "add_parser",
+    "check_checkpoint",
+    "max_categories",
+    "run_family",
+    "shared_parent",
+]
 
 
 def shared_parent(
@@ -37,14 +44,38 @@ def shared_parent(
     shared.add_argument("--seed", type=int, default=0, help="same seed, same model")
     shared.add_argument("--device", default="auto", help="auto, cpu or cuda")
     shared.add_argument("--out", required=True, help="model file to write")
-    if not checkpoints:
-        return shared
-    shared.add_argument("--checkpoint", metavar="PATH", help="save training state here")
-    shared.add_argument("--checkpoint-every", type=positive_int, default=1, metavar="N",
-                        help="epochs between checkpoints")  # fmt: skip
-    shared.add_argument("--resume", action="store_true",
-                        help="continue from --checkpoint")  # fmt: skip
+    if checkpoints:
+        add_checkpoint_flags(shared)
     return shared
+
+
+def add_checkpoint_flags(parser: argparse.ArgumentParser) -> None:
+    """``--checkpoint PATH``, ``--checkpoint-every N`` and ``--resume``; a command that adds
+    them calls :func:`check_checkpoint` before any work."""
+    parser.add_argument("--checkpoint", metavar="PATH", help="save training state here")
+    parser.add_argument("--checkpoint-every", type=positive_int, default=1, metavar="N",
+                        help="epochs between checkpoints")  # fmt: skip
+    parser.add_argument("--resume", action="store_true",
+                        help="continue from --checkpoint")  # fmt: skip
+
+
+def check_checkpoint(args: argparse.Namespace, inputs: dict[str, str]) -> None:
+    """Refuse ``--resume`` without ``--checkpoint`` and a checkpoint path that would
+    overwrite one of ``inputs`` (description -> path) or ``--out``; say whether ``--resume``
+    continues or starts."""
+    checkpoint = getattr(args, "checkpoint", None)
+    if getattr(args, "resume", False) and checkpoint is None:
+        raise ValueError("--resume needs --checkpoint PATH, the checkpoint to continue from")
+    if checkpoint is None:
+        return
+    check_output_file(checkpoint, "--checkpoint", inputs={**inputs, "the --out model": args.out})
+    if getattr(args, "resume", False):  # a rerun of the same command line continues
+        from pathlib import Path
+
+        if Path(checkpoint).exists():
+            say(args, f"--resume: continuing from the checkpoint {checkpoint}")
+        else:
+            say(args, f"--resume: no checkpoint at {checkpoint} yet; training from the start")
 
 
 def max_categories(text: str) -> int | None:
@@ -82,21 +113,8 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def run_family(args: argparse.Namespace) -> int:
     """Check what every family shares, then hand over to the family (``args.train_family``)."""
-    checkpoint = getattr(args, "checkpoint", None)
-    if getattr(args, "resume", False) and checkpoint is None:
+    if getattr(args, "resume", False) and getattr(args, "checkpoint", None) is None:
         raise ValueError("--resume needs --checkpoint PATH, the checkpoint to continue from")
     check_output_file(args.out, "--out", inputs={"the training data": args.data})
-    if checkpoint is not None:
-        check_output_file(
-            args.checkpoint,
-            "--checkpoint",
-            inputs={"the training data": args.data, "the --out model": args.out},
-        )
-        if getattr(args, "resume", False):  # a rerun of the same command line continues
-            from pathlib import Path
-
-            if Path(checkpoint).exists():
-                say(args, f"--resume: continuing from the checkpoint {checkpoint}")
-            else:
-                say(args, f"--resume: no checkpoint at {checkpoint} yet; training from the start")
+    check_checkpoint(args, {"the training data": args.data})
     return int(args.train_family(args))
