@@ -178,8 +178,10 @@ class BoltzmannRecommenderDefaults:
 
     n_hidden: int = 100
     k: int = 1
+    k_final: int | None = None
     batch_size: int = 64
     learning_rate: float = 0.05
+    lr_decay: float | None = None
     momentum: float = 0.9
     weight_decay: float = 0.01
     epochs: int = 25

@@ -31,17 +31,11 @@ from torch import Tensor
 
 from cortexkit._validation import Interval, Options
 from cortexkit.base import BASE_CONSTRAINTS, CortexEstimator
-from cortexkit.boltzmann.units import (
-    cd_statistics,
-    expand_mask,
-    hidden_mean,
-    sample_bernoulli,
-    sample_visible,
-    visible_mean,
-)
+from cortexkit.boltzmann.units import hidden_mean, softmax_last
 from cortexkit.defaults import BOLTZMANN_RECOMMENDER as DEFAULTS
 from cortexkit.recommend.base import RecommenderMixin
 from cortexkit.recommend.ratings import Ratings
+from cortexkit.recommend.rbm_step import BoltzmannStep
 from cortexkit.recommend.sparse import RatingMatrix
 from cortexkit.train.step import Step
 
@@ -169,106 +163,8 @@ class _Machine:
             if self.binary:
                 out[part] = torch.sigmoid(logits[:, 0])
             else:
-                out[part] = torch.softmax(logits, 1) @ self.levels.to(logits.dtype)
+                out[part] = softmax_last(logits) @ self.levels.to(logits.dtype)
         return out
-
-
-class _BoltzmannStep(Step):
-    """One CD update of the shared weights on a batch of cases (momentum, weight decay)."""
-
-    def __init__(
-        self,
-        owner: BoltzmannRecommender,
-        machine: _Machine,
-        matrix: RatingMatrix,
-        generator: torch.Generator,
-    ) -> None:
-        self.owner = owner
-        self.machine = machine
-        self.matrix = matrix
-        self.generator = generator
-        self.velocity = {k: torch.zeros_like(v) for k, v in machine.params.items()}
-
-    def __call__(self, batch: tuple[Tensor, ...]) -> Tensor:
-        o, m = self.owner, self.machine
-        v, mask = m.visible(self.matrix.select(batch[0]), o.liked_at)
-        grads, negative = self._rbm(v, mask) if not m.deep else self._dbm(v, mask)
-        lr, mom, wd = float(o.learning_rate), float(o.momentum), float(o.weight_decay)
-        for name, grad in grads.items():
-            value = m.params[name]
-            if name.startswith("W"):
-                grad = grad - wd * value
-            self.velocity[name].mul_(mom).add_(grad, alpha=lr)
-            value.add_(self.velocity[name])
-        # the share of observed ratings whose one-step reconstruction differs
-        wrong = (v - negative).abs().sum() / (1.0 if m.binary else 2.0)
-        return wrong / mask.sum().clamp_min(1.0)
-
-    def _rbm(self, v: Tensor, mask: Tensor) -> tuple[dict[str, Tensor], Tensor]:
-        m, p = self.machine, self.machine.params
-        s = cd_statistics(
-            v,
-            p["W"],
-            p["b"],
-            p["c"],
-            kind=m.kind(),
-            n_levels=max(m.K, 2),
-            k=int(self.owner.k),
-            mask=mask,
-            generator=self.generator,
-        )
-        return {"W": s.dW, "b": s.db, "c": s.dc}, s.negative
-
-    def _dbm(self, v: Tensor, mask: Tensor) -> tuple[dict[str, Tensor], Tensor]:
-        m, p, g = self.machine, self.machine.params, self.generator
-        kind, K = m.kind(), max(m.K, 2)
-        full_mask = expand_mask(mask, v.shape[1], kind, K)
-        assert full_mask is not None
-        n = v.shape[0]
-        mu1 = m.hidden(v)  # positive phase: mean field
-        mu2 = torch.sigmoid(torch.addmm(p["c2"], mu1, p["W2"]))
-        h1 = sample_bernoulli(mu1, g)  # negative phase: one Gibbs sweep
-        for _ in range(int(self.owner.k)):
-            h2 = sample_bernoulli(torch.sigmoid(torch.addmm(p["c2"], h1, p["W2"])), g)
-            neg = sample_visible(
-                visible_mean(torch.addmm(p["b"], h1, p["W"].T), kind, K), kind, K, g
-            )
-            neg = neg * full_mask
-            h1 = sample_bernoulli(hidden_mean(neg, p["W"], p["c"] + h2 @ p["W2"].T), g)
-        n1 = hidden_mean(neg, p["W"], p["c"] + h2 @ p["W2"].T)
-        n2 = torch.sigmoid(torch.addmm(p["c2"], n1, p["W2"]))
-        grads = {
-            "W": (v.T @ mu1 - neg.T @ n1) / n,
-            "b": (v - neg).mean(0),
-            "c": (mu1 - n1).mean(0),
-            "W2": (mu1.T @ mu2 - n1.T @ n2) / n,
-            "c2": (mu2 - n2).mean(0),
-        }
-        return grads, neg
-
-    def loss(self, batch: tuple[Tensor, ...]) -> float:
-        return self.owner._metric(*batch)["loss"]
-
-    def state_dict(self) -> dict[str, Tensor]:
-        return dict(self.machine.params)
-
-    def load_state_dict(self, state: dict[str, Tensor]) -> Any:
-        for k, v in state.items():
-            self.machine.params[k] = v.detach().clone().to(self.machine.params[k].device)
-
-    def working_state(self) -> dict[str, Any]:
-        return {
-            "velocity": {k: v.clone() for k, v in self.velocity.items()},
-            "generator": self.generator.get_state(),
-        }
-
-    def load_working_state(self, state: dict[str, Any]) -> None:
-        self.velocity = {k: v.clone() for k, v in state["velocity"].items()}
-        self.generator.set_state(state["generator"])
-
-    def flops(self, batch: tuple[Tensor, ...]) -> float:
-        W = self.machine.params["W"]
-        return 2.0 * 6 * len(batch[0]) * W.shape[0] * W.shape[1]
 
 
 class BoltzmannRecommender(RecommenderMixin, CortexEstimator):
@@ -292,13 +188,20 @@ class BoltzmannRecommender(RecommenderMixin, CortexEstimator):
     liked_at : float, default=3.0
         With ``binary=True``, the lowest rating that counts as liked.
     k : int, default=1
-        Gibbs steps in the negative phase (CD-k).
+        Gibbs steps in the negative phase (CD-k), at the first epoch.
+    k_final : int or None, default=None
+        Gibbs steps at the last epoch: CD-k rises linearly (rounded) from ``k`` to
+        ``k_final`` over the epochs, as Salakhutdinov et al. increase it during training
+        (None: ``k`` throughout).
     epochs : int, default=25
         Passes over the cases.
     batch_size : int or None, default=64
         Cases per update; None: every case in one update.
     learning_rate : float, default=0.05
-        Step size of the CD update.
+        Step size of the CD update (at the first epoch).
+    lr_decay : float or None, default=None
+        The learning rate falls linearly over the epochs to ``learning_rate * lr_decay``
+        at the last one (None: constant).
     momentum : float, default=0.9
         Share of the previous update added to the next.
     weight_decay : float, default=0.01
@@ -369,6 +272,8 @@ class BoltzmannRecommender(RecommenderMixin, CortexEstimator):
         "binary": [bool],
         "liked_at": [Interval(float, None, None)],
         "k": [Interval(int, 1, None)],
+        "k_final": [Interval(int, 1, None), None],
+        "lr_decay": [Interval(float, 0, 1, closed="both"), None],
         "learning_rate": [Interval(float, 0, None, closed="neither")],
         "momentum": [Interval(float, 0, 1, closed="left")],
         "weight_decay": [Interval(float, 0, None)],
@@ -383,9 +288,11 @@ class BoltzmannRecommender(RecommenderMixin, CortexEstimator):
         binary: bool = False,
         liked_at: float = 3.0,
         k: int = DEFAULTS.k,
+        k_final: int | None = DEFAULTS.k_final,
         epochs: int = DEFAULTS.epochs,
         batch_size: int | None = DEFAULTS.batch_size,
         learning_rate: float = DEFAULTS.learning_rate,
+        lr_decay: float | None = DEFAULTS.lr_decay,
         momentum: float = DEFAULTS.momentum,
         weight_decay: float = DEFAULTS.weight_decay,
         validation_fraction: float = 0.0,
@@ -405,9 +312,11 @@ class BoltzmannRecommender(RecommenderMixin, CortexEstimator):
         self.binary = binary
         self.liked_at = liked_at
         self.k = k
+        self.k_final = k_final
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.lr_decay = lr_decay
         self.momentum = momentum
         self.weight_decay = weight_decay
         self.validation_fraction = validation_fraction
@@ -475,7 +384,7 @@ class BoltzmannRecommender(RecommenderMixin, CortexEstimator):
         self._sampler = torch.Generator(device=device).manual_seed(seed)
 
     def _make_step(self) -> Step:
-        return _BoltzmannStep(self, self._machine, self._train_input, self._sampler)
+        return BoltzmannStep(self, self._machine, self._train_input, self._sampler)
 
     def _is_built(self) -> bool:
         return hasattr(self, "_machine")
