@@ -110,41 +110,43 @@ def softmax_cd(
     if k < 1:
         raise ValueError(f"k must be >= 1 Gibbs steps, got {k}")
     K, n_hidden = n_levels, W.shape[1]
-    Wu = W.view(-1, K * n_hidden).index_select(0, units).view(-1, K, n_hidden)  # (ratings, K, hidden)
+    # each rating's unit's weight rows, one per level: (ratings, K, hidden)
+    Wu = W.view(-1, K * n_hidden).index_select(0, units).view(-1, K, n_hidden)
     bu = b.view(-1, K)[units]  # (ratings, K)
-    picked = torch.arange(len(units), device=W.device)
+    first_row = torch.arange(len(units), device=W.device) * K  # each rating's first row of Wu
 
     def hidden_input(contribution: Tensor) -> Tensor:  # (ratings, hidden) -> (rows, hidden)
         x = c.expand(n_rows, n_hidden).clone()
         return x.index_add_(0, rows, contribution)
 
-    def contribution_of(state: Tensor) -> Tensor:  # negative visibles -> (ratings, hidden)
-        if sample_visibles:  # one-hot: the chosen level's weight row
-            return Wu[picked, state.argmax(1)]
-        return (state.unsqueeze(2) * Wu).sum(1)
+    def weight_rows(chosen: Tensor) -> Tensor:  # one level per rating -> (ratings, hidden)
+        return Wu.view(-1, n_hidden).index_select(0, first_row + chosen)
 
-    positive = torch.sigmoid(hidden_input(Wu[picked, levels]))  # (rows, hidden)
+    positive = torch.sigmoid(hidden_input(weight_rows(levels)))  # (rows, hidden)
     h = sample_bernoulli(positive, generator)
-    neg = positive  # (set in the loop: k >= 1)
+    chosen, probs, x = levels, positive, positive  # (set in the loop: k >= 1)
     for step in range(k):
-        pre = (Wu * h[rows].unsqueeze(1)).sum(2).add_(bu)  # (ratings, K)
-        neg = softmax_last(pre)
-        if sample_visibles:
-            u = uniform(neg[:, :1], generator)
-            level = (neg.cumsum(1) < u).sum(1, keepdim=True).clamp_(max=K - 1)
-            neg = torch.zeros_like(neg).scatter_(1, level, 1.0)
+        pre = (Wu * h.index_select(0, rows).unsqueeze(1)).sum(2).add_(bu)  # (ratings, K)
+        probs = softmax_last(pre)
+        if sample_visibles:  # the first level whose cumulative probability passes u
+            u = uniform(probs[:, :1], generator)
+            chosen = (probs.cumsum(1) < u).sum(1).clamp_(max=K - 1)
+            x = hidden_input(weight_rows(chosen))
+        else:
+            x = hidden_input((probs.unsqueeze(2) * Wu).sum(1))
         if step < k - 1:
-            h = sample_bernoulli(torch.sigmoid(hidden_input(contribution_of(neg))), generator)
-    negative = torch.sigmoid(hidden_input(contribution_of(neg)))  # (rows, hidden)
+            h = sample_bernoulli(torch.sigmoid(x), generator)
+    negative = torch.sigmoid(x)  # (rows, hidden)
+    neg = torch.zeros_like(probs).scatter_(1, chosen[:, None], 1.0) if sample_visibles else probs
     scale = 1.0 / n_rows
     dW = torch.zeros_like(W)
     dW.index_add_(0, units * K + levels, positive[rows], alpha=scale)
     db = torch.zeros_like(b)
     db.index_add_(0, units * K + levels, torch.full_like(levels, scale, dtype=b.dtype))
     if sample_visibles:
-        chosen = units * K + neg.argmax(1)
-        dW.index_add_(0, chosen, negative[rows], alpha=-scale)
-        db.index_add_(0, chosen, torch.full_like(chosen, -scale, dtype=b.dtype))
+        at = units * K + chosen
+        dW.index_add_(0, at, negative[rows], alpha=-scale)
+        db.index_add_(0, at, torch.full_like(at, -scale, dtype=b.dtype))
     else:  # every level, weighted by its probability
         all_levels = (units[:, None] * K + torch.arange(K, device=W.device)).reshape(-1)
         spread = (neg.unsqueeze(2) * negative[rows].unsqueeze(1)).reshape(-1, n_hidden)
@@ -181,7 +183,7 @@ class BoltzmannStep(Step):
         if final is None or int(o.epochs) <= 1:
             return start
         share = min(self.epoch / (int(o.epochs) - 1), 1.0)
-        return int(round(start + share * (int(final) - start)))
+        return round(start + share * (int(final) - start))
 
     def learning_rate(self) -> float:
         """This epoch's rate: ``learning_rate``, or falling linearly (``lr_decay``) to
@@ -309,6 +311,7 @@ class BoltzmannStep(Step):
         m = self.machine
         if m.deep or m.binary:
             return 2.0 * 6 * len(batch[0]) * W.shape[0] * W.shape[1]
-        # the observed ratings of the batch, each K weight rows in a few products
+        # multiply-adds per observed rating and hidden unit: K for its negative visible
+        # and 1 for the hidden input in each Gibbs step, 3 for the positive phase and dW
         ratings = float(self.matrix.select(batch[0]).nnz)
-        return 2.0 * 4 * ratings * W.shape[1] * m.K
+        return 2.0 * ratings * W.shape[1] * ((m.K + 1) * self.cd_steps() + 3)
