@@ -175,7 +175,7 @@ class BoltzmannRecommenderDefaults:
     defaults (CD-1 at a constant 0.05 for 25-40 epochs). Each schedule alone gave 0.924;
     CD steps rising to 3 or 9, 100 epochs, 150 or 200 hidden units, a rate of 0.08, batches
     of 32 or of 128 (rate 0.1) were within 0.001 or worse; weight decay 0.005 (0.923) and
-    0.02 (0.939) were worse, and averaging the weights of the last 5-20 epochs gave nothing.
+    0.02 (0.935) were worse, and averaging the weights of the last 5-20 epochs gave nothing.
     """
 
     n_hidden: int = 100
