@@ -3,17 +3,21 @@
 Each case (an item for ``based="item"``, a user for ``based="user"``) is one RBM sharing
 its weights with every other case: a K-way softmax visible unit for each rating the case
 has (K rating levels), binary hidden units, and nothing for the ratings it lacks. So each
-case is trained on its observed ratings only: the mask of the shared core
-(:func:`cortexkit.boltzmann.units.cd_statistics`) keeps an unobserved unit out of both
-phases and out of the gradient. The prediction for (case, j) is the *expected* rating
-``sum_k level_k * P(v_j = k | h)``, with ``h`` the hidden probabilities given the case's
-training ratings.
+case is trained on its observed ratings only: the RBM's CD step
+(:func:`cortexkit.recommend.rbm_step.softmax_cd`) works on the observed units alone, and
+the DBM and binary modes use the mask of the shared core
+(:func:`cortexkit.boltzmann.units.cd_statistics`), which keeps an unobserved unit out of
+both phases and out of the gradient. The CD steps can rise and the learning rate fall over
+the epochs (``k_final``, ``lr_decay``). The prediction for (case, j) is the *expected*
+rating ``sum_k level_k * P(v_j = k | V)`` given the case's training ratings ``V``, with the
+hidden units summed out exactly (on the validation split of u1.base it scores the same,
+to 1e-4, as the mean-field ``P(v_j = k | P(h | V))``).
 
 ``model="dbm"`` puts a second hidden layer on top (a deep Boltzmann machine): the first
 hidden layer then hears both the ratings and the layer above. Training is contrastive:
 the positive phase is mean-field inference (a few alternating updates of the two hidden
-layers given the ratings), the negative phase one Gibbs sweep from it (hidden sample, top
-layer, ratings, first layer). Prediction uses the mean-field hidden probabilities.
+layers given the ratings), the negative phase ``k`` Gibbs sweeps from it (hidden sample,
+top layer, ratings, first layer). Prediction uses the mean-field hidden probabilities.
 
 ``binary=True`` is the classic course set-up: a rating is *liked* (1) when it is at
 least ``liked_at``, else not liked (0); the visible units are binary and a prediction is
