@@ -151,9 +151,9 @@ def softmax_last(pre: Tensor) -> Tensor:
     (0.04 against 0.44 ms for 2,700 x 5 measured here), where torch's kernel vectorises
     along that short dimension.
 
-    >>> softmax_last(torch.tensor([[0.0, 0.0], [0.0, 100.0]]))
+    >>> softmax_last(torch.tensor([[0.0, 0.0], [1000.0, 0.0]]))  # no overflow
     tensor([[0.5000, 0.5000],
-            [0.0000, 1.0000]])
+            [1.0000, 0.0000]])
     """
     e = (pre - pre.amax(-1, keepdim=True)).exp_()
     return e.div_(e.sum(-1, keepdim=True))
