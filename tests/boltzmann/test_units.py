@@ -14,6 +14,7 @@ from cortexkit.boltzmann.units import (
     free_energy,
     hidden_mean,
     sample_visible,
+    softmax_last,
     visible_mean,
 )
 
@@ -123,6 +124,30 @@ def test_a_masked_softmax_row_trains_the_rbm_of_its_observed_units_only() -> Non
     torch.testing.assert_close(s.db[keep], exact[1], atol=8e-3, rtol=0)
     torch.testing.assert_close(s.dc, exact[2], atol=8e-3, rtol=0)
     assert float(s.dW[3:6].abs().max()) == 0.0 and float(s.db[3:6].abs().max()) == 0.0
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_the_recommenders_observed_only_cd_matches_the_exact_expectation(k: int) -> None:
+    from cortexkit.recommend.rbm_step import softmax_cd
+
+    W, b, c = _model(9, 3, 6)  # three 3-level units; the middle one unobserved
+    rows = torch.arange(ROWS).repeat_interleave(2)  # each row rates units 0 and 2
+    units = torch.tensor([0, 2]).repeat(ROWS)
+    levels = torch.tensor([2, 1]).repeat(ROWS)
+    grads, _ = softmax_cd(rows, units, levels, ROWS, W, b, c, n_levels=3, k=k,
+                          generator=torch.Generator().manual_seed(8))  # fmt: skip
+    keep = torch.tensor([0, 1, 2, 6, 7, 8])
+    v0 = torch.tensor([0.0, 0, 1, 0, 1, 0], dtype=torch.float64)
+    exact = _exact(W[keep], b[keep], c, v0, kind="softmax", levels=3, k=k)
+    torch.testing.assert_close(grads["W"][keep], exact[0], atol=8e-3, rtol=0)
+    torch.testing.assert_close(grads["b"][keep], exact[1], atol=8e-3, rtol=0)
+    torch.testing.assert_close(grads["c"], exact[2], atol=8e-3, rtol=0)
+    assert float(grads["W"][3:6].abs().max()) == 0.0 and float(grads["b"][3:6].abs().max()) == 0.0
+
+
+def test_softmax_last_is_a_softmax() -> None:
+    x = torch.randn(50, 7, 5, generator=torch.Generator().manual_seed(0)) * 30
+    torch.testing.assert_close(softmax_last(x), torch.softmax(x, -1))
 
 
 def test_softmax_sampling_draws_each_level_with_its_probability() -> None:

@@ -211,6 +211,18 @@ def test_fits_on_cuda_and_loads_on_cpu(split_ratings, tmp_path) -> None:
         )
 
 
+class _Killed(Exception):
+    pass
+
+
+def _kill_at(epoch: int):
+    def callback(done: int, logs: dict) -> None:
+        if done == epoch:
+            raise _Killed
+
+    return callback
+
+
 @pytest.mark.parametrize(
     "make",
     [
@@ -223,7 +235,10 @@ def test_resume_from_a_checkpoint_continues_the_run(split_ratings, tmp_path, mak
     train, test = split_ratings
     path = tmp_path / "run.ckpt"
     whole = make(epochs=4).fit(train)
-    make(epochs=2, checkpoint=str(path)).fit(train)
+    # killed in its third epoch, after the checkpoint of the second (the RBM's schedules
+    # run over all 4 epochs, so a 2-epoch run would be another run)
+    with pytest.raises(_Killed):
+        make(epochs=4, checkpoint=str(path), callbacks=[_kill_at(3)]).fit(train)
     resumed = make(epochs=4, checkpoint=str(path), resume=True).fit(train)
     assert resumed.n_iter_ == 4 and "resumed" in resumed.history_
     np.testing.assert_allclose(
