@@ -153,8 +153,11 @@ class AutoRecDefaults:
     hidden: int = 500
     activation: str = "sigmoid"
     weight_decay: float = 200.0
+    dropout: float = 0.3
+    input_offset: float = 3.0
     learning_rate: float = 1e-2
-    epochs: int = 100
+    lr_schedule: str | None = "cosine"
+    epochs: int = 200
 
 
 AUTOREC = AutoRecDefaults()
