@@ -121,3 +121,19 @@ def test_top_prints_aligned_columns(files, tmp_path) -> None:
     for line in lines[1:]:  # each number ends where its heading does; titles start together
         assert line.index("  Film") == header.index("  title")
         assert line[: header.index("item") + 4].endswith(line.split()[1])
+
+
+def test_train_dropout_flag_reaches_autorec_only(files, tmp_path) -> None:
+    from cortexkit import load
+
+    out = tmp_path / "m.cortex"
+    trained = run_captured("recommend", "train", str(files / "train.data"), "--model",
+                           "autorec", "--epochs", "1", "--dropout", "0.5", "--out", str(out),
+                           "--quiet")  # fmt: skip
+    assert trained.code == 0, trained.err
+    assert load(out).dropout == 0.5
+    for model, value in (("rbm", "0.5"), ("autorec", "1.5")):
+        result = run_captured("recommend", "train", str(files / "train.data"), "--model", model,
+                              "--dropout", value, "--out", str(tmp_path / "x.cortex"))  # fmt: skip
+        assert result.code == 2 and "dropout" in result.err, result.err
+        assert not (tmp_path / "x.cortex").exists()

@@ -191,7 +191,11 @@ def test_fits_on_cuda_and_loads_on_cpu(split_ratings, tmp_path) -> None:
 @pytest.mark.parametrize(
     "make",
     [
-        lambda **kw: AutoRecRecommender(hidden=16, learning_rate=0.01, **FAST, **kw),
+        # a constant rate: epochs=2 then 4 is a longer run, and a schedule plans for the
+        # run's length (an interrupted cosine run: test_recommend_autorec.py)
+        lambda **kw: AutoRecRecommender(
+            hidden=16, learning_rate=0.01, lr_schedule=None, **FAST, **kw
+        ),
         lambda **kw: BoltzmannRecommender(n_hidden=16, batch_size=32, **FAST, **kw),
     ],
     ids=["autorec", "rbm"],

@@ -10,7 +10,17 @@ decay on the weight matrices:
 
 (divided by the number of training ratings, which changes nothing but the loss's scale).
 The prediction for (user, item) is the reconstruction of that entry from the case's
-training ratings.
+training ratings, clipped to the rating scale; a user or item the training ratings lack
+gets the shared fallback (:mod:`cortexkit.recommend.base`).
+
+Two departures from the paper's input, both parameters (``0`` restores the paper's): the
+input of an observed rating is the rating plus ``input_offset``, so that who rated an item
+counts as well as how (a missing entry stays 0, which a 1-star rating is otherwise close
+to); and ``dropout`` hides a random share of each case's ratings from the input while
+training (a denoising autoencoder), the loss still counting them. With those doing the
+regularising, the learning rate decays to 0 along a cosine (``lr_schedule="cosine"``):
+full-batch Adam at a constant 1e-2 oscillates from epoch to epoch, so that the epoch a run
+happened to stop at decided its accuracy (``bench/README.md``, Recommender systems).
 
 Only the observed ratings are ever touched: the first layer reads them as a sparse matrix
 and the output layer is evaluated at the observed entries only
@@ -346,6 +356,8 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
             raise ValueError(
                 f"hidden must be a positive int or a tuple of them; got {self.hidden!r}"
             )
+        if not math.isfinite(self.input_offset):
+            raise ValueError(f"input_offset must be a finite number; got {self.input_offset!r}")
 
     def _loop_config(self):  # type: ignore[no-untyped-def]
         cfg = super()._loop_config()

@@ -172,9 +172,7 @@ class GradientStep(Step):
             # from learning_rate down to 0 along half a cosine over the whole run, stepped
             # after every batch (Loshchilov & Hutter's annealing, without restarts)
             total = max(config.epochs * max(config.steps_per_epoch or 1, 1), 2)
-            self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
-                self.optimizer, T_max=total
-            )
+            self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, T_max=total)
         self._flops: dict[tuple[int, ...], float | None] = {}
 
     def __call__(self, batch: Batch) -> Tensor:
