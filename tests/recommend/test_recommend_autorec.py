@@ -31,7 +31,7 @@ def _by_hand(est: AutoRecRecommender, users, items, offset: float) -> np.ndarray
 
 
 @pytest.mark.parametrize("offset", [0.0, 2.5])
-def test_the_input_is_each_rating_plus_the_offset(split_ratings, offset) -> None:
+def test_the_input_is_each_rating_plus_the_offset(split_ratings, tmp_path, offset) -> None:
     train, test = split_ratings
     est = AutoRecRecommender(hidden=8, epochs=3, input_offset=offset, dropout=0.0, **FAST)
     est.fit(train)
@@ -39,6 +39,10 @@ def test_the_input_is_each_rating_plus_the_offset(split_ratings, offset) -> None
     users, items = test.user[known], test.item[known]
     np.testing.assert_allclose(
         est.predict(users, items), _by_hand(est, users, items, offset), rtol=1e-5, atol=1e-5
+    )
+    est.save(tmp_path / "m.cortex")  # the file keeps the offset the network was trained with
+    np.testing.assert_array_equal(
+        load(tmp_path / "m.cortex").predict(users, items), est.predict(users, items)
     )
     # the offset changes what the network reads, so the other offset's formula misses
     other = _by_hand(est, users, items, 2.5 - offset)

@@ -190,7 +190,7 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
         Of every hidden layer, by name (see :data:`cortexkit.neuron.ACTIVATIONS`).
     output_activation : str, default="identity"
         Of the reconstructed ratings.
-    weight_decay : float, default=150.0
+    weight_decay : float, default=200.0
         The paper's lambda: ``weight_decay / 2`` times the squared weights (not the
         biases) is added to the sum of squared errors over the observed ratings.
     dropout : float, default=0.3
