@@ -222,7 +222,8 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
         cosine over the ``epochs`` (full-batch Adam at a constant 1e-2 keeps oscillating,
         and the epoch it stops at decides the accuracy); ``"onecycle"`` warms up over the
         first 30% first; ``"plateau"`` halves it when the monitored loss stops falling;
-        None keeps it constant.
+        None keeps it constant. ``partial_fit`` calls follow the same schedule, an epoch
+        each, and stay at its end (for ``"cosine"``, near 0) after ``epochs`` of them.
     clip_grad_norm : float or None, default=None
         Clip the gradients' norm to this.
     validation_fraction : float, default=0.0
