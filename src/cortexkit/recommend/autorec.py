@@ -234,7 +234,7 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
     patience : int, default=10
         Epochs without improvement before early stopping.
     random_state : int, RandomState or None, default=None
-        Seeds the weights and the validation split.
+        Seeds the weights, the validation split and the dropout masks.
     device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
         Where to train.
     verbose : int, default=0
