@@ -88,7 +88,7 @@ GRADIENT_CONSTRAINTS: dict[str, list[Any]] = {
     "weight_decay": [Interval(float, 0, None)],
     "momentum": [Interval(float, 0, 1, closed="left")],
     "nesterov": [bool],
-    "lr_schedule": [Options(["plateau", "onecycle"]), None],
+    "lr_schedule": [Options(["plateau", "onecycle", "cosine"]), None],
     "clip_grad_norm": [Interval(float, 0, None, closed="neither"), None],
 }
 

@@ -125,14 +125,16 @@ def test_top_prints_aligned_columns(files, tmp_path) -> None:
 
 def test_train_checkpoints_and_resumes(files, tmp_path) -> None:
     """``recommend train --checkpoint PATH --resume`` continues an interrupted run to the
-    model an uninterrupted one writes (it took no checkpoint flags)."""
+    model an uninterrupted one writes (it took no checkpoint flags). The stacked
+    autoencoder keeps one learning rate throughout, so a 2-epoch run is the start of a
+    4-epoch one (the defaults' schedules span the epochs asked for)."""
     import numpy as np
 
     from cortexkit import load
     from cortexkit.recommend import read_ratings
 
     data, ckpt = str(files / "train.data"), tmp_path / "run.ckpt"
-    base = ["recommend", "train", data, "--model", "autorec", "--hidden", "16", "--quiet"]
+    base = ["recommend", "train", data, "--model", "stacked-ae", "--quiet"]
     whole, part, resumed = tmp_path / "w.cortex", tmp_path / "p.cortex", tmp_path / "r.cortex"
     assert run_captured(*base, "--epochs", "4", "--out", str(whole)).code == 0
     first = run_captured(*base, "--epochs", "2", "--checkpoint", str(ckpt), "--out", str(part))
@@ -147,3 +149,19 @@ def test_train_checkpoints_and_resumes(files, tmp_path) -> None:
     assert refused.code == 2 and "--resume needs --checkpoint" in refused.err
     clash = run_captured(*base, "--checkpoint", data, "--out", str(tmp_path / "y.cortex"))
     assert clash.code == 2 and "--checkpoint" in clash.err
+
+
+def test_train_dropout_flag_reaches_autorec_only(files, tmp_path) -> None:
+    from cortexkit import load
+
+    out = tmp_path / "m.cortex"
+    trained = run_captured("recommend", "train", str(files / "train.data"), "--model",
+                           "autorec", "--epochs", "1", "--dropout", "0.5", "--out", str(out),
+                           "--quiet")  # fmt: skip
+    assert trained.code == 0, trained.err
+    assert load(out).dropout == 0.5
+    for model, value in (("rbm", "0.5"), ("autorec", "1.5")):
+        result = run_captured("recommend", "train", str(files / "train.data"), "--model", model,
+                              "--dropout", value, "--out", str(tmp_path / "x.cortex"))  # fmt: skip
+        assert result.code == 2 and "dropout" in result.err, result.err
+        assert not (tmp_path / "x.cortex").exists()

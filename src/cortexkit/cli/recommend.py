@@ -81,6 +81,12 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     train.add_argument("--hidden", help="hidden units: N, or N,M,... (layers)")
     train.add_argument("--epochs", type=positive_int, help="(default: the model's own)")
     train.add_argument(
+        "--dropout",
+        type=float,
+        help="autorec, stacked-ae: input dropout while training, in [0, 1) "
+        "(default: the model's own)",
+    )
+    train.add_argument(
         "--binary",
         action="store_true",
         help="rbm/dbm: liked (rating >= 3) or not, instead of rating levels",
@@ -146,6 +152,10 @@ def build(args: argparse.Namespace) -> Any:
         common["epochs"] = args.epochs
     if args.binary and args.model not in ("rbm", "dbm"):
         raise ValueError("--binary is for --model rbm or dbm")
+    if args.dropout is not None:
+        if args.model not in ("autorec", "stacked-ae"):
+            raise ValueError("--dropout is for --model autorec or stacked-ae")
+        common["dropout"] = args.dropout
     if args.model in ("rbm", "dbm"):
         if hidden is not None:
             common["n_hidden"] = hidden[0] if len(hidden) == 1 else hidden
@@ -158,6 +168,9 @@ def build(args: argparse.Namespace) -> Any:
             activation="sigmoid",
             weight_decay=1.0,
             learning_rate=0.01,
+            dropout=common.pop("dropout", 0.0),  # the course's plain input and constant rate
+            input_offset=0.0,
+            lr_schedule=None,
             **common,
         )
     if hidden is not None:

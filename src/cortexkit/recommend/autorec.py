@@ -10,7 +10,17 @@ decay on the weight matrices:
 
 (divided by the number of training ratings, which changes nothing but the loss's scale).
 The prediction for (user, item) is the reconstruction of that entry from the case's
-training ratings.
+training ratings, clipped to the rating scale; a user or item the training ratings lack
+gets the shared fallback (:mod:`cortexkit.recommend.base`).
+
+Two departures from the paper's input, both parameters (``0`` restores the paper's): the
+input of an observed rating is the rating plus ``input_offset``, so that who rated an item
+counts as well as how (a missing entry stays 0, which a 1-star rating is otherwise close
+to); and ``dropout`` hides a random share of each case's ratings from the input while
+training (a denoising autoencoder), the loss still counting them. With those doing the
+regularising, the learning rate decays to 0 along a cosine (``lr_schedule="cosine"``):
+full-batch Adam at a constant 1e-2 oscillates from epoch to epoch, so that the epoch a run
+happened to stop at decided its accuracy (``bench/README.md``, Recommender systems).
 
 Only the observed ratings are ever touched: the first layer reads them as a sparse matrix
 and the output layer is evaluated at the observed entries only
@@ -48,10 +58,20 @@ PAIR_CHUNK = 65536  # (case, other) pairs predicted at a time
 class _AutoRecObjective:
     """The network, the training input and the loss (the loop's Objective)."""
 
-    def __init__(self, net: AutoEncoderNetwork, matrix: RatingMatrix, weight_decay: float) -> None:
+    def __init__(
+        self,
+        net: AutoEncoderNetwork,
+        matrix: RatingMatrix,
+        weight_decay: float,
+        *,
+        dropout: float = 0.0,
+        input_offset: float = 0.0,
+    ) -> None:
         self.net = net
         self.matrix = matrix
         self.weight_decay = weight_decay
+        self.dropout = dropout
+        self.input_offset = input_offset
         self._cache: tuple[RatingMatrix, Pattern] | None = None
 
     def parameters(self) -> Iterator[Tensor]:
@@ -76,21 +96,34 @@ class _AutoRecObjective:
     def _weights(self) -> list[Tensor]:
         return [layer.weight for layer in (*self.net.encoder, *self.net.decoder)]
 
-    def hidden(self, values: Tensor, pattern: Pattern) -> Tensor:
+    def inputs(self, values: Tensor, *, training: bool = False) -> Tensor:
+        """The network's input at the observed entries ``(nnz,)``: each rating plus
+        ``input_offset`` (a missing one stays 0); while training, each is dropped (set to
+        0, as if missing) with probability ``dropout`` and the rest scaled by
+        ``1 / (1 - dropout)``, so that the input's expected value is unchanged."""
+        x = values + self.input_offset if self.input_offset else values
+        if training and self.dropout > 0:
+            keep = torch.rand_like(x) >= self.dropout  # torch's RNG, seeded for the fit
+            x = torch.where(keep, x / (1.0 - self.dropout), torch.zeros_like(x))
+        return x
+
+    def hidden(self, values: Tensor, pattern: Pattern, *, training: bool = False) -> Tensor:
         """The last hidden layer's activations ``(rows, units)`` for rows of ratings."""
         net = self.net
         layers = [*net.encoder, *net.decoder]
         acts = [*net.encoder_activations, *net.decoder_activations]
         first = layers[0]
-        h = acts[0](sparse_linear(values, first.weight, pattern) + first.bias)
+        x = self.inputs(values, training=training)  # (nnz,)
+        h = acts[0](sparse_linear(x, first.weight, pattern) + first.bias)
         for layer, act in zip(layers[1:-1], acts[1:-1], strict=True):
             h = act(layer(h))
         return h  # type: ignore[no-any-return]
 
-    def outputs(self, values: Tensor, pattern: Pattern) -> Tensor:
+    def outputs(self, values: Tensor, pattern: Pattern, *, training: bool = False) -> Tensor:
         """The reconstruction at the observed entries ``(nnz,)``."""
         last = cast(nn.Linear, self.net.decoder[-1])
-        out = observed_linear(self.hidden(values, pattern), last.weight, pattern)
+        h = self.hidden(values, pattern, training=training)
+        out = observed_linear(h, last.weight, pattern)
         return self.net.decoder_activations[-1](out + last.bias[pattern.col])  # type: ignore[no-any-return]
 
     def compute_gradients(self, rows: Tensor) -> Tensor:
@@ -98,7 +131,7 @@ class _AutoRecObjective:
         for p in self.net.parameters():
             p.grad = None
         sub, pattern = self._batch(rows)
-        error = masked_mse(self.outputs(sub.values, pattern), sub.values)
+        error = masked_mse(self.outputs(sub.values, pattern, training=True), sub.values)
         penalty = sum(w.square().sum() for w in self._weights())
         loss = error + 0.5 * self.weight_decay * penalty / max(self.matrix.nnz, 1)
         loss.backward()
@@ -160,7 +193,17 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
     weight_decay : float, default=200.0
         The paper's lambda: ``weight_decay / 2`` times the squared weights (not the
         biases) is added to the sum of squared errors over the observed ratings.
-    epochs : int, default=100
+    dropout : float, default=0.3
+        Input dropout (a denoising autoencoder), in [0, 1): while training, each observed
+        rating of the input is dropped (made missing) with this probability and the others
+        scaled by ``1 / (1 - dropout)``; the loss still counts every observed rating, so
+        the network learns to reconstruct ratings it was not shown. Off when predicting.
+    input_offset : float, default=3.0
+        Added to each observed rating in the network's input (missing ratings stay 0), so
+        that a rated entry stands apart from an unrated one whatever its rating (who rated
+        an item says something beyond how they rated it). The reconstruction targets and
+        predictions are the ratings themselves. ``0`` is the paper's input.
+    epochs : int, default=200
         Passes over the cases.
     batch_size : int or None, default=None
         Cases per update; None is batch gradient descent (every case in one update).
@@ -174,8 +217,13 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
         For ``optimizer="sgd"``.
     nesterov : bool, default=False
         Nesterov momentum, for ``optimizer="sgd"``.
-    lr_schedule : {"plateau"} or None, default=None
-        Halve the learning rate when the monitored loss stops falling.
+    lr_schedule : {"cosine", "onecycle", "plateau"} or None, default="cosine"
+        ``"cosine"`` lowers the learning rate from ``learning_rate`` to 0 along half a
+        cosine over the ``epochs`` (full-batch Adam at a constant 1e-2 keeps oscillating,
+        and the epoch it stops at decides the accuracy); ``"onecycle"`` warms up over the
+        first 30% first; ``"plateau"`` halves it when the monitored loss stops falling;
+        None keeps it constant. ``partial_fit`` calls follow the same schedule, an epoch
+        each, and stay at its end (for ``"cosine"``, near 0) after ``epochs`` of them.
     clip_grad_norm : float or None, default=None
         Clip the gradients' norm to this.
     validation_fraction : float, default=0.0
@@ -186,7 +234,7 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
     patience : int, default=10
         Epochs without improvement before early stopping.
     random_state : int, RandomState or None, default=None
-        Seeds the weights and the validation split.
+        Seeds the weights, the validation split and the dropout masks.
     device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
         Where to train.
     verbose : int, default=0
@@ -239,6 +287,8 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
         "activation": [str, CALLABLE],
         "output_activation": [str, CALLABLE],
         "weight_decay": [Interval(float, 0, None)],
+        "dropout": [Interval(float, 0, 1, closed="left")],
+        "input_offset": [Interval(float, None, None)],
     }
 
     def __init__(
@@ -249,6 +299,8 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
         activation: str = AUTOREC.activation,
         output_activation: str = "identity",
         weight_decay: float = AUTOREC.weight_decay,
+        dropout: float = AUTOREC.dropout,
+        input_offset: float = AUTOREC.input_offset,
         epochs: int = AUTOREC.epochs,
         batch_size: int | None = None,
         gradient_descent: str | None = None,
@@ -256,7 +308,7 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
         learning_rate: float = AUTOREC.learning_rate,
         momentum: float = 0.9,
         nesterov: bool = False,
-        lr_schedule: str | None = None,
+        lr_schedule: str | None = AUTOREC.lr_schedule,
         clip_grad_norm: float | None = None,
         validation_fraction: float = 0.0,
         early_stopping: bool = False,
@@ -274,6 +326,8 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
         self.activation = activation
         self.output_activation = output_activation
         self.weight_decay = weight_decay
+        self.dropout = dropout
+        self.input_offset = input_offset
         self.epochs = epochs
         self.batch_size = batch_size
         self.gradient_descent = gradient_descent
@@ -303,6 +357,8 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
             raise ValueError(
                 f"hidden must be a positive int or a tuple of them; got {self.hidden!r}"
             )
+        if not math.isfinite(self.input_offset):
+            raise ValueError(f"input_offset must be a finite number; got {self.input_offset!r}")
 
     def _loop_config(self):  # type: ignore[no-untyped-def]
         cfg = super()._loop_config()
@@ -328,7 +384,13 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
     def _build(self, parts: Any, generator: torch.Generator) -> None:
         self.network_ = self._make_network(generator)
         matrix = self._matrix.to(self._device())
-        self._objective = _AutoRecObjective(self.network_, matrix, float(self.weight_decay))
+        self._objective = _AutoRecObjective(
+            self.network_,
+            matrix,
+            float(self.weight_decay),
+            dropout=float(self.dropout),
+            input_offset=float(self.input_offset),
+        )
 
     def _metric(self, *batch: Tensor) -> dict[str, float]:
         return self._objective.metric(batch)
@@ -337,7 +399,12 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
         return hasattr(self, "network_")
 
     def _predict_pairs(self, cases: Tensor, others: Tensor) -> Tensor:
-        objective = _AutoRecObjective(self.network_, self._full.to(self._device()), 0.0)
+        objective = _AutoRecObjective(
+            self.network_,
+            self._full.to(self._device()),
+            0.0,
+            input_offset=float(self.input_offset),
+        )
         return objective.predict_pairs(objective.matrix, cases, others)
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Tensor]]:
@@ -346,12 +413,15 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
         check_is_fitted(self, "network_")
         meta, tensors = self._recommender_state()
         meta.update(self._common_state())
+        meta["input_offset"] = float(self.input_offset)
         tensors.update({f"network.{k}": v for k, v in self.network_.state_dict().items()})
         return meta, tensors
 
     def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
         self._set_common_state(meta)
         self._set_recommender_state(meta, tensors)
+        # a file from before input_offset was trained on the plain ratings
+        self.input_offset = float(meta.get("input_offset", 0.0))
         self.network_ = self._make_network(None)
         state = {k[len("network.") :]: v for k, v in tensors.items() if k.startswith("network.")}
         self.network_.load_state_dict(state)

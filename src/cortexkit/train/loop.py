@@ -82,8 +82,8 @@ class LoopConfig:
     early_stopping: bool = False
     patience: int = 10
     tol: float = 1e-4
-    lr_schedule: str | None = None  # None, "plateau" or "onecycle"
-    steps_per_epoch: int | None = None  # batches per epoch ("onecycle" needs it)
+    lr_schedule: str | None = None  # None, "plateau", "onecycle" or "cosine"
+    steps_per_epoch: int | None = None  # batches per epoch ("onecycle", "cosine" need it)
     lr_patience: int = 5
     lr_factor: float = 0.5
     clip_grad_norm: float | None = None

@@ -168,6 +168,11 @@ class GradientStep(Step):
             self.scheduler = torch.optim.lr_scheduler.OneCycleLR(
                 self.optimizer, max_lr=config.learning_rate, total_steps=total
             )
+        elif config.lr_schedule == "cosine":
+            # from learning_rate down to 0 along half a cosine over the whole run, stepped
+            # after every batch (Loshchilov & Hutter's annealing, without restarts)
+            total = max(config.epochs * max(config.steps_per_epoch or 1, 1), 2)
+            self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, T_max=total)
         self._flops: dict[tuple[int, ...], float | None] = {}
 
     def __call__(self, batch: Batch) -> Tensor:
@@ -181,6 +186,9 @@ class GradientStep(Step):
         scheduler = self.scheduler
         if isinstance(scheduler, torch.optim.lr_scheduler.OneCycleLR):
             if scheduler.last_epoch < scheduler.total_steps - 1:  # then stay at its end
+                scheduler.step()
+        elif isinstance(scheduler, torch.optim.lr_scheduler.CosineAnnealingLR):
+            if scheduler.last_epoch < scheduler.T_max - 1:  # not back up the cosine after
                 scheduler.step()
         return loss
 
