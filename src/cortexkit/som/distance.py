@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import torch
 from torch import Tensor
@@ -126,32 +127,90 @@ DISTANCES: Registry[Distance] = Registry(
 )
 
 
+@lru_cache(maxsize=8)
+def _positions(nodes: int) -> Tensor:
+    """``0, 1, ..., nodes - 1`` as float32 (shared, never written to)."""
+    return torch.arange(nodes, dtype=torch.float32)
+
+
+def _row_min(
+    scores: Tensor, positions: Tensor | None, out: Tensor | None = None
+) -> tuple[Tensor, Tensor]:
+    """Each row's minimum and the column where it is (``scores.min(1)``).
+
+    On the CPU torch's ``min(dim)`` with indices is about 10x slower than ``amin``, so
+    (given ``positions``, the column numbers as floats) the index is found as one
+    matrix-vector product instead: the mask of where a row equals its minimum (into
+    ``out``, shaped as ``scores``), times the column numbers. A row with one minimum gets
+    its column exactly (whole numbers below 2^24 are exact in float32). A tie would sum
+    the tied columns and a NaN row matches nothing, so when the mask does not hold one
+    match per row, the rows without exactly one are taken again by ``min``. About 2.5x
+    faster than ``min`` at 256 x 900 (measured here).
+    """
+    if positions is None:
+        best, idx = scores.min(1)
+        return best, idx
+    best = scores.amin(1)  # (rows,)
+    # (rows, nodes), one 1 a row; written as floats (a bool result is ~8x slower here)
+    mask = torch.eq(scores, best[:, None], out=torch.empty_like(scores) if out is None else out)
+    idx = torch.mv(mask, positions).long()  # (rows,)
+    if float(mask.sum()) != scores.shape[0]:  # a tie or a NaN somewhere: redo those rows
+        again = (mask.sum(1) != 1).nonzero().squeeze(1)
+        best[again], idx[again] = scores[again].min(1)
+    return best, idx
+
+
 def chunk_rows(n_nodes: int) -> int:
     """Samples per chunk of the search: 1024, fewer on a big map (at most 2^20 scores)."""
     return max(16, min(MAX_CHUNK, CHUNK_ELEMENTS // max(n_nodes, 1)))
 
 
-def best_units(X: Tensor, W: Tensor, distance: Distance, *, k: int = 1) -> tuple[Tensor, Tensor]:
+def best_units(
+    X: Tensor, W: Tensor, distance: Distance, *, k: int = 1, scratch: Tensor | None = None
+) -> tuple[Tensor, Tensor]:
     """The distance to the best-matching unit and its index, for each row of ``X``.
 
     With ``k=2`` both are ``(samples, 2)``: the best and the second-best unit (what the
     topographic error needs). Chunks of :func:`chunk_rows` samples reuse one buffer.
+    ``scratch``, a ``(2, rows, nodes)`` buffer of the weights' dtype and device with ``rows``
+    at least the chunk's, is that buffer, kept by a caller that searches often (a training
+    step): a fresh one per call costs page faults.
     """
     n, nodes = X.shape[0], W.shape[0]
     prep = distance.prepare(W)
-    size = chunk_rows(nodes)
+    size = min(chunk_rows(nodes), n)
+    positions = None  # the CPU's faster indexed minimum (_row_min)
+    if k == 1 and W.device.type == "cpu" and W.dtype == torch.float32 and nodes < 2**24:
+        positions = _positions(nodes)
+    if scratch is None or scratch.shape[1] < size or scratch.shape[2] != nodes:
+        scratch = torch.empty((2, size, nodes), dtype=W.dtype, device=W.device)
+    if n == size:  # one chunk (a training step's batch)
+        return _search(X, prep, distance, k, positions, scratch)
     shape = (n,) if k == 1 else (n, k)
     dist = torch.empty(shape, dtype=W.dtype, device=W.device)
     units = torch.empty(shape, dtype=torch.long, device=W.device)
-    buffer = torch.empty((min(size, n), nodes), dtype=W.dtype, device=W.device)
     for start in range(0, n, size):
         xb = X[start : start + size]
         rows = xb.shape[0]
-        scores = distance.scores(xb, prep, buffer[:rows] if rows == buffer.shape[0] else None)
-        if k == 1:
-            best, idx = scores.min(1)
-        else:
-            best, idx = scores.topk(k, dim=1, largest=False)
-        dist[start : start + rows] = distance.finish(best, xb)
-        units[start : start + rows] = idx
+        dist[start : start + rows], units[start : start + rows] = _search(
+            xb, prep, distance, k, positions, scratch
+        )
     return dist, units
+
+
+def _search(
+    xb: Tensor,
+    prep: tuple[Tensor, ...],
+    distance: Distance,
+    k: int,
+    positions: Tensor | None,
+    scratch: Tensor,
+) -> tuple[Tensor, Tensor]:
+    """:func:`best_units` of one chunk, its scores written into ``scratch[0]``."""
+    rows = xb.shape[0]
+    scores = distance.scores(xb, prep, scratch[0, :rows])  # (rows, nodes)
+    if k == 1:
+        best, idx = _row_min(scores, positions, scratch[1, :rows])
+    else:
+        best, idx = scores.topk(k, dim=1, largest=False)
+    return distance.finish(best, xb), idx

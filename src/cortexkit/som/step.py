@@ -42,7 +42,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from cortexkit.som.distance import Distance, best_units
+from cortexkit.som.distance import Distance, best_units, chunk_rows
 from cortexkit.som.grid import Grid
 from cortexkit.som.neighborhood import bubble, gaussian, triangle
 from cortexkit.train.batches import Batches
@@ -53,6 +53,7 @@ __all__ = ["SOMStep"]
 Batch = tuple[Tensor, ...]
 WARMUP = 0.25  # the share of training that takes each batch in smaller slices
 FEW_STEPS = 2000  # ... when the whole training is fewer steps than this
+SLICES = 8  # ... in this many slices a batch
 
 
 class SOMStep(Step):
@@ -100,8 +101,11 @@ class SOMStep(Step):
         self._non_negative = neighborhood in (gaussian, bubble, triangle)
         self._separable = neighborhood is gaussian and grid.topology == "rectangular"
         device = weights.device
-        self._rows_at = torch.arange(grid.rows, dtype=weights.dtype, device=device)
-        self._cols_at = torch.arange(grid.cols, dtype=weights.dtype, device=device)
+        # the squared distances along the grid's rows and along its columns (the
+        # separable sums' two small neighbourhood matrices)
+        along = [torch.arange(k, dtype=weights.dtype, device=device) for k in (grid.rows, grid.cols)]
+        self._d2_rows, self._d2_cols = ((a[:, None] - a[None, :]) ** 2 for a in along)
+        self._scratch: Tensor | None = None  # the search's reused buffer (best_units)
         self.horizon = max(int(horizon), 1)
         self.epoch_rows = 0  # samples per epoch (set by the estimator before each run)
         self.seen = 0  # samples presented so far, every epoch and call included
@@ -137,7 +141,7 @@ class SOMStep(Step):
         xb = batch[0]
         rows = xb.shape[0]
         if self.algorithm == "batch":
-            dist, units = best_units(xb, self.weights, self.distance)
+            dist, units = self._search(xb)
             self._qe_sum += float(dist.sum())
             self._accumulate(xb, units)
             self.seen += rows
@@ -145,38 +149,59 @@ class SOMStep(Step):
         # Early on the map moves fast and a batch's winners, found before its update, go
         # stale: when training is only a few steps long, its first WARMUP takes each batch
         # in slices of an eighth.
-        size = rows
         if self.seen < WARMUP * self.horizon and self.horizon < FEW_STEPS * rows:
-            size = max(rows // 8, 16)
-        total = torch.zeros((), dtype=self.weights.dtype, device=self.weights.device)
-        for start in range(0, rows, size):
-            part = xb[start : start + size]
-            dist = self._online(part)
-            total += dist.sum()
-        return total / max(rows, 1)
+            size = max(rows // SLICES, 16)
+            if size < rows:
+                total = sum(self._online(xb[s : s + size]).sum() for s in range(0, rows, size))
+                return total / rows  # type: ignore[no-any-return]
+        return self._online(xb).mean()
+
+    def _search(self, xb: Tensor) -> tuple[Tensor, Tensor]:
+        """:func:`best_units` of a batch, into a buffer kept from step to step."""
+        rows, nodes = xb.shape[0], self.weights.shape[0]
+        scratch = self._scratch
+        if scratch is None or scratch.shape[1] < min(rows, chunk_rows(nodes)):
+            scratch = torch.empty((2, min(rows, chunk_rows(nodes)), nodes),
+                                  dtype=self.weights.dtype, device=self.weights.device)  # fmt: skip
+            self._scratch = scratch
+        return best_units(xb, self.weights, self.distance, scratch=scratch)
 
     def _online(self, xb: Tensor) -> Tensor:
         """One online update on ``xb``; the distances to the winners before it."""
         rows = xb.shape[0]
-        dist, units = best_units(xb, self.weights, self.distance)
+        dist, units = self._search(xb)
         lr, sigma = self.current(self.seen + rows / 2)
         grid = self.grid
-        if self._separable and grid.rows + grid.cols <= rows:  # cheaper than the dense sums
-            num, den = self._separable_sums(xb, units, sigma)
+        if self._separable:  # a Gaussian on a rectangular grid: H never in full
+            sums = self._separable_sums if grid.rows + grid.cols <= rows else self._outer_sums
+            num, den = sums(xb, units, sigma)
             mass = den
         else:
             H = self.neighborhood(self.grid.squared_distances(units), sigma)  # (batch, nodes)
             num, den = H.T @ xb, H.sum(0)  # (nodes, features), (nodes,)
             mass = den if self._non_negative else H.abs().sum(0)  # a repelling ring counts
-        exposure = lr * mass  # how far b sequential updates would move each node
-        share = torch.where(
-            exposure > 1e-6,
-            -torch.expm1(-exposure) / exposure.clamp_min(1e-6),
-            torch.ones_like(exposure),
-        )
-        self.weights += (lr * share)[:, None] * (num - den[:, None] * self.weights)
+        # Each node moves by lr share (num - den w), share = (1 - exp(-lr mass)) / (lr mass)
+        # (-> 1 as the mass goes to 0). With mass = den that is
+        # w exp(-lr den) + (1 - exp(-lr den)) / den num.
+        mass = mass.clamp_min(1e-20)
+        decay = torch.expm1(mass * -lr)  # (nodes,), exp(-lr mass) - 1
+        if self._non_negative:  # mass = den
+            self.weights.mul_((decay + 1)[:, None])
+        else:  # a repelling ring: mass = sum |h| > den
+            self.weights.mul_((1 + decay / mass * den)[:, None])
+        self.weights.addcmul_((decay / mass)[:, None], num, value=-1)
         self.seen += rows
         return dist
+
+    def _outer_sums(self, xb: Tensor, units: Tensor, sigma: float) -> tuple[Tensor, Tensor]:
+        """``H^T xb`` and ``H^T 1`` for a Gaussian on a rectangular grid and a small batch:
+        ``H`` as the outer products of each winner's row and column Gaussians."""
+        grid = self.grid
+        Hr = self.neighborhood(self._d2_rows, sigma)  # (rows, rows)
+        Hc = Hr if grid.rows == grid.cols else self.neighborhood(self._d2_cols, sigma)
+        r, c = Hr.index_select(0, units // grid.cols), Hc.index_select(0, units % grid.cols)
+        H = (r[:, :, None] * c[:, None, :]).view(len(units), -1)  # (batch, nodes)
+        return H.T @ xb, H.sum(0)
 
     def _separable_sums(self, xb: Tensor, units: Tensor, sigma: float) -> tuple[Tensor, Tensor]:
         """``H^T xb`` and ``H^T 1`` for a Gaussian on a rectangular grid, without ``H``.
@@ -190,12 +215,9 @@ class SOMStep(Step):
         grid, W = self.grid, self.weights
         features = xb.shape[1]
         S = torch.zeros_like(W).index_add_(0, units, xb)  # (nodes, features)
-        hits = torch.zeros(W.shape[0], dtype=W.dtype, device=W.device)
-        hits.index_add_(0, units, torch.ones_like(units, dtype=W.dtype))
-        Hr, Hc = (
-            self.neighborhood(((a[:, None] - a[None, :]) ** 2), sigma)
-            for a in (self._rows_at, self._cols_at)
-        )  # (rows, rows), (cols, cols)
+        hits = torch.bincount(units, minlength=W.shape[0]).to(W.dtype)  # (nodes,)
+        Hr = self.neighborhood(self._d2_rows, sigma)  # (rows, rows)
+        Hc = Hr if grid.rows == grid.cols else self.neighborhood(self._d2_cols, sigma)
         num = Hr @ S.view(grid.rows, grid.cols * features)  # along the rows
         num = Hc @ num.view(grid.rows, grid.cols, features)  # along the columns
         den = Hr @ hits.view(grid.rows, grid.cols) @ Hc
