@@ -167,15 +167,23 @@ def chunk_rows(n_nodes: int) -> int:
 
 
 def best_units(
-    X: Tensor, W: Tensor, distance: Distance, *, k: int = 1, scratch: Tensor | None = None
+    X: Tensor,
+    W: Tensor,
+    distance: Distance,
+    *,
+    k: int = 1,
+    scratch: Tensor | None = None,
+    finish: bool = True,
 ) -> tuple[Tensor, Tensor]:
     """The distance to the best-matching unit and its index, for each row of ``X``.
 
     With ``k=2`` both are ``(samples, 2)``: the best and the second-best unit (what the
     topographic error needs). Chunks of :func:`chunk_rows` samples reuse one buffer.
-    ``scratch``, a ``(2, rows, nodes)`` buffer of the weights' dtype and device with ``rows``
-    at least the chunk's, is that buffer, kept by a caller that searches often (a training
-    step): a fresh one per call costs page faults.
+    ``scratch``, a ``(2, rows, nodes)`` buffer of the weights' dtype and device, is that
+    buffer (the chunks then have ``rows`` at most), kept by a caller that searches often (a
+    training step): a fresh one per call costs page faults. ``finish=False`` gives the minimum
+    scores in place of the distances (``distance.finish(scores, X)`` turns them into
+    distances), for a caller that needs only some of them.
     """
     n, nodes = X.shape[0], W.shape[0]
     prep = distance.prepare(W)
@@ -183,10 +191,11 @@ def best_units(
     positions = None  # the CPU's faster indexed minimum (_row_min)
     if k <= 2 and W.device.type == "cpu" and W.dtype == torch.float32 and nodes < 2**24:
         positions = _positions(nodes)
-    if scratch is None or scratch.shape[1] < size or scratch.shape[2] != nodes:
+    if scratch is None or scratch.shape[2] != nodes:
         scratch = torch.empty((2, size, nodes), dtype=W.dtype, device=W.device)
+    size = min(size, scratch.shape[1])
     if n == size:  # one chunk (a training step's batch)
-        return _search(X, prep, distance, k, positions, scratch)
+        return _search(X, prep, distance, k, positions, scratch, finish)
     shape = (n,) if k == 1 else (n, k)
     dist = torch.empty(shape, dtype=W.dtype, device=W.device)
     units = torch.empty(shape, dtype=torch.long, device=W.device)
@@ -194,7 +203,7 @@ def best_units(
         xb = X[start : start + size]
         rows = xb.shape[0]
         dist[start : start + rows], units[start : start + rows] = _search(
-            xb, prep, distance, k, positions, scratch
+            xb, prep, distance, k, positions, scratch, finish
         )
     return dist, units
 
@@ -206,6 +215,7 @@ def _search(
     k: int,
     positions: Tensor | None,
     scratch: Tensor,
+    finish: bool = True,
 ) -> tuple[Tensor, Tensor]:
     """:func:`best_units` of one chunk, its scores written into ``scratch[0]`` (``k=2`` takes
     two minimum passes, 1.6x faster than ``topk`` on the CPU)."""
@@ -221,4 +231,4 @@ def _search(
         best, idx = torch.stack([first, second], 1), torch.stack([at, next_at], 1)
     else:
         best, idx = scores.topk(k, dim=1, largest=False)
-    return distance.finish(best, xb), idx
+    return (distance.finish(best, xb) if finish else best), idx

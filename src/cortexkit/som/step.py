@@ -59,6 +59,7 @@ Batch = tuple[Tensor, ...]
 # A training's first WARMUP batches (a quarter of a 10,000-row pass in 250-row batches)
 # take each batch in SLICES slices (of 16 rows at least)
 WARMUP, SLICES = 10, 8
+SCHED = [8, 8, 4, 4, 2, 2, 2, 2]
 
 
 class SOMStep(Step):
@@ -153,14 +154,17 @@ class SOMStep(Step):
             return dist.mean()
         # Early on the map moves fast and a batch's winners, found before its update, go
         # stale: the first WARMUP batches are taken in slices of an eighth.
-        if self.seen < WARMUP * rows:
-            size = max(rows // SLICES, 16)
+        k = self.seen // rows
+        scores = None
+        if k < len(SCHED):
+            size = max(rows // SCHED[k], 16)
             if size < rows:
-                total = sum(self._online(xb[s : s + size]).sum() for s in range(0, rows, size))
-                return total / rows  # type: ignore[no-any-return]
-        return self._online(xb).mean()
+                scores = torch.cat([self._online(xb[s : s + size]) for s in range(0, rows, size)])
+        if scores is None:
+            scores = self._online(xb)
+        return self.distance.finish(scores, xb).mean()
 
-    def _search(self, xb: Tensor) -> tuple[Tensor, Tensor]:
+    def _search(self, xb: Tensor, *, finish: bool = True) -> tuple[Tensor, Tensor]:
         """:func:`best_units` of a batch, into a buffer kept from step to step."""
         rows, nodes = xb.shape[0], self.weights.shape[0]
         scratch = self._scratch
@@ -168,12 +172,13 @@ class SOMStep(Step):
             scratch = torch.empty((2, min(rows, chunk_rows(nodes)), nodes),
                                   dtype=self.weights.dtype, device=self.weights.device)  # fmt: skip
             self._scratch = scratch
-        return best_units(xb, self.weights, self.distance, scratch=scratch)
+        return best_units(xb, self.weights, self.distance, scratch=scratch, finish=finish)
 
     def _online(self, xb: Tensor) -> Tensor:
-        """One online update on ``xb``; the distances to the winners before it."""
+        """One online update on ``xb``; the winners' scores before it (not yet
+        distances: ``distance.finish`` makes them so)."""
         rows = xb.shape[0]
-        dist, units = self._search(xb)
+        scores, units = self._search(xb, finish=False)
         lr, sigma = self.current(self.seen + rows / 2)
         grid = self.grid
         if self._separable:  # a Gaussian on a rectangular grid: H never in full
@@ -195,7 +200,7 @@ class SOMStep(Step):
             self.weights.mul_((1 + decay / mass * den)[:, None])
         self.weights.addcmul_((decay / mass)[:, None], num, value=-1)
         self.seen += rows
-        return dist
+        return scores
 
     def _outer_sums(self, xb: Tensor, units: Tensor, sigma: float) -> tuple[Tensor, Tensor]:
         """``H^T xb`` and ``H^T 1`` for a Gaussian on a rectangular grid and a small batch:
