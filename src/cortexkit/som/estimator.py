@@ -24,10 +24,10 @@ from cortexkit.train.loop import EpochLoop, LoopConfig
 __all__ = ["SelfOrganizingMap"]
 
 ALGORITHMS = ("online", "batch")
-# samples per mini-batch of the online rule: n / 40, at least 16 and at most 256 (a short
-# training takes its first quarter in slices of an eighth: SOMStep), enough updates for
-# one pass to match a sequential SOM's error (bench/som.py)
-ONLINE_UPDATES, ONLINE_MIN, ONLINE_MAX = 40, 16, 256
+# samples per mini-batch of the online rule: n / 20, at least 16 and at most 512 (the step
+# takes the first batches, and all until 30% of the training, in slices: SOMStep), enough
+# updates for one pass to match a sequential SOM's error (bench/som.py)
+ONLINE_UPDATES, ONLINE_MIN, ONLINE_MAX = 20, 16, 512
 
 
 class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
@@ -71,8 +71,8 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
     epochs : int, default=1
         Passes over the data; the schedules run over all of them.
     batch_size : int or None, default=None
-        Samples per step. Online: the mini-batch (None: 1/40 of the samples, 16 to
-        256). Batch: the chunk the sums are accumulated by, which bounds memory (None:
+        Samples per step. Online: the mini-batch (None: 1/20 of the samples, 16 to
+        512), the first ones and all until 30% of the training taken in smaller slices. Batch: the chunk the sums are accumulated by, which bounds memory (None:
         1024 rows, fewer on big maps).
     validation_fraction : float, default=0.0
         Share of the rows held out to monitor the quantisation error.
