@@ -25,8 +25,8 @@ __all__ = ["SelfOrganizingMap"]
 
 ALGORITHMS = ("online", "batch")
 # samples per mini-batch of the online rule: n / 20, at least 16 and at most 512 (the step
-# takes the first batches, and all until 30% of the training, in slices: SOMStep), enough
-# updates for one pass to match a sequential SOM's error (bench/som.py)
+# takes the first batches, and all in the first half of the training, in slices: SOMStep),
+# enough updates for one pass to match a sequential SOM's error (bench/som.py)
 ONLINE_UPDATES, ONLINE_MIN, ONLINE_MAX = 20, 16, 512
 
 
@@ -72,8 +72,9 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
         Passes over the data; the schedules run over all of them.
     batch_size : int or None, default=None
         Samples per step. Online: the mini-batch (None: 1/20 of the samples, 16 to
-        512), the first ones and all until 30% of the training taken in smaller slices. Batch: the chunk the sums are accumulated by, which bounds memory (None:
-        1024 rows, fewer on big maps).
+        512; the first ones, and all in the first half of the training, are taken in
+        smaller slices). Batch: the chunk the sums are accumulated by, which bounds
+        memory (None: 1024 rows, fewer on big maps).
     validation_fraction : float, default=0.0
         Share of the rows held out to monitor the quantisation error.
     validation_split : {"random", "last"}, default="random"
