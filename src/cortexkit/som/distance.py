@@ -135,18 +135,22 @@ def _positions(nodes: int) -> Tensor:
 
 
 def _row_min(
-    scores: Tensor, positions: Tensor | None, out: Tensor | None = None
+    scores: Tensor,
+    positions: Tensor | None,
+    out: Tensor | None = None,
+    rescore: Callable[[Tensor], Tensor] | None = None,
 ) -> tuple[Tensor, Tensor]:
     """Each row's minimum and the column where it is (``scores.min(1)``).
 
     On the CPU torch's ``min(dim)`` with indices is about 10x slower than ``amin``, so
     (given ``positions``, the column numbers as floats) the index is found as one
     matrix-vector product instead: the mask of where a row equals its minimum (into
-    ``out``, shaped as ``scores``), times the column numbers. A row with one minimum gets
-    its column exactly (whole numbers below 2^24 are exact in float32). A tie would sum
-    the tied columns and a NaN row matches nothing, so when the mask does not hold one
-    match per row, the rows without exactly one are taken again by ``min``. About 2.5x
-    faster than ``min`` at 256 x 900 (measured here).
+    ``out``, shaped as ``scores``; ``out=scores`` overwrites them, with ``rescore(rows)``
+    to compute rows again), times the column numbers. A row with one minimum gets its
+    column exactly (whole numbers below 2^24 are exact in float32). A tie would sum the
+    tied columns and a NaN row matches nothing, so when the mask does not hold one match
+    per row, the rows without exactly one are taken again by ``min``. About 2.5x faster
+    than ``min`` at 256 x 900 (measured here).
     """
     if positions is None:
         best, idx = scores.min(1)
@@ -157,7 +161,11 @@ def _row_min(
     idx = torch.mv(mask, positions).long()  # (rows,)
     if float(mask.sum()) != scores.shape[0]:  # a tie or a NaN somewhere: redo those rows
         again = (mask.sum(1) != 1).nonzero().squeeze(1)
-        best[again], idx[again] = scores[again].min(1)
+        if mask is scores:
+            assert rescore is not None, "overwriting the scores needs rescore"
+            best[again], idx[again] = rescore(again).min(1)
+        else:
+            best[again], idx[again] = scores[again].min(1)
     return best, idx
 
 
@@ -179,21 +187,23 @@ def best_units(
 
     With ``k=2`` both are ``(samples, 2)``: the best and the second-best unit (what the
     topographic error needs). Chunks of :func:`chunk_rows` samples reuse one buffer.
-    ``scratch``, a ``(2, rows, nodes)`` buffer of the weights' dtype and device, is that
-    buffer (the chunks then have ``rows`` at most), kept by a caller that searches often (a
-    training step): a fresh one per call costs page faults. ``finish=False`` gives the minimum
-    scores in place of the distances (``distance.finish(scores, X)`` turns them into
-    distances), for a caller that needs only some of them.
+    ``scratch``, a ``(rows, nodes)`` buffer of the weights' dtype and device, is that
+    buffer (the chunks then have ``rows`` at most, half that with ``k=2``), kept by a caller
+    that searches often (a training step): a fresh one per call costs page faults.
+    ``finish=False`` gives the minimum scores in place of the distances
+    (``distance.finish(scores, X)`` turns them into distances), for a caller that needs
+    only some of them.
     """
     n, nodes = X.shape[0], W.shape[0]
     prep = distance.prepare(W)
+    planes = 2 if k == 2 else 1  # k=2 keeps the scores, and the mask beside them
     size = min(chunk_rows(nodes), n)
     positions = None  # the CPU's faster indexed minimum (_row_min)
     if k <= 2 and W.device.type == "cpu" and W.dtype == torch.float32 and nodes < 2**24:
         positions = _positions(nodes)
-    if scratch is None or scratch.shape[2] != nodes:
-        scratch = torch.empty((2, size, nodes), dtype=W.dtype, device=W.device)
-    size = min(size, scratch.shape[1])
+    if scratch is None or scratch.shape[1] != nodes or scratch.shape[0] < planes:
+        scratch = torch.empty((planes * size, nodes), dtype=W.dtype, device=W.device)
+    size = min(size, scratch.shape[0] // planes)
     if n == size:  # one chunk (a training step's batch)
         return _search(X, prep, distance, k, positions, scratch, finish)
     shape = (n,) if k == 1 else (n, k)
@@ -217,17 +227,20 @@ def _search(
     scratch: Tensor,
     finish: bool = True,
 ) -> tuple[Tensor, Tensor]:
-    """:func:`best_units` of one chunk, its scores written into ``scratch[0]`` (``k=2`` takes
-    two minimum passes, 1.6x faster than ``topk`` on the CPU)."""
-    rows, nodes = xb.shape[0], scratch.shape[2]
-    scores = distance.scores(xb, prep, scratch[0, :rows])  # (rows, nodes)
+    """:func:`best_units` of one chunk, its scores written into ``scratch`` and, with
+    ``k=1``, overwritten by the minimum's mask (half the memory to stream through; ``k=2``
+    takes two minimum passes, 1.6x faster than ``topk`` on the CPU)."""
+    rows, nodes = xb.shape[0], scratch.shape[1]
+    scores = distance.scores(xb, prep, scratch[:rows])  # (rows, nodes)
+    own = scores.data_ptr() == scratch.data_ptr()  # a user's distances stay as they are
     if k == 1:
-        best, idx = _row_min(scores, positions, scratch[1, :rows])
+        best, idx = _row_min(scores, positions, scores if own else None,
+                             lambda again: distance.scores(xb[again], prep, None))  # fmt: skip
     elif k == 2 and positions is not None and nodes > 1:  # the best, then the best of the rest
-        first, at = _row_min(scores, positions, scratch[1, :rows])
-        own = scores.data_ptr() == scratch.data_ptr()  # a user's distances stay as they are
+        mask = scratch[rows : 2 * rows]
+        first, at = _row_min(scores, positions, mask)
         rest = (scores.scatter_ if own else scores.scatter)(1, at[:, None], math.inf)
-        second, next_at = _row_min(rest, positions, scratch[1, :rows])
+        second, next_at = _row_min(rest, positions, mask)
         best, idx = torch.stack([first, second], 1), torch.stack([at, next_at], 1)
     else:
         best, idx = scores.topk(k, dim=1, largest=False)

@@ -168,10 +168,11 @@ class SOMStep(Step):
     def _search(self, xb: Tensor, *, finish: bool = True) -> tuple[Tensor, Tensor]:
         """:func:`best_units` of a batch, into a buffer kept from step to step."""
         rows, nodes = xb.shape[0], self.weights.shape[0]
+        need = min(rows, chunk_rows(nodes))
         scratch = self._scratch
-        if scratch is None or scratch.shape[1] < min(rows, chunk_rows(nodes)):
-            scratch = torch.empty((2, min(rows, chunk_rows(nodes)), nodes),
-                                  dtype=self.weights.dtype, device=self.weights.device)  # fmt: skip
+        if scratch is None or scratch.shape[0] < need:
+            scratch = torch.empty((need, nodes), dtype=self.weights.dtype,
+                                  device=self.weights.device)  # fmt: skip
             self._scratch = scratch
         return best_units(xb, self.weights, self.distance, scratch=scratch, finish=finish)
 
