@@ -160,6 +160,7 @@ class SOMStep(Step):
         size = max(-(-rows // parts), MIN_SLICE)  # rows / parts, rounded up
         scores = None
         if size < rows:  # the map still moves fast: fresh winners for each slice
+            self._buffer(rows)
             scores = torch.cat([self._online(xb[s : s + size]) for s in range(0, rows, size)])
         if scores is None:
             scores = self._online(xb)
@@ -167,14 +168,18 @@ class SOMStep(Step):
 
     def _search(self, xb: Tensor, *, finish: bool = True) -> tuple[Tensor, Tensor]:
         """:func:`best_units` of a batch, into a buffer kept from step to step."""
-        rows, nodes = xb.shape[0], self.weights.shape[0]
-        need = min(rows, chunk_rows(nodes))
-        scratch = self._scratch
-        if scratch is None or scratch.shape[0] < need:
-            scratch = torch.empty((need, nodes), dtype=self.weights.dtype,
-                                  device=self.weights.device)  # fmt: skip
-            self._scratch = scratch
+        scratch = self._buffer(xb.shape[0])
         return best_units(xb, self.weights, self.distance, scratch=scratch, finish=finish)
+
+    def _buffer(self, rows: int) -> Tensor:
+        """The search's buffer, for batches of up to ``rows`` (made once for a whole batch,
+        before its slices)."""
+        nodes = self.weights.shape[0]
+        need = min(rows, chunk_rows(nodes))
+        if self._scratch is None or self._scratch.shape[0] < need:
+            self._scratch = torch.empty((need, nodes), dtype=self.weights.dtype,
+                                        device=self.weights.device)  # fmt: skip
+        return self._scratch
 
     def _online(self, xb: Tensor) -> Tensor:
         """One online update on ``xb``; the winners' scores before it (not yet
