@@ -15,14 +15,16 @@ Per batch ``xb`` of ``b`` samples, with ``H[i, j] = h(grid distance(bmu_i, j)^2,
   first four batches are taken in 16, 8, 4 and 4 slices (of 16 rows at least), later
   batches in halves through the first half of the training, and whole after that (the
   estimator's batches are 1/20 of the rows, at most 512). On 10,000-100,000 rows of the
-  bench's blobs this came within 0.3% of the error of the earlier rule (the first quarter
-  in slices of an eighth, then 1/40 of the rows, at most 256) with a third fewer updates. The learning rate and sigma
-  follow their schedules per slice, at its middle sample. A Gaussian on a rectangular grid is separable, and its sums are then two small
+  bench's blobs this came within 0.3% of the error of the earlier rule (the first
+  quarter in slices of an eighth, then 1/40 of the rows, at most 256) with a third fewer
+  updates. The learning rate and sigma follow their schedules per slice, at its middle
+  sample. A Gaussian on a rectangular grid is separable, and its sums are then two small
   products along the rows and the columns (:meth:`SOMStep._separable_sums`), or, for a
   slice smaller than the grid's rows plus columns, ``H`` as outer products of a row and
   a column Gaussian (:meth:`SOMStep._outer_sums`); no ``nodes x nodes`` table is made.
-  The search for the winners (:func:`~cortexkit.som.distance.best_units`) writes into
-  buffers the step keeps, and each node's update is four vector operations.
+  The search for the winners (:func:`~cortexkit.som.distance.best_units`) writes into a
+  buffer the step keeps, and each node's update is a few vector operations: per-step
+  overhead, not arithmetic, is most of a small map's time on the CPU.
 - ``algorithm="batch"``: Kohonen's batch map. The sums are accumulated over the whole
   epoch (``batch_size`` only bounds memory) and each node moves to ``num_j / den_j`` at the
   epoch's end; sigma follows its schedule per epoch, and the learning rate is not used.
@@ -64,6 +66,7 @@ Batch = tuple[Tensor, ...]
 WARMUP = (16, 8, 4, 4)
 HALVES_UNTIL = 0.5
 MIN_SLICE = 16
+
 
 class SOMStep(Step):
     """One SOM update per batch (see the module's docstring).
@@ -112,7 +115,8 @@ class SOMStep(Step):
         device = weights.device
         # the squared distances along the grid's rows and along its columns (the
         # separable sums' two small neighbourhood matrices)
-        along = [torch.arange(k, dtype=weights.dtype, device=device) for k in (grid.rows, grid.cols)]
+        along = [torch.arange(k, dtype=weights.dtype, device=device)
+                 for k in (grid.rows, grid.cols)]  # fmt: skip
         self._d2_rows, self._d2_cols = ((a[:, None] - a[None, :]) ** 2 for a in along)
         self._scratch: Tensor | None = None  # the search's reused buffer (best_units)
         self.horizon = max(int(horizon), 1)
@@ -155,8 +159,11 @@ class SOMStep(Step):
             self._accumulate(xb, units)
             self.seen += rows
             return dist.mean()
-        k = self.seen // rows
-        parts = WARMUP[k] if k < len(WARMUP) else 2 if self.seen < HALVES_UNTIL * self.horizon else 1
+        k = self.seen // rows  # this batch's number in the whole training
+        if k < len(WARMUP):
+            parts = WARMUP[k]
+        else:
+            parts = 2 if self.seen < HALVES_UNTIL * self.horizon else 1
         size = max(-(-rows // parts), MIN_SLICE)  # rows / parts, rounded up
         scores = None
         if size < rows:  # the map still moves fast: fresh winners for each slice
