@@ -296,14 +296,12 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
             step.source, step.eval_rows = source, loop.config.batch_size
             if partial and not step.seen and loop.epochs_done:  # a loaded map goes on
                 step.seen = loop.epochs_done * source.n
-            self._training_step = step  # its search buffer serves the per-epoch metrics
         try:
             super()._run(loop, source, epochs=epochs, validation=validation,
                          early_stopping=early_stopping, partial=partial)  # fmt: skip
         finally:
             if isinstance(step, SOMStep):
                 step.source = None  # the data is not the model's to keep
-            self.__dict__.pop("_training_step", None)
 
     @torch.no_grad()
     def _metric(self, X: Tensor, *rest: Tensor) -> dict[str, float]:
@@ -311,9 +309,7 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
         if self._grid().n_nodes < 2:  # one node: nothing to be topographically wrong about
             qe = float(best_units(X, self.weights_, distance)[0].mean())
             return {"loss": qe, "quantization_error": qe, "topographic_error": 0.0}
-        step = self.__dict__.get("_training_step")
-        scratch = None if step is None else step._scratch
-        dist, units = best_units(X, self.weights_, distance, k=2, scratch=scratch)
+        dist, units = best_units(X, self.weights_, distance, k=2)
         adjacent = self._grid().adjacent(units[:, 0], units[:, 1])
         qe = float(dist[:, 0].mean())
         return {"loss": qe, "quantization_error": qe,

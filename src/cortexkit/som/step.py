@@ -23,7 +23,7 @@ Per batch ``xb`` of ``b`` samples, with ``H[i, j] = h(grid distance(bmu_i, j)^2,
   slice smaller than the grid's rows plus columns, ``H`` as outer products of a row and
   a column Gaussian (:meth:`SOMStep._outer_sums`); no ``nodes x nodes`` table is made.
   The search for the winners (:func:`~cortexkit.som.distance.best_units`) writes into a
-  buffer the step keeps, and each node's update is a few vector operations: per-step
+  reused buffer, and each node's update is a few vector operations: per-step
   overhead, not arithmetic, is most of a small map's time on the CPU.
 - ``algorithm="batch"``: Kohonen's batch map. The sums are accumulated over the whole
   epoch (``batch_size`` only bounds memory) and each node moves to ``num_j / den_j`` at the
@@ -51,7 +51,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from cortexkit.som.distance import Distance, best_units, chunk_rows
+from cortexkit.som.distance import Distance, best_units
 from cortexkit.som.grid import Grid
 from cortexkit.som.neighborhood import bubble, gaussian, triangle
 from cortexkit.train.batches import Batches
@@ -118,7 +118,6 @@ class SOMStep(Step):
         along = [torch.arange(k, dtype=weights.dtype, device=device)
                  for k in (grid.rows, grid.cols)]  # fmt: skip
         self._d2_rows, self._d2_cols = ((a[:, None] - a[None, :]) ** 2 for a in along)
-        self._scratch: Tensor | None = None  # the search's reused buffer (best_units)
         self.horizon = max(int(horizon), 1)
         self.epoch_rows = 0  # samples per epoch (set by the estimator before each run)
         self.seen = 0  # samples presented so far, every epoch and call included
@@ -167,26 +166,14 @@ class SOMStep(Step):
         size = max(-(-rows // parts), MIN_SLICE)  # rows / parts, rounded up
         scores = None
         if size < rows:  # the map still moves fast: fresh winners for each slice
-            self._buffer(rows)
             scores = torch.cat([self._online(xb[s : s + size]) for s in range(0, rows, size)])
         if scores is None:
             scores = self._online(xb)
         return self.distance.finish(scores, xb).mean()
 
     def _search(self, xb: Tensor, *, finish: bool = True) -> tuple[Tensor, Tensor]:
-        """:func:`best_units` of a batch, into a buffer kept from step to step."""
-        scratch = self._buffer(xb.shape[0])
-        return best_units(xb, self.weights, self.distance, scratch=scratch, finish=finish)
-
-    def _buffer(self, rows: int) -> Tensor:
-        """The search's buffer, for batches of up to ``rows`` (made once for a whole batch,
-        before its slices)."""
-        nodes = self.weights.shape[0]
-        need = min(rows, chunk_rows(nodes))
-        if self._scratch is None or self._scratch.shape[0] < need:
-            self._scratch = torch.empty((need, nodes), dtype=self.weights.dtype,
-                                        device=self.weights.device)  # fmt: skip
-        return self._scratch
+        """:func:`best_units` of a batch (into the thread's reused search buffer)."""
+        return best_units(xb, self.weights, self.distance, finish=finish)
 
     def _online(self, xb: Tensor) -> Tensor:
         """One online update on ``xb``; the winners' scores before it (not yet
