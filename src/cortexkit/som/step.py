@@ -295,9 +295,14 @@ class SOMStep(Step):
         self.seen = int(state.get("seen", 0))
 
     def flops(self, batch: Batch) -> float | None:
-        """The search and the two sums: about ``4 x batch x nodes x features``."""
+        """The search's product, ``2 x batch x nodes x features``: the step's one large
+        operation. The rest (the separable sums, the update) is a few dozen small ones
+        that a second thread cannot speed up, and the loop picks the threads by this
+        count (:func:`~cortexkit.train.loop.cpu_settings`): a 30x30 map on 512-row batches
+        trains on one thread (two, on this shared 2-core machine under load, made a
+        10,000-row fit 300x slower), a 50x50 map on 50 features may use more."""
         rows, features = batch[0].shape
-        return 4.0 * rows * self.weights.shape[0] * features
+        return 2.0 * rows * self.weights.shape[0] * features
 
     def logs(self) -> dict[str, float]:
         lr, sigma = self.current(self.seen)
