@@ -19,7 +19,7 @@ from cortexkit.som.neighborhood import NEIGHBORHOODS
 from cortexkit.som.schedule import DECAYS
 from cortexkit.som.step import SOMStep
 from cortexkit.som.views import MapViews
-from cortexkit.train.loop import EpochLoop, LoopConfig
+from cortexkit.train.loop import EpochLoop, LoopConfig, cpu_settings
 
 __all__ = ["SelfOrganizingMap"]
 
@@ -251,7 +251,10 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
         X = parts[0]
         rows, cols = self._shape()
         self._n_train = int(X.shape[0])
-        self.weights_ = initial_weights(self.init, X, rows, cols, generator).to(self._device())
+        # the PCA's covariance (2 n d^2) on one thread when small, as the loop's steps are
+        with cpu_settings(2.0 * X.shape[0] * X.shape[1] ** 2, X.device):
+            weights = initial_weights(self.init, X, rows, cols, generator)
+        self.weights_ = weights.to(self._device())
 
     def _grid(self) -> Grid:
         rows, cols = self._shape()
