@@ -1,10 +1,12 @@
 """Distances by name, and the best-matching-unit search that every SOM method shares.
 
-The search runs a chunk of samples at a time into one reused buffer, so memory stays at
-``chunk x nodes`` whatever the sample count (a 1,000,000-row set on a 2,500-node map never
-holds a samples-by-nodes matrix). For the Euclidean distance a chunk costs one
-matrix product: ``||x - w||^2 = ||x||^2 - 2 x.w + ||w||^2``, where ``||x||^2`` does not
-change which node is nearest and is added to the winners only.
+The search runs a chunk of samples at a time into one reused buffer (kept per thread,
+from one search to the next), so memory stays at ``chunk x nodes`` whatever the sample
+count (a 1,000,000-row set on a 2,500-node map never holds a samples-by-nodes matrix).
+For the Euclidean distance a chunk costs one matrix product:
+``||x - w||^2 = ||x||^2 - 2 x.w + ||w||^2``, where ``||x||^2`` does not change which node
+is nearest and is added to the winners only. On the CPU the winner's index comes from
+the minimum's mask rather than ``min(dim)`` (:func:`_row_min`).
 
 A distance is a :class:`Distance`: ``scores(xb, prepared, out)`` gives a
 ``(samples, nodes)`` matrix whose row minimum is the best-matching unit, ``finish(best,
