@@ -134,6 +134,28 @@ def test_the_chunked_search_finds_the_brute_force_winner(name) -> None:
     assert torch.equal(which[:, 0], units) and bool((two[:, 1] >= two[:, 0] - 1e-5).all())
 
 
+@pytest.mark.parametrize("rows", [None, 6])  # a fresh buffer, or a caller's small one
+def test_the_search_settles_ties_and_nans_as_min_does(rows) -> None:
+    # the fast path's mask-times-positions product would sum tied columns: those rows are
+    # taken again, so the winner is the first of the tied nodes, as torch's min gives it
+    g = torch.Generator().manual_seed(0)
+    W = torch.randn(30, 3, generator=g)
+    W[9] = W[4]
+    W[17] = W[4]  # three identical nodes
+    X = torch.cat([W[4:5] + 1e-3, torch.randn(20, 3, generator=g), W[12:13]])
+    scratch = None if rows is None else torch.empty(rows, 30)
+    dist, units = best_units(X, W, DISTANCES.resolve("euclidean"), scratch=scratch)
+    assert torch.equal(units, torch.cdist(X, W).min(1).indices)
+    assert units[0] == 4 and units[-1] == 12
+    two, which = best_units(X, W, DISTANCES.resolve("euclidean"), k=2, scratch=scratch)
+    assert which[0].tolist() == [4, 9]  # the second best is the next tied node
+    assert torch.allclose(two[:, 0], dist, atol=1e-3)
+    X[3, 1] = float("nan")  # a NaN row matches no node; the others are untouched
+    dist2, units2 = best_units(X, W, DISTANCES.resolve("euclidean"), scratch=scratch)
+    keep = torch.arange(len(X)) != 3
+    assert torch.equal(units2[keep], units[keep]) and bool(dist2[3].isnan())
+
+
 @pytest.mark.parametrize("neighborhood", ["gaussian", "bubble", "mexican_hat", "triangle"])
 @pytest.mark.parametrize("algorithm", ["online", "batch"])
 def test_every_neighbourhood_and_algorithm_learns(blobs, neighborhood, algorithm) -> None:

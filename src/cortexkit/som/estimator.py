@@ -19,15 +19,15 @@ from cortexkit.som.neighborhood import NEIGHBORHOODS
 from cortexkit.som.schedule import DECAYS
 from cortexkit.som.step import SOMStep
 from cortexkit.som.views import MapViews
-from cortexkit.train.loop import EpochLoop, LoopConfig
+from cortexkit.train.loop import EpochLoop, LoopConfig, cpu_settings
 
 __all__ = ["SelfOrganizingMap"]
 
 ALGORITHMS = ("online", "batch")
-# samples per mini-batch of the online rule: n / 40, at least 16 and at most 256 (a short
-# training takes its first quarter in slices of an eighth: SOMStep), enough updates for
-# one pass to match a sequential SOM's error (bench/som.py)
-ONLINE_UPDATES, ONLINE_MIN, ONLINE_MAX = 40, 16, 256
+# samples per mini-batch of the online rule: n / 20, at least 16 and at most 512 (the step
+# takes the first batches, and all in the first half of the training, in slices: SOMStep),
+# enough updates for one pass to match a sequential SOM's error (bench/som.py)
+ONLINE_UPDATES, ONLINE_MIN, ONLINE_MAX = 20, 16, 512
 
 
 class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
@@ -71,9 +71,10 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
     epochs : int, default=1
         Passes over the data; the schedules run over all of them.
     batch_size : int or None, default=None
-        Samples per step. Online: the mini-batch (None: 1/40 of the samples, 16 to
-        256). Batch: the chunk the sums are accumulated by, which bounds memory (None:
-        1024 rows, fewer on big maps).
+        Samples per step. Online: the mini-batch (None: 1/20 of the samples, 16 to
+        512; the first ones, and all in the first half of the training, are taken in
+        smaller slices). Batch: the chunk the sums are accumulated by, which bounds
+        memory (None: 1024 rows, fewer on big maps).
     validation_fraction : float, default=0.0
         Share of the rows held out to monitor the quantisation error.
     validation_split : {"random", "last"}, default="random"
@@ -250,7 +251,10 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
         X = parts[0]
         rows, cols = self._shape()
         self._n_train = int(X.shape[0])
-        self.weights_ = initial_weights(self.init, X, rows, cols, generator).to(self._device())
+        # the PCA's covariance (2 n d^2) on one thread when small, as the loop's steps are
+        with cpu_settings(2.0 * X.shape[0] * X.shape[1] ** 2, X.device):
+            weights = initial_weights(self.init, X, rows, cols, generator)
+        self.weights_ = weights.to(self._device())
 
     def _grid(self) -> Grid:
         rows, cols = self._shape()

@@ -3,7 +3,7 @@
 - ``"pca"``: the nodes span the plane of the data's first two principal components, from
   -1 to +1 along each unit eigenvector around the mean (MiniSom's ``pca_weights_init``):
   the map starts already ordered, so one pass suffices. The covariance is accumulated a
-  chunk of rows at a time, in float64.
+  chunk of rows at a time.
 - ``"sample"``: distinct random rows of the data.
 - ``"random"``: uniform within each feature's range.
 
@@ -29,15 +29,19 @@ _CHUNK = 65536
 
 
 def _mean_and_covariance(X: Tensor) -> tuple[Tensor, Tensor]:
+    """The mean and covariance (float64), a chunk of rows at a time: the mean summed in
+    float64, each chunk's products of centred rows in the data's dtype (10x faster than
+    converting the data to float64, and centred first, so no large sums cancel)."""
     n, d = X.shape
     total = torch.zeros(d, dtype=torch.float64, device=X.device)
     for start in range(0, n, _CHUNK):
-        total += X[start : start + _CHUNK].double().sum(0)
+        total += X[start : start + _CHUNK].sum(0, dtype=torch.float64)
     mean = total / n
+    centre = mean.to(X.dtype)
     cov = torch.zeros((d, d), dtype=torch.float64, device=X.device)
     for start in range(0, n, _CHUNK):
-        xc = X[start : start + _CHUNK].double() - mean  # (chunk, features)
-        cov += xc.T @ xc
+        xc = X[start : start + _CHUNK] - centre  # (chunk, features)
+        cov += (xc.T @ xc).double()
     return mean, cov / max(n - 1, 1)
 
 
