@@ -94,6 +94,19 @@ def test_missing_and_infinite_values_are_refused(tmp_path, bad) -> None:
     assert result.code == 2 and "'b'" in result.err
 
 
+def test_one_row_is_refused(tmp_path) -> None:
+    """A one-row table trained a map (with a quantisation error of 0) without a word."""
+    from cortexkit import SelfOrganizingMap
+
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n1,2\n")
+    result = run_captured("som", str(path), "--grid", "2x2", "--out", str(tmp_path / "m.cortex"))
+    assert result.code == 2 and "2 rows at least" in result.err
+    assert len(result.err.strip().splitlines()) == 1 and not (tmp_path / "m.cortex").exists()
+    with pytest.raises(ValueError, match="minimum of 2 is required"):
+        SelfOrganizingMap((2, 2)).fit([[1.0, 2.0]])
+
+
 @pytest.mark.slow
 def test_fraud_candidates_among_credit_card_applications(tmp_path) -> None:
     from tests.conftest import shared_data_path

@@ -242,9 +242,17 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
         return (torch.as_tensor(X),)
 
     def _check_X(self, X: Any, *, reset: bool) -> np.ndarray:
-        """``X`` as finite float32, with the fitted feature count (its errors name ``X``)."""
+        """``X`` as finite float32, with the fitted feature count (its errors name ``X``); a
+        map is trained on two rows at least (one row has no spread to lay a map out on)."""
         return np.asarray(
-            validate_data(self, X, reset=reset, dtype=np.float32, ensure_all_finite=True)
+            validate_data(
+                self,
+                X,
+                reset=reset,
+                dtype=np.float32,
+                ensure_all_finite=True,
+                ensure_min_samples=2 if reset else 1,
+            )
         )
 
     def _build(self, parts: Any, generator: torch.Generator) -> None:

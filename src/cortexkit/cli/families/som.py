@@ -164,6 +164,8 @@ def run(args: argparse.Namespace) -> int:
         _check_path(args.plot)
     df = read_table(args.data, drop=args.drop)
     columns = _features(df, args)
+    if len(df) < 2:
+        raise ValueError(f"{args.data!r} has {len(df)} row: a map is trained on 2 rows at least")
     if args.outliers is not None and args.outliers > len(df):
         raise ValueError(
             f"--outliers {args.outliers} asks for more outliers than {args.data!r} has rows "
