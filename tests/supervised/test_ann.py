@@ -336,7 +336,7 @@ BAD_PARAMS = [
     ({"batch_size": 0}, "batch_size"),
     ({"gradient_descent": "minibatch"}, "gradient_descent"),
     ({"validation_fraction": 1.0}, "validation_fraction"),
-    ({"lr_schedule": "cosine"}, "lr_schedule"),
+    ({"lr_schedule": "exponential"}, "lr_schedule"),
     ({"clip_grad_norm": -1.0}, "clip_grad_norm"),
     ({"momentum": 1.0}, "momentum"),
     ({"patience": 0}, "patience"),
