@@ -134,8 +134,10 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
         epoch's weights.
     patience : int, default=10
         Epochs without improvement before early stopping, at least 1.
-    lr_schedule : {"plateau"} or None, default=None
+    lr_schedule : {"plateau", "onecycle", "cosine"} or None, default=None
         ``"plateau"`` halves the learning rate after 5 epochs without improvement.
+        ``"onecycle"`` (warm up, then anneal) and ``"cosine"`` (anneal) take it to nearly
+        0 by the last epoch, batch by batch.
     clip_grad_norm : float or None, default=None
         Rescale the gradient when its norm exceeds this; ``None`` never rescales it.
     random_state : int, RandomState or None, default=None

@@ -323,8 +323,10 @@ class DBNClassifier(ANNClassifier):
         Stop fine-tuning when the validation loss stops improving, keeping the best weights.
     patience : int, default=30
         Epochs without improvement before early stopping.
-    lr_schedule : {"plateau"} or None, default=None
+    lr_schedule : {"plateau", "onecycle", "cosine"} or None, default=None
         ``"plateau"`` halves the learning rate when the monitored loss stalls.
+        ``"onecycle"`` (warm up, then anneal) and ``"cosine"`` (anneal) take it to nearly
+        0 by the last epoch, batch by batch.
     clip_grad_norm : float or None, default=None
         Rescale the gradient when its norm exceeds this.
     random_state : int, RandomState or None, default=None

@@ -114,8 +114,10 @@ class RNNForecaster(GradientEstimator):
         best epoch's weights.
     patience : int, default=20
         Epochs without improvement before early stopping.
-    lr_schedule : {"plateau"} or None, default=None
+    lr_schedule : {"plateau", "onecycle", "cosine"} or None, default=None
         ``"plateau"`` halves the learning rate after 5 epochs without improvement.
+        ``"onecycle"`` (warm up, then anneal) and ``"cosine"`` (anneal) take it to nearly
+        0 by the last epoch, batch by batch.
     clip_grad_norm : float or None, default=None
         Rescale the gradient when its norm exceeds this.
     random_state : int, RandomState or None, default=None

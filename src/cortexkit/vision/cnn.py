@@ -157,10 +157,11 @@ class CNNClassifier(ClassifierMixin, GradientEstimator):
         the best epoch's weights.
     patience : int, default=10
         Epochs without improvement before early stopping, at least 1.
-    lr_schedule : {"onecycle", "plateau"} or None, default="onecycle"
+    lr_schedule : {"plateau", "onecycle", "cosine"} or None, default="onecycle"
         ``"onecycle"`` warms the learning rate up to ``learning_rate`` over the first 30%
         of the steps, then anneals it to nearly 0 by the last epoch; ``"plateau"`` halves
         it after 5 epochs without improvement; None keeps it constant.
+        ``"cosine"`` anneals it to 0 along half a cosine, batch by batch.
     clip_grad_norm : float or None, default=None
         Rescale the gradient when its norm exceeds this.
     random_state : int, RandomState or None, default=None
