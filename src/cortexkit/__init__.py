@@ -4,13 +4,25 @@ The public names load on first use (PEP 562), so ``import cortexkit`` (and with 
 ``cortexkit --help``, ``cortexkit.defaults`` and ``cortexkit.exceptions``) does not load
 torch or scikit-learn.
 
+Importing cortexkit before torch also shortens how long torch's idle OpenMP threads spin
+waiting for work (``GOMP_SPINCOUNT=10000`` unless it is set; OpenMP reads it when torch
+loads). With the default spin, on a machine busier than its cores, the spinning threads
+starve the ones doing the work: a small recommender fit took 50.7 s beside two busy
+processes on 2 cores, and 4.1 s with the short spin, which costs nothing measurable on a
+quiet machine (``make bench``'s ``bench/README.md``, "Threads on a busy machine").
+
 >>> from cortexkit import ANNClassifier, Perceptron, load
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from typing import TYPE_CHECKING, Any
+
+if "torch" not in sys.modules:  # once torch has loaded OpenMP, the setting is read
+    os.environ.setdefault("GOMP_SPINCOUNT", "10000")
 
 from cortexkit._version import __version__
 from cortexkit.exceptions import CortexkitError, DivergenceError, ModelFileError
