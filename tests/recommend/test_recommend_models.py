@@ -168,6 +168,9 @@ def test_binary_mode_predicts_the_probability_of_a_like(split_ratings) -> None:
     base = np.mean((liked - liked.mean()) ** 2)
     assert np.mean((liked - p) ** 2) < 0.9 * base  # better than the like rate alone
     assert est.recommend("nobody", 1)["score"].iloc[0] <= 1.0  # fallback: a like rate
+    scores = evaluate(est, test)  # against liked (1) or not (0), not the stars
+    assert scores["rmse"] == pytest.approx(np.sqrt(np.mean((liked - p) ** 2)))
+    assert scores["mae"] == pytest.approx(np.mean(np.abs(liked - p)))
 
 
 def test_validation_scores_each_epoch(split_ratings) -> None:

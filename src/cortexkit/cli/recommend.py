@@ -205,7 +205,8 @@ def run_train(args: argparse.Namespace) -> int:
     say(args, f"trained in {seconds:.1f} s ({est.n_iter_} epochs); saved {args.out}")
     if test is not None:
         scores = evaluate(est, test, k=10)
-        print(_table(scores, f"{args.split} split, {len(test)} held-out ratings"))
+        title = f"{args.split} split, {len(test)} held-out ratings" + _binary_note(est)
+        print(_table(scores, title))
     return 0
 
 
@@ -262,5 +263,11 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(scores))
     else:
-        print(_table(scores, f"{len(test)} held-out ratings"))
+        print(_table(scores, f"{len(test)} held-out ratings" + _binary_note(est)))
     return 0
+
+
+def _binary_note(est: Any) -> str:
+    if not getattr(est, "binary", False):
+        return ""
+    return f" (RMSE and MAE of P(liked) against liked = rating >= {est.liked_at:g})"

@@ -40,10 +40,16 @@ __all__ = ["evaluate", "score_predictions"]
 
 
 def score_predictions(
-    test: Ratings, predicted: np.ndarray, *, k: int = 10, threshold: float = 4.0
+    test: Ratings,
+    predicted: np.ndarray,
+    *,
+    k: int = 10,
+    threshold: float = 4.0,
+    truth: np.ndarray | None = None,
 ) -> dict[str, float]:
     """RMSE, MAE, precision@k, recall@k, NDCG@k and coverage of ``predicted`` (one
-    prediction per test rating, in the test set's order)."""
+    prediction per test rating, in the test set's order). RMSE and MAE compare with
+    ``truth`` (default: the ratings; a liked / not-liked model's: 1 or 0)."""
     predicted = np.asarray(predicted, dtype=np.float64)
     if predicted.shape != test.rating.shape:
         raise ValueError(
@@ -66,9 +72,10 @@ def score_predictions(
     for user, group in ranked.groupby("user", sort=False):
         recommended[user] = group["item"].tolist()
         relevant[user] = set(group.loc[group["true"] >= threshold, "item"])
+    truth = test.rating if truth is None else np.asarray(truth, dtype=np.float64)
     return {
-        "rmse": rmse(test.rating, predicted),
-        "mae": mae(test.rating, predicted),
+        "rmse": rmse(truth, predicted),
+        "mae": mae(truth, predicted),
         f"precision@{k}": precision_at_k(recommended, relevant, k),
         f"recall@{k}": recall_at_k(recommended, relevant, k),
         f"ndcg@{k}": ndcg_at_k(recommended, relevant, k),
@@ -78,6 +85,10 @@ def score_predictions(
 
 def evaluate(model: Any, test: Any, *, k: int = 10, threshold: float = 4.0) -> dict[str, float]:
     """Score a fitted recommender on held-out ratings ``test`` (see the module's docstring).
+
+    A liked / not-liked model (``BoltzmannRecommender(binary=True)``) predicts the
+    probability of a like: its RMSE and MAE compare that with 1 for a liked test rating
+    (at least its ``liked_at``) and 0 for the others, not with the stars.
 
     Examples
     --------
@@ -90,4 +101,8 @@ def evaluate(model: Any, test: Any, *, k: int = 10, threshold: float = 4.0) -> d
     ['coverage', 'mae', 'ndcg@5', 'precision@5', 'recall@5', 'rmse']
     """
     test = as_ratings(test, name="test ratings")
-    return score_predictions(test, model.predict(test.user, test.item), k=k, threshold=threshold)
+    convert = getattr(model, "_fallback_values", None)  # a binary model's: liked (1) or not
+    truth = None if convert is None else convert(test.rating)
+    return score_predictions(
+        test, model.predict(test.user, test.item), k=k, threshold=threshold, truth=truth
+    )
