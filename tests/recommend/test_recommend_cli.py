@@ -68,6 +68,14 @@ def test_bad_input_is_one_line_and_exit_2(files, tmp_path) -> None:
         "recommend", "train", str(files / "train.data"), "--model", "svd", "--out", str(out)
     )
     assert result.code == 2 and "invalid choice" in result.err
+    few = tmp_path / "few.csv"  # three ratings a user: leave-5-out holds out none
+    few.write_text(
+        "user,item,rating\n" + "".join(f"{u},{i},3\n" for u in range(4) for i in range(3))
+    )
+    result = run_captured("recommend", "train", str(few), "--model", "autorec", "--split",
+                          "leave-k-out", "--leave-k", "5", "--out", str(out))  # fmt: skip
+    assert result.code == 2 and "0 test ratings" in result.err and "--leave-k 5" in result.err
+    assert not out.exists()  # it used to train and save, then fail
 
 
 def test_a_model_that_is_not_a_recommender_is_refused(tmp_path) -> None:

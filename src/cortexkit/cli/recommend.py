@@ -197,6 +197,13 @@ def run_train(args: argparse.Namespace) -> int:
         train, test = split(
             ratings, args.split, test_size=args.test_size, k=args.leave_k, random_state=args.seed
         )
+        if len(test) == 0 or len(train) == 0:  # found before training, not after saving
+            how = f"--leave-k {args.leave_k}" if args.split == "leave-k-out" else "--test-size"
+            raise ValueError(
+                f"--split {args.split} left {len(train)} training and {len(test)} test ratings "
+                f"of {len(ratings)}: change {how} (leave-k-out holds out only users with "
+                "more than K ratings)"
+            )
     say(args, f"{len(train)} ratings by {train.n_users} users of {train.n_items} items")
     t0 = time.perf_counter()
     est.fit(train)
