@@ -49,7 +49,9 @@ def test_train_top_evaluate(files, tmp_path, model) -> None:
     assert len(lines) == 4 and "Film" in lines[1]
     scored = run_captured("recommend", "evaluate", str(out), str(files / "test.data"), "--json")
     assert scored.code == 0, scored.err
-    assert set(json.loads(scored.out)) == {"rmse", "mae", "precision@10", "recall@10", "ndcg@10"}
+    assert set(json.loads(scored.out)) == {
+        "rmse", "mae", "precision@10", "recall@10", "ndcg@10", "coverage"
+    }  # fmt: skip
 
 
 def test_bad_input_is_one_line_and_exit_2(files, tmp_path) -> None:
