@@ -124,3 +124,14 @@ def test_every_option_of_every_train_family_says_what_it_is(family) -> None:
     parser = _subparsers(train)[family]
     silent = [a.option_strings[0] for a in parser._actions if a.option_strings and not a.help]
     assert not silent, f"train {family}: {silent} have no help"
+
+
+def test_messages_name_a_model_with_its_article() -> None:
+    """Not "holds a AutoRecRecommender"; initialisms take the sound of their letter."""
+    from cortexkit.cli._args import a_or_an
+
+    assert [a_or_an(n) for n in ("AutoRecRecommender", "ANNClassifier", "RBM", "RNNForecaster",
+                                 "DBN", "CNNClassifier", "SelfOrganizingMap")] == [
+        "an AutoRecRecommender", "an ANNClassifier", "an RBM", "an RNNForecaster", "a DBN",
+        "a CNNClassifier", "a SelfOrganizingMap",
+    ]  # fmt: skip

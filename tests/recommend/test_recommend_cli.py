@@ -115,7 +115,7 @@ def test_evaluate_refuses_an_unsupervised_model_by_name(tmp_path) -> None:
     table = tmp_path / "t.csv"
     table.write_text("".join(",".join("01"[i == j] for j in range(6)) + "\n" for i in range(7)))
     result = run_captured("evaluate", str(tmp_path / "r.cortex"), str(table))
-    assert result.code == 2 and "holds a RBM" in result.err and "predict" in result.err
+    assert result.code == 2 and "holds an RBM" in result.err and "predict" in result.err
 
 
 def test_top_prints_aligned_columns(files, tmp_path) -> None:

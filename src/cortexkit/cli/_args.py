@@ -106,3 +106,10 @@ def say(args: argparse.Namespace, text: str) -> None:
     """Chatter on stderr, unless ``--quiet``."""
     if not args.quiet:
         print(text, file=sys.stderr)
+
+
+def a_or_an(name: str) -> str:
+    """``"an AutoRecRecommender"``, ``"a SelfOrganizingMap"``: the article by the first
+    letter's sound (a vowel letter, or an initialism read letter by letter: an RBM)."""
+    vowel = name[:1].upper() in "AEIOU" or (name[:2].isupper() and name[:1] in "FHLMNRSX")
+    return f"{'an' if vowel else 'a'} {name}"

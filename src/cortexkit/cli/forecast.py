@@ -12,7 +12,7 @@ import argparse
 import sys
 from typing import Any
 
-from cortexkit.cli._args import Help, positive_int, say
+from cortexkit.cli._args import Help, a_or_an, positive_int, say
 from cortexkit.cli._paths import check_output_file
 
 __all__ = ["add_parser", "write_forecast"]
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     mf = read_model(args.model, device=args.device)
     if type(mf.estimator).__name__ != "RNNForecaster":
         raise ValueError(
-            f"{args.model!r} holds a {type(mf.estimator).__name__}; forecast needs an "
+            f"{args.model!r} holds {a_or_an(type(mf.estimator).__name__)}; forecast needs an "
             "RNNForecaster (cortexkit train rnn)"
         )
     history = None if args.data is None else read_like_training(args.data, mf.extra)

@@ -14,7 +14,7 @@ import json
 import sys
 from typing import Any
 
-from cortexkit.cli._args import Help, say
+from cortexkit.cli._args import Help, a_or_an, say
 from cortexkit.cli._paths import check_output_file
 from cortexkit.cli.families import discover, handler
 from cortexkit.cli.metrics import align_labels, format_metrics, metrics
@@ -63,13 +63,13 @@ def _family_handler(args: argparse.Namespace, command: str) -> int | None:
     if isinstance(mf.estimator, RecommenderMixin):
         other = "top MODEL --user U" if command == "predict" else "evaluate MODEL TEST"
         raise ValueError(
-            f"{args.model!r} holds a {name}, a recommender: use 'cortexkit recommend "
+            f"{args.model!r} holds {a_or_an(name)}, a recommender: use 'cortexkit recommend "
             f"{other}', not 'cortexkit {command}'"
         )
     found = handler(name, command)
     if found is None and any(name in family.models for family in discover().values()):
         raise ValueError(
-            f"{args.model!r} holds a {name}, which 'cortexkit {command}' does not take "
+            f"{args.model!r} holds {a_or_an(name)}, which 'cortexkit {command}' does not take "
             "(an unsupervised model has no labels to score: 'cortexkit predict' writes "
             "its outputs)"
         )

@@ -20,7 +20,7 @@ import argparse
 import json
 from typing import Any
 
-from cortexkit.cli._args import Help, positive_int, say
+from cortexkit.cli._args import Help, a_or_an, positive_int, say
 from cortexkit.cli._paths import check_output_file
 from cortexkit.cli.train import add_checkpoint_flags, check_checkpoint
 
@@ -231,7 +231,7 @@ def _model(path: str) -> Any:
     est = read_model(path).estimator
     if not isinstance(est, RecommenderMixin):
         raise ValueError(
-            f"{path!r} holds a {type(est).__name__}, not a recommender "
+            f"{path!r} holds {a_or_an(type(est).__name__)}, not a recommender "
             "(train one with 'cortexkit recommend train')"
         )
     return est
