@@ -120,3 +120,14 @@ def test_fraud_candidates_among_credit_card_applications(tmp_path) -> None:
     assert share.startswith("among them: ") and "Class=1" in share
     approved = int(share.split("Class=1: ")[1].split()[0])
     assert approved / 20 > 0.445  # more than the file's share of approvals (307 of 690)
+
+
+def test_predict_on_a_table_without_the_features_names_its_columns(tmp_path) -> None:
+    """It said "got columns []": the reader had kept only the wanted columns."""
+    (tmp_path / "t.csv").write_text("x,y\n1,2\n3,4\n5,7\n")
+    (tmp_path / "other.csv").write_text("a,b\n1,2\n")
+    model = tmp_path / "m.cortex"
+    trained = run_captured("som", str(tmp_path / "t.csv"), "--grid", "2x2", "--out", str(model))
+    assert trained.code == 0 and "(1 epoch)" in trained.out + trained.err
+    result = run_captured("predict", str(model), str(tmp_path / "other.csv"))
+    assert result.code == 2 and "got columns ['a', 'b']" in result.err, result.err

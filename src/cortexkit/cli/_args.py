@@ -113,3 +113,8 @@ def a_or_an(name: str) -> str:
     letter's sound (a vowel letter, or an initialism read letter by letter: an RBM)."""
     vowel = name[:1].upper() in "AEIOU" or (name[:2].isupper() and name[:1] in "FHLMNRSX")
     return f"{'an' if vowel else 'a'} {name}"
+
+
+def count(n: int, noun: str) -> str:
+    """``"1 epoch"``, ``"3 epochs"``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -20,7 +20,7 @@ import argparse
 import json
 from typing import Any
 
-from cortexkit.cli._args import Help, a_or_an, positive_int, say
+from cortexkit.cli._args import Help, a_or_an, count, positive_int, say
 from cortexkit.cli._paths import check_output_file
 from cortexkit.cli.train import add_checkpoint_flags, check_checkpoint
 
@@ -214,7 +214,7 @@ def run_train(args: argparse.Namespace) -> int:
     est.fit(train)
     seconds = time.perf_counter() - t0
     est.save(args.out, ratings=str(args.ratings), model=args.model)
-    say(args, f"trained in {seconds:.1f} s ({est.n_iter_} epochs); saved {args.out}")
+    say(args, f"trained in {seconds:.1f} s ({count(est.n_iter_, 'epoch')}); saved {args.out}")
     if test is not None:
         scores = evaluate(est, test, k=10)
         title = f"{args.split} split, {len(test)} held-out ratings" + _binary_note(est)

@@ -247,7 +247,7 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         if missing:
             raise ValueError(
                 f"columns {missing} were in the training data but are missing here; "
-                f"got columns {[str(c) for c in X.columns]}"
+                f"got columns {X.attrs.get('columns_in_file') or [str(c) for c in X.columns]}"
             )
         widths = self._widths()
         self._check_memory(len(X), widths)
@@ -419,8 +419,9 @@ def check_no_missing(column: pd.Series, name: str) -> None:
     missing = int(column.isna().sum())
     if missing:
         raise ValueError(
-            f"column {name!r} has {missing} missing values of {len(column)}; the network "
-            "needs complete data: fill them in, or drop the column"
+            f"column {name!r} has {missing} missing "
+            f"value{'' if missing == 1 else 's'} of {len(column)}; the model needs complete "
+            "data: fill them in, or drop the column"
         )
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
         infinite = int(np.isinf(column.to_numpy(dtype=np.float64)).sum())

@@ -164,7 +164,9 @@ def read_table(
     df = df.drop(columns=to_drop)
     if only is not None:
         wanted = set(only)
+        in_file = [str(name) for name in df.columns]
         df = df[[name for name in df.columns if name in wanted]]
+        df.attrs["columns_in_file"] = in_file  # for a message about the ones not kept
 
     for name in df.columns:
         column = df[name]

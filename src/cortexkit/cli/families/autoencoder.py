@@ -26,7 +26,7 @@ import time
 from typing import Any
 
 from cortexkit import defaults
-from cortexkit.cli._args import int_list, names, positive_int, say
+from cortexkit.cli._args import count, int_list, names, positive_int, say
 from cortexkit.cli.families import TrainFamily, add_flag
 
 KINDS = ["plain", "denoising", "sparse", "variational"]
@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - t0
     est.save(args.out, table=encoder.to_state(), label_column=args.label_column,
              drop=args.drop)  # fmt: skip
-    lines = [f"trained in {seconds:.1f} s ({est.n_iter_} epochs); saved {args.out}",
+    lines = [f"trained in {seconds:.1f} s ({count(est.n_iter_, 'epoch')}); saved {args.out}",
              f"  anomaly threshold {est.threshold_:.4g} (the {est.threshold_quantile:g} "
              "quantile of the training rows' reconstruction errors)"]  # fmt: skip
     for note in ("resumed", "stopped", "validation"):

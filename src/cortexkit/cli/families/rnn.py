@@ -97,7 +97,7 @@ def format_table(table: dict[str, dict[str, float]], season: int) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Read the series, train, save, and score the held-out steps."""
-    from cortexkit.cli._args import say
+    from cortexkit.cli._args import count, say
     from cortexkit.cli.tables import checkpoint_params
     from cortexkit.data.series import read_series
     from cortexkit.supervised.forecast import RNNForecaster
@@ -138,7 +138,9 @@ def run(args: argparse.Namespace) -> int:
 
     val = np.asarray(est.history_.get("val_loss") or [np.nan], dtype=float)
     best = f" (best validation loss {np.nanmin(val):.4g})" if np.isfinite(val).any() else ""
-    say(args, f"trained {est.n_iter_} epochs on {len(train)} steps{best}; wrote {args.out}")
+    say(
+        args, f"trained {count(est.n_iter_, 'epoch')} on {len(train)} steps{best}; wrote {args.out}"
+    )
     if args.holdout:
         table = est.evaluate(df.iloc[len(train) :])
         print(f"last {args.holdout} steps held out:")

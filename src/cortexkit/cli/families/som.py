@@ -16,7 +16,7 @@ import sys
 from typing import Any
 
 from cortexkit import defaults
-from cortexkit.cli._args import names, positive_int, say
+from cortexkit.cli._args import count, names, positive_int, say
 from cortexkit.cli.families import TrainFamily
 
 __all__ = ["FAMILIES", "add_arguments", "grid_shape", "predict", "run"]
@@ -182,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
     est.save(args.out, table=encoder.to_state(), label_column=args.label_column,
              id_column=args.id_column)  # fmt: skip
     out = sys.stderr if args.quiet else sys.stdout
-    print(f"trained in {seconds:.2f} s ({est.n_iter_} epochs); quantization error "
+    print(f"trained in {seconds:.2f} s ({count(est.n_iter_, 'epoch')}); quantization error "
           f"{est.quantization_error(X):.4f}, topographic error {est.topographic_error(X):.4f}; "
           f"saved {args.out}", file=out)  # fmt: skip
     labels = None if args.label_column is None else df[args.label_column].to_numpy()
