@@ -175,3 +175,14 @@ def test_train_dropout_flag_reaches_autorec_only(files, tmp_path) -> None:
                               "--dropout", value, "--out", str(tmp_path / "x.cortex"))  # fmt: skip
         assert result.code == 2 and "dropout" in result.err, result.err
         assert not (tmp_path / "x.cortex").exists()
+
+
+def test_top_of_an_unknown_user_warns_and_lists_the_fallback(files, tmp_path) -> None:
+    """A mistyped user is a warning (it was a plain note), then the best-rated items."""
+    out = tmp_path / "m.cortex"
+    trained = run_captured("recommend", "train", str(files / "train.data"), "--model",
+                           "autorec", "--epochs", "1", "--out", str(out), "--quiet")  # fmt: skip
+    assert trained.code == 0, trained.err
+    with pytest.warns(UserWarning, match="'99999' is not in the training ratings"):
+        top = run_captured("recommend", "top", str(out), "--user", "99999", "-k", "3")
+    assert top.code == 0 and len(top.out.strip().splitlines()) == 4

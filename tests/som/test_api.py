@@ -171,3 +171,14 @@ def test_a_map_trained_on_cuda_loads_on_the_cpu_with_the_same_outputs(tmp_path, 
     np.testing.assert_allclose(back.outlier_scores(X)[0], som.outlier_scores(X)[0], rtol=1e-4)
     cpu = SelfOrganizingMap((8, 8), epochs=3, device="cpu", random_state=0).fit(X)
     assert abs(cpu.quantization_error(X) - som.quantization_error(X)) < 0.02
+
+
+def test_a_read_only_array_trains_without_a_warning(iris) -> None:
+    """torch warned "The given NumPy array is not writable" for pandas' read-only views."""
+    import warnings
+
+    X = np.array(iris[0], dtype=np.float32)
+    X.flags.writeable = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        SelfOrganizingMap((3, 3), random_state=0).fit(X)

@@ -244,10 +244,13 @@ def run_top(args: argparse.Namespace) -> int:
     est = _model(args.model)
     titles = read_titles(args.items) if args.items else {}
     if est._user_code(args.user) < 0:
-        say(
-            args,
+        import warnings
+
+        warnings.warn(
             f"user {args.user!r} is not in the training ratings: the items with the "
             "highest mean rating follow",
+            UserWarning,
+            stacklevel=2,
         )
     top = est.recommend(args.user, k=args.k, exclude_seen=not args.include_seen)
     what = "P(liked)" if getattr(est, "binary", False) else "predicted"

@@ -239,7 +239,7 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
 
     def _fit_data(self, X: Any, y: Any, *, fitting: bool, **kwargs: Any) -> Any:
         X = self._check_X(X, reset=fitting)
-        return (torch.as_tensor(X),)
+        return (torch.as_tensor(np.require(X, requirements="W")),)  # a read-only view: copied
 
     def _check_X(self, X: Any, *, reset: bool) -> np.ndarray:
         """``X`` as finite float32, with the fitted feature count (its errors name ``X``); a
