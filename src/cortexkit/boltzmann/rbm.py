@@ -78,8 +78,8 @@ def check_unit_range(X: np.ndarray, kind: str, n_levels: int | None = None) -> N
             row, col = np.argwhere(bad)[0]
             expected = f"[0, {top})" if top is not None else "0, 1, 2, ..."
             raise ValueError(
-                f"visible='softmax' takes X as integer levels {expected}; got {X[row, col]!r} "
-                f"in row {int(row)}, column {int(col)}"
+                f"visible='softmax' takes X as integer levels {expected}; got "
+                f"{float(X[row, col]):g} in row {int(row)}, column {int(col)} (counting from 0)"
             )
 
 
