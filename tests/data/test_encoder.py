@@ -155,6 +155,27 @@ def test_identifier_like_text_columns_are_named_in_one_warning() -> None:
     assert "'geo'" not in message and "'n'" not in message and "drop" in message
 
 
+def test_integer_columns_named_like_identifiers_are_named_too() -> None:
+    """CustomerID (all distinct integers) went into a SOM as a feature without a word."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({
+        "CustomerID": 15_600_000 + rng.permutation(200),
+        "user_id": np.arange(200),
+        "RowNumber": np.arange(1, 201),
+        "Paid": np.arange(200),  # not an identifier's name
+        "AccountId": rng.integers(0, 50, 200),  # repeats: not an identifier
+        "income": rng.normal(size=200),
+    })  # fmt: skip
+    with pytest.warns(IdentifierColumnWarning) as record:
+        TableEncoder().fit(df)
+    message = str(record[0].message)
+    for name in ("'CustomerID' (200 distinct integers)", "'user_id'", "'RowNumber'"):
+        assert name in message
+    assert "'Paid'" not in message and "'AccountId'" not in message and "income" not in message
+    encoded = TableEncoder().fit(df[["Paid", "income"]])  # no warning: nothing named like one
+    assert encoded.n_features_in_ == 2
+
+
 def test_many_values_each_seen_often_enough_do_not_warn() -> None:
     df = pd.DataFrame({"zip": [f"z{i}" for i in range(60)] * 5})  # 60 values, 5 rows each
     small = pd.DataFrame({"name": [f"n{i}" for i in range(40)]})  # all unique but only 40

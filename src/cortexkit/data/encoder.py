@@ -9,6 +9,7 @@ model file, together with how each column must be read back (:attr:`column_types
 
 from __future__ import annotations
 
+import re
 import warnings
 from numbers import Integral
 from typing import Any
@@ -48,9 +49,24 @@ OTHER = "<other>"  # the name of the shared column in get_feature_names_out: "Su
 # _ROWS_PER_VALUE rows per value on average looks like an identifier (names, IDs).
 _IDENTIFIER_VALUES = 50
 _ROWS_PER_VALUE = 5
+# A numeric column named like an identifier ("CustomerID", "user_id", "RowNumber") whose
+# integers are all distinct is one too: a feature of pure noise, or a leak of the row order.
+_ID_NAME = re.compile(
+    r"^(?i:ids?)$|[a-z0-9](?:ID|Id)s?$|(?i:[_\- ]id)$|^(?i:id[_\- ])"  # id, CustomerID, user_id
+    r"|[a-z](?:Number|No)$|(?i:_(?:number|no))$"  # RowNumber, item_no
+)
 _FLOAT32_BYTES = 4
 _STATE_VERSION = 2
 _MAX_SHOWN = 5  # values quoted in one error or warning message
+
+
+def _numeric_identifier(name: str, column: pd.Series) -> bool:
+    return (
+        len(column) > _IDENTIFIER_VALUES
+        and pd.api.types.is_integer_dtype(column)
+        and _ID_NAME.search(str(name)) is not None
+        and column.is_unique
+    )
 
 
 class TableEncoder(TransformerMixin, BaseEstimator):
@@ -72,9 +88,11 @@ class TableEncoder(TransformerMixin, BaseEstimator):
 
     ``fit`` warns (:class:`~cortexkit.exceptions.IdentifierColumnWarning`) about text
     columns that look like identifiers: more than 50 distinct values and fewer than 5
-    rows per value on average (surnames, customer IDs). ``transform`` refuses, with
-    :class:`~cortexkit.exceptions.TableTooLargeError`, a matrix larger than the memory
-    available, naming the widest columns, before allocating it.
+    rows per value on average (surnames, customer IDs); and about integer columns named
+    like one (``CustomerID``, ``user_id``, ``RowNumber``) whose values are all distinct.
+    ``transform`` refuses, with :class:`~cortexkit.exceptions.TableTooLargeError`, a
+    matrix larger than the memory available, naming the widest columns, before
+    allocating it.
 
     Output order: the numeric columns in the order they appear in the training frame,
     then one block per categorical column, in training-frame order, with that column's
@@ -179,6 +197,8 @@ class TableEncoder(TransformerMixin, BaseEstimator):
                         f"{big:.3g}): their spread overflows; rescale the column or --drop it"
                     )
                 stds[name] = std if std > 0 else 1.0
+                if _numeric_identifier(name, column):
+                    identifiers.append(f"{name!r} ({len(column)} distinct integers)")
                 continue
             types[name] = BOOL if pd.api.types.is_bool_dtype(column) else TEXT
             counts = column.astype(str).value_counts(sort=False)
