@@ -176,24 +176,26 @@ class BoltzmannStep(Step):
 
     # -- the schedules ------------------------------------------------------------------
 
+    def _progress(self) -> float:
+        """How far the schedules are: 0 at the first epoch (and in a one-epoch run), 1 at the
+        last and after."""
+        epochs = int(self.owner.epochs)
+        return 0.0 if epochs <= 1 else min(self.epoch / (epochs - 1), 1.0)
+
     def cd_steps(self) -> int:
         """Gibbs steps this epoch: ``k`` rising linearly to ``k_final`` over the epochs."""
-        o = self.owner
-        start, final = int(o.k), o.k_final
-        if final is None or int(o.epochs) <= 1:
+        start, final = int(self.owner.k), self.owner.k_final
+        if final is None:
             return start
-        share = min(self.epoch / (int(o.epochs) - 1), 1.0)
-        return round(start + share * (int(final) - start))
+        return round(start + self._progress() * (int(final) - start))
 
     def learning_rate(self) -> float:
         """This epoch's rate: ``learning_rate``, or falling linearly (``lr_decay``) to
         ``learning_rate * lr_decay`` at the last epoch."""
-        o = self.owner
-        rate, decay = float(o.learning_rate), o.lr_decay
-        if decay is None or int(o.epochs) <= 1:
+        rate, decay = float(self.owner.learning_rate), self.owner.lr_decay
+        if decay is None:
             return rate
-        share = min(self.epoch / (int(o.epochs) - 1), 1.0)
-        return rate * (1.0 - share * (1.0 - float(decay)))
+        return rate * (1.0 - self._progress() * (1.0 - float(decay)))
 
     def end_epoch(self, monitored: float) -> None:
         self.epoch += 1
@@ -210,7 +212,8 @@ class BoltzmannStep(Step):
             v, mask = m.visible(sub, o.liked_at)
             grads, negative = self._dbm(v, mask) if m.deep else self._dense(v, mask)
             # the share of observed ratings whose reconstruction differs
-            wrong = (v - negative).abs().sum() / (1.0 if m.binary else 2.0) / mask.sum()
+            wrong = (v - negative).abs().sum() / (1.0 if m.binary else 2.0)
+            wrong = wrong / mask.sum().clamp_min(1.0)
         else:
             grads, wrong = self._sparse(sub)
         lr, mom, wd = self.learning_rate(), float(o.momentum), float(o.weight_decay)

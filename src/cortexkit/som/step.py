@@ -164,10 +164,9 @@ class SOMStep(Step):
         else:
             parts = 2 if self.seen < HALVES_UNTIL * self.horizon else 1
         size = max(-(-rows // parts), MIN_SLICE)  # rows / parts, rounded up
-        scores = None
         if size < rows:  # the map still moves fast: fresh winners for each slice
             scores = torch.cat([self._online(xb[s : s + size]) for s in range(0, rows, size)])
-        if scores is None:
+        else:
             scores = self._online(xb)
         return self.distance.finish(scores, xb).mean()
 

@@ -157,22 +157,22 @@ class GradientStep(Step):
         )
         self._update = step_function(self.optimizer)
         self.scheduler: Any = None
+        # a per-batch schedule spans the whole run and then stays at its end
+        self._batch_steps = max(config.epochs * max(config.steps_per_epoch or 1, 1), 2)
         if config.lr_schedule == "plateau":
             self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
                 self.optimizer, factor=config.lr_factor, patience=config.lr_patience
             )
         elif config.lr_schedule == "onecycle":
-            # one cycle over the whole run, stepped after every batch: warm up to
-            # learning_rate, then anneal to about 1/10,000 of it (Smith's 1cycle policy)
-            total = max(config.epochs * max(config.steps_per_epoch or 1, 1), 2)
+            # warm up to learning_rate, then anneal to about 1/10,000 of it (Smith's 1cycle)
             self.scheduler = torch.optim.lr_scheduler.OneCycleLR(
-                self.optimizer, max_lr=config.learning_rate, total_steps=total
+                self.optimizer, max_lr=config.learning_rate, total_steps=self._batch_steps
             )
         elif config.lr_schedule == "cosine":
-            # from learning_rate down to 0 along half a cosine over the whole run, stepped
-            # after every batch (Loshchilov & Hutter's annealing, without restarts)
-            total = max(config.epochs * max(config.steps_per_epoch or 1, 1), 2)
-            self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, T_max=total)
+            # down to 0 along half a cosine (Loshchilov & Hutter's annealing, no restarts)
+            self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
+                self.optimizer, T_max=self._batch_steps
+            )
         self._flops: dict[tuple[int, ...], float | None] = {}
 
     def __call__(self, batch: Batch) -> Tensor:
@@ -184,12 +184,12 @@ class GradientStep(Step):
             torch.nn.utils.clip_grad_norm_(self.parameters, clip)
         self._update()  # update
         scheduler = self.scheduler
-        if isinstance(scheduler, torch.optim.lr_scheduler.OneCycleLR):
-            if scheduler.last_epoch < scheduler.total_steps - 1:  # then stay at its end
-                scheduler.step()
-        elif isinstance(scheduler, torch.optim.lr_scheduler.CosineAnnealingLR):
-            if scheduler.last_epoch < scheduler.T_max - 1:  # not back up the cosine after
-                scheduler.step()
+        per_batch = (
+            torch.optim.lr_scheduler.OneCycleLR,
+            torch.optim.lr_scheduler.CosineAnnealingLR,
+        )
+        if isinstance(scheduler, per_batch) and scheduler.last_epoch < self._batch_steps - 1:
+            scheduler.step()  # past the end: stay there (not back up the cosine)
         return loss
 
     def loss(self, batch: Batch) -> float:
