@@ -113,8 +113,6 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def run_family(args: argparse.Namespace) -> int:
     """Check what every family shares, then hand over to the family (``args.train_family``)."""
-    if getattr(args, "resume", False) and getattr(args, "checkpoint", None) is None:
-        raise ValueError("--resume needs --checkpoint PATH, the checkpoint to continue from")
     check_output_file(args.out, "--out", inputs={"the training data": args.data})
     check_checkpoint(args, {"the training data": args.data})
     return int(args.train_family(args))
