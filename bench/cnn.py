@@ -43,8 +43,8 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from cortexkit import CNNClassifier
+from cortexkit.cnn.network import augment_batch
 from cortexkit.data import read_idx
-from cortexkit.vision.network import augment_batch
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "mnist-idx-test10k"
 BATCH, LR, WD = 128, 3e-3, 1e-4

@@ -32,7 +32,7 @@ import torch
 from threadpoolctl import threadpool_limits
 
 from cortexkit import AutoRecRecommender, BoltzmannRecommender
-from cortexkit.datasets import load_movielens
+from cortexkit.data.datasets import load_movielens
 from cortexkit.recommend import Ratings
 from cortexkit.recommend.evaluate import score_predictions
 

@@ -44,7 +44,7 @@ from torch import nn
 
 from cortexkit import RNNForecaster
 from cortexkit.data import read_series
-from cortexkit.supervised.forecast_metrics import baselines, scores
+from cortexkit.rnn.metrics import baselines, scores
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 LOOKBACK, LAYERS, UNITS, DROPOUT, BATCH = 60, 4, 50, 0.2, 32

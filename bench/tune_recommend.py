@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
-from cortexkit.datasets import movielens_path
+from cortexkit.data.datasets import movielens_path
 from cortexkit.recommend import random_split, read_ratings
 from cortexkit.recommend.autorec import AutoRecRecommender
 from cortexkit.recommend.boltzmann import BoltzmannRecommender

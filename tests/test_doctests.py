@@ -22,7 +22,7 @@ def test_docstring_examples(name: str, tmp_path, monkeypatch) -> None:
 
 
 @pytest.mark.parametrize(
-    "package", ["cortexkit", "cortexkit.neuron", "cortexkit.train", "cortexkit.supervised",
+    "package", ["cortexkit", "cortexkit.nn", "cortexkit.train", "cortexkit.rnn",
                 "cortexkit.data", "cortexkit.explain"],
 )  # fmt: skip
 def test_public_classes_have_examples(package: str) -> None:

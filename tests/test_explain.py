@@ -12,7 +12,7 @@ import torch
 from torch.nn import functional as F
 
 from cortexkit.explain import ExplainTrace, explain, format_trace
-from cortexkit.neuron.activations import Activation
+from cortexkit.nn.activations import Activation
 from cortexkit.plot import history_png, plot_activations, plot_history
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -20,6 +20,7 @@ from sklearn.base import is_classifier, is_regressor
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from cortexkit import ANNClassifier, ANNRegressor, ModelFileError, Perceptron, load, persist
+from cortexkit.ann.network import ManualObjective
 from cortexkit.persist import (
     FORMAT_VERSION,
     atomic_write_bytes,
@@ -27,7 +28,6 @@ from cortexkit.persist import (
     read_model,
     save,
 )
-from cortexkit.supervised.dense import ManualObjective
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "cortexkit"
 

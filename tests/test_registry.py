@@ -9,7 +9,7 @@ from functools import partial
 import pytest
 
 from cortexkit._validation import Options
-from cortexkit.neuron import ACTIVATIONS, INITIALIZERS, LOSSES
+from cortexkit.nn import ACTIVATIONS, INITIALIZERS, LOSSES
 from cortexkit.registry import Registry
 from cortexkit.train import OPTIMIZERS
 

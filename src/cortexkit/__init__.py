@@ -28,19 +28,19 @@ from cortexkit._version import __version__
 from cortexkit.exceptions import CortexkitError, DivergenceError, ModelFileError
 
 if TYPE_CHECKING:
+    from cortexkit.ann.estimator import ANNClassifier, ANNRegressor
+    from cortexkit.ann.perceptron import Perceptron
     from cortexkit.autoencoder import AutoEncoder
     from cortexkit.boltzmann.dbm import DBM
     from cortexkit.boltzmann.dbn import DBN, DBNClassifier
     from cortexkit.boltzmann.rbm import RBM
-    from cortexkit.neuron.perceptron import Perceptron
+    from cortexkit.cnn.estimator import CNNClassifier
     from cortexkit.persist import load
     from cortexkit.recommend.autorec import AutoRecRecommender
     from cortexkit.recommend.boltzmann import BoltzmannRecommender
+    from cortexkit.rnn.estimator import RNNClassifier, RNNRegressor
+    from cortexkit.rnn.forecaster import RNNForecaster
     from cortexkit.som import SelfOrganizingMap
-    from cortexkit.supervised.ann import ANNClassifier, ANNRegressor
-    from cortexkit.supervised.forecast import RNNForecaster
-    from cortexkit.supervised.rnn import RNNClassifier, RNNRegressor
-    from cortexkit.vision.cnn import CNNClassifier
 
 __all__ = [
     "DBM",
@@ -67,17 +67,17 @@ __all__ = [
 
 # public name -> the module that defines it, imported when the name is first asked for
 _LAZY = {
-    "ANNClassifier": "cortexkit.supervised.ann",
-    "ANNRegressor": "cortexkit.supervised.ann",
+    "ANNClassifier": "cortexkit.ann.estimator",
+    "ANNRegressor": "cortexkit.ann.estimator",
     "AutoEncoder": "cortexkit.autoencoder",
     "AutoRecRecommender": "cortexkit.recommend.autorec",
     "BoltzmannRecommender": "cortexkit.recommend.boltzmann",
-    "CNNClassifier": "cortexkit.vision.cnn",
-    "Perceptron": "cortexkit.neuron.perceptron",
+    "CNNClassifier": "cortexkit.cnn.estimator",
+    "Perceptron": "cortexkit.ann.perceptron",
     "SelfOrganizingMap": "cortexkit.som",
-    "RNNClassifier": "cortexkit.supervised.rnn",
-    "RNNForecaster": "cortexkit.supervised.forecast",
-    "RNNRegressor": "cortexkit.supervised.rnn",
+    "RNNClassifier": "cortexkit.rnn.estimator",
+    "RNNForecaster": "cortexkit.rnn.forecaster",
+    "RNNRegressor": "cortexkit.rnn.estimator",
     "DBM": "cortexkit.boltzmann.dbm",
     "DBN": "cortexkit.boltzmann.dbn",
     "DBNClassifier": "cortexkit.boltzmann.dbn",

@@ -34,7 +34,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from cortexkit.neuron.activations import get_activation
+from cortexkit.nn.activations import get_activation
 from cortexkit.persist import atomic_write_bytes
 
 __all__ = ["CLASSIC_ACTIVATIONS", "history_png", "plot_activations", "plot_history"]
@@ -112,7 +112,7 @@ def plot_activations(path: str | os.PathLike[str], names: Sequence[str] | None =
     path : str or PathLike
         A ``.png``, ``.svg`` or ``.pdf`` file in an existing folder; replaced atomically.
     names : sequence of str, optional
-        Activation names from :data:`cortexkit.neuron.ACTIVATIONS`; default the classic
+        Activation names from :data:`cortexkit.nn.ACTIVATIONS`; default the classic
         ones, :data:`CLASSIC_ACTIVATIONS` (threshold, sigmoid, tanh, relu, leaky_relu).
         ``softmax`` acts on a whole vector, so it has no curve and is refused.
 

@@ -128,7 +128,7 @@ def test_a_masked_softmax_row_trains_the_rbm_of_its_observed_units_only() -> Non
 
 @pytest.mark.parametrize("k", [1, 2])
 def test_the_recommenders_observed_only_cd_matches_the_exact_expectation(k: int) -> None:
-    from cortexkit.recommend.rbm_step import softmax_cd
+    from cortexkit.recommend.machine import softmax_cd
 
     W, b, c = _model(9, 3, 6)  # three 3-level units; the middle one unobserved
     rows = torch.arange(ROWS).repeat_interleave(2)  # each row rates units 0 and 2

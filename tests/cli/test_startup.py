@@ -54,9 +54,9 @@ def test_a_public_name_loads_its_module_on_first_use() -> None:
 
 def test_lazy_names_are_the_real_objects() -> None:
     import cortexkit
-    from cortexkit.neuron.perceptron import Perceptron
+    from cortexkit.ann.estimator import ANNClassifier, ANNRegressor
+    from cortexkit.ann.perceptron import Perceptron
     from cortexkit.persist import load
-    from cortexkit.supervised.ann import ANNClassifier, ANNRegressor
 
     assert cortexkit.ANNClassifier is ANNClassifier
     assert cortexkit.ANNRegressor is ANNRegressor

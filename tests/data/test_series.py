@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from cortexkit.data import read_series, series_values
-from cortexkit.supervised.forecast_metrics import baselines, infer_season, scores
+from cortexkit.rnn.metrics import baselines, infer_season, scores
 
 
 def _write(tmp_path, text: str):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from cortexkit import AutoRecRecommender, BoltzmannRecommender
-from cortexkit.datasets import load_movielens, movielens_path
+from cortexkit.data.datasets import load_movielens, movielens_path
 from cortexkit.recommend import evaluate
 
 

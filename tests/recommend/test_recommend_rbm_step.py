@@ -10,7 +10,7 @@ import torch
 import cortexkit.persist
 from cortexkit import BoltzmannRecommender, load
 from cortexkit.boltzmann.units import cd_statistics
-from cortexkit.recommend.rbm_step import softmax_cd
+from cortexkit.recommend.machine import softmax_cd
 
 FAST = {"random_state": 0, "device": "cpu"}
 

@@ -7,7 +7,7 @@ import pytest
 from sklearn.datasets import load_iris
 
 from cortexkit import SelfOrganizingMap
-from cortexkit.som.plot import (
+from cortexkit.som.plots import (
     component_planes_figure,
     figure_png,
     hits_figure,

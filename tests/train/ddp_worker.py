@@ -11,8 +11,8 @@ import sys
 import torch
 import torch.distributed as dist
 
-from cortexkit.neuron import get_loss
-from cortexkit.supervised.dense import DenseNetwork, ManualObjective
+from cortexkit.ann.network import DenseNetwork, ManualObjective
+from cortexkit.nn import get_loss
 from cortexkit.train import LoopConfig, Trainer
 from cortexkit.train.distributed import average_gradients, shard
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-import cortexkit.supervised.ann_base as ann_base
+import cortexkit.ann.base as ann_base
 from cortexkit import ANNClassifier, ANNRegressor
 from cortexkit.train import ArrayBatches, TensorBatches
 from cortexkit.train.loop import EpochLoop, metric_sample_size

@@ -27,8 +27,8 @@ import torch
 from torch import Tensor, nn
 
 from cortexkit.autoencoder.network import ActivationLike, AutoEncoderNetwork
-from cortexkit.neuron.activations import activation_module, get_activation
-from cortexkit.neuron.init import get_initializer
+from cortexkit.nn.activations import activation_module, get_activation
+from cortexkit.nn.init import get_initializer
 
 __all__ = ["ConvAutoEncoderNetwork", "from_channels_first", "image_layout", "to_channels_first"]
 

@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 
 from cortexkit._validation import CALLABLE, Interval, Options, validate_data
+from cortexkit.ann.base import check_float32_range
 from cortexkit.autoencoder.conv import (
     ConvAutoEncoderNetwork,
     from_channels_first,
@@ -26,9 +27,8 @@ from cortexkit.autoencoder.network import AutoEncoderNetwork, decoder_sizes
 from cortexkit.autoencoder.objective import AutoEncoderObjective
 from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator, check_fits_in_memory
 from cortexkit.defaults import AUTOENCODER
-from cortexkit.neuron.activations import ACTIVATIONS
-from cortexkit.neuron.init import INITIALIZERS
-from cortexkit.supervised.ann_base import check_float32_range
+from cortexkit.nn.activations import ACTIVATIONS
+from cortexkit.nn.init import INITIALIZERS
 from cortexkit.train.objective import chunks
 
 __all__ = ["AutoEncoder", "BottleneckWarning"]
@@ -70,7 +70,7 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
         (``kl_weight``) and can :meth:`sample`.
     activation : str or callable, default="relu"
         Of every hidden layer, the code included (a variational code is linear): a name
-        from :data:`cortexkit.neuron.ACTIVATIONS` or a callable.
+        from :data:`cortexkit.nn.ACTIVATIONS` or a callable.
     output_activation : str or callable, default="identity"
         Of the reconstruction: ``"identity"`` for standardised tables, ``"sigmoid"`` for
         values in [0, 1] such as pixels.
@@ -103,7 +103,7 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
         about ``1 - threshold_quantile`` of rows like the training rows are called
         anomalies.
     init : str or callable, default="xavier_uniform"
-        Weight initialiser by name (see :data:`cortexkit.neuron.INITIALIZERS`) or a
+        Weight initialiser by name (see :data:`cortexkit.nn.INITIALIZERS`) or a
         callable that fills a weight tensor in place; biases start at zero.
     batch_size : int or None, default=64
         Observations per weight update: ``1`` is stochastic gradient descent, ``None`` is

@@ -3,7 +3,7 @@
 :class:`AutoEncoderNetwork` maps ``n_inputs`` values to a code of ``encoder_layers[-1]``
 units and back. Each layer is ``a = f(z)``, ``z = a_prev W^T + b``; the hidden layers
 (the code included) use ``activation``, the reconstruction ``output_activation``, any name
-of :data:`cortexkit.neuron.ACTIVATIONS` or a callable. The decoder mirrors the encoder
+of :data:`cortexkit.nn.ACTIVATIONS` or a callable. The decoder mirrors the encoder
 unless ``decoder_layers`` is given.
 
 - ``tied_weights=True``: each decoder layer uses the transpose of its mirror encoder
@@ -33,8 +33,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from cortexkit.neuron.activations import Activation, get_activation
-from cortexkit.neuron.init import get_initializer
+from cortexkit.nn.activations import Activation, get_activation
+from cortexkit.nn.init import get_initializer
 
 __all__ = ["AutoEncoderNetwork", "decoder_sizes"]
 
@@ -80,7 +80,7 @@ class AutoEncoderNetwork(nn.Module):
     variational : bool, default=False
         A Gaussian code: mean and log-variance heads.
     init : str or callable, default="xavier_uniform"
-        Weight initialiser by name (see :data:`cortexkit.neuron.INITIALIZERS`); biases
+        Weight initialiser by name (see :data:`cortexkit.nn.INITIALIZERS`); biases
         start at zero.
     generator : torch.Generator or None, default=None
         Source of the initial weights.

@@ -239,7 +239,7 @@ class DBM(TransformerMixin, CortexEstimator):
 
     # X in [0, 1] by default (Bernoulli visibles): what generic tests feed it
     _input_range = (0, 1)
-    # small settings for scikit-learn's conformance checks (tests/supervised)
+    # small settings for scikit-learn's conformance checks (tests/test_sklearn_checks.py)
     _check_params: dict[str, Any] = {
         "visible": "gaussian", "layers": (8, 4), "pretrain_epochs": 2, "epochs": 3,
         "batch_size": 20, "learning_rate": 0.001, "pretrain_learning_rate": 0.01,

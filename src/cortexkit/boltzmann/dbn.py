@@ -20,12 +20,12 @@ from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 
 from cortexkit._validation import Interval, Options, validate_params
+from cortexkit.ann.base import ANN_CONSTRAINTS
+from cortexkit.ann.estimator import ANNClassifier
 from cortexkit.boltzmann.rbm import RBM, check_unit_range, check_visible_data
 from cortexkit.defaults import ANN
 from cortexkit.defaults import RBM as RBM_DEFAULTS
 from cortexkit.persist import SaveMixin
-from cortexkit.supervised.ann import ANNClassifier
-from cortexkit.supervised.ann_base import ANN_CONSTRAINTS
 from cortexkit.train.loop import resolve_device
 
 __all__ = ["DBN", "DBNClassifier", "check_layers", "pretrain"]
@@ -140,7 +140,7 @@ class DBN(SaveMixin, TransformerMixin, BaseEstimator):
 
     # X in [0, 1] by default (Bernoulli visibles): what generic tests feed it
     _input_range = (0, 1)
-    # small settings for scikit-learn's conformance checks (tests/supervised)
+    # small settings for scikit-learn's conformance checks (tests/test_sklearn_checks.py)
     _check_params: dict[str, Any] = {
         "visible": "gaussian",
         "layers": (8, 4),
@@ -376,7 +376,7 @@ class DBNClassifier(ANNClassifier):
 
     # X in [0, 1] by default (Bernoulli visibles): what generic tests feed it
     _input_range = (0, 1)
-    # small settings for scikit-learn's conformance checks (tests/supervised)
+    # small settings for scikit-learn's conformance checks (tests/test_sklearn_checks.py)
     _check_params: dict[str, Any] = {
         "visible": "gaussian",
         "layers": (16,),

@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 
 from cortexkit._validation import Interval, Options, validate_data
+from cortexkit.ann.base import check_float32_range
 from cortexkit.base import BASE_CONSTRAINTS, CortexEstimator
 from cortexkit.boltzmann.plots import image_grid_png, image_shape, save_figure
 from cortexkit.boltzmann.units import (
@@ -31,7 +32,6 @@ from cortexkit.boltzmann.units import (
     visible_mean,
 )
 from cortexkit.defaults import RBM as DEFAULTS
-from cortexkit.supervised.ann_base import check_float32_range
 from cortexkit.train.loop import cpu_settings
 from cortexkit.train.objective import chunks
 from cortexkit.train.step import Step
@@ -288,7 +288,7 @@ class RBM(TransformerMixin, CortexEstimator):
 
     # X in [0, 1] by default (Bernoulli visibles): what generic tests feed it
     _input_range = (0, 1)
-    # small settings for scikit-learn's conformance checks (tests/supervised)
+    # small settings for scikit-learn's conformance checks (tests/test_sklearn_checks.py)
     _check_params: dict[str, Any] = {
         "visible": "gaussian",
         "n_hidden": 8,

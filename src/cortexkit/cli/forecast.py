@@ -77,7 +77,7 @@ def write_forecast(args: argparse.Namespace, mf: Any, history: Any, horizon: int
         out.to_csv(sys.stdout, index=False)
     if getattr(args, "plot", None):
         from cortexkit.cli.families.rnn import read_like_training
-        from cortexkit.supervised.forecast_plot import plot_forecast
+        from cortexkit.rnn.plots import plot_forecast
 
         past = est._history(history)[:, 0]
         past = past[-max(3 * steps, 2 * est._window()) :]

@@ -9,9 +9,9 @@ from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, root_mean_squared_error
 
+from cortexkit.ann.estimator import ANNClassifier, ANNRegressor
+from cortexkit.ann.perceptron import Perceptron
 from cortexkit.demo.common import DemoResult, split_scaled, timed
-from cortexkit.neuron.perceptron import Perceptron
-from cortexkit.supervised.ann import ANNClassifier, ANNRegressor
 
 __all__ = ["FAMILIES", "perceptron_and_ann"]
 

@@ -8,8 +8,8 @@ from sklearn.dummy import DummyClassifier
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
 
+from cortexkit.cnn.estimator import CNNClassifier
 from cortexkit.demo.common import DemoResult, timed
-from cortexkit.vision.cnn import CNNClassifier
 
 __all__ = ["FAMILIES", "cnn_digits"]
 

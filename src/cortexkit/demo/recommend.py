@@ -20,7 +20,7 @@ GENERATED = "generated latent-factor ratings (not MovieLens)"
 
 def _data() -> tuple[str, Ratings, Ratings, dict[object, str]]:
     """(label, train, test, titles): MovieLens 100K u1 when cached, else generated."""
-    from cortexkit.datasets import load_movielens, movielens_path
+    from cortexkit.data.datasets import load_movielens, movielens_path
     from cortexkit.recommend import random_split
     from cortexkit.recommend.synthetic import latent_factor_ratings
 

@@ -16,8 +16,8 @@ import time
 import numpy as np
 
 from cortexkit.demo.common import DemoResult
-from cortexkit.supervised.forecast import RNNForecaster
-from cortexkit.supervised.forecast_plot import forecast_png
+from cortexkit.rnn.forecaster import RNNForecaster
+from cortexkit.rnn.plots import forecast_png
 
 __all__ = ["FAMILIES", "eeg_channel", "rnn_forecast"]
 

@@ -18,7 +18,7 @@ from sklearn.metrics import accuracy_score
 
 from cortexkit.demo.common import DemoResult, split_scaled
 from cortexkit.som import SelfOrganizingMap
-from cortexkit.som.plot import figure_png, hits_figure, umatrix_figure
+from cortexkit.som.plots import figure_png, hits_figure, umatrix_figure
 
 __all__ = ["FAMILIES", "node_labels", "som_digits"]
 

@@ -73,7 +73,7 @@ def _small_model() -> Any:
     """A small CNN trained on scikit-learn's 8x8 digits (about a second)."""
     from sklearn.datasets import load_digits
 
-    from cortexkit.vision.cnn import CNNClassifier
+    from cortexkit.cnn.estimator import CNNClassifier
 
     X, y = load_digits(return_X_y=True)
     small = CNNClassifier(
@@ -85,8 +85,8 @@ def _small_model() -> Any:
 
 def _image(est: Any, image: Any) -> Tensor:
     """The image as ``(1, C, H, W)`` raw values in the model's size and mode."""
+    from cortexkit.cnn.plots import image_tensor
     from cortexkit.data.images import load_image
-    from cortexkit.vision.figures import image_tensor
 
     if image is None:
         from sklearn.datasets import load_digits
@@ -118,10 +118,10 @@ def explain_cnn(
     file: TextIO | None = None,
 ) -> CNNTrace:
     """Walk ``image`` (a file, an array, or None for a digit) through ``model`` (a fitted
-    :class:`~cortexkit.vision.cnn.CNNClassifier`, a model file's path, or None for a
+    :class:`~cortexkit.cnn.estimator.CNNClassifier`, a model file's path, or None for a
     small one trained on the spot); print the steps to ``file`` and draw them to ``plot``.
     """
-    from cortexkit.vision.figures import first_conv
+    from cortexkit.cnn.plots import first_conv
 
     out = sys.stdout if file is None else file
     if model is None:
@@ -132,7 +132,7 @@ def explain_cnn(
         est = load(model, device="cpu")
     else:
         est = model
-    from cortexkit.vision.cnn import CNNClassifier
+    from cortexkit.cnn.estimator import CNNClassifier
 
     if not isinstance(est, CNNClassifier) or not hasattr(est, "network_"):
         raise ValueError(

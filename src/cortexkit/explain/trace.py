@@ -10,7 +10,7 @@ seven steps of the introductory article, in float64:
 4. compare the prediction with the actual value and measure the error (the loss);
 5. backpropagation, right to left: the deltas ``dE/dz`` and the gradients ``dE/dW`` by the
    explicit chain rule (:meth:`DenseNetwork.backward_from
-   <cortexkit.supervised.dense.DenseNetwork.backward_from>`), checked against torch
+   <cortexkit.ann.network.DenseNetwork.backward_from>`), checked against torch
    autograd, then the update ``w <- w - learning_rate * dE/dw``;
 6. repeat steps 1 to 5, updating after each observation (stochastic), after the whole set
    (batch) or after each small group (mini-batch);
@@ -47,10 +47,10 @@ from torch import Tensor
 from torch.nn import functional as F
 
 from cortexkit._validation import Interval, validate_params
+from cortexkit.ann.network import DenseNetwork, LayerView
 from cortexkit.explain.render import format_trace
-from cortexkit.neuron.activations import Activation, get_activation
-from cortexkit.neuron.losses import Loss, get_loss
-from cortexkit.supervised.dense import DenseNetwork, LayerView
+from cortexkit.nn.activations import Activation, get_activation
+from cortexkit.nn.losses import Loss, get_loss
 
 __all__ = ["ExplainTrace", "LayerStep", "ModeRun", "explain"]
 

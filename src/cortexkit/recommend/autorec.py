@@ -187,7 +187,7 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
         autoencoder of the classic course recommender; the first half encodes, the rest
         decodes).
     activation : str, default="sigmoid"
-        Of every hidden layer, by name (see :data:`cortexkit.neuron.ACTIVATIONS`).
+        Of every hidden layer, by name (see :data:`cortexkit.nn.ACTIVATIONS`).
     output_activation : str, default="identity"
         Of the reconstructed ratings.
     weight_decay : float, default=200.0

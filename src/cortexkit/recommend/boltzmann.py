@@ -4,7 +4,7 @@ Each case (an item for ``based="item"``, a user for ``based="user"``) is one RBM
 its weights with every other case: a K-way softmax visible unit for each rating the case
 has (K rating levels), binary hidden units, and nothing for the ratings it lacks. So each
 case is trained on its observed ratings only: the RBM's CD step
-(:func:`cortexkit.recommend.rbm_step.softmax_cd`) works on the observed units alone, and
+(:func:`cortexkit.recommend.machine.softmax_cd`) works on the observed units alone, and
 the DBM and binary modes use the mask of the shared core
 (:func:`cortexkit.boltzmann.units.cd_statistics`), which keeps an unobserved unit out of
 both phases and out of the gradient. The CD steps can rise and the learning rate fall over
@@ -38,8 +38,8 @@ from cortexkit.base import BASE_CONSTRAINTS, CortexEstimator
 from cortexkit.boltzmann.units import hidden_mean, softmax_last
 from cortexkit.defaults import BOLTZMANN_RECOMMENDER as DEFAULTS
 from cortexkit.recommend.base import RecommenderMixin
+from cortexkit.recommend.machine import BoltzmannStep
 from cortexkit.recommend.ratings import Ratings
-from cortexkit.recommend.rbm_step import BoltzmannStep
 from cortexkit.recommend.sparse import RatingMatrix
 from cortexkit.train.step import Step
 

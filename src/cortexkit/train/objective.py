@@ -14,7 +14,7 @@ which the loop uses to choose CPU threads (else it is counted once, see
 
 :class:`AutogradObjective` does this for any ``nn.Module`` with torch autograd. The dense
 network of the ANN estimators has a faster one with a hand-derived backward pass
-(:mod:`cortexkit.supervised.dense`). Under ``torch.distributed`` the gradients are
+(:mod:`cortexkit.ann.network`). Under ``torch.distributed`` the gradients are
 all-reduced between ``compute_gradients`` and the optimiser step, through
 ``LoopConfig.gradient_hook``: the one seam a multi-process run needs
 (:mod:`cortexkit.train.distributed`, tested with two processes).

@@ -46,8 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build(args: argparse.Namespace, task: str) -> Any:
     """``ANNClassifier`` or ``ANNRegressor`` from the flags."""
+    from cortexkit.ann.estimator import ANNClassifier, ANNRegressor
     from cortexkit.cli.tables import checkpoint_params
-    from cortexkit.supervised.ann import ANNClassifier, ANNRegressor
 
     cls = ANNClassifier if task == "classify" else ANNRegressor
     return cls(

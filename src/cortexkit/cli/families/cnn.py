@@ -2,7 +2,7 @@
 
 DATA is an image folder (one subfolder per class), an IDX pair (the images file; the
 labels file beside it, or ``--labels``) or an ``.npz`` (``X`` and ``y``): see
-:mod:`cortexkit.vision.sources`. Every default comes from :data:`cortexkit.defaults.CNN`.
+:mod:`cortexkit.cnn.sources`. Every default comes from :data:`cortexkit.defaults.CNN`.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build(args: argparse.Namespace) -> Any:
     """``CNNClassifier`` from the flags."""
-    from cortexkit.vision.cnn import CNNClassifier
+    from cortexkit.cnn.estimator import CNNClassifier
 
     size = args.image_size
     params: dict[str, Any] = {}
@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from cortexkit.cli._paths import check_output_file
-    from cortexkit.vision.sources import idx_labels_path, is_folder, read_image_data
+    from cortexkit.cnn.sources import idx_labels_path, is_folder, read_image_data
 
     data = Path(args.data)
     if args.labels is not None or (data.is_file() and data.suffix != ".npz"):
@@ -156,7 +156,7 @@ def evaluate_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _read(args: argparse.Namespace, est: Any, labelled: bool) -> Any:
-    from cortexkit.vision.sources import read_image_data
+    from cortexkit.cnn.sources import read_image_data
 
     mode = est.color_mode_ or ("L" if est.n_channels_ == 1 else "RGB")
     return read_image_data(args.data, labels=getattr(args, "labels", None), labelled=labelled,
@@ -212,7 +212,7 @@ def evaluate(args: argparse.Namespace, model_file: Any) -> int:
         "confusion_matrix": matrix.tolist(),
     }
     if args.plot:
-        from cortexkit.vision.figures import confusion_png
+        from cortexkit.cnn.plots import confusion_png
 
         confusion_png(matrix, [str(c) for c in labels], args.plot)
         say(args, f"wrote {args.plot}")

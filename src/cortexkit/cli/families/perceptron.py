@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build(args: argparse.Namespace, task: str) -> Any:
     """A ``Perceptron`` from the flags; refuses a continuous target."""
-    from cortexkit.neuron.perceptron import Perceptron
+    from cortexkit.ann.perceptron import Perceptron
 
     if task != "classify":
         raise ValueError(

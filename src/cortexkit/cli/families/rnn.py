@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     from cortexkit.cli._args import count, say
     from cortexkit.cli.tables import checkpoint_params
     from cortexkit.data.series import read_series
-    from cortexkit.supervised.forecast import RNNForecaster
+    from cortexkit.rnn.forecaster import RNNForecaster
 
     column = args.column or _only_numeric_column(args)
     settings = {"column": column, "date_column": args.date_column,

@@ -187,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
           f"saved {args.out}", file=out)  # fmt: skip
     labels = None if args.label_column is None else df[args.label_column].to_numpy()
     if args.plot is not None:
-        from cortexkit.som.plot import save_figure, umatrix_figure
+        from cortexkit.som.plots import save_figure, umatrix_figure
 
         save_figure(umatrix_figure(est, X, labels), args.plot)
         say(args, f"wrote the U-matrix to {args.plot}")

@@ -1,0 +1,121 @@
+"""The image data files the command line takes: a folder, an IDX pair, an ``.npz``, or (to
+predict) one image file.
+
+- A folder: one subfolder per class (or, to predict, any images at any depth).
+- One image (``.png``, ``.jpg``, ...): to predict only, since it carries no label.
+- An IDX pair (MNIST's format, gzip or not): the images file, and the labels file given
+  with ``labels=`` or found beside it by name (``...-images-idx3-ubyte`` ->
+  ``...-labels-idx1-ubyte``).
+- An ``.npz`` archive with the images under ``X``, ``x`` or ``images`` and the labels
+  (if any) under ``y`` or ``labels``.
+
+Examples
+--------
+>>> import os, tempfile
+>>> import numpy as np
+>>> from cortexkit.cnn.sources import read_image_data
+>>> path = os.path.join(tempfile.mkdtemp(), "tiny.npz")
+>>> np.savez(path, X=np.zeros((3, 4, 4), np.uint8), y=np.array([0, 1, 0]))
+>>> data = read_image_data(path)
+>>> data.X.shape, data.y.tolist(), data.files[0]
+((3, 4, 4), [0, 1, 0], 'tiny.npz[0]')
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cortexkit.data.idx import read_idx
+from cortexkit.data.images import IMAGE_SUFFIXES, ImageSet, _probe, load_image, read_images
+
+__all__ = ["idx_labels_path", "is_folder", "read_image_data"]
+
+_X_KEYS = ("X", "x", "images")
+_Y_KEYS = ("y", "labels")
+
+
+def is_folder(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is an image folder (else a file)."""
+    return Path(path).is_dir()
+
+
+def idx_labels_path(images: Path) -> Path:
+    """The labels file beside an IDX images file, by MNIST's naming."""
+    name = images.name.replace("images", "labels").replace("idx3", "idx1")
+    return images.with_name(name)
+
+
+def _rows(path: Path, n: int) -> list[str]:
+    return [f"{path.name}[{i}]" for i in range(n)]
+
+
+def read_image_data(
+    path: str | os.PathLike[str],
+    *,
+    labels: str | os.PathLike[str] | None = None,
+    labelled: bool = True,
+    size: Any = None,
+    mode: str | None = None,
+    skip_bad: bool = False,
+) -> ImageSet:
+    """The images (and labels, when ``labelled``) of a folder, IDX pair or ``.npz``, or one
+    image file (not ``labelled``).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` (or the labels file) does not exist.
+    ValueError
+        If the labels are missing or their count does not match the images'.
+    """
+    p = Path(path)
+    if p.is_dir():
+        return read_images(p, size, mode=mode, labelled=labelled, skip_bad=skip_bad)
+    if not p.is_file():
+        raise FileNotFoundError(f"no image data at {str(p)!r} (a folder, IDX file or .npz)")
+    y: np.ndarray | None = None
+    if p.suffix.lower() in IMAGE_SUFFIXES:
+        if labelled:
+            raise ValueError(
+                f"{str(p)!r} is one image, with no label: to score a model, give a folder with "
+                "one subfolder per class (or an IDX pair, or an .npz)"
+            )
+        probe = _probe(p, skip_bad=False)
+        assert probe is not None  # _probe raises for an unreadable image unless skip_bad
+        shape = probe[0] if size is None else (size, size) if isinstance(size, int) else size
+        image = load_image(p, tuple(shape), mode or ("L" if probe[1] == "L" else "RGB"))
+        return ImageSet(image[None], None, [str(p)])
+    if p.suffix == ".npz":
+        with np.load(p, allow_pickle=False) as archive:
+            x_key = next((k for k in _X_KEYS if k in archive.files), None)
+            if x_key is None:
+                raise ValueError(
+                    f"{str(p)!r} holds {archive.files}; the images must be under one of "
+                    f"{list(_X_KEYS)}"
+                )
+            X = archive[x_key]
+            y_key = next((k for k in _Y_KEYS if k in archive.files), None)
+            if labelled:
+                if y_key is None:
+                    raise ValueError(f"{str(p)!r} has no labels: store them under 'y' or 'labels'")
+                y = archive[y_key]
+    else:
+        X = read_idx(p)
+        if labelled:
+            label_file = Path(labels) if labels is not None else idx_labels_path(p)
+            if label_file == p or not label_file.is_file():
+                raise FileNotFoundError(
+                    f"no labels file for the IDX images {str(p)!r} (looked for "
+                    f"{str(label_file)!r}); name it with --labels FILE"
+                )
+            y = read_idx(label_file)
+    if y is not None and len(y) != len(X):
+        raise ValueError(
+            f"the labels do not match the images: {str(p)!r} holds {len(X)} images but "
+            f"{len(y)} labels"
+        )
+    return ImageSet(X, y, _rows(p, len(X)))
