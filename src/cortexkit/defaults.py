@@ -95,7 +95,7 @@ class AutoEncoderDefaults:
     exceeds the 0.95 quantile of the training rows' is called an anomaly.
     """
 
-    encoder_layers: tuple[int, ...] = (128, 32)
+    hidden_layers: tuple[int, ...] = (128, 32)
     activation: str = "relu"
     batch_size: int = 64
     epochs: int = 100
@@ -126,7 +126,7 @@ class SOMDefaults:
     neighborhood: str = "gaussian"
     distance: str = "euclidean"
     learning_rate: float = 0.5
-    learning_rate_decay: str = "asymptotic"
+    lr_schedule: str = "asymptotic"
     sigma: float = 1.0
     sigma_decay: str = "asymptotic"
     init: str = "pca"

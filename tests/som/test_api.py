@@ -68,7 +68,7 @@ def test_more_outliers_than_rows_is_refused(fitted, iris) -> None:
         ("neighborhood", "cone", "neighborhood must be one of 'gaussian'"),
         ("distance", "chebyshev", "distance must be one of 'euclidean'"),
         ("topology", "torus", "topology must be one of 'rectangular'"),
-        ("learning_rate_decay", "fast", "learning_rate_decay must be one of"),
+        ("lr_schedule", "fast", "lr_schedule must be one of"),
         ("init", "zeros", "init must be one of 'pca'"),
         ("algorithm", "sgd", "algorithm must be one of 'online'"),
     ],
@@ -118,8 +118,10 @@ def test_planted_outliers_rank_first() -> None:
     som = SelfOrganizingMap((6, 6), sigma=1.5, epochs=5, random_state=0).fit(X)
     top = som.outliers(data, k=3)
     assert sorted(top.tolist()) == [400, 401, 402]
-    qe, um = som.outlier_scores(data)
+    qe, um = som.anomaly_scores(data), som.umatrix_scores(data)
     assert qe.shape == um.shape == (403,) and (um >= 0).all() and (um <= 1).all()
+    assert set(np.argsort(-qe)[:3].tolist()) == {400, 401, 402}  # higher: more anomalous
+    np.testing.assert_allclose(qe.mean(), som.quantization_error(data), rtol=1e-6)
     assert sorted(som.outliers(data, threshold=20.0).tolist()) == [400, 401, 402]
     assert som.outliers(data, k=5, score="umatrix").shape == (5,)
 
@@ -132,7 +134,7 @@ def test_partial_fit_continues_and_early_stopping_watches_the_error(iris) -> Non
     assert som.n_iter_ == 3 and len(som.history_["quantization_error"]) == 3
     assert som.history_["sigma"][2] < som.history_["sigma"][0]  # the schedule goes on
     stopped = SelfOrganizingMap((5, 5), epochs=200, sigma_decay="constant",
-                                learning_rate_decay="constant", early_stopping=True,
+                                lr_schedule="constant", early_stopping=True,
                                 validation_fraction=0.2, patience=3, random_state=0)  # fmt: skip
     stopped.fit(X)
     assert stopped.n_iter_ < 200 and "early stopping" in stopped.history_["stopped"]
@@ -168,13 +170,14 @@ def test_a_map_trained_on_cuda_loads_on_the_cpu_with_the_same_outputs(tmp_path, 
     assert back.weights_.device.type == "cpu"
     np.testing.assert_allclose(back.weights_.numpy(), som.weights_.cpu().numpy())
     np.testing.assert_array_equal(back.predict(X), som.predict(X))
-    np.testing.assert_allclose(back.outlier_scores(X)[0], som.outlier_scores(X)[0], rtol=1e-4)
+    np.testing.assert_allclose(back.anomaly_scores(X), som.anomaly_scores(X), rtol=1e-4)
     cpu = SelfOrganizingMap((8, 8), epochs=3, device="cpu", random_state=0).fit(X)
     assert abs(cpu.quantization_error(X) - som.quantization_error(X)) < 0.02
 
 
 def test_a_read_only_array_trains_without_a_warning(iris) -> None:
-    """torch warned "The given NumPy array is not writable" for pandas' read-only views."""
+    """A read-only array (pandas gives such views) trains without torch's "The given NumPy
+    array is not writable" warning."""
     import warnings
 
     X = np.array(iris[0], dtype=np.float32)

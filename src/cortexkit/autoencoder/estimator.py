@@ -3,7 +3,6 @@ convolutional, with per-row reconstruction errors as anomaly scores."""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,17 +13,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 
-from cortexkit._validation import CALLABLE, Interval, Options, validate_data
-from cortexkit.ann.base import check_float32_range
-from cortexkit.autoencoder.conv import (
-    ConvAutoEncoderNetwork,
-    from_channels_first,
-    image_layout,
-    to_channels_first,
-)
-from cortexkit.autoencoder.inputs import check_finite, check_mask, image_array, positive_ints
-from cortexkit.autoencoder.network import AutoEncoderNetwork, decoder_sizes
+from cortexkit._validation import CALLABLE, Interval, Options
+from cortexkit.autoencoder.inputs import AutoEncoderInputs, BottleneckWarning, positive_ints
+from cortexkit.autoencoder.network import widths
 from cortexkit.autoencoder.objective import AutoEncoderObjective
+from cortexkit.autoencoder.settings import check_settings, new_network
 from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator, check_fits_in_memory
 from cortexkit.defaults import AUTOENCODER
 from cortexkit.nn.activations import ACTIVATIONS
@@ -36,18 +29,15 @@ __all__ = ["AutoEncoder", "BottleneckWarning"]
 KINDS = ("plain", "denoising", "sparse", "variational")
 
 
-class BottleneckWarning(UserWarning):
-    """A plain autoencoder whose code is as wide as its input: it can learn the identity."""
-
-
-class AutoEncoder(TransformerMixin, GradientEstimator):
+class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
     """An autoencoder: an encoder to a code, a decoder back, trained to reconstruct.
 
-    ``transform`` gives the codes, ``predict`` the reconstruction, ``score_samples`` each
-    row's reconstruction error (mean squared error over its observed entries), the anomaly
-    score: *higher means more anomalous* (scikit-learn's outlier detectors use the opposite
-    sign). After ``fit``, ``threshold_`` is the ``threshold_quantile`` quantile of the
-    training rows' scores, and ``predict_anomaly`` calls a row above it an anomaly (1).
+    ``transform`` gives the codes, ``predict`` the reconstruction, ``anomaly_scores`` each
+    row's reconstruction error (mean squared error over its observed entries): *higher
+    means more anomalous*. ``score_samples`` is its negative, with scikit-learn's sign
+    (higher means more normal). After ``fit``, ``threshold_`` is the ``threshold_quantile``
+    quantile of the training rows' anomaly scores, and ``predict_anomaly`` calls a row
+    above it an anomaly (1).
 
     Tables are ``(n_samples, n_features)`` arrays or DataFrames (standardise them first:
     the loss weighs every column alike). Images are ``(N, H, W)``, ``(N, H, W, C)`` or
@@ -58,11 +48,13 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
 
     Parameters
     ----------
-    encoder_layers : sequence of int, default=(128, 32)
-        Units per dense encoder layer; the last is the code. The convolutional
-        architecture puts them after its flattened feature maps.
+    hidden_layers : int or sequence of int, default=(128, 32)
+        Units per dense encoder layer, from the input side; the last is the code (an int
+        is one layer: the code). The convolutional architecture puts them after its
+        flattened feature maps.
     decoder_layers : sequence of int or None, default=None
-        Units per decoder hidden layer; ``None`` mirrors the encoder.
+        Units per decoder hidden layer (``()``: none, the code goes straight to the
+        output); ``None`` mirrors the encoder.
     kind : {"plain", "denoising", "sparse", "variational"}, default="plain"
         ``"denoising"`` corrupts the inputs while training (``noise``, ``noise_level``),
         ``"sparse"`` penalises the code (``sparsity``, ``sparsity_target``,
@@ -99,7 +91,8 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
     conv_channels : sequence of int, default=(16, 32)
         Channels of the stride-2 3x3 convolutions of the convolutional architecture.
     threshold_quantile : float, default=0.95
-        The quantile of the training rows' scores that becomes ``threshold_``, in (0, 1):
+        The quantile of the training rows' anomaly scores that becomes ``threshold_``, in
+        (0, 1):
         about ``1 - threshold_quantile`` of rows like the training rows are called
         anomalies.
     init : str or callable, default="xavier_uniform"
@@ -118,7 +111,8 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
     learning_rate : float, default=0.001
         The step size, greater than 0.
     weight_decay : float, default=0.0
-        L2 penalty added to the gradient as ``weight_decay * w``.
+        L2 penalty on the weights, added to their gradient as ``weight_decay * w``; biases
+        are not decayed.
     momentum : float, default=0.9
         Momentum for ``optimizer="sgd"``, in [0, 1).
     nesterov : bool, default=False
@@ -162,7 +156,8 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
     network_ : AutoEncoderNetwork or ConvAutoEncoderNetwork
         The trained network (``encode``, ``decode``, ``layer_sizes``).
     threshold_ : float
-        The ``threshold_quantile`` quantile of the training rows' reconstruction errors;
+        The ``threshold_quantile`` quantile of the training rows' anomaly scores
+        (reconstruction errors);
         :meth:`predict_anomaly` calls a row above it an anomaly.
     image_shape_ : tuple of int or None
         The shape of one training image as given (``(H, W)``, ``(H, W, C)`` or
@@ -192,7 +187,7 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
     ((1797, 8), (1797, 64))
     >>> float(((ae.predict(X) - X) ** 2).mean()) < float(X.var(0).mean())  # beats the mean
     True
-    >>> scores = ae.score_samples(X)
+    >>> scores = ae.anomaly_scores(X)
     >>> float(np.mean(scores > ae.threshold_))  # about 1 - threshold_quantile
     0.05...
     """
@@ -201,7 +196,7 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
 
     _constraints = {
         **GRADIENT_CONSTRAINTS,
-        "encoder_layers": [list, tuple],
+        "hidden_layers": [Interval(int, 1, None), list, tuple],
         "decoder_layers": [list, tuple, None],
         "kind": [Options(KINDS)],
         "activation": [Options(ACTIVATIONS), CALLABLE],
@@ -221,7 +216,7 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
 
     def __init__(
         self,
-        encoder_layers: Sequence[int] = AUTOENCODER.encoder_layers,
+        hidden_layers: int | Sequence[int] = AUTOENCODER.hidden_layers,
         *,
         decoder_layers: Sequence[int] | None = None,
         kind: str = "plain",
@@ -260,7 +255,7 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
         checkpoint_every: int = 1,
         resume: bool = False,
     ) -> None:
-        self.encoder_layers = encoder_layers
+        self.hidden_layers = hidden_layers
         self.decoder_layers = decoder_layers
         self.kind = kind
         self.activation = activation
@@ -302,142 +297,18 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
 
     def _validate_params(self) -> None:
         super()._validate_params()
-        positive_ints(self.encoder_layers, "encoder_layers", empty=False)
+        if not isinstance(self.hidden_layers, int):
+            positive_ints(self.hidden_layers, "hidden_layers", empty=False)
         if self.decoder_layers is not None:
             positive_ints(self.decoder_layers, "decoder_layers", empty=True)
         positive_ints(self.conv_channels, "conv_channels", empty=False)
-        if self.kind == "denoising" and self.noise == "masking" and not self.noise_level < 1:
-            raise ValueError(
-                "noise_level must be in [0, 1) for noise='masking' (the probability that an "
-                f"entry is zeroed); got {self.noise_level!r}"
-            )
-        if self.tied_weights and self.decoder_layers is not None:
-            mirror = decoder_sizes(self.encoder_layers, None)
-            if [int(s) for s in self.decoder_layers] != mirror:
-                raise ValueError(
-                    f"tied_weights=True needs the mirrored decoder (decoder_layers=None or "
-                    f"{mirror}); got decoder_layers={list(self.decoder_layers)!r}"
-                )
-        if self.kind == "sparse" and self.sparsity == "kl" and self.activation != "sigmoid":
-            if isinstance(self.activation, str):
-                raise ValueError(
-                    "sparsity='kl' reads the code's activations as probabilities: it needs "
-                    f"activation='sigmoid' (codes in (0, 1)); got {self.activation!r}"
-                )
-
-    # -- data -----------------------------------------------------------------------------------
-
-    def _conv(self) -> bool:
-        return self.image_shape_ is not None and self.architecture != "dense"
-
-    def _check_X(self, X: Any, mask: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray | None]:
-        """``X`` as float numbers of the fitted shape, and the mask as booleans; non-finite
-        values are refused where observed."""
-        ndim = getattr(X, "ndim", None)
-        if ndim is None:  # a list, or an object with __array__
-            ndim = 2 if hasattr(X, "columns") else np.asarray(X, dtype=object).ndim
-        if ndim in (3, 4):
-            arr = image_array(X)
-            if reset:
-                self.image_shape_: tuple[int, ...] | None = tuple(int(s) for s in arr.shape[1:])
-                self.n_features_in_ = int(np.prod(arr.shape[1:]))
-                self.__dict__.pop("feature_names_in_", None)
-            elif self.image_shape_ != tuple(arr.shape[1:]):
-                raise ValueError(
-                    f"X holds images of shape {tuple(arr.shape[1:])}; the model was "
-                    f"fitted on {self.image_shape_}"
-                )
-        else:
-            if reset and self.architecture == "conv":
-                raise ValueError(
-                    "architecture='conv' needs images: X of shape (N, H, W), (N, H, W, C) or "
-                    f"(N, C, H, W); got {ndim}-dimensional X"
-                )
-            if not reset and self.image_shape_ is not None:
-                raise ValueError(
-                    f"X must hold images of shape {self.image_shape_}, as in fit; got "
-                    f"{ndim}-dimensional X"
-                )
-            arr = validate_data(
-                self, X, reset=reset, dtype=[np.float32, np.float64], ensure_all_finite=False,
-                ensure_min_samples=1,
-            )  # fmt: skip
-            if reset:
-                self.image_shape_ = None
-        observed = None if mask is None else check_mask(mask, arr.shape)
-        check_finite(arr, observed)
-        check_float32_range(np.where(observed, arr, 0) if observed is not None else arr, "X")
-        return arr, observed
-
-    def _tensors(self, arr: np.ndarray, observed: np.ndarray | None) -> tuple[Tensor, ...]:
-        """The network's inputs (unobserved entries as 0) and the mask, on the device."""
-        if observed is not None:
-            arr = np.where(observed, arr, 0.0)
-        if self.image_shape_ is not None:
-            if self._conv():
-                layout = image_layout((len(arr), *self.image_shape_))
-                arr = to_channels_first(arr, layout)
-                observed = None if observed is None else to_channels_first(observed, layout)
-            else:
-                arr = arr.reshape(len(arr), -1)
-                observed = None if observed is None else observed.reshape(len(arr), -1)
-        device = self._device()
-        x = torch.as_tensor(np.ascontiguousarray(arr, dtype=np.float32), device=device)
-        if observed is None:
-            return (x,)
-        return x, torch.as_tensor(np.ascontiguousarray(observed), device=device)
-
-    def _outputs(self, out: Tensor) -> np.ndarray:
-        """Network outputs back in the layout of the data ``fit`` saw."""
-        arr = out.detach().cpu().numpy().astype(np.float64)
-        if self.image_shape_ is None:
-            return arr
-        if self._conv():
-            return from_channels_first(arr, image_layout((len(arr), *self.image_shape_)))
-        return arr.reshape(len(arr), *self.image_shape_)
-
-    def _fit_data(self, X: Any, y: Any, *, fitting: bool, **kwargs: Any) -> Any:
-        mask = kwargs.pop("mask", None)
-        if kwargs:
-            raise TypeError(f"unexpected arguments {sorted(kwargs)}")
-        arr, observed = self._check_X(X, mask, reset=fitting)
-        if fitting:
-            self._check_bottleneck()
-        return self._tensors(arr, observed)
-
-    def _check_bottleneck(self) -> None:
-        code = int(list(self.encoder_layers)[-1])
-        if self.kind == "plain" and code >= self.n_features_in_:
-            warnings.warn(
-                f"the code has {code} units for {self.n_features_in_} input values: a plain "
-                "autoencoder needs a bottleneck (a code narrower than its input) or it can "
-                "learn the identity; use a smaller last encoder layer, or kind='denoising' "
-                "or 'sparse'",
-                BottleneckWarning,
-                stacklevel=4,
-            )
+        check_settings(self.get_params(deep=False))
 
     # -- the network ------------------------------------------------------------------------------
 
     def _new_network(self, generator: torch.Generator) -> torch.nn.Module:
-        common: dict[str, Any] = {
-            "activation": self.activation,
-            "output_activation": self.output_activation,
-            "tied_weights": self.tied_weights,
-            "variational": self.kind == "variational",
-            "init": self.init,
-            "generator": generator,
-        }
-        if self._conv():
-            assert self.image_shape_ is not None
-            layout = image_layout((1, *self.image_shape_))
-            chw = to_channels_first(np.empty((1, *self.image_shape_)), layout).shape[1:]
-            return ConvAutoEncoderNetwork(
-                chw, self.conv_channels, self.encoder_layers, self.decoder_layers, **common
-            )
-        return AutoEncoderNetwork(
-            self.n_features_in_, self.encoder_layers, self.decoder_layers, **common
-        )
+        return new_network(self.get_params(deep=False), self.n_features_in_, self.image_shape_,
+                           generator)  # fmt: skip
 
     def _build(self, parts: Any, generator: torch.Generator) -> None:
         net = self._new_network(generator)
@@ -482,7 +353,7 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
         return self
 
     def _set_threshold(self, X: Any, mask: Any) -> None:
-        scores = self.score_samples(X, mask=mask)
+        scores = self.anomaly_scores(X, mask=mask)
         self.threshold_ = float(np.quantile(scores, self.threshold_quantile))
 
     # -- using the model -------------------------------------------------------------------------
@@ -506,7 +377,7 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
         layout of the data ``fit`` saw."""
         check_is_fitted(self, "network_")
         codes = np.asarray(X, dtype=np.float32)
-        width = int(list(self.encoder_layers)[-1])
+        width = widths(self.hidden_layers)[-1]
         if codes.ndim != 2 or codes.shape[1] != width:
             raise ValueError(f"codes must have shape (n_samples, {width}); got {codes.shape}")
         if not np.isfinite(codes).all():
@@ -522,17 +393,21 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
         x = self._encoded(X, mask)[0]
         return self._outputs(self._forward(self.network_, x))
 
-    def score_samples(self, X: Any, mask: Any = None) -> np.ndarray:
+    def anomaly_scores(self, X: Any, mask: Any = None) -> np.ndarray:
         """Each row's reconstruction error (mean squared error over its observed entries),
-        shape ``(n_samples,)``: the anomaly score, higher for rows less like the training
-        rows."""
+        shape ``(n_samples,)``: higher for rows less like the training rows."""
         parts = self._encoded(X, mask)
         scores = self._objective.reconstruction_error(*parts)
         return scores.cpu().numpy().astype(np.float64)
 
+    def score_samples(self, X: Any, mask: Any = None) -> np.ndarray:
+        """The negative of :meth:`anomaly_scores`: scikit-learn's sign, higher for rows
+        more like the training rows."""
+        return -self.anomaly_scores(X, mask=mask)
+
     def predict_anomaly(self, X: Any, mask: Any = None) -> np.ndarray:
-        """1 where a row's score exceeds ``threshold_`` (an anomaly), else 0."""
-        return (self.score_samples(X, mask=mask) > self.threshold_).astype(np.int64)
+        """1 where a row's anomaly score exceeds ``threshold_`` (an anomaly), else 0."""
+        return (self.anomaly_scores(X, mask=mask) > self.threshold_).astype(np.int64)
 
     @torch.no_grad()
     def sample(self, n_samples: int = 1, random_state: Any = None) -> np.ndarray:
@@ -546,7 +421,7 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
         if n_samples < 1:
             raise ValueError(f"n_samples must be a positive int; got {n_samples!r}")
         seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
-        width = int(list(self.encoder_layers)[-1])
+        width = widths(self.hidden_layers)[-1]
         z = torch.randn(int(n_samples), width, generator=torch.Generator().manual_seed(seed))
         self.network_.eval()
         return self._outputs(self.network_.decode(z.to(self._device())))

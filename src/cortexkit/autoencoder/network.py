@@ -1,6 +1,6 @@
 """A dense encoder and decoder whose activations are chosen by name.
 
-:class:`AutoEncoderNetwork` maps ``n_inputs`` values to a code of ``encoder_layers[-1]``
+:class:`AutoEncoderNetwork` maps ``n_inputs`` values to a code of ``hidden_layers[-1]``
 units and back. Each layer is ``a = f(z)``, ``z = a_prev W^T + b``; the hidden layers
 (the code included) use ``activation``, the reconstruction ``output_activation``, any name
 of :data:`cortexkit.nn.ACTIVATIONS` or a callable. The decoder mirrors the encoder
@@ -20,7 +20,7 @@ trained with :func:`~cortexkit.autoencoder.masked_mse`.
 
 Shape:
     - Input: ``(batch, n_inputs)``
-    - Code: ``(batch, encoder_layers[-1])``
+    - Code: ``(batch, hidden_layers[-1])``
     - Output: ``(batch, n_inputs)``
 """
 
@@ -36,14 +36,22 @@ from torch.nn import functional as F
 from cortexkit.nn.activations import Activation, get_activation
 from cortexkit.nn.init import get_initializer
 
-__all__ = ["AutoEncoderNetwork", "decoder_sizes"]
+__all__ = ["AutoEncoderNetwork", "decoder_sizes", "widths"]
 
 ActivationLike = str | Activation | Callable[[Tensor], Tensor]
+Widths = int | Sequence[int]
 
 
-def decoder_sizes(encoder_layers: Sequence[int], decoder_layers: Sequence[int] | None) -> list[int]:
+def widths(hidden_layers: Widths) -> list[int]:
+    """``hidden_layers`` as a list of ints: an int is one layer."""
+    if isinstance(hidden_layers, int):
+        return [int(hidden_layers)]
+    return [int(s) for s in hidden_layers]
+
+
+def decoder_sizes(hidden_layers: Widths, decoder_layers: Sequence[int] | None) -> list[int]:
     """The decoder's hidden layer sizes: ``decoder_layers``, or the encoder's hidden
-    layers in reverse (the mirror) when it is None.
+    layers (``hidden_layers`` but the code) in reverse (the mirror) when it is None.
 
     Examples
     --------
@@ -53,7 +61,7 @@ def decoder_sizes(encoder_layers: Sequence[int], decoder_layers: Sequence[int] |
     [16, 64]
     """
     if decoder_layers is None:
-        return [int(s) for s in reversed(list(encoder_layers)[:-1])]
+        return [int(s) for s in reversed(widths(hidden_layers)[:-1])]
     return [int(s) for s in decoder_layers]
 
 
@@ -64,8 +72,9 @@ class AutoEncoderNetwork(nn.Module):
     ----------
     n_inputs : int
         Values per sample.
-    encoder_layers : sequence of int
-        Units per encoder layer; the last is the code.
+    hidden_layers : int or sequence of int
+        Units per encoder layer, from the input side; the last is the code. An int is one
+        layer (the code).
     decoder_layers : sequence of int or None, default=None
         Units per decoder hidden layer (the output layer of ``n_inputs`` units follows);
         ``None`` mirrors the encoder.
@@ -98,6 +107,8 @@ class AutoEncoderNetwork(nn.Module):
     (torch.Size([3, 2]), torch.Size([3, 6]))
     >>> net.layer_sizes
     [6, 4, 2, 4, 6]
+    >>> net.extra_repr()
+    'layer_sizes=[6, 4, 2, 4, 6], activation=tanh, output_activation=identity, tied_weights=True'
     >>> sum(p.numel() for p in net.parameters())  # 6*4 + 4*2 weights, 4+2+4+6 biases
     48
     """
@@ -105,7 +116,7 @@ class AutoEncoderNetwork(nn.Module):
     def __init__(
         self,
         n_inputs: int,
-        encoder_layers: Sequence[int],
+        hidden_layers: Widths,
         decoder_layers: Sequence[int] | None = None,
         *,
         activation: ActivationLike | Sequence[ActivationLike] = "relu",
@@ -117,11 +128,11 @@ class AutoEncoderNetwork(nn.Module):
         dtype: torch.dtype = torch.float32,
     ) -> None:
         super().__init__()
-        enc = [int(s) for s in encoder_layers]
+        enc = widths(hidden_layers)
         if not enc or any(s < 1 for s in enc) or n_inputs < 1:
             raise ValueError(
-                f"encoder_layers must be a non-empty sequence of positive ints and n_inputs "
-                f"positive; got {list(encoder_layers)!r} and {n_inputs!r}"
+                f"hidden_layers must be a positive int or a non-empty sequence of them and "
+                f"n_inputs positive; got {hidden_layers!r} and {n_inputs!r}"
             )
         dec = decoder_sizes(enc, decoder_layers)
         if tied_weights and decoder_layers is not None and dec != decoder_sizes(enc, None):
@@ -168,7 +179,7 @@ class AutoEncoderNetwork(nn.Module):
 
     @property
     def layer_sizes(self) -> list[int]:
-        """Units per layer, input first: ``[n_inputs, *encoder_layers, *decoder, n_inputs]``."""
+        """Units per layer, input first: ``[n_inputs, *hidden_layers, *decoder, n_inputs]``."""
         return [*self.encoder_sizes, *self.decoder_sizes[1:]]
 
     @torch.no_grad()
@@ -187,6 +198,20 @@ class AutoEncoderNetwork(nn.Module):
             self.logvar.weight.mul_(0.1)
         for b in getattr(self, "decoder_biases", []):
             b.zero_()
+
+    def extra_repr(self) -> str:
+        hidden = self.encoder_activations[:-1] if self.variational else self.encoder_activations
+        names = [a.name for a in [*hidden, *self.decoder_activations[:-1]]]
+        text = f"layer_sizes={self.layer_sizes}"
+        if names:  # a variational code alone has no hidden activation
+            shown = names[0] if len(set(names)) == 1 else "[" + ", ".join(names) + "]"
+            text += f", activation={shown}"
+        text += f", output_activation={self.decoder_activations[-1].name}"
+        if self.tied_weights:
+            text += ", tied_weights=True"
+        if self.variational:
+            text += ", variational=True"
+        return text
 
     def encode_stats(self, x: Tensor) -> tuple[Tensor, Tensor | None]:
         """The code's mean (the code itself when not variational) and log-variance

@@ -55,13 +55,14 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
         ``"euclidean"``, ``"cosine"`` or ``"manhattan"``, or ``fn(X, W) -> (samples, nodes)``.
     learning_rate : float, default=0.5
         The online rule's starting rate (the batch algorithm has none).
-    learning_rate_decay : str or callable, default="asymptotic"
-        ``"asymptotic"`` (to a third), ``"linear"``, ``"exponential"``, ``"inverse"`` (to
-        1%) or ``"constant"``, or ``fn(start, progress) -> value``.
+    lr_schedule : str or callable, default="asymptotic"
+        The learning rate's schedule: ``"asymptotic"`` (to a third), ``"linear"``,
+        ``"exponential"``, ``"inverse"`` (to 1%) or ``"constant"``, or
+        ``fn(start, progress) -> value``.
     sigma : float, default=1.0
         The neighbourhood's starting radius, in grid steps; must be > 0.
     sigma_decay : str or callable, default="asymptotic"
-        As ``learning_rate_decay``, for ``sigma``.
+        As ``lr_schedule``, for ``sigma``.
     init : {"pca", "sample", "random"}, default="pca"
         The starting weights: the plane of the first two principal components, random
         rows, or uniform within each feature's range.
@@ -124,7 +125,8 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
     ((2, 2), (2,))
     >>> som.quantization_error(X) < 1.0
     True
-    >>> scores, umatrix_values = som.outlier_scores(X)
+    >>> som.anomaly_scores(X).shape, som.umatrix_scores(X).shape
+    ((300,), (300,))
     >>> som.outliers(X, k=3).shape
     (3,)
     """
@@ -136,7 +138,7 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
         "neighborhood": [Options(NEIGHBORHOODS), CALLABLE],
         "distance": [Options(DISTANCES), CALLABLE],
         "learning_rate": [Interval(float, 0, None, closed="neither")],
-        "learning_rate_decay": [Options(DECAYS), CALLABLE],
+        "lr_schedule": [Options(DECAYS), CALLABLE],
         "sigma": [Interval(float, 0, None, closed="neither")],
         "sigma_decay": [Options(DECAYS), CALLABLE],
         "init": [Options(INITS)],
@@ -151,7 +153,7 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
         neighborhood: Any = SOM.neighborhood,
         distance: Any = SOM.distance,
         learning_rate: float = SOM.learning_rate,
-        learning_rate_decay: Any = SOM.learning_rate_decay,
+        lr_schedule: Any = SOM.lr_schedule,
         sigma: float = SOM.sigma,
         sigma_decay: Any = SOM.sigma_decay,
         init: str = SOM.init,
@@ -175,7 +177,7 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
         self.neighborhood = neighborhood
         self.distance = distance
         self.learning_rate = learning_rate
-        self.learning_rate_decay = learning_rate_decay
+        self.lr_schedule = lr_schedule
         self.sigma = sigma
         self.sigma_decay = sigma_decay
         self.init = init
@@ -282,7 +284,7 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
             distance=DISTANCES.resolve(self.distance),
             learning_rate=self.learning_rate,
             sigma=self.sigma,
-            learning_rate_decay=DECAYS.resolve(self.learning_rate_decay),
+            lr_schedule=DECAYS.resolve(self.lr_schedule),
             sigma_decay=DECAYS.resolve(self.sigma_decay),
             algorithm=self.algorithm,
             horizon=self.epochs * getattr(self, "_n_train", 1),

@@ -81,7 +81,7 @@ class SOMStep(Step):
         The resolved neighbourhood function and distance.
     learning_rate, sigma : float
         The start values.
-    learning_rate_decay, sigma_decay : callable
+    lr_schedule, sigma_decay : callable
         ``fn(start, progress) -> value``.
     algorithm : {"online", "batch"}
         The rule.
@@ -98,7 +98,7 @@ class SOMStep(Step):
         distance: Distance,
         learning_rate: float,
         sigma: float,
-        learning_rate_decay: Callable[[float, float], float],
+        lr_schedule: Callable[[float, float], float],
         sigma_decay: Callable[[float, float], float],
         algorithm: str,
         horizon: int,
@@ -108,7 +108,7 @@ class SOMStep(Step):
         self.neighborhood = neighborhood
         self.distance = distance
         self.learning_rate, self.sigma = float(learning_rate), float(sigma)
-        self.learning_rate_decay, self.sigma_decay = learning_rate_decay, sigma_decay
+        self.lr_schedule, self.sigma_decay = lr_schedule, sigma_decay
         self.algorithm = algorithm
         self._non_negative = neighborhood in (gaussian, bubble, triangle)
         self._separable = neighborhood is gaussian and grid.topology == "rectangular"
@@ -134,7 +134,7 @@ class SOMStep(Step):
     def current(self, at: float) -> tuple[float, float]:
         """The learning rate and sigma after ``at`` sample presentations."""
         progress = min(max(at / self.horizon, 0.0), 1.0)
-        lr = float(self.learning_rate_decay(self.learning_rate, progress))
+        lr = float(self.lr_schedule(self.learning_rate, progress))
         sigma = float(self.sigma_decay(self.sigma, progress))
         return lr, max(sigma, 1e-6)
 
