@@ -440,7 +440,7 @@ class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
 
     def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
         self._set_common_state(meta)
-        shape = meta.get("image_shape_")
+        shape = meta["image_shape_"]
         self.image_shape_ = None if shape is None else tuple(int(s) for s in shape)
         self.threshold_ = float(meta["threshold_"])
         net = self._new_network(torch.Generator())  # weights come from the file

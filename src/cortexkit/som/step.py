@@ -14,17 +14,14 @@ Per batch ``xb`` of ``b`` samples, with ``H[i, j] = h(grid distance(bmu_i, j)^2,
   still moves fast, a batch's winners (found before its update) go stale: a training's
   first four batches are taken in 16, 8, 4 and 4 slices (of 16 rows at least), later
   batches in halves through the first half of the training, and whole after that (the
-  estimator's batches are 1/20 of the rows, at most 512). On 10,000-100,000 rows of the
-  bench's blobs this came within 0.3% of the error of the earlier rule (the first
-  quarter in slices of an eighth, then 1/40 of the rows, at most 256) with a third fewer
-  updates. The learning rate and sigma follow their schedules per slice, at its middle
-  sample. A Gaussian on a rectangular grid is separable, and its sums are then two small
-  products along the rows and the columns (:meth:`SOMStep._separable_sums`), or, for a
-  slice smaller than the grid's rows plus columns, ``H`` as outer products of a row and
-  a column Gaussian (:meth:`SOMStep._outer_sums`); no ``nodes x nodes`` table is made.
+  estimator's batches are 1/20 of the rows, at most 512). The learning rate and sigma
+  follow their schedules per slice, at its middle sample. A Gaussian on a rectangular
+  grid is separable, and its sums are then two small products along the rows and the
+  columns (:meth:`SOMStep._separable_sums`), or, for a slice smaller than the grid's rows
+  plus columns, ``H`` as outer products of a row and a column Gaussian
+  (:meth:`SOMStep._outer_sums`); no ``nodes x nodes`` table is made.
   The search for the winners (:func:`~cortexkit.som.distance.best_units`) writes into a
-  reused buffer, and each node's update is a few vector operations: per-step
-  overhead, not arithmetic, is most of a small map's time on the CPU.
+  reused buffer, and each node's update is a few vector operations.
 - ``algorithm="batch"``: Kohonen's batch map. The sums are accumulated over the whole
   epoch (``batch_size`` only bounds memory) and each node moves to ``num_j / den_j`` at the
   epoch's end; sigma follows its schedule per epoch, and the learning rate is not used.
@@ -291,15 +288,14 @@ class SOMStep(Step):
         return {"seen": self.seen}
 
     def load_working_state(self, state: dict[str, Any]) -> None:
-        self.seen = int(state.get("seen", 0))
+        self.seen = int(state["seen"])
 
     def flops(self, batch: Batch) -> float | None:
         """The search's product, ``2 x batch x nodes x features``: the step's one large
         operation. The rest (the separable sums, the update) is a few dozen small ones
         that a second thread cannot speed up, and the loop picks the threads by this
         count (:func:`~cortexkit.train.loop.cpu_settings`): a 30x30 map on 512-row batches
-        trains on one thread (two, on this shared 2-core machine under load, made a
-        10,000-row fit 300x slower), a 50x50 map on 50 features may use more."""
+        trains on one thread, a 50x50 map on 50 features may use more."""
         rows, features = batch[0].shape
         return 2.0 * rows * self.weights.shape[0] * features
 
