@@ -26,8 +26,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from cortexkit._validation import validate_data
-from cortexkit.ann.base import check_float32_range
+from cortexkit._validation import check_float32_range, validate_data
 from cortexkit.autoencoder.network import widths
 
 __all__ = [
