@@ -257,3 +257,41 @@ def test_a_model_trained_on_cuda_gives_the_same_outputs_on_the_cpu(
         np.testing.assert_allclose(cpu.predict(X), ae.predict(X), atol=1e-5)
         np.testing.assert_allclose(cpu.anomaly_scores(X), ae.anomaly_scores(X), rtol=1e-4)
         assert ae.history_["loss"][-1] < ae.history_["loss"][0]  # it learned on the GPU
+
+
+@pytest.mark.parametrize("images", [False, True], ids=["table", "images"])
+def test_set_params_after_fit_changes_nothing_until_the_next_fit(
+    tmp_path: pathlib.Path, digits: np.ndarray, images: bool
+) -> None:
+    X = digits[:200].reshape(-1, 8, 8) if images else digits[:200]
+    ae = AutoEncoder((16, 4), kind="variational", threshold_quantile=0.9,
+                     **{**FAST, "epochs": 2}).fit(X)  # fmt: skip
+    methods = ("predict", "transform", "anomaly_scores", "score_samples", "predict_anomaly")
+    before = {m: getattr(ae, m)(X) for m in methods}
+    sampled, threshold = ae.sample(3, random_state=0), ae.threshold_
+    ae.set_params(hidden_layers=(8, 2), kind="plain", threshold_quantile=0.5,
+                  architecture="dense", activation="tanh", noise_level=0.9)  # fmt: skip
+    for m in methods:
+        np.testing.assert_array_equal(getattr(ae, m)(X), before[m], err_msg=m)
+    np.testing.assert_array_equal(ae.sample(3, random_state=0), sampled)
+    assert ae.inverse_transform(before["transform"]).shape == X.shape
+    ae.save(tmp_path / "ae.ck")
+    back = load(tmp_path / "ae.ck")
+    assert tuple(back.hidden_layers) == (16, 4) and back.kind == "variational"
+    np.testing.assert_array_equal(back.predict(X), before["predict"])
+    assert back.threshold_ == threshold
+    ae.fit(X)  # the next fit takes the new parameters
+    assert ae.transform(X).shape == (len(X), 2) and ae.network_.__class__.__name__ == (
+        "AutoEncoderNetwork"
+    )
+
+
+def test_layer_widths_take_an_int_and_an_empty_decoder(digits: np.ndarray) -> None:
+    X = digits[:100]
+    ae = AutoEncoder((16, 4), decoder_layers=(), **{**FAST, "epochs": 1}).fit(X)
+    assert ae.network_.layer_sizes == [64, 16, 4, 64]
+    images = X.reshape(-1, 8, 8)
+    conv = AutoEncoder(4, conv_channels=8, **{**FAST, "epochs": 1}).fit(images)
+    assert "conv_channels=[8]" in repr(conv.network_)
+    with pytest.raises(ValueError, match="conv_channels must be"):
+        AutoEncoder(4, conv_channels=(8, 0), **FAST).fit(images)

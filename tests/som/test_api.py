@@ -185,3 +185,40 @@ def test_a_read_only_array_trains_without_a_warning(iris) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         SelfOrganizingMap((3, 3), random_state=0).fit(X)
+
+
+def test_set_params_after_fit_changes_nothing_until_the_next_fit(tmp_path, iris) -> None:
+    X = iris[0]
+    som = SelfOrganizingMap((4, 5), topology="hexagonal", distance="cosine", epochs=2,
+                            random_state=0).fit(X)  # fmt: skip
+    methods = ("predict", "transform", "anomaly_scores", "umatrix_scores",
+               "activation_response")  # fmt: skip
+    before = {m: getattr(som, m)(X) for m in methods}
+    qe, te, umatrix = som.quantization_error(X), som.topographic_error(X), som.distance_map()
+    som.set_params(grid=(3, 3), topology="rectangular", distance="manhattan")
+    for m in methods:
+        np.testing.assert_array_equal(getattr(som, m)(X), before[m], err_msg=m)
+    assert som.quantization_error(X) == qe and som.topographic_error(X) == te
+    np.testing.assert_array_equal(som.distance_map(), umatrix)
+    assert som.component_planes().shape == (4, 4, 5)
+    som.save(tmp_path / "m.cortex")
+    back = load(tmp_path / "m.cortex")
+    assert list(back.grid) == [4, 5] and back.topology == "hexagonal"
+    np.testing.assert_array_equal(back.anomaly_scores(X), before["anomaly_scores"])
+    som.fit(X)  # the next fit takes the new parameters
+    assert som.weights_.shape == (9, 4) and som.distance_map().shape == (3, 3)
+
+
+def test_each_partial_fit_call_batches_by_its_own_row_count(iris) -> None:
+    """The online rule's default mini-batch is 1/20 of the rows of the call (16 to 512)."""
+    from cortexkit.train import Run
+
+    X = np.vstack([iris[0]] * 10)  # 1500 rows: batches of 75; 150 rows: of 16
+    som = SelfOrganizingMap((4, 4), random_state=0)
+    runs: list[Run] = []
+    som.partial_fit(X)
+    begin = som._loop.step.begin
+    som._loop.step.begin = lambda run: (runs.append(run), begin(run))[-1]
+    som.partial_fit(X[:150])
+    som.partial_fit(X)
+    assert [(r.n_train, r.batch_size, r.epochs_done) for r in runs] == [(150, 16, 1), (1500, 75, 2)]

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from cortexkit._validation import as_widths
 from cortexkit.autoencoder.network import ActivationLike, AutoEncoderNetwork, Widths
 from cortexkit.nn.activations import activation_module, get_activation
 from cortexkit.nn.init import get_initializer
@@ -37,12 +38,12 @@ class ConvAutoEncoderNetwork(nn.Module):
     ----------
     image_shape : tuple of int
         ``(C, H, W)`` of one image.
-    conv_channels : sequence of int
-        Output channels of each stride-2 convolution.
+    conv_channels : int or sequence of int
+        Output channels of each stride-2 convolution (an int: one).
     hidden_layers : int or sequence of int
         Dense units after the flattened feature maps, from the input side; the last is
         the code.
-    decoder_layers : sequence of int or None, default=None
+    decoder_layers : int, sequence of int or None, default=None
         Dense decoder hidden units (``None``: the mirror).
     activation : str, Activation or callable, default="relu"
         Of every layer but the output.
@@ -71,9 +72,9 @@ class ConvAutoEncoderNetwork(nn.Module):
     def __init__(
         self,
         image_shape: Sequence[int],
-        conv_channels: Sequence[int],
+        conv_channels: Widths,
         hidden_layers: Widths,
-        decoder_layers: Sequence[int] | None = None,
+        decoder_layers: Widths | None = None,
         *,
         activation: ActivationLike = "relu",
         output_activation: ActivationLike = "identity",
@@ -84,9 +85,7 @@ class ConvAutoEncoderNetwork(nn.Module):
     ) -> None:
         super().__init__()
         c, h, w = (int(s) for s in image_shape)
-        channels = [int(k) for k in conv_channels]
-        if not channels or any(k < 1 for k in channels):
-            raise ValueError(f"conv_channels must be positive ints; got {list(conv_channels)!r}")
+        channels = list(as_widths(conv_channels, "conv_channels"))
         self.image_shape = (c, h, w)
         self.conv_channels = channels
         self.init = init

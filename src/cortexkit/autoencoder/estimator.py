@@ -13,16 +13,15 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 
-from cortexkit._validation import CALLABLE, Interval, Options
-from cortexkit.autoencoder.inputs import AutoEncoderInputs, BottleneckWarning, positive_ints
-from cortexkit.autoencoder.network import widths
+from cortexkit._validation import CALLABLE, Interval, Options, PositiveInts, as_widths
+from cortexkit.autoencoder.inputs import AutoEncoderInputs, BottleneckWarning
 from cortexkit.autoencoder.objective import AutoEncoderObjective
-from cortexkit.autoencoder.settings import check_settings, new_network
+from cortexkit.autoencoder.settings import NO_LAYERS, check_settings, new_network, saved_network
 from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator, check_fits_in_memory
 from cortexkit.defaults import AUTOENCODER
 from cortexkit.nn.activations import ACTIVATIONS
 from cortexkit.nn.init import INITIALIZERS
-from cortexkit.train.objective import chunks
+from cortexkit.train.objective import chunked
 
 __all__ = ["AutoEncoder", "BottleneckWarning"]
 
@@ -52,7 +51,7 @@ class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
         Units per dense encoder layer, from the input side; the last is the code (an int
         is one layer: the code). The convolutional architecture puts them after its
         flattened feature maps.
-    decoder_layers : sequence of int or None, default=None
+    decoder_layers : int, sequence of int or None, default=None
         Units per decoder hidden layer (``()``: none, the code goes straight to the
         output); ``None`` mirrors the encoder.
     kind : {"plain", "denoising", "sparse", "variational"}, default="plain"
@@ -88,8 +87,9 @@ class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
         least 0.
     architecture : {"auto", "dense", "conv"}, default="auto"
         ``"auto"``: convolutional for images, dense for tables.
-    conv_channels : sequence of int, default=(16, 32)
-        Channels of the stride-2 3x3 convolutions of the convolutional architecture.
+    conv_channels : int or sequence of int, default=(16, 32)
+        Channels of the stride-2 3x3 convolutions of the convolutional architecture (an
+        int: one convolution).
     threshold_quantile : float, default=0.95
         The quantile of the training rows' anomaly scores that becomes ``threshold_``, in
         (0, 1):
@@ -204,8 +204,8 @@ class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
 
     _constraints = {
         **GRADIENT_CONSTRAINTS,
-        "hidden_layers": [Interval(int, 1, None), list, tuple],
-        "decoder_layers": [list, tuple, None],
+        "hidden_layers": [PositiveInts()],
+        "decoder_layers": [PositiveInts(), NO_LAYERS, None],
         "kind": [Options(KINDS)],
         "activation": [Options(ACTIVATIONS), CALLABLE],
         "output_activation": [Options(ACTIVATIONS), CALLABLE],
@@ -217,7 +217,7 @@ class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
         "sparsity_weight": [Interval(float, 0, None)],
         "kl_weight": [Interval(float, 0, None)],
         "architecture": [Options(["auto", "dense", "conv"])],
-        "conv_channels": [list, tuple],
+        "conv_channels": [PositiveInts()],
         "threshold_quantile": [Interval(float, 0, 1, closed="neither")],
         "init": [Options(INITIALIZERS), CALLABLE],
     }
@@ -226,7 +226,7 @@ class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
         self,
         hidden_layers: int | Sequence[int] = AUTOENCODER.hidden_layers,
         *,
-        decoder_layers: Sequence[int] | None = None,
+        decoder_layers: int | Sequence[int] | None = None,
         kind: str = "plain",
         activation: Any = AUTOENCODER.activation,
         output_activation: Any = "identity",
@@ -238,7 +238,7 @@ class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
         sparsity_weight: float = 0.001,
         kl_weight: float = 1.0,
         architecture: str = "auto",
-        conv_channels: Sequence[int] = (16, 32),
+        conv_channels: int | Sequence[int] = (16, 32),
         threshold_quantile: float = AUTOENCODER.threshold_quantile,
         init: Any = "xavier_uniform",
         batch_size: int | None = AUTOENCODER.batch_size,
@@ -305,32 +305,18 @@ class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
 
     def _validate_params(self) -> None:
         super()._validate_params()
-        if not isinstance(self.hidden_layers, int):
-            positive_ints(self.hidden_layers, "hidden_layers", empty=False)
-        if self.decoder_layers is not None:
-            positive_ints(self.decoder_layers, "decoder_layers", empty=True)
-        positive_ints(self.conv_channels, "conv_channels", empty=False)
         check_settings(self.get_params(deep=False))
 
     # -- the network ------------------------------------------------------------------------------
 
-    def _new_network(self, generator: torch.Generator) -> torch.nn.Module:
-        return new_network(self.get_params(deep=False), self.n_features_in_, self.image_shape_,
-                           generator)  # fmt: skip
-
     def _build(self, parts: Any, generator: torch.Generator) -> None:
-        net = self._new_network(generator)
+        net = new_network(self.fitted_params_, self.n_features_in_, self.image_shape_, generator)
         n_weights = sum(p.numel() for p in net.parameters())
         rows = min(len(parts[0]), 8192)
         need = 16 * n_weights + 12 * rows * sum(getattr(net, "layer_sizes", [self.n_features_in_]))
         check_fits_in_memory(need, f"the autoencoder ({n_weights:,} weights)", self._device())
         self.network_ = net.to(self._device())
-        self._objective = self._make_objective()
-
-    def _make_objective(self) -> AutoEncoderObjective:
-        options = {k: getattr(self, k) for k in ("noise", "noise_level", "sparsity",
-                   "sparsity_target", "sparsity_weight", "kl_weight")}  # fmt: skip
-        return AutoEncoderObjective(self.network_, self.kind, options)
+        self._objective = AutoEncoderObjective.from_settings(self.network_, self.fitted_params_)
 
     def _is_built(self) -> bool:
         return hasattr(self, "network_")
@@ -362,9 +348,12 @@ class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
 
     def _set_threshold(self, X: Any, mask: Any) -> None:
         scores = self.anomaly_scores(X, mask=mask)
-        self.threshold_ = float(np.quantile(scores, self.threshold_quantile))
+        self.threshold_ = float(np.quantile(scores, self.fitted_params_["threshold_quantile"]))
 
     # -- using the model -------------------------------------------------------------------------
+
+    def _code_width(self) -> int:
+        return as_widths(self.fitted_params_["hidden_layers"], "hidden_layers")[-1]
 
     def _encoded(self, X: Any, mask: Any) -> tuple[Tensor, ...]:
         check_is_fitted(self, "network_")
@@ -375,9 +364,7 @@ class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
         """The codes, shape ``(n_samples, code)`` (a variational code's mean)."""
         x = self._encoded(X, mask)[0]
         self.network_.eval()
-        return np.concatenate(
-            [self.network_.encode(x[s]).cpu().numpy() for s in chunks(len(x))]
-        ).astype(np.float64)
+        return chunked(self.network_.encode, x).cpu().numpy().astype(np.float64)
 
     @torch.no_grad()
     def inverse_transform(self, X: Any) -> np.ndarray:
@@ -385,14 +372,14 @@ class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
         layout of the data ``fit`` saw."""
         check_is_fitted(self, "network_")
         codes = np.asarray(X, dtype=np.float32)
-        width = widths(self.hidden_layers)[-1]
+        width = self._code_width()
         if codes.ndim != 2 or codes.shape[1] != width:
             raise ValueError(f"codes must have shape (n_samples, {width}); got {codes.shape}")
         if not np.isfinite(codes).all():
             raise ValueError("codes contain NaN or infinity")
         z = torch.as_tensor(codes, device=self._device())
         self.network_.eval()
-        return self._outputs(torch.cat([self.network_.decode(z[s]) for s in chunks(len(z))]))
+        return self._outputs(chunked(self.network_.decode, z))
 
     def predict(self, X: Any, mask: Any = None) -> np.ndarray:
         """The reconstruction of ``X``, in its own layout (the clean, deterministic pass:
@@ -422,14 +409,13 @@ class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
         """``n_samples`` new samples decoded from codes drawn from the prior N(0, I)
         (``kind="variational"`` only), in the layout of the data ``fit`` saw."""
         check_is_fitted(self, "network_")
-        if self.kind != "variational":
-            raise ValueError(f"sample needs kind='variational'; this model is {self.kind!r}")
-        if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer):
-            raise ValueError(f"n_samples must be a positive int; got {n_samples!r}")
-        if n_samples < 1:
+        kind = self.fitted_params_["kind"]
+        if kind != "variational":
+            raise ValueError(f"sample needs kind='variational'; this model is {kind!r}")
+        if not Interval(int, 1, None).accepts(n_samples):
             raise ValueError(f"n_samples must be a positive int; got {n_samples!r}")
         seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
-        width = widths(self.hidden_layers)[-1]
+        width = self._code_width()
         z = torch.randn(int(n_samples), width, generator=torch.Generator().manual_seed(seed))
         self.network_.eval()
         return self._outputs(self.network_.decode(z.to(self._device())))
@@ -451,14 +437,6 @@ class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
         shape = meta["image_shape_"]
         self.image_shape_ = None if shape is None else tuple(int(s) for s in shape)
         self.threshold_ = float(meta["threshold_"])
-        net = self._new_network(torch.Generator())  # weights come from the file
-        expected = {k: tuple(v.shape) for k, v in net.state_dict().items()}
-        given = {k: tuple(v.shape) for k, v in tensors.items()}
-        if expected != given:
-            raise ValueError(
-                "the weights do not fit this autoencoder's parameters (layers, kind, tied "
-                "weights, architecture)"
-            )
-        net.load_state_dict(tensors)
+        net = saved_network(self.fitted_params_, self.n_features_in_, self.image_shape_, tensors)
         self.network_ = net.to(self._device())
-        self._objective = self._make_objective()
+        self._objective = AutoEncoderObjective.from_settings(self.network_, self.fitted_params_)

@@ -26,8 +26,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from cortexkit._validation import check_float32_range, validate_data
-from cortexkit.autoencoder.network import widths
+from cortexkit._validation import as_widths, check_float32_range, validate_data
 
 __all__ = [
     "AutoEncoderInputs",
@@ -94,14 +93,6 @@ def from_channels_first(X: np.ndarray, layout: str) -> np.ndarray:
     return X
 
 
-def positive_ints(value: Any, name: str, *, empty: bool) -> None:
-    """Refuse anything but a sequence of positive ints (an empty one where ``empty``)."""
-    items = list(value)
-    bad = [s for s in items if isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 1]
-    if bad or (not items and not empty):
-        raise ValueError(f"{name} must be a sequence of positive ints; got {value!r}")
-
-
 def uses_conv(architecture: str, image_shape: tuple[int, ...] | None) -> bool:
     """Whether data of ``image_shape`` (None: a table) gets the convolutional network."""
     return image_shape is not None and architecture != "dense"
@@ -156,16 +147,14 @@ class AutoEncoderInputs:
 
     image_shape_: tuple[int, ...] | None
     n_features_in_: int
-    architecture: str
-    kind: str
-    hidden_layers: Any
+    fitted_params_: dict[str, Any]
 
     if TYPE_CHECKING:  # provided by the estimator and its base
 
         def _device(self) -> torch.device: ...
 
     def _conv(self) -> bool:
-        return uses_conv(self.architecture, self.image_shape_)
+        return uses_conv(self.fitted_params_["architecture"], self.image_shape_)
 
     def _check_X(self, X: Any, mask: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray | None]:
         """``X`` as float numbers of the fitted shape, and the mask as booleans; non-finite
@@ -185,7 +174,7 @@ class AutoEncoderInputs:
                     f"fitted on {self.image_shape_}"
                 )
         else:
-            if reset and self.architecture == "conv":
+            if reset and self.fitted_params_["architecture"] == "conv":
                 raise ValueError(
                     "architecture='conv' needs images: X of shape (N, H, W), (N, H, W, C) or "
                     f"(N, C, H, W); got {ndim}-dimensional X"
@@ -243,8 +232,8 @@ class AutoEncoderInputs:
         return self._tensors(arr, observed)
 
     def _check_bottleneck(self) -> None:
-        code = widths(self.hidden_layers)[-1]
-        if self.kind == "plain" and code >= self.n_features_in_:
+        code = as_widths(self.fitted_params_["hidden_layers"], "hidden_layers")[-1]
+        if self.fitted_params_["kind"] == "plain" and code >= self.n_features_in_:
             warnings.warn(
                 f"the code has {code} units for {self.n_features_in_} input values: a plain "
                 "autoencoder needs a bottleneck (a code narrower than its input) or it can "

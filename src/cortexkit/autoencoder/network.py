@@ -33,23 +33,17 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from cortexkit._validation import as_widths
 from cortexkit.nn.activations import Activation, get_activation
 from cortexkit.nn.init import get_initializer
 
-__all__ = ["AutoEncoderNetwork", "decoder_sizes", "widths"]
+__all__ = ["AutoEncoderNetwork", "decoder_sizes"]
 
 ActivationLike = str | Activation | Callable[[Tensor], Tensor]
 Widths = int | Sequence[int]
 
 
-def widths(hidden_layers: Widths) -> list[int]:
-    """``hidden_layers`` as a list of ints: an int is one layer."""
-    if isinstance(hidden_layers, int):
-        return [int(hidden_layers)]
-    return [int(s) for s in hidden_layers]
-
-
-def decoder_sizes(hidden_layers: Widths, decoder_layers: Sequence[int] | None) -> list[int]:
+def decoder_sizes(hidden_layers: Widths, decoder_layers: Widths | None) -> list[int]:
     """The decoder's hidden layer sizes: ``decoder_layers``, or the encoder's hidden
     layers (``hidden_layers`` but the code) in reverse (the mirror) when it is None.
 
@@ -61,8 +55,10 @@ def decoder_sizes(hidden_layers: Widths, decoder_layers: Sequence[int] | None) -
     [16, 64]
     """
     if decoder_layers is None:
-        return [int(s) for s in reversed(widths(hidden_layers)[:-1])]
-    return [int(s) for s in decoder_layers]
+        return [int(s) for s in reversed(as_widths(hidden_layers, "hidden_layers")[:-1])]
+    if isinstance(decoder_layers, list | tuple) and not decoder_layers:
+        return []
+    return list(as_widths(decoder_layers, "decoder_layers"))
 
 
 class AutoEncoderNetwork(nn.Module):
@@ -75,9 +71,9 @@ class AutoEncoderNetwork(nn.Module):
     hidden_layers : int or sequence of int
         Units per encoder layer, from the input side; the last is the code. An int is one
         layer (the code).
-    decoder_layers : sequence of int or None, default=None
-        Units per decoder hidden layer (the output layer of ``n_inputs`` units follows);
-        ``None`` mirrors the encoder.
+    decoder_layers : int, sequence of int or None, default=None
+        Units per decoder hidden layer (the output layer of ``n_inputs`` units follows;
+        ``()``: none); ``None`` mirrors the encoder.
     activation : str, Activation, callable or a sequence of them, default="relu"
         Of every hidden layer, the code included: one for all, or one per layer (the
         encoder's, then the decoder's hidden ones). A variational code has none.
@@ -117,7 +113,7 @@ class AutoEncoderNetwork(nn.Module):
         self,
         n_inputs: int,
         hidden_layers: Widths,
-        decoder_layers: Sequence[int] | None = None,
+        decoder_layers: Widths | None = None,
         *,
         activation: ActivationLike | Sequence[ActivationLike] = "relu",
         output_activation: ActivationLike = "identity",
@@ -128,17 +124,14 @@ class AutoEncoderNetwork(nn.Module):
         dtype: torch.dtype = torch.float32,
     ) -> None:
         super().__init__()
-        enc = widths(hidden_layers)
-        if not enc or any(s < 1 for s in enc) or n_inputs < 1:
-            raise ValueError(
-                f"hidden_layers must be a positive int or a non-empty sequence of them and "
-                f"n_inputs positive; got {hidden_layers!r} and {n_inputs!r}"
-            )
+        enc = list(as_widths(hidden_layers, "hidden_layers"))
+        if n_inputs < 1:
+            raise ValueError(f"n_inputs must be a positive int; got {n_inputs!r}")
         dec = decoder_sizes(enc, decoder_layers)
         if tied_weights and decoder_layers is not None and dec != decoder_sizes(enc, None):
             raise ValueError(
                 f"tied_weights=True needs the mirrored decoder {decoder_sizes(enc, None)}; "
-                f"got decoder_layers={list(decoder_layers)!r}"
+                f"got decoder_layers={decoder_layers!r}"
             )
         self.n_inputs = int(n_inputs)
         self.encoder_sizes = [self.n_inputs, *enc]

@@ -25,13 +25,26 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from cortexkit.autoencoder.conv import ConvAutoEncoderNetwork
 from cortexkit.autoencoder.inputs import image_layout, to_channels_first, uses_conv
 from cortexkit.autoencoder.network import AutoEncoderNetwork, decoder_sizes
 
-__all__ = ["check_settings", "new_network"]
+__all__ = ["NO_LAYERS", "check_settings", "new_network", "saved_network"]
+
+
+class _NoLayers:
+    """A rule of the constraints table: an empty list or tuple (no decoder hidden layer)."""
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, list | tuple) and not value
+
+    def __str__(self) -> str:
+        return "an empty list"
+
+
+NO_LAYERS = _NoLayers()
 
 
 def check_settings(settings: Mapping[str, Any]) -> None:
@@ -51,10 +64,10 @@ def check_settings(settings: Mapping[str, Any]) -> None:
         )
     if s["tied_weights"] and s["decoder_layers"] is not None:
         mirror = decoder_sizes(s["hidden_layers"], None)
-        if [int(w) for w in s["decoder_layers"]] != mirror:
+        if decoder_sizes(s["hidden_layers"], s["decoder_layers"]) != mirror:
             raise ValueError(
                 f"tied_weights=True needs the mirrored decoder (decoder_layers=None or "
-                f"{mirror}); got decoder_layers={list(s['decoder_layers'])!r}"
+                f"{mirror}); got decoder_layers={s['decoder_layers']!r}"
             )
     activation = s["activation"]
     if s["kind"] == "sparse" and s["sparsity"] == "kl" and isinstance(activation, str):
@@ -88,3 +101,28 @@ def new_network(
         chw = to_channels_first(np.empty((1, *image_shape)), layout).shape[1:]
         return ConvAutoEncoderNetwork(chw, settings["conv_channels"], hidden, decoder, **common)
     return AutoEncoderNetwork(n_inputs, hidden, decoder, **common)
+
+
+def saved_network(
+    settings: Mapping[str, Any],
+    n_inputs: int,
+    image_shape: tuple[int, ...] | None,
+    tensors: Mapping[str, Tensor],
+) -> nn.Module:
+    """The network ``settings`` describe, holding the weights ``tensors`` (a model file's).
+
+    Raises
+    ------
+    ValueError
+        If the weights' names or shapes do not fit that network.
+    """
+    net = new_network(settings, n_inputs, image_shape, torch.Generator())
+    expected = {k: tuple(v.shape) for k, v in net.state_dict().items()}
+    given = {k: tuple(v.shape) for k, v in tensors.items()}
+    if expected != given:
+        raise ValueError(
+            "the weights do not fit this autoencoder's parameters (layers, kind, tied "
+            "weights, architecture)"
+        )
+    net.load_state_dict(dict(tensors))
+    return net

@@ -48,13 +48,14 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from cortexkit.som.distance import Distance, best_units
+from cortexkit.som.distance import DISTANCES, Distance, best_units, chunk_rows
 from cortexkit.som.grid import Grid
-from cortexkit.som.neighborhood import bubble, gaussian, triangle
+from cortexkit.som.neighborhood import NEIGHBORHOODS, bubble, gaussian, triangle
+from cortexkit.som.schedule import DECAYS
 from cortexkit.train.batches import Batches
-from cortexkit.train.step import Step
+from cortexkit.train.step import Run, Step
 
-__all__ = ["SOMStep"]
+__all__ = ["ONLINE_MAX", "ONLINE_MIN", "ONLINE_UPDATES", "SOMStep", "rows_per_step"]
 
 Batch = tuple[Tensor, ...]
 # Early on the map moves fast, and a batch's winners (found before its update) go stale: a
@@ -63,10 +64,37 @@ Batch = tuple[Tensor, ...]
 WARMUP = (16, 8, 4, 4)
 HALVES_UNTIL = 0.5
 MIN_SLICE = 16
+# the online rule's default mini-batch: n / 20 rows, at least 16 and at most 512
+ONLINE_UPDATES, ONLINE_MIN, ONLINE_MAX = 20, 16, 512
+
+
+def rows_per_step(n_train: int, *, batch_size: int | None, algorithm: str, nodes: int) -> int:
+    """The rows the loop hands the step at a time: ``batch_size`` when given; else, online,
+    1/20 of the training rows (16 to 512: enough updates for one pass to match a sequential
+    SOM's error, ``bench/som.py``), and for the batch algorithm the search's chunk
+    (:func:`~cortexkit.som.distance.chunk_rows`).
+
+    Examples
+    --------
+    >>> rows_per_step(10_000, batch_size=None, algorithm="online", nodes=100)
+    500
+    >>> rows_per_step(100, batch_size=None, algorithm="online", nodes=100)
+    16
+    """
+    if batch_size is not None:
+        return int(batch_size)
+    if algorithm == "batch":
+        return chunk_rows(nodes)
+    return int(min(max(n_train // ONLINE_UPDATES, ONLINE_MIN), ONLINE_MAX))
 
 
 class SOMStep(Step):
     """One SOM update per batch (see the module's docstring).
+
+    :meth:`begin` takes the rule and its schedules from the run's settings (the
+    estimator's parameters: ``neighborhood``, ``distance``, ``learning_rate``, ``sigma``,
+    ``lr_schedule``, ``sigma_decay``, ``algorithm``), and the schedules' length
+    (``epochs`` x the training rows) and the training rows from the run itself.
 
     Parameters
     ----------
@@ -74,57 +102,50 @@ class SOMStep(Step):
         ``(nodes, features)``, updated in place.
     grid : Grid
         The node layout (on the weights' device).
-    neighborhood, distance
-        The resolved neighbourhood function and distance.
-    learning_rate, sigma : float
-        The start values.
-    lr_schedule, sigma_decay : callable
-        ``fn(start, progress) -> value``.
-    algorithm : {"online", "batch"}
-        The rule.
-    horizon : int
-        Sample presentations over which the schedules run (``epochs`` x samples).
     """
 
-    def __init__(
-        self,
-        weights: Tensor,
-        grid: Grid,
-        *,
-        neighborhood: Callable[[Tensor, float], Tensor],
-        distance: Distance,
-        learning_rate: float,
-        sigma: float,
-        lr_schedule: Callable[[float, float], float],
-        sigma_decay: Callable[[float, float], float],
-        algorithm: str,
-        horizon: int,
-    ) -> None:
+    neighborhood: Callable[[Tensor, float], Tensor]
+    distance: Distance
+    lr_schedule: Callable[[float, float], float]
+    sigma_decay: Callable[[float, float], float]
+
+    def __init__(self, weights: Tensor, grid: Grid) -> None:
         self.weights = weights
         self.grid = grid
-        self.neighborhood = neighborhood
-        self.distance = distance
-        self.learning_rate, self.sigma = float(learning_rate), float(sigma)
-        self.lr_schedule, self.sigma_decay = lr_schedule, sigma_decay
-        self.algorithm = algorithm
-        self._non_negative = neighborhood in (gaussian, bubble, triangle)
-        self._separable = neighborhood is gaussian and grid.topology == "rectangular"
         device = weights.device
         # the squared distances along the grid's rows and along its columns (the
         # separable sums' two small neighbourhood matrices)
         along = [torch.arange(k, dtype=weights.dtype, device=device)
                  for k in (grid.rows, grid.cols)]  # fmt: skip
         self._d2_rows, self._d2_cols = ((a[:, None] - a[None, :]) ** 2 for a in along)
-        self.horizon = max(int(horizon), 1)
-        self.epoch_rows = 0  # samples per epoch (set by the estimator before each run)
+        self.horizon = 1  # sample presentations the schedules run over
+        self.epoch_rows = 0  # samples per epoch
         self.seen = 0  # samples presented so far, every epoch and call included
         self._rows = 0  # samples of the current epoch so far (batch algorithm)
         self._num: Tensor | None = None
         self._den: Tensor | None = None
         self._qe_sum = 0.0
-        #: the training rows, for the batch algorithm's check (set by the estimator)
+        #: the training rows, for the batch algorithm's check (during a run)
         self.source: Batches | None = None
         self.eval_rows: int | None = None
+
+    def begin(self, run: Run) -> None:
+        """The rule, the schedules and the data of this run (see the class docstring). A
+        map that has trained before (a loaded one) goes on where its schedules were."""
+        s = run.settings
+        self.neighborhood = NEIGHBORHOODS.resolve(s["neighborhood"])
+        self.distance = DISTANCES.resolve(s["distance"])
+        self.learning_rate, self.sigma = float(s["learning_rate"]), float(s["sigma"])
+        self.lr_schedule = DECAYS.resolve(s["lr_schedule"])
+        self.sigma_decay = DECAYS.resolve(s["sigma_decay"])
+        self.algorithm = str(s["algorithm"])
+        self._non_negative = self.neighborhood in (gaussian, bubble, triangle)
+        self._separable = self.neighborhood is gaussian and self.grid.topology == "rectangular"
+        self.epoch_rows = run.n_train
+        self.horizon = max(run.epochs * run.n_train, 1)
+        self.source, self.eval_rows = run.batches, run.batch_size
+        if not self.seen and run.epochs_done:
+            self.seen = run.epochs_done * run.n_train
 
     # -- schedules ---------------------------------------------------------------------------
 

@@ -2,7 +2,8 @@
 label maps, component planes and anomaly scores.
 
 A mixin of :class:`~cortexkit.som.SelfOrganizingMap`; every method reads the fitted
-``weights_`` and searches best-matching units a chunk of rows at a time.
+``weights_`` and the parameters it was fitted with (``fitted_params_``), and searches
+best-matching units a chunk of rows at a time.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class MapViews:
     """Methods reading a fitted map (see the module's docstring)."""
 
     weights_: Tensor
-    grid: Any
+    fitted_params_: dict[str, Any]
 
     if TYPE_CHECKING:  # provided by the estimator and its base
 
@@ -46,7 +47,7 @@ class MapViews:
     def _best(self, X: Any, k: int = 1) -> tuple[Tensor, Tensor]:
         self._check_fitted()
         data = torch.as_tensor(self._check_X(X, reset=False)).to(self.weights_.device)
-        distance = DISTANCES.resolve(getattr(self, "distance", "euclidean"))
+        distance = DISTANCES.resolve(self.fitted_params_["distance"])
         return best_units(data, self.weights_, distance, k=k)
 
     # -- where samples land ------------------------------------------------------------------
