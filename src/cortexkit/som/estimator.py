@@ -10,12 +10,12 @@ import torch
 from sklearn.base import TransformerMixin
 from torch import Tensor
 
-from cortexkit._validation import CALLABLE, Interval, Options, PositiveInts, validate_data
+from cortexkit._validation import CALLABLE, Interval, Options, validate_data
 from cortexkit.base import BASE_CONSTRAINTS, CortexEstimator
 from cortexkit.defaults import SOM
 from cortexkit.io.device import cpu_settings
 from cortexkit.som.distance import DISTANCES, best_units
-from cortexkit.som.grid import TOPOLOGIES, Grid
+from cortexkit.som.grid import TOPOLOGIES, Grid, check_grid
 from cortexkit.som.init import INITS, initial_weights
 from cortexkit.som.neighborhood import NEIGHBORHOODS
 from cortexkit.som.schedule import DECAYS
@@ -26,21 +26,6 @@ from cortexkit.train.config import LoopConfig
 __all__ = ["SelfOrganizingMap"]
 
 ALGORITHMS = ("online", "batch")
-
-
-def grid_shape(grid: Any) -> tuple[int, int]:
-    """``grid`` as two positive ints ``(rows, cols)``, or a clear error.
-
-    Examples
-    --------
-    >>> grid_shape([3, 4])
-    (3, 4)
-    """
-    if not (isinstance(grid, tuple | list) and len(grid) == 2 and PositiveInts().accepts(grid)):
-        raise ValueError(
-            f"grid must be two positive integers (rows, cols), e.g. (10, 10); got {grid!r}"
-        )
-    return int(grid[0]), int(grid[1])
 
 
 class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
@@ -226,12 +211,12 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
     # -- checks -----------------------------------------------------------------------------
 
     def _validate_params(self) -> None:
-        grid_shape(self.grid)
+        check_grid(self.grid)
         super()._validate_params()
 
     def _shape(self) -> tuple[int, int]:
         """The map's ``(rows, cols)`` (as fitted, once fitted)."""
-        return grid_shape(self._settings()["grid"])
+        return check_grid(self._settings()["grid"])
 
     def _loop_config(self) -> LoopConfig:
         cfg = super()._loop_config()
