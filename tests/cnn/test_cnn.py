@@ -124,7 +124,7 @@ def test_a_user_module_of_the_wrong_width_is_refused(make_bars, cnn) -> None:
 def test_the_network_follows_its_parameters(head) -> None:
     net = ConvNet(3, (32, 32), 5, conv_layers=(4, 8, 16), convs_per_block=2, kernel_size=5,
                   pooling="avg", batch_norm=False, dropout=0.0, head=head,
-                  dense_layers=(20, 10))  # fmt: skip
+                  hidden_layers=(20, 10))  # fmt: skip
     convs = [m for m in net.modules() if isinstance(m, nn.Conv2d)]
     assert [c.out_channels for c in convs] == [4, 4, 8, 8, 16, 16]
     assert all(c.kernel_size == (5, 5) and c.bias is not None for c in convs)
@@ -239,7 +239,7 @@ def test_the_defaults_learn_mnist(shared_data) -> None:
 @pytest.mark.cuda
 def test_a_model_trained_on_cuda_predicts_the_same_on_the_cpu(tmp_path, make_bars) -> None:
     X, y = make_bars(300)
-    est = CNNClassifier((8,), convs_per_block=1, dense_layers=(16,), augment=("shift",),
+    est = CNNClassifier((8,), convs_per_block=1, hidden_layers=(16,), augment=("shift",),
                         epochs=5, learning_rate=0.01, random_state=0,
                         device="cuda").fit(X[:200], y[:200])  # fmt: skip
     assert next(est.network_.parameters()).device.type == "cuda"

@@ -7,10 +7,10 @@ import pytest
 import torch
 
 from cortexkit import RNNClassifier, RNNRegressor, load
-from cortexkit.rnn.estimator import as_sequences
+from cortexkit.rnn.inputs import as_sequences
 from cortexkit.rnn.network import CELLS, SequenceNetwork
 
-FAST = {"hidden_size": 16, "epochs": 30, "learning_rate": 0.01, "random_state": 0,
+FAST = {"hidden_layers": 16, "epochs": 30, "learning_rate": 0.01, "random_state": 0,
         "device": "cpu"}  # fmt: skip
 
 
@@ -45,7 +45,7 @@ def test_padding_is_never_read() -> None:
 
 
 def test_packed_network_reads_each_sequence_last_real_step() -> None:
-    net = SequenceNetwork(1, 4, 1, "gru", generator=torch.Generator().manual_seed(0))
+    net = SequenceNetwork(1, (4,), 1, "gru", generator=torch.Generator().manual_seed(0))
     x = torch.randn(3, 6, 1)
     lengths = torch.tensor([6, 2, 4])
     packed = net(x, lengths)

@@ -11,7 +11,8 @@ import pytest
 
 from cortexkit.cli import run_captured
 
-FAST = ["--epochs", "20", "--lr", "0.01", "--hidden", "16", "--lookback", "24", "--difference", "1"]
+FAST = ["--epochs", "20", "--learning-rate", "0.01", "--hidden-layers", "16", "--lookback", "24",
+        "--difference", "1"]  # fmt: skip
 
 
 def _csv(path: Path, n: int = 240, start: int = 0, gap: bool = False) -> Path:
@@ -136,7 +137,7 @@ def test_google_stock_classic_set_up_from_the_command_line(tmp_path, shared_data
     model = tmp_path / "google.cortex"
     result = run_captured("--quiet", "train", "rnn", str(folder / "Google_Stock_Price_Train.csv"),
                           "--column", "Open", "--date-column", "Date", "--lookback", "60",
-                          "--layers", "4", "--hidden", "50", "--dropout", "0.2", "--epochs", "3",
+                          "--hidden-layers", "50,50,50,50", "--dropout", "0.2", "--epochs", "3",
                           "--device", "cpu", "--out", str(model))  # fmt: skip
     assert result.code == 0, result.err
     scores = run_captured("evaluate", str(model), str(folder / "Google_Stock_Price_Test.csv"),
