@@ -21,6 +21,7 @@ from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
 from cortexkit._validation import CALLABLE, Interval, Options, validate_data
+from cortexkit.ann.inputs import FLOAT32_MAX, check_float32_range, check_memmap  # noqa: F401  TODO(layers)
 from cortexkit.ann.network import DenseNetwork, ManualObjective
 from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator, check_fits_in_memory, n_samples
 from cortexkit.data.streamed import EncodedTargets, scan_targets
@@ -133,8 +134,13 @@ class BaseANN(GradientEstimator, ABC):
 
     # -- the network ----------------------------------------------------------------------
 
+    def _fitted(self, name: str) -> Any:
+        """A parameter as the model was fitted with it (``set_params`` after ``fit``
+        changes nothing until the next ``fit``)."""
+        return self.fitted_params_[name]
+
     def _hidden(self) -> list[int]:
-        hidden = self.hidden_layers
+        hidden = self._fitted("hidden_layers")
         sizes = [hidden] if isinstance(hidden, int | np.integer) else list(hidden)
         for s in sizes:
             if isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 1:
@@ -144,7 +150,7 @@ class BaseANN(GradientEstimator, ABC):
         return [int(s) for s in sizes]
 
     def _activations(self, n_hidden: int) -> list[Any]:
-        act = self.activation
+        act = self._fitted("activation")
         if isinstance(act, list | tuple):
             if len(act) != n_hidden:
                 raise ValueError(
@@ -166,9 +172,10 @@ class BaseANN(GradientEstimator, ABC):
             f"the network (layers {sizes}, {n_weights:,} weights, on {rows:,} rows)",
             self._device(),
         )
-        options = {"scale": self.init_scale} if self.init == "uniform" else {}
+        init = self._fitted("init")
+        options = {"scale": self._fitted("init_scale")} if init == "uniform" else {}
         net = DenseNetwork(
-            sizes, self._activations(len(sizes) - 2), self.init, options, generator=generator
+            sizes, self._activations(len(sizes) - 2), init, options, generator=generator
         )
         self.network_ = net.to(self._device())
         self._objective = self._make_objective()
@@ -274,6 +281,7 @@ class BaseANN(GradientEstimator, ABC):
         set of your own instead of ``validation_fraction``. With ``checkpoint=PATH`` and
         ``resume=True``, training continues from the checkpoint when it exists.
         """
+        self.fitted_params_ = dict(self.get_params(deep=False))  # TODO(contract)
         return super().fit(X, y, **fit_params)  # type: ignore[no-any-return]
 
     def partial_fit(self, X: Any, y: Any = None, **kwargs: Any) -> BaseANN:
@@ -282,6 +290,8 @@ class BaseANN(GradientEstimator, ABC):
         The first call builds the network (classifiers take ``classes=`` then, listing every
         class that later calls may show).
         """
+        if not self._is_built():  # TODO(contract)
+            self.fitted_params_ = dict(self.get_params(deep=False))
         return super().partial_fit(X, y, **kwargs)  # type: ignore[no-any-return]
 
     @torch.no_grad()
@@ -300,10 +310,11 @@ class BaseANN(GradientEstimator, ABC):
 
     def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
         hidden = meta["layer_sizes"][1:-1]
+        self.fitted_params_ = dict(self.get_params(deep=False))  # TODO(contract)
         net = DenseNetwork(  # weights come from the file: a throwaway generator to start
             meta["layer_sizes"],
             self._activations(len(hidden)),
-            self.init,
+            self._fitted("init"),
             generator=torch.Generator(),
         )
         flat = tensors["flat"]
@@ -329,49 +340,3 @@ class BaseANN(GradientEstimator, ABC):
     def _run(self, *args: Any, **kwargs: Any) -> None:
         super()._run(*args, **kwargs)
         self.loss_curve_ = list(self.history_["loss"])
-
-
-MEMMAP_CHUNK = 65536  # rows checked at a time
-FLOAT32_MAX = float(np.finfo(np.float32).max)
-
-
-def check_float32_range(X: np.ndarray, name: str, first_row: int = 0) -> np.ndarray:
-    """Refuse values that float32, the network's precision, would turn into infinity."""
-    if X.dtype == np.float64 and X.size:
-        big = np.abs(X) > FLOAT32_MAX
-        if big.any():
-            row, col = np.argwhere(big)[0]
-            raise ValueError(
-                f"{name} holds values beyond float32's range ({X[row, col]:.3g} in row "
-                f"{first_row + int(row)}, column {int(col)}; the limit is {FLOAT32_MAX:.3g}); "
-                "the network computes in float32: rescale the features"
-            )
-    return X
-
-
-def check_memmap(est: Any, X: np.memmap, *, reset: bool) -> np.memmap:
-    """Check a memmapped ``X`` a chunk at a time (2-d, numbers, finite, the fitted width)
-    without reading it into memory whole."""
-    if X.ndim != 2:
-        raise ValueError(f"X must be 2-dimensional (n_samples, n_features); got shape {X.shape}")
-    if X.dtype.kind not in "fiu":
-        raise ValueError(f"X must hold numbers; the memmap's dtype is {X.dtype}")
-    if X.shape[0] < 1:
-        raise ValueError("X has 0 samples; at least 1 is required")
-    for start in range(0, X.shape[0], MEMMAP_CHUNK):
-        chunk = X[start : start + MEMMAP_CHUNK]
-        finite = np.isfinite(chunk).all(axis=1)
-        if not finite.all():
-            raise ValueError(
-                f"X contains NaN or infinity (in row {start + int(np.argmin(finite))})"
-            )
-        check_float32_range(chunk, "X", first_row=start)
-    if reset:
-        est.n_features_in_ = X.shape[1]
-        est.__dict__.pop("feature_names_in_", None)
-    elif X.shape[1] != est.n_features_in_:
-        raise ValueError(
-            f"X has {X.shape[1]} features, but {type(est).__name__} is expecting "
-            f"{est.n_features_in_} features as input"
-        )
-    return X

@@ -14,30 +14,15 @@ from typing import Any
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import column_or_1d
 from torch import Tensor
 
 from cortexkit._validation import CALLABLE, Options
-from cortexkit.ann.base import ANN_CONSTRAINTS, FLOAT32_MAX, BaseANN
+from cortexkit.ann.base import ANN_CONSTRAINTS, BaseANN
+from cortexkit.ann.inputs import class_labels, regression_targets
 from cortexkit.defaults import ANN, ANN_REGRESSOR
 from cortexkit.nn.losses import Loss, get_loss
 
 __all__ = ["ANNClassifier", "ANNRegressor"]
-
-
-def _one_label_type(y: np.ndarray, name: str) -> None:
-    """Refuse labels that mix text and numbers (``[1, "a"]``): they cannot be ordered, and
-    ``1`` and ``"1"`` would be two classes."""
-    if y.dtype.kind != "O" or y.size == 0:
-        return
-    text = [v for v in y.ravel() if isinstance(v, str)]
-    if text and len(text) < y.size:
-        number = next(v for v in y.ravel() if not isinstance(v, str))
-        raise ValueError(
-            f"{name} mixes text and non-text labels (e.g. {text[0]!r} and {number!r}); "
-            f"use one type, e.g. {name}.astype(str)"
-        )
 
 
 class ANNClassifier(ClassifierMixin, BaseANN):
@@ -173,15 +158,7 @@ class ANNClassifier(ClassifierMixin, BaseANN):
     """
 
     def _prepare_targets(self, y: np.ndarray, fitting: bool, classes: Any = None) -> np.ndarray:
-        y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)  # a DataConversionWarning, as scikit-learn's
-        _one_label_type(y, "y")
-        if classes is not None:
-            _one_label_type(np.asarray(classes), "classes")
-        check_classification_targets(y)
-        if y.ndim != 1:
-            raise ValueError(f"y must be 1-dimensional (one label per row); got shape {y.shape}")
+        y = class_labels(y, classes)
         if fitting:
             self.classes_ = np.unique(y if classes is None else np.asarray(classes))
             if len(self.classes_) < 2:
@@ -443,25 +420,18 @@ class ANNRegressor(RegressorMixin, BaseANN):
         return tags
 
     def _loss(self) -> Loss:
-        return get_loss(self.loss)
+        return get_loss(self._fitted("loss"))
 
     def _prepare_targets(self, y: np.ndarray, fitting: bool, classes: Any = None) -> np.ndarray:
         if classes is not None:
             raise TypeError("classes= is for classifiers; a regressor's partial_fit takes X, y")
-        y = np.asarray(y, dtype=np.float64)
-        if not np.all(np.isfinite(y)):
-            raise ValueError("y contains NaN or infinity; a regressor needs finite targets")
-        if y.size and np.abs(y).max() > FLOAT32_MAX:
-            raise ValueError(
-                f"y holds values beyond float32's range (|y| up to {np.abs(y).max():.3g}, "
-                f"limit {FLOAT32_MAX:.3g}); the network computes in float32: rescale y"
-            )
+        y = regression_targets(y)
         if fitting:
             self._y_1d: bool = y.ndim == 1
         y2 = y.reshape(len(y), -1)
         if fitting:
             self.n_outputs_ = y2.shape[1]
-            if self.scale_target:
+            if self._fitted("scale_target"):
                 std = y2.std(axis=0)
                 self._y_mean, self._y_std = y2.mean(axis=0), np.where(std > 0, std, 1.0)
             else:

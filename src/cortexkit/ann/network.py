@@ -157,6 +157,14 @@ class DenseNetwork(nn.Module):
             fill(W, generator=generator)
             b.zero_()
 
+    def extra_repr(self) -> str:
+        names = [a.name for a in self.activations]
+        init = self.init if isinstance(self.init, str) else getattr(self.init, "__name__", "custom")
+        return (
+            f"layer_sizes={self.layer_sizes}, activations={names[:-1]}, "
+            f"output_activation={names[-1]!r}, init={init!r}"
+        )
+
     def layers(self, source: Tensor | None = None) -> list[tuple[Tensor, Tensor]]:
         """``(W, b)`` views of ``source`` (default: the weights) for each layer."""
         flat = self.flat if source is None else source
