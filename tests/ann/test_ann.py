@@ -227,6 +227,29 @@ def test_no_hidden_layer_is_logistic_regression() -> None:
     assert clf.score(X, y) > 0.9
 
 
+def test_an_int_is_one_hidden_layer() -> None:
+    X, y = _toy()
+    clf = ANNClassifier(7, epochs=1, random_state=0, device="cpu").fit(X, y)
+    assert clf.network_.layer_sizes == [3, 7, 1]
+    assert "layer_sizes=[3, 7, 1], activations=['relu']" in repr(clf.network_)
+
+
+def test_set_params_after_fit_changes_nothing_until_the_next_fit(tmp_path) -> None:
+    X, y = _toy(60)
+    clf = ANNClassifier((6,), activation="relu", epochs=3, random_state=0, device="cpu")
+    proba = clf.fit(X, y).predict_proba(X)
+    clf.set_params(activation="tanh", hidden_layers=(2, 2), init="uniform")
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)
+    clf.save(tmp_path / "m.cortex")
+    back = load(tmp_path / "m.cortex")  # with the network it was fitted with
+    assert [a.name for a in back.network_.activations] == ["relu", "identity"]
+    assert back.get_params()["activation"] == "relu"
+    np.testing.assert_array_equal(back.predict_proba(X), proba)
+    clf.partial_fit(X, y)  # continues the fitted network
+    assert clf.network_.layer_sizes == [3, 6, 1]
+    assert clf.fit(X, y).network_.layer_sizes == [3, 2, 2, 1]  # the new ones, now
+
+
 def test_pickle_and_clone() -> None:
     X, y = _toy()
     clf = ANNClassifier((6,), epochs=3, random_state=0, device="cpu").fit(X, y)

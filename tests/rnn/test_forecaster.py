@@ -184,3 +184,26 @@ def test_cuda_fit_and_cpu_round_trip(tmp_path) -> None:
     back = load(path, device="cpu")
     np.testing.assert_allclose(back.predict(horizon=5), model.predict(horizon=5), atol=1e-5)
     assert torch.cuda.is_available()
+
+
+def test_set_params_after_fit_changes_nothing_until_the_next_fit(tmp_path) -> None:
+    series = 5 + _sine(150) + np.arange(150) / 50
+    model = RNNForecaster(lookback=12, epochs=3, **FAST).fit(series)
+    forecast, interval = model.predict(horizon=8), model.predict_interval(horizon=8)
+    table = model.evaluate(series[-20:], series[:-20], rolling=True)
+    model.set_params(log=True, difference=1, lookback=5, horizon=3, strategy="direct",
+                     target=1, season=7, hidden_layers=(4, 4), cell="gru")  # fmt: skip
+    np.testing.assert_array_equal(model.predict(horizon=8), forecast)
+    np.testing.assert_array_equal(model.predict(series[:100], horizon=8),
+                                  model.predict(series[:100], horizon=8))  # fmt: skip
+    for a, b in zip(model.predict_interval(horizon=8), interval, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert model.evaluate(series[-20:], series[:-20], rolling=True) == table
+    assert model.predict().shape == (1,)  # the fitted horizon
+    path = tmp_path / "m.cortex"
+    model.save(path)
+    back = load(path)
+    assert back.get_params()["lookback"] == 12 and back.get_params()["log"] is False
+    np.testing.assert_array_equal(back.predict(horizon=8), forecast)
+    refit = model.fit(series[:, None].repeat(2, axis=1))  # the new parameters, now
+    assert refit.network_.layer_sizes == [2, 4, 4, 3]
