@@ -150,7 +150,7 @@ def test_partial_fit_takes_the_classes_on_the_first_call() -> None:
     clf.partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2, 3])
     clf.partial_fit(X, y)
     assert clf.classes_.tolist() == [0, 1, 2, 3] and clf.predict_proba(X).shape == (60, 4)
-    with pytest.raises(ValueError, match="not in classes_"):
+    with pytest.raises(ValueError, match="not among the classes"):
         clf.partial_fit(X, np.full(60, 7))
 
 

@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-import cortexkit.persist
-from cortexkit import BoltzmannRecommender, load
+from cortexkit import BoltzmannRecommender
 from cortexkit.boltzmann.units import cd_statistics
 from cortexkit.recommend.machine import softmax_cd
 
@@ -88,21 +87,3 @@ def test_the_schedules_change_the_training(split_ratings) -> None:
 def test_bad_schedules_are_refused(split_ratings, name, value) -> None:
     with pytest.raises(ValueError, match=name):
         BoltzmannRecommender(**{name: value}, **FAST).fit(split_ratings[0])
-
-
-def test_a_model_file_from_before_the_schedules_loads(split_ratings, tmp_path, monkeypatch):
-    train, test = split_ratings
-    est = BoltzmannRecommender(n_hidden=8, epochs=2, **FAST).fit(train)
-    real = cortexkit.persist.json_params
-
-    def old_params(e):  # what a model file written before k_final and lr_decay holds
-        return {k: v for k, v in real(e).items() if k not in ("k_final", "lr_decay")}
-
-    monkeypatch.setattr(cortexkit.persist, "json_params", old_params)
-    est.save(tmp_path / "old.ckm")
-    monkeypatch.undo()
-    loaded = load(tmp_path / "old.ckm")
-    assert loaded.k_final == BoltzmannRecommender().k_final
-    np.testing.assert_array_equal(
-        loaded.predict(test.user, test.item), est.predict(test.user, test.item)
-    )

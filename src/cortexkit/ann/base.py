@@ -20,8 +20,16 @@ from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
-from cortexkit._validation import CALLABLE, Interval, Options, validate_data
-from cortexkit.ann.inputs import FLOAT32_MAX, check_float32_range, check_memmap  # noqa: F401  TODO(layers)
+from cortexkit._validation import (
+    CALLABLE,
+    Interval,
+    Options,
+    PositiveInts,
+    as_widths,
+    check_float32_range,
+    validate_data,
+)
+from cortexkit.ann.inputs import check_memmap
 from cortexkit.ann.network import DenseNetwork, ManualObjective
 from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator, check_fits_in_memory, n_samples
 from cortexkit.data.streamed import EncodedTargets, scan_targets
@@ -37,7 +45,7 @@ ANN_CONSTRAINTS = {
     **GRADIENT_CONSTRAINTS,
     "activation": [Options(ACTIVATIONS), CALLABLE, list, tuple],
     "init": [Options(INITIALIZERS), CALLABLE],
-    "hidden_layers": [Interval(int, 1, None), list, tuple],
+    "hidden_layers": [PositiveInts(allow_empty=True)],
     "init_scale": [Interval(float, 0, None, closed="neither")],
 }
 
@@ -126,7 +134,8 @@ class BaseANN(GradientEstimator, ABC):
 
     @abstractmethod
     def _target_state(self) -> dict[str, Any]:
-        """The target encoding, as JSON, for the model file."""
+        """The target encoding, as JSON: the model file keeps it and a resumed run must
+        share it."""
 
     @abstractmethod
     def _set_target_state(self, meta: dict[str, Any]) -> None:
@@ -134,23 +143,13 @@ class BaseANN(GradientEstimator, ABC):
 
     # -- the network ----------------------------------------------------------------------
 
-    def _fitted(self, name: str) -> Any:
-        """A parameter as the model was fitted with it (``set_params`` after ``fit``
-        changes nothing until the next ``fit``)."""
-        return self.fitted_params_[name]
-
     def _hidden(self) -> list[int]:
-        hidden = self._fitted("hidden_layers")
-        sizes = [hidden] if isinstance(hidden, int | np.integer) else list(hidden)
-        for s in sizes:
-            if isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 1:
-                raise ValueError(
-                    f"hidden_layers must be a positive int or a sequence of them; got {hidden!r}"
-                )
-        return [int(s) for s in sizes]
+        """The hidden layers' widths, as fitted (an int is one layer; ``()``: none)."""
+        return list(as_widths(self.fitted_params_["hidden_layers"], "hidden_layers",
+                              allow_empty=True))  # fmt: skip
 
     def _activations(self, n_hidden: int) -> list[Any]:
-        act = self._fitted("activation")
+        act = self.fitted_params_["activation"]
         if isinstance(act, list | tuple):
             if len(act) != n_hidden:
                 raise ValueError(
@@ -172,8 +171,8 @@ class BaseANN(GradientEstimator, ABC):
             f"the network (layers {sizes}, {n_weights:,} weights, on {rows:,} rows)",
             self._device(),
         )
-        init = self._fitted("init")
-        options = {"scale": self._fitted("init_scale")} if init == "uniform" else {}
+        init = self.fitted_params_["init"]
+        options = {"scale": self.fitted_params_["init_scale"]} if init == "uniform" else {}
         net = DenseNetwork(
             sizes, self._activations(len(sizes) - 2), init, options, generator=generator
         )
@@ -281,7 +280,6 @@ class BaseANN(GradientEstimator, ABC):
         set of your own instead of ``validation_fraction``. With ``checkpoint=PATH`` and
         ``resume=True``, training continues from the checkpoint when it exists.
         """
-        self.fitted_params_ = dict(self.get_params(deep=False))  # TODO(contract)
         return super().fit(X, y, **fit_params)  # type: ignore[no-any-return]
 
     def partial_fit(self, X: Any, y: Any = None, **kwargs: Any) -> BaseANN:
@@ -290,8 +288,6 @@ class BaseANN(GradientEstimator, ABC):
         The first call builds the network (classifiers take ``classes=`` then, listing every
         class that later calls may show).
         """
-        if not self._is_built():  # TODO(contract)
-            self.fitted_params_ = dict(self.get_params(deep=False))
         return super().partial_fit(X, y, **kwargs)  # type: ignore[no-any-return]
 
     @torch.no_grad()
@@ -304,17 +300,18 @@ class BaseANN(GradientEstimator, ABC):
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Tensor]]:
         check_is_fitted(self, "network_")
-        meta = {"layer_sizes": self.network_.layer_sizes, **self._common_state()}
-        meta.update(self._target_state())
+        meta = {**self._target_state(), **self._common_state()}
+        meta["layer_sizes"] = self.network_.layer_sizes
         return meta, {"flat": self.network_.flat.detach().cpu()}
 
     def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
+        self._set_common_state(meta)
+        self._set_target_state(meta)
         hidden = meta["layer_sizes"][1:-1]
-        self.fitted_params_ = dict(self.get_params(deep=False))  # TODO(contract)
         net = DenseNetwork(  # weights come from the file: a throwaway generator to start
             meta["layer_sizes"],
             self._activations(len(hidden)),
-            self._fitted("init"),
+            self.fitted_params_["init"],
             generator=torch.Generator(),
         )
         flat = tensors["flat"]
@@ -326,9 +323,6 @@ class BaseANN(GradientEstimator, ABC):
         with torch.no_grad():
             net.flat.copy_(flat)
         self.network_ = net.to(self._device())
-        self._set_common_state(meta)
-        self.loss_curve_ = list(self.history_.get("loss", []))
-        self._set_target_state(meta)
         sizes = net.layer_sizes
         if sizes[0] != self.n_features_in_ or sizes[-1] != self._n_outputs():
             raise ValueError(
@@ -336,7 +330,3 @@ class BaseANN(GradientEstimator, ABC):
                 f"{self._n_outputs()} outputs"
             )
         self._objective = self._make_objective()
-
-    def _run(self, *args: Any, **kwargs: Any) -> None:
-        super()._run(*args, **kwargs)
-        self.loss_curve_ = list(self.history_["loss"])

@@ -18,7 +18,7 @@ from torch import Tensor
 
 from cortexkit._validation import CALLABLE, Options
 from cortexkit.ann.base import ANN_CONSTRAINTS, BaseANN
-from cortexkit.ann.inputs import class_labels, regression_targets
+from cortexkit.ann.inputs import TargetScaling, check_two_classes, class_labels, regression_targets
 from cortexkit.defaults import ANN, ANN_REGRESSOR
 from cortexkit.nn.losses import Loss, get_loss
 
@@ -40,8 +40,7 @@ class ANNClassifier(ClassifierMixin, BaseANN):
     Parameters
     ----------
     hidden_layers : int or sequence of int, default=(100,)
-        Units per hidden layer (an int is one hidden layer); ``()`` gives logistic
-        (softmax) regression.
+        Units per hidden layer (an int is one layer); ``()``: logistic (softmax) regression.
     activation : str, callable or sequence of them, default="relu"
         Hidden-layer activation by name (see :data:`cortexkit.nn.ACTIVATIONS`), a
         callable ``fn(tensor) -> tensor``, or one of them per hidden layer.
@@ -57,8 +56,8 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         gradient descent.
     gradient_descent : {"stochastic", "batch", "mini-batch"} or None, default=None
         A readable alias that sets the batch size: ``"stochastic"`` means 1, ``"batch"``
-        the whole set, ``"mini-batch"`` keeps ``batch_size`` (which must then be at least
-        2). ``None`` uses ``batch_size`` as it is.
+        the whole set, ``"mini-batch"`` keeps ``batch_size`` (at least 2); ``None`` uses
+        ``batch_size`` as it is.
     epochs : int, default=200
         The most passes over the training set (early stopping may end training sooner).
     optimizer : {"adam", "adamw", "sgd", "rmsprop"} or callable, default="adam"
@@ -68,18 +67,16 @@ class ANNClassifier(ClassifierMixin, BaseANN):
     learning_rate : float, default=1e-3
         The step size, greater than 0.
     weight_decay : float, default=3e-3
-        L2 penalty, added to the gradient as ``weight_decay * w`` (decoupled for
-        ``"adamw"``). It applies to the biases too, as torch's ``weight_decay`` does on
-        every parameter (scikit-learn's ``alpha`` spares them).
+        L2 penalty on the weights, never the biases (as scikit-learn's ``alpha``): added
+        to their gradient as ``weight_decay * w`` (decoupled for ``"adamw"``).
     momentum : float, default=0.9
         Momentum for ``optimizer="sgd"``, in [0, 1) (0 gives plain gradient descent).
     nesterov : bool, default=False
         Nesterov momentum for ``optimizer="sgd"``.
     validation_fraction : float, default=0.1
         Share of the training set, in [0, 1), held out to report ``val_loss`` each epoch
-        and to monitor early stopping. When it would hold out no row, training goes on
-        without a validation set and ``history_["validation"]`` says so. ``0`` holds out
-        nothing.
+        and to monitor early stopping (``0``: none). When it would hold out no row,
+        training goes on without one and ``history_["validation"]`` says so.
     validation_split : {"random", "last"}, default="random"
         How the validation rows are chosen: at random (stratified by class for a
         classifier), or the last rows, for series, where a shuffled split would let the
@@ -92,9 +89,8 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         Epochs without improvement before early stopping, at least 1.
     lr_schedule : {"plateau", "onecycle", "cosine"} or None, default=None
         ``"plateau"`` halves the learning rate after 5 epochs without improvement of the
-        monitored loss; ``None`` keeps it constant.
-        ``"onecycle"`` (warm up, then anneal) and ``"cosine"`` (anneal) take it to nearly
-        0 by the last epoch, batch by batch.
+        monitored loss; ``"onecycle"`` (warm up, then anneal) and ``"cosine"`` (anneal)
+        take it to nearly 0 by the last epoch, batch by batch; ``None`` keeps it constant.
     clip_grad_norm : float or None, default=None
         Rescale the gradient when its norm exceeds this; ``None`` never rescales it.
     random_state : int, RandomState or None, default=None
@@ -102,8 +98,7 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         this fit only (the caller's global random state is left as it was). ``None`` draws
         a fresh seed each fit.
     device : {"auto", "cpu", "cuda"}, str or torch.device, default="auto"
-        Where to train: ``"auto"`` uses CUDA when present, else the CPU; ``"cuda:N"``
-        names one GPU.
+        Where to train: ``"auto"`` uses CUDA when present, else the CPU; ``"cuda:N"`` a GPU.
     verbose : int or bool, default=0
         ``0``: silent; ``1``: a progress bar on a terminal; ``2``: also a line per epoch.
     callbacks : list of Callback or callable, or None, default=None
@@ -122,6 +117,12 @@ class ANNClassifier(ClassifierMixin, BaseANN):
 
     Attributes
     ----------
+    fitted_params_ : dict
+        The parameters the last ``fit`` ran with: ``predict``, ``save`` and ``load`` use
+        them, so a ``set_params`` after ``fit`` changes nothing until the next ``fit``.
+    best_loss_ : float
+        The best monitored loss: the lowest validation loss, or the lowest training loss
+        without a validation set.
     classes_ : ndarray of shape (n_classes,)
         The class labels, sorted; the columns of :meth:`predict_proba` follow them.
     network_ : DenseNetwork
@@ -159,19 +160,9 @@ class ANNClassifier(ClassifierMixin, BaseANN):
 
     def _prepare_targets(self, y: np.ndarray, fitting: bool, classes: Any = None) -> np.ndarray:
         y = class_labels(y, classes)
-        if fitting:
-            self.classes_ = np.unique(y if classes is None else np.asarray(classes))
-            if len(self.classes_) < 2:
-                raise ValueError(
-                    f"y has only one class ({self.classes_.tolist()[0]!r}); a classifier needs "
-                    "at least 2"
-                )
-        unseen = np.setdiff1d(y, self.classes_)
-        if unseen.size:
-            raise ValueError(
-                f"y holds labels not in classes_ {self.classes_.tolist()}: {unseen.tolist()}"
-            )
-        return np.searchsorted(self.classes_, y)
+        codes = self._encode_classes(y, classes) if fitting else self._class_codes(y)
+        check_two_classes(self.classes_)
+        return codes
 
     def _n_outputs(self) -> int:
         return 1 if len(self.classes_) == 2 else len(self.classes_)
@@ -200,14 +191,14 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         """The most probable class of each row."""
         raw = self._raw(X)
         idx = (raw[:, 0] > 0).long() if raw.shape[1] == 1 else raw.argmax(1)
-        return self.classes_[idx.cpu().numpy()]
+        return self._decode_classes(idx.cpu().numpy())
 
     def _target_state(self) -> dict[str, Any]:
-        return {"classes_": self.classes_.tolist(), "classes_dtype": self.classes_.dtype.str}
+        """The labels, which a resumed run must share (the common state saves them)."""
+        return {"classes_": self.classes_.tolist()}
 
     def _set_target_state(self, meta: dict[str, Any]) -> None:
-        dtype = np.dtype(meta["classes_dtype"])
-        self.classes_ = np.asarray(meta["classes_"], dtype=object if dtype.kind == "O" else dtype)
+        """Nothing: ``classes_`` comes back with the common state."""
 
 
 class ANNRegressor(RegressorMixin, BaseANN):
@@ -221,8 +212,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
     Parameters
     ----------
     hidden_layers : int or sequence of int, default=(100,)
-        Units per hidden layer (an int is one hidden layer); ``()`` gives linear
-        regression.
+        Units per hidden layer (an int is one layer); ``()`` gives linear regression.
     activation : str, callable or sequence of them, default="relu"
         Hidden-layer activation by name (see :data:`cortexkit.nn.ACTIVATIONS`), a
         callable ``fn(tensor) -> tensor``, or one of them per hidden layer.
@@ -244,8 +234,8 @@ class ANNRegressor(RegressorMixin, BaseANN):
         gradient descent.
     gradient_descent : {"stochastic", "batch", "mini-batch"} or None, default=None
         A readable alias that sets the batch size: ``"stochastic"`` means 1, ``"batch"``
-        the whole set, ``"mini-batch"`` keeps ``batch_size`` (which must then be at least
-        2). ``None`` uses ``batch_size`` as it is.
+        the whole set, ``"mini-batch"`` keeps ``batch_size`` (at least 2); ``None`` uses
+        ``batch_size`` as it is.
     epochs : int, default=200
         The most passes over the training set (early stopping may end training sooner).
     optimizer : {"adam", "adamw", "sgd", "rmsprop"} or callable, default="adam"
@@ -255,19 +245,17 @@ class ANNRegressor(RegressorMixin, BaseANN):
     learning_rate : float, default=1e-3
         The step size, greater than 0.
     weight_decay : float, default=3e-2
-        L2 penalty (ten times the classifier's default, chosen for regression in
-        ``bench/defaults.py``), added to the gradient as ``weight_decay * w`` (decoupled for
-        ``"adamw"``). It applies to the biases too, as torch's ``weight_decay`` does on
-        every parameter (scikit-learn's ``alpha`` spares them).
+        L2 penalty on the weights, never the biases (ten times the classifier's default,
+        chosen for regression in ``bench/defaults.py``): added to their gradient as
+        ``weight_decay * w`` (decoupled for ``"adamw"``).
     momentum : float, default=0.9
         Momentum for ``optimizer="sgd"``, in [0, 1) (0 gives plain gradient descent).
     nesterov : bool, default=False
         Nesterov momentum for ``optimizer="sgd"``.
     validation_fraction : float, default=0.1
         Share of the training set, in [0, 1), held out to report ``val_loss`` each epoch
-        and to monitor early stopping. When it would hold out no row, training goes on
-        without a validation set and ``history_["validation"]`` says so. ``0`` holds out
-        nothing.
+        and to monitor early stopping (``0``: none). When it would hold out no row,
+        training goes on without one and ``history_["validation"]`` says so.
     validation_split : {"random", "last"}, default="random"
         How the validation rows are chosen: at random (stratified by class for a
         classifier), or the last rows, for series, where a shuffled split would let the
@@ -280,9 +268,8 @@ class ANNRegressor(RegressorMixin, BaseANN):
         Epochs without improvement before early stopping, at least 1.
     lr_schedule : {"plateau", "onecycle", "cosine"} or None, default=None
         ``"plateau"`` halves the learning rate after 5 epochs without improvement of the
-        monitored loss; ``None`` keeps it constant.
-        ``"onecycle"`` (warm up, then anneal) and ``"cosine"`` (anneal) take it to nearly
-        0 by the last epoch, batch by batch.
+        monitored loss; ``"onecycle"`` (warm up, then anneal) and ``"cosine"`` (anneal)
+        take it to nearly 0 by the last epoch, batch by batch; ``None`` keeps it constant.
     clip_grad_norm : float or None, default=None
         Rescale the gradient when its norm exceeds this; ``None`` never rescales it.
     random_state : int, RandomState or None, default=None
@@ -290,8 +277,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
         this fit only (the caller's global random state is left as it was). ``None`` draws
         a fresh seed each fit.
     device : {"auto", "cpu", "cuda"}, str or torch.device, default="auto"
-        Where to train: ``"auto"`` uses CUDA when present, else the CPU; ``"cuda:N"``
-        names one GPU.
+        Where to train: ``"auto"`` uses CUDA when present, else the CPU; ``"cuda:N"`` a GPU.
     verbose : int or bool, default=0
         ``0``: silent; ``1``: a progress bar on a terminal; ``2``: also a line per epoch.
     callbacks : list of Callback or callable, or None, default=None
@@ -310,6 +296,12 @@ class ANNRegressor(RegressorMixin, BaseANN):
 
     Attributes
     ----------
+    fitted_params_ : dict
+        The parameters the last ``fit`` ran with: ``predict``, ``save`` and ``load`` use
+        them, so a ``set_params`` after ``fit`` changes nothing until the next ``fit``.
+    best_loss_ : float
+        The best monitored loss: the lowest validation loss, or the lowest training loss
+        without a validation set.
     n_outputs_ : int
         Number of targets: 1 for a 1-d ``y``, else ``y.shape[1]``.
     network_ : DenseNetwork
@@ -420,25 +412,17 @@ class ANNRegressor(RegressorMixin, BaseANN):
         return tags
 
     def _loss(self) -> Loss:
-        return get_loss(self._fitted("loss"))
+        return get_loss(self.fitted_params_["loss"])
 
     def _prepare_targets(self, y: np.ndarray, fitting: bool, classes: Any = None) -> np.ndarray:
         if classes is not None:
             raise TypeError("classes= is for classifiers; a regressor's partial_fit takes X, y")
         y = regression_targets(y)
         if fitting:
-            self._y_1d: bool = y.ndim == 1
-        y2 = y.reshape(len(y), -1)
-        if fitting:
-            self.n_outputs_ = y2.shape[1]
-            if self._fitted("scale_target"):
-                std = y2.std(axis=0)
-                self._y_mean, self._y_std = y2.mean(axis=0), np.where(std > 0, std, 1.0)
-            else:
-                self._y_mean, self._y_std = np.zeros(y2.shape[1]), np.ones(y2.shape[1])
-        elif y2.shape[1] != self.n_outputs_:
-            raise ValueError(f"y has {y2.shape[1]} targets; the model predicts {self.n_outputs_}")
-        return (y2 - self._y_mean) / self._y_std
+            scale = self.fitted_params_["scale_target"]
+            self._y_scaling = TargetScaling.fit(y, scale=scale)
+            self.n_outputs_ = self._y_scaling.n_outputs
+        return self._y_scaling.encode(y)
 
     def _n_outputs(self) -> int:
         return self.n_outputs_
@@ -455,19 +439,12 @@ class ANNRegressor(RegressorMixin, BaseANN):
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted targets, shape ``(n_samples,)`` or ``(n_samples, n_outputs)``."""
-        out = self._raw(X).cpu().numpy().astype(np.float64) * self._y_std + self._y_mean
-        return out.ravel() if self._y_1d else out
+        out = self._raw(X).cpu().numpy()  # checks it is fitted first
+        return self._y_scaling.decode(out)
 
     def _target_state(self) -> dict[str, Any]:
-        return {
-            "n_outputs_": self.n_outputs_,
-            "y_1d": self._y_1d,
-            "y_mean": self._y_mean.tolist(),
-            "y_std": self._y_std.tolist(),
-        }
+        return self._y_scaling.to_json()
 
     def _set_target_state(self, meta: dict[str, Any]) -> None:
-        self.n_outputs_ = meta["n_outputs_"]
-        self._y_1d = meta["y_1d"]
-        self._y_mean = np.asarray(meta["y_mean"])
-        self._y_std = np.asarray(meta["y_std"])
+        self._y_scaling = TargetScaling.from_json(meta)
+        self.n_outputs_ = self._y_scaling.n_outputs

@@ -15,37 +15,25 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
+from cortexkit._validation import FLOAT32_MAX, check_float32_range
+
 __all__ = [
-    "FLOAT32_MAX",
     "MEMMAP_CHUNK",
-    "check_float32_range",
+    "TargetScaling",
     "check_memmap",
+    "check_two_classes",
     "class_labels",
     "regression_targets",
 ]
 
 MEMMAP_CHUNK = 65536  # rows checked at a time
-FLOAT32_MAX = float(np.finfo(np.float32).max)
-
-
-def check_float32_range(X: np.ndarray, name: str, first_row: int = 0) -> np.ndarray:
-    """Refuse values that float32, the network's precision, would turn into infinity."""
-    if X.dtype == np.float64 and X.size:
-        big = np.abs(X) > FLOAT32_MAX
-        if big.any():
-            row, col = np.argwhere(big)[0]
-            raise ValueError(
-                f"{name} holds values beyond float32's range ({X[row, col]:.3g} in row "
-                f"{first_row + int(row)}, column {int(col)}; the limit is {FLOAT32_MAX:.3g}); "
-                "the network computes in float32: rescale the features"
-            )
-    return X
 
 
 def check_memmap(est: Any, X: np.memmap, *, reset: bool) -> np.memmap:
@@ -91,6 +79,14 @@ def class_labels(y: Any, classes: Any = None) -> np.ndarray:
     return y
 
 
+def check_two_classes(classes: np.ndarray) -> None:
+    """Refuse a classifier's labels that hold one class only."""
+    if len(classes) < 2:
+        raise ValueError(
+            f"y has only one class ({classes.tolist()[0]!r}); a classifier needs at least 2"
+        )
+
+
 def regression_targets(y: Any) -> np.ndarray:
     """A regressor's targets as a checked float64 array: finite, within float32's range."""
     y = np.asarray(y, dtype=np.float64)
@@ -102,6 +98,48 @@ def regression_targets(y: Any) -> np.ndarray:
             f"limit {FLOAT32_MAX:.3g}); the network computes in float32: rescale y"
         )
     return y
+
+
+@dataclass(frozen=True)
+class TargetScaling:
+    """A regressor's targets, one column per output, standardised per column (or kept as
+    they are), and the network's outputs back in the targets' units and shape."""
+
+    one_d: bool  # y was (n,): predictions are too
+    mean: np.ndarray
+    std: np.ndarray
+
+    @classmethod
+    def fit(cls, y: np.ndarray, *, scale: bool) -> TargetScaling:
+        y2 = y.reshape(len(y), -1)
+        if not scale:
+            return cls(y.ndim == 1, np.zeros(y2.shape[1]), np.ones(y2.shape[1]))
+        std = y2.std(axis=0)
+        return cls(y.ndim == 1, y2.mean(axis=0), np.where(std > 0, std, 1.0))
+
+    @property
+    def n_outputs(self) -> int:
+        return len(self.mean)
+
+    def encode(self, y: np.ndarray) -> np.ndarray:
+        """``y`` as the network is trained on it: ``(n, n_outputs)``, standardised."""
+        y2 = y.reshape(len(y), -1)
+        if y2.shape[1] != self.n_outputs:
+            raise ValueError(f"y has {y2.shape[1]} targets; the model predicts {self.n_outputs}")
+        return (y2 - self.mean) / self.std  # type: ignore[no-any-return]
+
+    def decode(self, out: np.ndarray) -> np.ndarray:
+        """Network outputs ``(n, n_outputs)`` in the targets' units and shape."""
+        values = out.astype(np.float64) * self.std + self.mean
+        return values.ravel() if self.one_d else values  # type: ignore[no-any-return]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"n_outputs_": self.n_outputs, "y_1d": self.one_d, "y_mean": self.mean.tolist(),
+                "y_std": self.std.tolist()}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, meta: dict[str, Any]) -> TargetScaling:
+        return cls(bool(meta["y_1d"]), np.asarray(meta["y_mean"]), np.asarray(meta["y_std"]))
 
 
 def _one_label_type(y: np.ndarray, name: str) -> None:

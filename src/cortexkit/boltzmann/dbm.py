@@ -30,7 +30,7 @@ from cortexkit.boltzmann.inference import (
 from cortexkit.boltzmann.plots import image_grid_png, image_shape, save_figure
 from cortexkit.boltzmann.rbm import RBM, check_visible_data
 from cortexkit.boltzmann.units import sample_bernoulli
-from cortexkit.train.loop import cpu_settings
+from cortexkit.io.device import cpu_settings
 from cortexkit.train.objective import chunks
 from cortexkit.train.step import Step
 
@@ -206,6 +206,14 @@ class DBM(TransformerMixin, CortexEstimator):
 
     Attributes
     ----------
+    fitted_params_ : dict
+        The parameters the last ``fit`` ran with: ``predict``, ``save`` and ``load`` use
+        them, so a ``set_params`` after ``fit`` changes nothing until the next ``fit``.
+    loss_curve_ : list of float
+        The training loss of each epoch.
+    best_loss_ : float
+        The best monitored loss: the lowest validation loss, or the lowest training loss
+        without a validation set.
     weights_ : list of Tensor
         ``weights_[l]`` joins layer ``l`` to layer ``l + 1`` (layer 0 is the visible one).
     biases_ : list of Tensor

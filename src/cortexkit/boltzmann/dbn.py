@@ -25,8 +25,8 @@ from cortexkit.ann.estimator import ANNClassifier
 from cortexkit.boltzmann.rbm import RBM, check_unit_range, check_visible_data
 from cortexkit.defaults import ANN
 from cortexkit.defaults import RBM as RBM_DEFAULTS
-from cortexkit.persist import SaveMixin
-from cortexkit.train.loop import resolve_device
+from cortexkit.io.device import resolve_device
+from cortexkit.model_file import SaveMixin
 
 __all__ = ["DBN", "DBNClassifier", "check_layers", "pretrain"]
 
@@ -346,6 +346,12 @@ class DBNClassifier(ANNClassifier):
 
     Attributes
     ----------
+    fitted_params_ : dict
+        The parameters the last ``fit`` ran with: ``predict``, ``save`` and ``load`` use
+        them, so a ``set_params`` after ``fit`` changes nothing until the next ``fit``.
+    best_loss_ : float
+        The best monitored loss: the lowest validation loss, or the lowest training loss
+        without a validation set.
     classes_ : ndarray of shape (n_classes,)
         The class labels.
     network_ : DenseNetwork

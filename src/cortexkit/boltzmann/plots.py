@@ -13,7 +13,7 @@ import os
 import numpy as np
 from matplotlib.figure import Figure
 
-from cortexkit.persist import atomic_write_bytes
+from cortexkit.io.envelope import atomic_write_bytes
 from cortexkit.plot import _check_path, _render
 
 __all__ = ["image_grid_png", "image_shape", "save_figure"]

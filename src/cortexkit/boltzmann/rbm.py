@@ -16,8 +16,7 @@ from sklearn.base import TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 
-from cortexkit._validation import Interval, Options, validate_data
-from cortexkit.ann.base import check_float32_range
+from cortexkit._validation import Interval, Options, check_float32_range, validate_data
 from cortexkit.base import BASE_CONSTRAINTS, CortexEstimator
 from cortexkit.boltzmann.plots import image_grid_png, image_shape, save_figure
 from cortexkit.boltzmann.units import (
@@ -32,7 +31,7 @@ from cortexkit.boltzmann.units import (
     visible_mean,
 )
 from cortexkit.defaults import RBM as DEFAULTS
-from cortexkit.train.loop import cpu_settings
+from cortexkit.io.device import cpu_settings
 from cortexkit.train.objective import chunks
 from cortexkit.train.step import Step
 
@@ -252,6 +251,14 @@ class RBM(TransformerMixin, CortexEstimator):
 
     Attributes
     ----------
+    fitted_params_ : dict
+        The parameters the last ``fit`` ran with: ``predict``, ``save`` and ``load`` use
+        them, so a ``set_params`` after ``fit`` changes nothing until the next ``fit``.
+    loss_curve_ : list of float
+        The training loss of each epoch.
+    best_loss_ : float
+        The best monitored loss: the lowest validation loss, or the lowest training loss
+        without a validation set.
     weights_ : Tensor of shape (n_visible, n_hidden)
         The weights (``n_visible`` is ``n_features_in_ * n_levels_`` for softmax units).
     visible_bias_ : Tensor of shape (n_visible,)

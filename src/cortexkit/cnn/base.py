@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
 
-from cortexkit._validation import Interval, Options
+from cortexkit._validation import Interval, Options, PositiveInts, as_widths
 from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator
 from cortexkit.cnn.inputs import (
     as_images,
@@ -27,7 +27,6 @@ from cortexkit.cnn.inputs import (
     color_mode,
     encoded_dataset,
     folder_images,
-    positive_ints,
     resize,
     sample_shape,
     streamed_targets,
@@ -43,7 +42,7 @@ from cortexkit.cnn.network import (
     state_tensors,
 )
 from cortexkit.data.images import ImageFolder
-from cortexkit.train.objective import AutogradObjective, chunks
+from cortexkit.train.objective import AutogradObjective, chunked
 
 __all__ = ["CNN_CONSTRAINTS", "PREDICT_CHUNK", "BaseCNN"]
 
@@ -51,16 +50,16 @@ PREDICT_CHUNK = 512  # images per forward pass when predicting (bounds the activ
 
 CNN_CONSTRAINTS = {
     **GRADIENT_CONSTRAINTS,
-    "conv_layers": [Interval(int, 1, None), list, tuple],
+    "conv_layers": [PositiveInts()],
     "convs_per_block": [Interval(int, 1, None)],
     "kernel_size": [Interval(int, 1, None)],
     "pooling": [Options(["max", "avg"]), None],
     "batch_norm": [bool],
     "dropout": [Interval(float, 0, 1, closed="left")],
     "head": [Options(["flatten", "gap"])],
-    "hidden_layers": [Interval(int, 1, None), list, tuple],
+    "hidden_layers": [PositiveInts(allow_empty=True)],
     "module": [nn.Module, None],
-    "image_size": [Interval(int, 1, None), list, tuple, None],
+    "image_size": [PositiveInts(), None],
     "channels": [Options(["auto", "first", "last"])],
     "color_mode": [Options(["L", "RGB"]), None],
     "augment": [Options(AUGMENTATIONS), list, tuple, None],
@@ -97,15 +96,8 @@ class BaseCNN(GradientEstimator, ABC):
 
     def _validate_params(self) -> None:
         super()._validate_params()
-        positive_ints(self.conv_layers, "conv_layers", allow_empty=False)
-        positive_ints(self.hidden_layers, "hidden_layers", allow_empty=True)
         augmentations(self.augment)
         wanted_size(self.image_size)
-
-    def _fitted(self, name: str) -> Any:
-        """A parameter as the model was fitted with it (``set_params`` after ``fit``
-        changes nothing until the next ``fit``)."""
-        return self.fitted_params_[name]
 
     def _shape(self, shape: tuple[int, ...], fitting: bool) -> None:
         """Learn (fitting) or check the images' channels and size."""
@@ -131,11 +123,14 @@ class BaseCNN(GradientEstimator, ABC):
             if y is not None:
                 raise ValueError("y must be None when X is a folder: its subfolders are the labels")
             if fitting:
-                size, mode = wanted_size(self._fitted("image_size")), self._fitted("color_mode")
+                size, mode = (
+                    wanted_size(self.fitted_params_["image_size"]),
+                    self.fitted_params_["color_mode"],
+                )
             else:
                 size, mode = self.image_size_, self.color_mode_
-            X, y = folder_images(X, size, mode, self._fitted("skip_bad"),
-                                 self._fitted("max_memory"))  # fmt: skip
+            X, y = folder_images(X, size, mode, self.fitted_params_["skip_bad"],
+                                 self.fitted_params_["max_memory"])  # fmt: skip
             if fitting:
                 self.color_mode_ = X.mode if isinstance(X, ImageFolder) else color_mode(X.shape[1])
             if y is None:  # too large for memory: streamed
@@ -166,8 +161,8 @@ class BaseCNN(GradientEstimator, ABC):
 
     def _images(self, X: Any, *, fitting: bool) -> np.ndarray:
         """An array of images as checked ``(N, C, H, W)``, resized to ``image_size``."""
-        images = as_images(X, self._fitted("channels"))
-        size = wanted_size(self._fitted("image_size"))
+        images = as_images(X, self.fitted_params_["channels"])
+        size = wanted_size(self.fitted_params_["image_size"])
         if size is not None and not fitting:  # resized as in training
             size = self.image_size_
         if size is not None:
@@ -209,14 +204,14 @@ class BaseCNN(GradientEstimator, ABC):
                 self.n_channels_,
                 self.image_size_,
                 self._n_outputs(),
-                conv_layers=positive_ints(p["conv_layers"], "conv_layers", allow_empty=False),
+                conv_layers=as_widths(p["conv_layers"], "conv_layers"),
                 convs_per_block=p["convs_per_block"],
                 kernel_size=p["kernel_size"],
                 pooling=p["pooling"],
                 batch_norm=bool(p["batch_norm"]),
                 dropout=float(p["dropout"]),
                 head=p["head"],
-                hidden_layers=positive_ints(p["hidden_layers"], "hidden_layers", allow_empty=True),
+                hidden_layers=as_widths(p["hidden_layers"], "hidden_layers", allow_empty=True),
             )
         net = ImageNetwork(preprocess, body).to(self._device())
         if p["channels_last"]:
@@ -226,7 +221,7 @@ class BaseCNN(GradientEstimator, ABC):
     def _build(self, parts: Any, generator: torch.Generator) -> None:
         # the layers draw their initial weights from torch's global RNG, which fit seeds
         net = self._make_network()
-        if self._fitted("module") is not None:
+        if self.fitted_params_["module"] is not None:
             probe = torch.zeros(2, self.n_channels_, *self.image_size_, device=self._device())
             check_module(net, probe, self._n_outputs())
         self.network_ = net
@@ -241,7 +236,7 @@ class BaseCNN(GradientEstimator, ABC):
         """Raw scores in evaluation mode, ``PREDICT_CHUNK`` images at a time (a whole set
         at once would hold every image's feature maps)."""
         module.eval()
-        return torch.cat([module(X[s]) for s in chunks(len(X), PREDICT_CHUNK)])
+        return chunked(module, X, size=PREDICT_CHUNK)
 
     # -- fitting and predicting -----------------------------------------------------------
 
@@ -252,12 +247,12 @@ class BaseCNN(GradientEstimator, ABC):
 
             mode = self.color_mode_ or color_mode(self.n_channels_)
             X = read_images(X, self.image_size_, mode=mode, labelled=False,
-                            skip_bad=self._fitted("skip_bad")).X  # fmt: skip
+                            skip_bad=self.fitted_params_["skip_bad"]).X  # fmt: skip
         if isinstance(X, Dataset | DataLoader):
             dataset = X.dataset if isinstance(X, DataLoader) else X
             self._shape(sample_shape(dataset), fitting=False)
             loader = DataLoader(dataset, batch_size=PREDICT_CHUNK,
-                                num_workers=self._fitted("num_workers"))  # fmt: skip
+                                num_workers=self.fitted_params_["num_workers"])  # fmt: skip
             device = self._device()
             return torch.cat([self._forward_images(self.network_, torch.as_tensor(b[0]).to(device))
                               for b in loader])  # fmt: skip
@@ -270,8 +265,6 @@ class BaseCNN(GradientEstimator, ABC):
         check_is_fitted(self, "network_")
         meta = {
             **self._common_state(),
-            "classes_": self.classes_.tolist(),
-            "classes_dtype": self.classes_.dtype.str,
             "n_channels_": self.n_channels_,
             "image_size_": list(self.image_size_),
             "color_mode_": self.color_mode_,
@@ -281,9 +274,7 @@ class BaseCNN(GradientEstimator, ABC):
         return meta, state_tensors(self.network_)
 
     def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
-        self.fitted_params_ = dict(self.get_params(deep=False))  # TODO(contract)
-        dtype = np.dtype(meta["classes_dtype"])
-        self.classes_ = np.asarray(meta["classes_"], dtype=object if dtype.kind == "O" else dtype)
+        self._set_common_state(meta)
         self.n_channels_ = int(meta["n_channels_"])
         h, w = meta["image_size_"]
         self.image_size_ = (int(h), int(w))
@@ -293,5 +284,4 @@ class BaseCNN(GradientEstimator, ABC):
         net = self._make_network()
         load_state_tensors(net, tensors)
         self.network_ = net
-        self._set_common_state(meta)
         self._objective = AutogradObjective(net, self._loss)

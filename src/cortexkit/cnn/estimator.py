@@ -142,6 +142,14 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
 
     Attributes
     ----------
+    fitted_params_ : dict
+        The parameters the last ``fit`` ran with: ``predict``, ``save`` and ``load`` use
+        them, so a ``set_params`` after ``fit`` changes nothing until the next ``fit``.
+    loss_curve_ : list of float
+        The training loss of each epoch.
+    best_loss_ : float
+        The best monitored loss: the lowest validation loss, or the lowest training loss
+        without a validation set.
     classes_ : ndarray of shape (n_classes,)
         The class labels, sorted (a folder's: its subfolders' names).
     network_ : torch.nn.Module
@@ -275,19 +283,13 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         if y.ndim != 1:
             raise ValueError(f"y must be 1-dimensional (one label per image); got shape {y.shape}")
         check_classification_targets(y)
-        if fitting:
-            self.classes_ = np.unique(y if classes is None else np.asarray(classes))
-            if len(self.classes_) < 2:
-                raise ValueError(
-                    f"y has only one class ({self.classes_.tolist()[0]!r}); a classifier "
-                    "needs at least 2"
-                )
-        unseen = np.setdiff1d(y, self.classes_)
-        if unseen.size:
+        codes = self._encode_classes(y, classes) if fitting else self._class_codes(y)
+        if len(self.classes_) < 2:
             raise ValueError(
-                f"y holds labels not in classes_ {self.classes_.tolist()}: {unseen.tolist()[:5]}"
+                f"y has only one class ({self.classes_.tolist()[0]!r}); a classifier "
+                "needs at least 2"
             )
-        return np.searchsorted(self.classes_, y)
+        return codes
 
     def _n_outputs(self) -> int:
         return len(self.classes_)
@@ -307,14 +309,11 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
         """Train on images ``X`` with labels ``y`` (``y=None`` for a folder or a Dataset;
         see the class docstring). ``validation_data=(X_val, y_val)`` gives a validation
         set of your own."""
-        self.fitted_params_ = dict(self.get_params(deep=False))  # TODO(contract)
         return super().fit(X, y, **fit_params)  # type: ignore[no-any-return]
 
     def partial_fit(self, X: Any, y: Any = None, **kwargs: Any) -> CNNClassifier:
         """One more epoch over ``(X, y)``; the first call builds the network (``classes=``
         then lists every class later calls may show)."""
-        if not self._is_built():  # TODO(contract)
-            self.fitted_params_ = dict(self.get_params(deep=False))
         return super().partial_fit(X, y, **kwargs)  # type: ignore[no-any-return]
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -323,8 +322,7 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
 
     def predict(self, X: Any) -> np.ndarray:
         """The most probable class of each image."""
-        best = self._raw(X).argmax(1).cpu().numpy()  # checks it is fitted first
-        return self.classes_[best]  # type: ignore[no-any-return]
+        return self._decode_classes(self._raw(X).argmax(1).cpu().numpy())
 
     # -- figures ------------------------------------------------------------------------
 

@@ -26,11 +26,12 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
-from cortexkit._memory import available_memory
+from cortexkit._validation import as_widths
 from cortexkit.cnn.layout import to_nchw
 from cortexkit.cnn.network import AUGMENTATIONS
 from cortexkit.data.images import ImageFolder, load_image
 from cortexkit.data.streamed import EncodedTargets, scan_targets
+from cortexkit.io.memory import available_memory
 
 __all__ = [
     "STAT_SAMPLE",
@@ -39,28 +40,12 @@ __all__ = [
     "color_mode",
     "folder_images",
     "memory_budget",
-    "positive_ints",
     "resize",
     "sample_shape",
     "wanted_size",
 ]
 
 STAT_SAMPLE = 2048  # streamed images read to estimate the normalisation statistics
-
-
-def positive_ints(value: Any, name: str, allow_empty: bool) -> list[int]:
-    """``value`` (an int or a sequence of them, each at least 1) as a list.
-
-    Raises
-    ------
-    ValueError
-        Naming ``name``, unless it is one (or it is empty and ``allow_empty``).
-    """
-    sizes = [value] if isinstance(value, int | np.integer) else list(value)
-    ok = all(isinstance(s, int | np.integer) and not isinstance(s, bool) and s >= 1 for s in sizes)
-    if not ok or (not sizes and not allow_empty):
-        raise ValueError(f"{name} must be a positive int or a sequence of them; got {value!r}")
-    return [int(s) for s in sizes]
 
 
 def augmentations(augment: Any) -> tuple[str, ...]:
@@ -76,9 +61,9 @@ def wanted_size(image_size: Any) -> tuple[int, int] | None:
     """The ``image_size`` parameter as ``(height, width)`` (an int is a square), or None."""
     if image_size is None:
         return None
-    square = isinstance(image_size, int | np.integer)
-    pair = positive_ints((image_size, image_size) if square else image_size, "image_size",
-                         allow_empty=False)  # fmt: skip
+    pair = as_widths(image_size, "image_size")
+    if not isinstance(image_size, list | tuple):  # an int: a square
+        pair = pair * 2
     if len(pair) != 2:
         raise ValueError(f"image_size must be an int or (height, width); got {image_size!r}")
     return pair[0], pair[1]

@@ -36,10 +36,10 @@ from torch import Tensor
 from cortexkit._validation import Interval, Options
 from cortexkit.base import BASE_CONSTRAINTS, CortexEstimator
 from cortexkit.boltzmann.units import hidden_mean, softmax_last
+from cortexkit.data.ratings import Ratings
 from cortexkit.defaults import BOLTZMANN_RECOMMENDER as DEFAULTS
 from cortexkit.recommend.base import RecommenderMixin
 from cortexkit.recommend.machine import BoltzmannStep
-from cortexkit.recommend.ratings import Ratings
 from cortexkit.recommend.sparse import RatingMatrix
 from cortexkit.train.step import Step
 
@@ -239,6 +239,14 @@ class BoltzmannRecommender(RecommenderMixin, CortexEstimator):
 
     Attributes
     ----------
+    fitted_params_ : dict
+        The parameters the last ``fit`` ran with: ``predict``, ``save`` and ``load`` use
+        them, so a ``set_params`` after ``fit`` changes nothing until the next ``fit``.
+    loss_curve_ : list of float
+        The training loss of each epoch.
+    best_loss_ : float
+        The best monitored loss: the lowest validation loss, or the lowest training loss
+        without a validation set.
     weights_ : dict of str to Tensor
         ``W`` (visible units x levels, hidden), ``b`` and ``c`` (the biases), and for a DBM
         ``W2`` and ``c2``.

@@ -17,37 +17,20 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 
-from cortexkit._validation import CALLABLE, Interval, Options
+from cortexkit._validation import CALLABLE, Interval, Options, PositiveInts, as_widths
 from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator
 from cortexkit.defaults import RNN
 from cortexkit.rnn.inputs import as_sequences, step_mask
 from cortexkit.rnn.network import CELLS, SequenceNetwork, SequenceObjective, forward_chunked
 
-__all__ = ["RNN_CONSTRAINTS", "BaseRNN", "widths"]
+__all__ = ["RNN_CONSTRAINTS", "BaseRNN"]
 
 RNN_CONSTRAINTS = {
     **GRADIENT_CONSTRAINTS,
     "cell": [Options(CELLS), CALLABLE],
-    "hidden_layers": [Interval(int, 1, None), list, tuple],
+    "hidden_layers": [PositiveInts()],
     "dropout": [Interval(float, 0, 1, closed="left")],
 }
-
-
-def widths(value: Any) -> tuple[int, ...]:
-    """``hidden_layers`` as a tuple of widths (an int is one layer).
-
-    Raises
-    ------
-    ValueError
-        Unless it is a positive int or a non-empty sequence of them.
-    """
-    sizes = [value] if isinstance(value, int | np.integer) else list(value)
-    ok = all(isinstance(s, int | np.integer) and not isinstance(s, bool) and s >= 1 for s in sizes)
-    if not ok or not sizes:
-        raise ValueError(
-            f"hidden_layers must be a positive int or a non-empty sequence of them; got {value!r}"
-        )
-    return tuple(int(s) for s in sizes)
 
 
 class BaseRNN(GradientEstimator, ABC):
@@ -124,17 +107,14 @@ class BaseRNN(GradientEstimator, ABC):
 
     @abstractmethod
     def _target_state(self) -> dict[str, Any]:
-        """The target encoding, as JSON, for the model file."""
+        """The target encoding, as JSON: the model file keeps it and a resumed run must
+        share it."""
 
     @abstractmethod
     def _set_target_state(self, meta: dict[str, Any]) -> None:
         """Restore the target encoding from the model file."""
 
     # -- inputs, network, fitting ---------------------------------------------------------
-
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        widths(self.hidden_layers)
 
     def _inputs(self, X: Any, lengths: Any, fitting: bool) -> tuple[Tensor, Tensor | None]:
         """The sequences standardised per feature (padding excluded), on the device."""
@@ -174,9 +154,10 @@ class BaseRNN(GradientEstimator, ABC):
         return (x, t) if lens is None else (x, lens, t)
 
     def _network(self, generator: torch.Generator) -> SequenceNetwork:
+        p = self.fitted_params_
         return SequenceNetwork(
-            int(self.n_features_in_), widths(self.hidden_layers), self._n_outputs(), self.cell,
-            dropout=float(self.dropout), generator=generator,
+            int(self.n_features_in_), as_widths(p["hidden_layers"], "hidden_layers"),
+            self._n_outputs(), p["cell"], dropout=float(p["dropout"]), generator=generator,
         )  # fmt: skip
 
     def _build(self, parts: Any, generator: torch.Generator) -> None:
@@ -185,10 +166,6 @@ class BaseRNN(GradientEstimator, ABC):
 
     def _is_built(self) -> bool:
         return hasattr(self, "network_")
-
-    def _run(self, *args: Any, **kwargs: Any) -> None:  # TODO(contract): the base's
-        super()._run(*args, **kwargs)
-        self.loss_curve_ = list(self.history_["loss"])
 
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
         """Train on the sequences ``X`` and their targets ``y`` (``lengths=`` for a padded
@@ -206,24 +183,23 @@ class BaseRNN(GradientEstimator, ABC):
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Tensor]]:
         check_is_fitted(self, "network_")
         meta = {
+            **self._target_state(),
             **self._common_state(),
             "layer_sizes": self.network_.layer_sizes,
             "x_mean": self._x_mean.tolist(),
             "x_std": self._x_std.tolist(),
-            **self._target_state(),
         }
         return meta, {k: v.detach().cpu() for k, v in self.network_.state_dict().items()}
 
     def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
         self._set_common_state(meta)
-        self.loss_curve_ = list(self.history_.get("loss", []))  # TODO(contract)
         self._x_mean, self._x_std = np.asarray(meta["x_mean"]), np.asarray(meta["x_std"])
         self._set_target_state(meta)
         net = self._network(torch.Generator())  # weights come from the file
         if net.layer_sizes != list(meta["layer_sizes"]):
             raise ValueError(
                 f"the network's layers {meta['layer_sizes']} do not match hidden_layers="
-                f"{self.hidden_layers!r}, {self.n_features_in_} features and "
+                f"{self.fitted_params_['hidden_layers']!r}, {self.n_features_in_} features and "
                 f"{self._n_outputs()} outputs"
             )
         net.load_state_dict(tensors)

@@ -87,6 +87,12 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
     Attributes
     ----------
+    fitted_params_ : dict
+        The parameters the last ``fit`` ran with: ``predict``, ``save`` and ``load`` use
+        them, so a ``set_params`` after ``fit`` changes nothing until the next ``fit``.
+    best_loss_ : float
+        The best monitored loss: the lowest validation loss, or the lowest training loss
+        without a validation set.
     network_ : SequenceNetwork
         The trained network.
     n_outputs_ : int
@@ -215,6 +221,12 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
 
     Attributes
     ----------
+    fitted_params_ : dict
+        The parameters the last ``fit`` ran with: ``predict``, ``save`` and ``load`` use
+        them, so a ``set_params`` after ``fit`` changes nothing until the next ``fit``.
+    best_loss_ : float
+        The best monitored loss: the lowest validation loss, or the lowest training loss
+        without a validation set.
     classes_ : ndarray of shape (n_classes,)
         The class labels, sorted; the columns of :meth:`predict_proba` follow them.
     network_ : SequenceNetwork
@@ -249,17 +261,13 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
-        if fitting:
-            self.classes_ = np.unique(y)
-            if len(self.classes_) < 2:
-                raise ValueError(
-                    f"y has only one class ({self.classes_.tolist()[0]!r}); a classifier "
-                    "needs at least 2"
-                )
-        unseen = np.setdiff1d(y, self.classes_)
-        if unseen.size:
-            raise ValueError(f"y holds labels not in classes_: {unseen.tolist()}")
-        return torch.as_tensor(np.searchsorted(self.classes_, y), device=self._device())
+        codes = self._encode_classes(y) if fitting else self._class_codes(y)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"y has only one class ({self.classes_.tolist()[0]!r}); a classifier "
+                "needs at least 2"
+            )
+        return torch.as_tensor(codes, device=self._device())
 
     def _stratify_labels(self, parts: Any) -> np.ndarray | None:
         return parts[-1].cpu().numpy()  # type: ignore[no-any-return]
@@ -276,12 +284,11 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
 
     def predict(self, X: Any, lengths: Any = None) -> np.ndarray:
         """The most probable class of each sequence."""
-        best = self._raw(X, lengths).argmax(1).cpu().numpy()
-        return self.classes_[best]  # type: ignore[no-any-return]
+        return self._decode_classes(self._raw(X, lengths).argmax(1).cpu().numpy())
 
     def _target_state(self) -> dict[str, Any]:
-        return {"classes_": self.classes_.tolist(), "classes_dtype": self.classes_.dtype.str}
+        """The labels, which a resumed run must share (the common state saves them)."""
+        return {"classes_": self.classes_.tolist()}
 
     def _set_target_state(self, meta: dict[str, Any]) -> None:
-        dtype = np.dtype(meta["classes_dtype"])
-        self.classes_ = np.asarray(meta["classes_"], dtype=object if dtype.kind == "O" else dtype)
+        """Nothing: ``classes_`` comes back with the common state."""

@@ -25,11 +25,11 @@ from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 from torch.nn import functional
 
-from cortexkit._validation import Interval, Options
+from cortexkit._validation import Interval, Options, as_widths
 from cortexkit.base import GradientEstimator, check_fits_in_memory
 from cortexkit.data.series import series_values
 from cortexkit.defaults import RNN
-from cortexkit.rnn.base import RNN_CONSTRAINTS, widths
+from cortexkit.rnn.base import RNN_CONSTRAINTS
 from cortexkit.rnn.intervals import error_steps, interval, origin_errors
 from cortexkit.rnn.metrics import forecast_table, infer_season, rolling_table
 from cortexkit.rnn.network import EVAL_ROWS, SequenceNetwork, SequenceObjective, training_bytes
@@ -130,6 +130,12 @@ class RNNForecaster(GradientEstimator):
 
     Attributes
     ----------
+    fitted_params_ : dict
+        The parameters the last ``fit`` ran with: ``predict``, ``save`` and ``load`` use
+        them, so a ``set_params`` after ``fit`` changes nothing until the next ``fit``.
+    best_loss_ : float
+        The best monitored loss: the lowest validation loss, or the lowest training loss
+        without a validation set.
     network_ : SequenceNetwork
         The trained network: ``n_features_in_`` inputs per step, ``horizon`` outputs
         (``"direct"``) or ``n_features_in_`` (``"recursive"``).
@@ -245,16 +251,11 @@ class RNNForecaster(GradientEstimator):
 
     # -- the series ---------------------------------------------------------------------------
 
-    def _fitted(self, name: str) -> Any:
-        """A parameter as the model was fitted with it (``set_params`` after ``fit``
-        changes nothing until the next ``fit``)."""
-        return self.fitted_params_[name]
-
     def _windowing(self) -> Windowing:
         """How the series is cut into windows, as fitted."""
-        direct = self._fitted("strategy") == "direct"
-        return Windowing(int(self._fitted("lookback")), int(self._fitted("horizon")),
-                         int(self._fitted("difference")), direct)  # fmt: skip
+        p = self.fitted_params_
+        return Windowing(int(p["lookback"]), int(p["horizon"]), int(p["difference"]),
+                         p["strategy"] == "direct")  # fmt: skip
 
     def _window(self) -> int:
         """Raw steps one forecast reads: the look-back, plus one per difference."""
@@ -262,7 +263,7 @@ class RNNForecaster(GradientEstimator):
 
     def _values(self, X: Any, *, name: str, fitting: bool = False) -> np.ndarray:
         """The series as a checked float matrix, target first."""
-        values, names = series_values(X, self._fitted("target"), name=name)
+        values, names = series_values(X, self.fitted_params_["target"], name=name)
         if fitting:
             self.n_features_in_ = values.shape[1]
             if hasattr(X, "columns"):
@@ -280,7 +281,7 @@ class RNNForecaster(GradientEstimator):
         ):
             raise ValueError(f"{name} has the columns {names}; the model was fitted on "
                              f"{self._columns}")  # fmt: skip
-        check_values(values, name=name, log=bool(self._fitted("log")))
+        check_values(values, name=name, log=bool(self.fitted_params_["log"]))
         return values
 
     def _fit_data(self, X: Any, y: Any, *, fitting: bool, **kwargs: Any) -> Any:
@@ -291,8 +292,9 @@ class RNNForecaster(GradientEstimator):
         plan = self._windowing()
         plan.check_length(len(values))
         if fitting:
-            rows = plan.training_rows(len(values), self._fitted("validation_fraction"))
-            self._transform = SeriesTransform.fit(values, log=self._fitted("log"),
+            p = self.fitted_params_
+            rows = plan.training_rows(len(values), p["validation_fraction"])
+            self._transform = SeriesTransform.fit(values, log=p["log"],
                                                   difference=plan.difference, rows=rows,
                                                   columns=self._columns)  # fmt: skip
             self._fit_values = values
@@ -303,7 +305,7 @@ class RNNForecaster(GradientEstimator):
     def _build(self, parts: Any, generator: torch.Generator) -> None:
         plan, F = self._windowing(), int(self.n_features_in_)
         outputs = plan.horizon if plan.direct else F
-        sizes = [F, *widths(self._fitted("hidden_layers")), outputs]
+        sizes = [F, *as_widths(self.fitted_params_["hidden_layers"], "hidden_layers"), outputs]
         check_fits_in_memory(training_bytes(sizes, min(len(parts[0]), EVAL_ROWS), plan.lookback),
                              f"the network (layers {sizes}, look-back {plan.lookback})",
                              self._device())  # fmt: skip
@@ -311,9 +313,10 @@ class RNNForecaster(GradientEstimator):
         self._objective = SequenceObjective(self.network_, functional.mse_loss)
 
     def _network(self, outputs: int, generator: torch.Generator) -> SequenceNetwork:
+        p = self.fitted_params_
         return SequenceNetwork(
-            int(self.n_features_in_), widths(self._fitted("hidden_layers")), outputs,
-            self._fitted("cell"), dropout=float(self._fitted("dropout")), generator=generator,
+            int(self.n_features_in_), as_widths(p["hidden_layers"], "hidden_layers"), outputs,
+            p["cell"], dropout=float(p["dropout"]), generator=generator,
         )  # fmt: skip
 
     def _is_built(self) -> bool:
@@ -321,36 +324,27 @@ class RNNForecaster(GradientEstimator):
 
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> RNNForecaster:
         """Train on the series ``X`` (``y`` is ignored)."""
-        self.fitted_params_ = dict(self.get_params(deep=False))  # TODO(contract)
-        super().fit(X, y, **fit_params)
-        self._after_fit()  # TODO(contract)
-        return self
+        return super().fit(X, y, **fit_params)  # type: ignore[no-any-return]
 
     def partial_fit(self, X: Any, y: Any = None, **kwargs: Any) -> RNNForecaster:
         """One more epoch over the series ``X``, keeping the weights (the first call builds
         the network and fixes the scaling)."""
         if self._is_built():  # the series the intervals and the tail come from
             self._fit_values = self._values(X, name="X")
-        else:
-            self.fitted_params_ = dict(self.get_params(deep=False))  # TODO(contract)
-        super().partial_fit(X, y, **kwargs)
-        self._after_fit()  # TODO(contract)
-        return self
+        return super().partial_fit(X, y, **kwargs)  # type: ignore[no-any-return]
 
     def _after_fit(self) -> None:
         """Keep the series' tail, the season, and the errors the intervals come from."""
         values = self._fit_values
         del self._fit_values
-        self.loss_curve_ = list(self.history_["loss"])  # TODO(contract)
         self._tail = values[-max(TAIL, self._window()) :].copy()
-        season = self._fitted("season")
-        self.season_ = int(season) if season else infer_season(values[:, 0])
-        chained = self._fitted("strategy") == "recursive" or values.shape[1] == 1
-        steps = error_steps(int(self._fitted("horizon")), chained=chained,
-                            n_steps=len(values), window=self._window())  # fmt: skip
-        fraction = self._fitted("validation_fraction")
+        p = self.fitted_params_
+        self.season_ = int(p["season"]) if p["season"] else infer_season(values[:, 0])
+        chained = p["strategy"] == "recursive" or values.shape[1] == 1
+        steps = error_steps(int(p["horizon"]), chained=chained, n_steps=len(values),
+                            window=self._window())  # fmt: skip
         self._residuals = origin_errors(self._forecast, values, window=self._window(),
-                                        steps=steps, fraction=fraction)  # fmt: skip
+                                        steps=steps, fraction=p["validation_fraction"])  # fmt: skip
 
     # -- forecasting --------------------------------------------------------------------------
 
@@ -432,20 +426,18 @@ class RNNForecaster(GradientEstimator):
         return meta, tensors
 
     def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
-        self.fitted_params_ = dict(self.get_params(deep=False))  # TODO(contract)
         self._set_common_state(meta)
-        self.loss_curve_ = list(self.history_.get("loss", []))  # TODO(contract)
         sizes = [int(v) for v in meta["layer_sizes"]]
         net = self._network(sizes[-1], torch.Generator())  # weights come from the file
         if net.layer_sizes != sizes:
             raise ValueError(
                 f"the network's layers {sizes} do not match hidden_layers="
-                f"{self._fitted('hidden_layers')!r} and {self.n_features_in_} columns"
+                f"{self.fitted_params_['hidden_layers']!r} and {self.n_features_in_} columns"
             )
         net.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
         self.network_ = net.to(self._device())
         self._transform = SeriesTransform(
-            bool(self._fitted("log")), int(self._fitted("difference")),
+            bool(self.fitted_params_["log"]), int(self.fitted_params_["difference"]),
             np.asarray(meta["mean"]), np.asarray(meta["std"]),
         )  # fmt: skip
         self.season_ = int(meta["season_"])

@@ -36,7 +36,7 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from cortexkit.registry import Registry
-from cortexkit.train.objective import AutogradObjective, chunks
+from cortexkit.train.objective import AutogradObjective, chunked
 
 __all__ = ["CELLS", "SequenceNetwork", "SequenceObjective", "forward_chunked", "training_bytes"]
 
@@ -197,7 +197,5 @@ def forward_chunked(module: nn.Module, x: Tensor, lengths: Tensor | None = None)
     """The network's outputs in evaluation mode (no dropout), a chunk of rows at a time."""
     module.eval()
     if lengths is None:
-        if not len(x):
-            return module(x)  # type: ignore[no-any-return]
-        return torch.cat([module(x[s]) for s in chunks(len(x), EVAL_ROWS)])
-    return torch.cat([module(x[s], lengths[s]) for s in chunks(len(x), EVAL_ROWS)])
+        return chunked(module, x, size=EVAL_ROWS)
+    return chunked(module, x, lengths, size=EVAL_ROWS)
