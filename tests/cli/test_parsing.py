@@ -73,8 +73,8 @@ def test_ann_defaults_come_from_the_shared_defaults_object(monkeypatch) -> None:
     regressor = dataclasses.replace(other, weight_decay=0.75)
     monkeypatch.setattr(cortexkit.defaults, "ANN_REGRESSOR", regressor)
     args = build_parser().parse_args(["train", "ann", "d.csv", "--target", "y", "--out", "m"])
-    assert (args.hidden, args.activation, args.batch_size, args.epochs) == ([7, 5], "tanh", 17, 33)
-    assert (args.optimizer, args.lr) == ("sgd", 0.25)
+    assert (args.hidden_layers, args.activation, args.batch_size) == ([7, 5], "tanh", 17)
+    assert (args.epochs, args.optimizer, args.learning_rate) == (33, "sgd", 0.25)
     assert (args.early_stopping, args.validation_fraction, args.patience) == (False, 0.3, 4)
     # the weight decay follows the task, known only once the target is read
     assert ann_family.build(args, "classify").weight_decay == 0.5

@@ -135,6 +135,8 @@ def test_the_network_follows_its_parameters(head) -> None:
     width = 16 if head == "gap" else 16 * 4 * 4
     assert [(m.in_features, m.out_features) for m in linears] == [(width, 20), (20, 10), (10, 5)]
     assert net(torch.zeros(2, 3, 32, 32)).shape == (2, 5)
+    text = repr(net)
+    assert "conv_layers=(4, 8, 16)" in text and "hidden_layers=(20, 10)" in text
 
 
 def test_normalisation_is_fitted_on_the_training_images(make_bars, cnn) -> None:
@@ -194,6 +196,19 @@ def test_save_and_load_give_identical_predictions(tmp_path, make_bars, cnn) -> N
     np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
     assert loaded.history_ == est.history_ and loaded.image_size_ == est.image_size_
     assert "val_accuracy" in loaded.history_
+
+
+def test_set_params_after_fit_changes_nothing_until_the_next_fit(tmp_path, make_bars, cnn) -> None:
+    X, y = make_bars(80)
+    est = cnn(epochs=1).fit(X, y)
+    proba = est.predict_proba(X)
+    est.set_params(hidden_layers=(3, 3), conv_layers=(2,), image_size=4, augment="flip")
+    np.testing.assert_array_equal(est.predict_proba(X), proba)  # the 8x8 images it knows
+    est.save(tmp_path / "m.cortex")
+    back = load(tmp_path / "m.cortex")  # the network it was fitted with
+    assert back.get_params()["hidden_layers"] == [16] and back.image_size_ == (8, 8)
+    np.testing.assert_array_equal(back.predict_proba(X), proba)
+    assert "augment=()" in repr(back.network_.preprocess)
 
 
 def test_an_rgb_model_saves_and_loads(tmp_path, make_bars, cnn) -> None:

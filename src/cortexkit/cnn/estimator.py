@@ -102,7 +102,8 @@ class CNNClassifier(ClassifierMixin, BaseCNN):
     learning_rate : float, default=3e-3
         The step size (the peak of the one-cycle schedule), greater than 0.
     weight_decay : float, default=1e-4
-        L2 penalty (decoupled for ``"adamw"``).
+        L2 penalty on the weights, never the biases or batch-norm parameters (decoupled
+        for ``"adamw"``).
     momentum : float, default=0.9
         Momentum for ``optimizer="sgd"``, in [0, 1).
     nesterov : bool, default=False

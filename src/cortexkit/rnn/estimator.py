@@ -51,7 +51,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     learning_rate : float, default=1e-3
         The step size, greater than 0.
     weight_decay : float, default=0.0
-        L2 penalty on every weight.
+        L2 penalty on the weights, never the biases.
     momentum : float, default=0.9
         Momentum for ``optimizer="sgd"``, in [0, 1).
     nesterov : bool, default=False
@@ -185,7 +185,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     learning_rate : float, default=1e-3
         The step size, greater than 0.
     weight_decay : float, default=0.0
-        L2 penalty on every weight.
+        L2 penalty on the weights, never the biases.
     momentum : float, default=0.9
         Momentum for ``optimizer="sgd"``, in [0, 1).
     nesterov : bool, default=False

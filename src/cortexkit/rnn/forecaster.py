@@ -92,7 +92,7 @@ class RNNForecaster(GradientEstimator):
     learning_rate : float, default=1e-3
         The step size, greater than 0.
     weight_decay : float, default=0.0
-        L2 penalty on every weight.
+        L2 penalty on the weights, never the biases.
     momentum : float, default=0.9
         Momentum for ``optimizer="sgd"``, in [0, 1).
     nesterov : bool, default=False
@@ -368,6 +368,7 @@ class RNNForecaster(GradientEstimator):
     def predict(self, history: Any = None, *, horizon: int | None = None) -> np.ndarray:
         """The ``horizon`` (default: the fitted ``horizon``) values after ``history``
         (default: the training series), shape ``(horizon,)``."""
+        check_is_fitted(self, "network_")
         steps = self._windowing().forecast_steps(horizon)
         values = self._history(history)
         return self._forecast(values[None, -self._window() :], steps)[0]
