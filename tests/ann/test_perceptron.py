@@ -162,7 +162,6 @@ def test_model_file_keeps_the_pocket(tmp_path, iris) -> None:
     np.testing.assert_array_equal(back.predict(X), clf.predict(X))
 
 
-
 def test_uses_the_base_seeding_and_saves_the_fitted_parameters(tmp_path, iris) -> None:
     X, y = iris
     with pytest.warns(ConvergenceWarning):
@@ -175,6 +174,7 @@ def test_uses_the_base_seeding_and_saves_the_fitted_parameters(tmp_path, iris) -
     assert back.get_params()["epochs"] == 5 and back.get_params()["pocket"] is True
     assert back.classes_.tolist() == [0, 1, 2] and back.n_features_in_ == 4
     np.testing.assert_array_equal(back.predict(X), seeded.predict(X))
+
 
 def test_string_labels() -> None:
     X = np.array([[0.0, 0], [0, 1], [1, 0], [1, 1]])
