@@ -77,6 +77,9 @@ class Perceptron(ClassifierMixin, CortexModel):
 
     Attributes
     ----------
+    fitted_params_ : dict
+        The parameters the last ``fit`` ran with: ``save`` and ``load`` use them, so a
+        ``set_params`` after ``fit`` changes nothing until the next ``fit``.
     classes_ : ndarray of shape (n_classes,)
         The class labels, sorted.
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)

@@ -9,13 +9,12 @@ Examples
 --------
 >>> import numpy as np
 >>> from cortexkit.rnn.transforms import SeriesTransform
->>> values = np.array([[1.0], [2.0], [4.0], [8.0]])
->>> t = SeriesTransform.fit(values, log=True, difference=1, rows=3, columns=["x0"])
->>> scaled = t.scale(t.apply(values))  # log 2 at every step: constant, so 0 once scaled
->>> scaled.ravel().tolist()
+>>> values = np.array([[1.0], [3.0], [5.0], [7.0]])  # a straight line
+>>> t = SeriesTransform.fit(values, log=False, difference=1, rows=3, columns=["x0"])
+>>> t.scale(t.apply(values)).ravel().tolist()  # constant differences: 0 once scaled
 [0.0, 0.0, 0.0]
->>> t.invert(np.zeros((1, 2)), values[None]).round(6).tolist()  # two more doublings
-[[16.0, 32.0]]
+>>> t.invert(np.zeros((1, 2)), values[None]).tolist()  # the line, continued
+[[9.0, 11.0]]
 """
 
 from __future__ import annotations
