@@ -227,7 +227,7 @@ class CNNDefaults:
     batch_norm: bool = True
     dropout: float = 0.25
     head: str = "flatten"
-    dense_layers: tuple[int, ...] = (128,)
+    hidden_layers: tuple[int, ...] = (128,)
     augment: tuple[str, ...] = ("shift",)
     max_shift: int = 2
     batch_size: int = 128
@@ -258,8 +258,7 @@ class RNNDefaults:
     cell: str = "lstm"
     lookback: int = 12
     horizon: int = 1
-    hidden_size: int = 50
-    num_layers: int = 1
+    hidden_layers: tuple[int, ...] = (50,)
     dropout: float = 0.0
     strategy: str = "recursive"
     batch_size: int = 32
