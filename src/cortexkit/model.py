@@ -114,7 +114,8 @@ class CortexModel(SaveMixin, BaseEstimator):
         self.fitted_params_ = dict(self.get_params(deep=False))
         if "history_" in meta:
             self.history_ = dict(meta["history_"])
-            set_curves(self)
+            if "loss" in self.history_:  # trained through the epoch loop
+                set_curves(self)
         if "n_iter_" in meta:
             self.n_iter_ = int(meta["n_iter_"])
         if "n_features_in_" in meta:
