@@ -19,15 +19,12 @@ from safetensors.torch import save as st_save
 from sklearn.base import is_classifier, is_regressor
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
-from cortexkit import ANNClassifier, ANNRegressor, ModelFileError, Perceptron, load, persist
+from cortexkit import ANNClassifier, ANNRegressor, ModelFileError, Perceptron, load
 from cortexkit.ann.network import ManualObjective
-from cortexkit.persist import (
-    FORMAT_VERSION,
-    atomic_write_bytes,
-    public_estimators,
-    read_model,
-    save,
-)
+from cortexkit.io import envelope
+from cortexkit.io.envelope import atomic_write_bytes, digest
+from cortexkit.model_file import FORMAT_VERSION, SaveMixin, save
+from cortexkit.persist import public_estimators, read_model
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "cortexkit"
 
@@ -293,7 +290,7 @@ def _rewrite(path: Path, edit_document=None, edit_tensors=None) -> None:
     if edit_tensors:
         edit_tensors(tensors)
     document = json.dumps(info, sort_keys=True)
-    metadata = {"cortexkit": document, "sha256": persist._digest(document, tensors)}
+    metadata = {"cortexkit": document, "sha256": digest(document, tensors)}
     path.write_bytes(st_save(tensors, metadata=metadata))
 
 
@@ -324,7 +321,7 @@ def test_unknown_class_and_format_are_refused(model_file) -> None:
     with pytest.raises(ModelFileError, match="unknown estimator class"):
         load(model_file)
     _rewrite(model_file, edit_document=lambda info: info.update(format="other-model"))
-    with pytest.raises(ModelFileError, match="unknown format"):
+    with pytest.raises(ModelFileError, match="its format is 'other-model'"):
         load(model_file)
 
 
@@ -355,7 +352,7 @@ def _interrupt_at(monkeypatch, name: str, error: BaseException) -> None:
     def fail(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(persist.os, name, fail)
+    monkeypatch.setattr(envelope.os, name, fail)
 
 
 @pytest.mark.parametrize(
@@ -469,8 +466,8 @@ def _forge(path, edit) -> None:
     edit(info)
     document = json.dumps(info, sort_keys=True)
     tensors = st_load(data)
-    digest = persist._digest(document, tensors)
-    path.write_bytes(st_save(tensors, metadata={"cortexkit": document, "sha256": digest}))
+    checksum = digest(document, tensors)
+    path.write_bytes(st_save(tensors, metadata={"cortexkit": document, "sha256": checksum}))
 
 
 @pytest.mark.parametrize(
@@ -508,11 +505,11 @@ def test_a_model_saved_for_a_missing_gpu_loads_on_the_cpu(tmp_path, iris) -> Non
 
 
 def test_a_redefined_class_replaces_its_registration_but_never_cortexkits() -> None:
-    from cortexkit.persist import MODEL_CLASSES
+    from cortexkit.model_file import MODEL_CLASSES
 
     def define(name: str, module: str) -> type:
         body = {"_get_state": lambda self: ({}, {}), "__module__": module}
-        return type(name, (persist.SaveMixin,), body)
+        return type(name, (SaveMixin,), body)
 
     try:
         first = define("Redefined", "notebook")

@@ -19,9 +19,21 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from sklearn.utils.validation import validate_data as _sklearn_validate_data
 
-__all__ = ["CALLABLE", "Interval", "Options", "describe", "validate_data", "validate_params"]
+__all__ = [
+    "CALLABLE",
+    "FLOAT32_MAX",
+    "Interval",
+    "Options",
+    "PositiveInts",
+    "as_widths",
+    "check_float32_range",
+    "describe",
+    "validate_data",
+    "validate_params",
+]
 
 CALLABLE = "callable"
 
@@ -74,6 +86,74 @@ class Options:
 
     def __str__(self) -> str:
         return "one of " + ", ".join(repr(v) for v in self.values)
+
+
+@dataclass(frozen=True)
+class PositiveInts:
+    """An int > 0, or a non-empty list or tuple of them (layer widths, say).
+
+    Examples
+    --------
+    >>> rule = PositiveInts()
+    >>> rule.accepts(8), rule.accepts((16, 8)), rule.accepts(()), rule.accepts([4, 0])
+    (True, True, False, False)
+    """
+
+    def accepts(self, value: Any) -> bool:
+        if _is_positive_int(value):
+            return True
+        return (
+            isinstance(value, list | tuple)
+            and len(value) > 0
+            and all(_is_positive_int(v) for v in value)
+        )
+
+    def __str__(self) -> str:
+        return "an int > 0 or a non-empty list of them"
+
+
+def _is_positive_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and int(value) > 0
+
+
+def as_widths(value: Any, name: str) -> tuple[int, ...]:
+    """``value`` (an int > 0, or a non-empty list or tuple of them) as a tuple of ints: an
+    int means one layer.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, if ``value`` is anything else.
+
+    Examples
+    --------
+    >>> as_widths(8, "hidden_layers"), as_widths([16, 8], "hidden_layers")
+    ((8,), (16, 8))
+    >>> as_widths((16, -1), "hidden_layers")
+    Traceback (most recent call last):
+    ...
+    ValueError: hidden_layers must be an int > 0 or a non-empty list of them; got (16, -1)
+    """
+    if not PositiveInts().accepts(value):
+        raise ValueError(f"{name} must be {PositiveInts()}; got {value!r}")
+    return (int(value),) if _is_positive_int(value) else tuple(int(v) for v in value)
+
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def check_float32_range(X: np.ndarray, name: str, first_row: int = 0) -> np.ndarray:
+    """Refuse values that float32, the networks' precision, would turn into infinity."""
+    if X.dtype == np.float64 and X.size:
+        big = np.abs(X) > FLOAT32_MAX
+        if big.any():
+            row, col = np.argwhere(big)[0]
+            raise ValueError(
+                f"{name} holds values beyond float32's range ({X[row, col]:.3g} in row "
+                f"{first_row + int(row)}, column {int(col)}; the limit is {FLOAT32_MAX:.3g}); "
+                "the network computes in float32: rescale the features"
+            )
+    return X
 
 
 def _accepts(rule: Any, value: Any) -> bool:

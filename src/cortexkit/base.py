@@ -11,7 +11,19 @@ fitted state that a model file keeps. A family fills in a few hooks:
 - ``_build(parts, generator)``: make the model for data of that shape;
 - ``_make_step()``: the step the loop calls on each batch;
 - ``_metric(*batch)`` (optional): metrics of a set, with its ``"loss"``;
-- ``_get_state`` / ``_set_state``: what a model file keeps beyond the common fitted state.
+- ``_get_state`` / ``_set_state``: what a model file keeps beyond the common fitted state;
+- ``_after_fit()`` (optional): anything to compute once a fit or partial_fit has run.
+
+The base sets ``history_`` (per-epoch ``"loss"``, ``"val_loss"`` when validating, the
+family's metrics), ``loss_curve_`` (the training losses), ``best_loss_`` (the best monitored
+loss) and ``n_iter_`` for every family, and freezes the parameters at the start of every
+fit as ``fitted_params_``: ``predict``, ``save`` and the step (through
+:class:`~cortexkit.train.step.Run`) read the configuration from there, so a
+``set_params`` after ``fit`` changes nothing until the next ``fit``.
+
+:class:`CortexModel` is the part without the epoch loop (parameter checks, seeding, class
+labels, fitted parameters, model files), for an estimator with a loop of its own (the
+perceptron's).
 
 :class:`GradientEstimator` adds the optimiser and the gradient-descent parameters, and its
 step is a :class:`~cortexkit.train.GradientStep` over the family's objective. A SOM or a
@@ -25,40 +37,42 @@ which ``nn.Dropout`` draws from; the caller's global RNG state is put back after
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state
 from torch import Tensor
 
-from cortexkit._memory import check_fits_in_memory
-from cortexkit._validation import CALLABLE, Interval, Options, validate_params
-from cortexkit.persist import SaveMixin
+from cortexkit._validation import CALLABLE, Interval, Options
+from cortexkit.io.device import resolve_device
+from cortexkit.io.memory import check_fits_in_memory
+from cortexkit.model import CortexModel, set_curves
 from cortexkit.train.batches import Batches, as_batches
 from cortexkit.train.checkpoint import read_checkpoint
-from cortexkit.train.loop import (
+from cortexkit.train.config import (
     GRADIENT_DESCENT,
-    EpochLoop,
+    LR_SCHEDULES,
     LoopConfig,
+    OptimConfig,
     resolve_batch_size,
-    resolve_device,
 )
-from cortexkit.train.objective import chunks
+from cortexkit.train.loop import EpochLoop
+from cortexkit.train.objective import chunked
 from cortexkit.train.optim import OPTIMIZERS
+from cortexkit.train.resume import check_resumable, data_fingerprint, params_fingerprint
+from cortexkit.train.split import split_rows
 from cortexkit.train.step import GradientStep, Step
 
 __all__ = [
     "BASE_CONSTRAINTS",
     "GRADIENT_CONSTRAINTS",
     "CortexEstimator",
+    "CortexModel",
     "GradientEstimator",
     "check_fits_in_memory",
     "n_samples",
@@ -88,7 +102,7 @@ GRADIENT_CONSTRAINTS: dict[str, list[Any]] = {
     "weight_decay": [Interval(float, 0, None)],
     "momentum": [Interval(float, 0, 1, closed="left")],
     "nesterov": [bool],
-    "lr_schedule": [Options(["plateau", "onecycle", "cosine"]), None],
+    "lr_schedule": [Options(LR_SCHEDULES), None],
     "clip_grad_norm": [Interval(float, 0, None, closed="neither"), None],
 }
 
@@ -97,42 +111,46 @@ _RESUMABLE = {"checkpoint", "checkpoint_every", "resume", "epochs", "verbose", "
               "device"}  # fmt: skip
 
 
-class CortexEstimator(SaveMixin, BaseEstimator):
+class CortexEstimator(CortexModel):
     """Base of every cortexkit estimator that trains through the epoch loop. Not for direct
     use: see the module's docstring for the hooks a family fills in."""
 
     _constraints: dict[str, list[Any]] = BASE_CONSTRAINTS
     history_: dict[str, Any]  # set by fit: per-epoch losses and metrics
+    loss_curve_: list[float]  # set by fit: the training loss of each epoch
+    best_loss_: float  # set by fit: the best monitored loss (validation, else training)
     n_iter_: int  # set by fit: epochs run
     _loop: EpochLoop | None = None  # kept between partial_fit calls
 
     # -- checks and settings ------------------------------------------------------------
 
-    def _validate_params(self) -> None:  # type: ignore[override]
-        validate_params(self.get_params(deep=False), self._constraints)
-        resolve_device(self.device)  # a device this machine lacks fails here, not mid-fit
+    def _validate_params(self) -> None:
+        super()._validate_params()
         if getattr(self, "resume", False) and not getattr(self, "checkpoint", None):
             raise ValueError("resume=True needs checkpoint=PATH: the file to resume from")
         self._loop_config()
 
+    def _settings(self) -> dict[str, Any]:
+        """The parameters this fit runs with (the live ones before the first fit)."""
+        return getattr(self, "fitted_params_", None) or self.get_params(deep=False)
+
     def _loop_config(self) -> LoopConfig:
-        checkpoint = getattr(self, "checkpoint", None)
+        p = self._settings()
+        checkpoint = p.get("checkpoint")
         return LoopConfig(
-            batch_size=self.batch_size,
-            epochs=self.epochs,
-            early_stopping=bool(self.early_stopping),
-            patience=self.patience,
-            verbose=int(self.verbose),
-            callbacks=tuple(self.callbacks or ()),
+            batch_size=p["batch_size"],
+            epochs=p["epochs"],
+            early_stopping=bool(p["early_stopping"]),
+            patience=p["patience"],
+            verbose=int(p["verbose"]),
+            callbacks=tuple(p.get("callbacks") or ()),
             checkpoint=None if checkpoint is None else os.fspath(checkpoint),
-            checkpoint_every=int(getattr(self, "checkpoint_every", 1)),
+            checkpoint_every=int(p.get("checkpoint_every", 1)),
+            settings=MappingProxyType(dict(p)),
         )
 
     def _device(self) -> torch.device:
         return resolve_device(self.device)
-
-    def _seed(self) -> int:
-        return int(check_random_state(self.random_state).randint(0, 2**31 - 1))
 
     @contextmanager
     def _seeded(self, epochs_done: int = 0, seed: int | None = None) -> Iterator[torch.Generator]:
@@ -157,42 +175,16 @@ class CortexEstimator(SaveMixin, BaseEstimator):
             if cuda is not None and cuda_state is not None:
                 torch.cuda.set_rng_state(cuda_state, cuda)
 
-    # -- the validation split --------------------------------------------------------------
-
     def _split_rows(
         self, n: int, generator: torch.Generator, labels: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray] | None:
-        """Training and validation row indices, or None for no validation set.
-
-        ``validation_split="random"`` (stratified by ``labels`` when every class has two
-        rows) or ``"last"``: the final rows, for series, where a shuffled split would let
-        the future leak into training.
-        """
-        frac = self.validation_fraction
-        if not frac:
-            return None
-        n_val = round(frac * n)
-        if n_val < 1 or n - n_val < 1:
-            # too few rows to hold any out: monitor the training loss instead, and say so
-            self._validation_note = (
-                f"no validation set: validation_fraction={frac} of {n} samples holds out "
-                "none; early stopping monitored the training loss"
-            )
-            return None
-        if getattr(self, "validation_split", "random") == "last":
-            return np.arange(n - n_val), np.arange(n - n_val, n)
-        from sklearn.model_selection import train_test_split
-
-        seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
-        rows = np.arange(n)
-        strat = None
-        if labels is not None and np.min(np.unique(labels, return_counts=True)[1]) >= 2:
-            strat = labels
-        try:
-            train, val = train_test_split(rows, test_size=n_val, random_state=seed, stratify=strat)
-        except ValueError:  # too few of some class for a stratified split
-            train, val = train_test_split(rows, test_size=n_val, random_state=seed)
-        return np.asarray(train), np.asarray(val)
+        """Training and validation row indices, or None for no validation set (see
+        :func:`~cortexkit.train.split.split_rows`)."""
+        split = getattr(self, "validation_split", "random")
+        rows, note = split_rows(n, self.validation_fraction, split, generator, labels)
+        if note:
+            self._validation_note = note
+        return rows
 
     # -- hooks a family fills in --------------------------------------------------------------
 
@@ -218,6 +210,11 @@ class CortexEstimator(SaveMixin, BaseEstimator):
         """Whether a model exists to continue (``partial_fit``)."""
         return hasattr(self, "history_")
 
+    def _after_fit(self) -> None:
+        """Called at the end of every fit and partial_fit, once ``history_``,
+        ``loss_curve_`` and ``best_loss_`` are set."""
+        return None
+
     # -- the fit template ---------------------------------------------------------------------
 
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
@@ -228,6 +225,7 @@ class CortexEstimator(SaveMixin, BaseEstimator):
         """
         validation_data = fit_params.pop("validation_data", None)
         self._validate_params()
+        self._freeze_params()
         self._loop = None
         self.__dict__.pop("_validation_note", None)
         checkpoint = self._checkpoint_to_resume()
@@ -238,7 +236,6 @@ class CortexEstimator(SaveMixin, BaseEstimator):
             # the model is built for the data as _fit_data gave it (the validation rows
             # included: the training rows are an index into it)
             self._build(parts if isinstance(train, Batches) else train, generator)
-            self._n_train = train.n if isinstance(train, Batches) else n_samples(train)
             loop = self._new_loop(generator)
             epochs = self._resume(loop, parts, checkpoint)
             self._run(loop, train, epochs=epochs, validation=validation)
@@ -259,11 +256,11 @@ class CortexEstimator(SaveMixin, BaseEstimator):
         first = not self._is_built()
         if first:
             self._validate_params()
+            self._freeze_params()
         with self._seeded(0 if first else int(getattr(self, "n_iter_", 0))) as generator:
             parts = self._fit_data(X, y, fitting=first, **kwargs)
             if first:
                 self._loop = None
-                self._n_train = n_samples(parts)
                 self._build(parts, generator)
             loop = getattr(self, "_loop", None)
             if loop is None:
@@ -321,41 +318,15 @@ class CortexEstimator(SaveMixin, BaseEstimator):
     def _new_loop(self, generator: torch.Generator) -> EpochLoop:
         loop = EpochLoop(self._make_step(), self._loop_config(), generator=generator,
                          metric=self._metric)  # fmt: skip
-        loop.extra_state = {"estimator": type(self).__name__, "params": self._fingerprint()}
+        params = params_fingerprint(self._settings(), _RESUMABLE)
+        loop.extra_state = {"estimator": type(self).__name__, "params": params}
         return loop
 
-    def _fingerprint(self) -> dict[str, Any]:
-        """The parameters a resumed run must share with the run that wrote the checkpoint
-        (a callable is compared by its name)."""
-        out: dict[str, Any] = {}
-        for name, value in self.get_params(deep=False).items():
-            if name in _RESUMABLE:
-                continue
-            try:
-                out[name] = json.loads(json.dumps(value))
-            except (TypeError, ValueError):
-                out[name] = getattr(value, "__qualname__", type(value).__qualname__)
-        return out
-
     def _data_fingerprint(self, parts: Any) -> dict[str, Any]:
-        """What a resumed run's data must share with the checkpoint's: the sample count,
-        the width, a digest of the first and last rows, and the family's target encoding."""
-        info: dict[str, Any] = {"n_samples": n_samples(parts)}
-        if hasattr(self, "n_features_in_"):
-            info["n_features"] = int(self.n_features_in_)
-        if not _is_loader(parts):
-            digest = hashlib.sha256()
-            for part in parts:
-                n = len(part)
-                for rows in (slice(0, min(n, 64)), slice(max(n - 64, 0), n)):
-                    chunk = part[rows]
-                    chunk = chunk.cpu().numpy() if isinstance(chunk, Tensor) else chunk
-                    digest.update(np.ascontiguousarray(chunk).tobytes())
-            info["rows_sha256"] = digest.hexdigest()
+        """What a resumed run's data must share with the checkpoint's."""
         target = getattr(self, "_target_state", None)
-        if target is not None:
-            info["targets"] = json.loads(json.dumps(target()))
-        return info
+        return data_fingerprint(parts, n_samples(parts), getattr(self, "n_features_in_", None),
+                                None if target is None else target())  # fmt: skip
 
     def _resume(self, loop: EpochLoop, parts: Any, state: dict[str, Any] | None) -> int | None:
         """Continue from the checkpoint ``state`` (if any); the epochs still to run. The
@@ -366,28 +337,13 @@ class CortexEstimator(SaveMixin, BaseEstimator):
         if state is None:
             return None
         where = os.fspath(self.checkpoint)
-        extra = state["extra"]
-        if extra.get("estimator") != type(self).__name__:
-            raise ValueError(
-                f"checkpoint {where!r} was written by {extra.get('estimator')!r}, "
-                f"not {type(self).__name__}"
-            )
-        for what, saved, mine in [
-            ("parameters", extra.get("params", {}), self._fingerprint()),
-            ("data", extra.get("data", {}), loop.extra_state["data"]),
-        ]:
-            changed = sorted(k for k in set(saved) | set(mine) if saved.get(k) != mine.get(k))
-            if changed:
-                shown = ", ".join(f"{k}={_short(saved.get(k))}" for k in changed)
-                raise ValueError(
-                    f"checkpoint {where!r} was written with other {what} ({shown}); resume "
-                    "with the same ones, or start afresh (resume=False, or another checkpoint)"
-                )
+        check_resumable(where, state["extra"], type(self).__name__,
+                        loop.extra_state["params"], loop.extra_state["data"])  # fmt: skip
         loop.load_checkpoint_state(state)
         loop.history["resumed"] = f"resumed from {where} after epoch {loop.epochs_done}"
         if "stopped" in loop.history:
             return 0
-        return max(self.epochs - loop.epochs_done, 0)
+        return max(self._settings()["epochs"] - loop.epochs_done, 0)
 
     def _run(
         self,
@@ -407,25 +363,8 @@ class CortexEstimator(SaveMixin, BaseEstimator):
             loop.history["validation"] = note
         self.history_ = loop.history
         self.n_iter_ = loop.epochs_done
-
-    # -- model files --------------------------------------------------------------------------
-
-    def _common_state(self) -> dict[str, Any]:
-        """The fitted state every family's model file keeps."""
-        meta: dict[str, Any] = {"history_": self.history_, "n_iter_": self.n_iter_}
-        if hasattr(self, "n_features_in_"):
-            meta["n_features_in_"] = int(self.n_features_in_)
-        if hasattr(self, "feature_names_in_"):
-            meta["feature_names_in_"] = [str(c) for c in self.feature_names_in_]
-        return meta
-
-    def _set_common_state(self, meta: dict[str, Any]) -> None:
-        self.history_ = dict(meta["history_"])
-        self.n_iter_ = int(meta["n_iter_"])
-        if "n_features_in_" in meta:
-            self.n_features_in_ = int(meta["n_features_in_"])
-        if "feature_names_in_" in meta:
-            self.feature_names_in_ = np.asarray(meta["feature_names_in_"], dtype=object)
+        set_curves(self)
+        self._after_fit()
 
     def __getstate__(self) -> dict[str, Any]:
         # The loop (optimiser, generator) is working state for partial_fit, not the model.
@@ -443,21 +382,21 @@ class GradientEstimator(CortexEstimator):
 
     def _loop_config(self) -> LoopConfig:
         cfg = super()._loop_config()
-        cfg.batch_size = resolve_batch_size(self.batch_size, self.gradient_descent)
-        cfg.optimizer = self.optimizer
-        cfg.learning_rate = float(self.learning_rate)
-        cfg.weight_decay = float(self.weight_decay)
-        cfg.momentum = float(self.momentum)
-        cfg.nesterov = bool(self.nesterov)
-        cfg.lr_schedule = self.lr_schedule
-        cfg.clip_grad_norm = self.clip_grad_norm
-        n_train = getattr(self, "_n_train", None)  # set by fit once the split is known
-        if n_train is not None:
-            cfg.steps_per_epoch = 1 if cfg.batch_size is None else -(-n_train // cfg.batch_size)
+        p = cfg.settings
+        cfg.batch_size = resolve_batch_size(p["batch_size"], p["gradient_descent"])
+        cfg.optim = OptimConfig(
+            optimizer=p["optimizer"],
+            learning_rate=float(p["learning_rate"]),
+            weight_decay=float(p["weight_decay"]),
+            momentum=float(p["momentum"]),
+            nesterov=bool(p["nesterov"]),
+            lr_schedule=p["lr_schedule"],
+            clip_grad_norm=p["clip_grad_norm"],
+        )
         return cfg
 
     def _make_step(self) -> Step:
-        return GradientStep(self._objective, self._loop_config())
+        return GradientStep(self._objective, self._loop_config().optim)
 
     @staticmethod
     @torch.no_grad()
@@ -465,19 +404,12 @@ class GradientEstimator(CortexEstimator):
         """The module's outputs for ``X``, in evaluation mode (dropout off), a chunk of rows
         at a time (what ``predict`` and the per-epoch metrics need)."""
         module.eval()
-        if not len(X):
-            return module(X)  # type: ignore[no-any-return]
-        return torch.cat([module(X[s]) for s in chunks(len(X))])
+        return chunked(module, X)
 
     @property
     def _trainer(self) -> EpochLoop | None:
         """The loop kept for ``partial_fit`` (its ``optimizer`` is the gradient step's)."""
         return getattr(self, "_loop", None)
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _is_loader(parts: Any) -> bool:

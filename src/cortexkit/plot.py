@@ -34,8 +34,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from cortexkit.io.envelope import atomic_write_bytes
 from cortexkit.nn.activations import get_activation
-from cortexkit.persist import atomic_write_bytes
 
 __all__ = ["CLASSIC_ACTIVATIONS", "history_png", "plot_activations", "plot_history"]
 

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from cortexkit._version import __version__
-from cortexkit.persist import atomic_write_bytes
+from cortexkit.io.envelope import atomic_write_bytes
 
 __all__ = ["Report"]
 

@@ -13,7 +13,7 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from cortexkit import AutoRecRecommender, load
-from cortexkit.persist import _digest
+from cortexkit.io.envelope import digest as _digest
 
 FAST = {"random_state": 0, "device": "cpu"}
 

@@ -13,7 +13,8 @@ import torch.distributed as dist
 
 from cortexkit.ann.network import DenseNetwork, ManualObjective
 from cortexkit.nn import get_loss
-from cortexkit.train import LoopConfig, Trainer
+from cortexkit.train import EpochLoop as Trainer
+from cortexkit.train import LoopConfig, OptimConfig
 from cortexkit.train.distributed import average_gradients, shard
 
 WORLD_SIZE = 2
@@ -29,7 +30,9 @@ def train(X: torch.Tensor, y: torch.Tensor, hook=None) -> torch.Tensor:
     net = DenseNetwork([5, 8, 1], ["tanh"], generator=torch.Generator().manual_seed(1))
     # batch gradient descent: each process's gradient is the mean over its half, and the
     # average of the two halves' means is the mean over the whole set
-    config = LoopConfig(batch_size=None, epochs=5, learning_rate=0.05, gradient_hook=hook)
+    config = LoopConfig(
+        batch_size=None, epochs=5, optim=OptimConfig(learning_rate=0.05, gradient_hook=hook)
+    )
     objective = ManualObjective(net, get_loss("bce"))
     Trainer(objective, config, generator=torch.Generator().manual_seed(2)).run(X, y)
     return net.flat.detach().clone()

@@ -80,7 +80,7 @@ def test_checkpoints_every_n_epochs_and_at_the_end(tmp_path) -> None:
 def test_a_pickle_is_refused_not_run(tmp_path) -> None:
     path = tmp_path / "evil.ckpt"
     path.write_bytes(pickle.dumps({"epochs_done": 1}))
-    with pytest.raises(ModelFileError, match="not a complete checkpoint"):
+    with pytest.raises(ModelFileError, match="pickle"):
         read_checkpoint(path)
 
 
@@ -88,7 +88,7 @@ def test_a_truncated_checkpoint_is_refused(tmp_path) -> None:
     path = tmp_path / "cut.ckpt"
     write_checkpoint(path, {"w": torch.ones(100)})
     path.write_bytes(path.read_bytes()[:-40])
-    with pytest.raises(ModelFileError, match="not a complete checkpoint"):
+    with pytest.raises(ModelFileError, match="not a complete"):
         read_checkpoint(path)
 
 
@@ -103,7 +103,7 @@ def test_a_model_file_is_not_a_checkpoint(tmp_path) -> None:
     X = np.random.default_rng(0).normal(size=(16, 2))
     model = tmp_path / "m.cortex"
     ANNRegressor((2,), epochs=1, device="cpu").fit(X, X[:, 0]).save(model)
-    with pytest.raises(ModelFileError, match="no cortexkit checkpoint header"):
+    with pytest.raises(ModelFileError, match="its format is 'cortexkit-model'"):
         read_checkpoint(model)
 
 

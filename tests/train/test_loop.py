@@ -13,8 +13,10 @@ from torch import nn
 
 from cortexkit import ANNClassifier, ANNRegressor, DivergenceError
 from cortexkit.exceptions import DivergenceWarning
-from cortexkit.train import AutogradObjective, Callback, LoopConfig, Trainer
-from cortexkit.train.loop import resolve_batch_size, resolve_device
+from cortexkit.io.device import resolve_device
+from cortexkit.train import AutogradObjective, Callback, LoopConfig, OptimConfig
+from cortexkit.train import EpochLoop as Trainer
+from cortexkit.train.config import resolve_batch_size
 
 
 class CountingSGD(torch.optim.SGD):
@@ -92,8 +94,19 @@ def _data(n: int = 10) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.zeros(n, 1), torch.zeros(n, 1)
 
 
+_OPTIM = {"lr_schedule", "lr_patience", "lr_factor", "clip_grad_norm", "optimizer", "momentum"}
+
+
+def _config(optim: dict | None = None, **kwargs) -> LoopConfig:
+    """A LoopConfig, its optimiser settings taken out of ``kwargs``."""
+    optim = {**(optim or {}), **{k: kwargs.pop(k) for k in list(kwargs) if k in _OPTIM}}
+    return LoopConfig(optim=OptimConfig(**optim), **kwargs)
+
+
 def _sgd(lr: float = 0.1, **kwargs) -> LoopConfig:
-    return LoopConfig(batch_size=None, optimizer="sgd", learning_rate=lr, momentum=0.0, **kwargs)
+    return _config(
+        {"optimizer": "sgd", "learning_rate": lr, "momentum": 0.0}, batch_size=None, **kwargs
+    )
 
 
 def _trainer(objective, config: LoopConfig) -> Trainer:
@@ -106,7 +119,7 @@ def _trainer(objective, config: LoopConfig) -> Trainer:
 @pytest.mark.parametrize(("batch_size", "steps"), [(1, 10), (None, 1), (3, 4), (5, 2), (10, 1)])
 def test_steps_per_epoch_follow_the_batch_size(counting_sgd, batch_size, steps) -> None:
     model = nn.Linear(2, 1)
-    config = LoopConfig(batch_size=batch_size, epochs=3, optimizer=counting_sgd)
+    config = _config(batch_size=batch_size, epochs=3, optimizer=counting_sgd)
     trainer = _trainer(AutogradObjective(model, nn.functional.mse_loss), config)
     trainer.run(torch.randn(10, 2), torch.randn(10, 1))
     assert counting_sgd.steps == 3 * steps == 3 * math.ceil(10 / (batch_size or 10))

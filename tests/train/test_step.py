@@ -6,12 +6,12 @@ import pytest
 import torch
 from torch import nn
 
-from cortexkit.train import AutogradObjective, GradientStep, LoopConfig
-from cortexkit.train.loop import SMALL_STEP_FLOPS
+from cortexkit.io.device import SMALL_STEP_FLOPS
+from cortexkit.train import AutogradObjective, GradientStep, OptimConfig
 
 
 def _step(module: nn.Module, loss=nn.functional.mse_loss) -> GradientStep:
-    return GradientStep(AutogradObjective(module, loss), LoopConfig())
+    return GradientStep(AutogradObjective(module, loss), OptimConfig())
 
 
 def test_a_convolution_is_costed_per_pixel_not_per_weight() -> None:

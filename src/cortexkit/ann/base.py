@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
-from cortexkit._validation import CALLABLE, Interval, Options, validate_data
+from cortexkit._validation import CALLABLE, Interval, Options, check_float32_range, validate_data
 from cortexkit.ann.network import DenseNetwork, ManualObjective
 from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator, check_fits_in_memory, n_samples
 from cortexkit.data.streamed import EncodedTargets, scan_targets
@@ -332,21 +332,6 @@ class BaseANN(GradientEstimator, ABC):
 
 
 MEMMAP_CHUNK = 65536  # rows checked at a time
-FLOAT32_MAX = float(np.finfo(np.float32).max)
-
-
-def check_float32_range(X: np.ndarray, name: str, first_row: int = 0) -> np.ndarray:
-    """Refuse values that float32, the network's precision, would turn into infinity."""
-    if X.dtype == np.float64 and X.size:
-        big = np.abs(X) > FLOAT32_MAX
-        if big.any():
-            row, col = np.argwhere(big)[0]
-            raise ValueError(
-                f"{name} holds values beyond float32's range ({X[row, col]:.3g} in row "
-                f"{first_row + int(row)}, column {int(col)}; the limit is {FLOAT32_MAX:.3g}); "
-                "the network computes in float32: rescale the features"
-            )
-    return X
 
 
 def check_memmap(est: Any, X: np.memmap, *, reset: bool) -> np.memmap:

@@ -18,8 +18,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 from torch import Tensor
 
-from cortexkit._validation import CALLABLE, Options
-from cortexkit.ann.base import ANN_CONSTRAINTS, FLOAT32_MAX, BaseANN
+from cortexkit._validation import CALLABLE, FLOAT32_MAX, Options
+from cortexkit.ann.base import ANN_CONSTRAINTS, BaseANN
 from cortexkit.defaults import ANN, ANN_REGRESSOR
 from cortexkit.nn.losses import Loss, get_loss
 
@@ -137,6 +137,12 @@ class ANNClassifier(ClassifierMixin, BaseANN):
 
     Attributes
     ----------
+    fitted_params_ : dict
+        The parameters the last ``fit`` ran with: ``predict``, ``save`` and ``load`` use
+        them, so a ``set_params`` after ``fit`` changes nothing until the next ``fit``.
+    best_loss_ : float
+        The best monitored loss: the lowest validation loss, or the lowest training loss
+        without a validation set.
     classes_ : ndarray of shape (n_classes,)
         The class labels, sorted; the columns of :meth:`predict_proba` follow them.
     network_ : DenseNetwork
@@ -333,6 +339,12 @@ class ANNRegressor(RegressorMixin, BaseANN):
 
     Attributes
     ----------
+    fitted_params_ : dict
+        The parameters the last ``fit`` ran with: ``predict``, ``save`` and ``load`` use
+        them, so a ``set_params`` after ``fit`` changes nothing until the next ``fit``.
+    best_loss_ : float
+        The best monitored loss: the lowest validation loss, or the lowest training loss
+        without a validation set.
     n_outputs_ : int
         Number of targets: 1 for a 1-d ``y``, else ``y.shape[1]``.
     network_ : DenseNetwork

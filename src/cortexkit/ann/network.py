@@ -157,6 +157,14 @@ class DenseNetwork(nn.Module):
             fill(W, generator=generator)
             b.zero_()
 
+    def weight_masks(self) -> list[tuple[Tensor, Tensor]]:
+        """Which entries of the flat tensor are weights (``weight_decay`` decays those,
+        never the biases)."""
+        mask = torch.zeros(self.flat.numel(), dtype=torch.bool, device=self.flat.device)
+        for w, _, _ in self._slices:
+            mask[w] = True
+        return [(self.flat, mask)]
+
     def layers(self, source: Tensor | None = None) -> list[tuple[Tensor, Tensor]]:
         """``(W, b)`` views of ``source`` (default: the weights) for each layer."""
         flat = self.flat if source is None else source

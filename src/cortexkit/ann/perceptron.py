@@ -37,7 +37,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 
 from cortexkit._validation import Interval, validate_data, validate_params
-from cortexkit.persist import SaveMixin
+from cortexkit.model_file import SaveMixin
 
 __all__ = ["Perceptron"]
 

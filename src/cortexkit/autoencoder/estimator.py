@@ -14,8 +14,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 
-from cortexkit._validation import CALLABLE, Interval, Options, validate_data
-from cortexkit.ann.base import check_float32_range
+from cortexkit._validation import CALLABLE, Interval, Options, check_float32_range, validate_data
 from cortexkit.autoencoder.conv import (
     ConvAutoEncoderNetwork,
     from_channels_first,
@@ -159,6 +158,14 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
 
     Attributes
     ----------
+    fitted_params_ : dict
+        The parameters the last ``fit`` ran with: ``predict``, ``save`` and ``load`` use
+        them, so a ``set_params`` after ``fit`` changes nothing until the next ``fit``.
+    loss_curve_ : list of float
+        The training loss of each epoch.
+    best_loss_ : float
+        The best monitored loss: the lowest validation loss, or the lowest training loss
+        without a validation set.
     network_ : AutoEncoderNetwork or ConvAutoEncoderNetwork
         The trained network (``encode``, ``decode``, ``layer_sizes``).
     threshold_ : float

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from cortexkit.persist import atomic_write_bytes
+from cortexkit.io.envelope import atomic_write_bytes
 from cortexkit.plot import _render
 
 __all__ = ["code_space_png", "reconstructions_png", "save_png", "score_histogram_png"]

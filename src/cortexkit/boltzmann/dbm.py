@@ -102,6 +102,14 @@ class DBM(TransformerMixin, CortexEstimator):
 
     Attributes
     ----------
+    fitted_params_ : dict
+        The parameters the last ``fit`` ran with: ``predict``, ``save`` and ``load`` use
+        them, so a ``set_params`` after ``fit`` changes nothing until the next ``fit``.
+    loss_curve_ : list of float
+        The training loss of each epoch.
+    best_loss_ : float
+        The best monitored loss: the lowest validation loss, or the lowest training loss
+        without a validation set.
     weights_ : list of Tensor
         ``weights_[l]`` joins layer ``l`` to layer ``l + 1`` (layer 0 is the visible one).
     biases_ : list of Tensor

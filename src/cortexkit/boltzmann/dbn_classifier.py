@@ -101,6 +101,12 @@ class DBNClassifier(ANNClassifier):
 
     Attributes
     ----------
+    fitted_params_ : dict
+        The parameters the last ``fit`` ran with: ``predict``, ``save`` and ``load`` use
+        them, so a ``set_params`` after ``fit`` changes nothing until the next ``fit``.
+    best_loss_ : float
+        The best monitored loss: the lowest validation loss, or the lowest training loss
+        without a validation set.
     classes_ : ndarray of shape (n_classes,)
         The class labels.
     network_ : DenseNetwork

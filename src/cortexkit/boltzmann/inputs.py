@@ -19,8 +19,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from cortexkit._validation import as_widths, validate_data
-from cortexkit.ann.base import check_float32_range
+from cortexkit._validation import as_widths, check_float32_range, validate_data
 
 __all__ = [
     "check_count",

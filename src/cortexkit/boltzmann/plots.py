@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from torch import Tensor
 
-from cortexkit.persist import atomic_write_bytes
+from cortexkit.io.envelope import atomic_write_bytes
 from cortexkit.plot import _check_path, _render
 
 __all__ = ["filters_png", "image_grid_png", "image_shape", "samples_png", "save_figure"]

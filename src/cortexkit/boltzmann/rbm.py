@@ -121,6 +121,14 @@ class RBM(TransformerMixin, CortexEstimator):
 
     Attributes
     ----------
+    fitted_params_ : dict
+        The parameters the last ``fit`` ran with: ``predict``, ``save`` and ``load`` use
+        them, so a ``set_params`` after ``fit`` changes nothing until the next ``fit``.
+    loss_curve_ : list of float
+        The training loss of each epoch.
+    best_loss_ : float
+        The best monitored loss: the lowest validation loss, or the lowest training loss
+        without a validation set.
     weights_ : Tensor of shape (n_visible, n_hidden)
         The weights (``n_visible`` is ``n_features_in_ * n_levels_`` for softmax units).
     visible_bias_ : Tensor of shape (n_visible,)

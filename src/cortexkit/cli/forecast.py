@@ -69,7 +69,7 @@ def write_forecast(args: argparse.Namespace, mf: Any, history: Any, horizon: int
                        for d in dates]  # fmt: skip
     out["forecast"], out["lower"], out["upper"] = point, lower, upper
     if getattr(args, "out", None):
-        from cortexkit.persist import atomic_write_bytes
+        from cortexkit.io.envelope import atomic_write_bytes
 
         atomic_write_bytes(args.out, out.to_csv(index=False).encode())
         say(args, f"wrote {steps} forecast steps to {args.out}")

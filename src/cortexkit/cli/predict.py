@@ -157,7 +157,7 @@ def run_predict(args: argparse.Namespace) -> int:
         for i, label in enumerate(est.classes_):
             out[f"proba_{label}"] = proba[:, i]
     if args.out:
-        from cortexkit.persist import atomic_write_bytes
+        from cortexkit.io.envelope import atomic_write_bytes
 
         atomic_write_bytes(args.out, out.to_csv(index=False).encode())
         say(args, f"wrote {len(out)} predictions to {args.out}")

@@ -182,6 +182,14 @@ class CNNClassifier(ClassifierMixin, GradientEstimator):
 
     Attributes
     ----------
+    fitted_params_ : dict
+        The parameters the last ``fit`` ran with: ``predict``, ``save`` and ``load`` use
+        them, so a ``set_params`` after ``fit`` changes nothing until the next ``fit``.
+    loss_curve_ : list of float
+        The training loss of each epoch.
+    best_loss_ : float
+        The best monitored loss: the lowest validation loss, or the lowest training loss
+        without a validation set.
     classes_ : ndarray of shape (n_classes,)
         The class labels, sorted (a folder's: its subfolders' names).
     network_ : torch.nn.Module

@@ -26,10 +26,10 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
-from cortexkit._memory import available_memory
 from cortexkit.cnn.layout import to_nchw
 from cortexkit.data.images import ImageFolder, load_image
 from cortexkit.data.streamed import EncodedTargets, scan_targets
+from cortexkit.io.memory import available_memory
 
 __all__ = [
     "STAT_SAMPLE",

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from cortexkit.persist import atomic_write_bytes
+from cortexkit.io.envelope import atomic_write_bytes
 
 __all__ = [
     "confusion_png",

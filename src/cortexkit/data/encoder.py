@@ -19,7 +19,6 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from cortexkit._memory import available_memory, format_bytes
 from cortexkit.defaults import MAX_CATEGORIES
 from cortexkit.exceptions import (
     IdentifierColumnWarning,
@@ -27,6 +26,7 @@ from cortexkit.exceptions import (
     TableTooLargeError,
     UnseenCategoryWarning,
 )
+from cortexkit.io.memory import available_memory, format_bytes
 
 __all__ = ["DEFAULT_MAX_CATEGORIES", "OTHER", "TableEncoder"]
 

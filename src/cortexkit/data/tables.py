@@ -30,8 +30,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from cortexkit._files import check_readable_file
 from cortexkit.data.encoder import COLUMN_TYPES, NUMBER, TEXT, TableEncoder, check_frame
+from cortexkit.io.files import check_readable_file
 
 __all__ = [
     "TableEncoder",

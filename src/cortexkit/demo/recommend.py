@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import time
 
+from cortexkit.data.ratings import Ratings
 from cortexkit.demo.common import DemoResult
-from cortexkit.recommend.ratings import Ratings
 
 __all__ = ["FAMILIES", "recommenders"]
 

@@ -175,7 +175,7 @@ def explain_cnn(
     trace = CNNTrace(steps, classes, proba.tolist(), predicted)
     _print(trace, out)
     if plot is not None:
-        from cortexkit.persist import atomic_write_bytes
+        from cortexkit.io.envelope import atomic_write_bytes
 
         atomic_write_bytes(plot, _figure(trace))
         print(f"wrote the feature maps to {plot}", file=out)

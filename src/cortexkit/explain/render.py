@@ -1,4 +1,4 @@
-"""Turning an :class:`~cortexkit.explain.trace.ExplainTrace` into the text ``explain`` prints.
+"""Turning an :class:`~cortexkit.explain.records.ExplainTrace` into the text ``explain`` prints.
 
 Fixed-width numbers, one heading per step, so the columns of a weight matrix line up.
 """
@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from torch import Tensor
 
-if TYPE_CHECKING:
-    from cortexkit.explain.trace import ExplainTrace
+from cortexkit.explain.records import INIT_SCALE, ExplainTrace
 
 __all__ = ["format_trace"]
 
@@ -57,8 +55,6 @@ def format_trace(trace: ExplainTrace) -> str:
     >>> print(format_trace(trace).splitlines()[0])
     cortexkit explain: a 2-2-1 network, sigmoid units, mse loss, learning rate 0.5, seed 0
     """
-    from cortexkit.explain.trace import INIT_SCALE  # here: trace imports this module
-
     sizes = trace.layer_sizes
     n_layers = len(sizes) - 1
     obs = trace.observation + 1

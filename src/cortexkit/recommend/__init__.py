@@ -19,6 +19,7 @@ Examples
 (36, 12)
 """
 
+from cortexkit.data.ratings import Ratings, as_ratings, read_ratings, read_titles
 from cortexkit.recommend.evaluate import evaluate
 from cortexkit.recommend.metrics import (
     catalogue_coverage,
@@ -28,7 +29,6 @@ from cortexkit.recommend.metrics import (
     recall_at_k,
     rmse,
 )
-from cortexkit.recommend.ratings import Ratings, as_ratings, read_ratings, read_titles
 from cortexkit.recommend.splits import leave_k_out, random_split, split, temporal_split
 
 __all__ = [

@@ -251,6 +251,14 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
 
     Attributes
     ----------
+    fitted_params_ : dict
+        The parameters the last ``fit`` ran with: ``predict``, ``save`` and ``load`` use
+        them, so a ``set_params`` after ``fit`` changes nothing until the next ``fit``.
+    loss_curve_ : list of float
+        The training loss of each epoch.
+    best_loss_ : float
+        The best monitored loss: the lowest validation loss, or the lowest training loss
+        without a validation set.
     network_ : AutoEncoderNetwork
         The trained network.
     user_ids_ : ndarray of shape (n_users,)
@@ -356,7 +364,7 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
 
     def _loop_config(self):  # type: ignore[no-untyped-def]
         cfg = super()._loop_config()
-        cfg.weight_decay = 0.0  # in the objective, on the weights only (the paper's lambda)
+        cfg.optim.weight_decay = 0.0  # in the objective, on the weights only (the paper's lambda)
         return cfg
 
     def _layers(self) -> tuple[list[int], list[int]]:

@@ -36,7 +36,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 
-from cortexkit.recommend.ratings import Ratings, as_ratings
+from cortexkit.data.ratings import Ratings, as_ratings
 from cortexkit.recommend.sparse import RatingMatrix
 
 __all__ = ["SHRINKAGE", "RecommenderMixin"]

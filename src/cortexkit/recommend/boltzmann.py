@@ -38,10 +38,10 @@ from torch import Tensor
 
 from cortexkit._validation import Interval, Options, PositiveInts, as_widths
 from cortexkit.base import BASE_CONSTRAINTS, CortexEstimator
+from cortexkit.data.ratings import Ratings
 from cortexkit.defaults import BOLTZMANN_RECOMMENDER as DEFAULTS
 from cortexkit.recommend.base import RecommenderMixin
 from cortexkit.recommend.machine import BoltzmannStep, RatingMachine, rating_error
-from cortexkit.recommend.ratings import Ratings
 from cortexkit.train.step import Step
 
 __all__ = ["BoltzmannRecommender"]
@@ -114,6 +114,14 @@ class BoltzmannRecommender(RecommenderMixin, CortexEstimator):
 
     Attributes
     ----------
+    fitted_params_ : dict
+        The parameters the last ``fit`` ran with: ``predict``, ``save`` and ``load`` use
+        them, so a ``set_params`` after ``fit`` changes nothing until the next ``fit``.
+    loss_curve_ : list of float
+        The training loss of each epoch.
+    best_loss_ : float
+        The best monitored loss: the lowest validation loss, or the lowest training loss
+        without a validation set.
     weights_ : list of Tensor
         From the visible side: the visible units' (units x levels, first hidden layer)
         weights, and for a DBM the first hidden layer's to the second.

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cortexkit.data.ratings import Ratings, as_ratings
 from cortexkit.recommend.metrics import (
     catalogue_coverage,
     mae,
@@ -34,7 +35,6 @@ from cortexkit.recommend.metrics import (
     recall_at_k,
     rmse,
 )
-from cortexkit.recommend.ratings import Ratings, as_ratings
 
 __all__ = ["evaluate", "score_predictions"]
 

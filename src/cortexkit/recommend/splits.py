@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cortexkit.recommend.ratings import Ratings
+from cortexkit.data.ratings import Ratings
 
 __all__ = ["SPLITS", "leave_k_out", "random_split", "split", "temporal_split"]
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cortexkit.recommend.ratings import Ratings, as_ratings
+from cortexkit.data.ratings import Ratings, as_ratings
 
 __all__ = ["latent_factor_ratings"]
 

@@ -325,6 +325,12 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
 
     Attributes
     ----------
+    fitted_params_ : dict
+        The parameters the last ``fit`` ran with: ``predict``, ``save`` and ``load`` use
+        them, so a ``set_params`` after ``fit`` changes nothing until the next ``fit``.
+    best_loss_ : float
+        The best monitored loss: the lowest validation loss, or the lowest training loss
+        without a validation set.
     network_ : SequenceNetwork
         The trained network.
     n_outputs_ : int
@@ -454,6 +460,12 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
 
     Attributes
     ----------
+    fitted_params_ : dict
+        The parameters the last ``fit`` ran with: ``predict``, ``save`` and ``load`` use
+        them, so a ``set_params`` after ``fit`` changes nothing until the next ``fit``.
+    best_loss_ : float
+        The best monitored loss: the lowest validation loss, or the lowest training loss
+        without a validation set.
     classes_ : ndarray of shape (n_classes,)
         The class labels, sorted; the columns of :meth:`predict_proba` follow them.
     network_ : SequenceNetwork

@@ -137,6 +137,12 @@ class RNNForecaster(GradientEstimator):
 
     Attributes
     ----------
+    fitted_params_ : dict
+        The parameters the last ``fit`` ran with: ``predict``, ``save`` and ``load`` use
+        them, so a ``set_params`` after ``fit`` changes nothing until the next ``fit``.
+    best_loss_ : float
+        The best monitored loss: the lowest validation loss, or the lowest training loss
+        without a validation set.
     network_ : SequenceNetwork
         The trained network: ``n_features_in_`` inputs per step, ``horizon`` outputs
         (``"direct"``) or ``n_features_in_`` (``"recursive"``).
@@ -364,7 +370,7 @@ class RNNForecaster(GradientEstimator):
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> RNNForecaster:
         """Train on the series ``X`` (``y`` is ignored)."""
         super().fit(X, y, **fit_params)
-        self._after_fit()
+        self._keep_series()
         return self
 
     def partial_fit(self, X: Any, y: Any = None, **kwargs: Any) -> RNNForecaster:
@@ -374,10 +380,10 @@ class RNNForecaster(GradientEstimator):
         super().partial_fit(X, y, **kwargs)
         if not first:
             self._fit_values = self._values(X, name="X", fitting=False)
-        self._after_fit()
+        self._keep_series()
         return self
 
-    def _after_fit(self) -> None:
+    def _keep_series(self) -> None:
         """Keep the series' tail, the season, and the errors the intervals come from."""
         values = self._fit_values
         del self._fit_values

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from cortexkit.persist import atomic_write_bytes
+from cortexkit.io.envelope import atomic_write_bytes
 from cortexkit.plot import _check_path, _render
 
 __all__ = ["forecast_png", "plot_forecast"]

@@ -12,6 +12,7 @@ from torch import Tensor
 from cortexkit._validation import CALLABLE, Interval, Options, validate_data
 from cortexkit.base import BASE_CONSTRAINTS, CortexEstimator
 from cortexkit.defaults import SOM
+from cortexkit.io.device import cpu_settings
 from cortexkit.som.distance import DISTANCES, best_units, chunk_rows
 from cortexkit.som.grid import TOPOLOGIES, Grid
 from cortexkit.som.init import INITS, initial_weights
@@ -19,7 +20,8 @@ from cortexkit.som.neighborhood import NEIGHBORHOODS
 from cortexkit.som.schedule import DECAYS
 from cortexkit.som.step import SOMStep
 from cortexkit.som.views import MapViews
-from cortexkit.train.loop import EpochLoop, LoopConfig, cpu_settings
+from cortexkit.train.config import LoopConfig
+from cortexkit.train.loop import EpochLoop
 
 __all__ = ["SelfOrganizingMap"]
 
@@ -100,6 +102,14 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
 
     Attributes
     ----------
+    fitted_params_ : dict
+        The parameters the last ``fit`` ran with: ``predict``, ``save`` and ``load`` use
+        them, so a ``set_params`` after ``fit`` changes nothing until the next ``fit``.
+    loss_curve_ : list of float
+        The training loss of each epoch.
+    best_loss_ : float
+        The best monitored loss: the lowest validation loss, or the lowest training loss
+        without a validation set.
     weights_ : torch.Tensor
         ``(rows * cols, n_features_in_)``: the nodes' weights, node ``k`` at row
         ``k // cols``, column ``k % cols``.

@@ -30,7 +30,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
-from cortexkit.persist import atomic_write_bytes
+from cortexkit.io.envelope import atomic_write_bytes
 from cortexkit.plot import _check_path, _render
 
 __all__ = [

@@ -7,10 +7,10 @@ epoch and its weights), and every random-number generator the run draws from: th
 on the same machine with the same data and seed, a run gives the weights an uninterrupted
 run gives (tested by killing a training process with SIGKILL and resuming it).
 
-The file is a safetensors file whose tensors are every tensor of that state and whose
-header holds the rest as JSON, as a model file does; it is written atomically, so a run
-killed while saving leaves the previous checkpoint whole. Reading never unpickles: a
-checkpoint is untrusted input, checked like a model file.
+The file is an envelope (:mod:`cortexkit.io.envelope`), as a model file is: its tensors are
+every tensor of that state and its JSON header holds the rest, with a digest of both; it is
+written atomically, so a run killed while saving leaves the previous checkpoint whole.
+Reading never unpickles: a checkpoint is untrusted input, checked like a model file.
 
 Examples
 --------
@@ -24,24 +24,19 @@ Examples
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 from typing import Any
 
-import torch
-from safetensors import SafetensorError
-from safetensors.torch import load as st_load
-from safetensors.torch import save as st_save
 from torch import Tensor
 
-from cortexkit._files import check_readable_file
 from cortexkit.exceptions import ModelFileError
+from cortexkit.io.envelope import read_envelope, write_envelope
 
 __all__ = ["CHECKPOINT_FORMAT", "read_checkpoint", "write_checkpoint"]
 
 CHECKPOINT_FORMAT = "cortexkit-checkpoint"
-CHECKPOINT_VERSION = 1
+#: 2: the envelope with a digest, and the one vocabulary in its parameter fingerprint
+CHECKPOINT_VERSION = 2
 
 
 def _pack(value: Any, tensors: dict[str, Tensor]) -> Any:
@@ -79,17 +74,13 @@ def _unpack(doc: Any, tensors: dict[str, Tensor]) -> Any:
 
 def write_checkpoint(path: str | os.PathLike[str], state: dict[str, Any]) -> None:
     """Write ``state`` (nested dicts, lists, tuples, numbers, strings and tensors) atomically."""
-    from cortexkit.persist import atomic_write_bytes
-
     tensors: dict[str, Tensor] = {}
-    document = json.dumps(
-        {
-            "format": CHECKPOINT_FORMAT,
-            "format_version": CHECKPOINT_VERSION,
-            "state": _pack(state, tensors),
-        }
-    )
-    atomic_write_bytes(path, st_save(tensors, metadata={"cortexkit": document}))
+    document = {
+        "format": CHECKPOINT_FORMAT,
+        "format_version": CHECKPOINT_VERSION,
+        "state": _pack(state, tensors),
+    }
+    write_envelope(path, document, tensors)
 
 
 def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -101,35 +92,21 @@ def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
         If there is no such file.
     ModelFileError
         If the file is not a complete cortexkit checkpoint (a pickle, another safetensors
-        file, a truncated or edited one), or holds NaN or infinite values.
+        file, a truncated or edited one, another format version), or holds NaN or infinite
+        values.
     """
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no checkpoint at {str(path)!r}")
-    check_readable_file(path, "a checkpoint")
-
-    def refuse(why: str) -> ModelFileError:
-        return ModelFileError(f"{str(path)!r} is not a usable cortexkit checkpoint: {why}")
-
-    data = path.read_bytes()
-    try:
-        tensors = st_load(data)
-        header = json.loads(data[8 : 8 + int.from_bytes(data[:8], "little")])
-        info = json.loads(header["__metadata__"]["cortexkit"])
-    except (SafetensorError, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise refuse(f"not a complete checkpoint file ({type(exc).__name__}: {exc})") from None
-    if not isinstance(info, dict) or info.get("format") != CHECKPOINT_FORMAT:
-        raise refuse("it has no cortexkit checkpoint header")
-    version = info.get("format_version")
-    if not isinstance(version, int) or version > CHECKPOINT_VERSION:
-        raise refuse(f"format version {version!r} is newer than this cortexkit reads")
-    for name, t in tensors.items():
-        if t.is_floating_point() and not bool(torch.isfinite(t).all()):
-            raise refuse(f"tensor {name!r} holds NaN or infinity")
+    info, tensors = read_envelope(
+        path, format=CHECKPOINT_FORMAT, version=CHECKPOINT_VERSION, what="checkpoint"
+    )
     try:
         state = _unpack(info["state"], tensors)
     except (KeyError, ValueError, TypeError) as exc:
-        raise refuse(f"its structure is damaged ({exc})") from None
+        raise ModelFileError(
+            f"{os.fspath(path)!r} is not a usable cortexkit checkpoint: its structure is "
+            f"damaged ({exc})"
+        ) from None
     if not isinstance(state, dict):
-        raise refuse("its state is not a mapping")
+        raise ModelFileError(
+            f"{os.fspath(path)!r} is not a usable cortexkit checkpoint: its state is not a mapping"
+        )
     return state

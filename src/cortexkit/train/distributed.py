@@ -3,8 +3,8 @@
 Each process holds its own shard of the data and an identical copy of the model; after
 backprop the gradients are averaged across processes, so every copy takes the same update.
 The loop needs nothing else: pass :func:`average_gradients` as
-``LoopConfig.gradient_hook`` and each process's :func:`shard` of the data to
-``Trainer.run``. The dense network keeps every weight in one flat tensor, so that is one
+``OptimConfig.gradient_hook`` and each process's :func:`shard` of the data to
+``EpochLoop.run``. The dense network keeps every weight in one flat tensor, so that is one
 all-reduce per step.
 
 Examples

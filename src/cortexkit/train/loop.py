@@ -33,9 +33,7 @@ import math
 import sys
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -43,137 +41,15 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from cortexkit.exceptions import DivergenceError, DivergenceWarning
+from cortexkit.io.device import cpu_settings
 from cortexkit.train.batches import Batches, as_batches
-from cortexkit.train.checkpoint import read_checkpoint, write_checkpoint
+from cortexkit.train.callbacks import Callback, as_callback
+from cortexkit.train.checkpoint import write_checkpoint
+from cortexkit.train.config import LoopConfig
 from cortexkit.train.objective import Objective
-from cortexkit.train.step import GradientStep, Step
+from cortexkit.train.step import GradientStep, Run, Step
 
-__all__ = [
-    "Callback",
-    "EpochLoop",
-    "LoopConfig",
-    "Trainer",
-    "resolve_batch_size",
-    "resolve_device",
-]
-
-GRADIENT_DESCENT = ("stochastic", "batch", "mini-batch")
-
-
-@dataclass
-class LoopConfig:
-    """The loop's settings, as the estimators' parameters of the same names.
-
-    Examples
-    --------
-    >>> from cortexkit.train import LoopConfig
-    >>> LoopConfig(batch_size=None, epochs=5).batch_size is None  # batch gradient descent
-    True
-    """
-
-    batch_size: int | None = 32
-    epochs: int = 100
-    shuffle: bool = True
-    optimizer: Any = "adam"
-    learning_rate: float = 1e-3
-    weight_decay: float = 0.0
-    momentum: float = 0.9
-    nesterov: bool = False
-    early_stopping: bool = False
-    patience: int = 10
-    tol: float = 1e-4
-    lr_schedule: str | None = None  # None, "plateau", "onecycle" or "cosine"
-    steps_per_epoch: int | None = None  # batches per epoch ("onecycle", "cosine" need it)
-    lr_patience: int = 5
-    lr_factor: float = 0.5
-    clip_grad_norm: float | None = None
-    check_every: int | None = None  # steps between loss reads; None: 1 on CPU, 32 on GPU
-    # called with the parameters after backprop, before clipping and the update: where a
-    # multi-process run all-reduces its gradients (cortexkit.train.distributed)
-    gradient_hook: Callable[[list[Tensor]], None] | None = None
-    verbose: int = 0
-    callbacks: Sequence[Any] = field(default_factory=tuple)
-    num_workers: int = 0  # worker processes when a Dataset is streamed
-    checkpoint: str | None = None  # where to save checkpoints
-    checkpoint_every: int = 1  # epochs between checkpoints
-
-
-class Callback:
-    """Hooks into the loop. Return ``True`` from ``on_epoch_end`` to stop training.
-
-    A plain callable ``fn(epoch, logs)`` also works as a callback (as ``on_epoch_end``).
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_iris
-    >>> from cortexkit import ANNClassifier
-    >>> from cortexkit.train import Callback
-    >>> class StopAtLoss(Callback):
-    ...     def on_epoch_end(self, epoch, logs):
-    ...         return logs["loss"] < 0.5  # True stops training
-    >>> X, y = load_iris(return_X_y=True)
-    >>> clf = ANNClassifier((16,), epochs=500, callbacks=[StopAtLoss()], random_state=0)
-    >>> clf.fit(X, y).history_["stopped"]
-    'a callback stopped training at epoch ...'
-    """
-
-    def on_train_begin(self, trainer: EpochLoop) -> None:
-        """Called once before the first epoch."""
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool | None:
-        """Called after each epoch with that epoch's losses and metrics."""
-        return None
-
-    def on_train_end(self, trainer: EpochLoop) -> None:
-        """Called once after the last epoch."""
-
-
-def resolve_batch_size(batch_size: int | None, gradient_descent: str | None) -> int | None:
-    """The batch size that ``gradient_descent`` (the readable alias) implies."""
-    if gradient_descent is None:
-        return batch_size
-    if gradient_descent == "stochastic":
-        return 1
-    if gradient_descent == "batch":
-        return None
-    if gradient_descent == "mini-batch":
-        if batch_size is None or batch_size < 2:
-            raise ValueError(
-                "gradient_descent='mini-batch' needs batch_size >= 2; "
-                f"got batch_size={batch_size!r}"
-            )
-        return batch_size
-    raise ValueError(
-        f"gradient_descent must be one of {list(GRADIENT_DESCENT)} or None; "
-        f"got {gradient_descent!r}"
-    )
-
-
-def resolve_device(device: str | torch.device) -> torch.device:
-    """``"auto"`` picks CUDA when it is available, else the CPU.
-
-    Raises
-    ------
-    ValueError
-        For anything but ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"`` naming a device
-        this machine has.
-    """
-    if isinstance(device, str) and device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError):
-        resolved = None
-    if resolved is None or resolved.type not in ("cpu", "cuda"):
-        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got {device!r}")
-    if resolved.type == "cuda":
-        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
-        if count == 0:
-            raise ValueError(f"device={device!r} was asked for but no CUDA device is available")
-        if resolved.index is not None and resolved.index >= count:
-            raise ValueError(f"device={device!r}: this machine has {count} CUDA device(s)")
-    return resolved
-
+__all__ = ["EpochLoop", "metric_sample_size"]
 
 METRIC_SAMPLE = 1024  # at most this many training rows for the per-epoch training metric
 METRIC_SHARE = 32  # ... and at most 1/32 of an epoch's rows (256 at least)
@@ -190,38 +66,6 @@ def metric_sample_size(n: int) -> int:
     (256, 1024, 256)
     """
     return max(256, min(METRIC_SAMPLE, n // METRIC_SHARE))
-
-
-SMALL_STEP_FLOPS = 2e7  # below this, a step runs faster on one CPU thread
-
-
-@contextmanager
-def cpu_settings(step_flops: float | None, device: torch.device) -> Iterator[None]:
-    """Thread count and denormal handling for a training run on the CPU.
-
-    A small step (a few million multiply-adds) runs on one thread: waking a second costs
-    more than it saves, and on a busy shared machine two OpenMP threads can be 10x slower
-    than one. The step reports its own cost (:meth:`Step.flops`), so a small convolution
-    or recurrent layer, whose weights are reused at every pixel or time step, is judged by
-    its real work, not by its parameter count; an unknown cost leaves the threads alone.
-    Denormal floats are flushed to zero while training: sigmoid-heavy loops can
-    stall on them (5x slower measured here), and they carry no useful precision.
-    The thread count is restored afterwards; torch cannot report the denormal mode, so it
-    is set back to torch's default (off).
-    """
-    if device.type != "cpu":
-        yield
-        return
-    threads = torch.get_num_threads()
-    if step_flops is not None and step_flops < SMALL_STEP_FLOPS:
-        torch.set_num_threads(1)
-    flushed = torch.set_flush_denormal(True)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-        if flushed:
-            torch.set_flush_denormal(False)
 
 
 class EpochLoop:
@@ -251,13 +95,13 @@ class EpochLoop:
     --------
     >>> import torch
     >>> from torch import nn
-    >>> from cortexkit.train import AutogradObjective, LoopConfig, Trainer
+    >>> from cortexkit.train import AutogradObjective, EpochLoop, LoopConfig, OptimConfig
     >>> X = torch.linspace(-1, 1, 64).reshape(-1, 1)
     >>> y = 3 * X + 1
     >>> objective = AutogradObjective(nn.Linear(1, 1), nn.functional.mse_loss)
-    >>> config = LoopConfig(batch_size=16, epochs=200, learning_rate=0.05)
-    >>> trainer = Trainer(objective, config, generator=torch.Generator().manual_seed(0))
-    >>> history = trainer.run(X, y)
+    >>> config = LoopConfig(batch_size=16, epochs=200, optim=OptimConfig(learning_rate=0.05))
+    >>> loop = EpochLoop(objective, config, generator=torch.Generator().manual_seed(0))
+    >>> history = loop.run(X, y)
     >>> history["loss"][-1] < 1e-3
     True
     """
@@ -270,7 +114,7 @@ class EpochLoop:
         generator: torch.Generator,
         metric: Callable[..., dict[str, float]] | None = None,
     ) -> None:
-        self.step = step if isinstance(step, Step) else GradientStep(step, config)
+        self.step = step if isinstance(step, Step) else GradientStep(step, config.optim)
         self.config = config
         self.generator = generator
         # the training-metric sample has a generator of its own, so that drawing it does
@@ -348,7 +192,7 @@ class EpochLoop:
                              num_workers=cfg.num_workers)  # fmt: skip
         epochs = cfg.epochs if epochs is None else epochs
         stopping = cfg.early_stopping if early_stopping is None else early_stopping
-        callbacks = [c if isinstance(c, Callback) else _FunctionCallback(c) for c in cfg.callbacks]
+        callbacks = [as_callback(c) for c in cfg.callbacks]
         if epochs:  # a resumed run with nothing left keeps saying why it stopped
             self.history.pop("stopped", None)
         self._partial = partial
@@ -357,6 +201,18 @@ class EpochLoop:
         )
         for c in callbacks:
             c.on_train_begin(self)
+        size = cfg.batch_size
+        self.step.begin(
+            Run(
+                epochs=cfg.epochs,
+                epochs_done=self.epochs_done,
+                n_train=batches.n,
+                batch_size=size,
+                steps_per_epoch=1 if not size else max(-(-batches.n // size), 1),
+                batches=batches,
+                settings=cfg.settings,
+            )
+        )
         device = batches.device
         flops = self._step_flops(batches) if device.type == "cpu" and epochs else None
         bar = tqdm(
@@ -488,7 +344,7 @@ class EpochLoop:
         if self._best_state is None:
             raise DivergenceError(
                 f"the training loss became {loss} in {where}, before any epoch completed; "
-                f"lower learning_rate (now {self.config.learning_rate}) or scale the inputs"
+                f"lower learning_rate (now {self._learning_rate()}) or scale the inputs"
             )
         self.restore_best()
         self.history["stopped"] = (
@@ -500,6 +356,9 @@ class EpochLoop:
             DivergenceWarning,
             stacklevel=5,
         )
+
+    def _learning_rate(self) -> Any:
+        return self.config.settings.get("learning_rate", self.config.optim.learning_rate)
 
     # -- checkpoints -------------------------------------------------------------------
 
@@ -551,15 +410,6 @@ class EpochLoop:
         except (KeyError, TypeError, RuntimeError, ValueError) as exc:
             raise ValueError(f"the checkpoint does not fit this model ({exc})") from None
 
-    def load_checkpoint(self, path: str) -> dict[str, Any]:
-        """Read the checkpoint at ``path`` and continue from it; returns its ``extra``."""
-        state = read_checkpoint(path)
-        self.load_checkpoint_state(state)
-        return dict(state.get("extra") or {})
-
-
-Trainer = EpochLoop  # the name the gradient-trained families knew it by
-
 
 def _device_of(data: tuple[Any, ...]) -> torch.device:
     """Where the batches go: the device of the first tensor given, else the CPU (a loader's
@@ -570,13 +420,3 @@ def _device_of(data: tuple[Any, ...]) -> torch.device:
         if isinstance(part, Batches):
             return part.device
     return torch.device("cpu")
-
-
-class _FunctionCallback(Callback):
-    def __init__(self, fn: Callable[[int, dict[str, float]], bool | None]) -> None:
-        if not callable(fn):
-            raise TypeError(f"callbacks must be Callback objects or callables; got {fn!r}")
-        self.fn = fn
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool | None:
-        return self.fn(epoch, logs)

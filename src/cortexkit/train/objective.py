@@ -16,7 +16,7 @@ which the loop uses to choose CPU threads (else it is counted once, see
 network of the ANN estimators has a faster one with a hand-derived backward pass
 (:mod:`cortexkit.ann.network`). Under ``torch.distributed`` the gradients are
 all-reduced between ``compute_gradients`` and the optimiser step, through
-``LoopConfig.gradient_hook``: the one seam a multi-process run needs
+``OptimConfig.gradient_hook``: the one seam a multi-process run needs
 (:mod:`cortexkit.train.distributed`, tested with two processes).
 """
 
@@ -60,6 +60,23 @@ def chunks(n: int, size: int = EVAL_CHUNK) -> Iterator[slice]:
     """Slices covering ``range(n)`` in pieces of at most ``size``."""
     for start in range(0, n, size):
         yield slice(start, min(start + size, n))
+
+
+def chunked(fn: Callable[..., Tensor], *tensors: Tensor, size: int = EVAL_CHUNK) -> Tensor:
+    """``fn(*tensors)`` computed ``size`` rows at a time and concatenated (inference on a
+    large set without its activations all in memory at once). Empty input goes through
+    ``fn`` whole, so the result has the right trailing shape.
+
+    Examples
+    --------
+    >>> import torch
+    >>> chunked(lambda x: 2 * x, torch.arange(5.0), size=2).tolist()
+    [0.0, 2.0, 4.0, 6.0, 8.0]
+    """
+    n = len(tensors[0])
+    if n <= size:
+        return fn(*tensors)
+    return torch.cat([fn(*(t[s] for t in tensors)) for s in chunks(n, size)])
 
 
 class AutogradObjective:

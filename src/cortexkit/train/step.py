@@ -14,6 +14,11 @@ Two kinds of step:
   subclass :class:`Step` and write ``__call__`` as batched tensor algebra, without an
   optimiser.
 
+The lifecycle: the loop calls :meth:`Step.begin` once at the start of every run with a
+:class:`Run` (how long the run is, the data source, the estimator's settings as frozen at
+fit), then ``__call__`` on each batch and :meth:`Step.end_epoch` after each epoch. A step
+reads what it needs from the :class:`Run`; it holds no reference to its estimator.
+
 Examples
 --------
 A step with its own rule: move a prototype towards each batch's mean (a one-node SOM).
@@ -43,20 +48,68 @@ True
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import Tensor
 
+from cortexkit.train.config import OptimConfig
 from cortexkit.train.objective import AutogradObjective, Objective
 from cortexkit.train.optim import make_optimizer, step_function
 
 if TYPE_CHECKING:
-    from cortexkit.train.loop import LoopConfig
+    from cortexkit.train.batches import Batches
 
-__all__ = ["GradientStep", "Step"]
+__all__ = ["GradientStep", "Run", "Step", "WeightDecay"]
 
 Batch = tuple[Tensor, ...]
+
+
+@dataclass(frozen=True)
+class Run:
+    """What a step learns once, before a run's first epoch (:meth:`Step.begin`).
+
+    Attributes
+    ----------
+    epochs : int
+        The epochs the whole training is planned to last (the ``epochs`` parameter),
+        counting those already done.
+    epochs_done : int
+        Epochs done before this run (a resumed run, a later ``partial_fit`` call).
+    n_train : int
+        Training rows.
+    batch_size : int or None
+        Rows per step; None is one step per epoch on the whole set.
+    steps_per_epoch : int
+        Steps (batches) in one epoch.
+    batches : Batches or None
+        The training data source.
+    settings : Mapping
+        The estimator's parameters as frozen at fit (read-only).
+
+    Examples
+    --------
+    >>> from cortexkit.train import Run
+    >>> run = Run(epochs=10, n_train=100, batch_size=32, steps_per_epoch=4)
+    >>> run.total_steps
+    40
+    """
+
+    epochs: int
+    n_train: int
+    batch_size: int | None
+    steps_per_epoch: int
+    epochs_done: int = 0
+    batches: Batches | None = None
+    settings: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def total_steps(self) -> int:
+        """Steps in the whole planned training."""
+        return self.epochs * self.steps_per_epoch
 
 
 class Step(ABC):
@@ -72,7 +125,7 @@ class Step(ABC):
     ['__call__', 'load_state_dict', 'loss', 'state_dict']
     """
 
-    #: tensors a multi-process run all-reduces (``LoopConfig.gradient_hook``)
+    #: tensors a multi-process run all-reduces (``OptimConfig.gradient_hook``)
     parameters: list[Tensor] = []
 
     @abstractmethod
@@ -90,6 +143,11 @@ class Step(ABC):
     @abstractmethod
     def load_state_dict(self, state: dict[str, Tensor]) -> Any:
         """Put back weights from :meth:`state_dict`."""
+
+    def begin(self, run: Run) -> None:
+        """Called once before a run's first epoch with the run's length, data source and
+        settings (a schedule sizes itself here)."""
+        return None
 
     def working_state(self) -> dict[str, Any]:
         """The step's own state beyond the weights (an optimiser's), for checkpoints."""
@@ -120,17 +178,18 @@ class GradientStep(Step):
     ----------
     objective : Objective
         The network and its loss (``compute_gradients(*batch)`` fills ``p.grad``).
-    config : LoopConfig
+    config : OptimConfig
         The optimiser, learning rate, weight decay, momentum, schedule, clipping and
-        gradient hook.
+        gradient hook. A per-batch schedule ("onecycle", "cosine") spans the run that
+        :meth:`begin` announces.
 
     Examples
     --------
     >>> import torch
     >>> from torch import nn
-    >>> from cortexkit.train import AutogradObjective, GradientStep, LoopConfig
+    >>> from cortexkit.train import AutogradObjective, GradientStep, OptimConfig
     >>> objective = AutogradObjective(nn.Linear(2, 1), nn.functional.mse_loss)
-    >>> step = GradientStep(objective, LoopConfig(optimizer="sgd", learning_rate=0.1))
+    >>> step = GradientStep(objective, OptimConfig(optimizer="sgd", learning_rate=0.1))
     >>> X, y = torch.randn(8, 2), torch.randn(8, 1)
     >>> before = step.loss((X, y))
     >>> _ = step((X, y))  # one update
@@ -138,7 +197,8 @@ class GradientStep(Step):
     True
     """
 
-    def __init__(self, objective: Objective, config: LoopConfig) -> None:
+    def __init__(self, objective: Objective, config: OptimConfig | None = None) -> None:
+        config = OptimConfig() if config is None else config
         self.objective = objective
         self.config = config
         self.parameters = [p for p in objective.parameters() if p.requires_grad]
@@ -151,14 +211,28 @@ class GradientStep(Step):
             config.optimizer,
             self.parameters,
             learning_rate=config.learning_rate,
-            weight_decay=config.weight_decay,
+            weight_decay=0.0,  # applied by the step, to the weights only: WeightDecay
             momentum=config.momentum,
             nesterov=config.nesterov,
         )
         self._update = step_function(self.optimizer)
+        self._decay = (
+            WeightDecay(self.parameters, config.weight_decay, self.optimizer, _masks(objective))
+            if config.weight_decay
+            else None
+        )
         self.scheduler: Any = None
-        # a per-batch schedule spans the whole run and then stays at its end
-        self._batch_steps = max(config.epochs * max(config.steps_per_epoch or 1, 1), 2)
+        self._batch_steps = 2
+        self._scheduler_state: dict[str, Any] | None = None  # from a checkpoint, until begin
+        self._flops: dict[tuple[int, ...], float | None] = {}
+
+    def begin(self, run: Run) -> None:
+        """Make the schedule, once: a per-batch one spans the whole planned training and
+        then stays at its end."""
+        config = self.config
+        if self.scheduler is not None or config.lr_schedule is None:
+            return
+        self._batch_steps = max(run.total_steps, 2)
         if config.lr_schedule == "plateau":
             self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
                 self.optimizer, factor=config.lr_factor, patience=config.lr_patience
@@ -173,7 +247,16 @@ class GradientStep(Step):
             self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
                 self.optimizer, T_max=self._batch_steps
             )
-        self._flops: dict[tuple[int, ...], float | None] = {}
+        else:
+            raise ValueError(
+                f"lr_schedule must be None, 'plateau', 'onecycle' or 'cosine'; "
+                f"got {config.lr_schedule!r}"
+            )
+        self._update = step_function(self.optimizer)  # the step the scheduler now counts
+        if self._scheduler_state is not None:  # a checkpoint's: the schedule's state and
+            # the optimiser's (making the scheduler reset the learning rate)
+            pending, self._scheduler_state = self._scheduler_state, None
+            self.load_working_state(pending)
 
     def __call__(self, batch: Batch) -> Tensor:
         loss = self.objective.compute_gradients(*batch)  # forward, error, backprop
@@ -182,6 +265,8 @@ class GradientStep(Step):
             hook(self.parameters)
         if clip is not None:
             torch.nn.utils.clip_grad_norm_(self.parameters, clip)
+        if self._decay is not None:
+            self._decay()
         self._update()  # update
         scheduler = self.scheduler
         per_batch = (
@@ -202,6 +287,8 @@ class GradientStep(Step):
         return self.objective.load_state_dict(state)
 
     def working_state(self) -> dict[str, Any]:
+        if self._scheduler_state is not None:  # loaded, not yet begun
+            return self._scheduler_state
         state: dict[str, Any] = {"optimizer": self.optimizer.state_dict()}
         if self.scheduler is not None:
             state["scheduler"] = self.scheduler.state_dict()
@@ -212,8 +299,11 @@ class GradientStep(Step):
         # load_state_dict replaces the parameter groups: the fast update must read the new
         # ones (their learning rate, as a schedule left it)
         self._update = step_function(self.optimizer)
-        if self.scheduler is not None and "scheduler" in state:
-            self.scheduler.load_state_dict(state["scheduler"])
+        if "scheduler" in state:
+            if self.scheduler is not None:
+                self.scheduler.load_state_dict(state["scheduler"])
+            else:  # made by begin, from the run's length: loaded there
+                self._scheduler_state = state
 
     def flops(self, batch: Batch) -> float | None:
         """The objective's own estimate when it has one; for an
@@ -236,6 +326,76 @@ class GradientStep(Step):
 
     def logs(self) -> dict[str, float]:
         return {"learning_rate": float(self.optimizer.param_groups[0]["lr"])}
+
+
+class WeightDecay:
+    """``weight_decay`` as one meaning everywhere: an L2 penalty on the weights only.
+
+    The optimiser is built without weight decay; this adds ``weight_decay * W`` to each
+    weight's gradient before the update (what SGD, Adam and RMSprop do with their own
+    ``weight_decay``), or, for AdamW, shrinks each weight by ``learning_rate *
+    weight_decay`` (its decoupled decay). A weight is a parameter of two or more dimensions;
+    biases and normalisation parameters are never decayed. A parameter that packs weights
+    and biases in one tensor marks its weights with a boolean ``weight_mask`` attribute of
+    its shape in ``masks`` (the dense network's one flat tensor does: its module's
+    ``weight_masks()`` gives them).
+
+    Examples
+    --------
+    >>> import torch
+    >>> W = torch.nn.Parameter(torch.ones(2, 2))
+    >>> b = torch.nn.Parameter(torch.ones(2))
+    >>> W.grad, b.grad = torch.zeros(2, 2), torch.zeros(2)
+    >>> WeightDecay([W, b], 0.1, torch.optim.SGD([W, b], lr=1.0))()
+    >>> round(W.grad[0, 0].item(), 6), b.grad[0].item()
+    (0.1, 0.0)
+    """
+
+    def __init__(
+        self,
+        parameters: list[Tensor],
+        weight_decay: float,
+        optimizer: torch.optim.Optimizer,
+        masks: list[tuple[Tensor, Tensor]] = (),  # type: ignore[assignment]
+    ) -> None:
+        self.weight_decay = float(weight_decay)
+        self.optimizer = optimizer
+        self.decoupled = isinstance(optimizer, torch.optim.AdamW)
+        self.masks = {id(p): m for p, m in masks}
+        self.whole = [p for p in parameters if id(p) not in self.masks and p.ndim >= 2]
+        self.masked = [p for p in parameters if id(p) in self.masks]
+
+    @torch.no_grad()
+    def __call__(self) -> None:
+        wd = self.weight_decay
+        if self.decoupled:
+            shrink = float(self.optimizer.param_groups[0]["lr"]) * wd
+            for p in self.whole:
+                p.mul_(1.0 - shrink)
+            for p in self.masked:
+                p.addcmul_(p, self._mask(p), value=-shrink)
+            return
+        for p in self.whole:
+            if p.grad is not None:
+                p.grad.add_(p, alpha=wd)
+        for p in self.masked:
+            if p.grad is not None:
+                p.grad.addcmul_(p, self._mask(p), value=wd)
+
+    def _mask(self, p: Tensor) -> Tensor:
+        """``p``'s weight mask in ``p``'s dtype on ``p``'s device (converted once)."""
+        mask = self.masks[id(p)]
+        if mask.device != p.device or mask.dtype != p.dtype:
+            mask = self.masks[id(p)] = mask.to(device=p.device, dtype=p.dtype)
+        return mask
+
+
+def _masks(objective: Objective) -> list[tuple[Tensor, Tensor]]:
+    """The ``(parameter, weight mask)`` pairs of the objective's module, if it packs weights
+    and biases in one tensor (it defines ``weight_masks()``)."""
+    module = getattr(objective, "module", None) or getattr(objective, "network", None)
+    weight_masks = getattr(module, "weight_masks", None)
+    return list(weight_masks()) if callable(weight_masks) else []
 
 
 COUNT_LIMIT = 5e6  # parameters above which a step is surely big enough for every thread

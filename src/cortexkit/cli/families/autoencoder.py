@@ -234,7 +234,7 @@ def predict(args: argparse.Namespace, mf: Any) -> int:
     """``score`` (reconstruction error) and ``anomaly`` (1 above ``threshold_``) per row."""
     import pandas as pd
 
-    from cortexkit.persist import atomic_write_bytes
+    from cortexkit.io.envelope import atomic_write_bytes
 
     X, _ = _read(args, mf, None)
     scores = mf.estimator.score_samples(X)

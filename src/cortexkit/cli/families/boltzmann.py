@@ -258,7 +258,7 @@ def predict(args: argparse.Namespace, model_file: Any) -> int:
     """Write the hidden features of DATA's rows as a CSV (``--out`` or stdout)."""
     import pandas as pd
 
-    from cortexkit.persist import atomic_write_bytes
+    from cortexkit.io.envelope import atomic_write_bytes
 
     extra = model_file.extra
     drop = args.drop or _saved_drop(args.data, extra.get("drop") or [])

@@ -176,7 +176,7 @@ def predict(args: argparse.Namespace, model_file: Any) -> int:
     out = pd.DataFrame({"file": data.files, "class": est.classes_[best],
                         "probability": proba[np.arange(len(best)), best]})  # fmt: skip
     if args.out:
-        from cortexkit.persist import atomic_write_bytes
+        from cortexkit.io.envelope import atomic_write_bytes
 
         atomic_write_bytes(args.out, out.to_csv(index=False).encode())
         say(args, f"wrote {len(out)} predictions to {args.out}")

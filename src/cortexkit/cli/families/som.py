@@ -227,7 +227,7 @@ def predict(args: argparse.Namespace, model_file: Any) -> int:
     import pandas as pd
 
     from cortexkit.data import TableEncoder, read_table
-    from cortexkit.persist import atomic_write_bytes
+    from cortexkit.io.envelope import atomic_write_bytes
 
     est, extra = model_file.estimator, model_file.extra
     if "table" not in extra:

@@ -40,7 +40,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-from cortexkit._files import check_readable_file
+from cortexkit.io.files import check_readable_file
 
 __all__ = ["DEFAULT_SCALE", "Ratings", "as_ratings", "read_ratings", "read_titles"]
 
