@@ -32,8 +32,16 @@ def data(tmp_path_factory):
         ("dbn", ["--hidden-layers", "12,6", "--epochs", "2", "--no-persistent"]),
         (
             "dbm",
-            ["--hidden-layers", "12,6", "--epochs", "1", "--pretrain-epochs", "1",
-             "--batch-size", "20"],
+            [
+                "--hidden-layers",
+                "12,6",
+                "--epochs",
+                "1",
+                "--pretrain-epochs",
+                "1",
+                "--batch-size",
+                "20",
+            ],
         ),
     ],
 )
@@ -59,8 +67,8 @@ def test_idx_images_are_scaled_to_the_unit_interval(tmp_path) -> None:
     header = bytes([0, 0, 8, 3]) + b"".join(int(n).to_bytes(4, "big") for n in images.shape)
     with gzip.open(tmp_path / "x-images-idx3-ubyte.gz", "wb") as fh:
         fh.write(header + images.tobytes())
-    code, err = _run(*["train", "rbm", str(tmp_path), "--out", str(tmp_path / "m.cortex"),
-                                 "--hidden-layers", "4", "--epochs", "1", "--device", "cpu"])  # fmt: skip
+    code, err = _run("train", "rbm", str(tmp_path), "--out", str(tmp_path / "m.cortex"),
+                     "--hidden-layers", "4", "--epochs", "1", "--device", "cpu")  # fmt: skip
     assert code == 0, err
     assert load(tmp_path / "m.cortex").n_features_in_ == 16
 

@@ -48,9 +48,15 @@ def test_dbn_layers_above_the_first_train_on_the_hidden_probabilities_below(digi
     from cortexkit.boltzmann.units import free_energy, hidden_mean
 
     X, _ = digits
-    one = _dbn(hidden_layers=(32,), epochs=2, persistent=False).fit(X)
-    two = _dbn(hidden_layers=(32, 16), epochs=2, persistent=False).fit(X)
-    torch.testing.assert_close(two.weights_[0], one.weights_[0])
+    kept = {}
+
+    def keep(epoch, logs):
+        kept[epoch] = two.weights_[0].clone()
+
+    two = _dbn(hidden_layers=(32, 16), epochs=2, persistent=False, callbacks=[keep])
+    two.fit(X)
+    torch.testing.assert_close(two.weights_[0], kept[2])  # as the first layer's turn left it
+    assert not torch.equal(kept[1], kept[2])
     V = torch.as_tensor(X, dtype=torch.float32)
     H = hidden_mean(V, two.weights_[0], two.hidden_biases_[0])
     W, b, c = two.weights_[1], two.visible_biases_[1], two.hidden_biases_[1]
@@ -233,11 +239,19 @@ def test_ais_matches_the_exact_partition_function_of_a_tiny_dbm() -> None:
     assert math.isfinite(err)
 
 
+def test_a_dbm_of_one_hidden_layer_is_an_rbm_trained_by_mean_field(digits) -> None:
+    X, _ = digits
+    dbm = DBM(hidden_layers=8, pretrain_epochs=1, epochs=2, batch_size=50, random_state=0,
+              device="cpu").fit(X[:300])  # fmt: skip
+    assert dbm.transform(X[:4]).shape == (4, 8) and len(dbm.weights_) == 1
+    exact = torch.sigmoid(torch.as_tensor(X[:4], dtype=torch.float32) @ dbm.weights_[0]
+                          + dbm.biases_[1])  # fmt: skip
+    np.testing.assert_allclose(dbm.transform(X[:4]), exact, rtol=1e-5, atol=1e-6)
+
+
 def test_dbm_bad_input(digits) -> None:
     X, _ = digits
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         DBM(hidden_layers=(8, 4), device="cpu").fit(X * 16)
-    with pytest.raises(ValueError, match="at least two hidden layers"):
-        DBM(hidden_layers=(8,), device="cpu").fit(X)
     with pytest.raises(ValueError, match="hidden_layers must be"):
         DBM(hidden_layers=(8, 0), device="cpu").fit(X)

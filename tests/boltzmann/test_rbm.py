@@ -185,7 +185,7 @@ def test_hidden_layers_must_be_positive(digits, hidden) -> None:
 
 def test_one_hidden_layer_an_int_or_a_tuple_of_one(digits) -> None:
     assert _rbm(hidden_layers=(16,), epochs=1).fit(digits).transform(digits[:2]).shape == (2, 16)
-    with pytest.raises(ValueError, match="an RBM has one hidden layer.*DBN"):
+    with pytest.raises(ValueError, match=r"an RBM has one hidden layer.*DBN"):
         _rbm(hidden_layers=(16, 8)).fit(digits)
 
 

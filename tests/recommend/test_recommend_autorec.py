@@ -1,19 +1,15 @@
-"""AutoRec's own training options: the input offset, input dropout, the cosine schedule,
-and model files from before they existed."""
+"""AutoRec's own training options: the input offset, input dropout, the cosine schedule;
+and the configuration it was fitted with, kept until the next fit."""
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
 import pytest
 import torch
-from safetensors.torch import load as st_load
-from safetensors.torch import save as st_save
 
 from cortexkit import AutoRecRecommender, load
-from cortexkit.io.envelope import digest as _digest
 
 FAST = {"random_state": 0, "device": "cpu"}
 
@@ -82,7 +78,9 @@ def test_cosine_schedule_anneals_to_zero_over_the_epochs(split_ratings) -> None:
     # the rate each epoch ends on (that of the next update); the last update's is kept
     expected = [0.01 * (1 + math.cos(math.pi * k / 8)) for k in (*range(1, 8), 7)]
     np.testing.assert_allclose(est.history_["learning_rate"], expected, rtol=1e-6)
-    flat = AutoRecRecommender(hidden_layers=8, epochs=3, learning_rate=0.02, lr_schedule=None, **FAST)
+    flat = AutoRecRecommender(
+        hidden_layers=8, epochs=3, learning_rate=0.02, lr_schedule=None, **FAST
+    )
     np.testing.assert_allclose(flat.fit(train).history_["learning_rate"], [0.02] * 3)
 
 

@@ -185,8 +185,16 @@ def test_validation_scores_each_epoch(split_ratings) -> None:
 
 def test_same_seed_same_model(split_ratings) -> None:
     train, test = split_ratings
-    a = BoltzmannRecommender(hidden_layers=8, epochs=2, **FAST).fit(train).predict(test.user, test.item)
-    b = BoltzmannRecommender(hidden_layers=8, epochs=2, **FAST).fit(train).predict(test.user, test.item)
+    a = (
+        BoltzmannRecommender(hidden_layers=8, epochs=2, **FAST)
+        .fit(train)
+        .predict(test.user, test.item)
+    )
+    b = (
+        BoltzmannRecommender(hidden_layers=8, epochs=2, **FAST)
+        .fit(train)
+        .predict(test.user, test.item)
+    )
     np.testing.assert_array_equal(a, b)
 
 

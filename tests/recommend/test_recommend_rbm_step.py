@@ -63,7 +63,8 @@ def test_sampled_levels_follow_each_units_softmax() -> None:
 def test_the_schedules_run_over_the_epochs(split_ratings) -> None:
     train, _ = split_ratings
     est = BoltzmannRecommender(hidden_layers=8, epochs=5, gibbs_steps=1, gibbs_steps_final=5,
-                               learning_rate=0.1, lr_schedule="linear", **FAST).fit(train)  # fmt: skip
+                               learning_rate=0.1, lr_schedule="linear", **FAST)  # fmt: skip
+    est.fit(train)
     assert est.history_["gibbs_steps"] == [1.0, 2.0, 3.0, 4.0, 5.0]
     np.testing.assert_allclose(est.history_["learning_rate"], [0.1, 0.0775, 0.055, 0.0325, 0.01])
     flat = BoltzmannRecommender(hidden_layers=8, epochs=3, gibbs_steps=2, gibbs_steps_final=None,

@@ -50,8 +50,9 @@ class DBM(TransformerMixin, CortexEstimator):
 
     Parameters
     ----------
-    hidden_layers : tuple of int, default=(500, 1000)
-        Hidden units per layer, from the visible side (at least two layers: one is an RBM).
+    hidden_layers : int or tuple of int, default=(500, 1000)
+        Hidden units per layer, from the visible side (with one layer, the DBM is an RBM
+        trained by mean field against persistent chains).
     visible : {"bernoulli", "gaussian"}, default="bernoulli"
         The visible units: ``"bernoulli"`` takes X in [0, 1]; ``"gaussian"`` takes
         standardised real X (unit variance; use smaller learning rates).
@@ -220,13 +221,7 @@ class DBM(TransformerMixin, CortexEstimator):
 
     @staticmethod
     def _widths(hidden_layers: Any) -> tuple[int, ...]:
-        sizes = as_widths(hidden_layers, "hidden_layers")
-        if len(sizes) < 2:
-            raise ValueError(
-                "hidden_layers must list at least two hidden layers for a DBM (one is an "
-                f"RBM: use RBM); got {hidden_layers!r}"
-            )
-        return sizes
+        return as_widths(hidden_layers, "hidden_layers")
 
     def _validate_params(self) -> None:
         super()._validate_params()
@@ -432,12 +427,13 @@ class DBM(TransformerMixin, CortexEstimator):
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Tensor]]:
         check_is_fitted(self, "weights_")
-        meta = {"pretrain_history_": self.pretrain_history_}
+        meta = {"pretrain_history_": self.pretrain_history_, **self._common_state()}
         tensors = {f"weights.{i}": w.cpu() for i, w in enumerate(self.weights_)}
         tensors.update({f"biases.{i}": b.cpu() for i, b in enumerate(self.biases_)})
         return meta, tensors
 
     def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
+        self._set_common_state(meta)
         self.pretrain_history_ = list(meta["pretrain_history_"])
         dims = [self.n_features_in_, *self._widths(self.fitted_params_["hidden_layers"])]
         device = self._device()

@@ -26,6 +26,9 @@ from cortexkit.boltzmann.greedy import LayerwiseStep, stack_up
 from cortexkit.boltzmann.inputs import check_visible_data
 from cortexkit.boltzmann.step import CDStep
 from cortexkit.defaults import RBM as RBM_DEFAULTS
+from cortexkit.train.callbacks import Callback
+from cortexkit.train.config import LoopConfig
+from cortexkit.train.loop import EpochLoop
 from cortexkit.train.step import Step
 
 __all__ = ["DBN"]
@@ -202,7 +205,29 @@ class DBN(TransformerMixin, CortexEstimator):
         return str(self.fitted_params_["visible"])
 
     def _widths(self) -> tuple[int, ...]:
-        return as_widths(self.fitted_params_["hidden_layers"], "hidden_layers")
+        return as_widths(self._settings()["hidden_layers"], "hidden_layers")
+
+    def _loop_config(self) -> LoopConfig:
+        cfg = super()._loop_config()
+        cfg.epochs = cfg.epochs * len(self._widths())  # every layer's turn, one run
+        if cfg.early_stopping:  # per layer, by the step; the loop stops after the top's
+            cfg.early_stopping = False
+            cfg.callbacks = (*cfg.callbacks, _TopLayerDone(self))
+        return cfg
+
+    def _resume(self, loop: EpochLoop, parts: Any, state: dict[str, Any] | None) -> int | None:
+        left = super()._resume(loop, parts, state)
+        if state is None or (not left and "stopped" in loop.history):
+            return left
+        return max(loop.config.epochs - loop.epochs_done, 0)
+
+    def _after_fit(self) -> None:
+        step = getattr(self, "_layerwise", None)
+        if step is not None and step.finished:
+            self.history_["stopped"] = (
+                f"early stopping at epoch {self.n_iter_}: the top layer's loss did not fall "
+                f"for {self.fitted_params_['patience']} epochs; restored its best weights"
+            )
 
     # -- training -------------------------------------------------------------------------
 
@@ -268,11 +293,12 @@ class DBN(TransformerMixin, CortexEstimator):
         for name in ("weights", "visible_biases", "hidden_biases"):
             for i, t in enumerate(getattr(self, f"{name}_")):
                 tensors[f"{name}.{i}"] = t.cpu()
-        return {}, tensors
+        return self._common_state(), tensors
 
     def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
+        self._set_common_state(meta)
         dims = [self.n_features_in_, *self._widths()]
-        shapes = {
+        shapes: dict[str, list[tuple[int, ...]]] = {
             "weights": list(itertools.pairwise(dims)),
             "visible_biases": [(d,) for d in dims[:-1]],
             "hidden_biases": [(d,) for d in dims[1:]],
@@ -294,3 +320,14 @@ class DBN(TransformerMixin, CortexEstimator):
         state = dict(super().__getstate__())
         state.pop("_layerwise", None)  # working state of the loop, as the loop itself
         return state
+
+
+class _TopLayerDone(Callback):
+    """Stops the loop once the step has ended the top layer's turn early."""
+
+    def __init__(self, dbn: DBN) -> None:
+        self.dbn = dbn
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool:
+        step = getattr(self.dbn, "_layerwise", None)
+        return bool(step is not None and step.finished)

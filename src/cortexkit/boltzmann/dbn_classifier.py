@@ -233,7 +233,7 @@ class DBNClassifier(ANNClassifier):
         dbn = DBN(p["hidden_layers"], visible=p["visible"], gibbs_steps=p["gibbs_steps"],
                   persistent=p["persistent"], learning_rate=p["pretrain_learning_rate"],
                   batch_size=p["batch_size"], epochs=p["pretrain_epochs"], random_state=seed,
-                  device=self._device()).fit(X)  # fmt: skip
+                  device=str(self._device())).fit(X)  # fmt: skip
         with torch.no_grad():
             for (W, b), W_rbm, c_rbm in zip(
                 self.network_.layers(), dbn.weights_, dbn.hidden_biases_, strict=False

@@ -45,10 +45,11 @@ class LayerwiseStep(Step):
     (not again for every batch).
 
     Layer ``i`` trains for ``epochs`` epochs, then layer ``i + 1`` takes over; the top layer
-    keeps training after its own ``epochs`` (more ``partial_fit`` calls). With
-    ``early_stopping``, a layer's turn also ends when its monitored loss (the loop's: its
-    validation loss, else its training loss) has not fallen for ``patience`` epochs, and its
-    best epoch's weights are put back; :attr:`finished` then says the top layer is done.
+    keeps training after its own turn (more ``partial_fit`` calls). With ``early_stopping``,
+    a layer's turn also ends when its monitored loss (the loop's: its validation loss, else
+    its training loss) has not fallen for ``patience`` epochs, and its best epoch's weights
+    are put back; when that ends the top layer's turn, :attr:`finished` says so (for the
+    rest of this run: the estimator then stops the loop).
 
     ``loss`` is the current layer's mean free energy of its inputs.
     """
@@ -64,7 +65,8 @@ class LayerwiseStep(Step):
         self.best_loss = math.inf
         self.bad_epochs = 0
         self.best_state: dict[str, Tensor] | None = None
-        self.finished = False
+        self.turns_over = False  # every layer has had its turn
+        self.finished = False  # ... and the top layer's ended early, in this run
         self._source: Any = None  # the training rows (the run's batch source)
         self._inputs: Tensor | None = None  # the current layer's inputs, by row index
 
@@ -77,6 +79,7 @@ class LayerwiseStep(Step):
             layer.begin(run)
         self._source = run.batches
         self._inputs = None
+        self.finished = False
 
     @property
     def current(self) -> CDStep:
@@ -116,11 +119,13 @@ class LayerwiseStep(Step):
 
     def end_epoch(self, monitored: float) -> None:
         self.layer_epochs += 1
+        if self.turns_over:  # later epochs (partial_fit) train the top layer on
+            return
         done = self.layer_epochs >= self.epochs
         if self.early_stopping:
             if monitored < self.best_loss - TOL:
                 self.best_loss, self.bad_epochs = monitored, 0
-                self.best_state = {f"{i}": p.clone() for i, p in enumerate(self.current.parameters)}
+                self.best_state = {str(i): p.clone() for i, p in enumerate(self.current.parameters)}
             else:
                 self.bad_epochs += 1
             if self.bad_epochs >= self.patience:
@@ -129,9 +134,11 @@ class LayerwiseStep(Step):
             return
         if self.early_stopping and self.best_state is not None:
             for i, p in enumerate(self.current.parameters):
-                p.copy_(self.best_state[f"{i}"])
+                p.copy_(self.best_state[str(i)])
+            self._inputs = None
         if self.layer == len(self.layers) - 1:
-            self.finished = self.early_stopping
+            self.turns_over = True
+            self.finished = self.early_stopping and self.layer_epochs < self.epochs
             return
         self.layer += 1
         self.layer_epochs, self.bad_epochs = 0, 0
@@ -159,7 +166,7 @@ class LayerwiseStep(Step):
             "best_loss": self.best_loss,
             "bad_epochs": self.bad_epochs,
             "best_state": self.best_state,
-            "finished": self.finished,
+            "turns_over": self.turns_over,
             "layers": [layer.working_state() for layer in self.layers],
         }
 
@@ -169,13 +176,15 @@ class LayerwiseStep(Step):
         self.best_loss = float(state["best_loss"])
         self.bad_epochs = int(state["bad_epochs"])
         self.best_state = state["best_state"]
-        self.finished = bool(state["finished"])
+        self.turns_over = bool(state["turns_over"])
         for layer, saved in zip(self.layers, state["layers"], strict=True):
             layer.load_working_state(saved)
         self._inputs = None
 
     def flops(self, batch: tuple[Tensor, ...]) -> float | None:
-        return self.current.flops((batch[0].new_empty(len(batch[0]), self.current.parameters[0].shape[0]),))
+        return self.current.flops(
+            (batch[0].new_empty(len(batch[0]), self.current.parameters[0].shape[0]),)
+        )
 
 
 def pretrain_dbm(

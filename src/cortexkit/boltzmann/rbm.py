@@ -20,9 +20,9 @@ from cortexkit.base import BASE_CONSTRAINTS, CortexEstimator
 from cortexkit.boltzmann.inputs import (
     check_count,
     check_visible_data,
-    rbm_width,
     decode_visible,
     encode_visible,
+    rbm_width,
 )
 from cortexkit.boltzmann.plots import filters_png, samples_png
 from cortexkit.boltzmann.step import CDStep, rbm_metrics
@@ -434,12 +434,13 @@ class RBM(TransformerMixin, CortexEstimator):
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Tensor]]:
         check_is_fitted(self, "weights_")
-        meta = {"n_levels_": self.n_levels_}
+        meta = {"n_levels_": self.n_levels_, **self._common_state()}
         tensors = {"weights": self.weights_.cpu(), "visible_bias": self.visible_bias_.cpu(),
                    "hidden_bias": self.hidden_bias_.cpu()}  # fmt: skip
         return meta, tensors
 
     def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
+        self._set_common_state(meta)
         self.n_levels_ = None if meta["n_levels_"] is None else int(meta["n_levels_"])
         W, b, c = tensors["weights"], tensors["visible_bias"], tensors["hidden_bias"]
         n_hidden = rbm_width(self.fitted_params_["hidden_layers"])

@@ -244,7 +244,7 @@ class DBMStep(Step):
             grads.append(lower.T @ upper)
         for layer in range(len(pos)):
             grads.append(pos[layer].mean(0) - neg[layer].mean(0))
-        velocity = self.velocity or [None] * len(grads)
+        velocity: list[Tensor | None] = [*self.velocity] if self.velocity else [None] * len(grads)
         for i, (p, g, vel) in enumerate(zip(self.parameters, grads, velocity, strict=True)):
             decay = self.weight_decay if i < len(W) else 0.0  # the weights, not the biases
             momentum_update(p, g, vel, learning_rate=self.learning_rate,

@@ -416,10 +416,12 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
 
         check_is_fitted(self, "network_")
         meta, tensors = self._recommender_state()
+        meta.update(self._common_state())
         tensors.update({f"network.{k}": v for k, v in self.network_.state_dict().items()})
         return meta, tensors
 
     def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
+        self._set_common_state(meta)
         self._set_recommender_state(meta, tensors)
         self.network_ = self._make_network(None)
         state = {k[len("network.") :]: v for k, v in tensors.items() if k.startswith("network.")}

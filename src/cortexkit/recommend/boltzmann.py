@@ -303,12 +303,14 @@ class BoltzmannRecommender(RecommenderMixin, CortexEstimator):
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Tensor]]:
         check_is_fitted(self, "weights_")
         meta, tensors = self._recommender_state()
+        meta.update(self._common_state())
         meta["levels_"] = self.levels_.tolist()
         tensors.update({f"weights.{i}": w for i, w in enumerate(self.weights_)})
         tensors.update({f"biases.{i}": b for i, b in enumerate(self.biases_)})
         return meta, tensors
 
     def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
+        self._set_common_state(meta)
         self._set_recommender_state(meta, tensors)
         self.levels_ = np.asarray(meta["levels_"], dtype=np.float64)
         self._machine = self._make_machine(None)
@@ -317,8 +319,7 @@ class BoltzmannRecommender(RecommenderMixin, CortexEstimator):
                 saved = tensors[f"{name}.{i}"]
                 if saved.shape != value.shape:
                     raise ValueError(
-                        f"{name}.{i} has shape {tuple(saved.shape)}; expected "
-                        f"{tuple(value.shape)}"
+                        f"{name}.{i} has shape {tuple(saved.shape)}; expected {tuple(value.shape)}"
                     )
                 kept[i] = saved.float().to(value.device)
         self.weights_, self.biases_ = self._machine.weights, self._machine.biases

@@ -14,6 +14,7 @@ the schedules of the Gibbs steps and the learning rate (``gibbs_steps_final``,
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -78,7 +79,7 @@ class RatingMachine:
         # data's level frequencies in ``init_visible_bias``
         self.weights = [
             INIT_STD * torch.randn(a, b, generator=generator).to(device)
-            for a, b in zip(dims, dims[1:], strict=False)
+            for a, b in itertools.pairwise(dims)
         ]
         self.biases = [torch.zeros(d, device=device) for d in dims]
 
@@ -214,11 +215,11 @@ class BoltzmannStep(Step):
     """One CD update of the shared weights on a batch of cases: the momentum and
     weight-decay update, and the Gibbs-step and learning-rate schedules.
 
-    The settings come from :meth:`begin`: ``gibbs_steps`` (at the first epoch),
-    ``gibbs_steps_final`` (at the last, or None), ``learning_rate``, ``lr_schedule``
-    (``"linear"`` or None), ``momentum``, ``weight_decay`` and ``epochs`` (the schedules'
-    length: ``partial_fit`` calls follow the same schedule, an epoch each, and stay at its
-    end).
+    :meth:`begin` hands it the settings (``gibbs_steps`` at the first epoch,
+    ``gibbs_steps_final`` at the last or None, ``learning_rate``, ``lr_schedule``:
+    ``"linear"`` or None, ``momentum``, ``weight_decay``) and the run's planned length and
+    progress, the schedules' clock (``partial_fit`` calls follow the same schedule, an epoch
+    each, and stay at its end).
     """
 
     def __init__(self, machine: RatingMachine, matrix: RatingMatrix, generator: torch.Generator):
@@ -229,20 +230,21 @@ class BoltzmannStep(Step):
         self.velocity = [torch.zeros_like(p) for p in self.parameters]
         self.settings: dict[str, Any] = {
             "gibbs_steps": 1, "gibbs_steps_final": None, "learning_rate": 0.05,
-            "lr_schedule": None, "momentum": 0.0, "weight_decay": 0.0, "epochs": 1,
+            "lr_schedule": None, "momentum": 0.0, "weight_decay": 0.0,
         }  # fmt: skip
+        self.epochs = 1  # the schedules' length
         self.epoch = 0  # epochs done: the schedules' clock
 
     def begin(self, run: Run) -> None:
         self.settings = {key: run.settings[key] for key in self.settings}
-        self.epoch = run.epochs_done
+        self.epochs, self.epoch = run.epochs, run.epochs_done
 
     # -- the schedules ------------------------------------------------------------------
 
     def _progress(self) -> float:
         """How far the schedules are: 0 at the first epoch (and in a one-epoch run), 1 at the
         last and after."""
-        epochs = int(self.settings["epochs"])
+        epochs = self.epochs
         return 0.0 if epochs <= 1 else min(self.epoch / (epochs - 1), 1.0)
 
     def gibbs_steps(self) -> int:
