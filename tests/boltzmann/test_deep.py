@@ -255,3 +255,17 @@ def test_dbm_bad_input(digits) -> None:
         DBM(hidden_layers=(8, 4), device="cpu").fit(X * 16)
     with pytest.raises(ValueError, match="hidden_layers must be"):
         DBM(hidden_layers=(8, 0), device="cpu").fit(X)
+
+
+@pytest.mark.parametrize("cls", [DBN, DBM])
+def test_set_params_after_fit_changes_nothing_until_the_next_fit(cls, digits, tmp_path) -> None:
+    X, _ = digits
+    kw = {"pretrain_epochs": 1} if cls is DBM else {}
+    est = cls(hidden_layers=(12, 6), epochs=1, random_state=0, device="cpu", **kw).fit(X)
+    before = est.transform(X[:20])
+    est.set_params(hidden_layers=(5, 4, 3), visible="gaussian")
+    np.testing.assert_array_equal(est.transform(X[:20]), before)
+    est.save(tmp_path / "m.cortex")
+    back = load(tmp_path / "m.cortex")
+    np.testing.assert_array_equal(back.transform(X[:20]), before)
+    assert list(back.get_params()["hidden_layers"]) == [12, 6]

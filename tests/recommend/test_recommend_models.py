@@ -274,3 +274,14 @@ def test_resume_from_a_checkpoint_continues_the_run(split_ratings, tmp_path, mak
     )
     with pytest.raises(ValueError, match="other data"):
         make(epochs=4, checkpoint=str(path), resume=True).fit(test)
+
+
+def test_set_params_after_fit_changes_nothing_until_the_next_fit(split_ratings, tmp_path):
+    train, test = split_ratings
+    est = BoltzmannRecommender(hidden_layers=8, epochs=2, **FAST).fit(train)
+    before = est.predict(test.user, test.item)
+    est.set_params(model="dbm", hidden_layers=(4, 2), binary=True, based="user")
+    np.testing.assert_array_equal(est.predict(test.user, test.item), before)
+    est.save(tmp_path / "m.cortex")
+    np.testing.assert_array_equal(load(tmp_path / "m.cortex").predict(test.user, test.item),
+                                  before)  # fmt: skip

@@ -25,13 +25,14 @@ from cortexkit.boltzmann.inference import (
     gibbs_sweep,
     layer_input,
     mean_field,
+    random_states,
     recognition,
     variational_free_energy,
 )
 from cortexkit.boltzmann.inputs import check_count, check_visible_data
 from cortexkit.boltzmann.plots import filters_png, samples_png
 from cortexkit.boltzmann.step import DBMStep
-from cortexkit.boltzmann.units import sample_bernoulli
+from cortexkit.boltzmann.units import sample_bernoulli, sampling_generator
 from cortexkit.io.device import cpu_settings
 from cortexkit.train.objective import chunked, chunks
 from cortexkit.train.step import Step
@@ -275,11 +276,9 @@ class DBM(TransformerMixin, CortexEstimator):
     def _make_step(self) -> Step:
         chains = getattr(self, "_chains_init", None)
         if chains is None:  # a loaded model continuing: chains from random states
-            n_chains, device = int(self.fitted_params_["n_chains"]), self._device()
-            chains = [torch.bernoulli(torch.full((n_chains, len(bias)), 0.5, device=device))
-                      for bias in self.biases_]  # fmt: skip
-            if self._kind == "gaussian":
-                chains[0] = torch.randn_like(chains[0])
+            sizes = [len(bias) for bias in self.biases_]
+            chains = random_states(int(self.fitted_params_["n_chains"]), sizes, self._kind,
+                                   device=self._device())  # fmt: skip
         return DBMStep(self.weights_, self.biases_, chains, visible=self._kind)
 
     @torch.no_grad()
@@ -342,14 +341,8 @@ class DBM(TransformerMixin, CortexEstimator):
         check_count("n_samples", n)
         check_count("steps", steps)
         device = self._device()
-        g = torch.Generator(device=device)
-        g.manual_seed(
-            int(random_state) if random_state is not None else int(torch.randint(0, 2**31, (1,)))
-        )
-        states = [torch.bernoulli(torch.full((n, len(b)), 0.5, device=device), generator=g)
-                  for b in self.biases_]  # fmt: skip
-        if self._kind == "gaussian":
-            states[0] = torch.randn(states[0].shape, generator=g, device=device)
+        g = sampling_generator(random_state, device)
+        states = random_states(n, [len(b) for b in self.biases_], self._kind, g, device)
         with cpu_settings(None, device):  # sigmoid-heavy: flush denormals
             for _ in range(steps):
                 states = gibbs_sweep(states, self.weights_, self.biases_, g, self._kind)

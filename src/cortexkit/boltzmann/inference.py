@@ -36,9 +36,26 @@ __all__ = [
     "gibbs_sweep",
     "layer_input",
     "mean_field",
+    "random_states",
     "recognition",
     "variational_free_energy",
 ]
+
+
+def random_states(
+    n: int,
+    sizes: Sequence[int],
+    visible: str = "bernoulli",
+    generator: torch.Generator | None = None,
+    device: torch.device | None = None,
+) -> list[Tensor]:
+    """``n`` random states of every layer (``sizes``, visible first) to start Gibbs chains
+    from: fair coin flips, and standard normal values for Gaussian visibles."""
+    states = [torch.bernoulli(torch.full((n, size), 0.5, device=device), generator=generator)
+              for size in sizes]  # fmt: skip
+    if visible == "gaussian":
+        states[0] = torch.randn(states[0].shape, generator=generator, device=device)
+    return states
 
 
 def layer_input(

@@ -23,6 +23,7 @@ from cortexkit._validation import as_widths, check_float32_range, validate_data
 
 __all__ = [
     "check_count",
+    "check_hidden_states",
     "check_unit_range",
     "check_visible_data",
     "decode_visible",
@@ -97,3 +98,15 @@ def rbm_width(hidden_layers: Any) -> int:
             f"{hidden_layers!r} (stack RBMs with DBN(hidden_layers=...), or use DBM)"
         )
     return widths[0]
+
+
+def check_hidden_states(H: Any, n_hidden: int) -> np.ndarray:
+    """``H`` checked as hidden states or probabilities of ``n_hidden`` units: a finite
+    ``(n_samples, n_hidden)`` array, returned as float32."""
+    H = np.asarray(H, dtype=np.float32)
+    if H.ndim != 2 or H.shape[1] != n_hidden or not np.isfinite(H).all():
+        raise ValueError(
+            f"H must be a finite (n_samples, {n_hidden}) array of hidden states; "
+            f"got shape {H.shape}"
+        )
+    return H

@@ -19,6 +19,7 @@ from cortexkit._validation import Interval, Options, PositiveInts
 from cortexkit.base import BASE_CONSTRAINTS, CortexEstimator
 from cortexkit.boltzmann.inputs import (
     check_count,
+    check_hidden_states,
     check_visible_data,
     decode_visible,
     encode_visible,
@@ -31,8 +32,10 @@ from cortexkit.boltzmann.units import (
     free_energy,
     hidden_mean,
     pseudo_likelihood,
+    random_visible,
     sample_bernoulli,
     sample_visible,
+    sampling_generator,
     visible_mean,
 )
 from cortexkit.defaults import RBM as DEFAULTS
@@ -316,13 +319,7 @@ class RBM(TransformerMixin, CortexEstimator):
         n_hidden): probabilities for Bernoulli units, values for Gaussian ones, the most
         probable level for softmax units."""
         check_is_fitted(self, "weights_")
-        n_hidden = self.weights_.shape[1]
-        H = np.asarray(H, dtype=np.float32)
-        if H.ndim != 2 or H.shape[1] != n_hidden or not np.isfinite(H).all():
-            raise ValueError(
-                f"H must be a finite (n_samples, {n_hidden}) array of hidden states; "
-                f"got shape {H.shape}"
-            )
+        H = check_hidden_states(H, self.weights_.shape[1])
         h = torch.as_tensor(H, device=self._device())
         mean = visible_mean(torch.addmm(self.visible_bias_, h, self.weights_.T), self._kind,
                             self._levels)  # fmt: skip
@@ -338,16 +335,15 @@ class RBM(TransformerMixin, CortexEstimator):
                 v = sample_visible(mean, self._kind, self._levels, generator)
         return v
 
-    def _generator(self, random_state: int | None) -> torch.Generator:
-        g = torch.Generator(device=self._device())
-        seed = random_state if random_state is not None else int(torch.randint(0, 2**31, (1,)))
-        return g.manual_seed(int(seed))
-
     def gibbs(self, v: Any, steps: int = 1, *, random_state: int | None = None) -> np.ndarray:
         """Run ``steps`` alternating Gibbs steps (h from v, then v from h) from each row
         of ``v``; return the visible samples, in X's form."""
         check_count("steps", steps)
-        return self._decode(self._run_chain(self._visible(v), steps, self._generator(random_state)))
+        return self._decode(
+            self._run_chain(
+                self._visible(v), steps, sampling_generator(random_state, self._device())
+            )
+        )
 
     def sample(
         self, n_samples: int = 16, *, steps: int = 1000, random_state: int | None = None
@@ -357,16 +353,9 @@ class RBM(TransformerMixin, CortexEstimator):
         check_is_fitted(self, "weights_")
         check_count("n_samples", n_samples)
         check_count("steps", steps)
-        g = self._generator(random_state)
-        kind, device = self._kind, self._device()
-        n_visible = self.weights_.shape[0]
-        start = torch.full((n_samples, n_visible), 0.5, device=device)
-        if kind == "softmax":
-            start.fill_(1.0 / self._levels)
-        if kind == "gaussian":
-            start = torch.randn(n_samples, n_visible, generator=g, device=device)
-        else:
-            start = sample_visible(start, kind, self._levels, g)
+        g = sampling_generator(random_state, self._device())
+        start = random_visible(n_samples, self.weights_.shape[0], self._kind, self._levels, g,
+                               self._device())  # fmt: skip
         return self._decode(self._run_chain(start, steps, g))
 
     @torch.no_grad()
@@ -378,7 +367,7 @@ class RBM(TransformerMixin, CortexEstimator):
         V = self._visible(X)
         W, b, c = self.weights_, self.visible_bias_, self.hidden_bias_
         if self._kind == "bernoulli":
-            g = self._generator(None)
+            g = sampling_generator(None, self._device())
             score = chunked(lambda v: pseudo_likelihood(v, W, b, c, g), V)
         else:
             score = -self._free_energy(V)
@@ -422,7 +411,7 @@ class RBM(TransformerMixin, CortexEstimator):
         if self._kind == "softmax":
             raise ValueError("plot_samples draws images: it needs bernoulli or gaussian visibles")
         # the last step's visible means, not binary draws: the usual way to show samples
-        g = self._generator(random_state)
+        g = sampling_generator(random_state, self._device())
         V = torch.as_tensor(self.sample(n, steps=steps, random_state=random_state),
                             device=self._device())  # fmt: skip
         h = sample_bernoulli(hidden_mean(V, self.weights_, self.hidden_bias_), g)

@@ -74,9 +74,11 @@ __all__ = [
     "free_energy",
     "hidden_mean",
     "pseudo_likelihood",
+    "random_visible",
     "reconstruct",
     "sample_bernoulli",
     "sample_visible",
+    "sampling_generator",
     "softmax_last",
     "uniform",
     "visible_mean",
@@ -135,6 +137,29 @@ def uniform(like: Tensor, generator: Generator | None = None) -> Tensor:
     if isinstance(generator, np.random.Generator):
         generator = None  # a GPU tensor: torch's own generator on that device
     return torch.rand(like.shape, generator=generator, dtype=like.dtype, device=like.device)
+
+
+def sampling_generator(random_state: int | None, device: torch.device) -> torch.Generator:
+    """A generator on ``device`` for drawing samples: seeded with ``random_state``, or from
+    torch's global generator when None."""
+    seed = random_state if random_state is not None else int(torch.randint(0, 2**31, (1,)))
+    return torch.Generator(device=device).manual_seed(int(seed))
+
+
+def random_visible(
+    n: int,
+    n_visible: int,
+    kind: str,
+    n_levels: int,
+    generator: torch.Generator,
+    device: torch.device,
+) -> Tensor:
+    """``n`` random visible states to start Gibbs chains from: fair coin flips, a uniform
+    level per softmax unit, or standard normal values for Gaussian units."""
+    if kind == "gaussian":
+        return torch.randn(n, n_visible, generator=generator, device=device)
+    p = 0.5 if kind == "bernoulli" else 1.0 / n_levels
+    return sample_visible(torch.full((n, n_visible), p, device=device), kind, n_levels, generator)
 
 
 def hidden_mean(v: Tensor, W: Tensor, c: Tensor) -> Tensor:
