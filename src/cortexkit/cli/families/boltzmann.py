@@ -162,7 +162,7 @@ def rbm_arguments(parser: argparse.ArgumentParser) -> None:
 def dbn_arguments(parser: argparse.ArgumentParser) -> None:
     """``train dbn``'s flags."""
     _common(parser)
-    parser.add_argument("--hidden-layers", type=int_list, default=[256, 128],
+    parser.add_argument("--hidden-layers", type=int_list, default="256,128",
                         help="units per layer, from the visible side: e.g. 256,128")  # fmt: skip
     _cd(parser, ("bernoulli", "gaussian"))
 
@@ -171,7 +171,7 @@ def dbm_arguments(parser: argparse.ArgumentParser) -> None:
     """``train dbm``'s flags (``--learning-rate`` is the joint training's)."""
     _common(parser)
     parser.set_defaults(learning_rate=0.005, batch_size=100)
-    parser.add_argument("--hidden-layers", type=int_list, default=[500, 1000],
+    parser.add_argument("--hidden-layers", type=int_list, default="500,1000",
                         help="units per layer, from the visible side: e.g. 500,1000")  # fmt: skip
     parser.add_argument("--pretrain-epochs", type=int, default=10,
                         help="epochs of each layer's greedy RBM pretraining")  # fmt: skip
