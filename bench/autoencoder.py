@@ -12,9 +12,9 @@ Anomaly: the credit-card applications, ``CustomerID`` dropped, every column stan
 on all rows (no label is used to fit anything), ``Class`` as the label with its rarer
 class (1) as the anomaly: the ROC AUC and average precision of each model's scores over
 ``--seeds`` seeds. The autoencoders keep their defaults (no tuning on the labels);
-IsolationForest keeps scikit-learn's. Two rows score a default ``SelfOrganizingMap``'s
-``outlier_scores``: each row's quantisation error, and the U-matrix value of its
-best-matching unit (the classic fraud-detection score).
+IsolationForest keeps scikit-learn's. Two rows score a default ``SelfOrganizingMap``:
+each row's quantisation error (``anomaly_scores``), and the U-matrix value of its
+best-matching unit (``umatrix_scores``, the classic fraud-detection score).
 
 Usage: ``python bench/autoencoder.py [--repeats 3] [--seeds 5] [--only speed|anomaly]
 [--out table.md]``. Needs ``../shared/data`` (mnist-idx-test10k, credit-card-applications).
@@ -90,7 +90,7 @@ def run_cortexkit(X: np.ndarray, X_te: np.ndarray, seed: int) -> float:
     ae = AutoEncoder(LAYERS, output_activation="sigmoid", batch_size=BATCH, epochs=EPOCHS,
                      learning_rate=LR, early_stopping=False, validation_fraction=0.0,
                      random_state=seed, device="cpu").fit(X)  # fmt: skip
-    return float(ae.score_samples(X_te).mean())
+    return float(ae.anomaly_scores(X_te).mean())
 
 
 SPEED: dict[str, Callable[[np.ndarray, np.ndarray, int], float]] = {
@@ -145,7 +145,7 @@ def _autoencoder(**params: object) -> Callable[[np.ndarray, int], np.ndarray]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the default code (32) is wider than 14 inputs
             ae = AutoEncoder(**params, random_state=seed, device="cpu").fit(X)  # type: ignore[arg-type]
-        return ae.score_samples(X)
+        return ae.anomaly_scores(X)
 
     return scores
 
@@ -154,13 +154,14 @@ def isolation_forest(X: np.ndarray, seed: int) -> np.ndarray:
     return -IsolationForest(random_state=seed).fit(X).score_samples(X)  # higher: odder
 
 
-def _som(which: int) -> Callable[[np.ndarray, int], np.ndarray]:
-    """A default ``SelfOrganizingMap``'s outlier score: its quantisation error (0) or the
-    U-matrix value of the sample's best-matching unit (1)."""
+def _som(method: str) -> Callable[[np.ndarray, int], np.ndarray]:
+    """A default ``SelfOrganizingMap``'s outlier score: ``anomaly_scores`` (the
+    quantisation error) or ``umatrix_scores`` (the U-matrix value of the sample's
+    best-matching unit)."""
 
     def scores(X: np.ndarray, seed: int) -> np.ndarray:
         som = SelfOrganizingMap(random_state=seed).fit(X)
-        return np.asarray(som.outlier_scores(X)[which], dtype=np.float64)
+        return np.asarray(getattr(som, method)(X), dtype=np.float64)
 
     return scores
 
@@ -168,14 +169,14 @@ def _som(which: int) -> Callable[[np.ndarray, int], np.ndarray]:
 ANOMALY: dict[str, Callable[[np.ndarray, int], np.ndarray]] = {
     "AutoEncoder() (plain, 128-32)": _autoencoder(),
     "AutoEncoder((128, 7)) (what the CLI picks for 14 columns)": _autoencoder(
-        encoder_layers=(128, 7)
+        hidden_layers=(128, 7)
     ),
-    "AutoEncoder((16, 4))": _autoencoder(encoder_layers=(16, 4)),
+    "AutoEncoder((16, 4))": _autoencoder(hidden_layers=(16, 4)),
     "AutoEncoder(kind='denoising')": _autoencoder(kind="denoising"),
     "AutoEncoder(kind='variational')": _autoencoder(kind="variational"),
     "IsolationForest()": isolation_forest,
-    "SelfOrganizingMap(): quantisation error": _som(0),
-    "SelfOrganizingMap(): U-matrix of the best unit": _som(1),
+    "SelfOrganizingMap(): quantisation error": _som("anomaly_scores"),
+    "SelfOrganizingMap(): U-matrix of the best unit": _som("umatrix_scores"),
 }
 
 

@@ -112,7 +112,7 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
     rows, cols = len(y), int(args.cols)
     X = np.memmap(folder / "X.f32", dtype=np.float32, mode="r", shape=(rows, cols))
     clf = ANNClassifier(
-        hidden_layers=tuple(args.hidden),
+        hidden_layers=tuple(args.hidden_layers),
         epochs=args.epochs,
         batch_size=args.batch_size,
         validation_fraction=args.validation_fraction,
@@ -149,7 +149,7 @@ def run_worker(
 ) -> dict[str, Any]:
     argv = [sys.executable, __file__, "--worker", path, "--dir", str(folder),
             "--cols", str(args.cols), "--epochs", str(args.epochs),
-            "--batch-size", str(args.batch_size), "--hidden", *map(str, args.hidden),
+            "--batch-size", str(args.batch_size), "--hidden-layers", *map(str, args.hidden_layers),
             "--validation-fraction", str(validation_fraction),
             "--early-stopping" if args.early_stopping else "--no-early-stopping"]  # fmt: skip
     out = subprocess.run(argv, check=True, stdout=subprocess.PIPE, text=True)
@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cols", type=int, default=100)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=1024)
-    parser.add_argument("--hidden", type=int, nargs="+", default=[64, 32])
+    parser.add_argument("--hidden-layers", type=int, nargs="+", default=[64, 32])
     parser.add_argument("--validation-fraction", type=float, default=0.1)
     parser.add_argument("--early-stopping", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--dir", help="where the temporary data folder goes")

@@ -7,7 +7,7 @@ at two, contenders interleaved, ``--repeats`` times; the median seconds per epoc
 and the 20-day test RMSE (one day ahead, from the actual prices before it, as the course
 does) of the last repeat's model:
 
-- ``cortexkit``: ``RNNForecaster(num_layers=4, hidden_size=50, dropout=0.2, lookback=60)``;
+- ``cortexkit``: ``RNNForecaster(hidden_layers=(50, 50, 50, 50), dropout=0.2, lookback=60)``;
 - ``torch-dataloader``: ``nn.LSTM(1, 50, num_layers=4, dropout=0.2)`` + dropout + linear,
   autograd and Adam over ``DataLoader(TensorDataset(windows, targets), shuffle=True)``;
 - ``keras``: Keras 3 on its torch backend, the course's ``Sequential`` (``LSTM(50,
@@ -89,7 +89,7 @@ class TorchLSTM(nn.Module):
 
 
 def run_cortexkit(train: np.ndarray, test: np.ndarray, epochs: int) -> tuple[float, float]:
-    model = RNNForecaster(lookback=LOOKBACK, num_layers=LAYERS, hidden_size=UNITS,
+    model = RNNForecaster(lookback=LOOKBACK, hidden_layers=(UNITS,) * LAYERS,
                           dropout=DROPOUT, batch_size=BATCH, epochs=epochs,
                           early_stopping=False, validation_fraction=0.0, random_state=0,
                           device="cpu").fit(train)  # fmt: skip
@@ -193,7 +193,7 @@ RNN_SETTINGS = {
 
 
 def rnn_forecast(name: str, cell: str, train: np.ndarray, h: int, seed: int) -> np.ndarray:
-    model = RNNForecaster(cell, hidden_size=32, epochs=300, learning_rate=0.005, patience=40,
+    model = RNNForecaster(cell, hidden_layers=32, epochs=300, learning_rate=0.005, patience=40,
                           random_state=seed, device="cpu", **RNN_SETTINGS[name])  # fmt: skip
     return model.fit(train).predict(horizon=h)
 

@@ -37,7 +37,7 @@ SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 N_ROWS = 300
 COLORS = ["blue", "green", "red"]
 # Small and quick, but enough to learn the synthetic targets well.
-FAST = ["--epochs", "40", "--lr", "0.01", "--hidden", "16"]
+FAST = ["--epochs", "40", "--learning-rate", "0.01", "--hidden-layers", "16"]
 # target -> the other target columns, dropped when training on it
 TARGETS = {
     "label": ["id", "price", "kind"],
@@ -549,8 +549,8 @@ def test_error_messages_name_the_problem(trained, table, tmp_path, capsys) -> No
     [
         ["train", "ann", "data.csv", "--out", "m.cortex"],  # no --target
         ["train", "svm", "data.csv", "--target", "y", "--out", "m.cortex"],
-        ["train", "ann", "data.csv", "--target", "y", "--out", "m", "--hidden", "0,4"],
-        ["train", "ann", "data.csv", "--target", "y", "--out", "m", "--gd", "sideways"],
+        ["train", "ann", "data.csv", "--target", "y", "--out", "m", "--hidden-layers", "0,4"],
+        ["train", "ann", "d.csv", "--target", "y", "--out", "m", "--gradient-descent", "sideways"],
         ["explain", "--layers", "0,1"],
         ["explain", "--layers", "3,x,1"],
         [],

@@ -21,7 +21,8 @@ from cortexkit.data import encoder as encoder_module
 from cortexkit.exceptions import IdentifierColumnWarning
 from cortexkit.persist import read_model
 
-QUICK = ["--epochs", "30", "--lr", "0.02", "--hidden", "8", "--test-size", "0", "--quiet"]
+QUICK = ["--epochs", "30", "--learning-rate", "0.02", "--hidden-layers", "8", "--test-size", "0",
+         "--quiet"]  # fmt: skip
 
 
 Result = Captured

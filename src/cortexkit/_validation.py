@@ -90,25 +90,32 @@ class Options:
 
 @dataclass(frozen=True)
 class PositiveInts:
-    """An int > 0, or a non-empty list or tuple of them (layer widths, say).
+    """An int > 0, or a non-empty list or tuple of them (layer widths, say); with
+    ``allow_empty``, an empty list or tuple too (no hidden layer).
 
     Examples
     --------
     >>> rule = PositiveInts()
     >>> rule.accepts(8), rule.accepts((16, 8)), rule.accepts(()), rule.accepts([4, 0])
     (True, True, False, False)
+    >>> PositiveInts(allow_empty=True).accepts(())
+    True
     """
+
+    allow_empty: bool = False
 
     def accepts(self, value: Any) -> bool:
         if _is_positive_int(value):
             return True
         return (
             isinstance(value, list | tuple)
-            and len(value) > 0
+            and (len(value) > 0 or self.allow_empty)
             and all(_is_positive_int(v) for v in value)
         )
 
     def __str__(self) -> str:
+        if self.allow_empty:
+            return "an int > 0 or a list of them"
         return "an int > 0 or a non-empty list of them"
 
 
@@ -116,9 +123,9 @@ def _is_positive_int(value: Any) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool) and int(value) > 0
 
 
-def as_widths(value: Any, name: str) -> tuple[int, ...]:
-    """``value`` (an int > 0, or a non-empty list or tuple of them) as a tuple of ints: an
-    int means one layer.
+def as_widths(value: Any, name: str, *, allow_empty: bool = False) -> tuple[int, ...]:
+    """``value`` (an int > 0, or a non-empty list or tuple of them; empty too with
+    ``allow_empty``) as a tuple of ints: an int means one layer.
 
     Raises
     ------
@@ -134,8 +141,9 @@ def as_widths(value: Any, name: str) -> tuple[int, ...]:
     ...
     ValueError: hidden_layers must be an int > 0 or a non-empty list of them; got (16, -1)
     """
-    if not PositiveInts().accepts(value):
-        raise ValueError(f"{name} must be {PositiveInts()}; got {value!r}")
+    rule = PositiveInts(allow_empty)
+    if not rule.accepts(value):
+        raise ValueError(f"{name} must be {rule}; got {value!r}")
     return (int(value),) if _is_positive_int(value) else tuple(int(v) for v in value)
 
 

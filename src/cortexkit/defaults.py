@@ -95,7 +95,7 @@ class AutoEncoderDefaults:
     exceeds the 0.95 quantile of the training rows' is called an anomaly.
     """
 
-    encoder_layers: tuple[int, ...] = (128, 32)
+    hidden_layers: tuple[int, ...] = (128, 32)
     activation: str = "relu"
     batch_size: int = 64
     epochs: int = 100
@@ -126,7 +126,7 @@ class SOMDefaults:
     neighborhood: str = "gaussian"
     distance: str = "euclidean"
     learning_rate: float = 0.5
-    learning_rate_decay: str = "asymptotic"
+    lr_schedule: str = "asymptotic"
     sigma: float = 1.0
     sigma_decay: str = "asymptotic"
     init: str = "pca"
@@ -227,7 +227,7 @@ class CNNDefaults:
     batch_norm: bool = True
     dropout: float = 0.25
     head: str = "flatten"
-    dense_layers: tuple[int, ...] = (128,)
+    hidden_layers: tuple[int, ...] = (128,)
     augment: tuple[str, ...] = ("shift",)
     max_shift: int = 2
     batch_size: int = 128
@@ -258,8 +258,7 @@ class RNNDefaults:
     cell: str = "lstm"
     lookback: int = 12
     horizon: int = 1
-    hidden_size: int = 50
-    num_layers: int = 1
+    hidden_layers: tuple[int, ...] = (50,)
     dropout: float = 0.0
     strategy: str = "recursive"
     batch_size: int = 32

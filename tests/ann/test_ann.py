@@ -150,7 +150,7 @@ def test_partial_fit_takes_the_classes_on_the_first_call() -> None:
     clf.partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2, 3])
     clf.partial_fit(X, y)
     assert clf.classes_.tolist() == [0, 1, 2, 3] and clf.predict_proba(X).shape == (60, 4)
-    with pytest.raises(ValueError, match="not in classes_"):
+    with pytest.raises(ValueError, match="not among the classes"):
         clf.partial_fit(X, np.full(60, 7))
 
 
@@ -225,6 +225,29 @@ def test_no_hidden_layer_is_logistic_regression() -> None:
     clf = ANNClassifier((), epochs=30, learning_rate=0.05, random_state=0, device="cpu")
     assert clf.fit(X, y).network_.layer_sizes == [3, 1]
     assert clf.score(X, y) > 0.9
+
+
+def test_an_int_is_one_hidden_layer() -> None:
+    X, y = _toy()
+    clf = ANNClassifier(7, epochs=1, random_state=0, device="cpu").fit(X, y)
+    assert clf.network_.layer_sizes == [3, 7, 1]
+    assert "layer_sizes=[3, 7, 1], activations=['relu']" in repr(clf.network_)
+
+
+def test_set_params_after_fit_changes_nothing_until_the_next_fit(tmp_path) -> None:
+    X, y = _toy(60)
+    clf = ANNClassifier((6,), activation="relu", epochs=3, random_state=0, device="cpu")
+    proba = clf.fit(X, y).predict_proba(X)
+    clf.set_params(activation="tanh", hidden_layers=(2, 2), init="uniform")
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)
+    clf.save(tmp_path / "m.cortex")
+    back = load(tmp_path / "m.cortex")  # with the network it was fitted with
+    assert [a.name for a in back.network_.activations] == ["relu", "identity"]
+    assert back.get_params()["activation"] == "relu"
+    np.testing.assert_array_equal(back.predict_proba(X), proba)
+    clf.partial_fit(X, y)  # continues the fitted network
+    assert clf.network_.layer_sizes == [3, 6, 1]
+    assert clf.fit(X, y).network_.layer_sizes == [3, 2, 2, 1]  # the new ones, now
 
 
 def test_pickle_and_clone() -> None:

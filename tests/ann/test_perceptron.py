@@ -162,6 +162,20 @@ def test_model_file_keeps_the_pocket(tmp_path, iris) -> None:
     np.testing.assert_array_equal(back.predict(X), clf.predict(X))
 
 
+def test_uses_the_base_seeding_and_saves_the_fitted_parameters(tmp_path, iris) -> None:
+    X, y = iris
+    with pytest.warns(ConvergenceWarning):
+        seeded = Perceptron(epochs=5, random_state=np.random.RandomState(4)).fit(X, y)
+        same = Perceptron(epochs=5, random_state=np.random.RandomState(4)).fit(X, y)
+    np.testing.assert_array_equal(seeded.coef_, same.coef_)
+    same.set_params(epochs=50, pocket=False)  # after fit: changes nothing until the next
+    same.save(tmp_path / "p.cortex")
+    back = load(tmp_path / "p.cortex")
+    assert back.get_params()["epochs"] == 5 and back.get_params()["pocket"] is True
+    assert back.classes_.tolist() == [0, 1, 2] and back.n_features_in_ == 4
+    np.testing.assert_array_equal(back.predict(X), seeded.predict(X))
+
+
 def test_string_labels() -> None:
     X = np.array([[0.0, 0], [0, 1], [1, 0], [1, 1]])
     y = np.array(["off", "off", "off", "on"])

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from cortexkit.autoencoder import AutoEncoderNetwork, gaussian_kl, kl_sparsity, masked_mse
+from cortexkit.autoencoder.conv import ConvAutoEncoderNetwork
 
 
 def _grads(net: AutoEncoderNetwork, x: torch.Tensor, mask: torch.Tensor) -> list[torch.Tensor]:
@@ -101,3 +102,14 @@ def test_activation_by_name_per_layer() -> None:
         AutoEncoderNetwork(4, (3, 2), activation=["tanh"])
     with pytest.raises(ValueError, match="activation must be one of"):
         AutoEncoderNetwork(4, (3,), activation="swishy")
+
+
+def test_the_networks_say_their_sizes_in_their_repr() -> None:
+    net = AutoEncoderNetwork(4, (3, 2), activation=["tanh", "sigmoid", "relu"])
+    assert "layer_sizes=[4, 3, 2, 3, 4], activation=[tanh, sigmoid, relu]" in repr(net)
+    vae = AutoEncoderNetwork(4, 2, variational=True)  # an int: one layer, the code
+    assert vae.layer_sizes == [4, 2, 4]
+    assert vae.extra_repr() == "layer_sizes=[4, 2, 4], output_activation=identity, variational=True"
+    conv = ConvAutoEncoderNetwork((1, 8, 8), (4,), (16, 2))
+    assert "image_shape=(1, 8, 8), conv_channels=[4]" in repr(conv)
+    assert "layer_sizes=[64, 16, 2, 16, 64], activation=relu" in repr(conv)

@@ -43,7 +43,7 @@ def test_mask_unobserved_values_change_nothing(digits: np.ndarray) -> None:
     # and the observed entries are what it learned from: not the same model as without mask
     c = AutoEncoder((16, 4), **FAST).fit(X)
     assert not torch.equal(a.network_.encoder[0].weight, c.network_.encoder[0].weight)
-    scores = a.score_samples(np.where(mask, X, np.inf), mask=mask)
+    scores = a.anomaly_scores(np.where(mask, X, np.inf), mask=mask)
     assert np.isfinite(scores).all()
 
 
@@ -113,12 +113,14 @@ def test_anomaly_threshold_is_the_training_quantile() -> None:
     odd = rng.normal(size=(40, 12)) * normal.std(0)  # off the 3-d subspace
     ae = AutoEncoder((3,), activation="identity", threshold_quantile=0.9, learning_rate=0.01,
                      **{**FAST, "epochs": 40}).fit(normal)  # fmt: skip
-    assert abs(float((ae.score_samples(normal) > ae.threshold_).mean()) - 0.1) < 0.01
-    scores = ae.score_samples(np.vstack([normal, odd]))
+    assert abs(float((ae.anomaly_scores(normal) > ae.threshold_).mean()) - 0.1) < 0.01
+    scores = ae.anomaly_scores(np.vstack([normal, odd]))
     labels = np.r_[np.zeros(600), np.ones(40)]
     assert roc_auc_score(labels, scores) > 0.95
     flagged = ae.predict_anomaly(odd)
     assert flagged.dtype == np.int64 and flagged.mean() > 0.9
+    # score_samples keeps scikit-learn's sign: higher for rows more like the training rows
+    np.testing.assert_array_equal(ae.score_samples(odd), -ae.anomaly_scores(odd))
 
 
 def test_early_stopping_monitors_the_validation_reconstruction(digits: np.ndarray) -> None:
@@ -128,7 +130,7 @@ def test_early_stopping_monitors_the_validation_reconstruction(digits: np.ndarra
     val = np.asarray(ae.history_["val_loss"])
     # the best epoch's weights are back (best within the loop's tolerance of 1e-4): its
     # validation loss is the clean reconstruction error of the held-out rows
-    restored = float(ae.score_samples(held).mean())
+    restored = float(ae.anomaly_scores(held).mean())
     assert np.isclose(val, restored, rtol=1e-5).any()
     assert restored <= val.min() + 1e-4
     # the training loss is measured on noisy inputs; the reconstruction on clean ones
@@ -147,6 +149,15 @@ def test_convolutional_autoencoder_on_images(digits: np.ndarray, layout: str) ->
     assert float(((out - X) ** 2).mean()) < 0.6 * float(X.var(0).mean())
     with pytest.raises(ValueError, match="fitted on"):
         ae.predict(np.zeros((2, 8, 9), dtype=np.float32))
+
+
+def test_an_int_hidden_layers_is_one_layer(digits: np.ndarray) -> None:
+    one = AutoEncoder(8, **{**FAST, "epochs": 2}).fit(digits[:200])
+    same = AutoEncoder((8,), **{**FAST, "epochs": 2}).fit(digits[:200])
+    assert one.network_.layer_sizes == [64, 8, 64]
+    np.testing.assert_array_equal(one.predict(digits[:20]), same.predict(digits[:20]))
+    assert one.transform(digits[:5]).shape == (5, 8)
+    assert one.inverse_transform(one.transform(digits[:5])).shape == (5, 64)
 
 
 def test_dense_architecture_flattens_images(digits: np.ndarray) -> None:
@@ -172,7 +183,7 @@ def test_save_load_gives_identical_outputs(tmp_path: pathlib.Path, digits, param
     ae = AutoEncoder((16, 4), **params, **{**FAST, "epochs": 3}).fit(X)
     ae.save(tmp_path / "ae.ck")
     back = load(tmp_path / "ae.ck")
-    for method in ("predict", "transform", "score_samples"):
+    for method in ("predict", "transform", "anomaly_scores", "score_samples"):
         np.testing.assert_array_equal(getattr(back, method)(X), getattr(ae, method)(X))
     assert back.threshold_ == ae.threshold_ and back.image_shape_ == ae.image_shape_
 
@@ -220,7 +231,7 @@ def test_a_code_as_wide_as_the_input_warns() -> None:
 
 def test_other_bad_parameters_are_named(digits: np.ndarray) -> None:
     X = digits[:50]
-    with pytest.raises(ValueError, match="encoder_layers must be a sequence of positive ints"):
+    with pytest.raises(ValueError, match="hidden_layers must be"):
         AutoEncoder((8, 0), **FAST).fit(X)
     with pytest.raises(ValueError, match="tied_weights=True needs the mirrored decoder"):
         AutoEncoder((8, 2), decoder_layers=(4,), tied_weights=True, **FAST).fit(X)
@@ -244,5 +255,43 @@ def test_a_model_trained_on_cuda_gives_the_same_outputs_on_the_cpu(
         ae.save(tmp_path / "ae.ck")
         cpu = load(tmp_path / "ae.ck", device="cpu")
         np.testing.assert_allclose(cpu.predict(X), ae.predict(X), atol=1e-5)
-        np.testing.assert_allclose(cpu.score_samples(X), ae.score_samples(X), rtol=1e-4)
+        np.testing.assert_allclose(cpu.anomaly_scores(X), ae.anomaly_scores(X), rtol=1e-4)
         assert ae.history_["loss"][-1] < ae.history_["loss"][0]  # it learned on the GPU
+
+
+@pytest.mark.parametrize("images", [False, True], ids=["table", "images"])
+def test_set_params_after_fit_changes_nothing_until_the_next_fit(
+    tmp_path: pathlib.Path, digits: np.ndarray, images: bool
+) -> None:
+    X = digits[:200].reshape(-1, 8, 8) if images else digits[:200]
+    ae = AutoEncoder((16, 4), kind="variational", threshold_quantile=0.9,
+                     **{**FAST, "epochs": 2}).fit(X)  # fmt: skip
+    methods = ("predict", "transform", "anomaly_scores", "score_samples", "predict_anomaly")
+    before = {m: getattr(ae, m)(X) for m in methods}
+    sampled, threshold = ae.sample(3, random_state=0), ae.threshold_
+    ae.set_params(hidden_layers=(8, 2), kind="plain", threshold_quantile=0.5,
+                  architecture="dense", activation="tanh", noise_level=0.9)  # fmt: skip
+    for m in methods:
+        np.testing.assert_array_equal(getattr(ae, m)(X), before[m], err_msg=m)
+    np.testing.assert_array_equal(ae.sample(3, random_state=0), sampled)
+    assert ae.inverse_transform(before["transform"]).shape == X.shape
+    ae.save(tmp_path / "ae.ck")
+    back = load(tmp_path / "ae.ck")
+    assert tuple(back.hidden_layers) == (16, 4) and back.kind == "variational"
+    np.testing.assert_array_equal(back.predict(X), before["predict"])
+    assert back.threshold_ == threshold
+    ae.fit(X)  # the next fit takes the new parameters
+    assert ae.transform(X).shape == (len(X), 2) and ae.network_.__class__.__name__ == (
+        "AutoEncoderNetwork"
+    )
+
+
+def test_layer_widths_take_an_int_and_an_empty_decoder(digits: np.ndarray) -> None:
+    X = digits[:100]
+    ae = AutoEncoder((16, 4), decoder_layers=(), **{**FAST, "epochs": 1}).fit(X)
+    assert ae.network_.layer_sizes == [64, 16, 4, 64]
+    images = X.reshape(-1, 8, 8)
+    conv = AutoEncoder(4, conv_channels=8, **{**FAST, "epochs": 1}).fit(images)
+    assert "conv_channels=[8]" in repr(conv.network_)
+    with pytest.raises(ValueError, match="conv_channels must be"):
+        AutoEncoder(4, conv_channels=(8, 0), **FAST).fit(images)

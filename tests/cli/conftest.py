@@ -10,7 +10,7 @@ import pytest
 
 from cortexkit.cli import Captured, run_captured
 
-FAST = ["--epochs", "5", "--lr", "0.01", "--hidden", "8"]
+FAST = ["--epochs", "5", "--learning-rate", "0.01", "--hidden-layers", "8"]
 
 
 Result = Captured

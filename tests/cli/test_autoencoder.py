@@ -13,7 +13,7 @@ import pytest
 from cortexkit import load
 from cortexkit.cli import run_captured
 
-FAST = ["--epochs", "40", "--lr", "0.01", "--encoder", "8,2", "--quiet"]
+FAST = ["--epochs", "40", "--learning-rate", "0.01", "--hidden-layers", "8,2", "--quiet"]
 
 
 def anomaly_table(n: int = 300, n_odd: int = 15, seed: int = 0) -> pd.DataFrame:
@@ -90,7 +90,7 @@ def test_bad_label_columns_are_named(trained: dict[str, Any], tmp_path: Path) ->
 
 def test_a_label_that_cannot_be_scored_fails_before_training(tmp_path: Path) -> None:
     """One class in the label column, or an --anomaly-label it lacks: exit 2 before any
-    training, and no model file left behind (it used to train, save, then fail)."""
+    training, and no model file left behind."""
     one_class = anomaly_table().query("odd == 0")
     data = tmp_path / "normal.csv"
     one_class.to_csv(data, index=False)

@@ -72,7 +72,7 @@ def test_resume_says_whether_a_checkpoint_was_found(tmp_path: Any) -> None:
     data = tmp_path / "d.csv"
     data.write_text("a,b,y\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(40)))
     ck = tmp_path / "run.ckpt"
-    args = ["train", "ann", str(data), "--target", "y", "--epochs", "2", "--hidden", "4",
+    args = ["train", "ann", str(data), "--target", "y", "--epochs", "2", "--hidden-layers", "4",
             "--out", str(tmp_path / "m.ck"), "--checkpoint", str(ck), "--resume"]  # fmt: skip
     first = run_captured(*args)
     assert first.code == 0, first.err

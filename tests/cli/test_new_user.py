@@ -76,7 +76,7 @@ def test_evaluate_a_model_saved_from_python_with_target(cli_run, tmp_path) -> No
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
-        (["--lr", "-1"], "--lr must be a float in (0, inf); got -1.0"),
+        (["--learning-rate", "-1"], "--learning-rate must be a float in (0, inf); got -1.0"),
         (["--seed", "-1"], "--seed must be an int in [0, 4294967295]; got -1"),
         (["--patience", "0"], "--patience must be an int in [1, inf); got 0"),
         (["--activation", "nope"], "--activation must be one of 'threshold'"),
@@ -95,7 +95,7 @@ def test_bad_options_are_named_by_their_flags_before_reading(
 
 def test_an_empty_item_in_hidden_is_refused(cli_run, small, tmp_path) -> None:
     result = cli_run("train", "ann", str(small["data"]), "--target", "label",
-                     "--hidden", "64,,32", "--out", str(tmp_path / "m"))  # fmt: skip
+                     "--hidden-layers", "64,,32", "--out", str(tmp_path / "m"))  # fmt: skip
     assert result.code == 2 and "expected comma-separated integers" in result.err
 
 

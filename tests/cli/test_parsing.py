@@ -20,13 +20,13 @@ from cortexkit.cli.families import ann as ann_family
         (["train", "svm", "d.csv"], "invalid choice: 'svm'", "cortexkit train"),
         (["train"], "required: FAMILY", "cortexkit train"),
         ([], "required: COMMAND", "cortexkit"),
-        (["train", "ann", "d", "--target", "y", "--out", "m", "--hidden", "0,4"],
-         "--hidden", "cortexkit train ann"),
-        (["train", "ann", "d", "--target", "y", "--out", "m", "--gd", "sideways"],
+        (["train", "ann", "d", "--target", "y", "--out", "m", "--hidden-layers", "0,4"],
+         "--hidden-layers", "cortexkit train ann"),
+        (["train", "ann", "d", "--target", "y", "--out", "m", "--gradient-descent", "sideways"],
          "'sideways'", "cortexkit train ann"),
         # an ANN-only flag is not the perceptron's
-        (["train", "perceptron", "d", "--target", "y", "--out", "m", "--hidden", "4"],
-         "unrecognized arguments: --hidden 4", "cortexkit train perceptron"),
+        (["train", "perceptron", "d", "--target", "y", "--out", "m", "--hidden-layers", "4"],
+         "unrecognized arguments: --hidden-layers 4", "cortexkit train perceptron"),
         (["train", "ann", "d", "--target", "y", "--out", "m", "--checkpoint-every", "0"],
          "--checkpoint-every", "cortexkit train ann"),
         (["explain", "--layers", "3,x,1"], "3,x,1", "cortexkit explain"),
@@ -73,8 +73,8 @@ def test_ann_defaults_come_from_the_shared_defaults_object(monkeypatch) -> None:
     regressor = dataclasses.replace(other, weight_decay=0.75)
     monkeypatch.setattr(cortexkit.defaults, "ANN_REGRESSOR", regressor)
     args = build_parser().parse_args(["train", "ann", "d.csv", "--target", "y", "--out", "m"])
-    assert (args.hidden, args.activation, args.batch_size, args.epochs) == ([7, 5], "tanh", 17, 33)
-    assert (args.optimizer, args.lr) == ("sgd", 0.25)
+    assert (args.hidden_layers, args.activation, args.batch_size) == ([7, 5], "tanh", 17)
+    assert (args.epochs, args.optimizer, args.learning_rate) == (33, "sgd", 0.25)
     assert (args.early_stopping, args.validation_fraction, args.patience) == (False, 0.3, 4)
     # the weight decay follows the task, known only once the target is read
     assert ann_family.build(args, "classify").weight_decay == 0.5
@@ -89,7 +89,7 @@ def test_help_shows_the_defaults(cli_run) -> None:
     assert "epochs between checkpoints (default: 1)" in text
     assert "(default: None)" not in text  # no default shown where there is none
     perceptron = " ".join(cli_run("train", "perceptron", "--help").out.split())
-    assert "--hidden" not in perceptron and "--optimizer" not in perceptron
+    assert "--hidden-layers" not in perceptron and "--optimizer" not in perceptron
     assert "--seed" in perceptron
     # the perceptron rule does not run through the epoch loop: no checkpoint flags offered
     assert "--checkpoint" not in perceptron and "--resume" not in perceptron

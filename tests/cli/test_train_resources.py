@@ -11,7 +11,7 @@ from cortexkit.train.checkpoint import read_checkpoint
 def test_a_network_larger_than_memory_is_refused_in_one_line(cli_run, small, tmp_path) -> None:
     out = tmp_path / "huge.cortex"
     result = cli_run("train", "ann", str(small["data"]), "--target", "label",
-                     "--hidden", "100000000", "--out", str(out))  # fmt: skip
+                     "--hidden-layers", "100000000", "--out", str(out))  # fmt: skip
     assert result.code == 2
     assert "cortexkit: error: the network (layers [" in result.err
     assert "of memory; this machine has" in result.err
@@ -21,7 +21,8 @@ def test_a_network_larger_than_memory_is_refused_in_one_line(cli_run, small, tmp
 def test_checkpoint_and_resume_from_the_command_line(cli_run, small, tmp_path) -> None:
     ckpt, out = tmp_path / "run.ckpt", tmp_path / "m.cortex"
     common = ["--quiet", "train", "ann", str(small["data"]), "--target", "label",
-              "--drop", "price", "--hidden", "8", "--no-early-stopping", "--seed", "1"]  # fmt: skip
+              "--drop", "price", "--hidden-layers", "8", "--no-early-stopping",
+              "--seed", "1"]  # fmt: skip
     first = cli_run(*common, "--epochs", "4", "--checkpoint", str(ckpt), "--out", str(out))
     assert first.code == 0, first.err
     assert read_checkpoint(ckpt)["epochs_done"] == 4
@@ -35,6 +36,6 @@ def test_checkpoint_and_resume_from_the_command_line(cli_run, small, tmp_path) -
     assert whole.code == 0, whole.err
     # 4 epochs, then 3 more from the checkpoint: the weights of 7 epochs in one go
     assert torch.equal(load(out).network_.flat, load(straight).network_.flat)
-    other = cli_run(*common, "--epochs", "9", "--lr", "0.5", "--checkpoint", str(ckpt),
+    other = cli_run(*common, "--epochs", "9", "--learning-rate", "0.5", "--checkpoint", str(ckpt),
                     "--resume", "--out", str(out))  # fmt: skip
     assert other.code == 2 and "learning_rate=" in other.err

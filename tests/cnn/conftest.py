@@ -32,7 +32,7 @@ def small_cnn(**params: object) -> object:
     """A CNN small and quick enough for 8x8 images."""
     from cortexkit import CNNClassifier
 
-    defaults = {"conv_layers": (8,), "convs_per_block": 1, "dense_layers": (16,),
+    defaults = {"conv_layers": (8,), "convs_per_block": 1, "hidden_layers": (16,),
                 "augment": None, "epochs": 5, "batch_size": 16, "learning_rate": 0.01,
                 "random_state": 0, "device": "cpu"}  # fmt: skip
     return CNNClassifier(**{**defaults, **params})

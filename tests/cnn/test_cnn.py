@@ -124,7 +124,7 @@ def test_a_user_module_of_the_wrong_width_is_refused(make_bars, cnn) -> None:
 def test_the_network_follows_its_parameters(head) -> None:
     net = ConvNet(3, (32, 32), 5, conv_layers=(4, 8, 16), convs_per_block=2, kernel_size=5,
                   pooling="avg", batch_norm=False, dropout=0.0, head=head,
-                  dense_layers=(20, 10))  # fmt: skip
+                  hidden_layers=(20, 10))  # fmt: skip
     convs = [m for m in net.modules() if isinstance(m, nn.Conv2d)]
     assert [c.out_channels for c in convs] == [4, 4, 8, 8, 16, 16]
     assert all(c.kernel_size == (5, 5) and c.bias is not None for c in convs)
@@ -135,6 +135,8 @@ def test_the_network_follows_its_parameters(head) -> None:
     width = 16 if head == "gap" else 16 * 4 * 4
     assert [(m.in_features, m.out_features) for m in linears] == [(width, 20), (20, 10), (10, 5)]
     assert net(torch.zeros(2, 3, 32, 32)).shape == (2, 5)
+    text = repr(net)
+    assert "conv_layers=(4, 8, 16)" in text and "hidden_layers=(20, 10)" in text
 
 
 def test_normalisation_is_fitted_on_the_training_images(make_bars, cnn) -> None:
@@ -196,6 +198,19 @@ def test_save_and_load_give_identical_predictions(tmp_path, make_bars, cnn) -> N
     assert "val_accuracy" in loaded.history_
 
 
+def test_set_params_after_fit_changes_nothing_until_the_next_fit(tmp_path, make_bars, cnn) -> None:
+    X, y = make_bars(80)
+    est = cnn(epochs=1).fit(X, y)
+    proba = est.predict_proba(X)
+    est.set_params(hidden_layers=(3, 3), conv_layers=(2,), image_size=4, augment="flip")
+    np.testing.assert_array_equal(est.predict_proba(X), proba)  # the 8x8 images it knows
+    est.save(tmp_path / "m.cortex")
+    back = load(tmp_path / "m.cortex")  # the network it was fitted with
+    assert back.get_params()["hidden_layers"] == [16] and back.image_size_ == (8, 8)
+    np.testing.assert_array_equal(back.predict_proba(X), proba)
+    assert "augment=()" in repr(back.network_.preprocess)
+
+
 def test_an_rgb_model_saves_and_loads(tmp_path, make_bars, cnn) -> None:
     # the RGB normalisation's (1, 3, 1, 1) mean and std are channels_last: strides (3, 1, 3, 3)
     X, y = make_bars(60)
@@ -239,7 +254,7 @@ def test_the_defaults_learn_mnist(shared_data) -> None:
 @pytest.mark.cuda
 def test_a_model_trained_on_cuda_predicts_the_same_on_the_cpu(tmp_path, make_bars) -> None:
     X, y = make_bars(300)
-    est = CNNClassifier((8,), convs_per_block=1, dense_layers=(16,), augment=("shift",),
+    est = CNNClassifier((8,), convs_per_block=1, hidden_layers=(16,), augment=("shift",),
                         epochs=5, learning_rate=0.01, random_state=0,
                         device="cuda").fit(X[:200], y[:200])  # fmt: skip
     assert next(est.network_.parameters()).device.type == "cuda"

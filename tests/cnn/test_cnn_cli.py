@@ -12,8 +12,9 @@ from PIL import Image
 
 from cortexkit.cli import run_captured
 
-SMALL = ["--conv", "8", "--convs-per-block", "1", "--dense", "16", "--augment", "none",
-         "--epochs", "6", "--batch-size", "16", "--lr", "0.01", "--device", "cpu"]  # fmt: skip
+SMALL = ["--conv-layers", "8", "--convs-per-block", "1", "--hidden-layers", "16",
+         "--augment", "none", "--epochs", "6", "--batch-size", "16", "--learning-rate", "0.01",
+         "--device", "cpu"]  # fmt: skip
 
 
 @pytest.fixture
@@ -114,7 +115,7 @@ def test_explain_cnn_refuses_another_familys_network(tmp_path) -> None:
 
     path = tmp_path / "series.cortex"
     series = np.sin(np.arange(60) / 3)
-    RNNForecaster(lookback=5, hidden_size=4, epochs=1, random_state=0).fit(series).save(path)
+    RNNForecaster(lookback=5, hidden_layers=4, epochs=1, random_state=0).fit(series).save(path)
     result = run_captured("explain", "cnn", "--model", str(path))
     assert result.code == 2
     assert "CNNClassifier" in result.err and "RNNForecaster" in result.err

@@ -99,7 +99,7 @@ def test_labels_that_do_not_match_the_images_are_refused(tmp_path, make_bars, cn
     np.savez(path, X=X)
     with pytest.raises(ValueError, match="has no labels"):
         read_image_data(path)
-    with pytest.raises(ValueError, match="holds labels not in classes_"):
+    with pytest.raises(ValueError, match="holds labels that are not among the classes"):
         cnn(epochs=1).fit(X, y).partial_fit(X, np.full(20, "d"))
 
 

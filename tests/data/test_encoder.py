@@ -103,20 +103,17 @@ def test_state_round_trips_the_cap_other_and_column_types_through_json() -> None
     assert restored.get_feature_names_out().tolist() == encoder.get_feature_names_out().tolist()
 
 
-def test_a_version_1_state_still_loads_without_a_cap() -> None:
+def test_a_version_1_state_is_refused_clearly() -> None:
     state = {
         "version": 1,
-        "columns": ["x", "flag", "code"],
-        "kinds": ["numeric", "categorical", "categorical"],
+        "columns": ["x"],
+        "kinds": ["numeric"],
         "means": {"x": 1.0},
         "stds": {"x": 2.0},
-        "categories": {"flag": ["False", "True"], "code": ["01", "02"]},
+        "categories": {},
     }
-    encoder = TableEncoder.from_state(state)
-    assert encoder.max_categories is None and encoder.n_other_ == {"flag": 0, "code": 0}
-    assert encoder.column_types_ == {"x": "number", "flag": "bool", "code": "text"}
-    Z = encoder.transform(pd.DataFrame({"x": [3.0], "flag": [True], "code": ["02"]}))
-    np.testing.assert_array_equal(Z, [[1, 0, 1, 0, 1]])
+    with pytest.raises(ModelFileError, match="version 1; this cortexkit reads version 2"):
+        TableEncoder.from_state(state)
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from cortexkit.data import read_series, series_values
+from cortexkit.data.series import frequency, read_like_training, series_dates
 from cortexkit.rnn.metrics import baselines, infer_season, scores
 
 
@@ -68,3 +69,22 @@ def test_metrics_against_hand_computed_values() -> None:
     assert b["naive"].tolist() == [9.0] * 5
     assert b["seasonal_naive"].tolist() == [7.0, 8.0, 9.0, 7.0, 8.0]
     assert infer_season(np.random.default_rng(0).normal(size=200)) == 1
+
+
+def test_a_file_is_read_as_the_training_series_was(tmp_path) -> None:
+    path = _write(tmp_path, "Date,Open,Volume\n2020-02-01,2,20\n2020-01-01,1,\n2020-03-01,3,30\n")
+    extra = {"series": {"column": "Open", "date_column": "Date", "exogenous": ["Volume"],
+                        "fill": "interpolate"}}  # fmt: skip
+    series = read_like_training(path, extra)
+    assert series.columns.tolist() == ["Open", "Volume"]
+    assert series["Volume"].tolist() == [20.0, 20.0, 30.0]
+    assert frequency(series.index) == "MS"
+    assert series_dates(series) == {"last": "2020-03-01T00:00:00", "freq": "MS"}
+    assert series_dates(series.reset_index(drop=True)) is None
+    with pytest.raises(ValueError, match="does not say which column to read"):
+        read_like_training(path, {})
+
+
+def test_an_irregular_or_short_index_has_no_frequency() -> None:
+    assert frequency(pd.DatetimeIndex(["2020-01-01", "2020-01-02"])) is None
+    assert frequency(pd.DatetimeIndex(["2020-01-01", "2020-01-02", "2020-01-09"])) is None

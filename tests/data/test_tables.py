@@ -14,7 +14,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from cortexkit.data import TableEncoder, read_table, split_target
+from cortexkit.data import TableEncoder, frames, read_table, split_target
 from cortexkit.data import tables as tables_module
 from cortexkit.exceptions import ModelFileError, UnseenCategoryWarning
 
@@ -404,18 +404,18 @@ def test_codes_read_with_the_saved_types_encode_as_in_training(tmp_path: Path) -
 def test_regression_target_beyond_float32_is_refused_naming_column_and_row() -> None:
     y = pd.Series([1.0, 2.0, 5e38, -1e39])
     with pytest.raises(ValueError, match=r"'price' has 2 value\(s\) beyond float32.*data row 3"):
-        tables_module.regression_target(y, "price")
+        frames.regression_target(y, "price")
 
 
 def test_regression_target_refuses_infinity_and_text() -> None:
     with pytest.raises(ValueError, match=r"'price' has 1 non-finite.*data row 2 holds inf"):
-        tables_module.regression_target(pd.Series([1.0, np.inf]), "price")
+        frames.regression_target(pd.Series([1.0, np.inf]), "price")
     with pytest.raises(ValueError, match=r"numeric target; column 'kind'"):
-        tables_module.regression_target(pd.Series(["a", "b"]), "kind")
+        frames.regression_target(pd.Series(["a", "b"]), "kind")
 
 
 def test_regression_target_passes_large_but_representable_values() -> None:
-    y = tables_module.regression_target(pd.Series([1, 3e38]), "price")
+    y = frames.regression_target(pd.Series([1, 3e38]), "price")
     assert y.dtype == np.float64 and y.tolist() == [1.0, 3e38]
     assert np.isfinite(y.to_numpy(np.float32)).all()
 
@@ -425,7 +425,7 @@ def test_regression_target_passes_large_but_representable_values() -> None:
 
 def test_feature_matrix_matches_columns_by_name_not_position() -> None:
     df = pd.DataFrame({"c": [5.0, 6.0], "a": [1.0, 2.0], "b": [3.0, 4.0], "y": [0, 1]})
-    X = tables_module.feature_matrix(df, feature_names=["a", "b", "c"], n_features=3)
+    X = frames.feature_matrix(df, feature_names=["a", "b", "c"], n_features=3)
     np.testing.assert_array_equal(X, [[1, 3, 5], [2, 4, 6]])
     assert X.dtype == np.float32
 
@@ -433,21 +433,21 @@ def test_feature_matrix_matches_columns_by_name_not_position() -> None:
 def test_feature_matrix_names_missing_columns() -> None:
     df = pd.DataFrame({"a": [1.0], "renamed": [2.0]})
     with pytest.raises(ValueError, match=r"\['b'\] are missing"):
-        tables_module.feature_matrix(df, feature_names=["a", "b"], n_features=2)
+        frames.feature_matrix(df, feature_names=["a", "b"], n_features=2)
 
 
 def test_feature_matrix_by_position_refuses_a_column_count_mismatch() -> None:
     df = pd.DataFrame({"a": [1.0], "b": [2.0], "y": [0]})
-    X = tables_module.feature_matrix(df, feature_names=None, n_features=2, exclude=["y"])
+    X = frames.feature_matrix(df, feature_names=None, n_features=2, exclude=["y"])
     np.testing.assert_array_equal(X, [[1, 2]])
     with pytest.raises(ValueError, match=r"fitted on 3 unnamed columns.*has 2"):
-        tables_module.feature_matrix(df, feature_names=None, n_features=3, exclude=["y"])
+        frames.feature_matrix(df, feature_names=None, n_features=3, exclude=["y"])
 
 
 def test_feature_matrix_refuses_text_columns_by_name() -> None:
     df = pd.DataFrame({"a": [1.0], "color": ["red"]})
     with pytest.raises(ValueError, match=r"\['color'\] hold text"):
-        tables_module.feature_matrix(df, feature_names=["a", "color"], n_features=2)
+        frames.feature_matrix(df, feature_names=["a", "color"], n_features=2)
 
 
 def test_a_tab_separated_file_gets_a_hint(tmp_path) -> None:

@@ -11,7 +11,7 @@ import torch
 from cortexkit import RNNForecaster, load
 from cortexkit.rnn.metrics import forecast_table
 
-FAST = {"hidden_size": 16, "learning_rate": 0.01, "random_state": 0, "device": "cpu"}
+FAST = {"hidden_layers": 16, "learning_rate": 0.01, "random_state": 0, "device": "cpu"}
 
 
 def _sine(n: int, period: float = 25.0, start: int = 0) -> np.ndarray:
@@ -81,24 +81,25 @@ def test_exogenous_columns_and_a_named_target() -> None:
 
 def test_windows_are_views_into_one_series_tensor() -> None:
     model = RNNForecaster(lookback=5, horizon=3, strategy="direct", **FAST)
-    model._validate_params()
+    model.fitted_params_ = model.get_params()
     windows, targets = model._fit_data(np.arange(100.0), None, fitting=True)
     assert windows.shape == (93, 5, 1) and targets.shape == (93, 3)
     assert windows.untyped_storage().data_ptr() == targets.untyped_storage().data_ptr()
     assert windows.untyped_storage().nbytes() == 100 * 4  # the series, once
-    np.testing.assert_allclose(windows[7, :, 0] * model._std[0] + model._mean[0],
+    scaling = model._transform
+    np.testing.assert_allclose(windows[7, :, 0] * scaling.std[0] + scaling.mean[0],
                                np.arange(7.0, 12.0), rtol=1e-6)  # fmt: skip
 
 
 def test_scaling_sees_the_training_part_only() -> None:
     y = np.r_[np.sin(np.arange(185.0)), 1000 + np.sin(np.arange(15.0))]
     model = RNNForecaster(lookback=10, validation_fraction=0.1, **FAST)
-    model._validate_params()
+    model.fitted_params_ = model.get_params()
     model._fit_data(y, None, fitting=True)
     n = len(y) - 10  # windows; the last 19 are validation windows, the jump is in them
     rows = n - round(0.1 * n) + 10
-    assert model._mean[0] == pytest.approx(y[:rows].mean())
-    assert model._mean[0] < 1  # none of the jump at the end
+    assert model._transform.mean[0] == pytest.approx(y[:rows].mean())
+    assert model._transform.mean[0] < 1  # none of the jump at the end
 
 
 def test_validation_is_chronological_only() -> None:
@@ -175,7 +176,7 @@ def test_evaluate_reports_the_model_and_both_baselines(sine_model) -> None:
 
 @pytest.mark.cuda
 def test_cuda_fit_and_cpu_round_trip(tmp_path) -> None:
-    model = RNNForecaster(lookback=20, epochs=5, hidden_size=8, random_state=0,
+    model = RNNForecaster(lookback=20, epochs=5, hidden_layers=8, random_state=0,
                           device="cuda").fit(_sine(200))  # fmt: skip
     assert next(model.network_.parameters()).is_cuda
     path = tmp_path / "cuda.cortex"
@@ -183,3 +184,26 @@ def test_cuda_fit_and_cpu_round_trip(tmp_path) -> None:
     back = load(path, device="cpu")
     np.testing.assert_allclose(back.predict(horizon=5), model.predict(horizon=5), atol=1e-5)
     assert torch.cuda.is_available()
+
+
+def test_set_params_after_fit_changes_nothing_until_the_next_fit(tmp_path) -> None:
+    series = 5 + _sine(150) + np.arange(150) / 50
+    model = RNNForecaster(lookback=12, epochs=3, **FAST).fit(series)
+    forecast, interval = model.predict(horizon=8), model.predict_interval(horizon=8)
+    table = model.evaluate(series[-20:], series[:-20], rolling=True)
+    model.set_params(log=True, difference=1, lookback=5, horizon=3, strategy="direct",
+                     target=1, season=7, hidden_layers=(4, 4), cell="gru")  # fmt: skip
+    np.testing.assert_array_equal(model.predict(horizon=8), forecast)
+    np.testing.assert_array_equal(model.predict(series[:100], horizon=8),
+                                  model.predict(series[:100], horizon=8))  # fmt: skip
+    for a, b in zip(model.predict_interval(horizon=8), interval, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert model.evaluate(series[-20:], series[:-20], rolling=True) == table
+    assert model.predict().shape == (1,)  # the fitted horizon
+    path = tmp_path / "m.cortex"
+    model.save(path)
+    back = load(path)
+    assert back.get_params()["lookback"] == 12 and back.get_params()["log"] is False
+    np.testing.assert_array_equal(back.predict(horizon=8), forecast)
+    refit = model.fit(series[:, None].repeat(2, axis=1))  # the new parameters, now
+    assert refit.network_.layer_sizes == [2, 4, 4, 3]

@@ -7,10 +7,10 @@ import pytest
 import torch
 
 from cortexkit import RNNClassifier, RNNRegressor, load
-from cortexkit.rnn.estimator import as_sequences
+from cortexkit.rnn.inputs import as_sequences
 from cortexkit.rnn.network import CELLS, SequenceNetwork
 
-FAST = {"hidden_size": 16, "epochs": 30, "learning_rate": 0.01, "random_state": 0,
+FAST = {"hidden_layers": 16, "epochs": 30, "learning_rate": 0.01, "random_state": 0,
         "device": "cpu"}  # fmt: skip
 
 
@@ -45,7 +45,7 @@ def test_padding_is_never_read() -> None:
 
 
 def test_packed_network_reads_each_sequence_last_real_step() -> None:
-    net = SequenceNetwork(1, 4, 1, "gru", generator=torch.Generator().manual_seed(0))
+    net = SequenceNetwork(1, (4,), 1, "gru", generator=torch.Generator().manual_seed(0))
     x = torch.randn(3, 6, 1)
     lengths = torch.tensor([6, 2, 4])
     packed = net(x, lengths)
@@ -103,3 +103,55 @@ def test_cuda_fit_and_cpu_round_trip(tmp_path) -> None:
     # cuDNN's packed-sequence LSTM may run its products in TF32 (10-bit mantissa): seen on an
     # H200, CPU and GPU predictions of this model differed by up to 2.4e-3
     np.testing.assert_allclose(back.predict(seqs), reg.predict(seqs), rtol=1e-2, atol=1e-2)
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+@pytest.mark.parametrize("lengths", [None, torch.tensor([7, 3, 5, 1, 2])])
+def test_equal_widths_are_torchs_num_layers_stack(cell, lengths) -> None:
+    # the same weights, the same seed: the same outputs and gradients, dropout included
+    net = SequenceNetwork(3, (8, 8, 8), 2, cell, dropout=0.3,
+                          generator=torch.Generator().manual_seed(0))  # fmt: skip
+    stack = CELLS.resolve(cell)(3, 8, num_layers=3, dropout=0.3, batch_first=True)
+    with torch.no_grad():
+        for k, layer in enumerate(net.layers):
+            for name, p in layer.named_parameters():
+                getattr(stack, name.replace("_l0", f"_l{k}")).copy_(p)
+    x = torch.randn(5, 7, 3)
+    torch.manual_seed(1)
+    out = net(x, lengths)
+    torch.manual_seed(1)
+    if lengths is None:
+        top = stack(x)[0][:, -1]
+    else:
+        packed = torch.nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True,
+                                                         enforce_sorted=False)  # fmt: skip
+        state = stack(packed)[1]
+        top = (state[0] if isinstance(state, tuple) else state)[-1]
+    torch.testing.assert_close(out, net.head(net.drop(top)), rtol=0, atol=0)
+
+
+def test_layers_of_different_widths_train_save_and_load(tmp_path) -> None:
+    rng = np.random.default_rng(2)
+    seqs, y = _sums(120, rng)
+    reg = RNNRegressor("gru", **{**FAST, "hidden_layers": (12, 4), "epochs": 3, "dropout": 0.2})
+    reg.fit(seqs, y)
+    assert reg.network_.layer_sizes == [2, 12, 4, 1]
+    assert [layer.hidden_size for layer in reg.network_.layers] == [12, 4]
+    assert "hidden_layers=(12, 4)" in repr(reg.network_)
+    reg.save(tmp_path / "m.cortex")
+    np.testing.assert_array_equal(load(tmp_path / "m.cortex").predict(seqs), reg.predict(seqs))
+
+
+def test_an_int_is_one_layer() -> None:
+    rng = np.random.default_rng(3)
+    seqs, y = _sums(40, rng)
+    reg = RNNRegressor(**{**FAST, "hidden_layers": 5, "epochs": 1}).fit(seqs, y)
+    assert reg.network_.layer_sizes == [2, 5, 1] and len(reg.network_.layers) == 1
+
+
+@pytest.mark.parametrize("hidden_layers", [0, (), (8, 0), (8, "wide"), True])
+def test_hidden_layers_must_be_positive_widths(hidden_layers) -> None:
+    rng = np.random.default_rng(3)
+    seqs, y = _sums(20, rng)
+    with pytest.raises(ValueError, match="hidden_layers"):
+        RNNRegressor(**{**FAST, "hidden_layers": hidden_layers}).fit(seqs, y)

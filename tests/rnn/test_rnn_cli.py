@@ -9,9 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cortexkit import load
 from cortexkit.cli import run_captured
 
-FAST = ["--epochs", "20", "--lr", "0.01", "--hidden", "16", "--lookback", "24", "--difference", "1"]
+FAST = ["--epochs", "20", "--learning-rate", "0.01", "--hidden-layers", "16", "--lookback", "24",
+        "--difference", "1"]  # fmt: skip
 
 
 def _csv(path: Path, n: int = 240, start: int = 0, gap: bool = False) -> Path:
@@ -40,6 +42,17 @@ def trained(tmp_path_factory) -> dict[str, Path]:
     assert result.code == 0, result.err
     assert "seasonal-naive (season 12)" in result.out
     return {"data": data, "later": later, "model": model, "folder": folder}
+
+
+def test_hidden_layers_are_the_widths_of_the_stacked_layers(tmp_path) -> None:
+    data, model = _csv(tmp_path / "s.csv", n=60), tmp_path / "m.cortex"
+    result = run_captured("--quiet", "train", "rnn", str(data), "--column", "Sales",
+                          "--hidden-layers", "6,3", "--epochs", "1",
+                          "--out", str(model))  # fmt: skip
+    assert result.code == 0, result.err
+    assert load(model).network_.layer_sizes == [1, 6, 3, 1]
+    old = run_captured("train", "rnn", str(data), "--layers", "2", "--out", str(model))
+    assert old.code == 2 and "unrecognized arguments: --layers" in old.err
 
 
 def test_forecast_writes_dated_steps_and_a_figure(trained) -> None:
@@ -136,7 +149,7 @@ def test_google_stock_classic_set_up_from_the_command_line(tmp_path, shared_data
     model = tmp_path / "google.cortex"
     result = run_captured("--quiet", "train", "rnn", str(folder / "Google_Stock_Price_Train.csv"),
                           "--column", "Open", "--date-column", "Date", "--lookback", "60",
-                          "--layers", "4", "--hidden", "50", "--dropout", "0.2", "--epochs", "3",
+                          "--hidden-layers", "50,50,50,50", "--dropout", "0.2", "--epochs", "3",
                           "--device", "cpu", "--out", str(model))  # fmt: skip
     assert result.code == 0, result.err
     scores = run_captured("evaluate", str(model), str(folder / "Google_Stock_Price_Test.csv"),

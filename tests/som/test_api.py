@@ -68,7 +68,7 @@ def test_more_outliers_than_rows_is_refused(fitted, iris) -> None:
         ("neighborhood", "cone", "neighborhood must be one of 'gaussian'"),
         ("distance", "chebyshev", "distance must be one of 'euclidean'"),
         ("topology", "torus", "topology must be one of 'rectangular'"),
-        ("learning_rate_decay", "fast", "learning_rate_decay must be one of"),
+        ("lr_schedule", "fast", "lr_schedule must be one of"),
         ("init", "zeros", "init must be one of 'pca'"),
         ("algorithm", "sgd", "algorithm must be one of 'online'"),
     ],
@@ -118,8 +118,10 @@ def test_planted_outliers_rank_first() -> None:
     som = SelfOrganizingMap((6, 6), sigma=1.5, epochs=5, random_state=0).fit(X)
     top = som.outliers(data, k=3)
     assert sorted(top.tolist()) == [400, 401, 402]
-    qe, um = som.outlier_scores(data)
+    qe, um = som.anomaly_scores(data), som.umatrix_scores(data)
     assert qe.shape == um.shape == (403,) and (um >= 0).all() and (um <= 1).all()
+    assert set(np.argsort(-qe)[:3].tolist()) == {400, 401, 402}  # higher: more anomalous
+    np.testing.assert_allclose(qe.mean(), som.quantization_error(data), rtol=1e-6)
     assert sorted(som.outliers(data, threshold=20.0).tolist()) == [400, 401, 402]
     assert som.outliers(data, k=5, score="umatrix").shape == (5,)
 
@@ -132,7 +134,7 @@ def test_partial_fit_continues_and_early_stopping_watches_the_error(iris) -> Non
     assert som.n_iter_ == 3 and len(som.history_["quantization_error"]) == 3
     assert som.history_["sigma"][2] < som.history_["sigma"][0]  # the schedule goes on
     stopped = SelfOrganizingMap((5, 5), epochs=200, sigma_decay="constant",
-                                learning_rate_decay="constant", early_stopping=True,
+                                lr_schedule="constant", early_stopping=True,
                                 validation_fraction=0.2, patience=3, random_state=0)  # fmt: skip
     stopped.fit(X)
     assert stopped.n_iter_ < 200 and "early stopping" in stopped.history_["stopped"]
@@ -168,13 +170,14 @@ def test_a_map_trained_on_cuda_loads_on_the_cpu_with_the_same_outputs(tmp_path, 
     assert back.weights_.device.type == "cpu"
     np.testing.assert_allclose(back.weights_.numpy(), som.weights_.cpu().numpy())
     np.testing.assert_array_equal(back.predict(X), som.predict(X))
-    np.testing.assert_allclose(back.outlier_scores(X)[0], som.outlier_scores(X)[0], rtol=1e-4)
+    np.testing.assert_allclose(back.anomaly_scores(X), som.anomaly_scores(X), rtol=1e-4)
     cpu = SelfOrganizingMap((8, 8), epochs=3, device="cpu", random_state=0).fit(X)
     assert abs(cpu.quantization_error(X) - som.quantization_error(X)) < 0.02
 
 
 def test_a_read_only_array_trains_without_a_warning(iris) -> None:
-    """torch warned "The given NumPy array is not writable" for pandas' read-only views."""
+    """A read-only array (pandas gives such views) trains without torch's "The given NumPy
+    array is not writable" warning."""
     import warnings
 
     X = np.array(iris[0], dtype=np.float32)
@@ -182,3 +185,40 @@ def test_a_read_only_array_trains_without_a_warning(iris) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         SelfOrganizingMap((3, 3), random_state=0).fit(X)
+
+
+def test_set_params_after_fit_changes_nothing_until_the_next_fit(tmp_path, iris) -> None:
+    X = iris[0]
+    som = SelfOrganizingMap((4, 5), topology="hexagonal", distance="cosine", epochs=2,
+                            random_state=0).fit(X)  # fmt: skip
+    methods = ("predict", "transform", "anomaly_scores", "umatrix_scores",
+               "activation_response")  # fmt: skip
+    before = {m: getattr(som, m)(X) for m in methods}
+    qe, te, umatrix = som.quantization_error(X), som.topographic_error(X), som.distance_map()
+    som.set_params(grid=(3, 3), topology="rectangular", distance="manhattan")
+    for m in methods:
+        np.testing.assert_array_equal(getattr(som, m)(X), before[m], err_msg=m)
+    assert som.quantization_error(X) == qe and som.topographic_error(X) == te
+    np.testing.assert_array_equal(som.distance_map(), umatrix)
+    assert som.component_planes().shape == (4, 4, 5)
+    som.save(tmp_path / "m.cortex")
+    back = load(tmp_path / "m.cortex")
+    assert list(back.grid) == [4, 5] and back.topology == "hexagonal"
+    np.testing.assert_array_equal(back.anomaly_scores(X), before["anomaly_scores"])
+    som.fit(X)  # the next fit takes the new parameters
+    assert som.weights_.shape == (9, 4) and som.distance_map().shape == (3, 3)
+
+
+def test_each_partial_fit_call_batches_by_its_own_row_count(iris) -> None:
+    """The online rule's default mini-batch is 1/20 of the rows of the call (16 to 512)."""
+    from cortexkit.train import Run
+
+    X = np.vstack([iris[0]] * 10)  # 1500 rows: batches of 75; 150 rows: of 16
+    som = SelfOrganizingMap((4, 4), random_state=0)
+    runs: list[Run] = []
+    som.partial_fit(X)
+    begin = som._loop.step.begin
+    som._loop.step.begin = lambda run: (runs.append(run), begin(run))[-1]
+    som.partial_fit(X[:150])
+    som.partial_fit(X)
+    assert [(r.n_train, r.batch_size, r.epochs_done) for r in runs] == [(150, 16, 1), (1500, 75, 2)]

@@ -74,6 +74,7 @@ def test_predict_writes_node_coordinates_and_scores(table, tmp_path) -> None:
         (["--label-column", "Approved"], "--label-column 'Approved': no such column"),
         (["--grid", "0x5"], "expected ROWSxCOLS with two positive integers"),
         (["--sigma", "0"], "sigma must be a float in (0, inf)"),
+        (["--learning-rate", "0"], "learning_rate must be a float in (0, inf)"),
         (["--outliers", "500"], "--outliers 500 asks for more outliers than"),
         (["--columns", "income,height"], "--columns 'height': no such column"),
     ],
@@ -95,7 +96,7 @@ def test_missing_and_infinite_values_are_refused(tmp_path, bad) -> None:
 
 
 def test_one_row_is_refused(tmp_path) -> None:
-    """A one-row table trained a map (with a quantisation error of 0) without a word."""
+    """A one-row table is refused: one row has no spread to lay a map out on."""
     from cortexkit import SelfOrganizingMap
 
     path = tmp_path / "t.csv"

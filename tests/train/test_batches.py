@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-import cortexkit.ann.base as ann_base
+import cortexkit.ann.inputs as ann_inputs
 from cortexkit import ANNClassifier, ANNRegressor
 from cortexkit.train import ArrayBatches, TensorBatches
 from cortexkit.train.loop import EpochLoop, metric_sample_size
@@ -138,7 +138,7 @@ def test_memmap_regressor_and_partial_fit(tmp_path: Path, table) -> None:
 
 def test_memmap_fit_never_copies_the_whole_array(tmp_path: Path, table, monkeypatch) -> None:
     X = _memmap(tmp_path / "X.f32", table[0])
-    monkeypatch.setattr(ann_base, "MEMMAP_CHUNK", 256)  # the finiteness check reads chunks
+    monkeypatch.setattr(ann_inputs, "MEMMAP_CHUNK", 256)  # the finiteness check reads chunks
 
     def whole(obj: Any) -> bool:
         return (

@@ -20,7 +20,16 @@ from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
-from cortexkit._validation import CALLABLE, Interval, Options, check_float32_range, validate_data
+from cortexkit._validation import (
+    CALLABLE,
+    Interval,
+    Options,
+    PositiveInts,
+    as_widths,
+    check_float32_range,
+    validate_data,
+)
+from cortexkit.ann.inputs import check_memmap
 from cortexkit.ann.network import DenseNetwork, ManualObjective
 from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator, check_fits_in_memory, n_samples
 from cortexkit.data.streamed import EncodedTargets, scan_targets
@@ -36,7 +45,7 @@ ANN_CONSTRAINTS = {
     **GRADIENT_CONSTRAINTS,
     "activation": [Options(ACTIVATIONS), CALLABLE, list, tuple],
     "init": [Options(INITIALIZERS), CALLABLE],
-    "hidden_layers": [Interval(int, 1, None), list, tuple],
+    "hidden_layers": [PositiveInts(allow_empty=True)],
     "init_scale": [Interval(float, 0, None, closed="neither")],
 }
 
@@ -125,7 +134,8 @@ class BaseANN(GradientEstimator, ABC):
 
     @abstractmethod
     def _target_state(self) -> dict[str, Any]:
-        """The target encoding, as JSON, for the model file."""
+        """The target encoding, as JSON: the model file keeps it and a resumed run must
+        share it."""
 
     @abstractmethod
     def _set_target_state(self, meta: dict[str, Any]) -> None:
@@ -134,17 +144,12 @@ class BaseANN(GradientEstimator, ABC):
     # -- the network ----------------------------------------------------------------------
 
     def _hidden(self) -> list[int]:
-        hidden = self.hidden_layers
-        sizes = [hidden] if isinstance(hidden, int | np.integer) else list(hidden)
-        for s in sizes:
-            if isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 1:
-                raise ValueError(
-                    f"hidden_layers must be a positive int or a sequence of them; got {hidden!r}"
-                )
-        return [int(s) for s in sizes]
+        """The hidden layers' widths, as fitted (an int is one layer; ``()``: none)."""
+        return list(as_widths(self.fitted_params_["hidden_layers"], "hidden_layers",
+                              allow_empty=True))  # fmt: skip
 
     def _activations(self, n_hidden: int) -> list[Any]:
-        act = self.activation
+        act = self.fitted_params_["activation"]
         if isinstance(act, list | tuple):
             if len(act) != n_hidden:
                 raise ValueError(
@@ -166,9 +171,10 @@ class BaseANN(GradientEstimator, ABC):
             f"the network (layers {sizes}, {n_weights:,} weights, on {rows:,} rows)",
             self._device(),
         )
-        options = {"scale": self.init_scale} if self.init == "uniform" else {}
+        init = self.fitted_params_["init"]
+        options = {"scale": self.fitted_params_["init_scale"]} if init == "uniform" else {}
         net = DenseNetwork(
-            sizes, self._activations(len(sizes) - 2), self.init, options, generator=generator
+            sizes, self._activations(len(sizes) - 2), init, options, generator=generator
         )
         self.network_ = net.to(self._device())
         self._objective = self._make_objective()
@@ -294,16 +300,18 @@ class BaseANN(GradientEstimator, ABC):
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Tensor]]:
         check_is_fitted(self, "network_")
-        meta = {"layer_sizes": self.network_.layer_sizes, **self._common_state()}
-        meta.update(self._target_state())
+        meta = {**self._target_state(), **self._common_state()}
+        meta["layer_sizes"] = self.network_.layer_sizes
         return meta, {"flat": self.network_.flat.detach().cpu()}
 
     def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
+        self._set_common_state(meta)
+        self._set_target_state(meta)
         hidden = meta["layer_sizes"][1:-1]
         net = DenseNetwork(  # weights come from the file: a throwaway generator to start
             meta["layer_sizes"],
             self._activations(len(hidden)),
-            self.init,
+            self.fitted_params_["init"],
             generator=torch.Generator(),
         )
         flat = tensors["flat"]
@@ -315,9 +323,6 @@ class BaseANN(GradientEstimator, ABC):
         with torch.no_grad():
             net.flat.copy_(flat)
         self.network_ = net.to(self._device())
-        self._set_common_state(meta)
-        self.loss_curve_ = list(self.history_.get("loss", []))
-        self._set_target_state(meta)
         sizes = net.layer_sizes
         if sizes[0] != self.n_features_in_ or sizes[-1] != self._n_outputs():
             raise ValueError(
@@ -325,38 +330,3 @@ class BaseANN(GradientEstimator, ABC):
                 f"{self._n_outputs()} outputs"
             )
         self._objective = self._make_objective()
-
-    def _run(self, *args: Any, **kwargs: Any) -> None:
-        super()._run(*args, **kwargs)
-        self.loss_curve_ = list(self.history_["loss"])
-
-
-MEMMAP_CHUNK = 65536  # rows checked at a time
-
-
-def check_memmap(est: Any, X: np.memmap, *, reset: bool) -> np.memmap:
-    """Check a memmapped ``X`` a chunk at a time (2-d, numbers, finite, the fitted width)
-    without reading it into memory whole."""
-    if X.ndim != 2:
-        raise ValueError(f"X must be 2-dimensional (n_samples, n_features); got shape {X.shape}")
-    if X.dtype.kind not in "fiu":
-        raise ValueError(f"X must hold numbers; the memmap's dtype is {X.dtype}")
-    if X.shape[0] < 1:
-        raise ValueError("X has 0 samples; at least 1 is required")
-    for start in range(0, X.shape[0], MEMMAP_CHUNK):
-        chunk = X[start : start + MEMMAP_CHUNK]
-        finite = np.isfinite(chunk).all(axis=1)
-        if not finite.all():
-            raise ValueError(
-                f"X contains NaN or infinity (in row {start + int(np.argmin(finite))})"
-            )
-        check_float32_range(chunk, "X", first_row=start)
-    if reset:
-        est.n_features_in_ = X.shape[1]
-        est.__dict__.pop("feature_names_in_", None)
-    elif X.shape[1] != est.n_features_in_:
-        raise ValueError(
-            f"X has {X.shape[1]} features, but {type(est).__name__} is expecting "
-            f"{est.n_features_in_} features as input"
-        )
-    return X

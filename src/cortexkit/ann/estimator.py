@@ -14,30 +14,15 @@ from typing import Any
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import column_or_1d
 from torch import Tensor
 
-from cortexkit._validation import CALLABLE, FLOAT32_MAX, Options
+from cortexkit._validation import CALLABLE, Options
 from cortexkit.ann.base import ANN_CONSTRAINTS, BaseANN
+from cortexkit.ann.inputs import TargetScaling, check_two_classes, class_labels, regression_targets
 from cortexkit.defaults import ANN, ANN_REGRESSOR
 from cortexkit.nn.losses import Loss, get_loss
 
 __all__ = ["ANNClassifier", "ANNRegressor"]
-
-
-def _one_label_type(y: np.ndarray, name: str) -> None:
-    """Refuse labels that mix text and numbers (``[1, "a"]``): they cannot be ordered, and
-    ``1`` and ``"1"`` would be two classes."""
-    if y.dtype.kind != "O" or y.size == 0:
-        return
-    text = [v for v in y.ravel() if isinstance(v, str)]
-    if text and len(text) < y.size:
-        number = next(v for v in y.ravel() if not isinstance(v, str))
-        raise ValueError(
-            f"{name} mixes text and non-text labels (e.g. {text[0]!r} and {number!r}); "
-            f"use one type, e.g. {name}.astype(str)"
-        )
 
 
 class ANNClassifier(ClassifierMixin, BaseANN):
@@ -55,8 +40,7 @@ class ANNClassifier(ClassifierMixin, BaseANN):
     Parameters
     ----------
     hidden_layers : int or sequence of int, default=(100,)
-        Units per hidden layer (an int is one hidden layer); ``()`` gives logistic
-        (softmax) regression.
+        Units per hidden layer (an int is one layer); ``()``: logistic (softmax) regression.
     activation : str, callable or sequence of them, default="relu"
         Hidden-layer activation by name (see :data:`cortexkit.nn.ACTIVATIONS`), a
         callable ``fn(tensor) -> tensor``, or one of them per hidden layer.
@@ -72,8 +56,8 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         gradient descent.
     gradient_descent : {"stochastic", "batch", "mini-batch"} or None, default=None
         A readable alias that sets the batch size: ``"stochastic"`` means 1, ``"batch"``
-        the whole set, ``"mini-batch"`` keeps ``batch_size`` (which must then be at least
-        2). ``None`` uses ``batch_size`` as it is.
+        the whole set, ``"mini-batch"`` keeps ``batch_size`` (at least 2); ``None`` uses
+        ``batch_size`` as it is.
     epochs : int, default=200
         The most passes over the training set (early stopping may end training sooner).
     optimizer : {"adam", "adamw", "sgd", "rmsprop"} or callable, default="adam"
@@ -83,18 +67,16 @@ class ANNClassifier(ClassifierMixin, BaseANN):
     learning_rate : float, default=1e-3
         The step size, greater than 0.
     weight_decay : float, default=3e-3
-        L2 penalty, added to the gradient as ``weight_decay * w`` (decoupled for
-        ``"adamw"``). It applies to the biases too, as torch's ``weight_decay`` does on
-        every parameter (scikit-learn's ``alpha`` spares them).
+        L2 penalty on the weights, never the biases (as scikit-learn's ``alpha``): added
+        to their gradient as ``weight_decay * w`` (decoupled for ``"adamw"``).
     momentum : float, default=0.9
         Momentum for ``optimizer="sgd"``, in [0, 1) (0 gives plain gradient descent).
     nesterov : bool, default=False
         Nesterov momentum for ``optimizer="sgd"``.
     validation_fraction : float, default=0.1
         Share of the training set, in [0, 1), held out to report ``val_loss`` each epoch
-        and to monitor early stopping. When it would hold out no row, training goes on
-        without a validation set and ``history_["validation"]`` says so. ``0`` holds out
-        nothing.
+        and to monitor early stopping (``0``: none). When it would hold out no row,
+        training goes on without one and ``history_["validation"]`` says so.
     validation_split : {"random", "last"}, default="random"
         How the validation rows are chosen: at random (stratified by class for a
         classifier), or the last rows, for series, where a shuffled split would let the
@@ -107,9 +89,8 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         Epochs without improvement before early stopping, at least 1.
     lr_schedule : {"plateau", "onecycle", "cosine"} or None, default=None
         ``"plateau"`` halves the learning rate after 5 epochs without improvement of the
-        monitored loss; ``None`` keeps it constant.
-        ``"onecycle"`` (warm up, then anneal) and ``"cosine"`` (anneal) take it to nearly
-        0 by the last epoch, batch by batch.
+        monitored loss; ``"onecycle"`` (warm up, then anneal) and ``"cosine"`` (anneal)
+        take it to nearly 0 by the last epoch, batch by batch; ``None`` keeps it constant.
     clip_grad_norm : float or None, default=None
         Rescale the gradient when its norm exceeds this; ``None`` never rescales it.
     random_state : int, RandomState or None, default=None
@@ -117,8 +98,7 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         this fit only (the caller's global random state is left as it was). ``None`` draws
         a fresh seed each fit.
     device : {"auto", "cpu", "cuda"}, str or torch.device, default="auto"
-        Where to train: ``"auto"`` uses CUDA when present, else the CPU; ``"cuda:N"``
-        names one GPU.
+        Where to train: ``"auto"`` uses CUDA when present, else the CPU; ``"cuda:N"`` a GPU.
     verbose : int or bool, default=0
         ``0``: silent; ``1``: a progress bar on a terminal; ``2``: also a line per epoch.
     callbacks : list of Callback or callable, or None, default=None
@@ -179,28 +159,10 @@ class ANNClassifier(ClassifierMixin, BaseANN):
     """
 
     def _prepare_targets(self, y: np.ndarray, fitting: bool, classes: Any = None) -> np.ndarray:
-        y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)  # a DataConversionWarning, as scikit-learn's
-        _one_label_type(y, "y")
-        if classes is not None:
-            _one_label_type(np.asarray(classes), "classes")
-        check_classification_targets(y)
-        if y.ndim != 1:
-            raise ValueError(f"y must be 1-dimensional (one label per row); got shape {y.shape}")
-        if fitting:
-            self.classes_ = np.unique(y if classes is None else np.asarray(classes))
-            if len(self.classes_) < 2:
-                raise ValueError(
-                    f"y has only one class ({self.classes_.tolist()[0]!r}); a classifier needs "
-                    "at least 2"
-                )
-        unseen = np.setdiff1d(y, self.classes_)
-        if unseen.size:
-            raise ValueError(
-                f"y holds labels not in classes_ {self.classes_.tolist()}: {unseen.tolist()}"
-            )
-        return np.searchsorted(self.classes_, y)
+        y = class_labels(y, classes)
+        codes = self._encode_classes(y, classes) if fitting else self._class_codes(y)
+        check_two_classes(self.classes_)
+        return codes
 
     def _n_outputs(self) -> int:
         return 1 if len(self.classes_) == 2 else len(self.classes_)
@@ -229,14 +191,14 @@ class ANNClassifier(ClassifierMixin, BaseANN):
         """The most probable class of each row."""
         raw = self._raw(X)
         idx = (raw[:, 0] > 0).long() if raw.shape[1] == 1 else raw.argmax(1)
-        return self.classes_[idx.cpu().numpy()]
+        return self._decode_classes(idx.cpu().numpy())
 
     def _target_state(self) -> dict[str, Any]:
-        return {"classes_": self.classes_.tolist(), "classes_dtype": self.classes_.dtype.str}
+        """The labels, which a resumed run must share (the common state saves them)."""
+        return {"classes_": self.classes_.tolist()}
 
     def _set_target_state(self, meta: dict[str, Any]) -> None:
-        dtype = np.dtype(meta["classes_dtype"])
-        self.classes_ = np.asarray(meta["classes_"], dtype=object if dtype.kind == "O" else dtype)
+        """Nothing: ``classes_`` comes back with the common state."""
 
 
 class ANNRegressor(RegressorMixin, BaseANN):
@@ -250,8 +212,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
     Parameters
     ----------
     hidden_layers : int or sequence of int, default=(100,)
-        Units per hidden layer (an int is one hidden layer); ``()`` gives linear
-        regression.
+        Units per hidden layer (an int is one layer); ``()`` gives linear regression.
     activation : str, callable or sequence of them, default="relu"
         Hidden-layer activation by name (see :data:`cortexkit.nn.ACTIVATIONS`), a
         callable ``fn(tensor) -> tensor``, or one of them per hidden layer.
@@ -273,8 +234,8 @@ class ANNRegressor(RegressorMixin, BaseANN):
         gradient descent.
     gradient_descent : {"stochastic", "batch", "mini-batch"} or None, default=None
         A readable alias that sets the batch size: ``"stochastic"`` means 1, ``"batch"``
-        the whole set, ``"mini-batch"`` keeps ``batch_size`` (which must then be at least
-        2). ``None`` uses ``batch_size`` as it is.
+        the whole set, ``"mini-batch"`` keeps ``batch_size`` (at least 2); ``None`` uses
+        ``batch_size`` as it is.
     epochs : int, default=200
         The most passes over the training set (early stopping may end training sooner).
     optimizer : {"adam", "adamw", "sgd", "rmsprop"} or callable, default="adam"
@@ -284,19 +245,17 @@ class ANNRegressor(RegressorMixin, BaseANN):
     learning_rate : float, default=1e-3
         The step size, greater than 0.
     weight_decay : float, default=3e-2
-        L2 penalty (ten times the classifier's default, chosen for regression in
-        ``bench/defaults.py``), added to the gradient as ``weight_decay * w`` (decoupled for
-        ``"adamw"``). It applies to the biases too, as torch's ``weight_decay`` does on
-        every parameter (scikit-learn's ``alpha`` spares them).
+        L2 penalty on the weights, never the biases (ten times the classifier's default,
+        chosen for regression in ``bench/defaults.py``): added to their gradient as
+        ``weight_decay * w`` (decoupled for ``"adamw"``).
     momentum : float, default=0.9
         Momentum for ``optimizer="sgd"``, in [0, 1) (0 gives plain gradient descent).
     nesterov : bool, default=False
         Nesterov momentum for ``optimizer="sgd"``.
     validation_fraction : float, default=0.1
         Share of the training set, in [0, 1), held out to report ``val_loss`` each epoch
-        and to monitor early stopping. When it would hold out no row, training goes on
-        without a validation set and ``history_["validation"]`` says so. ``0`` holds out
-        nothing.
+        and to monitor early stopping (``0``: none). When it would hold out no row,
+        training goes on without one and ``history_["validation"]`` says so.
     validation_split : {"random", "last"}, default="random"
         How the validation rows are chosen: at random (stratified by class for a
         classifier), or the last rows, for series, where a shuffled split would let the
@@ -309,9 +268,8 @@ class ANNRegressor(RegressorMixin, BaseANN):
         Epochs without improvement before early stopping, at least 1.
     lr_schedule : {"plateau", "onecycle", "cosine"} or None, default=None
         ``"plateau"`` halves the learning rate after 5 epochs without improvement of the
-        monitored loss; ``None`` keeps it constant.
-        ``"onecycle"`` (warm up, then anneal) and ``"cosine"`` (anneal) take it to nearly
-        0 by the last epoch, batch by batch.
+        monitored loss; ``"onecycle"`` (warm up, then anneal) and ``"cosine"`` (anneal)
+        take it to nearly 0 by the last epoch, batch by batch; ``None`` keeps it constant.
     clip_grad_norm : float or None, default=None
         Rescale the gradient when its norm exceeds this; ``None`` never rescales it.
     random_state : int, RandomState or None, default=None
@@ -319,8 +277,7 @@ class ANNRegressor(RegressorMixin, BaseANN):
         this fit only (the caller's global random state is left as it was). ``None`` draws
         a fresh seed each fit.
     device : {"auto", "cpu", "cuda"}, str or torch.device, default="auto"
-        Where to train: ``"auto"`` uses CUDA when present, else the CPU; ``"cuda:N"``
-        names one GPU.
+        Where to train: ``"auto"`` uses CUDA when present, else the CPU; ``"cuda:N"`` a GPU.
     verbose : int or bool, default=0
         ``0``: silent; ``1``: a progress bar on a terminal; ``2``: also a line per epoch.
     callbacks : list of Callback or callable, or None, default=None
@@ -455,32 +412,17 @@ class ANNRegressor(RegressorMixin, BaseANN):
         return tags
 
     def _loss(self) -> Loss:
-        return get_loss(self.loss)
+        return get_loss(self.fitted_params_["loss"])
 
     def _prepare_targets(self, y: np.ndarray, fitting: bool, classes: Any = None) -> np.ndarray:
         if classes is not None:
             raise TypeError("classes= is for classifiers; a regressor's partial_fit takes X, y")
-        y = np.asarray(y, dtype=np.float64)
-        if not np.all(np.isfinite(y)):
-            raise ValueError("y contains NaN or infinity; a regressor needs finite targets")
-        if y.size and np.abs(y).max() > FLOAT32_MAX:
-            raise ValueError(
-                f"y holds values beyond float32's range (|y| up to {np.abs(y).max():.3g}, "
-                f"limit {FLOAT32_MAX:.3g}); the network computes in float32: rescale y"
-            )
+        y = regression_targets(y)
         if fitting:
-            self._y_1d: bool = y.ndim == 1
-        y2 = y.reshape(len(y), -1)
-        if fitting:
-            self.n_outputs_ = y2.shape[1]
-            if self.scale_target:
-                std = y2.std(axis=0)
-                self._y_mean, self._y_std = y2.mean(axis=0), np.where(std > 0, std, 1.0)
-            else:
-                self._y_mean, self._y_std = np.zeros(y2.shape[1]), np.ones(y2.shape[1])
-        elif y2.shape[1] != self.n_outputs_:
-            raise ValueError(f"y has {y2.shape[1]} targets; the model predicts {self.n_outputs_}")
-        return (y2 - self._y_mean) / self._y_std
+            scale = self.fitted_params_["scale_target"]
+            self._y_scaling = TargetScaling.fit(y, scale=scale)
+            self.n_outputs_ = self._y_scaling.n_outputs
+        return self._y_scaling.encode(y)
 
     def _n_outputs(self) -> int:
         return self.n_outputs_
@@ -497,19 +439,12 @@ class ANNRegressor(RegressorMixin, BaseANN):
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted targets, shape ``(n_samples,)`` or ``(n_samples, n_outputs)``."""
-        out = self._raw(X).cpu().numpy().astype(np.float64) * self._y_std + self._y_mean
-        return out.ravel() if self._y_1d else out
+        out = self._raw(X).cpu().numpy()  # checks it is fitted first
+        return self._y_scaling.decode(out)
 
     def _target_state(self) -> dict[str, Any]:
-        return {
-            "n_outputs_": self.n_outputs_,
-            "y_1d": self._y_1d,
-            "y_mean": self._y_mean.tolist(),
-            "y_std": self._y_std.tolist(),
-        }
+        return self._y_scaling.to_json()
 
     def _set_target_state(self, meta: dict[str, Any]) -> None:
-        self.n_outputs_ = meta["n_outputs_"]
-        self._y_1d = meta["y_1d"]
-        self._y_mean = np.asarray(meta["y_mean"])
-        self._y_std = np.asarray(meta["y_std"])
+        self._y_scaling = TargetScaling.from_json(meta)
+        self.n_outputs_ = self._y_scaling.n_outputs

@@ -157,6 +157,14 @@ class DenseNetwork(nn.Module):
             fill(W, generator=generator)
             b.zero_()
 
+    def extra_repr(self) -> str:
+        names = [a.name for a in self.activations]
+        init = self.init if isinstance(self.init, str) else getattr(self.init, "__name__", "custom")
+        return (
+            f"layer_sizes={self.layer_sizes}, activations={names[:-1]}, "
+            f"output_activation={names[-1]!r}, init={init!r}"
+        )
+
     def weight_masks(self) -> list[tuple[Tensor, Tensor]]:
         """Which entries of the flat tensor are weights (``weight_decay`` decays those,
         never the biases)."""

@@ -16,10 +16,12 @@ rule to tell its class from the others; the prediction is the class whose unit h
 largest weighted sum.
 
 Why NumPy and not torch here: the rule is sequential, one observation at a time on vectors of
-a few dozen numbers, where torch's per-operation dispatch costs ~5x NumPy's. Each epoch is
-still vectorised: a block of observations is scored at once, the first observation it gets wrong
-is found, the weights updated, and scoring resumes after it, which is exactly the sequential
-rule at a fraction of the cost.
+a few dozen numbers, where torch's per-operation dispatch costs more than the arithmetic. So
+the perceptron keeps its own loop, not the epoch loop, and takes from the base only the
+parameter checks, seeding, class labels and model files. Each epoch is still vectorised: a
+block of observations is scored at once, the first observation it gets wrong is found, the
+weights updated, and scoring resumes after it, which is exactly the sequential rule at a
+fraction of the cost.
 """
 
 from __future__ import annotations
@@ -29,22 +31,21 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 
-from cortexkit._validation import Interval, validate_data, validate_params
-from cortexkit.model_file import SaveMixin
+from cortexkit._validation import Interval, validate_data
+from cortexkit.model import CortexModel
 
 __all__ = ["Perceptron"]
 
 _BLOCK = 64  # observations scored at once between updates
 
 
-class Perceptron(SaveMixin, ClassifierMixin, BaseEstimator):
+class Perceptron(ClassifierMixin, CortexModel):
     """A single-layer perceptron (threshold units) trained by the perceptron rule.
 
     Two numbers are counted in each epoch, and they are not the same:
@@ -76,6 +77,9 @@ class Perceptron(SaveMixin, ClassifierMixin, BaseEstimator):
 
     Attributes
     ----------
+    fitted_params_ : dict
+        The parameters the last ``fit`` ran with: ``save`` and ``load`` use them, so a
+        ``set_params`` after ``fit`` changes nothing until the next ``fit``.
     classes_ : ndarray of shape (n_classes,)
         The class labels, sorted.
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
@@ -150,9 +154,6 @@ class Perceptron(SaveMixin, ClassifierMixin, BaseEstimator):
         self.shuffle = shuffle
         self.random_state = random_state
 
-    def _validate_params(self) -> None:  # type: ignore[override]
-        validate_params(self.get_params(), self._constraints)
-
     def fit(self, X: Any, y: Any) -> Perceptron:
         """Apply the perceptron rule until an epoch makes no update, or for ``epochs``.
 
@@ -160,9 +161,11 @@ class Perceptron(SaveMixin, ClassifierMixin, BaseEstimator):
         the last ones otherwise.
         """
         self._validate_params()
+        self._freeze_params()
+        p = self.fitted_params_
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
-        self.classes_, y_idx = np.unique(y, return_inverse=True)
+        y_idx = self._encode_classes(y)
         if len(self.classes_) < 2:
             raise ValueError(
                 f"y has only one class ({self.classes_.tolist()[0]!r}); a classifier needs "
@@ -173,22 +176,22 @@ class Perceptron(SaveMixin, ClassifierMixin, BaseEstimator):
         T = (y_idx[:, None] == (np.arange(n_units) + (n_units == 1))).astype(np.float64)
         W = np.zeros((n_units, X.shape[1]))
         b = np.zeros(n_units)
-        rng = check_random_state(self.random_state)
+        rng = self._numpy_rng()
         updates: list[int] = []
         train_errors: list[int] = []
         kept_W, kept_b, kept_epoch = W.copy(), b.copy(), 0
         self.converged_ = False
-        for epoch in range(1, self.epochs + 1):
-            order = rng.permutation(len(X)) if self.shuffle else np.arange(len(X))
-            updates.append(_epoch(X[order], T[order], W, b, float(self.learning_rate)))
+        for epoch in range(1, p["epochs"] + 1):
+            order = rng.permutation(len(X)) if p["shuffle"] else np.arange(len(X))
+            updates.append(_epoch(X[order], T[order], W, b, float(p["learning_rate"])))
             train_errors.append(_misclassified(X, y_idx, W, b))
             # the pocket: strictly fewer mistakes replace the kept weights, so ties keep the earlier
-            if self.pocket and (kept_epoch == 0 or train_errors[-1] < train_errors[kept_epoch - 1]):
+            if p["pocket"] and (kept_epoch == 0 or train_errors[-1] < train_errors[kept_epoch - 1]):
                 kept_W, kept_b, kept_epoch = W.copy(), b.copy(), epoch
             if updates[-1] == 0:
                 self.converged_ = True
                 break
-        if not self.pocket:  # the classic rule: the last weights
+        if not p["pocket"]:  # the classic rule: the last weights
             kept_W, kept_b, kept_epoch = W, b, len(updates)
         self.coef_, self.intercept_ = kept_W, kept_b
         self.n_iter_ = len(updates)
@@ -198,11 +201,11 @@ class Perceptron(SaveMixin, ClassifierMixin, BaseEstimator):
             kept = (
                 f"; kept the weights of epoch {kept_epoch} "
                 f"({_count(train_errors[kept_epoch - 1], 'training mistake')})"
-                if self.pocket
+                if p["pocket"]
                 else ""
             )
             warnings.warn(
-                f"Perceptron did not converge in {self.epochs} epochs "
+                f"Perceptron did not converge in {p['epochs']} epochs "
                 f"({_count(updates[-1], 'update')} in the last){kept}; the classes may not be "
                 "linearly separable",
                 ConvergenceWarning,
@@ -221,44 +224,32 @@ class Perceptron(SaveMixin, ClassifierMixin, BaseEstimator):
         """The threshold unit's output (two classes) or the class with the largest sum."""
         scores = self.decision_function(X)
         idx = (scores >= 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
-        return self.classes_[idx]
+        return self._decode_classes(idx)
 
     # -- model files ------------------------------------------------------------------------
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Tensor]]:
         check_is_fitted(self, "coef_")
         meta = {
-            "classes_": self.classes_.tolist(),
-            "classes_dtype": self.classes_.dtype.str,
-            "n_features_in_": int(self.n_features_in_),
-            "n_iter_": self.n_iter_,
-            "history_": self.history_,
+            **self._common_state(),
             "converged_": self.converged_,
             "best_epoch_": self.best_epoch_,
         }
-        if hasattr(self, "feature_names_in_"):
-            meta["feature_names_in_"] = [str(c) for c in self.feature_names_in_]
         return meta, {
             "coef": torch.from_numpy(self.coef_.copy()),
             "intercept": torch.from_numpy(self.intercept_.copy()),
         }
 
     def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
-        dtype = np.dtype(meta["classes_dtype"])
-        self.classes_ = np.asarray(meta["classes_"], dtype=object if dtype.kind == "O" else dtype)
+        self._set_common_state(meta)
         self.coef_ = tensors["coef"].numpy().astype(np.float64)
         self.intercept_ = tensors["intercept"].numpy().astype(np.float64)
         units = 1 if len(self.classes_) == 2 else len(self.classes_)
-        if self.coef_.shape != (units, meta["n_features_in_"]) or self.intercept_.shape != (units,):
+        if self.coef_.shape != (units, self.n_features_in_) or self.intercept_.shape != (units,):
             raise ValueError(
                 f"weights of shape {tuple(self.coef_.shape)} do not fit {len(self.classes_)} "
-                f"classes and {meta['n_features_in_']} features"
+                f"classes and {self.n_features_in_} features"
             )
-        self.n_features_in_ = meta["n_features_in_"]
-        if "feature_names_in_" in meta:
-            self.feature_names_in_ = np.asarray(meta["feature_names_in_"], dtype=object)
-        self.n_iter_ = meta["n_iter_"]
-        self.history_ = meta["history_"]
         self.converged_ = meta["converged_"]
         self.best_epoch_ = meta["best_epoch_"]
 

@@ -6,7 +6,8 @@ The core is what other families build on (AutoRec in :mod:`cortexkit.recommend`)
 activations by name.
 """
 
-from cortexkit.autoencoder.estimator import AutoEncoder, BottleneckWarning
+from cortexkit.autoencoder.estimator import AutoEncoder
+from cortexkit.autoencoder.inputs import BottleneckWarning
 from cortexkit.autoencoder.losses import gaussian_kl, kl_sparsity, l1_sparsity, masked_mse
 from cortexkit.autoencoder.network import AutoEncoderNetwork, decoder_sizes
 

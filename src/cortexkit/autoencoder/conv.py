@@ -1,19 +1,16 @@
-"""The convolutional autoencoder's network, and the image layouts it reads.
-
-Images come as ``(N, H, W)`` (one channel), ``(N, H, W, C)`` or ``(N, C, H, W)``; the
-network computes in ``(N, C, H, W)``. A 4-d array is read as channels-first when its second
-axis has at most 4 entries and its last more than 4 (``(N, 1, 28, 28)``), as channels-last
-when its last axis has at most 4 (``(N, 28, 28, 3)``); :func:`image_layout` says which.
+"""The convolutional autoencoder's network.
 
 :class:`ConvAutoEncoderNetwork` is a stack of stride-2 3x3 convolutions (each halves the
-height and width, rounding up), then the dense :class:`~cortexkit.autoencoder.AutoEncoderNetwork`
-on the flattened feature maps (its encoder ends in the code; variational and tied weights
-work there as in the dense network), then stride-2 transposed convolutions back to the
-image's exact size.
+height and width, rounding up), then the dense
+:class:`~cortexkit.autoencoder.AutoEncoderNetwork` on the flattened feature maps (its
+encoder ends in the code; variational and tied weights work there as in the dense
+network), then stride-2 transposed convolutions back to the image's exact size. It
+computes in ``(N, C, H, W)``; :func:`~cortexkit.autoencoder.inputs.image_layout` reads the
+layouts images come in.
 
 Shape:
     - Input: ``(batch, C, H, W)``
-    - Code: ``(batch, encoder_layers[-1])``
+    - Code: ``(batch, hidden_layers[-1])``
     - Output: ``(batch, C, H, W)``
 """
 
@@ -26,58 +23,12 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from cortexkit.autoencoder.network import ActivationLike, AutoEncoderNetwork
+from cortexkit._validation import as_widths
+from cortexkit.autoencoder.network import ActivationLike, AutoEncoderNetwork, Widths
 from cortexkit.nn.activations import activation_module, get_activation
 from cortexkit.nn.init import get_initializer
 
-__all__ = ["ConvAutoEncoderNetwork", "from_channels_first", "image_layout", "to_channels_first"]
-
-LAYOUTS = ("NHW", "NHWC", "NCHW")
-
-
-def image_layout(shape: Sequence[int]) -> str:
-    """``"NHW"``, ``"NHWC"`` or ``"NCHW"`` for an image array's shape (see the module).
-
-    Raises
-    ------
-    ValueError
-        For an array that is not 3- or 4-dimensional, or whose channel axis is unclear.
-
-    Examples
-    --------
-    >>> image_layout((10, 28, 28)), image_layout((10, 1, 28, 28)), image_layout((10, 32, 32, 3))
-    ('NHW', 'NCHW', 'NHWC')
-    """
-    shape = tuple(int(s) for s in shape)
-    if len(shape) == 3:
-        return "NHW"
-    if len(shape) == 4:
-        if shape[1] <= 4 and shape[3] > 4:
-            return "NCHW"
-        if shape[3] <= 4:
-            return "NHWC"
-    raise ValueError(
-        "images must be (N, H, W), (N, H, W, C) or (N, C, H, W) with at most 4 channels; "
-        f"got shape {shape}"
-    )
-
-
-def to_channels_first(X: np.ndarray, layout: str) -> np.ndarray:
-    """``X`` in ``layout`` as ``(N, C, H, W)``."""
-    if layout == "NHW":
-        return X[:, None, :, :]
-    if layout == "NHWC":
-        return np.moveaxis(X, 3, 1)
-    return X
-
-
-def from_channels_first(X: np.ndarray, layout: str) -> np.ndarray:
-    """``(N, C, H, W)`` back to ``layout``."""
-    if layout == "NHW":
-        return X[:, 0]
-    if layout == "NHWC":
-        return np.moveaxis(X, 1, 3)
-    return X
+__all__ = ["ConvAutoEncoderNetwork"]
 
 
 class ConvAutoEncoderNetwork(nn.Module):
@@ -87,11 +38,12 @@ class ConvAutoEncoderNetwork(nn.Module):
     ----------
     image_shape : tuple of int
         ``(C, H, W)`` of one image.
-    conv_channels : sequence of int
-        Output channels of each stride-2 convolution.
-    encoder_layers : sequence of int
-        Dense units after the flattened feature maps; the last is the code.
-    decoder_layers : sequence of int or None, default=None
+    conv_channels : int or sequence of int
+        Output channels of each stride-2 convolution (an int: one).
+    hidden_layers : int or sequence of int
+        Dense units after the flattened feature maps, from the input side; the last is
+        the code.
+    decoder_layers : int, sequence of int or None, default=None
         Dense decoder hidden units (``None``: the mirror).
     activation : str, Activation or callable, default="relu"
         Of every layer but the output.
@@ -113,14 +65,16 @@ class ConvAutoEncoderNetwork(nn.Module):
     >>> x = torch.zeros(2, 1, 28, 27)
     >>> net.encode(x).shape, net(x).shape
     (torch.Size([2, 4]), torch.Size([2, 1, 28, 27]))
+    >>> net.extra_repr()
+    'image_shape=(1, 28, 27), conv_channels=[8, 16]'
     """
 
     def __init__(
         self,
         image_shape: Sequence[int],
-        conv_channels: Sequence[int],
-        encoder_layers: Sequence[int],
-        decoder_layers: Sequence[int] | None = None,
+        conv_channels: Widths,
+        hidden_layers: Widths,
+        decoder_layers: Widths | None = None,
         *,
         activation: ActivationLike = "relu",
         output_activation: ActivationLike = "identity",
@@ -131,10 +85,9 @@ class ConvAutoEncoderNetwork(nn.Module):
     ) -> None:
         super().__init__()
         c, h, w = (int(s) for s in image_shape)
-        channels = [int(k) for k in conv_channels]
-        if not channels or any(k < 1 for k in channels):
-            raise ValueError(f"conv_channels must be positive ints; got {list(conv_channels)!r}")
+        channels = list(as_widths(conv_channels, "conv_channels"))
         self.image_shape = (c, h, w)
+        self.conv_channels = channels
         self.init = init
         # (H, W) after each convolution: stride 2, padding 1, kernel 3 -> ceil(size / 2)
         sizes = [(h, w)]
@@ -149,7 +102,7 @@ class ConvAutoEncoderNetwork(nn.Module):
         self.flat_shape = (channels[-1], *sizes[-1])
         self.dense = AutoEncoderNetwork(
             int(np.prod(self.flat_shape)),
-            encoder_layers,
+            hidden_layers,
             decoder_layers,
             activation=activation,
             output_activation=activation,
@@ -170,6 +123,9 @@ class ConvAutoEncoderNetwork(nn.Module):
             up.append(activation_module(get_activation(output_activation)) if last else act)
         self.up = nn.Sequential(*up)
         self.reset_parameters(generator)
+
+    def extra_repr(self) -> str:
+        return f"image_shape={self.image_shape}, conv_channels={self.conv_channels}"
 
     @property
     def variational(self) -> bool:

@@ -3,7 +3,6 @@ convolutional, with per-row reconstruction errors as anomaly scores."""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,39 +13,30 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 
-from cortexkit._validation import CALLABLE, Interval, Options, check_float32_range, validate_data
-from cortexkit.autoencoder.conv import (
-    ConvAutoEncoderNetwork,
-    from_channels_first,
-    image_layout,
-    to_channels_first,
-)
-from cortexkit.autoencoder.inputs import check_finite, check_mask, image_array, positive_ints
-from cortexkit.autoencoder.network import AutoEncoderNetwork, decoder_sizes
+from cortexkit._validation import CALLABLE, Interval, Options, PositiveInts, as_widths
+from cortexkit.autoencoder.inputs import AutoEncoderInputs, BottleneckWarning
 from cortexkit.autoencoder.objective import AutoEncoderObjective
+from cortexkit.autoencoder.settings import NO_LAYERS, check_settings, new_network, saved_network
 from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator, check_fits_in_memory
 from cortexkit.defaults import AUTOENCODER
 from cortexkit.nn.activations import ACTIVATIONS
 from cortexkit.nn.init import INITIALIZERS
-from cortexkit.train.objective import chunks
+from cortexkit.train.objective import chunked
 
 __all__ = ["AutoEncoder", "BottleneckWarning"]
 
 KINDS = ("plain", "denoising", "sparse", "variational")
 
 
-class BottleneckWarning(UserWarning):
-    """A plain autoencoder whose code is as wide as its input: it can learn the identity."""
-
-
-class AutoEncoder(TransformerMixin, GradientEstimator):
+class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
     """An autoencoder: an encoder to a code, a decoder back, trained to reconstruct.
 
-    ``transform`` gives the codes, ``predict`` the reconstruction, ``score_samples`` each
-    row's reconstruction error (mean squared error over its observed entries), the anomaly
-    score: *higher means more anomalous* (scikit-learn's outlier detectors use the opposite
-    sign). After ``fit``, ``threshold_`` is the ``threshold_quantile`` quantile of the
-    training rows' scores, and ``predict_anomaly`` calls a row above it an anomaly (1).
+    ``transform`` gives the codes, ``predict`` the reconstruction, ``anomaly_scores`` each
+    row's reconstruction error (mean squared error over its observed entries): *higher
+    means more anomalous*. ``score_samples`` is its negative, with scikit-learn's sign
+    (higher means more normal). After ``fit``, ``threshold_`` is the ``threshold_quantile``
+    quantile of the training rows' anomaly scores, and ``predict_anomaly`` calls a row
+    above it an anomaly (1).
 
     Tables are ``(n_samples, n_features)`` arrays or DataFrames (standardise them first:
     the loss weighs every column alike). Images are ``(N, H, W)``, ``(N, H, W, C)`` or
@@ -57,11 +47,13 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
 
     Parameters
     ----------
-    encoder_layers : sequence of int, default=(128, 32)
-        Units per dense encoder layer; the last is the code. The convolutional
-        architecture puts them after its flattened feature maps.
-    decoder_layers : sequence of int or None, default=None
-        Units per decoder hidden layer; ``None`` mirrors the encoder.
+    hidden_layers : int or sequence of int, default=(128, 32)
+        Units per dense encoder layer, from the input side; the last is the code (an int
+        is one layer: the code). The convolutional architecture puts them after its
+        flattened feature maps.
+    decoder_layers : int, sequence of int or None, default=None
+        Units per decoder hidden layer (``()``: none, the code goes straight to the
+        output); ``None`` mirrors the encoder.
     kind : {"plain", "denoising", "sparse", "variational"}, default="plain"
         ``"denoising"`` corrupts the inputs while training (``noise``, ``noise_level``),
         ``"sparse"`` penalises the code (``sparsity``, ``sparsity_target``,
@@ -95,10 +87,12 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
         least 0.
     architecture : {"auto", "dense", "conv"}, default="auto"
         ``"auto"``: convolutional for images, dense for tables.
-    conv_channels : sequence of int, default=(16, 32)
-        Channels of the stride-2 3x3 convolutions of the convolutional architecture.
+    conv_channels : int or sequence of int, default=(16, 32)
+        Channels of the stride-2 3x3 convolutions of the convolutional architecture (an
+        int: one convolution).
     threshold_quantile : float, default=0.95
-        The quantile of the training rows' scores that becomes ``threshold_``, in (0, 1):
+        The quantile of the training rows' anomaly scores that becomes ``threshold_``, in
+        (0, 1):
         about ``1 - threshold_quantile`` of rows like the training rows are called
         anomalies.
     init : str or callable, default="xavier_uniform"
@@ -117,7 +111,8 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
     learning_rate : float, default=0.001
         The step size, greater than 0.
     weight_decay : float, default=0.0
-        L2 penalty added to the gradient as ``weight_decay * w``.
+        L2 penalty on the weights, added to their gradient as ``weight_decay * w``; biases
+        are not decayed.
     momentum : float, default=0.9
         Momentum for ``optimizer="sgd"``, in [0, 1).
     nesterov : bool, default=False
@@ -169,7 +164,8 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
     network_ : AutoEncoderNetwork or ConvAutoEncoderNetwork
         The trained network (``encode``, ``decode``, ``layer_sizes``).
     threshold_ : float
-        The ``threshold_quantile`` quantile of the training rows' reconstruction errors;
+        The ``threshold_quantile`` quantile of the training rows' anomaly scores
+        (reconstruction errors);
         :meth:`predict_anomaly` calls a row above it an anomaly.
     image_shape_ : tuple of int or None
         The shape of one training image as given (``(H, W)``, ``(H, W, C)`` or
@@ -199,7 +195,7 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
     ((1797, 8), (1797, 64))
     >>> float(((ae.predict(X) - X) ** 2).mean()) < float(X.var(0).mean())  # beats the mean
     True
-    >>> scores = ae.score_samples(X)
+    >>> scores = ae.anomaly_scores(X)
     >>> float(np.mean(scores > ae.threshold_))  # about 1 - threshold_quantile
     0.05...
     """
@@ -208,8 +204,8 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
 
     _constraints = {
         **GRADIENT_CONSTRAINTS,
-        "encoder_layers": [list, tuple],
-        "decoder_layers": [list, tuple, None],
+        "hidden_layers": [PositiveInts()],
+        "decoder_layers": [PositiveInts(), NO_LAYERS, None],
         "kind": [Options(KINDS)],
         "activation": [Options(ACTIVATIONS), CALLABLE],
         "output_activation": [Options(ACTIVATIONS), CALLABLE],
@@ -221,16 +217,16 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
         "sparsity_weight": [Interval(float, 0, None)],
         "kl_weight": [Interval(float, 0, None)],
         "architecture": [Options(["auto", "dense", "conv"])],
-        "conv_channels": [list, tuple],
+        "conv_channels": [PositiveInts()],
         "threshold_quantile": [Interval(float, 0, 1, closed="neither")],
         "init": [Options(INITIALIZERS), CALLABLE],
     }
 
     def __init__(
         self,
-        encoder_layers: Sequence[int] = AUTOENCODER.encoder_layers,
+        hidden_layers: int | Sequence[int] = AUTOENCODER.hidden_layers,
         *,
-        decoder_layers: Sequence[int] | None = None,
+        decoder_layers: int | Sequence[int] | None = None,
         kind: str = "plain",
         activation: Any = AUTOENCODER.activation,
         output_activation: Any = "identity",
@@ -242,7 +238,7 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
         sparsity_weight: float = 0.001,
         kl_weight: float = 1.0,
         architecture: str = "auto",
-        conv_channels: Sequence[int] = (16, 32),
+        conv_channels: int | Sequence[int] = (16, 32),
         threshold_quantile: float = AUTOENCODER.threshold_quantile,
         init: Any = "xavier_uniform",
         batch_size: int | None = AUTOENCODER.batch_size,
@@ -267,7 +263,7 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
         checkpoint_every: int = 1,
         resume: bool = False,
     ) -> None:
-        self.encoder_layers = encoder_layers
+        self.hidden_layers = hidden_layers
         self.decoder_layers = decoder_layers
         self.kind = kind
         self.activation = activation
@@ -309,156 +305,18 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
 
     def _validate_params(self) -> None:
         super()._validate_params()
-        positive_ints(self.encoder_layers, "encoder_layers", empty=False)
-        if self.decoder_layers is not None:
-            positive_ints(self.decoder_layers, "decoder_layers", empty=True)
-        positive_ints(self.conv_channels, "conv_channels", empty=False)
-        if self.kind == "denoising" and self.noise == "masking" and not self.noise_level < 1:
-            raise ValueError(
-                "noise_level must be in [0, 1) for noise='masking' (the probability that an "
-                f"entry is zeroed); got {self.noise_level!r}"
-            )
-        if self.tied_weights and self.decoder_layers is not None:
-            mirror = decoder_sizes(self.encoder_layers, None)
-            if [int(s) for s in self.decoder_layers] != mirror:
-                raise ValueError(
-                    f"tied_weights=True needs the mirrored decoder (decoder_layers=None or "
-                    f"{mirror}); got decoder_layers={list(self.decoder_layers)!r}"
-                )
-        if self.kind == "sparse" and self.sparsity == "kl" and self.activation != "sigmoid":
-            if isinstance(self.activation, str):
-                raise ValueError(
-                    "sparsity='kl' reads the code's activations as probabilities: it needs "
-                    f"activation='sigmoid' (codes in (0, 1)); got {self.activation!r}"
-                )
-
-    # -- data -----------------------------------------------------------------------------------
-
-    def _conv(self) -> bool:
-        return self.image_shape_ is not None and self.architecture != "dense"
-
-    def _check_X(self, X: Any, mask: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray | None]:
-        """``X`` as float numbers of the fitted shape, and the mask as booleans; non-finite
-        values are refused where observed."""
-        ndim = getattr(X, "ndim", None)
-        if ndim is None:  # a list, or an object with __array__
-            ndim = 2 if hasattr(X, "columns") else np.asarray(X, dtype=object).ndim
-        if ndim in (3, 4):
-            arr = image_array(X)
-            if reset:
-                self.image_shape_: tuple[int, ...] | None = tuple(int(s) for s in arr.shape[1:])
-                self.n_features_in_ = int(np.prod(arr.shape[1:]))
-                self.__dict__.pop("feature_names_in_", None)
-            elif self.image_shape_ != tuple(arr.shape[1:]):
-                raise ValueError(
-                    f"X holds images of shape {tuple(arr.shape[1:])}; the model was "
-                    f"fitted on {self.image_shape_}"
-                )
-        else:
-            if reset and self.architecture == "conv":
-                raise ValueError(
-                    "architecture='conv' needs images: X of shape (N, H, W), (N, H, W, C) or "
-                    f"(N, C, H, W); got {ndim}-dimensional X"
-                )
-            if not reset and self.image_shape_ is not None:
-                raise ValueError(
-                    f"X must hold images of shape {self.image_shape_}, as in fit; got "
-                    f"{ndim}-dimensional X"
-                )
-            arr = validate_data(
-                self, X, reset=reset, dtype=[np.float32, np.float64], ensure_all_finite=False,
-                ensure_min_samples=1,
-            )  # fmt: skip
-            if reset:
-                self.image_shape_ = None
-        observed = None if mask is None else check_mask(mask, arr.shape)
-        check_finite(arr, observed)
-        check_float32_range(np.where(observed, arr, 0) if observed is not None else arr, "X")
-        return arr, observed
-
-    def _tensors(self, arr: np.ndarray, observed: np.ndarray | None) -> tuple[Tensor, ...]:
-        """The network's inputs (unobserved entries as 0) and the mask, on the device."""
-        if observed is not None:
-            arr = np.where(observed, arr, 0.0)
-        if self.image_shape_ is not None:
-            if self._conv():
-                layout = image_layout((len(arr), *self.image_shape_))
-                arr = to_channels_first(arr, layout)
-                observed = None if observed is None else to_channels_first(observed, layout)
-            else:
-                arr = arr.reshape(len(arr), -1)
-                observed = None if observed is None else observed.reshape(len(arr), -1)
-        device = self._device()
-        x = torch.as_tensor(np.ascontiguousarray(arr, dtype=np.float32), device=device)
-        if observed is None:
-            return (x,)
-        return x, torch.as_tensor(np.ascontiguousarray(observed), device=device)
-
-    def _outputs(self, out: Tensor) -> np.ndarray:
-        """Network outputs back in the layout of the data ``fit`` saw."""
-        arr = out.detach().cpu().numpy().astype(np.float64)
-        if self.image_shape_ is None:
-            return arr
-        if self._conv():
-            return from_channels_first(arr, image_layout((len(arr), *self.image_shape_)))
-        return arr.reshape(len(arr), *self.image_shape_)
-
-    def _fit_data(self, X: Any, y: Any, *, fitting: bool, **kwargs: Any) -> Any:
-        mask = kwargs.pop("mask", None)
-        if kwargs:
-            raise TypeError(f"unexpected arguments {sorted(kwargs)}")
-        arr, observed = self._check_X(X, mask, reset=fitting)
-        if fitting:
-            self._check_bottleneck()
-        return self._tensors(arr, observed)
-
-    def _check_bottleneck(self) -> None:
-        code = int(list(self.encoder_layers)[-1])
-        if self.kind == "plain" and code >= self.n_features_in_:
-            warnings.warn(
-                f"the code has {code} units for {self.n_features_in_} input values: a plain "
-                "autoencoder needs a bottleneck (a code narrower than its input) or it can "
-                "learn the identity; use a smaller last encoder layer, or kind='denoising' "
-                "or 'sparse'",
-                BottleneckWarning,
-                stacklevel=4,
-            )
+        check_settings(self.get_params(deep=False))
 
     # -- the network ------------------------------------------------------------------------------
 
-    def _new_network(self, generator: torch.Generator) -> torch.nn.Module:
-        common: dict[str, Any] = {
-            "activation": self.activation,
-            "output_activation": self.output_activation,
-            "tied_weights": self.tied_weights,
-            "variational": self.kind == "variational",
-            "init": self.init,
-            "generator": generator,
-        }
-        if self._conv():
-            assert self.image_shape_ is not None
-            layout = image_layout((1, *self.image_shape_))
-            chw = to_channels_first(np.empty((1, *self.image_shape_)), layout).shape[1:]
-            return ConvAutoEncoderNetwork(
-                chw, self.conv_channels, self.encoder_layers, self.decoder_layers, **common
-            )
-        return AutoEncoderNetwork(
-            self.n_features_in_, self.encoder_layers, self.decoder_layers, **common
-        )
-
     def _build(self, parts: Any, generator: torch.Generator) -> None:
-        net = self._new_network(generator)
+        net = new_network(self.fitted_params_, self.n_features_in_, self.image_shape_, generator)
         n_weights = sum(p.numel() for p in net.parameters())
         rows = min(len(parts[0]), 8192)
         need = 16 * n_weights + 12 * rows * sum(getattr(net, "layer_sizes", [self.n_features_in_]))
         check_fits_in_memory(need, f"the autoencoder ({n_weights:,} weights)", self._device())
         self.network_ = net.to(self._device())
-        self._objective = self._make_objective()
-
-    def _make_objective(self) -> AutoEncoderObjective:
-        options = {k: getattr(self, k) for k in ("noise", "noise_level", "sparsity",
-                   "sparsity_target", "sparsity_weight", "kl_weight")}  # fmt: skip
-        return AutoEncoderObjective(self.network_, self.kind, options)
+        self._objective = AutoEncoderObjective.from_settings(self.network_, self.fitted_params_)
 
     def _is_built(self) -> bool:
         return hasattr(self, "network_")
@@ -489,10 +347,13 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
         return self
 
     def _set_threshold(self, X: Any, mask: Any) -> None:
-        scores = self.score_samples(X, mask=mask)
-        self.threshold_ = float(np.quantile(scores, self.threshold_quantile))
+        scores = self.anomaly_scores(X, mask=mask)
+        self.threshold_ = float(np.quantile(scores, self.fitted_params_["threshold_quantile"]))
 
     # -- using the model -------------------------------------------------------------------------
+
+    def _code_width(self) -> int:
+        return as_widths(self.fitted_params_["hidden_layers"], "hidden_layers")[-1]
 
     def _encoded(self, X: Any, mask: Any) -> tuple[Tensor, ...]:
         check_is_fitted(self, "network_")
@@ -503,9 +364,7 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
         """The codes, shape ``(n_samples, code)`` (a variational code's mean)."""
         x = self._encoded(X, mask)[0]
         self.network_.eval()
-        return np.concatenate(
-            [self.network_.encode(x[s]).cpu().numpy() for s in chunks(len(x))]
-        ).astype(np.float64)
+        return chunked(self.network_.encode, x).cpu().numpy().astype(np.float64)
 
     @torch.no_grad()
     def inverse_transform(self, X: Any) -> np.ndarray:
@@ -513,14 +372,14 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
         layout of the data ``fit`` saw."""
         check_is_fitted(self, "network_")
         codes = np.asarray(X, dtype=np.float32)
-        width = int(list(self.encoder_layers)[-1])
+        width = self._code_width()
         if codes.ndim != 2 or codes.shape[1] != width:
             raise ValueError(f"codes must have shape (n_samples, {width}); got {codes.shape}")
         if not np.isfinite(codes).all():
             raise ValueError("codes contain NaN or infinity")
         z = torch.as_tensor(codes, device=self._device())
         self.network_.eval()
-        return self._outputs(torch.cat([self.network_.decode(z[s]) for s in chunks(len(z))]))
+        return self._outputs(chunked(self.network_.decode, z))
 
     def predict(self, X: Any, mask: Any = None) -> np.ndarray:
         """The reconstruction of ``X``, in its own layout (the clean, deterministic pass:
@@ -529,31 +388,34 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
         x = self._encoded(X, mask)[0]
         return self._outputs(self._forward(self.network_, x))
 
-    def score_samples(self, X: Any, mask: Any = None) -> np.ndarray:
+    def anomaly_scores(self, X: Any, mask: Any = None) -> np.ndarray:
         """Each row's reconstruction error (mean squared error over its observed entries),
-        shape ``(n_samples,)``: the anomaly score, higher for rows less like the training
-        rows."""
+        shape ``(n_samples,)``: higher for rows less like the training rows."""
         parts = self._encoded(X, mask)
         scores = self._objective.reconstruction_error(*parts)
         return scores.cpu().numpy().astype(np.float64)
 
+    def score_samples(self, X: Any, mask: Any = None) -> np.ndarray:
+        """The negative of :meth:`anomaly_scores`: scikit-learn's sign, higher for rows
+        more like the training rows."""
+        return -self.anomaly_scores(X, mask=mask)
+
     def predict_anomaly(self, X: Any, mask: Any = None) -> np.ndarray:
-        """1 where a row's score exceeds ``threshold_`` (an anomaly), else 0."""
-        return (self.score_samples(X, mask=mask) > self.threshold_).astype(np.int64)
+        """1 where a row's anomaly score exceeds ``threshold_`` (an anomaly), else 0."""
+        return (self.anomaly_scores(X, mask=mask) > self.threshold_).astype(np.int64)
 
     @torch.no_grad()
     def sample(self, n_samples: int = 1, random_state: Any = None) -> np.ndarray:
         """``n_samples`` new samples decoded from codes drawn from the prior N(0, I)
         (``kind="variational"`` only), in the layout of the data ``fit`` saw."""
         check_is_fitted(self, "network_")
-        if self.kind != "variational":
-            raise ValueError(f"sample needs kind='variational'; this model is {self.kind!r}")
-        if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer):
-            raise ValueError(f"n_samples must be a positive int; got {n_samples!r}")
-        if n_samples < 1:
+        kind = self.fitted_params_["kind"]
+        if kind != "variational":
+            raise ValueError(f"sample needs kind='variational'; this model is {kind!r}")
+        if not Interval(int, 1, None).accepts(n_samples):
             raise ValueError(f"n_samples must be a positive int; got {n_samples!r}")
         seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
-        width = int(list(self.encoder_layers)[-1])
+        width = self._code_width()
         z = torch.randn(int(n_samples), width, generator=torch.Generator().manual_seed(seed))
         self.network_.eval()
         return self._outputs(self.network_.decode(z.to(self._device())))
@@ -572,17 +434,9 @@ class AutoEncoder(TransformerMixin, GradientEstimator):
 
     def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
         self._set_common_state(meta)
-        shape = meta.get("image_shape_")
+        shape = meta["image_shape_"]
         self.image_shape_ = None if shape is None else tuple(int(s) for s in shape)
         self.threshold_ = float(meta["threshold_"])
-        net = self._new_network(torch.Generator())  # weights come from the file
-        expected = {k: tuple(v.shape) for k, v in net.state_dict().items()}
-        given = {k: tuple(v.shape) for k, v in tensors.items()}
-        if expected != given:
-            raise ValueError(
-                "the weights do not fit this autoencoder's parameters (layers, kind, tied "
-                "weights, architecture)"
-            )
-        net.load_state_dict(tensors)
+        net = saved_network(self.fitted_params_, self.n_features_in_, self.image_shape_, tensors)
         self.network_ = net.to(self._device())
-        self._objective = self._make_objective()
+        self._objective = AutoEncoderObjective.from_settings(self.network_, self.fitted_params_)

@@ -1,6 +1,6 @@
 """A dense encoder and decoder whose activations are chosen by name.
 
-:class:`AutoEncoderNetwork` maps ``n_inputs`` values to a code of ``encoder_layers[-1]``
+:class:`AutoEncoderNetwork` maps ``n_inputs`` values to a code of ``hidden_layers[-1]``
 units and back. Each layer is ``a = f(z)``, ``z = a_prev W^T + b``; the hidden layers
 (the code included) use ``activation``, the reconstruction ``output_activation``, any name
 of :data:`cortexkit.nn.ACTIVATIONS` or a callable. The decoder mirrors the encoder
@@ -20,7 +20,7 @@ trained with :func:`~cortexkit.autoencoder.masked_mse`.
 
 Shape:
     - Input: ``(batch, n_inputs)``
-    - Code: ``(batch, encoder_layers[-1])``
+    - Code: ``(batch, hidden_layers[-1])``
     - Output: ``(batch, n_inputs)``
 """
 
@@ -33,17 +33,19 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from cortexkit._validation import as_widths
 from cortexkit.nn.activations import Activation, get_activation
 from cortexkit.nn.init import get_initializer
 
 __all__ = ["AutoEncoderNetwork", "decoder_sizes"]
 
 ActivationLike = str | Activation | Callable[[Tensor], Tensor]
+Widths = int | Sequence[int]
 
 
-def decoder_sizes(encoder_layers: Sequence[int], decoder_layers: Sequence[int] | None) -> list[int]:
+def decoder_sizes(hidden_layers: Widths, decoder_layers: Widths | None) -> list[int]:
     """The decoder's hidden layer sizes: ``decoder_layers``, or the encoder's hidden
-    layers in reverse (the mirror) when it is None.
+    layers (``hidden_layers`` but the code) in reverse (the mirror) when it is None.
 
     Examples
     --------
@@ -53,8 +55,10 @@ def decoder_sizes(encoder_layers: Sequence[int], decoder_layers: Sequence[int] |
     [16, 64]
     """
     if decoder_layers is None:
-        return [int(s) for s in reversed(list(encoder_layers)[:-1])]
-    return [int(s) for s in decoder_layers]
+        return [int(s) for s in reversed(as_widths(hidden_layers, "hidden_layers")[:-1])]
+    if isinstance(decoder_layers, list | tuple) and not decoder_layers:
+        return []
+    return list(as_widths(decoder_layers, "decoder_layers"))
 
 
 class AutoEncoderNetwork(nn.Module):
@@ -64,11 +68,12 @@ class AutoEncoderNetwork(nn.Module):
     ----------
     n_inputs : int
         Values per sample.
-    encoder_layers : sequence of int
-        Units per encoder layer; the last is the code.
-    decoder_layers : sequence of int or None, default=None
-        Units per decoder hidden layer (the output layer of ``n_inputs`` units follows);
-        ``None`` mirrors the encoder.
+    hidden_layers : int or sequence of int
+        Units per encoder layer, from the input side; the last is the code. An int is one
+        layer (the code).
+    decoder_layers : int, sequence of int or None, default=None
+        Units per decoder hidden layer (the output layer of ``n_inputs`` units follows;
+        ``()``: none); ``None`` mirrors the encoder.
     activation : str, Activation, callable or a sequence of them, default="relu"
         Of every hidden layer, the code included: one for all, or one per layer (the
         encoder's, then the decoder's hidden ones). A variational code has none.
@@ -98,6 +103,8 @@ class AutoEncoderNetwork(nn.Module):
     (torch.Size([3, 2]), torch.Size([3, 6]))
     >>> net.layer_sizes
     [6, 4, 2, 4, 6]
+    >>> net.extra_repr()
+    'layer_sizes=[6, 4, 2, 4, 6], activation=tanh, output_activation=identity, tied_weights=True'
     >>> sum(p.numel() for p in net.parameters())  # 6*4 + 4*2 weights, 4+2+4+6 biases
     48
     """
@@ -105,8 +112,8 @@ class AutoEncoderNetwork(nn.Module):
     def __init__(
         self,
         n_inputs: int,
-        encoder_layers: Sequence[int],
-        decoder_layers: Sequence[int] | None = None,
+        hidden_layers: Widths,
+        decoder_layers: Widths | None = None,
         *,
         activation: ActivationLike | Sequence[ActivationLike] = "relu",
         output_activation: ActivationLike = "identity",
@@ -117,17 +124,14 @@ class AutoEncoderNetwork(nn.Module):
         dtype: torch.dtype = torch.float32,
     ) -> None:
         super().__init__()
-        enc = [int(s) for s in encoder_layers]
-        if not enc or any(s < 1 for s in enc) or n_inputs < 1:
-            raise ValueError(
-                f"encoder_layers must be a non-empty sequence of positive ints and n_inputs "
-                f"positive; got {list(encoder_layers)!r} and {n_inputs!r}"
-            )
+        enc = list(as_widths(hidden_layers, "hidden_layers"))
+        if n_inputs < 1:
+            raise ValueError(f"n_inputs must be a positive int; got {n_inputs!r}")
         dec = decoder_sizes(enc, decoder_layers)
         if tied_weights and decoder_layers is not None and dec != decoder_sizes(enc, None):
             raise ValueError(
                 f"tied_weights=True needs the mirrored decoder {decoder_sizes(enc, None)}; "
-                f"got decoder_layers={list(decoder_layers)!r}"
+                f"got decoder_layers={decoder_layers!r}"
             )
         self.n_inputs = int(n_inputs)
         self.encoder_sizes = [self.n_inputs, *enc]
@@ -168,7 +172,7 @@ class AutoEncoderNetwork(nn.Module):
 
     @property
     def layer_sizes(self) -> list[int]:
-        """Units per layer, input first: ``[n_inputs, *encoder_layers, *decoder, n_inputs]``."""
+        """Units per layer, input first: ``[n_inputs, *hidden_layers, *decoder, n_inputs]``."""
         return [*self.encoder_sizes, *self.decoder_sizes[1:]]
 
     @torch.no_grad()
@@ -187,6 +191,20 @@ class AutoEncoderNetwork(nn.Module):
             self.logvar.weight.mul_(0.1)
         for b in getattr(self, "decoder_biases", []):
             b.zero_()
+
+    def extra_repr(self) -> str:
+        hidden = self.encoder_activations[:-1] if self.variational else self.encoder_activations
+        names = [a.name for a in [*hidden, *self.decoder_activations[:-1]]]
+        text = f"layer_sizes={self.layer_sizes}"
+        if names:  # a variational code alone has no hidden activation
+            shown = names[0] if len(set(names)) == 1 else "[" + ", ".join(names) + "]"
+            text += f", activation={shown}"
+        text += f", output_activation={self.decoder_activations[-1].name}"
+        if self.tied_weights:
+            text += ", tied_weights=True"
+        if self.variational:
+            text += ", variational=True"
+        return text
 
     def encode_stats(self, x: Tensor) -> tuple[Tensor, Tensor | None]:
         """The code's mean (the code itself when not variational) and log-variance

@@ -23,16 +23,19 @@ noise or penalty.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import torch
 from torch import Tensor, nn
 
 from cortexkit.autoencoder.losses import gaussian_kl, kl_sparsity, l1_sparsity, masked_mse
-from cortexkit.train.objective import chunks
+from cortexkit.train.objective import chunked, chunks
 
-__all__ = ["AutoEncoderObjective", "corrupt"]
+__all__ = ["OPTIONS", "AutoEncoderObjective", "corrupt"]
+
+#: the parameters of the kinds' terms
+OPTIONS = ("noise", "noise_level", "sparsity", "sparsity_target", "sparsity_weight", "kl_weight")
 
 
 def corrupt(
@@ -90,6 +93,11 @@ class AutoEncoderObjective:
         self.options = dict(options)
         self._flops: dict[tuple[int, ...], float] = {}
 
+    @classmethod
+    def from_settings(cls, network: nn.Module, settings: Mapping[str, Any]) -> AutoEncoderObjective:
+        """The objective of an autoencoder's parameters (``kind`` and its options)."""
+        return cls(network, settings["kind"], {k: settings[k] for k in OPTIONS})
+
     def parameters(self) -> Iterator[Tensor]:
         return self.network.parameters()
 
@@ -146,11 +154,11 @@ class AutoEncoderObjective:
         """Each row's mean squared reconstruction error over its observed entries, from the
         deterministic pass (no noise; a variational code's mean), in chunks."""
         self.network.eval()
-        out = []
-        for s in chunks(len(X)):
-            m = None if mask is None else mask[s]
-            out.append(masked_mse(self.network(X[s]), X[s], m, reduction="sample"))
-        return torch.cat(out) if out else X.new_zeros(0)
+
+        def errors(x: Tensor, *m: Tensor) -> Tensor:
+            return masked_mse(self.network(x), x, m[0] if m else None, reduction="sample")
+
+        return chunked(errors, X) if mask is None else chunked(errors, X, mask)
 
     @torch.no_grad()
     def loss(self, X: Tensor, mask: Tensor | None = None) -> float:

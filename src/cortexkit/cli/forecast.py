@@ -36,7 +36,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cortexkit.cli.families.rnn import read_like_training
+    from cortexkit.data.series import read_like_training
     from cortexkit.persist import read_model
 
     inputs = {"the model": args.model, "the data": args.data, "the actual data": args.actual}
@@ -76,7 +76,7 @@ def write_forecast(args: argparse.Namespace, mf: Any, history: Any, horizon: int
     else:
         out.to_csv(sys.stdout, index=False)
     if getattr(args, "plot", None):
-        from cortexkit.cli.families.rnn import read_like_training
+        from cortexkit.data.series import read_like_training
         from cortexkit.rnn.plots import plot_forecast
 
         past = est._history(history)[:, 0]
@@ -95,7 +95,7 @@ def _future_dates(history: Any, saved: dict[str, Any] | None, steps: int) -> Any
     """Dates of the forecast steps, when the series is dated at a regular frequency."""
     import pandas as pd
 
-    from cortexkit.cli.families.rnn import frequency
+    from cortexkit.data.series import frequency
 
     if history is not None and isinstance(history.index, pd.DatetimeIndex):
         freq = frequency(history.index)

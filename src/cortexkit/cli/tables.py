@@ -55,7 +55,7 @@ def train_table(
     import pandas as pd
 
     from cortexkit.data import TableEncoder, read_table, split_target
-    from cortexkit.data.encoder import check_no_missing
+    from cortexkit.data.columns import check_no_missing
 
     if not 0 <= args.test_size < 1:
         raise ValueError(f"--test-size must be in [0, 1); got {args.test_size}")

@@ -26,21 +26,52 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
+from cortexkit._validation import as_widths
 from cortexkit.cnn.layout import to_nchw
+from cortexkit.cnn.network import AUGMENTATIONS
 from cortexkit.data.images import ImageFolder, load_image
 from cortexkit.data.streamed import EncodedTargets, scan_targets
 from cortexkit.io.memory import available_memory
 
 __all__ = [
     "STAT_SAMPLE",
+    "augmentations",
     "channel_stats",
+    "color_mode",
     "folder_images",
     "memory_budget",
     "resize",
     "sample_shape",
+    "wanted_size",
 ]
 
 STAT_SAMPLE = 2048  # streamed images read to estimate the normalisation statistics
+
+
+def augmentations(augment: Any) -> tuple[str, ...]:
+    """The ``augment`` parameter as a tuple of names from ``AUGMENTATIONS``."""
+    names = () if augment is None else (augment,) if isinstance(augment, str) else tuple(augment)
+    unknown = [a for a in names if a not in AUGMENTATIONS]
+    if unknown:
+        raise ValueError(f"augment takes {list(AUGMENTATIONS)} (or None); got {unknown[0]!r}")
+    return names
+
+
+def wanted_size(image_size: Any) -> tuple[int, int] | None:
+    """The ``image_size`` parameter as ``(height, width)`` (an int is a square), or None."""
+    if image_size is None:
+        return None
+    pair = as_widths(image_size, "image_size")
+    if not isinstance(image_size, list | tuple):  # an int: a square
+        pair = pair * 2
+    if len(pair) != 2:
+        raise ValueError(f"image_size must be an int or (height, width); got {image_size!r}")
+    return pair[0], pair[1]
+
+
+def color_mode(channels: int) -> str:
+    """The colour mode of images with ``channels`` channels: ``"L"`` (gray) or ``"RGB"``."""
+    return "L" if channels == 1 else "RGB"
 
 
 def memory_budget(max_memory: Any) -> int:

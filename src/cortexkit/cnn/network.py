@@ -15,7 +15,7 @@ Examples
 --------
 >>> import torch
 >>> from cortexkit.cnn.network import ConvNet
->>> net = ConvNet(1, (28, 28), 10, conv_layers=(8, 16), dense_layers=(32,))
+>>> net = ConvNet(1, (28, 28), 10, conv_layers=(8, 16), hidden_layers=(32,))
 >>> net(torch.zeros(4, 1, 28, 28)).shape
 torch.Size([4, 10])
 >>> net.feature_shape  # after two 2x2 poolings
@@ -31,7 +31,16 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-__all__ = ["AUGMENTATIONS", "ConvNet", "ImageNetwork", "Preprocess", "augment_batch"]
+__all__ = [
+    "AUGMENTATIONS",
+    "ConvNet",
+    "ImageNetwork",
+    "Preprocess",
+    "augment_batch",
+    "check_module",
+    "load_state_tensors",
+    "state_tensors",
+]
 
 AUGMENTATIONS = ("flip", "shift", "rotate")
 
@@ -94,10 +103,17 @@ class Preprocess(nn.Module):
         # the training images' statistics, set by the estimator (saved with the weights)
         self.register_buffer("mean", torch.zeros(1, channels, 1, 1))
         self.register_buffer("std", torch.ones(1, channels, 1, 1))
+        self.channels = channels
         self.augment = tuple(augment)
         self.max_shift = max_shift
         self.max_rotation = max_rotation
         self.channels_last = channels_last
+
+    def extra_repr(self) -> str:
+        return (
+            f"channels={self.channels}, augment={self.augment}, max_shift={self.max_shift}, "
+            f"max_rotation={self.max_rotation}, channels_last={self.channels_last}"
+        )
 
     def forward(self, x: Tensor) -> Tensor:
         if x.dim() == 3:
@@ -119,7 +135,7 @@ class ConvNet(nn.Module):
     in_channels, image_size, n_classes
         The input's channels and ``(height, width)``, and the output units.
     conv_layers, convs_per_block, kernel_size, pooling, batch_norm, dropout, head,
-    dense_layers
+    hidden_layers
         As :class:`~cortexkit.cnn.estimator.CNNClassifier`'s parameters of the same names.
 
     Shape:
@@ -140,9 +156,17 @@ class ConvNet(nn.Module):
         batch_norm: bool = True,
         dropout: float = 0.25,
         head: str = "flatten",
-        dense_layers: Sequence[int] = (128,),
+        hidden_layers: Sequence[int] = (128,),
     ) -> None:
         super().__init__()
+        self.in_channels, self.image_size, self.n_classes = (
+            in_channels,
+            tuple(image_size),
+            n_classes,
+        )
+        self.conv_layers, self.hidden_layers = tuple(conv_layers), tuple(hidden_layers)
+        self.convs_per_block, self.kernel_size = convs_per_block, kernel_size
+        self.pooling, self.head = pooling, head
         layers: list[nn.Module] = []
         channels, (h, w) = in_channels, image_size
         for filters in conv_layers:
@@ -168,7 +192,7 @@ class ConvNet(nn.Module):
         else:
             head_layers.append(nn.Flatten())
             width = channels * h * w
-        for units in dense_layers:
+        for units in hidden_layers:
             if dropout:
                 head_layers.append(nn.Dropout(dropout))
             head_layers += [nn.Linear(width, units), nn.ReLU(inplace=True)]
@@ -180,6 +204,14 @@ class ConvNet(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.classifier(self.features(x))  # type: ignore[no-any-return]
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_channels={self.in_channels}, image_size={self.image_size}, "
+            f"n_classes={self.n_classes}, conv_layers={self.conv_layers}, "
+            f"convs_per_block={self.convs_per_block}, kernel_size={self.kernel_size}, "
+            f"pooling={self.pooling}, head={self.head!r}, hidden_layers={self.hidden_layers}"
+        )
 
 
 class ImageNetwork(nn.Module):
@@ -197,3 +229,34 @@ class ImageNetwork(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.body(self.preprocess(x))  # type: ignore[no-any-return]
+
+
+def check_module(net: nn.Module, probe: Tensor, n_classes: int) -> None:
+    """Refuse a user's module that fails on the images ``probe`` (two of them, of the
+    training shape) or does not return ``(2, n_classes)`` scores."""
+    net.eval()
+    try:
+        with torch.no_grad():
+            out = net(probe)
+    except Exception as exc:
+        raise ValueError(f"module fails on images of shape {tuple(probe.shape)} ({exc})") from None
+    if tuple(out.shape) != (len(probe), n_classes):
+        raise ValueError(
+            f"module must return (N, n_classes) = ({len(probe)}, {n_classes}) scores for "
+            f"{len(probe)} images; it returned shape {tuple(out.shape)}"
+        )
+
+
+def state_tensors(net: nn.Module) -> dict[str, Tensor]:
+    """The network's state as a model file keeps it: safetensors holds no 0-d tensor (batch
+    norm's step count), so those are stored as shape (1,)."""
+    return {k: v.detach().cpu().contiguous().reshape(v.shape or (1,))
+            for k, v in net.state_dict().items()}  # fmt: skip
+
+
+def load_state_tensors(net: nn.Module, tensors: dict[str, Tensor]) -> None:
+    """Load :func:`state_tensors`' output (strict: a missing or extra tensor is an error)."""
+    shapes = {k: v.shape for k, v in net.state_dict().items()}
+    tensors = {k: v.reshape(shapes[k]) if k in shapes and not shapes[k] else v
+               for k, v in tensors.items()}  # fmt: skip
+    net.load_state_dict(tensors)

@@ -13,9 +13,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from cortexkit.data.encoder import DEFAULT_MAX_CATEGORIES, TableEncoder
+from cortexkit.data.frames import feature_matrix, regression_target, split_target
 from cortexkit.data.idx import read_idx
 from cortexkit.data.series import read_series, series_values
-from cortexkit.data.tables import feature_matrix, read_table, regression_target, split_target
+from cortexkit.data.tables import read_table
 
 if TYPE_CHECKING:
     from cortexkit.data.images import ImageFolder, read_images

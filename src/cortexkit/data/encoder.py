@@ -9,7 +9,6 @@ model file, together with how each column must be read back (:attr:`column_types
 
 from __future__ import annotations
 
-import re
 import warnings
 from numbers import Integral
 from typing import Any
@@ -19,6 +18,14 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from cortexkit._validation import FLOAT32_MAX
+from cortexkit.data.columns import (
+    IDENTIFIER_VALUES,
+    ROWS_PER_VALUE,
+    check_frame,
+    check_no_missing,
+    numeric_identifier,
+)
 from cortexkit.defaults import MAX_CATEGORIES
 from cortexkit.exceptions import (
     IdentifierColumnWarning,
@@ -45,28 +52,9 @@ COLUMN_TYPES = (NUMBER, BOOL, TEXT)
 DEFAULT_MAX_CATEGORIES = MAX_CATEGORIES
 OTHER = "<other>"  # the name of the shared column in get_feature_names_out: "Surname=<other>"
 
-# A text column with more than this many distinct values and fewer than
-# _ROWS_PER_VALUE rows per value on average looks like an identifier (names, IDs).
-_IDENTIFIER_VALUES = 50
-_ROWS_PER_VALUE = 5
-# A numeric column named like an identifier ("CustomerID", "user_id", "RowNumber") whose
-# integers are all distinct is one too: a feature of pure noise, or a leak of the row order.
-_ID_NAME = re.compile(
-    r"^(?i:ids?)$|[a-z0-9](?:ID|Id)s?$|(?i:[_\- ]id)$|^(?i:id[_\- ])"  # id, CustomerID, user_id
-    r"|[a-z](?:Number|No)$|(?i:_(?:number|no))$"  # RowNumber, item_no
-)
 _FLOAT32_BYTES = 4
 _STATE_VERSION = 2
 _MAX_SHOWN = 5  # values quoted in one error or warning message
-
-
-def _numeric_identifier(name: str, column: pd.Series) -> bool:
-    return (
-        len(column) > _IDENTIFIER_VALUES
-        and pd.api.types.is_integer_dtype(column)
-        and _ID_NAME.search(str(name)) is not None
-        and column.is_unique
-    )
 
 
 class TableEncoder(TransformerMixin, BaseEstimator):
@@ -197,12 +185,12 @@ class TableEncoder(TransformerMixin, BaseEstimator):
                         f"{big:.3g}): their spread overflows; rescale the column or --drop it"
                     )
                 stds[name] = std if std > 0 else 1.0
-                if _numeric_identifier(name, column):
+                if numeric_identifier(name, column):
                     identifiers.append(f"{name!r} ({len(column)} distinct integers)")
                 continue
             types[name] = BOOL if pd.api.types.is_bool_dtype(column) else TEXT
             counts = column.astype(str).value_counts(sort=False)
-            if len(counts) > _IDENTIFIER_VALUES and len(column) < _ROWS_PER_VALUE * len(counts):
+            if len(counts) > IDENTIFIER_VALUES and len(column) < ROWS_PER_VALUE * len(counts):
                 identifiers.append(f"{name!r} ({len(counts)} values in {len(column)} rows)")
             if cap is not None and len(counts) > cap:
                 # The cap - 1 most frequent values; ties go to the smaller value.
@@ -317,8 +305,6 @@ class TableEncoder(TransformerMixin, BaseEstimator):
     def from_state(cls, state: dict[str, Any]) -> TableEncoder:
         """A fitted encoder from :meth:`to_state`'s dict (after a JSON round trip too).
 
-        States of version 1 (no cap, no ``<other>``, no column types) are read too.
-
         Raises
         ------
         ModelFileError
@@ -326,8 +312,11 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         """
         try:
             version = state["version"]
-            if version not in (1, _STATE_VERSION):
-                raise ModelFileError(f"TableEncoder state version {version!r}; expected 1 or 2")
+            if version != _STATE_VERSION:
+                raise ModelFileError(
+                    f"TableEncoder state version {version!r}; this cortexkit reads version "
+                    f"{_STATE_VERSION} only: train the model again"
+                )
             columns = [str(name) for name in state["columns"]]
             kinds = dict(zip(columns, state["kinds"], strict=True))
             numeric = [name for name in columns if kinds[name] == NUMERIC]
@@ -335,14 +324,9 @@ class TableEncoder(TransformerMixin, BaseEstimator):
             means = {name: float(state["means"][name]) for name in numeric}
             stds = {name: float(state["stds"][name]) for name in numeric}
             categories = {name: [str(c) for c in state["categories"][name]] for name in categorical}
-            if version == 1:
-                cap = None
-                n_other = dict.fromkeys(categorical, 0)
-                types = {name: _v1_type(kinds[name], categories.get(name)) for name in columns}
-            else:
-                cap = state["max_categories"]
-                n_other = {name: _count(state["n_other"][name]) for name in categorical}
-                types = {name: str(state["column_types"][name]) for name in columns}
+            cap = state["max_categories"]
+            n_other = {name: _count(state["n_other"][name]) for name in categorical}
+            types = {name: str(state["column_types"][name]) for name in columns}
         except (KeyError, TypeError, ValueError) as err:
             if isinstance(err, ModelFileError):
                 raise
@@ -397,7 +381,7 @@ class TableEncoder(TransformerMixin, BaseEstimator):
             )
         values = column.to_numpy(dtype=np.float64)
         scaled = (values - self.means_[name]) / self.stds_[name]  # (n_samples,)
-        too_big = ~(np.abs(scaled) <= _FLOAT32_MAX)  # inf after the float32 cast, or NaN
+        too_big = ~(np.abs(scaled) <= FLOAT32_MAX)  # inf after the float32 cast, or NaN
         if too_big.any():
             row = int(np.argmax(too_big))
             raise ValueError(
@@ -428,33 +412,6 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         block[rows, codes[rows]] = 1.0
 
 
-def check_frame(df: Any, where: str) -> None:
-    """Raise TypeError unless ``df`` is a pandas DataFrame."""
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{where} expects a pandas DataFrame; got {type(df).__name__}")
-
-
-def check_no_missing(column: pd.Series, name: str) -> None:
-    """Raise ValueError, naming ``name``, if ``column`` has missing or infinite values."""
-    missing = int(column.isna().sum())
-    if missing:
-        raise ValueError(
-            f"column {name!r} has {missing} missing "
-            f"value{'' if missing == 1 else 's'} of {len(column)}; the model needs complete "
-            "data: fill them in, or drop the column"
-        )
-    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
-        infinite = int(np.isinf(column.to_numpy(dtype=np.float64)).sum())
-        if infinite:
-            raise ValueError(
-                f"column {name!r} has {infinite} infinite values of {len(column)}; the "
-                "network needs finite numbers"
-            )
-
-
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
-
-
 def _kind_of(column: pd.Series, name: str) -> str:
     dtype = column.dtype
     if pd.api.types.is_bool_dtype(dtype):
@@ -479,13 +436,6 @@ def _check_max_categories(value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, Integral) or value < 2:
         raise ValueError(f"max_categories must be an integer >= 2 or None; got {value!r}")
     return int(value)
-
-
-def _v1_type(kind: str, categories: list[str] | None) -> str:
-    """A version-1 state saved no column types: guess them as that version read them."""
-    if kind == NUMERIC:
-        return NUMBER
-    return BOOL if categories and set(categories) <= {"False", "True"} else TEXT
 
 
 def _count(value: Any) -> int:

@@ -4,6 +4,8 @@
 ``"7,380,500"`` is a number), parses and sorts a date column, and refuses missing values
 unless a fill is asked for. :func:`series_values` turns any accepted series into a float
 matrix whose first column is the target and the others exogenous columns, checking it.
+:func:`read_like_training` reads a new file as a model file says its training series was
+read, and :func:`frequency` / :func:`series_dates` keep what dated forecasts need.
 
 Examples
 --------
@@ -27,7 +29,14 @@ import pandas as pd
 
 from cortexkit.data.tables import read_table
 
-__all__ = ["FILLS", "read_series", "series_values"]
+__all__ = [
+    "FILLS",
+    "frequency",
+    "read_like_training",
+    "read_series",
+    "series_dates",
+    "series_values",
+]
 
 FILLS = ("ffill", "interpolate")
 """How :func:`read_series` may fill missing values, when asked to."""
@@ -179,3 +188,54 @@ def series_values(X: Any, target: Any = None, *, name: str = "X") -> tuple[np.nd
             "or drop it first"
         )
     return values, order
+
+
+def read_like_training(path: str | os.PathLike[str], extra: dict[str, Any]) -> pd.DataFrame:
+    """The series in ``path``, read as a model file's training series was: ``extra`` is the
+    JSON saved beside the model, whose ``"series"`` entry holds :func:`read_series`'s
+    settings (``column``, ``date_column``, ``exogenous``, ``fill``).
+
+    Raises
+    ------
+    ValueError
+        If ``extra`` has no ``"series"`` entry (a model saved from Python without one).
+    """
+    settings = extra.get("series")
+    if settings is None:
+        raise ValueError(
+            "the model file does not say which column to read (a model saved from Python): "
+            "save it with extra series={'column': ...}, or forecast in Python"
+        )
+    return read_series(
+        path,
+        settings["column"],
+        date_column=settings.get("date_column"),
+        exogenous=settings.get("exogenous") or [],
+        fill=settings.get("fill"),
+    )
+
+
+def frequency(index: Any) -> str | None:
+    """The regular frequency of a date index (``"MS"``, ``"D"``), or None.
+
+    Examples
+    --------
+    >>> frequency(pd.date_range("2020-01-01", periods=4, freq="MS"))
+    'MS'
+    >>> frequency(pd.DatetimeIndex(["2020-01-01", "2020-01-02", "2020-01-05"])) is None
+    True
+    """
+    if len(index) < 3:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas 3 announces a change of return type
+        freq = pd.infer_freq(index)
+    return None if freq is None else str(getattr(freq, "freqstr", freq))
+
+
+def series_dates(series: Any) -> dict[str, Any] | None:
+    """The last date and the frequency of a dated series (a DataFrame or Series with a
+    ``DatetimeIndex``), for dated forecasts; None when it is not dated."""
+    if not isinstance(series.index, pd.DatetimeIndex):
+        return None
+    return {"last": series.index[-1].isoformat(), "freq": frequency(series.index)}

@@ -71,7 +71,7 @@ def anomalies_in_a_table(quick: bool) -> DemoResult:
     scaler = StandardScaler().fit(X_tr[y_tr == 1])
     ae = AutoEncoder((16, 4), epochs=60 if quick else 300, learning_rate=3e-3, random_state=0)
     ae, secs = timed(ae, scaler.transform(X_tr[y_tr == 1]), None)  # type: ignore[arg-type]
-    scores = ae.score_samples(scaler.transform(X_te))
+    scores = ae.anomaly_scores(scaler.transform(X_te))
     anomalous = (y_te == 0).astype(int)
     auc = float(roc_auc_score(anomalous, scores))
     label_names = np.where(anomalous == 1, "malignant", "benign")

@@ -23,7 +23,7 @@ def cnn_digits(quick: bool) -> list[DemoResult]:
     clf = CNNClassifier(
         (16, 32),
         convs_per_block=1,
-        dense_layers=(64,),
+        hidden_layers=(64,),
         augment=None,  # a 2-pixel shift is a quarter of an 8x8 digit
         epochs=8 if quick else 30,
         random_state=0,

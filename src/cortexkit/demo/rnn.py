@@ -39,7 +39,7 @@ def rnn_forecast(quick: bool) -> list[DemoResult]:
     """An LSTM on the EEG channel; RMSE of one-step forecasts of the last 100 samples."""
     series = eeg_channel()
     train, test = series[:-HELD_OUT], series[-HELD_OUT:]
-    model = RNNForecaster(lookback=30, hidden_size=16 if quick else 50,
+    model = RNNForecaster(lookback=30, hidden_layers=16 if quick else 50,
                           epochs=10 if quick else 100, learning_rate=0.005,
                           random_state=0)  # fmt: skip
     t0 = time.perf_counter()

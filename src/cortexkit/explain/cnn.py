@@ -77,7 +77,7 @@ def _small_model() -> Any:
 
     X, y = load_digits(return_X_y=True)
     small = CNNClassifier(
-        (8, 16), convs_per_block=1, dense_layers=(32,), augment=None, epochs=6,
+        (8, 16), convs_per_block=1, hidden_layers=(32,), augment=None, epochs=6,
         random_state=0, device="cpu",
     )  # fmt: skip
     return small.fit(X.reshape(-1, 8, 8), y)

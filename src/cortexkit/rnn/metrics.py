@@ -23,11 +23,13 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["baselines", "forecast_table", "infer_season", "scores"]
+__all__ = ["baselines", "forecast_table", "infer_season", "rolling_table", "scores"]
 
 
 def infer_season(history: Any, *, max_lag: int | None = None, threshold: float = 0.3) -> int:
@@ -101,3 +103,31 @@ def forecast_table(
     for name, values in baselines(h, len(a), m).items():
         table[name] = scores(a, values, h, m)
     return table
+
+
+def rolling_table(
+    forecast: Callable[[np.ndarray], np.ndarray],
+    past: np.ndarray,
+    future: np.ndarray,
+    *,
+    window: int,
+    season: int,
+) -> dict[str, dict[str, float]]:
+    """:func:`scores` of one-step-ahead forecasts of each step of ``future`` (steps,
+    columns), each from the actual values before it, beside the naive (the previous
+    value) and seasonal-naive (the value a season earlier) forecasts.
+
+    ``forecast(windows)`` gives the next target value after each raw window ``(batch,
+    window, columns)``; ``past`` holds at least ``window`` steps.
+    """
+    whole = np.concatenate([past, future])
+    start = len(past)
+    windows = sliding_window_view(whole, window, axis=0)[start - window : len(whole) - window]
+    predicted = forecast(windows.transpose(0, 2, 1))
+    target, actual, history = whole[:, 0], future[:, 0], past[:, 0]
+    lag = season if start >= season else 1
+    return {
+        "model": scores(actual, predicted, history, season),
+        "naive": scores(actual, target[start - 1 : -1], history, season),
+        "seasonal_naive": scores(actual, target[start - lag : len(target) - lag], history, season),
+    }

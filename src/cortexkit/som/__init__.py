@@ -4,7 +4,7 @@ outlier (fraud) detection.
 One concept per module: :mod:`~cortexkit.som.grid` (node layout), ``neighborhood``,
 ``distance`` (and the chunked best-matching-unit search), ``schedule`` (decays), ``init``,
 ``step`` (the training rule), ``views`` (what a trained map says about data),
-``estimator`` and ``plot``.
+``estimator`` and ``plots``.
 
 >>> from cortexkit.som import SelfOrganizingMap
 """

@@ -169,21 +169,21 @@ def _row_min(
 ) -> tuple[Tensor, Tensor]:
     """Each row's minimum and the column where it is (``scores.min(1)``).
 
-    On the CPU torch's ``min(dim)`` with indices is about 10x slower than ``amin``, so
+    On the CPU torch's ``min(dim)`` with indices is much slower than ``amin``, so
     (given ``positions``, the column numbers as floats) the index is found as one
     matrix-vector product instead: the mask of where a row equals its minimum (into
     ``out``, shaped as ``scores``; ``out=scores`` overwrites them, with ``rescore(rows)``
     to compute rows again), times the column numbers. A row with one minimum gets its
     column exactly (whole numbers below 2^24 are exact in float32). A tie would sum the
     tied columns and a NaN row matches nothing, so when the mask does not hold one match
-    per row, the rows without exactly one are taken again by ``min``. About 2.5x faster
-    than ``min`` at 256 x 900 (measured here).
+    per row, the rows without exactly one are taken again by ``min``.
     """
     if positions is None:
         best, idx = scores.min(1)
         return best, idx
     best = scores.amin(1)  # (rows,)
-    # (rows, nodes), one 1 a row; written as floats (a bool result is ~8x slower here)
+    # (rows, nodes), one 1 a row; written as floats (the product needs them, and a bool
+    # result would take a conversion)
     mask = torch.eq(scores, best[:, None], out=torch.empty_like(scores) if out is None else out)
     idx = torch.mv(mask, positions).long()  # (rows,)
     if float(mask.sum()) != scores.shape[0]:  # a tie or a NaN somewhere: redo those rows
@@ -257,7 +257,7 @@ def _search(
 ) -> tuple[Tensor, Tensor]:
     """:func:`best_units` of one chunk, its scores written into ``scratch`` and, with
     ``k=1``, overwritten by the minimum's mask (half the memory to stream through; ``k=2``
-    takes two minimum passes, 1.6x faster than ``topk`` on the CPU)."""
+    takes two minimum passes, cheaper than ``topk`` on the CPU)."""
     rows, nodes = xb.shape[0], scratch.shape[1]
     scores = distance.scores(xb, prep, scratch[:rows])  # (rows, nodes)
     own = scores.data_ptr() == scratch.data_ptr()  # a user's distances stay as they are

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -13,23 +14,18 @@ from cortexkit._validation import CALLABLE, Interval, Options, validate_data
 from cortexkit.base import BASE_CONSTRAINTS, CortexEstimator
 from cortexkit.defaults import SOM
 from cortexkit.io.device import cpu_settings
-from cortexkit.som.distance import DISTANCES, best_units, chunk_rows
-from cortexkit.som.grid import TOPOLOGIES, Grid
+from cortexkit.som.distance import DISTANCES, best_units
+from cortexkit.som.grid import TOPOLOGIES, Grid, check_grid
 from cortexkit.som.init import INITS, initial_weights
 from cortexkit.som.neighborhood import NEIGHBORHOODS
 from cortexkit.som.schedule import DECAYS
-from cortexkit.som.step import SOMStep
+from cortexkit.som.step import SOMStep, rows_per_step
 from cortexkit.som.views import MapViews
 from cortexkit.train.config import LoopConfig
-from cortexkit.train.loop import EpochLoop
 
 __all__ = ["SelfOrganizingMap"]
 
 ALGORITHMS = ("online", "batch")
-# samples per mini-batch of the online rule: n / 20, at least 16 and at most 512 (the step
-# takes the first batches, and all in the first half of the training, in slices: SOMStep),
-# enough updates for one pass to match a sequential SOM's error (bench/som.py)
-ONLINE_UPDATES, ONLINE_MIN, ONLINE_MAX = 20, 16, 512
 
 
 class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
@@ -57,13 +53,14 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
         ``"euclidean"``, ``"cosine"`` or ``"manhattan"``, or ``fn(X, W) -> (samples, nodes)``.
     learning_rate : float, default=0.5
         The online rule's starting rate (the batch algorithm has none).
-    learning_rate_decay : str or callable, default="asymptotic"
-        ``"asymptotic"`` (to a third), ``"linear"``, ``"exponential"``, ``"inverse"`` (to
-        1%) or ``"constant"``, or ``fn(start, progress) -> value``.
+    lr_schedule : str or callable, default="asymptotic"
+        The learning rate's schedule: ``"asymptotic"`` (to a third), ``"linear"``,
+        ``"exponential"``, ``"inverse"`` (to 1%) or ``"constant"``, or
+        ``fn(start, progress) -> value``.
     sigma : float, default=1.0
         The neighbourhood's starting radius, in grid steps; must be > 0.
     sigma_decay : str or callable, default="asymptotic"
-        As ``learning_rate_decay``, for ``sigma``.
+        As ``lr_schedule``, for ``sigma``.
     init : {"pca", "sample", "random"}, default="pca"
         The starting weights: the plane of the first two principal components, random
         rows, or uniform within each feature's range.
@@ -134,7 +131,8 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
     ((2, 2), (2,))
     >>> som.quantization_error(X) < 1.0
     True
-    >>> scores, umatrix_values = som.outlier_scores(X)
+    >>> som.anomaly_scores(X).shape, som.umatrix_scores(X).shape
+    ((300,), (300,))
     >>> som.outliers(X, k=3).shape
     (3,)
     """
@@ -146,7 +144,7 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
         "neighborhood": [Options(NEIGHBORHOODS), CALLABLE],
         "distance": [Options(DISTANCES), CALLABLE],
         "learning_rate": [Interval(float, 0, None, closed="neither")],
-        "learning_rate_decay": [Options(DECAYS), CALLABLE],
+        "lr_schedule": [Options(DECAYS), CALLABLE],
         "sigma": [Interval(float, 0, None, closed="neither")],
         "sigma_decay": [Options(DECAYS), CALLABLE],
         "init": [Options(INITS)],
@@ -161,7 +159,7 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
         neighborhood: Any = SOM.neighborhood,
         distance: Any = SOM.distance,
         learning_rate: float = SOM.learning_rate,
-        learning_rate_decay: Any = SOM.learning_rate_decay,
+        lr_schedule: Any = SOM.lr_schedule,
         sigma: float = SOM.sigma,
         sigma_decay: Any = SOM.sigma_decay,
         init: str = SOM.init,
@@ -185,7 +183,7 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
         self.neighborhood = neighborhood
         self.distance = distance
         self.learning_rate = learning_rate
-        self.learning_rate_decay = learning_rate_decay
+        self.lr_schedule = lr_schedule
         self.sigma = sigma
         self.sigma_decay = sigma_decay
         self.init = init
@@ -212,38 +210,21 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
 
     # -- checks -----------------------------------------------------------------------------
 
-    def _validate_params(self) -> None:  # type: ignore[override]
-        self._shape()
+    def _validate_params(self) -> None:
+        check_grid(self.grid)
         super()._validate_params()
 
     def _shape(self) -> tuple[int, int]:
-        """``grid`` as two positive ints, or a clear error."""
-        grid = self.grid
-        ok = (
-            isinstance(grid, tuple | list)
-            and len(grid) == 2
-            and all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in grid)
-        )
-        if not ok or min(grid) < 1:
-            raise ValueError(
-                f"grid must be two positive integers (rows, cols), e.g. (10, 10); got {grid!r}"
-            )
-        return int(grid[0]), int(grid[1])
+        """The map's ``(rows, cols)`` (as fitted, once fitted)."""
+        return check_grid(self._settings()["grid"])
 
     def _loop_config(self) -> LoopConfig:
         cfg = super()._loop_config()
-        cfg.batch_size = self._rows_per_step(getattr(self, "_n_train", None))
-        return cfg
-
-    def _rows_per_step(self, n: int | None) -> int:
-        if self.batch_size is not None:
-            return int(self.batch_size)
+        p = cfg.settings
         rows, cols = self._shape()
-        if self.algorithm == "batch":
-            return chunk_rows(rows * cols)
-        if n is None:
-            return ONLINE_MAX
-        return int(min(max(n // ONLINE_UPDATES, ONLINE_MIN), ONLINE_MAX))
+        cfg.batch_size = partial(rows_per_step, batch_size=p["batch_size"],
+                                 algorithm=p["algorithm"], nodes=rows * cols)  # fmt: skip
+        return cfg
 
     # -- the base's hooks ---------------------------------------------------------------------
 
@@ -268,65 +249,33 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
     def _build(self, parts: Any, generator: torch.Generator) -> None:
         X = parts[0]
         rows, cols = self._shape()
-        self._n_train = int(X.shape[0])
         # the PCA's covariance (2 n d^2) on one thread when small, as the loop's steps are
         with cpu_settings(2.0 * X.shape[0] * X.shape[1] ** 2, X.device):
-            weights = initial_weights(self.init, X, rows, cols, generator)
+            weights = initial_weights(self.fitted_params_["init"], X, rows, cols, generator)
         self.weights_ = weights.to(self._device())
 
     def _grid(self) -> Grid:
         rows, cols = self._shape()
+        topology = self._settings()["topology"]
         device = self.weights_.device
         cached = self.__dict__.get("_grid_cache")
-        key = (rows, cols, self.topology, str(device))
+        key = (rows, cols, topology, str(device))
         if cached is None or cached[0] != key:
-            cached = (key, Grid(rows, cols, self.topology, device))
+            cached = (key, Grid(rows, cols, topology, device))
             self._grid_cache = cached
         return cached[1]  # type: ignore[no-any-return]
 
     def _make_step(self) -> SOMStep:
-        return SOMStep(
-            self.weights_,
-            self._grid(),
-            neighborhood=NEIGHBORHOODS.resolve(self.neighborhood),
-            distance=DISTANCES.resolve(self.distance),
-            learning_rate=self.learning_rate,
-            sigma=self.sigma,
-            learning_rate_decay=DECAYS.resolve(self.learning_rate_decay),
-            sigma_decay=DECAYS.resolve(self.sigma_decay),
-            algorithm=self.algorithm,
-            horizon=self.epochs * getattr(self, "_n_train", 1),
-        )
+        return SOMStep(self.weights_, self._grid())
 
-    def _run(
-        self,
-        loop: EpochLoop,
-        parts: Any,
-        *,
-        epochs: int | None,
-        validation: tuple[Tensor, ...] | None,
-        early_stopping: bool | None = None,
-        partial: bool = False,
-    ) -> None:
-        source = self._source(parts)
-        step = loop.step
-        loop.config.batch_size = self._rows_per_step(source.n)
-        if isinstance(step, SOMStep):  # the schedules run over epochs x this data's rows
-            step.epoch_rows = source.n
-            step.horizon = max(self.epochs * source.n, 1)
-            step.source, step.eval_rows = source, loop.config.batch_size
-            if partial and not step.seen and loop.epochs_done:  # a loaded map goes on
-                step.seen = loop.epochs_done * source.n
-        try:
-            super()._run(loop, source, epochs=epochs, validation=validation,
-                         early_stopping=early_stopping, partial=partial)  # fmt: skip
-        finally:
-            if isinstance(step, SOMStep):
-                step.source = None  # the data is not the model's to keep
+    def _after_fit(self) -> None:
+        step = None if self._loop is None else self._loop.step
+        if isinstance(step, SOMStep):
+            step.source = None  # the training data is not the model's to keep
 
     @torch.no_grad()
     def _metric(self, X: Tensor, *rest: Tensor) -> dict[str, float]:
-        distance = DISTANCES.resolve(self.distance)
+        distance = DISTANCES.resolve(self._settings()["distance"])
         if self._grid().n_nodes < 2:  # one node: nothing to be topographically wrong about
             qe = float(best_units(X, self.weights_, distance)[0].mean())
             return {"loss": qe, "quantization_error": qe, "topographic_error": 0.0}
@@ -343,9 +292,7 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Tensor]]:
         self._check_fitted()
-        meta = self._common_state()
-        meta["n_train"] = int(getattr(self, "_n_train", 1))
-        return meta, {"weights": self.weights_}
+        return self._common_state(), {"weights": self.weights_}
 
     def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
         self._set_common_state(meta)
@@ -357,5 +304,4 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
                 f"weights of shape {tuple(weights.shape)} do not fit a {rows}x{cols} map of "
                 f"{features} features"
             )
-        self._n_train = int(meta.get("n_train", 1))
         self.weights_ = weights.float().to(self._device())

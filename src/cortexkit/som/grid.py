@@ -24,15 +24,34 @@ Examples
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 from torch import Tensor
 
-__all__ = ["TOPOLOGIES", "Grid"]
+from cortexkit._validation import PositiveInts
+
+__all__ = ["TOPOLOGIES", "Grid", "check_grid"]
 
 TOPOLOGIES = ("rectangular", "hexagonal")
 ROW_HEIGHT = math.sqrt(3) / 2  # the distance between rows of touching hexagons
 _PRECOMPUTE = 4096  # nodes up to which the node-to-node distances are kept in a matrix
+
+
+def check_grid(grid: Any) -> tuple[int, int]:
+    """``grid`` as two positive ints ``(rows, cols)``, or a clear error.
+
+    Examples
+    --------
+    >>> from cortexkit.som.grid import check_grid
+    >>> check_grid([3, 4])
+    (3, 4)
+    """
+    if not (isinstance(grid, tuple | list) and len(grid) == 2 and PositiveInts().accepts(grid)):
+        raise ValueError(
+            f"grid must be two positive integers (rows, cols), e.g. (10, 10); got {grid!r}"
+        )
+    return int(grid[0]), int(grid[1])
 
 
 class Grid:

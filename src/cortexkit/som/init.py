@@ -30,8 +30,8 @@ _CHUNK = 65536
 
 def _mean_and_covariance(X: Tensor) -> tuple[Tensor, Tensor]:
     """The mean and covariance (float64), a chunk of rows at a time: the mean summed in
-    float64, each chunk's products of centred rows in the data's dtype (10x faster than
-    converting the data to float64, and centred first, so no large sums cancel)."""
+    float64, each chunk's products of centred rows in the data's dtype (no float64 copy
+    of the data, and centred first, so no large sums cancel)."""
     n, d = X.shape
     total = torch.zeros(d, dtype=torch.float64, device=X.device)
     for start in range(0, n, _CHUNK):

@@ -33,8 +33,8 @@ __all__ = ["NEIGHBORHOODS", "bubble", "gaussian", "mexican_hat", "triangle"]
 Neighborhood = Callable[[Tensor, float], Tensor]
 
 # exp(-80) ~ 2e-35 is 0 for any weight; below about -87 float32's exp underflows into
-# denormals, where torch's vectorised exp takes a slow path: 10x slower measured here, and
-# most of a wide map is that far from a narrow neighbourhood's centre
+# denormals, where torch's vectorised exp takes a slow path, and most of a wide map is that
+# far from a narrow neighbourhood's centre
 _EXP_FLOOR = -80.0
 
 

@@ -14,17 +14,14 @@ Per batch ``xb`` of ``b`` samples, with ``H[i, j] = h(grid distance(bmu_i, j)^2,
   still moves fast, a batch's winners (found before its update) go stale: a training's
   first four batches are taken in 16, 8, 4 and 4 slices (of 16 rows at least), later
   batches in halves through the first half of the training, and whole after that (the
-  estimator's batches are 1/20 of the rows, at most 512). On 10,000-100,000 rows of the
-  bench's blobs this came within 0.3% of the error of the earlier rule (the first
-  quarter in slices of an eighth, then 1/40 of the rows, at most 256) with a third fewer
-  updates. The learning rate and sigma follow their schedules per slice, at its middle
-  sample. A Gaussian on a rectangular grid is separable, and its sums are then two small
-  products along the rows and the columns (:meth:`SOMStep._separable_sums`), or, for a
-  slice smaller than the grid's rows plus columns, ``H`` as outer products of a row and
-  a column Gaussian (:meth:`SOMStep._outer_sums`); no ``nodes x nodes`` table is made.
+  estimator's batches are 1/20 of the rows, at most 512). The learning rate and sigma
+  follow their schedules per slice, at its middle sample. A Gaussian on a rectangular
+  grid is separable, and its sums are then two small products along the rows and the
+  columns (:meth:`SOMStep._separable_sums`), or, for a slice smaller than the grid's rows
+  plus columns, ``H`` as outer products of a row and a column Gaussian
+  (:meth:`SOMStep._outer_sums`); no ``nodes x nodes`` table is made.
   The search for the winners (:func:`~cortexkit.som.distance.best_units`) writes into a
-  reused buffer, and each node's update is a few vector operations: per-step
-  overhead, not arithmetic, is most of a small map's time on the CPU.
+  reused buffer, and each node's update is a few vector operations.
 - ``algorithm="batch"``: Kohonen's batch map. The sums are accumulated over the whole
   epoch (``batch_size`` only bounds memory) and each node moves to ``num_j / den_j`` at the
   epoch's end; sigma follows its schedule per epoch, and the learning rate is not used.
@@ -51,13 +48,14 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from cortexkit.som.distance import Distance, best_units
+from cortexkit.som.distance import DISTANCES, Distance, best_units, chunk_rows
 from cortexkit.som.grid import Grid
-from cortexkit.som.neighborhood import bubble, gaussian, triangle
+from cortexkit.som.neighborhood import NEIGHBORHOODS, bubble, gaussian, triangle
+from cortexkit.som.schedule import DECAYS
 from cortexkit.train.batches import Batches
-from cortexkit.train.step import Step
+from cortexkit.train.step import Run, Step
 
-__all__ = ["SOMStep"]
+__all__ = ["ONLINE_MAX", "ONLINE_MIN", "ONLINE_UPDATES", "SOMStep", "rows_per_step"]
 
 Batch = tuple[Tensor, ...]
 # Early on the map moves fast, and a batch's winners (found before its update) go stale: a
@@ -66,10 +64,37 @@ Batch = tuple[Tensor, ...]
 WARMUP = (16, 8, 4, 4)
 HALVES_UNTIL = 0.5
 MIN_SLICE = 16
+# the online rule's default mini-batch: n / 20 rows, at least 16 and at most 512
+ONLINE_UPDATES, ONLINE_MIN, ONLINE_MAX = 20, 16, 512
+
+
+def rows_per_step(n_train: int, *, batch_size: int | None, algorithm: str, nodes: int) -> int:
+    """The rows the loop hands the step at a time: ``batch_size`` when given; else, online,
+    1/20 of the training rows (16 to 512: enough updates for one pass to match a sequential
+    SOM's error, ``bench/som.py``), and for the batch algorithm the search's chunk
+    (:func:`~cortexkit.som.distance.chunk_rows`).
+
+    Examples
+    --------
+    >>> rows_per_step(10_000, batch_size=None, algorithm="online", nodes=100)
+    500
+    >>> rows_per_step(100, batch_size=None, algorithm="online", nodes=100)
+    16
+    """
+    if batch_size is not None:
+        return int(batch_size)
+    if algorithm == "batch":
+        return chunk_rows(nodes)
+    return int(min(max(n_train // ONLINE_UPDATES, ONLINE_MIN), ONLINE_MAX))
 
 
 class SOMStep(Step):
     """One SOM update per batch (see the module's docstring).
+
+    :meth:`begin` takes the rule and its schedules from the run's settings (the
+    estimator's parameters: ``neighborhood``, ``distance``, ``learning_rate``, ``sigma``,
+    ``lr_schedule``, ``sigma_decay``, ``algorithm``), and the schedules' length
+    (``epochs`` x the training rows) and the training rows from the run itself.
 
     Parameters
     ----------
@@ -77,64 +102,57 @@ class SOMStep(Step):
         ``(nodes, features)``, updated in place.
     grid : Grid
         The node layout (on the weights' device).
-    neighborhood, distance
-        The resolved neighbourhood function and distance.
-    learning_rate, sigma : float
-        The start values.
-    learning_rate_decay, sigma_decay : callable
-        ``fn(start, progress) -> value``.
-    algorithm : {"online", "batch"}
-        The rule.
-    horizon : int
-        Sample presentations over which the schedules run (``epochs`` x samples).
     """
 
-    def __init__(
-        self,
-        weights: Tensor,
-        grid: Grid,
-        *,
-        neighborhood: Callable[[Tensor, float], Tensor],
-        distance: Distance,
-        learning_rate: float,
-        sigma: float,
-        learning_rate_decay: Callable[[float, float], float],
-        sigma_decay: Callable[[float, float], float],
-        algorithm: str,
-        horizon: int,
-    ) -> None:
+    neighborhood: Callable[[Tensor, float], Tensor]
+    distance: Distance
+    lr_schedule: Callable[[float, float], float]
+    sigma_decay: Callable[[float, float], float]
+
+    def __init__(self, weights: Tensor, grid: Grid) -> None:
         self.weights = weights
         self.grid = grid
-        self.neighborhood = neighborhood
-        self.distance = distance
-        self.learning_rate, self.sigma = float(learning_rate), float(sigma)
-        self.learning_rate_decay, self.sigma_decay = learning_rate_decay, sigma_decay
-        self.algorithm = algorithm
-        self._non_negative = neighborhood in (gaussian, bubble, triangle)
-        self._separable = neighborhood is gaussian and grid.topology == "rectangular"
         device = weights.device
         # the squared distances along the grid's rows and along its columns (the
         # separable sums' two small neighbourhood matrices)
         along = [torch.arange(k, dtype=weights.dtype, device=device)
                  for k in (grid.rows, grid.cols)]  # fmt: skip
         self._d2_rows, self._d2_cols = ((a[:, None] - a[None, :]) ** 2 for a in along)
-        self.horizon = max(int(horizon), 1)
-        self.epoch_rows = 0  # samples per epoch (set by the estimator before each run)
+        self.horizon = 1  # sample presentations the schedules run over
+        self.epoch_rows = 0  # samples per epoch
         self.seen = 0  # samples presented so far, every epoch and call included
         self._rows = 0  # samples of the current epoch so far (batch algorithm)
         self._num: Tensor | None = None
         self._den: Tensor | None = None
         self._qe_sum = 0.0
-        #: the training rows, for the batch algorithm's check (set by the estimator)
+        #: the training rows, for the batch algorithm's check (during a run)
         self.source: Batches | None = None
         self.eval_rows: int | None = None
+
+    def begin(self, run: Run) -> None:
+        """The rule, the schedules and the data of this run (see the class docstring). A
+        map that has trained before (a loaded one) goes on where its schedules were."""
+        s = run.settings
+        self.neighborhood = NEIGHBORHOODS.resolve(s["neighborhood"])
+        self.distance = DISTANCES.resolve(s["distance"])
+        self.learning_rate, self.sigma = float(s["learning_rate"]), float(s["sigma"])
+        self.lr_schedule = DECAYS.resolve(s["lr_schedule"])
+        self.sigma_decay = DECAYS.resolve(s["sigma_decay"])
+        self.algorithm = str(s["algorithm"])
+        self._non_negative = self.neighborhood in (gaussian, bubble, triangle)
+        self._separable = self.neighborhood is gaussian and self.grid.topology == "rectangular"
+        self.epoch_rows = run.n_train
+        self.horizon = max(run.epochs * run.n_train, 1)
+        self.source, self.eval_rows = run.batches, run.batch_size
+        if not self.seen and run.epochs_done:
+            self.seen = run.epochs_done * run.n_train
 
     # -- schedules ---------------------------------------------------------------------------
 
     def current(self, at: float) -> tuple[float, float]:
         """The learning rate and sigma after ``at`` sample presentations."""
         progress = min(max(at / self.horizon, 0.0), 1.0)
-        lr = float(self.learning_rate_decay(self.learning_rate, progress))
+        lr = float(self.lr_schedule(self.learning_rate, progress))
         sigma = float(self.sigma_decay(self.sigma, progress))
         return lr, max(sigma, 1e-6)
 
@@ -291,15 +309,14 @@ class SOMStep(Step):
         return {"seen": self.seen}
 
     def load_working_state(self, state: dict[str, Any]) -> None:
-        self.seen = int(state.get("seen", 0))
+        self.seen = int(state["seen"])
 
     def flops(self, batch: Batch) -> float | None:
         """The search's product, ``2 x batch x nodes x features``: the step's one large
         operation. The rest (the separable sums, the update) is a few dozen small ones
         that a second thread cannot speed up, and the loop picks the threads by this
         count (:func:`~cortexkit.train.loop.cpu_settings`): a 30x30 map on 512-row batches
-        trains on one thread (two, on this shared 2-core machine under load, made a
-        10,000-row fit 300x slower), a 50x50 map on 50 features may use more."""
+        trains on one thread, a 50x50 map on 50 features may use more."""
         rows, features = batch[0].shape
         return 2.0 * rows * self.weights.shape[0] * features
 

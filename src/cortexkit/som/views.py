@@ -1,8 +1,9 @@
 """What a trained map says about data: best-matching units, errors, the U-matrix, hit maps,
-label maps, component planes and outlier scores.
+label maps, component planes and anomaly scores.
 
 A mixin of :class:`~cortexkit.som.SelfOrganizingMap`; every method reads the fitted
-``weights_`` and searches best-matching units a chunk of rows at a time.
+``weights_`` and the parameters it was fitted with (``fitted_params_``), and searches
+best-matching units a chunk of rows at a time.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class MapViews:
     """Methods reading a fitted map (see the module's docstring)."""
 
     weights_: Tensor
-    grid: Any
+    fitted_params_: dict[str, Any]
 
     if TYPE_CHECKING:  # provided by the estimator and its base
 
@@ -46,7 +47,7 @@ class MapViews:
     def _best(self, X: Any, k: int = 1) -> tuple[Tensor, Tensor]:
         self._check_fitted()
         data = torch.as_tensor(self._check_X(X, reset=False)).to(self.weights_.device)
-        distance = DISTANCES.resolve(getattr(self, "distance", "euclidean"))
+        distance = DISTANCES.resolve(self.fitted_params_["distance"])
         return best_units(data, self.weights_, distance, k=k)
 
     # -- where samples land ------------------------------------------------------------------
@@ -125,24 +126,19 @@ class MapViews:
 
     # -- outliers ------------------------------------------------------------------------------
 
-    def outlier_scores(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Two scores per sample, higher meaning more outlying.
+    def anomaly_scores(self, X: Any) -> np.ndarray:
+        """Each sample's distance to its best-matching unit, shape ``(n_samples,)``: how
+        badly the map represents it, higher meaning more anomalous."""
+        return self._best(X)[0].cpu().numpy().astype(np.float64)
 
-        Returns
-        -------
-        quantization_error : ndarray of shape (n_samples,)
-            The distance from the sample to its best-matching unit: how badly the map
-            represents it.
-        umatrix : ndarray of shape (n_samples,)
-            The (normalised) U-matrix value of its best-matching unit: whether it landed
-            on a border between groups, far from its neighbours (the classic SOM fraud
-            signal).
-        """
-        dist, units = self._best(X)
-        umatrix = self.distance_map().ravel()
-        return dist.cpu().numpy().astype(np.float64), umatrix[units.cpu().numpy()].astype(
-            np.float64
-        )
+    def umatrix_scores(self, X: Any) -> np.ndarray:
+        """The (normalised) U-matrix value of each sample's best-matching unit, shape
+        ``(n_samples,)``: high where a sample landed on a border between groups, far from
+        its neighbours (the classic SOM fraud signal)."""
+        return self._umatrix_at(self._best(X)[1])
+
+    def _umatrix_at(self, units: Tensor) -> np.ndarray:
+        return self.distance_map().ravel()[units.cpu().numpy()].astype(np.float64)
 
     def outliers(
         self,
@@ -156,8 +152,8 @@ class MapViews:
 
         Give exactly one of ``k`` (the ``k`` highest scores) and ``threshold`` (every
         sample scoring above it). ``score`` is ``"quantization_error"`` or ``"umatrix"``
-        (see :meth:`outlier_scores`); ties in the U-matrix value are broken by the
-        quantisation error.
+        (:meth:`anomaly_scores` or :meth:`umatrix_scores`); ties in the U-matrix value are
+        broken by the quantisation error.
 
         Raises
         ------
@@ -171,11 +167,13 @@ class MapViews:
             raise ValueError(f"score must be one of {list(OUTLIER_SCORES)}; got {score!r}")
         if k is not None and (isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1):
             raise ValueError(f"k must be a positive integer; got {k!r}")
-        qe, um = self.outlier_scores(X)
+        dist, units = self._best(X)
+        qe = dist.cpu().numpy().astype(np.float64)
         if k is not None and k > len(qe):
             raise ValueError(f"k={k} asks for more outliers than X has rows ({len(qe)})")
-        primary = qe if score == "quantization_error" else um
+        primary = qe if score == "quantization_error" else self._umatrix_at(units)
         order = np.lexsort((-qe, -primary))  # by the score, then by the distance, descending
         if k is not None:
             return order[:k]
-        return order[primary[order] > float(threshold)]  # type: ignore[arg-type]
+        assert threshold is not None
+        return order[primary[order] > float(threshold)]

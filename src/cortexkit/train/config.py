@@ -63,7 +63,9 @@ class LoopConfig:
     True
     """
 
-    batch_size: int | None = 32
+    #: rows per step (None: the whole set), or ``fn(n_train) -> rows`` resolved at the start
+    #: of each run (a default that follows the data's size: a SOM's)
+    batch_size: int | Callable[[int], int | None] | None = 32
     epochs: int = 100
     shuffle: bool = True
     early_stopping: bool = False

@@ -129,6 +129,7 @@ class EpochLoop:
         self._bad_epochs = 0
         self._partial = False
         self._call_start: dict[str, Tensor] | None = None
+        self._batch_size: int | None = None  # this run's (see LoopConfig.batch_size)
         #: JSON-like data the estimator keeps in a checkpoint (what a resume must match)
         self.extra_state: dict[str, Any] = {}
 
@@ -146,7 +147,7 @@ class EpochLoop:
         # every few steps on an accelerator, summing on the device in between.
         every = self.config.check_every or (1 if device.type == "cpu" else 32)
         total, seen, pending = 0.0, 0, torch.zeros((), device=device)
-        epoch = batches.epoch(self.config.batch_size, shuffle=self.config.shuffle,
+        epoch = batches.epoch(self._batch_size, shuffle=self.config.shuffle,
                               generator=self.generator)  # fmt: skip
         for i, batch in enumerate(epoch, start=1):
             rows = batch[0].shape[0]
@@ -201,7 +202,8 @@ class EpochLoop:
         )
         for c in callbacks:
             c.on_train_begin(self)
-        size = cfg.batch_size
+        size = cfg.batch_size(batches.n) if callable(cfg.batch_size) else cfg.batch_size
+        self._batch_size = size
         self.step.begin(
             Run(
                 epochs=cfg.epochs,
@@ -232,7 +234,7 @@ class EpochLoop:
 
     def _step_flops(self, batches: Batches) -> float | None:
         """A step's cost, estimated once per batch size (``partial_fit`` calls run often)."""
-        key = self.config.batch_size
+        key = self._batch_size
         cache: dict[int | None, float | None] = self.__dict__.setdefault("_flops", {})
         if key not in cache:
             cache[key] = self.step.flops(batches.first(key))

@@ -18,17 +18,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ANN's own flags, with the estimators' defaults (read when the parser is built)."""
     ANN, ANN_REGRESSOR = defaults.ANN, defaults.ANN_REGRESSOR
     parser.add_argument("--task", choices=["classify", "regress"], help="default: guessed")
-    parser.add_argument("--hidden", type=int_list, default=",".join(map(str, ANN.hidden_layers)),
+    parser.add_argument("--hidden-layers", type=int_list,
+                        default=",".join(map(str, ANN.hidden_layers)),
                         help="units per hidden layer")  # fmt: skip
     parser.add_argument("--activation", default=ANN.activation, help="of the hidden layers")
-    parser.add_argument("--gd", choices=["stochastic", "batch", "mini-batch"], default=None,
+    parser.add_argument("--gradient-descent", choices=["stochastic", "batch", "mini-batch"],
+                        default=None,
                         help="gradient-descent mode (default: mini-batch)")  # fmt: skip
     parser.add_argument("--batch-size", type=int, default=ANN.batch_size,
                         help="for mini-batch descent")  # fmt: skip
     parser.add_argument("--epochs", type=int, default=ANN.epochs,
                         help="at most (early stopping)")  # fmt: skip
     parser.add_argument("--optimizer", default=ANN.optimizer, help="adam, adamw, sgd or rmsprop")
-    parser.add_argument("--lr", type=float, default=ANN.learning_rate, help="learning rate")
+    parser.add_argument("--learning-rate", type=float, default=ANN.learning_rate,
+                        help="learning rate")  # fmt: skip
     parser.add_argument("--weight-decay", type=float, default=None,
                         help=f"L2 penalty (default: {ANN.weight_decay} to classify, "
                              f"{ANN_REGRESSOR.weight_decay} to regress)")  # fmt: skip
@@ -51,13 +54,13 @@ def build(args: argparse.Namespace, task: str) -> Any:
 
     cls = ANNClassifier if task == "classify" else ANNRegressor
     return cls(
-        hidden_layers=tuple(args.hidden),
+        hidden_layers=tuple(args.hidden_layers),
         activation=args.activation,
-        gradient_descent=args.gd,
+        gradient_descent=args.gradient_descent,
         batch_size=args.batch_size,
         epochs=args.epochs,
         optimizer=args.optimizer,
-        learning_rate=args.lr,
+        learning_rate=args.learning_rate,
         weight_decay=(
             args.weight_decay
             if args.weight_decay is not None
@@ -81,7 +84,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 # the estimator parameters whose flag is not "--" plus the name with dashes
-FLAGS = {"hidden_layers": "--hidden", "gradient_descent": "--gd", "learning_rate": "--lr",
-         "random_state": "--seed"}  # fmt: skip
+FLAGS = {"random_state": "--seed"}
 
 FAMILIES = (TrainFamily("ann", "a dense neural network on a CSV table", add_arguments, run),)

@@ -4,8 +4,9 @@
 leaves the label column (and ``--drop`` columns) out of the inputs, standardises the
 numeric columns and one-hot encodes the others (:class:`~cortexkit.data.TableEncoder`),
 and trains an :class:`~cortexkit.AutoEncoder`. A row's anomaly score is its reconstruction
-error; the model calls a row an anomaly above ``threshold_``, the ``--threshold-quantile``
-quantile of the training rows' scores.
+error (:meth:`~cortexkit.AutoEncoder.anomaly_scores`: higher, more anomalous); the model
+calls a row an anomaly above ``threshold_``, the ``--threshold-quantile`` quantile of the
+training rows' scores.
 
 ``cortexkit predict MODEL DATA.csv`` writes one line per row: ``score`` and ``anomaly``
 (1 above the threshold). ``cortexkit evaluate MODEL DATA.csv --label-column C`` prints the
@@ -41,9 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--drop", type=names, default=[], help="columns to ignore, a,b,c")
     parser.add_argument("--anomaly-label", metavar="V",
                         help="the label value of anomalies (default: the rarer class)")  # fmt: skip
-    parser.add_argument("--encoder", type=int_list, default=None, metavar="N,N",
+    parser.add_argument("--hidden-layers", type=int_list, default=None, metavar="N,N",
                         help="units per encoder layer, the last is the code (default: "
-                             f"{','.join(map(str, AE.encoder_layers))}, the code narrowed to "
+                             f"{','.join(map(str, AE.hidden_layers))}, the code narrowed to "
                              "half the input width when it is not narrower)")  # fmt: skip
     parser.add_argument("--kind", choices=KINDS, default="plain", help="what it learns")
     parser.add_argument("--noise", choices=["gaussian", "masking"], default="gaussian",
@@ -55,7 +56,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="at most (early stopping)")  # fmt: skip
     parser.add_argument("--batch-size", type=positive_int, default=AE.batch_size, metavar="N",
                         help="rows per update")  # fmt: skip
-    parser.add_argument("--lr", type=float, default=AE.learning_rate, help="learning rate")
+    parser.add_argument("--learning-rate", type=float, default=AE.learning_rate,
+                        help="the optimiser's step size")  # fmt: skip
     parser.add_argument("--patience", type=positive_int, default=AE.patience,
                         help="epochs without improvement")  # fmt: skip
     parser.add_argument("--validation-fraction", type=float, default=AE.validation_fraction,
@@ -72,8 +74,8 @@ def build(args: argparse.Namespace, n_features: int | None) -> Any:
     from cortexkit.autoencoder import AutoEncoder
     from cortexkit.cli.tables import checkpoint_params
 
-    layers = list(args.encoder or defaults.AUTOENCODER.encoder_layers)
-    if args.encoder is None and n_features is not None and layers[-1] >= n_features:
+    layers = list(args.hidden_layers or defaults.AUTOENCODER.hidden_layers)
+    if args.hidden_layers is None and n_features is not None and layers[-1] >= n_features:
         layers[-1] = max(1, n_features // 2)
     return AutoEncoder(
         tuple(layers),
@@ -84,7 +86,7 @@ def build(args: argparse.Namespace, n_features: int | None) -> Any:
         threshold_quantile=args.threshold_quantile,
         epochs=args.epochs,
         batch_size=args.batch_size,
-        learning_rate=args.lr,
+        learning_rate=args.learning_rate,
         patience=args.patience,
         validation_fraction=args.validation_fraction,
         random_state=args.seed,
@@ -94,7 +96,7 @@ def build(args: argparse.Namespace, n_features: int | None) -> Any:
     )
 
 
-FLAGS = {"encoder_layers": "--encoder", "learning_rate": "--lr", "random_state": "--seed"}
+FLAGS = {"random_state": "--seed"}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -119,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     encoder = TableEncoder(max_categories=args.max_categories).fit(X_df)
     X = encoder.transform(X_df)
     est = build(args, X.shape[1])
-    say(args, f"training AutoEncoder ({est.kind}, layers {list(est.encoder_layers)}) on "
+    say(args, f"training AutoEncoder ({est.kind}, layers {list(est.hidden_layers)}) on "
               f"{len(X)} rows x {X.shape[1]} features")  # fmt: skip
     t0 = time.perf_counter()
     with as_flags(FLAGS):
@@ -135,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
             lines.append(f"  {est.history_[note]}")
     print("\n".join(lines), file=sys.stderr if args.quiet else sys.stdout)
     if labels is not None:
-        scores = anomaly_metrics(est.score_samples(X), labels, args.anomaly_label)
+        scores = anomaly_metrics(est.anomaly_scores(X), labels, args.anomaly_label)
         print(f"training rows against {args.label_column!r}:")
         print(_format(scores))
     return 0
@@ -237,7 +239,7 @@ def predict(args: argparse.Namespace, mf: Any) -> int:
     from cortexkit.io.envelope import atomic_write_bytes
 
     X, _ = _read(args, mf, None)
-    scores = mf.estimator.score_samples(X)
+    scores = mf.estimator.anomaly_scores(X)
     out = pd.DataFrame({"score": scores, "anomaly": (scores > mf.estimator.threshold_)})
     out["anomaly"] = out["anomaly"].astype(int)
     if args.out:
@@ -256,7 +258,7 @@ def evaluate(args: argparse.Namespace, mf: Any) -> int:
             f"{args.model!r} was trained without a label column: name one with --label-column C"
         )
     X, labels = _read(args, mf, column)
-    scores = anomaly_metrics(mf.estimator.score_samples(X), labels, args.anomaly_label)
+    scores = anomaly_metrics(mf.estimator.anomaly_scores(X), labels, args.anomaly_label)
     print(json.dumps(scores, indent=2) if args.json else _format(scores))
     return 0
 

@@ -26,7 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     CNN = defaults.CNN
     parser.add_argument("--labels", metavar="FILE", help="the IDX labels file (default: found "
                         "beside the images file by name)")  # fmt: skip
-    parser.add_argument("--conv", type=int_list, default=",".join(map(str, CNN.conv_layers)),
+    parser.add_argument("--conv-layers", type=int_list,
+                        default=",".join(map(str, CNN.conv_layers)),
                         help="filters per convolution block")  # fmt: skip
     parser.add_argument("--convs-per-block", type=positive_int, default=CNN.convs_per_block,
                         metavar="N", help="convolutions before each pooling")  # fmt: skip
@@ -40,7 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="share of units dropped before each dense layer")  # fmt: skip
     parser.add_argument("--head", choices=["flatten", "gap"], default=CNN.head,
                         help="flatten, or global average pooling")  # fmt: skip
-    parser.add_argument("--dense", type=int_list, default=",".join(map(str, CNN.dense_layers)),
+    parser.add_argument("--hidden-layers", type=int_list,
+                        default=",".join(map(str, CNN.hidden_layers)),
                         help="units per hidden dense layer")  # fmt: skip
     parser.add_argument("--image-size", type=int_list, default=None, metavar="H[,W]",
                         help="resize every image (default: the most common size)")  # fmt: skip
@@ -53,12 +55,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=positive_int, default=CNN.batch_size, metavar="N",
                         help="images per update")  # fmt: skip
     parser.add_argument("--optimizer", default=CNN.optimizer, help="adam, adamw, sgd or rmsprop")
-    parser.add_argument("--lr", type=float, default=CNN.learning_rate, help="peak learning rate")
+    parser.add_argument("--learning-rate", type=float, default=CNN.learning_rate,
+                        help="peak learning rate")  # fmt: skip
     parser.add_argument("--weight-decay", type=float, default=CNN.weight_decay, metavar="L2",
                         help="penalty on the weights")  # fmt: skip
     parser.add_argument("--validation-fraction", type=float, default=CNN.validation_fraction,
                         help="held out to report val_accuracy each epoch")  # fmt: skip
-    parser.add_argument("--workers", type=int, default=0,
+    parser.add_argument("--num-workers", type=int, default=0,
                         help="processes reading a streamed folder")  # fmt: skip
     parser.add_argument(
         "--max-memory",
@@ -81,24 +84,24 @@ def build(args: argparse.Namespace) -> Any:
         params = {"checkpoint": args.checkpoint, "checkpoint_every": args.checkpoint_every,
                   "resume": args.resume}  # fmt: skip
     return CNNClassifier(
-        tuple(args.conv),
+        tuple(args.conv_layers),
         convs_per_block=args.convs_per_block,
         kernel_size=args.kernel_size,
         pooling=None if args.pooling == "none" else args.pooling,
         batch_norm=args.batch_norm,
         dropout=args.dropout,
         head=args.head,
-        dense_layers=tuple(args.dense),
+        hidden_layers=tuple(args.hidden_layers),
         image_size=None if size is None else (size[0], size[-1]),
         color_mode=args.color_mode,
         augment=tuple(args.augment),
         epochs=args.epochs,
         batch_size=args.batch_size,
         optimizer=args.optimizer,
-        learning_rate=args.lr,
+        learning_rate=args.learning_rate,
         weight_decay=args.weight_decay,
         validation_fraction=args.validation_fraction,
-        num_workers=args.workers,
+        num_workers=args.num_workers,
         max_memory=args.max_memory or "auto",
         skip_bad=args.skip_bad,
         random_state=args.seed,

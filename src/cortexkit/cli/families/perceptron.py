@@ -1,7 +1,7 @@
 """``cortexkit train perceptron``: Rosenblatt's threshold unit on a CSV table.
 
 The flags the ANN has and the perceptron does not (hidden layers, optimiser, ...) are not
-offered. Left unset, ``--epochs`` and ``--lr`` keep the estimator's own defaults.
+offered. Left unset, ``--epochs`` and ``--learning-rate`` keep the estimator's own defaults.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=positive_int, default=None,
                         help="at most; it stops at the first epoch without a mistake "
                              "(default: Perceptron's own)")  # fmt: skip
-    parser.add_argument("--lr", type=float, default=None,
+    parser.add_argument("--learning-rate", type=float, default=None,
                         help="learning rate (default: Perceptron's own)")  # fmt: skip
 
 
@@ -36,8 +36,8 @@ def build(args: argparse.Namespace, task: str) -> Any:
     params: dict[str, Any] = {"random_state": args.seed}
     if args.epochs is not None:
         params["epochs"] = args.epochs
-    if args.lr is not None:
-        params["learning_rate"] = args.lr
+    if args.learning_rate is not None:
+        params["learning_rate"] = args.learning_rate
     return Perceptron(**params)
 
 
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     """Train on the table ``args.data``."""
     from cortexkit.cli.tables import train_table
 
-    return train_table(args, build, {"learning_rate": "--lr", "random_state": "--seed"})
+    return train_table(args, build, {"random_state": "--seed"})
 
 
 FAMILIES = (

@@ -15,10 +15,10 @@ import json
 from typing import Any
 
 from cortexkit import defaults
-from cortexkit.cli._args import names, positive_int
+from cortexkit.cli._args import int_list, names, positive_int
 from cortexkit.cli.families import TrainFamily, add_flag
 
-__all__ = ["FAMILIES", "format_table", "frequency", "read_like_training"]
+__all__ = ["FAMILIES", "format_table"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,10 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="steps it is trained to forecast")  # fmt: skip
     parser.add_argument("--cell", choices=["lstm", "gru", "rnn"], default=RNN.cell,
                         help="the recurrent cell: LSTM, GRU or vanilla")  # fmt: skip
-    parser.add_argument("--hidden", type=positive_int, default=RNN.hidden_size,
-                        help="units per recurrent layer")  # fmt: skip
-    parser.add_argument("--layers", type=positive_int, default=RNN.num_layers,
-                        help="stacked recurrent layers")  # fmt: skip
+    parser.add_argument("--hidden-layers", type=int_list,
+                        default=",".join(map(str, RNN.hidden_layers)),
+                        help="units per stacked recurrent layer, e.g. 64,64")  # fmt: skip
     parser.add_argument("--dropout", type=float, default=RNN.dropout, help="after each layer")
     parser.add_argument("--strategy", choices=["recursive", "direct"], default=RNN.strategy,
                         help="multi-step forecasts")  # fmt: skip
@@ -51,7 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="at most (early stopping)")  # fmt: skip
     parser.add_argument("--batch-size", type=positive_int, default=RNN.batch_size, metavar="N",
                         help="windows per update")  # fmt: skip
-    parser.add_argument("--lr", type=float, default=RNN.learning_rate, help="learning rate")
+    parser.add_argument("--learning-rate", type=float, default=RNN.learning_rate,
+                        help="learning rate")  # fmt: skip
     parser.add_argument(
         "--early-stopping", action=argparse.BooleanOptionalAction, default=RNN.early_stopping,
         help="stop when the validation loss stalls; keep the best weights",
@@ -62,25 +62,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the last windows, held out")  # fmt: skip
     parser.add_argument("--holdout", type=int, default=0, metavar="N",
                         help="hold out the last N steps and report the test metrics")  # fmt: skip
-
-
-def read_like_training(path: str, extra: dict[str, Any]) -> Any:
-    """The series in ``path``, read as the model's training series was."""
-    from cortexkit.data.series import read_series
-
-    settings = extra.get("series")
-    if settings is None:
-        raise ValueError(
-            "the model file does not say which column to read (a model saved from Python): "
-            "save it with extra series={'column': ...}, or forecast in Python"
-        )
-    return read_series(
-        path,
-        settings["column"],
-        date_column=settings.get("date_column"),
-        exogenous=settings.get("exogenous") or [],
-        fill=settings.get("fill"),
-    )
 
 
 def format_table(table: dict[str, dict[str, float]], season: int) -> str:
@@ -99,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     """Read the series, train, save, and score the held-out steps."""
     from cortexkit.cli._args import count, say
     from cortexkit.cli.tables import checkpoint_params
-    from cortexkit.data.series import read_series
+    from cortexkit.data.series import read_series, series_dates
     from cortexkit.rnn.forecaster import RNNForecaster
 
     column = args.column or _only_numeric_column(args)
@@ -114,8 +95,7 @@ def run(args: argparse.Namespace) -> int:
         args.cell,
         lookback=args.lookback,
         horizon=args.horizon,
-        hidden_size=args.hidden,
-        num_layers=args.layers,
+        hidden_layers=tuple(args.hidden_layers),
         dropout=args.dropout,
         strategy=args.strategy,
         difference=args.difference,
@@ -123,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         season=args.season,
         batch_size=args.batch_size,
         epochs=args.epochs,
-        learning_rate=args.lr,
+        learning_rate=args.learning_rate,
         early_stopping=args.early_stopping,
         patience=args.patience,
         validation_fraction=args.validation_fraction if args.early_stopping else 0.0,
@@ -133,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         **checkpoint_params(RNNForecaster, args),
     )
     est.fit(train)
-    est.save(args.out, series=settings, dates=_dates(train))
+    est.save(args.out, series=settings, dates=series_dates(train))
     import numpy as np
 
     val = np.asarray(est.history_.get("val_loss") or [np.nan], dtype=float)
@@ -169,29 +149,6 @@ def _only_numeric_column(args: argparse.Namespace) -> str:
     return numeric[0]
 
 
-def _dates(df: Any) -> dict[str, Any] | None:
-    """The last date and the frequency of a dated series, for dated forecasts."""
-    import pandas as pd
-
-    if not isinstance(df.index, pd.DatetimeIndex):
-        return None
-    return {"last": df.index[-1].isoformat(), "freq": frequency(df.index)}
-
-
-def frequency(index: Any) -> str | None:
-    """The regular frequency of a date index (``"MS"``, ``"D"``), or None."""
-    import warnings
-
-    import pandas as pd
-
-    if len(index) < 3:
-        return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pandas 3 announces a change of return type
-        freq = pd.infer_freq(index)
-    return None if freq is None else str(getattr(freq, "freqstr", freq))
-
-
 def evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     add_flag(
         parser,
@@ -211,6 +168,8 @@ def evaluate_arguments(parser: argparse.ArgumentParser) -> None:
 
 def evaluate(args: argparse.Namespace, model_file: Any) -> int:
     """``cortexkit evaluate MODEL ACTUAL.csv``: the forecast of the steps in ``ACTUAL``."""
+    from cortexkit.data.series import read_like_training
+
     est, extra = model_file.estimator, model_file.extra
     actual = read_like_training(args.data, extra)
     history = None if args.history is None else read_like_training(args.history, extra)
@@ -231,7 +190,7 @@ def evaluate(args: argparse.Namespace, model_file: Any) -> int:
 def check_after_training(actual: Any, est: Any, extra: dict[str, Any], path: str) -> None:
     """Refuse (dated) or warn about (undated) ``actual`` steps that lie inside the training
     series: without ``--history`` they are scored against the forecast of the steps after
-    it, which means nothing (the training file itself scored MASE 13.9, silently)."""
+    it, which means nothing."""
     import warnings
 
     import numpy as np
@@ -271,6 +230,7 @@ def predict_arguments(parser: argparse.ArgumentParser) -> None:
 def predict(args: argparse.Namespace, model_file: Any) -> int:
     """``cortexkit predict MODEL SERIES.csv``: the forecast after that series."""
     from cortexkit.cli.forecast import write_forecast
+    from cortexkit.data.series import read_like_training
 
     history = read_like_training(args.data, model_file.extra)
     return write_forecast(args, model_file, history, args.horizon)

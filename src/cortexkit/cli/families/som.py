@@ -64,7 +64,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="initial weights: the data's principal plane, rows, or "
                              "random")  # fmt: skip
     parser.add_argument("--sigma", type=float, default=SOM.sigma, help="neighbourhood radius")
-    parser.add_argument("--lr", type=float, default=SOM.learning_rate, help="learning rate")
+    parser.add_argument("--learning-rate", type=float, default=SOM.learning_rate,
+                        help="the online rule's starting rate")  # fmt: skip
     parser.add_argument("--epochs", type=positive_int, default=SOM.epochs,
                         help="passes over the data")  # fmt: skip
     parser.add_argument(
@@ -94,7 +95,7 @@ def build(args: argparse.Namespace) -> Any:
         topology=args.topology,
         neighborhood=args.neighborhood,
         distance=args.distance,
-        learning_rate=args.lr,
+        learning_rate=args.learning_rate,
         sigma=args.sigma,
         init=args.init,
         algorithm=args.algorithm,
@@ -200,7 +201,7 @@ def _outlier_table(est: Any, X: Any, df: Any, args: argparse.Namespace, labels: 
     """The K most outlying rows, their scores and (with a label column) the labels' shares."""
     import pandas as pd
 
-    qe, um = est.outlier_scores(X)
+    qe, um = est.anomaly_scores(X), est.umatrix_scores(X)
     rows = est.outliers(X, k=args.outliers, score=args.outlier_score)
     table = pd.DataFrame({"rank": range(1, len(rows) + 1), "row": rows + 1})
     if args.id_column is not None:
@@ -239,7 +240,7 @@ def predict(args: argparse.Namespace, model_file: Any) -> int:
     _finite_features(df, [c for c in encoder.feature_names_in_ if c in df.columns])
     X = encoder.transform(df)
     units = est.predict(X)
-    qe, um = est.outlier_scores(X)
+    qe, um = est.anomaly_scores(X), est.umatrix_scores(X)
     out = pd.DataFrame()
     if id_column and id_column in df.columns:
         out[id_column] = df[id_column]

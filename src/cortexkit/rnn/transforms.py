@@ -1,0 +1,96 @@
+"""What the forecaster does to a series before the network sees it, and undoes after.
+
+The series (target first, exogenous columns after) is optionally logged and differenced
+along time, then standardised per column with the mean and spread of its training part.
+A forecast of the target goes back the same way: unscaled, summed onto the last level
+(when differenced) and exponentiated (when logged).
+
+Examples
+--------
+>>> import numpy as np
+>>> from cortexkit.rnn.transforms import SeriesTransform
+>>> values = np.array([[1.0], [3.0], [5.0], [7.0]])  # a straight line
+>>> t = SeriesTransform.fit(values, log=False, difference=1, rows=3, columns=["x0"])
+>>> t.scale(t.apply(values)).ravel().tolist()  # constant differences: 0 once scaled
+[0.0, 0.0, 0.0]
+>>> t.invert(np.zeros((1, 2)), values[None]).tolist()  # the line, continued
+[[9.0, 11.0]]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["SeriesTransform", "check_values"]
+
+
+@dataclass(frozen=True)
+class SeriesTransform:
+    """The fitted transform of a series: ``log``, ``difference`` and the per-column
+    ``mean`` and ``std`` of the transformed training part."""
+
+    log: bool
+    difference: int
+    mean: np.ndarray
+    std: np.ndarray
+
+    @classmethod
+    def fit(
+        cls, values: np.ndarray, *, log: bool, difference: int, rows: int, columns: list[str]
+    ) -> SeriesTransform:
+        """The transform whose scaling comes from the first ``rows`` transformed steps.
+
+        Raises
+        ------
+        ValueError
+            If a column (named by ``columns``) is constant over those steps.
+        """
+        raw = values[: rows + difference]
+        spread = raw.std(axis=0)
+        if (spread == 0).any():
+            j = int(np.argmax(spread == 0))
+            raise ValueError(
+                f"the series' column {columns[j]!r} is constant ({raw[0, j]:.6g} at every "
+                "step of the training part): its scaling would divide by zero"
+            )
+        z = _log_diff(values, log, difference)[:rows]
+        std = z.std(axis=0)
+        # a straight line's differences are constant: their spread is 0, kept as 1
+        return cls(bool(log), int(difference), z.mean(axis=0), np.where(std > 0, std, 1.0))
+
+    def apply(self, values: np.ndarray) -> np.ndarray:
+        """Log (when asked) and difference along the time axis (the second to last)."""
+        return _log_diff(values, self.log, self.difference)
+
+    def scale(self, z: np.ndarray) -> np.ndarray:
+        """Transformed steps standardised per column, as float32 (what the network reads)."""
+        return ((z - self.mean) / self.std).astype(np.float32)  # type: ignore[no-any-return]
+
+    def invert(self, forecast: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        """Scaled target forecasts ``(batch, steps)`` in the series' units, after the raw
+        windows ``raw`` ``(batch, steps_read, columns)`` they continue."""
+        t = forecast * self.std[0] + self.mean[0]
+        if self.difference:
+            level = (np.log(raw) if self.log else raw)[:, -1, 0]
+            t = level[:, None] + np.cumsum(t, axis=1)
+        return np.exp(t) if self.log else t
+
+
+def check_values(values: np.ndarray, *, name: str, log: bool) -> None:
+    """Refuse values that float32 (the network's precision, and its model file's) cannot
+    hold, and, with ``log``, values that are not positive."""
+    big = float(np.abs(values).max(initial=0.0))
+    if big > float(np.finfo(np.float32).max):
+        raise ValueError(
+            f"{name} holds values beyond float32's range (up to {big:.3g}), which the network "
+            "and its model file cannot hold; rescale the series"
+        )
+    if log and (values <= 0).any():
+        raise ValueError(f"log=True needs a positive series; {name} holds {values.min():.6g}")
+
+
+def _log_diff(values: np.ndarray, log: bool, difference: int) -> np.ndarray:
+    z = np.log(values) if log else values
+    return np.diff(z, axis=-2) if difference else z

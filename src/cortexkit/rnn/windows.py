@@ -1,0 +1,141 @@
+"""A series cut into windows, and forecasts rolled out from windows.
+
+A :class:`Windowing` says how: each window holds ``lookback`` transformed steps (one raw
+step more per difference) and is followed by its target, the next ``horizon`` values of
+the target column (``direct``) or the next step of every column (recursive). The training
+windows are views into the one series tensor (``Tensor.unfold``): a batch gathers its rows,
+the set of windows is never copied, so a long series costs its own size and no more.
+
+Two strategies make a multi-step forecast:
+
+- ``"recursive"``: the network predicts the next step of every column; each prediction is
+  fed back as the newest step of the window, as often as the horizon asks.
+- ``"direct"``: the network predicts the next ``horizon`` values of the target at once
+  (multi-output). A longer forecast of a univariate series chains such blocks.
+
+Examples
+--------
+>>> import torch
+>>> from cortexkit.rnn.windows import Windowing
+>>> w = Windowing(lookback=3, horizon=2, difference=0, direct=True)
+>>> windows, targets = w.cut(torch.arange(6.0)[:, None])  # a (steps, columns) series
+>>> windows.shape, targets.tolist()  # (windows, lookback, columns)
+(torch.Size([2, 3, 1]), [[3.0, 4.0], [4.0, 5.0]])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+__all__ = ["MAX_HORIZON", "Windowing"]
+
+MAX_HORIZON = 100_000  # steps one forecast may run: each is one pass of the network
+
+
+@dataclass(frozen=True)
+class Windowing:
+    """How a series is cut into windows and forecast from them."""
+
+    lookback: int
+    horizon: int
+    difference: int
+    direct: bool
+
+    @property
+    def steps_read(self) -> int:
+        """Raw steps one forecast reads: the look-back, plus one per difference."""
+        return self.lookback + self.difference
+
+    @property
+    def steps_out(self) -> int:
+        """Steps each training window's target covers."""
+        return self.horizon if self.direct else 1
+
+    def check_length(self, n_steps: int) -> None:
+        """Refuse a training series too short for one window and its target."""
+        need = self.lookback + self.horizon + self.difference
+        if n_steps < need:
+            raise ValueError(
+                f"the series has {n_steps} steps (n_samples = {n_steps}); lookback="
+                f"{self.lookback} + horizon={self.horizon}"
+                + (f" + difference={self.difference}" if self.difference else "")
+                + f" need at least {need}"
+            )
+
+    def check_history(self, n_steps: int) -> None:
+        """Refuse a history too short for one window."""
+        if n_steps < self.steps_read:
+            raise ValueError(
+                f"history has {n_steps} steps; the model reads {self.steps_read} (lookback="
+                f"{self.lookback}" + (" + 1 difference)" if self.difference else ")")
+            )
+
+    def forecast_steps(self, horizon: Any) -> int:
+        """The steps of a forecast: ``horizon``, or the fitted one when None.
+
+        Raises
+        ------
+        ValueError
+            Unless it is an int in [1, :data:`MAX_HORIZON`].
+        """
+        h = self.horizon if horizon is None else horizon
+        if isinstance(h, bool) or not isinstance(h, int | np.integer) or not 1 <= h <= MAX_HORIZON:
+            raise ValueError(f"horizon must be an int in [1, {MAX_HORIZON}]; got {h!r}")
+        return int(h)
+
+    def training_rows(self, n_steps: int, validation_fraction: float) -> int:
+        """The transformed rows that the training windows of a series of ``n_steps`` raw
+        steps cover, when the last ``validation_fraction`` of the windows is held out."""
+        n = n_steps - self.difference - self.lookback - self.steps_out + 1
+        n_val = round(validation_fraction * n) if validation_fraction else 0
+        n_train = n - n_val if 1 <= n_val < n else n
+        return n_train + self.lookback + self.steps_out - 1
+
+    def cut(self, scaled: Tensor) -> tuple[Tensor, Tensor]:
+        """The windows of the transformed series ``scaled`` ``(steps, columns)`` and their
+        targets, both views into it."""
+        L, h = self.lookback, self.steps_out
+        n = len(scaled) - L - h + 1
+        windows = scaled.unfold(0, L, 1)[:n].transpose(1, 2)  # (n, lookback, columns)
+        if self.direct:
+            return windows, scaled[L:, 0].unfold(0, h, 1)[:n]  # (n, horizon)
+        return windows, scaled[L : L + n]  # (n, columns): the next step
+
+    @torch.no_grad()
+    def rollout(self, network: nn.Module, windows: Tensor, steps: int) -> Tensor:
+        """Scaled forecasts of ``steps`` target values after each of ``windows`` ``(batch,
+        lookback, columns)``, shape ``(batch, steps)``; the network in evaluation mode.
+
+        Raises
+        ------
+        ValueError
+            If a direct forecast with exogenous columns is asked for more than ``horizon``
+            steps (it has no future exogenous values to chain blocks with).
+        """
+        network.eval()
+        out: list[Tensor] = []
+        done = 0
+        s = windows
+        while done < steps:
+            pred = network(s)  # (batch, outputs)
+            if not self.direct:
+                out.append(pred[:, :1])
+                s = torch.cat([s[:, 1:], pred[:, None, :]], dim=1)
+                done += 1
+                continue
+            out.append(pred)
+            done += pred.shape[1]
+            if done < steps:
+                if s.shape[2] != 1:
+                    raise ValueError(
+                        f"a direct forecast with exogenous columns reaches horizon="
+                        f"{self.horizon} steps at most; asked for {steps} (fit with a longer "
+                        "horizon, or strategy='recursive')"
+                    )
+                s = torch.cat([s, pred[:, :, None]], dim=1)[:, -self.lookback :]
+        return torch.cat(out, dim=1)[:, :steps]
