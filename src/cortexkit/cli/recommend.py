@@ -105,7 +105,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         metavar="LOW,HIGH",
         help="the rating scale; a rating outside it is an error",
     )
-    train.add_argument("--seed", type=int, default=0, help="same seed, same model")
+    train.add_argument("--random-state", type=int, default=0, help="same seed, same model")
     train.add_argument("--device", default="auto", help="auto, cpu or cuda")
     train.add_argument("--out", required=True, help="model file to write")
     add_checkpoint_flags(train)
@@ -153,7 +153,7 @@ def build(args: argparse.Namespace) -> Any:
                 f"--hidden-layers must be N or N,M,...; got {args.hidden_layers!r}"
             ) from None
     common: dict[str, Any] = {
-        "random_state": args.seed,
+        "random_state": args.random_state,
         "device": args.device,
         "verbose": 0 if args.quiet else 1,
     }
@@ -198,13 +198,13 @@ def run_train(args: argparse.Namespace) -> int:
     check_checkpoint(args, {"the ratings": args.ratings})
     est = build(args)
     est.set_params(**checkpoint_params(type(est), args))
-    with as_flags({"random_state": "--seed"}):
+    with as_flags({}):
         est._validate_params()  # a bad flag fails before the file is read, named by its flag
     ratings = read_ratings(args.ratings, scale=args.scale)
     train, test = ratings, None
     if args.split:
         train, test = split(
-            ratings, args.split, test_size=args.test_size, k=args.leave_k, random_state=args.seed
+            ratings, args.split, test_size=args.test_size, k=args.leave_k, random_state=args.random_state
         )
         if len(test) == 0 or len(train) == 0:  # found before training, not after saving
             how = f"--leave-k {args.leave_k}" if args.split == "leave-k-out" else "--test-size"
