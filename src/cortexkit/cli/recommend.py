@@ -204,7 +204,11 @@ def run_train(args: argparse.Namespace) -> int:
     train, test = ratings, None
     if args.split:
         train, test = split(
-            ratings, args.split, test_size=args.test_size, k=args.leave_k, random_state=args.random_state
+            ratings,
+            args.split,
+            test_size=args.test_size,
+            k=args.leave_k,
+            random_state=args.random_state,
         )
         if len(test) == 0 or len(train) == 0:  # found before training, not after saving
             how = f"--leave-k {args.leave_k}" if args.split == "leave-k-out" else "--test-size"
