@@ -15,7 +15,7 @@ Quality. The first 8,000 images train, the last 2,000 test:
 
 - logistic regression on raw pixels against logistic regression on the RBM's 256 hidden
   probabilities and on the DBN's (256, 128) features;
-- ``DBNClassifier(layers=(256, 128))`` against ``ANNClassifier(hidden_layers=(256, 128))``
+- ``DBNClassifier(hidden_layers=(256, 128))`` against ``ANNClassifier(hidden_layers=(256, 128))``
   (its default ReLU, and sigmoid as the DBN's), both with the same fine-tuning settings.
 
 Selection. ``--only selection`` chooses ``DBNClassifier``'s fine-tuning weight decay the
@@ -64,7 +64,7 @@ def pseudo_likelihood(X: np.ndarray, W: np.ndarray, b: np.ndarray, c: np.ndarray
 
 def fit_ours(X: np.ndarray, epochs: int, seed: int) -> tuple[float, float, float]:
     t, cpu = time.perf_counter(), time.process_time()
-    rbm = RBM(256, k=1, persistent=True, learning_rate=0.1, batch_size=20, epochs=epochs,
+    rbm = RBM(256, gibbs_steps=1, persistent=True, learning_rate=0.1, batch_size=20, epochs=epochs,
               random_state=seed, device="cpu").fit(X)  # fmt: skip
     took, cpu = time.perf_counter() - t, time.process_time() - cpu
     W, b, c = (t_.cpu().numpy() for t_ in (rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_))

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from cortexkit.ann.perceptron import Perceptron
     from cortexkit.autoencoder import AutoEncoder
     from cortexkit.boltzmann.dbm import DBM
-    from cortexkit.boltzmann.dbn import DBN, DBNClassifier
+    from cortexkit.boltzmann.dbn import DBN
+    from cortexkit.boltzmann.dbn_classifier import DBNClassifier
     from cortexkit.boltzmann.rbm import RBM
     from cortexkit.cnn.estimator import CNNClassifier
     from cortexkit.persist import load
@@ -80,7 +81,7 @@ _LAZY = {
     "RNNRegressor": "cortexkit.rnn.estimator",
     "DBM": "cortexkit.boltzmann.dbm",
     "DBN": "cortexkit.boltzmann.dbn",
-    "DBNClassifier": "cortexkit.boltzmann.dbn",
+    "DBNClassifier": "cortexkit.boltzmann.dbn_classifier",
     "RBM": "cortexkit.boltzmann.rbm",
     "load": "cortexkit.persist",
 }

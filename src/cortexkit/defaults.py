@@ -162,7 +162,7 @@ class AutoRecDefaults:
     RMSE 0.8878, against 0.8965 for the first round's defaults.
     """
 
-    hidden: int = 500
+    hidden_layers: int = 500
     activation: str = "sigmoid"
     weight_decay: float = 200.0
     dropout: float = 0.3
@@ -182,10 +182,10 @@ class BoltzmannRecommenderDefaults:
 
     The RBM for collaborative filtering of Salakhutdinov, Mnih & Hinton (2007): 100 binary
     hidden units, mini-batches of 64 cases, momentum 0.9, weight decay 0.01, 60 epochs;
-    the CD steps rise from 1 to 5 over the epochs (``k_final``, as the paper increases
-    them during training) and the learning rate falls linearly from 0.05 to 0.005
-    (``lr_decay=0.1``). Chosen on a validation split carved from MovieLens-100K's u1.base
-    (10% of its ratings, ``bench/tune_recommend.py``), never on the test folds: validation
+    the Gibbs steps rise from 1 to 5 over the epochs (``gibbs_steps_final``, as the paper
+    increases them during training) and the learning rate falls linearly from 0.05 to 0.005
+    (``lr_schedule="linear"``). Chosen on a validation split carved from MovieLens-100K's
+    u1.base (10% of its ratings, ``bench/tune_recommend.py``), never on the test folds: validation
     RMSE 0.919 (0.9190 and 0.9188 with two seeds), against 0.926-0.929 for the earlier
     defaults (CD-1 at a constant 0.05 for 25-40 epochs). Each schedule alone gave 0.924;
     CD steps rising to 3 or 9, 100 epochs, 150 or 200 hidden units, a rate of 0.08, batches
@@ -193,12 +193,12 @@ class BoltzmannRecommenderDefaults:
     0.02 (0.935) were worse, and averaging the weights of the last 5-20 epochs gave nothing.
     """
 
-    n_hidden: int = 100
-    k: int = 1
-    k_final: int | None = 5
+    hidden_layers: int = 100
+    gibbs_steps: int = 1
+    gibbs_steps_final: int | None = 5
     batch_size: int = 64
     learning_rate: float = 0.05
-    lr_decay: float | None = 0.1
+    lr_schedule: str | None = "linear"
     momentum: float = 0.9
     weight_decay: float = 0.01
     epochs: int = 60
@@ -284,8 +284,8 @@ class RBMDefaults:
     256 hidden units; 10 epochs.
     """
 
-    n_hidden: int = 256
-    k: int = 1
+    hidden_layers: int = 256
+    gibbs_steps: int = 1
     persistent: bool = True
     learning_rate: float = 0.1
     batch_size: int = 20

@@ -28,11 +28,20 @@ def data(tmp_path_factory):
 @pytest.mark.parametrize(
     ("family", "flags"),
     [
-        ("rbm", ["--hidden", "12", "--epochs", "2"]),
-        ("dbn", ["--layers", "12,6", "--epochs", "2"]),
+        ("rbm", ["--hidden-layers", "12", "--epochs", "2", "--gibbs-steps", "2"]),
+        ("dbn", ["--hidden-layers", "12,6", "--epochs", "2", "--no-persistent"]),
         (
             "dbm",
-            ["--layers", "12,6", "--epochs", "1", "--pretrain-epochs", "1", "--batch-size", "20"],
+            [
+                "--hidden-layers",
+                "12,6",
+                "--epochs",
+                "1",
+                "--pretrain-epochs",
+                "1",
+                "--batch-size",
+                "20",
+            ],
         ),
     ],
 )
@@ -58,8 +67,8 @@ def test_idx_images_are_scaled_to_the_unit_interval(tmp_path) -> None:
     header = bytes([0, 0, 8, 3]) + b"".join(int(n).to_bytes(4, "big") for n in images.shape)
     with gzip.open(tmp_path / "x-images-idx3-ubyte.gz", "wb") as fh:
         fh.write(header + images.tobytes())
-    code, err = _run(*["train", "rbm", str(tmp_path), "--out", str(tmp_path / "m.cortex"),
-                                 "--hidden", "4", "--epochs", "1", "--device", "cpu"])  # fmt: skip
+    code, err = _run("train", "rbm", str(tmp_path), "--out", str(tmp_path / "m.cortex"),
+                     "--hidden-layers", "4", "--epochs", "1", "--device", "cpu")  # fmt: skip
     assert code == 0, err
     assert load(tmp_path / "m.cortex").n_features_in_ == 16
 
@@ -67,10 +76,11 @@ def test_idx_images_are_scaled_to_the_unit_interval(tmp_path) -> None:
 def test_bad_input_exits_with_one_clear_line(data) -> None:
     folder, _ = data
     code, err = _run(*["train", "rbm", str(folder / "d.csv"), "--out",
-                                 str(folder / "x.cortex"), "-k", "0"])  # fmt: skip
-    assert code != 0 and "-k" in err
+                                 str(folder / "x.cortex"), "--gibbs-steps", "0"])  # fmt: skip
+    assert code != 0 and "--gibbs-steps" in err
     code, err = _run(*["train", "rbm", str(folder / "d.csv"), "--out",
-                                 str(folder / "x.cortex"), "--scale", "none", "--lr", "0.1",
+                                 str(folder / "x.cortex"), "--scale", "none",
+                                 "--learning-rate", "0.1",
                                  "--epochs", "1", "--visible", "bernoulli"])  # fmt: skip
     assert code == 0, err  # already in [0, 1]
     np.savez(folder / "big.npz", X=np.full((5, 3), 7.0))
@@ -80,16 +90,14 @@ def test_bad_input_exits_with_one_clear_line(data) -> None:
 
 
 def test_options_and_data_are_refused_by_flag_before_training(tmp_path) -> None:
-    """Out-of-range options name their flag and fail before the data is read; ``train
-    dbn`` has no ``--checkpoint`` (it used to fail after reading the data with "Invalid
-    parameter 'checkpoint'", and its help listed the flag); NaN and data outside [0, 1] are
-    one line naming DATA and ``--scale``."""
+    """Out-of-range options name their flag and fail before the data is read; NaN and data
+    outside [0, 1] are one line naming DATA and ``--scale``."""
     out = tmp_path / "m.cortex"
     missing = str(tmp_path / "absent.csv")  # the data is never read
     for argv, expected in (
         (["rbm", "--momentum", "-5"], "--momentum must be"),
-        (["dbm", "--pretrain-lr", "-1"], "--pretrain-lr must be"),
-        (["dbn", "--checkpoint", str(tmp_path / "c.ckpt")], "--checkpoint"),
+        (["dbm", "--pretrain-learning-rate", "-1"], "--pretrain-learning-rate must be"),
+        (["dbn", "--weight-decay", "-1"], "--weight-decay must be"),
     ):
         code, err = _run("train", argv[0], missing, "--out", str(out), *argv[1:])
         assert code == 2 and expected in err, err
@@ -97,7 +105,6 @@ def test_options_and_data_are_refused_by_flag_before_training(tmp_path) -> None:
     code, err = _run("train", "rbm", str(tmp_path / "nan.npz"), "--out", str(out))
     assert code == 2 and "NaN" in err and len(err.strip().splitlines()) == 1
     assert "row 1, column 1" in err  # counted from 1
-    assert "--checkpoint" not in run_captured("train", "dbn", "--help").out
     np.savez(tmp_path / "big.npz", X=np.full((5, 3), 7.0))
     code, err = _run("train", "dbn", str(tmp_path / "big.npz"), "--out", str(out))
     assert code == 2 and "--scale minmax" in err
@@ -106,9 +113,8 @@ def test_options_and_data_are_refused_by_flag_before_training(tmp_path) -> None:
 
 def test_predict_reuses_the_training_scale_and_drop(tmp_path) -> None:
     """``--scale max`` divides by the training data's largest value, and ``predict`` divides
-    new rows by that same number, dropping the same columns: one row's
-    features are its features in the whole table (predict used to rescale by the new data's
-    own maximum, or not at all, and to forget --drop)."""
+    new rows by that same number, dropping the same columns: one row's features are its
+    features in the whole table."""
     rng = np.random.default_rng(0)
     table = pd.DataFrame(rng.integers(0, 50, size=(40, 5)), columns=list("abcde"))
     table.insert(0, "id", np.arange(1000, 1040))
@@ -117,7 +123,8 @@ def test_predict_reuses_the_training_scale_and_drop(tmp_path) -> None:
     table.iloc[[3]].drop(columns="id").to_csv(tmp_path / "one_no_id.csv", index=False)
     model = tmp_path / "m.cortex"
     code, err = _run("train", "rbm", str(tmp_path / "t.csv"), "--scale", "max", "--drop", "id",
-                     "--hidden", "4", "--epochs", "2", "--out", str(model), "--quiet")  # fmt: skip
+                     "--hidden-layers", "4", "--epochs", "2", "--out", str(model),
+                     "--quiet")  # fmt: skip
     assert code == 0, err
     inputs = table.drop(columns="id").to_numpy("float64")
     expected = load(model).transform((inputs / inputs.max()).astype("float32"))
@@ -133,8 +140,8 @@ def test_predict_reuses_the_training_scale_and_drop(tmp_path) -> None:
 def test_scaling_is_per_column_and_gaussian_units_are_standardised(tmp_path) -> None:
     """A column of large identifiers need not squeeze the others towards 0 (as ``--scale
     max``, one divisor for the whole table, does): ``minmax`` maps every column onto [0, 1];
-    ``--visible gaussian`` standardises each column by default; and a model file from
-    before per-column scaling (one divisor) still predicts."""
+    ``--visible gaussian`` standardises each column by default; and a model saved from
+    Python (no scaling kept) predicts on the data as it is."""
     from cortexkit.cli.families.boltzmann import scale_matrix
 
     rng = np.random.default_rng(0)
@@ -153,7 +160,8 @@ def test_scaling_is_per_column_and_gaussian_units_are_standardised(tmp_path) -> 
     table.to_csv(tmp_path / "t.csv", index=False)
     model = tmp_path / "g.cortex"
     code, err = _run("train", "rbm", str(tmp_path / "t.csv"), "--visible", "gaussian",
-                     "--hidden", "3", "--epochs", "1", "--out", str(model), "--quiet")  # fmt: skip
+                     "--hidden-layers", "3", "--epochs", "1", "--out", str(model),
+                     "--quiet")  # fmt: skip
     assert code == 0, err
     out = tmp_path / "g.csv"
     code, err = _run("predict", str(model), str(tmp_path / "t.csv"), "--out", str(out))
@@ -164,13 +172,26 @@ def test_scaling_is_per_column_and_gaussian_units_are_standardised(tmp_path) -> 
 
     from cortexkit import RBM
 
-    old = tmp_path / "old.cortex"
-    small = table[["a"]]
+    plain = tmp_path / "plain.cortex"
+    small = table[["a"]] / 9
     small.to_csv(tmp_path / "a.csv", index=False)
     est = RBM(2, epochs=1, random_state=0)
-    est.fit((small.to_numpy() / 9).astype("float32"))
-    est.save(old, scale_divisor=9.0, drop=[])
-    code, err = _run("predict", str(old), str(tmp_path / "a.csv"), "--out", str(out))
+    est.fit(small.to_numpy().astype("float32"))
+    est.save(plain)
+    code, err = _run("predict", str(plain), str(tmp_path / "a.csv"), "--out", str(out))
     assert code == 0, err
-    want = est.transform((small.to_numpy() / 9).astype("float32"))
+    want = est.transform(small.to_numpy().astype("float32"))
     np.testing.assert_allclose(pd.read_csv(out), want, atol=1e-5)
+
+
+def test_dbn_checkpoints_and_resumes(tmp_path, data) -> None:
+    folder, X = data
+    common = ["train", "dbn", str(folder / "d.npz"), "--hidden-layers", "8,4", "--epochs", "2",
+              "--device", "cpu", "--quiet"]  # fmt: skip
+    whole, resumed = tmp_path / "whole.cortex", tmp_path / "resumed.cortex"
+    assert _run(*common, "--out", str(whole))[0] == 0
+    ckpt = str(tmp_path / "dbn.ckpt")
+    assert _run(*common, "--out", str(tmp_path / "a.cortex"), "--checkpoint", ckpt)[0] == 0
+    code, err = _run(*common, "--out", str(resumed), "--checkpoint", ckpt, "--resume")
+    assert code == 0, err
+    np.testing.assert_array_equal(load(resumed).transform(X), load(whole).transform(X))

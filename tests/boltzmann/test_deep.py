@@ -20,45 +20,121 @@ def digits() -> tuple[np.ndarray, np.ndarray]:
     return X / 16, y
 
 
-def test_dbn_stacks_rbms_and_transforms(tmp_path, digits) -> None:
+def _dbn(**kw):
+    return DBN(**{"hidden_layers": (32, 16), "epochs": 3, "random_state": 0, "device": "cpu",
+                  **kw})  # fmt: skip
+
+
+def test_dbn_trains_layer_by_layer_and_transforms(tmp_path, digits) -> None:
     X, _ = digits
-    dbn = DBN(layers=(32, 16), epochs=3, random_state=0, device="cpu").fit(X)
-    assert [r.n_hidden for r in dbn.rbms_] == [32, 16]
-    assert dbn.rbms_[1].n_features_in_ == 32
+    dbn = _dbn().fit(X)
+    assert [tuple(w.shape) for w in dbn.weights_] == [(64, 32), (32, 16)]
+    assert dbn.history_["layer"] == [1.0, 1.0, 1.0, 2.0, 2.0, 2.0] and dbn.n_iter_ == 6
+    assert len(dbn.history_["reconstruction_error"]) == 6
     F = dbn.transform(X[:5])
-    np.testing.assert_allclose(F, dbn.rbms_[1].transform(dbn.rbms_[0].transform(X[:5])))
+    h1 = torch.sigmoid(torch.as_tensor(X[:5], dtype=torch.float32) @ dbn.weights_[0]
+                       + dbn.hidden_biases_[0])  # fmt: skip
+    np.testing.assert_allclose(F, torch.sigmoid(h1 @ dbn.weights_[1] + dbn.hidden_biases_[1]),
+                               rtol=1e-5, atol=1e-6)  # fmt: skip
     dbn.save(tmp_path / "dbn.cortex")
     np.testing.assert_array_equal(load(tmp_path / "dbn.cortex").transform(X), dbn.transform(X))
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        DBN(layers=(8,), device="cpu").fit(X * 16)
+        DBN(hidden_layers=(8,), device="cpu").fit(X * 16)
 
 
-def test_dbn_classifier_starts_from_the_rbm_weights(digits, monkeypatch) -> None:
-    import cortexkit.boltzmann.dbn as dbn_module
+def test_dbn_layers_above_the_first_train_on_the_hidden_probabilities_below(digits) -> None:
+    """The second layer's turn leaves the first as it was, and its loss is its free energy
+    of the first layer's hidden probabilities."""
+    from cortexkit.boltzmann.units import free_energy, hidden_mean
+
+    X, _ = digits
+    kept = {}
+
+    def keep(epoch, logs):
+        kept[epoch] = two.weights_[0].clone()
+
+    two = _dbn(hidden_layers=(32, 16), epochs=2, persistent=False, callbacks=[keep])
+    two.fit(X)
+    torch.testing.assert_close(two.weights_[0], kept[2])  # as the first layer's turn left it
+    assert not torch.equal(kept[1], kept[2])
+    V = torch.as_tensor(X, dtype=torch.float32)
+    H = hidden_mean(V, two.weights_[0], two.hidden_biases_[0])
+    W, b, c = two.weights_[1], two.visible_biases_[1], two.hidden_biases_[1]
+    expected = float(free_energy(H, W, b, c).mean())
+    assert two._layerwise.loss((V, torch.arange(len(V)))) == pytest.approx(expected, rel=1e-5)
+
+
+def test_dbn_takes_a_random_state_object_like_every_estimator(digits) -> None:
+    X, _ = digits
+    a = _dbn(random_state=np.random.RandomState(0)).fit(X)
+    b = _dbn(random_state=np.random.RandomState(0)).fit(X)
+    np.testing.assert_array_equal(a.transform(X[:5]), b.transform(X[:5]))
+
+
+def test_dbn_partial_fit_walks_the_layers(digits) -> None:
+    X, _ = digits
+    dbn = _dbn(epochs=2)
+    for _ in range(5):
+        dbn.partial_fit(X)
+    assert dbn.n_iter_ == 5 and dbn.history_["layer"] == [1.0, 1.0, 2.0, 2.0, 2.0]
+
+
+def test_dbn_early_stopping_ends_each_layers_turn(digits) -> None:
+    X, _ = digits
+    dbn = _dbn(epochs=30, early_stopping=True, patience=2, validation_fraction=0.2,
+               learning_rate=0.5).fit(X)  # fmt: skip
+    layers = dbn.history_["layer"]
+    assert layers[0] == 1.0 and layers[-1] == 2.0 and len(layers) < 60
+    assert "val_loss" in dbn.history_ and "val_reconstruction_error" in dbn.history_
+
+
+def test_dbn_resumes_from_a_checkpoint(tmp_path, digits) -> None:
+    X, _ = digits
+    path = tmp_path / "dbn.ckpt"
+    whole = _dbn(epochs=2).fit(X)
+
+    def kill(epoch, logs):
+        if epoch == 3:  # in the second layer's turn
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _dbn(epochs=2, checkpoint=str(path), callbacks=[kill]).fit(X)
+    resumed = _dbn(epochs=2, checkpoint=str(path), resume=True).fit(X)
+    assert resumed.n_iter_ == 4 and resumed.history_["layer"] == [1.0, 1.0, 2.0, 2.0]
+    np.testing.assert_allclose(resumed.transform(X), whole.transform(X), rtol=1e-5, atol=1e-6)
+
+
+def test_dbn_classifier_starts_from_the_pretrained_dbn(digits, monkeypatch) -> None:
+    import cortexkit.boltzmann.dbn_classifier as module
 
     X, y = digits
     made = []
-    real = dbn_module.pretrain
+    real = module.DBN
 
-    def spy(*args, **kwargs):
-        made.extend(real(*args, **kwargs))
-        return made
+    class Spy(real):  # type: ignore[misc, valid-type]
+        def fit(self, *args, **kwargs):
+            made.append(self)
+            return super().fit(*args, **kwargs)
 
-    monkeypatch.setattr(dbn_module, "pretrain", spy)
-    clf = DBNClassifier(layers=(32, 16), pretrain_epochs=2, epochs=1, learning_rate=1e-9,
+    monkeypatch.setattr(module, "DBN", Spy)
+    clf = DBNClassifier(hidden_layers=(32, 16), pretrain_epochs=2, epochs=1, learning_rate=1e-9,
                         random_state=0, device="cpu").fit(X, y)  # fmt: skip
-    assert [r.n_hidden for r in made] == [32, 16] and len(clf.pretrain_history_) == 2
+    (dbn,) = made
+    assert [tuple(w.shape) for w in dbn.weights_] == [(64, 32), (32, 16)]
+    assert clf.pretrain_history_["layer"] == [1.0, 1.0, 2.0, 2.0]
     # one negligible fine-tuning epoch later, the hidden layers are still the RBMs'
-    for (W, b), rbm in zip(clf.network_.layers(), made, strict=False):
-        torch.testing.assert_close(W.detach(), rbm.weights_.T, atol=1e-6, rtol=0)
-        torch.testing.assert_close(b.detach(), rbm.hidden_bias_, atol=1e-6, rtol=0)
+    for (W, b), W_rbm, c_rbm in zip(
+        clf.network_.layers(), dbn.weights_, dbn.hidden_biases_, strict=False
+    ):
+        torch.testing.assert_close(W.detach(), W_rbm.T, atol=1e-6, rtol=0)
+        torch.testing.assert_close(b.detach(), c_rbm, atol=1e-6, rtol=0)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        DBNClassifier(layers=(8,), device="cpu").fit(X * 16, y)
+        DBNClassifier(hidden_layers=(8,), device="cpu").fit(X * 16, y)
 
 
 def test_dbn_classifier_learns_digits(digits) -> None:
     X, y = digits
-    clf = DBNClassifier(layers=(64,), pretrain_epochs=5, epochs=30, random_state=0,
+    clf = DBNClassifier(hidden_layers=(64,), pretrain_epochs=5, epochs=30, random_state=0,
                         device="cpu").fit(X[:1200], y[:1200])  # fmt: skip
     assert clf.score(X[1200:], y[1200:]) > 0.85  # ten classes: chance is 0.1
 
@@ -66,7 +142,7 @@ def test_dbn_classifier_learns_digits(digits) -> None:
 @pytest.fixture(scope="module")
 def dbm(digits) -> DBM:
     X, _ = digits
-    return DBM(layers=(32, 16), pretrain_epochs=3, epochs=3, batch_size=20,
+    return DBM(hidden_layers=(32, 16), pretrain_epochs=3, epochs=3, batch_size=20,
                pretrain_learning_rate=0.1, learning_rate=0.01, random_state=0,
                device="cpu").fit(X)  # fmt: skip
 
@@ -96,25 +172,45 @@ def test_dbm_records_its_objective_and_transforms(dbm, digits, tmp_path) -> None
     np.testing.assert_array_equal(back.transform(X), dbm.transform(X))
 
 
-def test_dbm_pretraining_doubles_the_inputs(digits) -> None:
-    from cortexkit.boltzmann.dbm import pretrain_dbm
+def test_dbm_anomaly_scores_rank_as_score_samples(dbm, digits) -> None:
+    X, _ = digits
+    free = dbm.anomaly_scores(X[:20])
+    np.testing.assert_allclose(free, -dbm.score_samples(X[:20]) - dbm.log_partition()[0],
+                               rtol=1e-5, atol=1e-4)  # fmt: skip
+    noise = np.random.default_rng(0).random((20, 64)).round()
+    assert dbm.anomaly_scores(noise).mean() > free.mean()
+
+
+def test_mean_field_with_a_mask_ignores_the_unobserved_visibles() -> None:
+    g = torch.Generator().manual_seed(0)
+    weights = [torch.randn(6, 4, generator=g), torch.randn(4, 3, generator=g)]
+    biases = [torch.zeros(6), torch.randn(4, generator=g), torch.randn(3, generator=g)]
+    v = torch.rand(5, 6, generator=g)
+    mask = (torch.rand(5, 6, generator=g) < 0.5).float()
+    masked, _ = mean_field(v, weights, biases, steps=7, mask=mask)
+    plain, _ = mean_field(v * mask, weights, biases, steps=7)
+    for a, b in zip(masked, plain, strict=True):
+        torch.testing.assert_close(a, b)
+    noisy, _ = mean_field(v + 5 * (1 - mask), weights, biases, steps=7, mask=mask)
+    for a, b in zip(noisy, plain, strict=True):  # what is masked out does not count
+        torch.testing.assert_close(a, b)
+
+
+def test_dbm_pretraining_doubles_the_inputs(digits, monkeypatch) -> None:
+    from cortexkit.boltzmann.greedy import pretrain_dbm
+    from cortexkit.boltzmann.step import CDStep
 
     X = torch.as_tensor(digits[0][:200], dtype=torch.float32)
     seen = []
-    import cortexkit.boltzmann.rbm as rbm_module
+    original = CDStep.__init__
 
-    original = rbm_module.CDStep.__init__
+    def spy(self, *args, **kwargs):
+        seen.append((kwargs["up"], kwargs["down"]))
+        original(self, *args, **kwargs)
 
-    def spy(self, rbm, chains):
-        seen.append((rbm._up, rbm._down))
-        original(self, rbm, chains)
-
-    rbm_module.CDStep.__init__ = spy  # type: ignore[method-assign]
-    try:
-        pretrain_dbm(X, [8, 6, 4], epochs=1, learning_rate=0.1, batch_size=50, seed=0,
-                     device=torch.device("cpu"))  # fmt: skip
-    finally:
-        rbm_module.CDStep.__init__ = original  # type: ignore[method-assign]
+    monkeypatch.setattr(CDStep, "__init__", spy)
+    pretrain_dbm(X, [8, 6, 4], epochs=1, learning_rate=0.1, batch_size=50, seed=0,
+                 device=torch.device("cpu"))  # fmt: skip
     # bottom: bottom-up doubled; middle: both; top: top-down doubled
     assert seen == [(2.0, 1.0), (2.0, 2.0), (1.0, 2.0)]
 
@@ -143,11 +239,33 @@ def test_ais_matches_the_exact_partition_function_of_a_tiny_dbm() -> None:
     assert math.isfinite(err)
 
 
+def test_a_dbm_of_one_hidden_layer_is_an_rbm_trained_by_mean_field(digits) -> None:
+    X, _ = digits
+    dbm = DBM(hidden_layers=8, pretrain_epochs=1, epochs=2, batch_size=50, random_state=0,
+              device="cpu").fit(X[:300])  # fmt: skip
+    assert dbm.transform(X[:4]).shape == (4, 8) and len(dbm.weights_) == 1
+    exact = torch.sigmoid(torch.as_tensor(X[:4], dtype=torch.float32) @ dbm.weights_[0]
+                          + dbm.biases_[1])  # fmt: skip
+    np.testing.assert_allclose(dbm.transform(X[:4]), exact, rtol=1e-5, atol=1e-6)
+
+
 def test_dbm_bad_input(digits) -> None:
     X, _ = digits
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        DBM(layers=(8, 4), device="cpu").fit(X * 16)
-    with pytest.raises(ValueError, match="at least two hidden layers"):
-        DBM(layers=(8,), device="cpu").fit(X)
-    with pytest.raises(ValueError, match="layers must be a positive int"):
-        DBM(layers=(8, 0), device="cpu").fit(X)
+        DBM(hidden_layers=(8, 4), device="cpu").fit(X * 16)
+    with pytest.raises(ValueError, match="hidden_layers must be"):
+        DBM(hidden_layers=(8, 0), device="cpu").fit(X)
+
+
+@pytest.mark.parametrize("cls", [DBN, DBM])
+def test_set_params_after_fit_changes_nothing_until_the_next_fit(cls, digits, tmp_path) -> None:
+    X, _ = digits
+    kw = {"pretrain_epochs": 1} if cls is DBM else {}
+    est = cls(hidden_layers=(12, 6), epochs=1, random_state=0, device="cpu", **kw).fit(X)
+    before = est.transform(X[:20])
+    est.set_params(hidden_layers=(5, 4, 3), visible="gaussian")
+    np.testing.assert_array_equal(est.transform(X[:20]), before)
+    est.save(tmp_path / "m.cortex")
+    back = load(tmp_path / "m.cortex")
+    np.testing.assert_array_equal(back.transform(X[:20]), before)
+    assert list(back.get_params()["hidden_layers"]) == [12, 6]

@@ -8,7 +8,7 @@ import torch
 from sklearn.datasets import load_digits
 
 from cortexkit import RBM, load
-from cortexkit.boltzmann.rbm import CDStep
+from cortexkit.boltzmann.step import CDStep
 from cortexkit.boltzmann.units import cd_statistics
 
 
@@ -18,7 +18,7 @@ def digits() -> np.ndarray:
 
 
 def _rbm(**kw):
-    return RBM(**{"n_hidden": 32, "epochs": 8, "random_state": 0, "device": "cpu", **kw})
+    return RBM(**{"hidden_layers": 32, "epochs": 8, "random_state": 0, "device": "cpu", **kw})
 
 
 def test_reconstruction_error_falls_over_epochs_on_digits(digits) -> None:
@@ -31,7 +31,7 @@ def test_reconstruction_error_falls_over_epochs_on_digits(digits) -> None:
 
 @pytest.mark.parametrize("persistent", [True, False])
 def test_cd_and_pcd_both_learn_and_cd_k_runs(digits, persistent) -> None:
-    rbm = _rbm(persistent=persistent, k=2).fit(digits)
+    rbm = _rbm(persistent=persistent, gibbs_steps=2).fit(digits)
     err = rbm.history_["reconstruction_error"]
     assert err[-1] < err[0]
 
@@ -39,14 +39,44 @@ def test_cd_and_pcd_both_learn_and_cd_k_runs(digits, persistent) -> None:
 def test_the_step_adds_exactly_the_cd_statistics(digits) -> None:
     rbm = _rbm(epochs=1, learning_rate=0.05, momentum=0.0, persistent=False).fit(digits)
     W0, b0, c0 = (t.clone() for t in (rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_))
-    step = CDStep(rbm, 20)
+    step = CDStep(rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_)
+    step.begin(_run(rbm, batch_size=20))
     batch = torch.as_tensor(digits[:20], dtype=torch.float32)
     step.rng = np.random.default_rng(5)
     step((batch,))
-    s = cd_statistics(batch, W0, b0, c0, k=1, generator=np.random.default_rng(5))
+    s = cd_statistics(batch, W0, b0, c0, gibbs_steps=1, generator=np.random.default_rng(5))
     torch.testing.assert_close(rbm.weights_, W0 + 0.05 * s.dW)
     torch.testing.assert_close(rbm.visible_bias_, b0 + 0.05 * s.db)
     torch.testing.assert_close(rbm.hidden_bias_, c0 + 0.05 * s.dc)
+
+
+def _run(est, *, batch_size=20, n_train=100, epochs=1):
+    from cortexkit.train.step import Run
+
+    return Run(epochs=epochs, epochs_done=0, n_train=n_train, batch_size=batch_size,
+               steps_per_epoch=1, batches=None, settings=est.get_params())  # fmt: skip
+
+
+def test_the_step_applies_the_shared_momentum_and_weight_decay_rule(digits) -> None:
+    """With momentum and weight decay: velocity = m * velocity + lr * (dW - wd * W), W +=
+    velocity; the biases without the decay term."""
+    rbm = _rbm(epochs=1, persistent=False).fit(digits)
+    rbm.set_params(learning_rate=0.05, momentum=0.5, weight_decay=0.01)
+    step = CDStep(rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_)
+    step.begin(_run(rbm))
+    batch = torch.as_tensor(digits[:20], dtype=torch.float32)
+    W, b, c = (t.clone() for t in (rbm.weights_, rbm.visible_bias_, rbm.hidden_bias_))
+    vW, vb, vc = (torch.zeros_like(t) for t in (W, b, c))
+    for seed in (1, 2):
+        step.rng = np.random.default_rng(seed)
+        step((batch,))
+        s = cd_statistics(batch, W, b, c, generator=np.random.default_rng(seed))
+        vW = 0.5 * vW + 0.05 * (s.dW - 0.01 * W)
+        vb, vc = 0.5 * vb + 0.05 * s.db, 0.5 * vc + 0.05 * s.dc
+        W, b, c = W + vW, b + vb, c + vc
+    torch.testing.assert_close(rbm.weights_, W)
+    torch.testing.assert_close(rbm.visible_bias_, b)
+    torch.testing.assert_close(rbm.hidden_bias_, c)
 
 
 def test_momentum_and_weight_decay_train(digits) -> None:
@@ -83,6 +113,33 @@ def test_sample_gibbs_and_scores(digits) -> None:
     assert rbm.plot_samples(n=4, steps=10)[:4] == b"\x89PNG"
 
 
+def test_anomaly_scores_are_the_free_energy_higher_for_outliers(digits) -> None:
+    rbm = _rbm().fit(digits)
+    scores = rbm.anomaly_scores(digits[:50])
+    assert scores.shape == (50,)
+    np.testing.assert_array_equal(scores, rbm.anomaly_scores(digits[:50]))  # deterministic
+    noise = np.random.default_rng(0).random((50, 64)).round()
+    assert rbm.anomaly_scores(noise).mean() > scores.mean()
+    # against score_samples' sign: higher = more normal (on average for Bernoulli units)
+    assert np.corrcoef(scores, rbm.score_samples(digits[:50]))[0, 1] < 0
+    z = (digits - digits.mean(0)) / (digits.std(0) + 0.1)
+    gauss = _rbm(visible="gaussian", learning_rate=0.001, epochs=2).fit(z)
+    np.testing.assert_allclose(gauss.anomaly_scores(z[:9]), -gauss.score_samples(z[:9]),
+                               rtol=1e-6)  # fmt: skip
+
+
+def test_set_params_after_fit_changes_nothing_until_the_next_fit(tmp_path, digits) -> None:
+    rbm = _rbm(epochs=2).fit(digits)
+    before = rbm.transform(digits)
+    rbm.set_params(hidden_layers=7, visible="gaussian", gibbs_steps=3)
+    np.testing.assert_array_equal(rbm.transform(digits), before)
+    rbm.save(tmp_path / "m.cortex")
+    back = load(tmp_path / "m.cortex")
+    np.testing.assert_array_equal(back.transform(digits), before)
+    assert back.get_params()["hidden_layers"] == 32  # the parameters it was fitted with
+    assert rbm.fit(digits).transform(digits).shape == (len(digits), 7)  # the next fit
+
+
 def test_partial_fit_continues_the_chains(digits) -> None:
     rbm = _rbm()
     rbm.partial_fit(digits)
@@ -114,16 +171,22 @@ def test_bernoulli_data_outside_the_unit_interval_is_refused(digits) -> None:
         rbm.transform(-digits)
 
 
-@pytest.mark.parametrize("k", [0, -1])
-def test_k_must_be_positive(digits, k) -> None:
-    with pytest.raises(ValueError, match=r"k must be an int in \[1, inf\); got"):
-        _rbm(k=k).fit(digits)
+@pytest.mark.parametrize("steps", [0, -1])
+def test_gibbs_steps_must_be_positive(digits, steps) -> None:
+    with pytest.raises(ValueError, match=r"gibbs_steps must be an int in \[1, inf\); got"):
+        _rbm(gibbs_steps=steps).fit(digits)
 
 
-@pytest.mark.parametrize("n_hidden", [0, -3])
-def test_n_hidden_must_be_positive(digits, n_hidden) -> None:
-    with pytest.raises(ValueError, match=r"n_hidden must be an int in \[1, inf\); got"):
-        _rbm(n_hidden=n_hidden).fit(digits)
+@pytest.mark.parametrize("hidden", [0, -3, (4, 0)])
+def test_hidden_layers_must_be_positive(digits, hidden) -> None:
+    with pytest.raises(ValueError, match="hidden_layers must be"):
+        _rbm(hidden_layers=hidden).fit(digits)
+
+
+def test_one_hidden_layer_an_int_or_a_tuple_of_one(digits) -> None:
+    assert _rbm(hidden_layers=(16,), epochs=1).fit(digits).transform(digits[:2]).shape == (2, 16)
+    with pytest.raises(ValueError, match=r"an RBM has one hidden layer.*DBN"):
+        _rbm(hidden_layers=(16, 8)).fit(digits)
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf])

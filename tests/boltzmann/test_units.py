@@ -81,7 +81,8 @@ def _model(nv, nh, seed):
 def test_cd_k_matches_the_exact_expectation_bernoulli(k: int) -> None:
     W, b, c = _model(4, 3, 0)
     v0 = torch.tensor([1.0, 0, 1, 1], dtype=torch.float64)
-    s = cd_statistics(v0.repeat(ROWS, 1), W, b, c, k=k, generator=torch.Generator().manual_seed(1))
+    s = cd_statistics(v0.repeat(ROWS, 1), W, b, c, gibbs_steps=k,
+                      generator=torch.Generator().manual_seed(1))  # fmt: skip
     for got, want in zip(
         (s.dW, s.db, s.dc), _exact(W, b, c, v0, kind="bernoulli", levels=2, k=k), strict=True
     ):
@@ -104,7 +105,7 @@ def test_pcd_matches_the_exact_expectation_from_its_chain_state() -> None:
 def test_cd_k_matches_the_exact_expectation_softmax(k: int) -> None:
     W, b, c = _model(6, 3, 4)  # two 3-level units
     v0 = torch.tensor([0.0, 1, 0, 0, 0, 1], dtype=torch.float64)
-    s = cd_statistics(v0.repeat(ROWS, 1), W, b, c, kind="softmax", n_levels=3, k=k,
+    s = cd_statistics(v0.repeat(ROWS, 1), W, b, c, kind="softmax", n_levels=3, gibbs_steps=k,
                       generator=torch.Generator().manual_seed(5))  # fmt: skip
     for got, want in zip(
         (s.dW, s.db, s.dc), _exact(W, b, c, v0, kind="softmax", levels=3, k=k), strict=True
@@ -128,13 +129,13 @@ def test_a_masked_softmax_row_trains_the_rbm_of_its_observed_units_only() -> Non
 
 @pytest.mark.parametrize("k", [1, 2])
 def test_the_recommenders_observed_only_cd_matches_the_exact_expectation(k: int) -> None:
-    from cortexkit.recommend.machine import softmax_cd
+    from cortexkit.recommend.softmax_cd import softmax_cd
 
     W, b, c = _model(9, 3, 6)  # three 3-level units; the middle one unobserved
     rows = torch.arange(ROWS).repeat_interleave(2)  # each row rates units 0 and 2
     units = torch.tensor([0, 2]).repeat(ROWS)
     levels = torch.tensor([2, 1]).repeat(ROWS)
-    grads, _ = softmax_cd(rows, units, levels, ROWS, W, b, c, n_levels=3, k=k,
+    grads, _ = softmax_cd(rows, units, levels, ROWS, W, b, c, n_levels=3, gibbs_steps=k,
                           generator=torch.Generator().manual_seed(8))  # fmt: skip
     keep = torch.tensor([0, 1, 2, 6, 7, 8])
     v0 = torch.tensor([0.0, 0, 1, 0, 1, 0], dtype=torch.float64)
@@ -164,3 +165,25 @@ def test_free_energy_gives_the_exact_marginal() -> None:
     energy = -(V @ b)[:, None] - (H @ c)[None] - V @ W @ H.T  # (nv, nh)
     log_p = torch.logsumexp(-energy, 1)
     torch.testing.assert_close(-free_energy(V, W, b, c), log_p)
+
+
+def test_the_one_momentum_update_rule() -> None:
+    """velocity = m * velocity + lr * (g - wd * W), W += velocity; without momentum no
+    buffer is needed and the step is lr * (g - wd * W)."""
+    from cortexkit.boltzmann.update import momentum_update
+
+    g = torch.Generator().manual_seed(0)
+    W, grads = torch.randn(3, 2, generator=g), [torch.randn(3, 2, generator=g) for _ in range(3)]
+    expected, v = W.clone(), torch.zeros_like(W)
+    param, velocity = W.clone(), torch.zeros_like(W)
+    for grad in grads:
+        v = 0.9 * v + 0.1 * (grad - 0.01 * expected)
+        expected = expected + v
+        momentum_update(param, grad.clone(), velocity, learning_rate=0.1, momentum=0.9,
+                        weight_decay=0.01)  # fmt: skip
+    torch.testing.assert_close(param, expected)
+    plain = W.clone()
+    momentum_update(plain, grads[0].clone(), None, learning_rate=0.1, weight_decay=0.01)
+    torch.testing.assert_close(plain, W + 0.1 * (grads[0] - 0.01 * W))
+    with pytest.raises(ValueError, match="velocity"):
+        momentum_update(plain, grads[0].clone(), None, learning_rate=0.1, momentum=0.5)

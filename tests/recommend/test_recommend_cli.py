@@ -77,7 +77,7 @@ def test_bad_input_is_one_line_and_exit_2(files, tmp_path) -> None:
     result = run_captured("recommend", "train", str(few), "--model", "autorec", "--split",
                           "leave-k-out", "--leave-k", "5", "--out", str(out))  # fmt: skip
     assert result.code == 2 and "0 test ratings" in result.err and "--leave-k 5" in result.err
-    assert not out.exists()  # it used to train and save, then fail
+    assert not out.exists()  # refused before training, not after saving
 
 
 def test_a_model_that_is_not_a_recommender_is_refused(tmp_path) -> None:
@@ -93,7 +93,7 @@ def test_a_model_that_is_not_a_recommender_is_refused(tmp_path) -> None:
 
 def test_predict_and_evaluate_point_a_recommender_to_recommend(files, tmp_path) -> None:
     """``cortexkit predict`` / ``evaluate`` given a recommender's model file: one line and
-    exit 2 naming the command to use (they used to crash with an AttributeError)."""
+    exit 2 naming the command to use."""
     out = tmp_path / "m.cortex"
     trained = run_captured("recommend", "train", str(files / "train.data"), "--model",
                            "autorec", "--epochs", "1", "--out", str(out), "--quiet")  # fmt: skip

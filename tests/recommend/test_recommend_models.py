@@ -153,7 +153,7 @@ def test_predictions_stay_on_the_scale(fitted, split_ratings) -> None:
 def test_binary_mode_predicts_the_probability_of_a_like(split_ratings) -> None:
     train, test = split_ratings
     est = BoltzmannRecommender(
-        n_hidden=32,
+        hidden_layers=32,
         binary=True,
         liked_at=4.0,
         epochs=30,
@@ -175,9 +175,9 @@ def test_binary_mode_predicts_the_probability_of_a_like(split_ratings) -> None:
 
 def test_validation_scores_each_epoch(split_ratings) -> None:
     train, test = split_ratings
-    est = AutoRecRecommender(hidden=16, epochs=5, validation_fraction=0.1, **FAST).fit(train)
+    est = AutoRecRecommender(hidden_layers=16, epochs=5, validation_fraction=0.1, **FAST).fit(train)
     assert len(est.history_["val_rmse"]) == 5 and np.isfinite(est.history_["val_rmse"]).all()
-    own = AutoRecRecommender(hidden=16, epochs=3, **FAST).fit(train, validation_data=test)
+    own = AutoRecRecommender(hidden_layers=16, epochs=3, **FAST).fit(train, validation_data=test)
     assert len(own.history_["val_rmse"]) == 3
     # held-out ratings are input again after fit: predictions read every training rating
     assert est._matrix.nnz == len(train)
@@ -185,8 +185,16 @@ def test_validation_scores_each_epoch(split_ratings) -> None:
 
 def test_same_seed_same_model(split_ratings) -> None:
     train, test = split_ratings
-    a = BoltzmannRecommender(n_hidden=8, epochs=2, **FAST).fit(train).predict(test.user, test.item)
-    b = BoltzmannRecommender(n_hidden=8, epochs=2, **FAST).fit(train).predict(test.user, test.item)
+    a = (
+        BoltzmannRecommender(hidden_layers=8, epochs=2, **FAST)
+        .fit(train)
+        .predict(test.user, test.item)
+    )
+    b = (
+        BoltzmannRecommender(hidden_layers=8, epochs=2, **FAST)
+        .fit(train)
+        .predict(test.user, test.item)
+    )
     np.testing.assert_array_equal(a, b)
 
 
@@ -200,18 +208,18 @@ def test_bad_input_is_refused_before_training(split_ratings) -> None:
         AutoRecRecommender(**FAST).fit(train, np.zeros(len(train)))
     with pytest.raises(ValueError, match="based must be one of"):
         AutoRecRecommender("movie", **FAST).fit(train)
-    with pytest.raises(ValueError, match="n_hidden"):
-        BoltzmannRecommender("rbm", n_hidden=(4, 4), **FAST).fit(train)
-    with pytest.raises(ValueError, match="hidden must be"):
-        AutoRecRecommender(hidden=(8, 0), **FAST).fit(train)
+    with pytest.raises(ValueError, match="hidden_layers"):
+        BoltzmannRecommender("rbm", hidden_layers=(4, 4), **FAST).fit(train)
+    with pytest.raises(ValueError, match="hidden_layers must be"):
+        AutoRecRecommender(hidden_layers=(8, 0), **FAST).fit(train)
 
 
 @pytest.mark.cuda
 def test_fits_on_cuda_and_loads_on_cpu(split_ratings, tmp_path) -> None:
     train, test = split_ratings
     for est in (
-        AutoRecRecommender(hidden=16, epochs=20, random_state=0, device="cuda"),
-        BoltzmannRecommender(n_hidden=16, epochs=3, random_state=0, device="cuda"),
+        AutoRecRecommender(hidden_layers=16, epochs=20, random_state=0, device="cuda"),
+        BoltzmannRecommender(hidden_layers=16, epochs=3, random_state=0, device="cuda"),
     ):
         est.fit(train)
         est.save(tmp_path / "m.cortex")
@@ -242,9 +250,9 @@ def _kill_at(epoch: int):
         # a constant rate: epochs=2 then 4 is a longer run, and a schedule plans for the
         # run's length (an interrupted cosine run: test_recommend_autorec.py)
         lambda **kw: AutoRecRecommender(
-            hidden=16, learning_rate=0.01, lr_schedule=None, **FAST, **kw
+            hidden_layers=16, learning_rate=0.01, lr_schedule=None, **FAST, **kw
         ),
-        lambda **kw: BoltzmannRecommender(n_hidden=16, batch_size=32, **FAST, **kw),
+        lambda **kw: BoltzmannRecommender(hidden_layers=16, batch_size=32, **FAST, **kw),
     ],
     ids=["autorec", "rbm"],
 )
@@ -266,3 +274,14 @@ def test_resume_from_a_checkpoint_continues_the_run(split_ratings, tmp_path, mak
     )
     with pytest.raises(ValueError, match="other data"):
         make(epochs=4, checkpoint=str(path), resume=True).fit(test)
+
+
+def test_set_params_after_fit_changes_nothing_until_the_next_fit(split_ratings, tmp_path):
+    train, test = split_ratings
+    est = BoltzmannRecommender(hidden_layers=8, epochs=2, **FAST).fit(train)
+    before = est.predict(test.user, test.item)
+    est.set_params(model="dbm", hidden_layers=(4, 2), binary=True, based="user")
+    np.testing.assert_array_equal(est.predict(test.user, test.item), before)
+    est.save(tmp_path / "m.cortex")
+    np.testing.assert_array_equal(load(tmp_path / "m.cortex").predict(test.user, test.item),
+                                  before)  # fmt: skip

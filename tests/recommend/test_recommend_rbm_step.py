@@ -1,5 +1,6 @@
 """The item RBM's training step: contrastive divergence on the observed ratings only
-(against the dense masked core), and the CD-step and learning-rate schedules."""
+(against the dense masked core), the shared update, and the Gibbs-step and learning-rate
+schedules."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import torch
 
 from cortexkit import BoltzmannRecommender
 from cortexkit.boltzmann.units import cd_statistics
-from cortexkit.recommend.machine import softmax_cd
+from cortexkit.recommend.softmax_cd import softmax_cd
 
 FAST = {"random_state": 0, "device": "cpu"}
 
@@ -31,9 +32,10 @@ def test_sparse_statistics_equal_the_dense_masked_core(k) -> None:
     # shapes in the same order, so one seed gives both the same chain
     v, mask, (r, u, level), W, b, c = _batch()
     g = torch.Generator().manual_seed(3)
-    dense = cd_statistics(v, W, b, c, kind="softmax", n_levels=5, k=k, mask=mask,
+    dense = cd_statistics(v, W, b, c, kind="softmax", n_levels=5, gibbs_steps=k, mask=mask,
                           sample_visibles=False, generator=g)  # fmt: skip
-    grads, neg = softmax_cd(r, u, level, 6, W, b, c, n_levels=5, k=k, sample_visibles=False,
+    grads, neg = softmax_cd(r, u, level, 6, W, b, c, n_levels=5, gibbs_steps=k,
+                            sample_visibles=False,
                             generator=torch.Generator().manual_seed(3))  # fmt: skip
     torch.testing.assert_close(grads["W"], dense.dW, atol=1e-6, rtol=1e-5)
     torch.testing.assert_close(grads["b"], dense.db, atol=1e-6, rtol=1e-5)
@@ -60,30 +62,54 @@ def test_sampled_levels_follow_each_units_softmax() -> None:
 
 def test_the_schedules_run_over_the_epochs(split_ratings) -> None:
     train, _ = split_ratings
-    est = BoltzmannRecommender(
-        n_hidden=8, epochs=5, k=1, k_final=5, learning_rate=0.1, lr_decay=0.2, **FAST
-    ).fit(train)
-    assert est.history_["k"] == [1.0, 2.0, 3.0, 4.0, 5.0]
-    np.testing.assert_allclose(est.history_["lr"], [0.1, 0.08, 0.06, 0.04, 0.02])
-    flat = BoltzmannRecommender(n_hidden=8, epochs=3, k=2, k_final=None, lr_decay=None, **FAST).fit(
-        train
-    )
-    assert flat.history_["k"] == [2.0, 2.0, 2.0]
-    assert flat.history_["lr"] == [flat.learning_rate] * 3
+    est = BoltzmannRecommender(hidden_layers=8, epochs=5, gibbs_steps=1, gibbs_steps_final=5,
+                               learning_rate=0.1, lr_schedule="linear", **FAST)  # fmt: skip
+    est.fit(train)
+    assert est.history_["gibbs_steps"] == [1.0, 2.0, 3.0, 4.0, 5.0]
+    np.testing.assert_allclose(est.history_["learning_rate"], [0.1, 0.0775, 0.055, 0.0325, 0.01])
+    flat = BoltzmannRecommender(hidden_layers=8, epochs=3, gibbs_steps=2, gibbs_steps_final=None,
+                                lr_schedule=None, **FAST).fit(train)  # fmt: skip
+    assert flat.history_["gibbs_steps"] == [2.0, 2.0, 2.0]
+    assert flat.history_["learning_rate"] == [flat.learning_rate] * 3
 
 
 def test_the_schedules_change_the_training(split_ratings) -> None:
     train, test = split_ratings
-    kw = {"n_hidden": 8, "epochs": 4, **FAST}
-    plain = BoltzmannRecommender(k_final=None, lr_decay=None, **kw).fit(train)
-    ramped = BoltzmannRecommender(k_final=4, lr_decay=None, **kw).fit(train)
-    decayed = BoltzmannRecommender(k_final=None, lr_decay=0.1, **kw).fit(train)
+    kw = {"hidden_layers": 8, "epochs": 4, **FAST}
+    plain = BoltzmannRecommender(gibbs_steps_final=None, lr_schedule=None, **kw).fit(train)
+    ramped = BoltzmannRecommender(gibbs_steps_final=4, lr_schedule=None, **kw).fit(train)
+    decayed = BoltzmannRecommender(gibbs_steps_final=None, lr_schedule="linear", **kw).fit(train)
     base = plain.predict(test.user, test.item)
     assert np.abs(ramped.predict(test.user, test.item) - base).max() > 1e-3
     assert np.abs(decayed.predict(test.user, test.item) - base).max() > 1e-3
 
 
-@pytest.mark.parametrize(("name", "value"), [("k_final", 0), ("lr_decay", 1.5), ("lr_decay", -0.1)])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("gibbs_steps_final", 0), ("lr_schedule", "cosine"), ("lr_schedule", 0.1)],
+)
 def test_bad_schedules_are_refused(split_ratings, name, value) -> None:
     with pytest.raises(ValueError, match=name):
         BoltzmannRecommender(**{name: value}, **FAST).fit(split_ratings[0])
+
+
+def test_the_step_applies_the_shared_update_with_the_scheduled_rate(split_ratings) -> None:
+    """The step moves each weight by the one momentum rule, the learning rate inside the
+    velocity: velocity = m * velocity + lr * (g - wd * W); biases without the decay."""
+    from cortexkit.boltzmann.update import momentum_update
+    from cortexkit.recommend.machine import BoltzmannStep
+
+    train, _ = split_ratings
+    est = BoltzmannRecommender(hidden_layers=8, epochs=1, **FAST).fit(train)
+    step = BoltzmannStep(est._machine, est._train_input, torch.Generator().manual_seed(0))
+    grads = [torch.full_like(p, 0.5) for p in step.parameters]
+    step.settings.update(learning_rate=0.2, momentum=0.5, weight_decay=0.1)
+    expected = [p.clone() for p in step.parameters]
+    for i, (p, g) in enumerate(zip(expected, grads, strict=True)):
+        decay = 0.1 if i < len(est.weights_) else 0.0
+        momentum_update(p, g.clone(), torch.zeros_like(p), learning_rate=0.2, momentum=0.5,
+                        weight_decay=decay)  # fmt: skip
+    step._sparse = lambda sub: ([g.clone() for g in grads], torch.zeros(()))  # type: ignore[method-assign]
+    step((torch.arange(4),))
+    for got, want in zip(step.parameters, expected, strict=True):
+        torch.testing.assert_close(got, want)

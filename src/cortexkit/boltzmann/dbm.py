@@ -1,7 +1,8 @@
 """A deep Boltzmann machine (Salakhutdinov & Hinton, 2009): greedy pretraining of RBMs
-with the inputs doubled where the DBM gives a layer two neighbours, then joint training of
-all layers with a mean-field posterior (positive phase) and persistent Markov chains
-(negative phase), as the family's own step without autograd.
+with the inputs doubled where the DBM gives a layer two neighbours
+(:func:`~cortexkit.boltzmann.greedy.pretrain_dbm`), then joint training of all layers with a
+mean-field posterior (positive phase) and persistent Markov chains (negative phase), as the
+family's own step without autograd (:class:`~cortexkit.boltzmann.step.DBMStep`).
 """
 
 from __future__ import annotations
@@ -16,137 +17,31 @@ from sklearn.base import TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 
-from cortexkit._validation import Interval, Options
+from cortexkit._validation import Interval, Options, PositiveInts, as_widths
 from cortexkit.base import BASE_CONSTRAINTS, CortexEstimator
-from cortexkit.boltzmann.dbn import check_layers
+from cortexkit.boltzmann.greedy import pretrain_dbm
 from cortexkit.boltzmann.inference import (
     ais_log_partition,
     gibbs_sweep,
     layer_input,
     mean_field,
+    random_states,
     recognition,
     variational_free_energy,
 )
-from cortexkit.boltzmann.plots import image_grid_png, image_shape, save_figure
-from cortexkit.boltzmann.rbm import RBM, check_visible_data
-from cortexkit.boltzmann.units import sample_bernoulli
+from cortexkit.boltzmann.inputs import check_count, check_visible_data
+from cortexkit.boltzmann.plots import filters_png, samples_png
+from cortexkit.boltzmann.step import DBMStep
+from cortexkit.boltzmann.units import sample_bernoulli, sampling_generator
 from cortexkit.io.device import cpu_settings
-from cortexkit.train.objective import chunks
+from cortexkit.train.objective import chunked, chunks
 from cortexkit.train.step import Step
 
-__all__ = ["DBM", "DBMStep", "pretrain_dbm"]
-
-
-def pretrain_dbm(
-    X: Tensor,
-    layers: Sequence[int],
-    *,
-    visible: str = "bernoulli",
-    epochs: int,
-    learning_rate: float,
-    batch_size: int | None,
-    seed: int,
-    device: torch.device,
-) -> tuple[list[Tensor], list[Tensor], list[dict[str, Any]]]:
-    """Greedy pretraining for a DBM: one CD-1 RBM per layer, the bottom one with its
-    bottom-up input doubled, the top one with its top-down input doubled and the middle
-    ones with both (in the DBM each of those layers hears from two neighbours, in its RBM
-    from one). Returns the DBM's weights, its biases (a layer shared by two RBMs takes the
-    mean of their two biases) and each RBM's history."""
-    data = X.cpu().numpy()
-    rbms = []
-    for i, size in enumerate(layers):
-        rbm = RBM(size, visible=visible if i == 0 else "bernoulli", k=1, persistent=False,
-                  learning_rate=learning_rate, batch_size=batch_size, epochs=epochs,
-                  random_state=seed + i, device=str(device))  # fmt: skip
-        rbm._up = 2.0 if i < len(layers) - 1 else 1.0
-        rbm._down = 2.0 if i > 0 else 1.0
-        rbm.fit(data)
-        with torch.no_grad():
-            t = torch.as_tensor(data, device=device)
-            up = torch.sigmoid(torch.addmm(rbm.hidden_bias_, t, rbm.weights_, alpha=rbm._up))
-        data = up.cpu().numpy()
-        rbms.append(rbm)
-    weights = [r.weights_.clone() for r in rbms]
-    biases = [rbms[0].visible_bias_.clone()]
-    for i, r in enumerate(rbms):
-        above = rbms[i + 1].visible_bias_ if i + 1 < len(rbms) else r.hidden_bias_
-        biases.append(0.5 * (r.hidden_bias_ + above))
-    return weights, biases, [r.history_ for r in rbms]
-
-
-class DBMStep(Step):
-    """One joint update of a DBM: mean-field posteriors of the batch (the positive phase)
-    against persistent Gibbs chains (the negative phase), one matrix product per layer.
-    ``loss`` is the batch's mean variational free energy."""
-
-    def __init__(self, dbm: DBM, chains: list[Tensor]) -> None:
-        self.dbm = dbm
-        self.chains = chains
-        self.parameters = [*dbm.weights_, *dbm.biases_]
-        self.velocity = [torch.zeros_like(p) for p in self.parameters] if dbm.momentum else None
-
-    def __call__(self, batch: tuple[Tensor, ...]) -> Tensor:
-        dbm = self.dbm
-        W, b = dbm.weights_, dbm.biases_
-        v = batch[0]
-        mu, _ = mean_field(v, W, b, steps=dbm.mean_field_steps)
-        loss = variational_free_energy(v, mu, W, b, dbm.visible).mean()
-        for _ in range(dbm.gibbs_steps):
-            self.chains = gibbs_sweep(self.chains, W, b, None, dbm.visible)
-        pos, neg = [v, *mu], self.chains
-        n, m = len(v), len(neg[0])
-        lr, decay, mom = float(dbm.learning_rate), float(dbm.weight_decay), float(dbm.momentum)
-        grads: list[Tensor] = []
-        for layer in range(1, len(pos)):
-            lower = torch.cat([pos[layer - 1], neg[layer - 1]])  # (batch + chains, n_{l-1})
-            upper = torch.cat([pos[layer] / n, neg[layer] / -m])  # signed, scaled
-            g = lower.T @ upper
-            if decay:
-                g.add_(W[layer - 1], alpha=-decay)
-            grads.append(g)
-        for layer in range(len(pos)):
-            grads.append(pos[layer].mean(0) - neg[layer].mean(0))
-        for i, (p, g) in enumerate(zip(self.parameters, grads, strict=True)):
-            if self.velocity is not None:
-                g = self.velocity[i].mul_(mom).add_(g)
-            p.add_(g, alpha=lr)
-        return loss
-
-    def loss(self, batch: tuple[Tensor, ...]) -> float:
-        dbm = self.dbm
-        mu, _ = mean_field(batch[0], dbm.weights_, dbm.biases_, steps=dbm.mean_field_steps)
-        energy = variational_free_energy(batch[0], mu, dbm.weights_, dbm.biases_, dbm.visible)
-        return float(energy.mean())
-
-    def state_dict(self) -> dict[str, Tensor]:
-        return {f"p{i}": p.clone() for i, p in enumerate(self.parameters)}
-
-    def load_state_dict(self, state: dict[str, Tensor]) -> None:
-        for i, p in enumerate(self.parameters):
-            p.copy_(state[f"p{i}"])
-
-    def working_state(self) -> dict[str, Any]:
-        state: dict[str, Any] = {"chains": [c.clone() for c in self.chains]}
-        if self.velocity is not None:
-            state["velocity"] = [t.clone() for t in self.velocity]
-        return state
-
-    def load_working_state(self, state: dict[str, Any]) -> None:
-        self.chains = [c.to(self.parameters[0].device) for c in state["chains"]]
-        if "velocity" in state and self.velocity is not None:
-            for t, saved in zip(self.velocity, state["velocity"], strict=True):
-                t.copy_(saved)
-
-    def flops(self, batch: tuple[Tensor, ...]) -> float | None:
-        sizes = [w.shape[0] * w.shape[1] for w in self.dbm.weights_]
-        rows, chains = batch[0].shape[0], self.chains[0].shape[0]
-        per_pass = 2.0 * sum(sizes)
-        return per_pass * (rows * 2 * (self.dbm.mean_field_steps + 1) + chains * 2 + rows + chains)
+__all__ = ["DBM"]
 
 
 class DBM(TransformerMixin, CortexEstimator):
-    """A deep Boltzmann machine with binary units (Salakhutdinov & Hinton, 2009).
+    """A deep Boltzmann machine with binary hidden units (Salakhutdinov & Hinton, 2009).
 
     Unlike a :class:`DBN`, every layer is undirected and hears from the layers above and
     below: the posterior over the hidden layers is approximated by mean field. ``fit``
@@ -156,8 +51,9 @@ class DBM(TransformerMixin, CortexEstimator):
 
     Parameters
     ----------
-    layers : int or sequence of int, default=(500, 1000)
-        Hidden units per layer, bottom first (at least two layers: one is an RBM).
+    hidden_layers : int or tuple of int, default=(500, 1000)
+        Hidden units per layer, from the visible side (with one layer, the DBM is an RBM
+        trained by mean field against persistent chains).
     visible : {"bernoulli", "gaussian"}, default="bernoulli"
         The visible units: ``"bernoulli"`` takes X in [0, 1]; ``"gaussian"`` takes
         standardised real X (unit variance; use smaller learning rates).
@@ -170,7 +66,9 @@ class DBM(TransformerMixin, CortexEstimator):
     momentum : float, default=0.5
         Momentum of the joint updates, in [0, 1).
     weight_decay : float, default=0.0002
-        L2 penalty on the weights in joint training.
+        L2 coefficient on the weights in joint training; biases are not decayed. Each
+        update is ``velocity = momentum * velocity + learning_rate * (gradient -
+        weight_decay * W)``.
     mean_field_steps : int, default=10
         Mean-field sweeps per batch (the positive phase).
     gibbs_steps : int, default=1
@@ -237,7 +135,7 @@ class DBM(TransformerMixin, CortexEstimator):
     >>> from sklearn.datasets import load_digits
     >>> from cortexkit import DBM
     >>> X = load_digits().data / 16
-    >>> dbm = DBM(layers=(32, 16), pretrain_epochs=2, epochs=2, random_state=0,
+    >>> dbm = DBM(hidden_layers=(32, 16), pretrain_epochs=2, epochs=2, random_state=0,
     ...           device="cpu").fit(X)
     >>> dbm.transform(X[:3]).shape
     (3, 16)
@@ -249,12 +147,12 @@ class DBM(TransformerMixin, CortexEstimator):
     _input_range = (0, 1)
     # small settings for scikit-learn's conformance checks (tests/test_sklearn_checks.py)
     _check_params: dict[str, Any] = {
-        "visible": "gaussian", "layers": (8, 4), "pretrain_epochs": 2, "epochs": 3,
+        "visible": "gaussian", "hidden_layers": (8, 4), "pretrain_epochs": 2, "epochs": 3,
         "batch_size": 20, "learning_rate": 0.001, "pretrain_learning_rate": 0.01,
     }  # fmt: skip
     _constraints: dict[str, list[Any]] = {
         **BASE_CONSTRAINTS,
-        "layers": [Interval(int, 1, None), list, tuple],
+        "hidden_layers": [PositiveInts()],
         "visible": [Options(("bernoulli", "gaussian"))],
         "pretrain_epochs": [Interval(int, 0, None)],
         "pretrain_learning_rate": [Interval(float, 0, None, closed="neither")],
@@ -273,7 +171,7 @@ class DBM(TransformerMixin, CortexEstimator):
 
     def __init__(
         self,
-        layers: int | Sequence[int] = (500, 1000),
+        hidden_layers: int | Sequence[int] = (500, 1000),
         *,
         visible: str = "bernoulli",
         pretrain_epochs: int = 10,
@@ -298,7 +196,7 @@ class DBM(TransformerMixin, CortexEstimator):
         checkpoint_every: int = 1,
         resume: bool = False,
     ) -> None:
-        self.layers = layers
+        self.hidden_layers = hidden_layers
         self.visible = visible
         self.pretrain_epochs = pretrain_epochs
         self.pretrain_learning_rate = pretrain_learning_rate
@@ -322,34 +220,41 @@ class DBM(TransformerMixin, CortexEstimator):
         self.checkpoint_every = checkpoint_every
         self.resume = resume
 
-    def _layers(self) -> list[int]:
-        sizes = check_layers(self.layers)
-        if len(sizes) < 2:
-            raise ValueError(f"layers must list at least two hidden layers for a DBM (one is an "
-                             f"RBM: use RBM); got {self.layers!r}")  # fmt: skip
-        return sizes
+    @staticmethod
+    def _widths(hidden_layers: Any) -> tuple[int, ...]:
+        return as_widths(hidden_layers, "hidden_layers")
 
     def _validate_params(self) -> None:
         super()._validate_params()
-        self._layers()
+        self._widths(self.hidden_layers)
+
+    @property
+    def _kind(self) -> str:
+        """The visible units the model was fitted with."""
+        return str(self.fitted_params_["visible"])
+
+    @property
+    def _steps(self) -> int:
+        return int(self.fitted_params_["mean_field_steps"])
 
     # -- training -------------------------------------------------------------------------
 
     def _fit_data(self, X: Any, y: Any, *, fitting: bool, **kwargs: Any) -> Any:
         if kwargs:
             raise TypeError(f"unexpected arguments {sorted(kwargs)}")
-        X = check_visible_data(self, X, self.visible, reset=fitting)
+        X = check_visible_data(self, X, self._kind, reset=fitting)
         return (torch.as_tensor(X, device=self._device()),)
 
     def _build(self, parts: Any, generator: torch.Generator) -> None:
         X = parts[0]
-        sizes = self._layers()
+        p = self.fitted_params_
+        sizes = self._widths(p["hidden_layers"])
         device = self._device()
         seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
-        if self.pretrain_epochs:
+        if p["pretrain_epochs"]:
             W, b, hist = pretrain_dbm(
-                X, sizes, visible=self.visible, epochs=self.pretrain_epochs,
-                learning_rate=self.pretrain_learning_rate, batch_size=self.batch_size,
+                X, sizes, visible=self._kind, epochs=p["pretrain_epochs"],
+                learning_rate=p["pretrain_learning_rate"], batch_size=p["batch_size"],
                 seed=seed, device=device,
             )  # fmt: skip
         else:
@@ -359,9 +264,10 @@ class DBM(TransformerMixin, CortexEstimator):
             b, hist = [torch.zeros(d, device=device) for d in dims], []
         self.weights_, self.biases_, self.pretrain_history_ = W, b, hist
         # the chains start at training rows and their bottom-up posteriors, sampled
-        rows = torch.randint(0, len(X), (self.n_chains,), generator=generator).to(X.device)
+        n_chains = int(p["n_chains"])
+        rows = torch.randint(0, len(X), (n_chains,), generator=generator).to(X.device)
         g = torch.Generator(device=device).manual_seed(seed)
-        v = X[rows] if self.visible == "gaussian" else sample_bernoulli(X[rows], g)
+        v = X[rows] if self._kind == "gaussian" else sample_bernoulli(X[rows], g)
         self._chains_init = [v, *(sample_bernoulli(m, g) for m in recognition(v, W, b))]
 
     def _is_built(self) -> bool:
@@ -370,21 +276,19 @@ class DBM(TransformerMixin, CortexEstimator):
     def _make_step(self) -> Step:
         chains = getattr(self, "_chains_init", None)
         if chains is None:  # a loaded model continuing: chains from random states
-            shapes = [len(bias) for bias in self.biases_]
-            chains = [torch.bernoulli(torch.full((self.n_chains, n), 0.5, device=self._device()))
-                      for n in shapes]  # fmt: skip
-            if self.visible == "gaussian":
-                chains[0] = torch.randn_like(chains[0])
-        return DBMStep(self, chains)
+            sizes = [len(bias) for bias in self.biases_]
+            chains = random_states(int(self.fitted_params_["n_chains"]), sizes, self._kind,
+                                   device=self._device())  # fmt: skip
+        return DBMStep(self.weights_, self.biases_, chains, visible=self._kind)
 
     @torch.no_grad()
     def _metric(self, X: Tensor) -> dict[str, float]:
         err, rows = 0.0, 0
         for s in chunks(len(X)):
             xb = X[s]
-            mu, _ = mean_field(xb, self.weights_, self.biases_, steps=self.mean_field_steps)
+            mu, _ = mean_field(xb, self.weights_, self.biases_, steps=self._steps)
             rec = torch.addmm(self.biases_[0], mu[0], self.weights_[0].T)
-            rec = rec if self.visible == "gaussian" else torch.sigmoid(rec)
+            rec = rec if self._kind == "gaussian" else torch.sigmoid(rec)
             err += float(((rec - xb) ** 2).mean(1).sum())
             rows += len(xb)
         return {"reconstruction_error": err / max(rows, 1)}
@@ -402,22 +306,25 @@ class DBM(TransformerMixin, CortexEstimator):
 
     # -- inference ------------------------------------------------------------------------
 
+    def _visible(self, X: Any) -> Tensor:
+        check_is_fitted(self, "weights_")
+        X = check_visible_data(self, X, self._kind, reset=False)
+        return torch.as_tensor(X, device=self._device())
+
     @torch.no_grad()
     def posteriors(self, X: Any) -> list[np.ndarray]:
         """Each hidden layer's mean-field posterior ``q(h_l = 1 | x)``, bottom first."""
-        check_is_fitted(self, "weights_")
-        V = torch.as_tensor(check_visible_data(self, X, self.visible, reset=False),
-                            device=self._device())  # fmt: skip
-        parts: list[list[Tensor]] = [[] for _ in self.weights_]
-        for s in chunks(len(V)):
-            mu, _ = mean_field(V[s], self.weights_, self.biases_, steps=self.mean_field_steps)
-            for out, m in zip(parts, mu, strict=True):
-                out.append(m)
-        return [np.asarray(torch.cat(p).cpu().numpy()) if p else np.zeros((0, len(b)), np.float32)
-                for p, b in zip(parts, self.biases_[1:], strict=True)]  # fmt: skip
+        V = self._visible(X)
+
+        def joined(v: Tensor) -> Tensor:  # every layer side by side: (rows, sum of widths)
+            return torch.cat(mean_field(v, self.weights_, self.biases_, steps=self._steps)[0], 1)
+
+        widths = [len(b) for b in self.biases_[1:]]
+        parts = chunked(joined, V).split(widths, dim=1)
+        return [np.asarray(p.cpu().numpy()) for p in parts]
 
     def transform(self, X: Any) -> np.ndarray:
-        """The top layer's mean-field posterior: (n_samples, layers[-1])."""
+        """The top layer's mean-field posterior: (n_samples, hidden_layers[-1])."""
         return self.posteriors(X)[-1]
 
     @torch.no_grad()
@@ -431,21 +338,14 @@ class DBM(TransformerMixin, CortexEstimator):
 
     def _chains(self, n: int, steps: int, random_state: int | None) -> list[Tensor]:
         check_is_fitted(self, "weights_")
-        for name, value in (("n_samples", n), ("steps", steps)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an int >= 1; got {value!r}")
+        check_count("n_samples", n)
+        check_count("steps", steps)
         device = self._device()
-        g = torch.Generator(device=device)
-        g.manual_seed(
-            int(random_state) if random_state is not None else int(torch.randint(0, 2**31, (1,)))
-        )
-        states = [torch.bernoulli(torch.full((n, len(b)), 0.5, device=device), generator=g)
-                  for b in self.biases_]  # fmt: skip
-        if self.visible == "gaussian":
-            states[0] = torch.randn(states[0].shape, generator=g, device=device)
+        g = sampling_generator(random_state, device)
+        states = random_states(n, [len(b) for b in self.biases_], self._kind, g, device)
         with cpu_settings(None, device):  # sigmoid-heavy: flush denormals
             for _ in range(steps):
-                states = gibbs_sweep(states, self.weights_, self.biases_, g, self.visible)
+                states = gibbs_sweep(states, self.weights_, self.biases_, g, self._kind)
         return states
 
     def log_partition(
@@ -461,25 +361,33 @@ class DBM(TransformerMixin, CortexEstimator):
         with cpu_settings(None, self._device()):  # sigmoid-heavy: flush denormals
             self._log_z = ais_log_partition(self.weights_, self.biases_, n_runs=n_runs,
                                             n_betas=n_betas, generator=g,
-                                            visible=self.visible)  # fmt: skip
+                                            visible=self._kind)  # fmt: skip
         return self._log_z
 
     @torch.no_grad()
     def score_samples(self, X: Any) -> np.ndarray:
-        """A lower bound on each row's log-likelihood: ``-F_q(x) - log Z``, with the
-        mean-field free energy ``F_q`` and the AIS estimate of ``log Z`` (computed by
-        :meth:`log_partition` on first use)."""
-        check_is_fitted(self, "weights_")
-        V = torch.as_tensor(check_visible_data(self, X, self.visible, reset=False),
-                            device=self._device())  # fmt: skip
+        """Higher for rows the model finds more probable: a lower bound on each row's
+        log-likelihood, ``-F_q(x) - log Z``, with the mean-field free energy ``F_q`` and
+        the AIS estimate of ``log Z`` (computed by :meth:`log_partition` on first use)."""
+        free = self._free_energy(self._visible(X))
         log_z = getattr(self, "_log_z", None) or self.log_partition()
-        out = []
-        for s in chunks(len(V)):
-            mu, _ = mean_field(V[s], self.weights_, self.biases_, steps=self.mean_field_steps)
-            out.append(-variational_free_energy(V[s], mu, self.weights_, self.biases_,
-                                                self.visible))  # fmt: skip
-        score = torch.cat(out) if out else V.new_zeros(0)
-        return np.asarray(score.cpu().numpy() - log_z[0])
+        return np.asarray(-free.cpu().numpy() - log_z[0])
+
+    @torch.no_grad()
+    def anomaly_scores(self, X: Any) -> np.ndarray:
+        """Higher for rows the model finds less probable: each row's mean-field free energy
+        ``F_q(x)``. It ranks rows as ``-score_samples`` does (the two differ by the constant
+        ``log Z``), without estimating ``log Z``."""
+        return np.asarray(self._free_energy(self._visible(X)).cpu().numpy())
+
+    def _free_energy(self, V: Tensor) -> Tensor:
+        W, b, kind = self.weights_, self.biases_, self._kind
+
+        def free(v: Tensor) -> Tensor:
+            mu, _ = mean_field(v, W, b, steps=self._steps)
+            return variational_free_energy(v, mu, W, b, kind)
+
+        return chunked(free, V)
 
     def plot_filters(
         self, path: Any = None, *, n: int = 64, shape: tuple[int, int] | None = None
@@ -487,10 +395,8 @@ class DBM(TransformerMixin, CortexEstimator):
         """The first hidden layer's receptive fields as images; PNG bytes, also written to
         ``path`` when given."""
         check_is_fitted(self, "weights_")
-        W = self.weights_[0].T[:n].cpu().numpy()
-        png = image_grid_png(W, image_shape(W.shape[1], shape), title="DBM filters (layer 1)",
-                             symmetric=True)  # fmt: skip
-        return save_figure(png, path)
+        return filters_png(self.weights_[0], n=n, shape=shape, title="DBM filters (layer 1)",
+                           path=path)  # fmt: skip
 
     def plot_samples(
         self,
@@ -506,11 +412,9 @@ class DBM(TransformerMixin, CortexEstimator):
         states = self._chains(n, steps, random_state)
         with torch.no_grad():
             p = layer_input(states, self.weights_, self.biases_, 0)
-            p = p if self.visible == "gaussian" else torch.sigmoid(p)
-        shown = p.cpu().numpy()
-        png = image_grid_png(shown, image_shape(shown.shape[1], shape),
-                             title=f"DBM samples ({steps} Gibbs sweeps)")  # fmt: skip
-        return save_figure(png, path)
+            p = p if self._kind == "gaussian" else torch.sigmoid(p)
+        return samples_png(p, shape=shape, title=f"DBM samples ({steps} Gibbs sweeps)",
+                           path=path)  # fmt: skip
 
     # -- model files ----------------------------------------------------------------------
 
@@ -523,8 +427,8 @@ class DBM(TransformerMixin, CortexEstimator):
 
     def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
         self._set_common_state(meta)
-        self.pretrain_history_ = list(meta.get("pretrain_history_", []))
-        dims = [self.n_features_in_, *self._layers()]
+        self.pretrain_history_ = list(meta["pretrain_history_"])
+        dims = [self.n_features_in_, *self._widths(self.fitted_params_["hidden_layers"])]
         device = self._device()
         self.weights_, self.biases_ = [], []
         for i in range(len(dims) - 1):

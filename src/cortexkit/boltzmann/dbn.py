@@ -1,128 +1,117 @@
-"""Deep belief networks: a stack of RBMs trained greedily, layer by layer, and the
-classifier that fine-tunes that stack as an ANN.
+"""Deep belief networks: a stack of RBMs trained greedily, layer by layer (Hinton, Osindero &
+Teh, 2006), on the shared epoch loop.
 
-:class:`DBN` fits one :class:`~cortexkit.RBM` per layer, each on the hidden probabilities
-of the one below (Hinton, Osindero & Teh, 2006). :class:`DBNClassifier` is an
-:class:`~cortexkit.ANNClassifier` with sigmoid hidden layers whose weights start at the
-pretrained RBMs' instead of at random, then fine-tuned by backpropagation on the shared
-learning loop.
+The layer-wise training is one step of the loop
+(:class:`~cortexkit.boltzmann.greedy.LayerwiseStep`): each layer trains for ``epochs``
+epochs on the hidden probabilities of the trained layers below, then the next one takes
+over. So the DBN has what every family has: ``partial_fit``, validation, (per-layer) early
+stopping, checkpoints and resume, and the shared model files.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 
-from cortexkit._validation import Interval, Options, validate_params
-from cortexkit.ann.base import ANN_CONSTRAINTS
-from cortexkit.ann.estimator import ANNClassifier
-from cortexkit.boltzmann.rbm import RBM, check_unit_range, check_visible_data
-from cortexkit.defaults import ANN
+from cortexkit._validation import Interval, Options, PositiveInts, as_widths
+from cortexkit.base import BASE_CONSTRAINTS, CortexEstimator
+from cortexkit.boltzmann.greedy import LayerwiseStep, stack_up
+from cortexkit.boltzmann.inputs import check_visible_data
+from cortexkit.boltzmann.step import CDStep
 from cortexkit.defaults import RBM as RBM_DEFAULTS
-from cortexkit.io.device import resolve_device
-from cortexkit.model_file import SaveMixin
+from cortexkit.train.callbacks import Callback
+from cortexkit.train.config import LoopConfig
+from cortexkit.train.loop import EpochLoop
+from cortexkit.train.step import Step
 
-__all__ = ["DBN", "DBNClassifier", "check_layers", "pretrain"]
-
-_RBM_KEYS = ("k", "persistent", "momentum", "weight_decay")
-
-
-def check_layers(layers: Any, name: str = "layers") -> list[int]:
-    """``layers`` as a list of positive ints (an int is one layer)."""
-    sizes = [layers] if isinstance(layers, int | np.integer) else list(layers)
-    if not sizes or any(isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 1
-                        for s in sizes):  # fmt: skip
-        raise ValueError(
-            f"{name} must be a positive int or a non-empty sequence of them; got {layers!r}"
-        )
-    return [int(s) for s in sizes]
+__all__ = ["DBN"]
 
 
-def pretrain(
-    X: Any,
-    layers: Sequence[int],
-    *,
-    visible: str = "bernoulli",
-    learning_rate: float,
-    batch_size: int | None,
-    epochs: int,
-    random_state: Any,
-    device: Any,
-    verbose: int = 0,
-    **rbm_params: Any,
-) -> list[RBM]:
-    """Greedy layer-wise pretraining: one RBM per layer, each fitted on the hidden
-    probabilities of the layer below. ``rbm_params`` go to every RBM."""
-    seed = (
-        None
-        if random_state is None
-        else int(np.random.RandomState(random_state).randint(2**31 - 1))
-    )
-    rbms: list[RBM] = []
-    data = X
-    for i, size in enumerate(layers):
-        rbm = RBM(
-            size,
-            visible=visible if i == 0 else "bernoulli",
-            learning_rate=learning_rate,
-            batch_size=batch_size,
-            epochs=epochs,
-            random_state=None if seed is None else seed + i,
-            device=device,
-            verbose=verbose,
-            **rbm_params,
-        )
-        data = rbm.fit(data).transform(data)
-        rbms.append(rbm)
-    return rbms
-
-
-class DBN(SaveMixin, TransformerMixin, BaseEstimator):
+class DBN(TransformerMixin, CortexEstimator):
     """A deep belief network: RBMs stacked and trained greedily, layer by layer.
 
-    Each layer is an :class:`~cortexkit.RBM` fitted on the hidden probabilities of the
-    layer below; ``transform`` passes X up the stack and returns the top layer's
-    probabilities.
+    Each layer is an RBM trained by CD-k / PCD-k on the hidden probabilities of the
+    layer below, for ``epochs`` epochs, before the next layer starts; ``transform`` passes
+    X up the stack and returns the top layer's probabilities.
 
     Parameters
     ----------
-    layers : int or sequence of int, default=(256, 128)
-        Hidden units per layer, bottom first.
+    hidden_layers : int or tuple of int, default=(256, 128)
+        Hidden units per layer, from the visible side.
     visible : {"bernoulli", "gaussian"}, default="bernoulli"
-        The bottom RBM's visible units (the upper ones are Bernoulli).
-    k : int, default=1
-        Gibbs steps per update (CD-k), at least 1.
+        The bottom RBM's visible units (the upper ones are Bernoulli): ``"bernoulli"``
+        takes X in [0, 1], ``"gaussian"`` standardised real X.
+    gibbs_steps : int, default=1
+        Gibbs steps per update (the k of CD-k), at least 1.
     persistent : bool, default=True
         Persistent contrastive divergence.
     learning_rate : float, default=0.1
-        Every RBM's learning rate, greater than 0.
+        Every layer's learning rate, greater than 0.
     momentum : float, default=0.0
         Momentum of the updates, in [0, 1).
     weight_decay : float, default=0.0
-        L2 penalty on the weights.
+        L2 coefficient on the weights; biases are not decayed. Each update is ``velocity =
+        momentum * velocity + learning_rate * (gradient - weight_decay * W)``.
     batch_size : int or None, default=20
         Rows per update; None uses the whole set.
     epochs : int, default=10
-        Epochs per layer.
+        Epochs per layer: the whole fit runs ``epochs * len(hidden_layers)`` epochs.
+    validation_fraction : float, default=0.0
+        Share of the rows held out to report ``val_loss`` (the current layer's mean free
+        energy of the held-out rows) each epoch; 0 holds out nothing.
+    validation_split : {"random", "last"}, default="random"
+        Which rows are held out: at random, or the last ones.
+    early_stopping : bool, default=False
+        End a layer's turn when its monitored loss has not fallen for ``patience`` epochs,
+        put back the weights of its best epoch, and go on to the next layer (after the top
+        layer, training stops).
+    patience : int, default=5
+        Epochs without improvement before a layer's turn ends.
     random_state : int, RandomState or None, default=None
-        Seeds every layer's fit.
+        Seeds the initial weights, the shuffling and the Gibbs sampling of the fit.
     device : {"auto", "cpu", "cuda"}, str or torch.device, default="auto"
         Where to train and transform.
     verbose : int or bool, default=0
-        Progress of each layer's fit.
+        ``1``: a progress bar on a terminal; ``2``: also a line per epoch.
+    callbacks : list of Callback or callable, or None, default=None
+        Called after each epoch with ``(epoch, logs)``; returning True stops training.
+    checkpoint : str, path or None, default=None
+        A file to save the training state to after each ``checkpoint_every`` epochs.
+    checkpoint_every : int, default=1
+        Epochs between checkpoints.
+    resume : bool, default=False
+        Continue from ``checkpoint`` when it exists.
 
     Attributes
     ----------
-    rbms_ : list of RBM
-        The fitted layers, bottom first.
+    fitted_params_ : dict
+        The parameters the last ``fit`` ran with: ``predict``, ``save`` and ``load`` use
+        them, so a ``set_params`` after ``fit`` changes nothing until the next ``fit``.
+    loss_curve_ : list of float
+        The training loss of each epoch.
+    best_loss_ : float
+        The best monitored loss: the lowest validation loss, or the lowest training loss
+        without a validation set.
+    weights_ : list of Tensor
+        ``weights_[i]`` joins layer ``i`` to layer ``i + 1`` (layer 0 is the visible one).
+    visible_biases_ : list of Tensor
+        Each RBM's visible biases (its top-down, generative biases), bottom first.
+    hidden_biases_ : list of Tensor
+        Each RBM's hidden biases (its bottom-up biases), bottom first.
     history_ : dict
-        ``"layers"``: each RBM's ``history_``, bottom first.
+        Per epoch: ``layer`` (the layer trained, from 1), ``loss`` (its mean free energy of
+        the training batches), ``reconstruction_error`` and, for Bernoulli inputs,
+        ``pseudo_likelihood`` (of its inputs, on a sample of the training rows), ``time``;
+        ``val_`` versions with a validation set.
+    n_iter_ : int
+        Epochs run, every layer's together.
     n_features_in_ : int
         Columns of X.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -133,9 +122,11 @@ class DBN(SaveMixin, TransformerMixin, BaseEstimator):
     >>> from sklearn.datasets import load_digits
     >>> from cortexkit import DBN
     >>> X = load_digits().data / 16
-    >>> dbn = DBN(layers=(32, 16), epochs=3, random_state=0, device="cpu").fit(X)
+    >>> dbn = DBN(hidden_layers=(32, 16), epochs=3, random_state=0, device="cpu").fit(X)
     >>> dbn.transform(X[:3]).shape
     (3, 16)
+    >>> dbn.history_["layer"]
+    [1.0, 1.0, 1.0, 2.0, 2.0, 2.0]
     """
 
     # X in [0, 1] by default (Bernoulli visibles): what generic tests feed it
@@ -143,23 +134,19 @@ class DBN(SaveMixin, TransformerMixin, BaseEstimator):
     # small settings for scikit-learn's conformance checks (tests/test_sklearn_checks.py)
     _check_params: dict[str, Any] = {
         "visible": "gaussian",
-        "layers": (8, 4),
+        "hidden_layers": (8, 4),
         "epochs": 3,
         "learning_rate": 0.01,
     }
     _constraints: dict[str, list[Any]] = {
-        "layers": [Interval(int, 1, None), list, tuple],
+        **BASE_CONSTRAINTS,
+        "hidden_layers": [PositiveInts()],
         "visible": [Options(("bernoulli", "gaussian"))],
-        "k": [Interval(int, 1, None)],
+        "gibbs_steps": [Interval(int, 1, None)],
         "persistent": [bool],
         "learning_rate": [Interval(float, 0, None, closed="neither")],
         "momentum": [Interval(float, 0, 1, closed="left")],
         "weight_decay": [Interval(float, 0, None)],
-        "batch_size": [Interval(int, 1, None), None],
-        "epochs": [Interval(int, 1, None)],
-        "random_state": [Interval(int, 0, 2**32 - 1), np.random.RandomState, None],
-        "device": [Options(["auto", "cpu", "cuda"]), str, torch.device],
-        "verbose": [Interval(int, 0, None), bool],
     }
 
     def __sklearn_tags__(self) -> Any:
@@ -169,261 +156,20 @@ class DBN(SaveMixin, TransformerMixin, BaseEstimator):
 
     def __init__(
         self,
-        layers: int | Sequence[int] = (256, 128),
+        hidden_layers: int | Sequence[int] = (256, 128),
         *,
         visible: str = "bernoulli",
-        k: int = RBM_DEFAULTS.k,
+        gibbs_steps: int = RBM_DEFAULTS.gibbs_steps,
         persistent: bool = RBM_DEFAULTS.persistent,
         learning_rate: float = RBM_DEFAULTS.learning_rate,
         momentum: float = 0.0,
         weight_decay: float = 0.0,
         batch_size: int | None = RBM_DEFAULTS.batch_size,
         epochs: int = RBM_DEFAULTS.epochs,
-        random_state: int | np.random.RandomState | None = None,
-        device: str = "auto",
-        verbose: int = 0,
-    ) -> None:
-        self.layers = layers
-        self.visible = visible
-        self.k = k
-        self.persistent = persistent
-        self.learning_rate = learning_rate
-        self.momentum = momentum
-        self.weight_decay = weight_decay
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.random_state = random_state
-        self.device = device
-        self.verbose = verbose
-
-    def _validate_params(self) -> None:  # type: ignore[override]
-        validate_params(self.get_params(deep=False), self._constraints)
-        check_layers(self.layers)
-        resolve_device(self.device)
-
-    def fit(self, X: Any, y: Any = None) -> DBN:
-        """Pretrain the stack on ``X`` (n_samples, n_features); ``y`` is ignored."""
-        self._validate_params()
-        X = check_visible_data(self, X, self.visible, reset=True)
-        self.rbms_ = pretrain(
-            X, check_layers(self.layers), visible=self.visible,
-            learning_rate=self.learning_rate, batch_size=self.batch_size, epochs=self.epochs,
-            random_state=self.random_state, device=self.device, verbose=self.verbose,
-            **{key: getattr(self, key) for key in _RBM_KEYS},
-        )  # fmt: skip
-        self.history_ = {"layers": [rbm.history_ for rbm in self.rbms_]}
-        return self
-
-    def transform(self, X: Any) -> np.ndarray:
-        """The top layer's hidden probabilities: (n_samples, layers[-1])."""
-        check_is_fitted(self, "rbms_")
-        X = check_visible_data(self, X, self.visible, reset=False)
-        for rbm in self.rbms_:
-            X = rbm.transform(X)
-        return X
-
-    def _get_state(self) -> tuple[dict[str, Any], dict[str, Tensor]]:
-        check_is_fitted(self, "rbms_")
-        meta: dict[str, Any] = {"n_features_in_": int(self.n_features_in_), "layers": []}
-        if hasattr(self, "feature_names_in_"):
-            meta["feature_names_in_"] = [str(c) for c in self.feature_names_in_]
-        tensors: dict[str, Tensor] = {}
-        for i, rbm in enumerate(self.rbms_):
-            layer_meta, layer_tensors = rbm._get_state()
-            meta["layers"].append({"params": _json_params(rbm), "state": layer_meta})
-            tensors.update({f"{i}.{key}": t for key, t in layer_tensors.items()})
-        return meta, tensors
-
-    def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
-        sizes = check_layers(self.layers)
-        if len(meta["layers"]) != len(sizes):
-            raise ValueError(f"the file holds {len(meta['layers'])} layers; layers={sizes}")
-        self.n_features_in_ = int(meta["n_features_in_"])
-        if "feature_names_in_" in meta:
-            self.feature_names_in_ = np.asarray(meta["feature_names_in_"], dtype=object)
-        self.rbms_ = []
-        width = self.n_features_in_
-        for i, (layer, size) in enumerate(zip(meta["layers"], sizes, strict=True)):
-            params = {**layer["params"], "device": self.device}
-            rbm = RBM(**params)
-            if rbm.n_hidden != size:
-                raise ValueError(f"layer {i} has {rbm.n_hidden} hidden units; layers={sizes}")
-            prefix = f"{i}."
-            rbm._set_state(layer["state"], {k[len(prefix):]: t for k, t in tensors.items()
-                                            if k.startswith(prefix)})  # fmt: skip
-            if rbm.n_features_in_ != width:
-                raise ValueError(f"layer {i} takes {rbm.n_features_in_} inputs, not {width}")
-            width = size
-            self.rbms_.append(rbm)
-        self.history_ = {"layers": [rbm.history_ for rbm in self.rbms_]}
-
-
-def _json_params(rbm: RBM) -> dict[str, Any]:
-    params = rbm.get_params(deep=False)
-    params["device"] = str(params["device"])
-    params.pop("callbacks", None)
-    params["random_state"] = (
-        params["random_state"] if isinstance(params["random_state"], int) else None
-    )
-    return params
-
-
-class DBNClassifier(ANNClassifier):
-    """A deep belief network fine-tuned as a classifier.
-
-    ``fit`` first pretrains a stack of RBMs on X (greedily, as :class:`DBN`), then copies
-    their weights and hidden biases into the hidden layers of a sigmoid
-    :class:`~cortexkit.ANNClassifier` and fine-tunes the whole network by backpropagation
-    on the shared learning loop (the output layer starts from ``init``). Everything after
-    pretraining (optimiser, early stopping, checkpoints, model files) is the ANN's.
-
-    Parameters
-    ----------
-    layers : int or sequence of int, default=(256, 128)
-        Hidden units per layer, bottom first: the RBMs' and the network's.
-    visible : {"bernoulli", "gaussian"}, default="bernoulli"
-        The bottom RBM's visible units: ``"bernoulli"`` takes X in [0, 1], ``"gaussian"``
-        standardised real X.
-    pretrain_epochs : int, default=10
-        Epochs of CD training per RBM (0 skips pretraining: a plain sigmoid ANN).
-    pretrain_learning_rate : float, default=0.1
-        The RBMs' learning rate, greater than 0.
-    k : int, default=1
-        Gibbs steps per RBM update (CD-k), at least 1.
-    persistent : bool, default=True
-        Persistent contrastive divergence for the RBMs.
-    init : str or callable, default="xavier_uniform"
-        Initialiser of the output layer (the hidden layers start at the RBMs' weights).
-    init_scale : float, default=0.05
-        Half-width of ``init="uniform"``.
-    batch_size : int or None, default=32
-        Rows per update, in pretraining and fine-tuning.
-    gradient_descent : {"stochastic", "batch", "mini-batch"} or None, default=None
-        A readable alias that sets the fine-tuning batch size (see ``ANNClassifier``).
-    epochs : int, default=200
-        The most fine-tuning epochs (early stopping may end sooner).
-    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or callable, default="adam"
-        The fine-tuning optimiser.
-    learning_rate : float, default=1e-3
-        The fine-tuning step size.
-    weight_decay : float, default=0.0
-        L2 penalty while fine-tuning. None by default, since a penalty pulls the pretrained
-        weights back towards zero, undoing the pretraining. Chosen on a validation split
-        of MNIST's training images (``python bench/boltzmann.py --only selection``): 0
-        scored 0.956, 3e-4 0.955, 1e-3 0.941 and the ANN's 3e-3 0.888.
-    momentum : float, default=0.9
-        Momentum for ``optimizer="sgd"``.
-    nesterov : bool, default=False
-        Nesterov momentum for ``optimizer="sgd"``.
-    validation_fraction : float, default=0.1
-        Share of the training rows held out to monitor fine-tuning.
-    validation_split : {"random", "last"}, default="random"
-        How the validation rows are chosen.
-    early_stopping : bool, default=True
-        Stop fine-tuning when the validation loss stops improving, keeping the best weights.
-    patience : int, default=30
-        Epochs without improvement before early stopping.
-    lr_schedule : {"plateau", "onecycle", "cosine"} or None, default=None
-        ``"plateau"`` halves the learning rate when the monitored loss stalls.
-        ``"onecycle"`` (warm up, then anneal) and ``"cosine"`` (anneal) take it to nearly
-        0 by the last epoch, batch by batch.
-    clip_grad_norm : float or None, default=None
-        Rescale the gradient when its norm exceeds this.
-    random_state : int, RandomState or None, default=None
-        Seeds pretraining and fine-tuning.
-    device : {"auto", "cpu", "cuda"}, str or torch.device, default="auto"
-        Where to train.
-    verbose : int or bool, default=0
-        ``1``: progress bars; ``2``: also a line per epoch.
-    callbacks : list of Callback or callable, or None, default=None
-        Fine-tuning callbacks ``fn(epoch, logs)``.
-    checkpoint : str, path or None, default=None
-        A file for fine-tuning checkpoints.
-    checkpoint_every : int, default=1
-        Epochs between checkpoints.
-    resume : bool, default=False
-        Continue fine-tuning from ``checkpoint`` (pretraining runs again first).
-
-    Attributes
-    ----------
-    fitted_params_ : dict
-        The parameters the last ``fit`` ran with: ``predict``, ``save`` and ``load`` use
-        them, so a ``set_params`` after ``fit`` changes nothing until the next ``fit``.
-    best_loss_ : float
-        The best monitored loss: the lowest validation loss, or the lowest training loss
-        without a validation set.
-    classes_ : ndarray of shape (n_classes,)
-        The class labels.
-    network_ : DenseNetwork
-        The fine-tuned network, layers ``[n_features_in_, *layers, n_units]``.
-    pretrain_history_ : list of dict
-        Each RBM's ``history_`` from pretraining, bottom first.
-    history_ : dict of lists of length n_iter_
-        The fine-tuning history (see ``ANNClassifier``).
-    n_iter_ : int
-        Fine-tuning epochs run.
-    loss_curve_ : list of shape (n_iter_,)
-        The fine-tuning loss of each epoch.
-    n_features_in_ : int
-        Columns of X.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Column names of X, when X had string column names.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_digits
-    >>> from cortexkit import DBNClassifier
-    >>> X, y = load_digits(return_X_y=True)
-    >>> clf = DBNClassifier(layers=(64,), pretrain_epochs=3, epochs=20, random_state=0,
-    ...                     device="cpu").fit(X[:1200] / 16, y[:1200])
-    >>> clf.score(X[1200:] / 16, y[1200:]) > 0.85
-    True
-    """
-
-    # X in [0, 1] by default (Bernoulli visibles): what generic tests feed it
-    _input_range = (0, 1)
-    # small settings for scikit-learn's conformance checks (tests/test_sklearn_checks.py)
-    _check_params: dict[str, Any] = {
-        "visible": "gaussian",
-        "layers": (16,),
-        "pretrain_epochs": 2,
-        "pretrain_learning_rate": 0.01,
-    }
-    _constraints = {
-        **{k: v for k, v in ANN_CONSTRAINTS.items() if k not in ("hidden_layers", "activation")},
-        "layers": [Interval(int, 1, None), list, tuple],
-        "visible": [Options(("bernoulli", "gaussian"))],
-        "pretrain_epochs": [Interval(int, 0, None)],
-        "pretrain_learning_rate": [Interval(float, 0, None, closed="neither")],
-        "k": [Interval(int, 1, None)],
-        "persistent": [bool],
-    }
-
-    def __init__(
-        self,
-        layers: int | Sequence[int] = (256, 128),
-        *,
-        visible: str = "bernoulli",
-        pretrain_epochs: int = RBM_DEFAULTS.epochs,
-        pretrain_learning_rate: float = RBM_DEFAULTS.learning_rate,
-        k: int = RBM_DEFAULTS.k,
-        persistent: bool = RBM_DEFAULTS.persistent,
-        init: Any = "xavier_uniform",
-        init_scale: float = 0.05,
-        batch_size: int | None = ANN.batch_size,
-        gradient_descent: str | None = None,
-        epochs: int = ANN.epochs,
-        optimizer: Any = ANN.optimizer,
-        learning_rate: float = ANN.learning_rate,
-        weight_decay: float = 0.0,
-        momentum: float = 0.9,
-        nesterov: bool = False,
-        validation_fraction: float = ANN.validation_fraction,
+        validation_fraction: float = 0.0,
         validation_split: str = "random",
-        early_stopping: bool = ANN.early_stopping,
-        patience: int = ANN.patience,
-        lr_schedule: str | None = None,
-        clip_grad_norm: float | None = None,
+        early_stopping: bool = False,
+        patience: int = 5,
         random_state: int | np.random.RandomState | None = None,
         device: str = "auto",
         verbose: int = 0,
@@ -432,67 +178,156 @@ class DBNClassifier(ANNClassifier):
         checkpoint_every: int = 1,
         resume: bool = False,
     ) -> None:
-        super().__init__(
-            init=init, init_scale=init_scale, batch_size=batch_size,
-            gradient_descent=gradient_descent, epochs=epochs, optimizer=optimizer,
-            learning_rate=learning_rate, weight_decay=weight_decay, momentum=momentum,
-            nesterov=nesterov, validation_fraction=validation_fraction,
-            validation_split=validation_split, early_stopping=early_stopping,
-            patience=patience, lr_schedule=lr_schedule, clip_grad_norm=clip_grad_norm,
-            random_state=random_state, device=device, verbose=verbose, callbacks=callbacks,
-            checkpoint=checkpoint, checkpoint_every=checkpoint_every, resume=resume,
-        )  # fmt: skip
-        del self.hidden_layers, self.activation  # the layers are DBN's, sigmoid by design
-        self.layers = layers
+        self.hidden_layers = hidden_layers
         self.visible = visible
-        self.pretrain_epochs = pretrain_epochs
-        self.pretrain_learning_rate = pretrain_learning_rate
-        self.k = k
+        self.gibbs_steps = gibbs_steps
         self.persistent = persistent
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.validation_fraction = validation_fraction
+        self.validation_split = validation_split
+        self.early_stopping = early_stopping
+        self.patience = patience
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.checkpoint = checkpoint
+        self.checkpoint_every = checkpoint_every
+        self.resume = resume
 
-    def _hidden(self) -> list[int]:
-        return check_layers(self.layers)
+    @property
+    def _kind(self) -> str:
+        """The bottom layer's visible units, as fitted."""
+        return str(self.fitted_params_["visible"])
 
-    def _activations(self, n_hidden: int) -> list[Any]:
-        return ["sigmoid"] * n_hidden  # an RBM's hidden units are sigmoid units
+    def _widths(self) -> tuple[int, ...]:
+        return as_widths(self._settings()["hidden_layers"], "hidden_layers")
+
+    def _loop_config(self) -> LoopConfig:
+        cfg = super()._loop_config()
+        cfg.epochs = cfg.epochs * len(self._widths())  # every layer's turn, one run
+        if cfg.early_stopping:  # per layer, by the step; the loop stops after the top's
+            cfg.early_stopping = False
+            cfg.callbacks = (*cfg.callbacks, _TopLayerDone(self))
+        return cfg
+
+    def _resume(self, loop: EpochLoop, parts: Any, state: dict[str, Any] | None) -> int | None:
+        left = super()._resume(loop, parts, state)
+        if state is None or (not left and "stopped" in loop.history):
+            return left
+        return max(loop.config.epochs - loop.epochs_done, 0)
+
+    def _after_fit(self) -> None:
+        step = getattr(self, "_layerwise", None)
+        if step is not None and step.finished:
+            self.history_["stopped"] = (
+                f"early stopping at epoch {self.n_iter_}: the top layer's loss did not fall "
+                f"for {self.fitted_params_['patience']} epochs; restored its best weights"
+            )
+
+    # -- training -------------------------------------------------------------------------
 
     def _fit_data(self, X: Any, y: Any, *, fitting: bool, **kwargs: Any) -> Any:
-        parts = super()._fit_data(X, y, fitting=fitting, **kwargs)
-        if (
-            self.visible == "bernoulli"
-            and isinstance(parts, tuple)
-            and isinstance(parts[0], Tensor)
-        ):
-            # the bottom RBM's Bernoulli units: X in [0, 1], checked before any training
-            check_unit_range(parts[0].cpu().numpy(), "bernoulli")
-        return parts
+        if kwargs:
+            raise TypeError(f"unexpected arguments {sorted(kwargs)}")
+        X = check_visible_data(self, X, self._kind, reset=fitting)
+        # the row indices let a layer above the first read its inputs passed up once
+        return (torch.as_tensor(X, device=self._device()), torch.arange(len(X)))
 
     def _build(self, parts: Any, generator: torch.Generator) -> None:
-        super()._build(parts, generator)
-        self.pretrain_history_: list[dict[str, Any]] = []
-        if not self.pretrain_epochs:
-            return
-        if not isinstance(parts, tuple | list):
-            raise TypeError("DBNClassifier pretrains on arrays in memory, not a Dataset")
-        X = parts[0]
-        X = X.cpu().numpy() if isinstance(X, Tensor) else np.asarray(X, dtype=np.float32)
-        seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
-        rbms = pretrain(
-            X, self._hidden(), visible=self.visible, learning_rate=self.pretrain_learning_rate,
-            batch_size=self.batch_size, epochs=self.pretrain_epochs, random_state=seed,
-            device=self._device(), k=self.k, persistent=self.persistent,
-        )  # fmt: skip
-        with torch.no_grad():
-            for (W, b), rbm in zip(self.network_.layers(), rbms, strict=False):
-                W.copy_(rbm.weights_.T)  # (out, in)
-                b.copy_(rbm.hidden_bias_)
-        self.pretrain_history_ = [rbm.history_ for rbm in rbms]
+        device = self._device()
+        dims = [parts[0].shape[1], *self._widths()]
+        # small random weights break the hidden units' symmetry (Hinton's guide: N(0, 0.01))
+        self.weights_ = [(0.01 * torch.randn(a, b, generator=generator)).to(device)
+                         for a, b in itertools.pairwise(dims)]  # fmt: skip
+        self.visible_biases_ = [torch.zeros(d, device=device) for d in dims[:-1]]
+        self.hidden_biases_ = [torch.zeros(d, device=device) for d in dims[1:]]
+
+    def _is_built(self) -> bool:
+        return hasattr(self, "weights_")
+
+    def _layers(self) -> list[CDStep]:
+        return [
+            CDStep(W, b, c, kind=self._kind if i == 0 else "bernoulli")
+            for i, (W, b, c) in enumerate(
+                zip(self.weights_, self.visible_biases_, self.hidden_biases_, strict=True)
+            )
+        ]
+
+    def _make_step(self) -> Step:
+        self._layerwise = LayerwiseStep(self._layers())
+        return self._layerwise
+
+    def _metric(self, X: Tensor, rows: Tensor | None = None) -> dict[str, float]:
+        return self._layerwise.metric(X)
+
+    def fit(self, X: Any, y: Any = None, **fit_params: Any) -> DBN:
+        """Train the stack on ``X`` (n_samples, n_features), layer by layer; ``y`` is
+        ignored."""
+        return super().fit(X, None, **fit_params)  # type: ignore[no-any-return]
+
+    def partial_fit(self, X: Any, y: Any = None, **kwargs: Any) -> DBN:
+        """One more epoch over ``X`` for the layer whose turn it is (after every layer's
+        ``epochs``, the top one), keeping the weights and the persistent chains."""
+        return super().partial_fit(X, None, **kwargs)  # type: ignore[no-any-return]
+
+    # -- using the stack ------------------------------------------------------------------
+
+    @torch.no_grad()
+    def transform(self, X: Any) -> np.ndarray:
+        """The top layer's hidden probabilities: (n_samples, hidden_layers[-1])."""
+        check_is_fitted(self, "weights_")
+        X = check_visible_data(self, X, self._kind, reset=False)
+        V = torch.as_tensor(X, device=self._device())
+        return np.asarray(stack_up(V, self.weights_, self.hidden_biases_).cpu().numpy())
+
+    # -- model files ----------------------------------------------------------------------
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Tensor]]:
-        meta, tensors = super()._get_state()
-        meta["pretrain_history_"] = self.pretrain_history_
-        return meta, tensors
+        check_is_fitted(self, "weights_")
+        tensors: dict[str, Tensor] = {}
+        for name in ("weights", "visible_biases", "hidden_biases"):
+            for i, t in enumerate(getattr(self, f"{name}_")):
+                tensors[f"{name}.{i}"] = t.cpu()
+        return self._common_state(), tensors
 
     def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
-        super()._set_state(meta, tensors)
-        self.pretrain_history_ = list(meta.get("pretrain_history_", []))
+        self._set_common_state(meta)
+        dims = [self.n_features_in_, *self._widths()]
+        shapes: dict[str, list[tuple[int, ...]]] = {
+            "weights": list(itertools.pairwise(dims)),
+            "visible_biases": [(d,) for d in dims[:-1]],
+            "hidden_biases": [(d,) for d in dims[1:]],
+        }
+        device = self._device()
+        for name, expected in shapes.items():
+            kept = []
+            for i, shape in enumerate(expected):
+                t = tensors[f"{name}.{i}"]
+                if tuple(t.shape) != shape:
+                    raise ValueError(
+                        f"{name}.{i} has shape {tuple(t.shape)}; hidden_layers "
+                        f"{tuple(dims[1:])} over {dims[0]} inputs need {shape}"
+                    )
+                kept.append(t.to(device, torch.float32))
+            setattr(self, f"{name}_", kept)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())
+        state.pop("_layerwise", None)  # working state of the loop, as the loop itself
+        return state
+
+
+class _TopLayerDone(Callback):
+    """Stops the loop once the step has ended the top layer's turn early."""
+
+    def __init__(self, dbn: DBN) -> None:
+        self.dbn = dbn
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool:
+        step = getattr(self.dbn, "_layerwise", None)
+        return bool(step is not None and step.finished)

@@ -1,5 +1,6 @@
-"""Inference in a deep Boltzmann machine with binary units: mean-field posteriors, Gibbs
-sweeps, the variational free energy, and annealed importance sampling of ``log Z``.
+"""Inference in a deep Boltzmann machine with binary hidden units: mean-field posteriors (the
+one implementation the DBM and the recommender's DBM share), Gibbs sweeps, the variational
+free energy, and annealed importance sampling of ``log Z``.
 
 Layer 0 is the visible layer; layer ``l`` (1..L) is a hidden layer. ``weights[l - 1]`` joins
 layer ``l - 1`` to layer ``l`` (``(n_{l-1}, n_l)``) and ``biases[l]`` is layer ``l``'s bias,
@@ -35,9 +36,26 @@ __all__ = [
     "gibbs_sweep",
     "layer_input",
     "mean_field",
+    "random_states",
     "recognition",
     "variational_free_energy",
 ]
+
+
+def random_states(
+    n: int,
+    sizes: Sequence[int],
+    visible: str = "bernoulli",
+    generator: torch.Generator | None = None,
+    device: torch.device | None = None,
+) -> list[Tensor]:
+    """``n`` random states of every layer (``sizes``, visible first) to start Gibbs chains
+    from: fair coin flips, and standard normal values for Gaussian visibles."""
+    states = [torch.bernoulli(torch.full((n, size), 0.5, device=device), generator=generator)
+              for size in sizes]  # fmt: skip
+    if visible == "gaussian":
+        states[0] = torch.randn(states[0].shape, generator=generator, device=device)
+    return states
 
 
 def layer_input(
@@ -52,14 +70,16 @@ def layer_input(
     return total
 
 
-def recognition(v: Tensor, weights: Sequence[Tensor], biases: Sequence[Tensor]) -> list[Tensor]:
+def recognition(
+    v: Tensor, weights: Sequence[Tensor], biases: Sequence[Tensor], *, double: bool = True
+) -> list[Tensor]:
     """A bottom-up first guess of the hidden posteriors: each hidden layer from the one
-    below, its input doubled where the layer above would add its own (every layer but the
-    top), as in the greedy pretraining."""
+    below. With ``double`` (as in the greedy pretraining) a layer's input is doubled where
+    the layer above would add its own (every layer but the top)."""
     mu: list[Tensor] = []
     below = v
     for i, W in enumerate(weights):
-        factor = 2.0 if i < len(weights) - 1 else 1.0
+        factor = 2.0 if double and i < len(weights) - 1 else 1.0
         below = torch.sigmoid(torch.addmm(biases[i + 1], below, W, alpha=factor))
         mu.append(below)
     return mu
@@ -73,12 +93,39 @@ def mean_field(
     steps: int = 10,
     tol: float = 0.0,
     start: Sequence[Tensor] | None = None,
+    mask: Tensor | None = None,
 ) -> tuple[list[Tensor], int]:
-    """The factorised posterior ``q(h | v)`` that maximises the variational lower bound:
-    fixed-point updates ``mu_l = sigmoid(input from mu_{l-1} and mu_{l+1})``, layer by
-    layer in turn, from ``start`` (default :func:`recognition`), for at most ``steps``
-    sweeps or until no unit moves by more than ``tol``. Returns the hidden layers' means
-    and the sweeps run."""
+    """The factorised posterior ``q(h | v)`` that maximises the variational lower bound.
+
+    Fixed-point updates ``mu_l = sigmoid(input from mu_{l-1} and mu_{l+1})``, layer by layer
+    in turn (bottom first), from ``start`` (default :func:`recognition`), for at most
+    ``steps`` sweeps or until no unit moves by more than ``tol``.
+
+    Parameters
+    ----------
+    v : Tensor
+        ``(batch, n_visible)`` visible states (clamped).
+    weights, biases : sequence of Tensor
+        The DBM's weights and biases (the visible layer's first).
+    steps : int, default=10
+        The most sweeps.
+    tol : float, default=0.0
+        Stop when no unit moves by more than this (0: run every sweep).
+    start : sequence of Tensor, optional
+        The hidden layers' first guess.
+    mask : Tensor, optional
+        ``(batch, n_visible)``, 1 where a visible unit is observed: an unobserved unit does
+        not drive the first hidden layer (a user's unrated items, in the recommender).
+
+    Returns
+    -------
+    mu : list of Tensor
+        The hidden layers' means, bottom first.
+    sweeps : int
+        The sweeps run.
+    """
+    if mask is not None:
+        v = v * mask
     mu = list(recognition(v, weights, biases) if start is None else start)
     L = len(weights)
     done = 0

@@ -12,11 +12,12 @@ import os
 
 import numpy as np
 from matplotlib.figure import Figure
+from torch import Tensor
 
 from cortexkit.io.envelope import atomic_write_bytes
 from cortexkit.plot import _check_path, _render
 
-__all__ = ["image_grid_png", "image_shape", "save_figure"]
+__all__ = ["filters_png", "image_grid_png", "image_shape", "samples_png", "save_figure"]
 
 
 def image_shape(n_pixels: int, shape: tuple[int, int] | None = None) -> tuple[int, int]:
@@ -75,3 +76,33 @@ def save_figure(png: bytes, path: str | os.PathLike[str] | None) -> bytes:
             raise ValueError(f"path must end in .png; got {str(path)!r}")
         atomic_write_bytes(target, png)
     return png
+
+
+def filters_png(
+    weights: Tensor,
+    *,
+    n: int = 64,
+    shape: tuple[int, int] | None = None,
+    title: str,
+    path: str | os.PathLike[str] | None = None,
+) -> bytes:
+    """The receptive fields of the first ``n`` hidden units (the columns of ``weights``,
+    ``(n_visible, n_hidden)``) as images, coloured around 0; PNG bytes, also written to
+    ``path`` when given."""
+    W = weights.T[:n].cpu().numpy()  # (n, n_visible)
+    png = image_grid_png(W, image_shape(W.shape[1], shape), title=title, symmetric=True)
+    return save_figure(png, path)
+
+
+def samples_png(
+    visible: Tensor,
+    *,
+    shape: tuple[int, int] | None = None,
+    title: str,
+    path: str | os.PathLike[str] | None = None,
+) -> bytes:
+    """Rows of visible means ``(n, n_visible)`` (samples of a model) as grey images; PNG
+    bytes, also written to ``path`` when given."""
+    shown = visible.cpu().numpy()
+    png = image_grid_png(shown, image_shape(shown.shape[1], shape), title=title)
+    return save_figure(png, path)

@@ -83,7 +83,9 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         metavar="K",
         help="ratings per user held out by leave-k-out",
     )
-    train.add_argument("--hidden", help="hidden units: N, or N,M,... (layers)")
+    train.add_argument(
+        "--hidden-layers", help="hidden units: N, or N,M,... (one per layer, from the input side)"
+    )
     train.add_argument("--epochs", type=positive_int, help="(default: the model's own)")
     train.add_argument(
         "--dropout",
@@ -103,7 +105,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         metavar="LOW,HIGH",
         help="the rating scale; a rating outside it is an error",
     )
-    train.add_argument("--seed", type=int, default=0, help="same seed, same model")
+    train.add_argument("--random-state", type=int, default=0, help="same seed, same model")
     train.add_argument("--device", default="auto", help="auto, cpu or cuda")
     train.add_argument("--out", required=True, help="model file to write")
     add_checkpoint_flags(train)
@@ -143,13 +145,15 @@ def build(args: argparse.Namespace) -> Any:
     from cortexkit.recommend.boltzmann import BoltzmannRecommender
 
     hidden = None
-    if args.hidden:
+    if args.hidden_layers:
         try:
-            hidden = tuple(int(v) for v in args.hidden.split(","))
+            hidden = tuple(int(v) for v in args.hidden_layers.split(","))
         except ValueError:
-            raise ValueError(f"--hidden must be N or N,M,...; got {args.hidden!r}") from None
+            raise ValueError(
+                f"--hidden-layers must be N or N,M,...; got {args.hidden_layers!r}"
+            ) from None
     common: dict[str, Any] = {
-        "random_state": args.seed,
+        "random_state": args.random_state,
         "device": args.device,
         "verbose": 0 if args.quiet else 1,
     }
@@ -163,7 +167,7 @@ def build(args: argparse.Namespace) -> Any:
         common["dropout"] = args.dropout
     if args.model in ("rbm", "dbm"):
         if hidden is not None:
-            common["n_hidden"] = hidden[0] if len(hidden) == 1 else hidden
+            common["hidden_layers"] = hidden[0] if len(hidden) == 1 else hidden
         return BoltzmannRecommender(args.model, args.based or "item", binary=args.binary, **common)
     if args.model == "stacked-ae":  # the classic course recommender
         common.setdefault("epochs", 200)
@@ -179,7 +183,7 @@ def build(args: argparse.Namespace) -> Any:
             **common,
         )
     if hidden is not None:
-        common["hidden"] = hidden[0] if len(hidden) == 1 else hidden
+        common["hidden_layers"] = hidden[0] if len(hidden) == 1 else hidden
     return AutoRecRecommender(args.based or "item", **common)
 
 
@@ -194,13 +198,17 @@ def run_train(args: argparse.Namespace) -> int:
     check_checkpoint(args, {"the ratings": args.ratings})
     est = build(args)
     est.set_params(**checkpoint_params(type(est), args))
-    with as_flags({"n_hidden": "--hidden", "random_state": "--seed"}):
+    with as_flags({}):
         est._validate_params()  # a bad flag fails before the file is read, named by its flag
     ratings = read_ratings(args.ratings, scale=args.scale)
     train, test = ratings, None
     if args.split:
         train, test = split(
-            ratings, args.split, test_size=args.test_size, k=args.leave_k, random_state=args.seed
+            ratings,
+            args.split,
+            test_size=args.test_size,
+            k=args.leave_k,
+            random_state=args.random_state,
         )
         if len(test) == 0 or len(train) == 0:  # found before training, not after saving
             how = f"--leave-k {args.leave_k}" if args.split == "leave-k-out" else "--test-size"
@@ -253,7 +261,7 @@ def run_top(args: argparse.Namespace) -> int:
             stacklevel=2,
         )
     top = est.recommend(args.user, k=args.k, exclude_seen=not args.include_seen)
-    what = "P(liked)" if getattr(est, "binary", False) else "predicted"
+    what = "P(liked)" if est.fitted_params_.get("binary", False) else "predicted"
     width = max([4, *(len(str(item)) for item in top["item"])])  # columns line up
     print(f"rank  {'item':>{width}}  {what}" + ("  title" if titles else ""))
     for rank, (item, score) in enumerate(zip(top["item"], top["score"], strict=True), start=1):
@@ -285,6 +293,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 
 def _binary_note(est: Any) -> str:
-    if not getattr(est, "binary", False):
+    params = est.fitted_params_
+    if not params.get("binary", False):
         return ""
-    return f" (RMSE and MAE of P(liked) against liked = rating >= {est.liked_at:g})"
+    return f" (RMSE and MAE of P(liked) against liked = rating >= {params['liked_at']:g})"

@@ -15,21 +15,19 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
-from cortexkit.boltzmann.dbm import DBM
-from cortexkit.boltzmann.dbn import DBN
-from cortexkit.boltzmann.rbm import RBM
+from cortexkit.boltzmann import DBM, DBN, RBM
 from cortexkit.demo.common import DemoResult
 
 __all__ = ["FAMILIES", "boltzmann_machines"]
 
 
 def _logistic(F_tr: np.ndarray, y_tr: np.ndarray, F_te: np.ndarray, y_te: np.ndarray) -> float:
-    # one BLAS thread: on a busy shared machine two spin-waiting threads made this 80x
-    # slower (15 s against 0.18 s measured here); the problem is far too small to share
+    # one BLAS thread: on a busy shared machine spin-waiting threads slow it down, and the
+    # problem is far too small to share
     with warnings.catch_warnings(), threadpool_limits(1):
         warnings.simplefilter("ignore", ConvergenceWarning)
-        # weakly regularised (C=100) for every representation: sigmoid features need it
-        # (C=1 costs RBM features 7 points here) and the raw pixels lose under 1 point
+        # weakly regularised (C=100) for every representation: sigmoid features need it,
+        # and the raw pixels lose little by it
         clf = LogisticRegression(C=100.0, max_iter=500)
         return float(clf.fit(F_tr, y_tr).score(F_te, y_te))
 
@@ -69,7 +67,7 @@ def boltzmann_machines(quick: bool) -> list[DemoResult]:
     secs = time.perf_counter() - t
     score = _logistic(dbn.transform(X_tr), y_tr, dbn.transform(X_te), y_te)
     results.append(DemoResult("digits 8x8", task, "DBN(100, 64) + logistic regression",
-                              "accuracy", score, baseline, secs, dbn.history_["layers"][-1],
+                              "accuracy", score, baseline, secs, dbn.history_,
                               curve="reconstruction_error"))  # fmt: skip
 
     t = time.perf_counter()

@@ -24,10 +24,10 @@ happened to stop at decided its accuracy (``bench/README.md``, Recommender syste
 
 Only the observed ratings are ever touched: the first layer reads them as a sparse matrix
 and the output layer is evaluated at the observed entries only
-(:mod:`cortexkit.recommend.sparse`), so an epoch on MovieLens-100K costs about a fifth of
+(:mod:`cortexkit.recommend.sparse`), so an epoch on MovieLens-100K costs a fraction of
 the dense autoencoder's.
 
-Several hidden layers (``hidden=(20, 10, 20)``, sigmoid, user-based) give the stacked
+Several hidden layers (``hidden_layers=(20, 10, 20)``, sigmoid, user-based) give the stacked
 autoencoder of the classic course recommender (``cortexkit recommend train --model
 stacked-ae``).
 """
@@ -43,7 +43,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from cortexkit._validation import CALLABLE, Interval, Options
+from cortexkit._validation import CALLABLE, Interval, Options, PositiveInts, as_widths
 from cortexkit.autoencoder import AutoEncoderNetwork, masked_mse
 from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator
 from cortexkit.defaults import AUTOREC
@@ -182,17 +182,18 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
     based : {"item", "user"}, default="item"
         ``"item"``: each item is a case, its ratings over the users the input (I-AutoRec,
         the better of the two in the paper); ``"user"``: each user is a case.
-    hidden : int or tuple of int, default=500
-        Units of the hidden layer, or of each hidden layer (``(20, 10, 20)``: the stacked
-        autoencoder of the classic course recommender; the first half encodes, the rest
-        decodes).
+    hidden_layers : int or tuple of int, default=500
+        Units of the hidden layer, or of each hidden layer from the input side
+        (``(20, 10, 20)``: the stacked autoencoder of the classic course recommender; the
+        first half encodes, the rest decodes).
     activation : str, default="sigmoid"
         Of every hidden layer, by name (see :data:`cortexkit.nn.ACTIVATIONS`).
     output_activation : str, default="identity"
         Of the reconstructed ratings.
     weight_decay : float, default=200.0
-        The paper's lambda: ``weight_decay / 2`` times the squared weights (not the
-        biases) is added to the sum of squared errors over the observed ratings.
+        The paper's lambda, an L2 coefficient on the weights (biases are not decayed):
+        ``weight_decay / 2`` times the squared weights is added to the sum of squared
+        errors over the observed ratings.
     dropout : float, default=0.3
         Input dropout (a denoising autoencoder), in [0, 1): while training, each observed
         rating of the input is dropped (made missing) with this probability and the others
@@ -281,7 +282,7 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
     >>> from cortexkit.recommend import as_ratings
     >>> ratings = as_ratings([(u, i, 1 + (u + i) % 5) for u in range(30) for i in range(20)
     ...                       if (u * i) % 3])
-    >>> model = AutoRecRecommender(hidden=16, epochs=50, random_state=0).fit(ratings)
+    >>> model = AutoRecRecommender(hidden_layers=16, epochs=50, random_state=0).fit(ratings)
     >>> model.predict([1], [2]).shape
     (1,)
     >>> list(model.recommend(1, k=3).columns)
@@ -291,7 +292,7 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
     _constraints = {
         **{k: v for k, v in GRADIENT_CONSTRAINTS.items() if k != "validation_split"},
         "based": [Options(["item", "user"])],
-        "hidden": [Interval(int, 1, None), tuple, list],
+        "hidden_layers": [PositiveInts()],
         "activation": [str, CALLABLE],
         "output_activation": [str, CALLABLE],
         "weight_decay": [Interval(float, 0, None)],
@@ -302,7 +303,7 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
     def __init__(
         self,
         based: str = "item",
-        hidden: int | tuple[int, ...] = AUTOREC.hidden,
+        hidden_layers: int | tuple[int, ...] = AUTOREC.hidden_layers,
         *,
         activation: str = AUTOREC.activation,
         output_activation: str = "identity",
@@ -330,7 +331,7 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
         resume: bool = False,
     ) -> None:
         self.based = based
-        self.hidden = hidden
+        self.hidden_layers = hidden_layers
         self.activation = activation
         self.output_activation = output_activation
         self.weight_decay = weight_decay
@@ -358,13 +359,6 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
 
     def _validate_params(self) -> None:
         super()._validate_params()
-        sizes = [self.hidden] if isinstance(self.hidden, int) else list(self.hidden)
-        if not sizes or any(
-            isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 1 for s in sizes
-        ):
-            raise ValueError(
-                f"hidden must be a positive int or a tuple of them; got {self.hidden!r}"
-            )
         if not math.isfinite(self.input_offset):
             raise ValueError(f"input_offset must be a finite number; got {self.input_offset!r}")
 
@@ -374,30 +368,32 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
         return cfg
 
     def _layers(self) -> tuple[list[int], list[int]]:
-        sizes = [self.hidden] if isinstance(self.hidden, int) else [int(s) for s in self.hidden]
+        sizes = list(as_widths(self.fitted_params_["hidden_layers"], "hidden_layers"))
         n_enc = (len(sizes) + 1) // 2
         return sizes[:n_enc], sizes[n_enc:]
 
     def _make_network(self, generator: torch.Generator | None) -> AutoEncoderNetwork:
         encoder, decoder = self._layers()
+        p = self.fitted_params_
         return AutoEncoderNetwork(
             self._shape()[1],
             encoder,
             decoder,
-            activation=self.activation,
-            output_activation=self.output_activation,
+            activation=p["activation"],
+            output_activation=p["output_activation"],
             generator=generator,
         ).to(self._device())
 
     def _build(self, parts: Any, generator: torch.Generator) -> None:
         self.network_ = self._make_network(generator)
         matrix = self._matrix.to(self._device())
+        p = self.fitted_params_
         self._objective = _AutoRecObjective(
             self.network_,
             matrix,
-            float(self.weight_decay),
-            dropout=float(self.dropout),
-            input_offset=float(self.input_offset),
+            float(p["weight_decay"]),
+            dropout=float(p["dropout"]),
+            input_offset=float(p["input_offset"]),
         )
 
     def _metric(self, *batch: Tensor) -> dict[str, float]:
@@ -411,7 +407,7 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
             self.network_,
             self._full.to(self._device()),
             0.0,
-            input_offset=float(self.input_offset),
+            input_offset=float(self.fitted_params_["input_offset"]),
         )
         return objective.predict_pairs(objective.matrix, cases, others)
 
@@ -421,15 +417,12 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
         check_is_fitted(self, "network_")
         meta, tensors = self._recommender_state()
         meta.update(self._common_state())
-        meta["input_offset"] = float(self.input_offset)
         tensors.update({f"network.{k}": v for k, v in self.network_.state_dict().items()})
         return meta, tensors
 
     def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
         self._set_common_state(meta)
         self._set_recommender_state(meta, tensors)
-        # a file from before input_offset was trained on the plain ratings
-        self.input_offset = float(meta.get("input_offset", 0.0))
         self.network_ = self._make_network(None)
         state = {k[len("network.") :]: v for k, v in tensors.items() if k.startswith("network.")}
         self.network_.load_state_dict(state)

@@ -48,7 +48,7 @@ class RecommenderMixin(ABC):
     """The shared part of every recommender (see the module's docstring); it comes before
     the estimator base in the class's bases."""
 
-    based: str
+    fitted_params_: dict[str, Any]  # the parameters as frozen at fit (set by the base)
     _fit_input = "ratings"  # what fit takes (the shared estimator tests read it)
     _full: RatingMatrix  # every training rating (what prediction reads)
     _matrix: RatingMatrix  # the training input (without held-out validation ratings)
@@ -109,9 +109,14 @@ class RecommenderMixin(ABC):
         i = pd.Index(self.item_ids_).get_indexer(_like(self.item_ids_, items))
         return u, i
 
+    @property
+    def _based(self) -> str:
+        """The orientation the model was fitted with: ``"item"`` or ``"user"``."""
+        return str(self.fitted_params_["based"])
+
     def _orient(self, u: np.ndarray, i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(case, other) indices of (user, item) pairs."""
-        return (i, u) if self.based == "item" else (u, i)
+        return (i, u) if self._based == "item" else (u, i)
 
     def _matrix_of(self, ratings: Ratings, *, drop_unknown: bool = False) -> RatingMatrix:
         u, i = self._codes(ratings.user, ratings.item)
@@ -129,7 +134,7 @@ class RecommenderMixin(ABC):
 
     def _shape(self) -> tuple[int, int]:
         n_users, n_items = len(self.user_ids_), len(self.item_ids_)
-        return (n_items, n_users) if self.based == "item" else (n_users, n_items)
+        return (n_items, n_users) if self._based == "item" else (n_users, n_items)
 
     def _target_state(self) -> dict[str, Any]:
         """What a resumed run's ratings must share with the checkpoint's."""
@@ -236,7 +241,7 @@ class RecommenderMixin(ABC):
         if code < 0:
             return self.item_ids_[:0]
         m = self._full
-        if self.based == "user":
+        if self._based == "user":
             return self.item_ids_[m.indices[m.indptr[code] : m.indptr[code + 1]].numpy()]
         rows = m.row_of()[m.indices == code]
         return self.item_ids_[rows.numpy()]
@@ -317,7 +322,7 @@ class RecommenderMixin(ABC):
         ):
             raise ValueError("the stored ratings matrix is inconsistent")
         self._matrix = self._full
-        self._ratings_digest = str(meta.get("ratings_digest", ""))
+        self._ratings_digest = str(meta["ratings_digest"])
 
 
 def _like(reference: np.ndarray, values: Any) -> np.ndarray:

@@ -96,7 +96,7 @@ def evaluate(model: Any, test: Any, *, k: int = 10, threshold: float = 4.0) -> d
     >>> from cortexkit.recommend import as_ratings, evaluate, random_split
     >>> ratings = as_ratings([(u, i, 1 + (u + 2 * i) % 5) for u in range(20) for i in range(15)])
     >>> train, test = random_split(ratings, 0.2, random_state=0)
-    >>> model = AutoRecRecommender(hidden=8, epochs=20, random_state=0).fit(train)
+    >>> model = AutoRecRecommender(hidden_layers=8, epochs=20, random_state=0).fit(train)
     >>> sorted(evaluate(model, test, k=5))
     ['coverage', 'mae', 'ndcg@5', 'precision@5', 'recall@5', 'rmse']
     """

@@ -1,320 +1,366 @@
-"""The training step of :class:`~cortexkit.recommend.boltzmann.BoltzmannRecommender`.
+"""The machine of :class:`~cortexkit.recommend.boltzmann.BoltzmannRecommender` and its step.
 
-Contrastive divergence on the *observed* ratings only
------------------------------------------------------
-In the RBM of Salakhutdinov, Mnih & Hinton (2007) each case has a softmax unit only for the
-ratings it holds; the others are absent from both phases. The shared core
-(:func:`cortexkit.boltzmann.units.cd_statistics` with a mask) computes this densely: every
-product runs over all ``n_units * K`` visible columns, and the mask then zeroes the absent
-ones. On MovieLens-100K an item's batch row observes 59 of its 943 users on average (6%),
-so 94% of that work is thrown away, and the softmax over ``(batch, units, K)`` alone took
-a third of an epoch.
-
-:func:`softmax_cd` does the same arithmetic on the observed (row, unit) pairs alone: the
-hidden input of a row is the sum of the weight rows of its observed levels (a gather and an
-``index_add``), the negative visibles are a softmax over the ``K`` levels of each observed
-unit (``(ratings, K)``, not ``(batch, units, K)``), and ``dW`` is scattered back onto the
-weight rows of the observed units. The cost is ``O(ratings x K x hidden)`` per batch
-instead of ``O(batch x units x K x hidden)``. A test checks it against the dense core.
-
-The step itself (:class:`BoltzmannStep`) adds momentum, weight decay, and the schedules of
-the CD steps and the learning rate (see the estimator's ``k_final`` and ``lr_decay``).
+:class:`RatingMachine` holds the weights of the one- or two-hidden-layer machine and its
+inference: the visible units of a batch of cases, the hidden posteriors (mean field for a
+DBM, :func:`~cortexkit.boltzmann.inference.mean_field` with the mask of the observed
+ratings), and the expected rating of (case, unit) pairs. :class:`BoltzmannStep` is its
+update rule: contrastive divergence on the observed ratings
+(:func:`~cortexkit.recommend.softmax_cd.softmax_cd` for the RBM's softmax units; the dense
+masked core for binary units and the DBM), the shared momentum and weight-decay update, and
+the schedules of the Gibbs steps and the learning rate (``gibbs_steps_final``,
+``lr_schedule``), which the step reads from the settings the loop hands it in
+:meth:`~cortexkit.train.Step.begin`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import itertools
+import math
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import Tensor
 
+from cortexkit.boltzmann.inference import mean_field, recognition
 from cortexkit.boltzmann.units import (
-    Generator,
     cd_statistics,
     expand_mask,
     hidden_mean,
     sample_bernoulli,
     sample_visible,
     softmax_last,
-    uniform,
     visible_mean,
 )
+from cortexkit.boltzmann.update import momentum_update
+from cortexkit.recommend.softmax_cd import softmax_cd
 from cortexkit.recommend.sparse import RatingMatrix
-from cortexkit.train.step import Step
+from cortexkit.train.step import Run, Step
 
-if TYPE_CHECKING:
-    from cortexkit.recommend.boltzmann import BoltzmannRecommender, _Machine
+__all__ = ["LR_FLOOR", "BoltzmannStep", "RatingMachine", "rating_error"]
 
-__all__ = ["BoltzmannStep", "softmax_cd"]
+MEAN_FIELD_STEPS = 5  # sweeps of the DBM's two hidden layers
+PAIR_CHUNK = 16384
+# the per-epoch training RMSE is measured on this many ratings of the sampled cases
+METRIC_RATINGS = 4096
+# initial weights N(0, 0.1^2): from Hinton's N(0, 0.01^2) the hidden units stay alike for
+# many epochs (a plateau seen on MovieLens and on generated ratings); 0.1 breaks it at once
+INIT_STD = 0.1
+LR_FLOOR = 0.1  # lr_schedule="linear" ends at this share of learning_rate
 
 
-def softmax_cd(
-    rows: Tensor,
-    units: Tensor,
-    levels: Tensor,
-    n_rows: int,
-    W: Tensor,
-    b: Tensor,
-    c: Tensor,
-    *,
-    n_levels: int,
-    k: int = 1,
-    sample_visibles: bool = True,
-    generator: Generator | None = None,
-) -> tuple[dict[str, Tensor], Tensor]:
-    """CD-k statistics of softmax visibles, computed on the observed units only.
+class RatingMachine:
+    """The weights and the inference of the (one- or two-layer) machine; no update rule.
 
-    The same statistics as ``cd_statistics(v, W, b, c, kind="softmax", mask=mask)`` for
-    the dense one-hot ``v`` and ``mask`` of these ratings (and, drawn from the same
-    generator, the same hidden sample), without touching an unobserved unit.
-
-    Parameters
-    ----------
-    rows, units, levels : Tensor
-        ``(ratings,)``: the batch row, the visible unit and the level index of each
-        observed rating.
-    n_rows : int
-        Rows (cases) in the batch.
-    W, b, c : Tensor
-        Weights ``(n_units * n_levels, n_hidden)``, visible and hidden biases.
-    n_levels : int
-        Levels ``K`` per softmax unit.
-    k : int
-        Gibbs steps in the negative phase.
-    sample_visibles : bool
-        Sample the negative visibles, or use their probabilities (mean field).
-    generator : torch.Generator or numpy.random.Generator, optional
-        The random source.
-
-    Returns
-    -------
-    grads : dict of str to Tensor
-        ``W``, ``b``, ``c``: positive minus negative statistics, averaged over the rows.
-    negative : Tensor
-        ``(ratings, n_levels)``: the negative visibles of the observed units (one-hot, or
-        probabilities when ``sample_visibles=False``).
-
-    Examples
-    --------
-    >>> import torch
-    >>> W, b, c = torch.zeros(6, 2), torch.zeros(6), torch.zeros(2)  # 2 units, 3 levels
-    >>> grads, neg = softmax_cd(torch.tensor([0, 1]), torch.tensor([0, 1]),
-    ...                         torch.tensor([2, 0]), 2, W, b, c, n_levels=3,
-    ...                         sample_visibles=False)
-    >>> neg
-    tensor([[0.3333, 0.3333, 0.3333],
-            [0.3333, 0.3333, 0.3333]])
-    >>> grads["b"].tolist()  # (observed one-hot - 1/3) / 2 rows
-    [-0.1666..., -0.1666..., 0.3333..., 0.3333..., -0.1666..., -0.1666...]
+    ``weights`` and ``biases`` are lists from the visible side, as a
+    :class:`~cortexkit.DBM`'s: ``weights[0]`` joins the visible units (``n_units * K``
+    columns, K levels per unit; one per unit when ``binary``) to the first hidden layer,
+    ``weights[1]`` (a DBM) the first hidden layer to the second; ``biases[0]`` is the
+    visible units'.
     """
-    if k < 1:
-        raise ValueError(f"k must be >= 1 Gibbs steps, got {k}")
-    K, n_hidden = n_levels, W.shape[1]
-    # each rating's unit's weight rows, one per level: (ratings, K, hidden)
-    Wu = W.view(-1, K * n_hidden).index_select(0, units).view(-1, K, n_hidden)
-    bu = b.view(-1, K)[units]  # (ratings, K)
-    first_row = torch.arange(len(units), device=W.device) * K  # each rating's first row of Wu
-
-    def hidden_input(contribution: Tensor) -> Tensor:  # (ratings, hidden) -> (rows, hidden)
-        x = c.expand(n_rows, n_hidden).clone()
-        return x.index_add_(0, rows, contribution)
-
-    def weight_rows(chosen: Tensor) -> Tensor:  # one level per rating -> (ratings, hidden)
-        return Wu.view(-1, n_hidden).index_select(0, first_row + chosen)
-
-    positive = torch.sigmoid(hidden_input(weight_rows(levels)))  # (rows, hidden)
-    h = sample_bernoulli(positive, generator)
-    chosen, probs, x = levels, positive, positive  # (set in the loop: k >= 1)
-    for step in range(k):
-        pre = (Wu * h.index_select(0, rows).unsqueeze(1)).sum(2).add_(bu)  # (ratings, K)
-        probs = softmax_last(pre)
-        if sample_visibles:  # the first level whose cumulative probability passes u
-            u = uniform(probs[:, :1], generator)
-            chosen = (probs.cumsum(1) < u).sum(1).clamp_(max=K - 1)
-            x = hidden_input(weight_rows(chosen))
-        else:
-            x = hidden_input((probs.unsqueeze(2) * Wu).sum(1))
-        if step < k - 1:
-            h = sample_bernoulli(torch.sigmoid(x), generator)
-    negative = torch.sigmoid(x)  # (rows, hidden)
-    neg = torch.zeros_like(probs).scatter_(1, chosen[:, None], 1.0) if sample_visibles else probs
-    scale = 1.0 / n_rows
-    dW = torch.zeros_like(W)
-    dW.index_add_(0, units * K + levels, positive[rows], alpha=scale)
-    db = torch.zeros_like(b)
-    db.index_add_(0, units * K + levels, torch.full_like(levels, scale, dtype=b.dtype))
-    if sample_visibles:
-        at = units * K + chosen
-        dW.index_add_(0, at, negative[rows], alpha=-scale)
-        db.index_add_(0, at, torch.full_like(at, -scale, dtype=b.dtype))
-    else:  # every level, weighted by its probability
-        all_levels = (units[:, None] * K + torch.arange(K, device=W.device)).reshape(-1)
-        spread = (neg.unsqueeze(2) * negative[rows].unsqueeze(1)).reshape(-1, n_hidden)
-        dW.index_add_(0, all_levels, spread, alpha=-scale)
-        db.index_add_(0, all_levels, neg.reshape(-1), alpha=-scale)
-    dc = (positive - negative).mean(0)
-    return {"W": dW, "b": db, "c": dc}, neg
-
-
-class BoltzmannStep(Step):
-    """One CD update of the shared weights on a batch of cases: momentum, weight decay,
-    and the CD-step and learning-rate schedules."""
 
     def __init__(
         self,
-        owner: BoltzmannRecommender,
-        machine: _Machine,
-        matrix: RatingMatrix,
-        generator: torch.Generator,
+        n_units: int,
+        levels: Tensor,
+        hidden_layers: Sequence[int],
+        *,
+        binary: bool,
+        liked_at: float,
+        generator: torch.Generator | None,
+        device: torch.device,
     ) -> None:
-        self.owner = owner
+        self.binary = binary
+        self.liked_at = float(liked_at)
+        self.levels = levels.to(device)
+        self.K = 1 if binary else len(levels)
+        dims = [n_units * self.K, *hidden_layers]
+        # random weights (INIT_STD), zero hidden biases; the visible biases are set from the
+        # data's level frequencies in ``init_visible_bias``
+        self.weights = [
+            INIT_STD * torch.randn(a, b, generator=generator).to(device)
+            for a, b in itertools.pairwise(dims)
+        ]
+        self.biases = [torch.zeros(d, device=device) for d in dims]
+
+    @property
+    def deep(self) -> bool:
+        return len(self.weights) > 1
+
+    @property
+    def kind(self) -> str:
+        return "bernoulli" if self.binary else "softmax"
+
+    def init_visible_bias(self, matrix: RatingMatrix) -> None:
+        """``b = log p`` of each unit's level frequencies (add-one smoothed; binary: the
+        log-odds of a like), so that a model with no weights predicts each unit's own
+        rating distribution."""
+        units, values = matrix.shape[1], matrix.values
+        if self.binary:
+            liked = (values >= self.liked_at).float()
+            liked = torch.bincount(matrix.indices, liked, minlength=units)
+            total = torch.bincount(matrix.indices, minlength=units).to(values.dtype)
+            self.biases[0] = torch.logit((liked + 1) / (total + 2))
+            return
+        counts = torch.ones(units, self.K, device=values.device)
+        counts.index_put_(
+            (matrix.indices, self.encode(values)), torch.ones_like(values), accumulate=True
+        )
+        self.biases[0] = (counts / counts.sum(1, keepdim=True)).log().reshape(-1)
+
+    def encode(self, values: Tensor) -> Tensor:
+        """Each rating's level index (binary: 0 = liked, the visible unit's "on" state)."""
+        if self.binary:
+            return torch.zeros_like(values, dtype=torch.long)
+        return torch.searchsorted(self.levels, values.contiguous()).clamp_(max=self.K - 1)
+
+    def visible(self, sub: RatingMatrix) -> tuple[Tensor, Tensor]:
+        """Dense ``(v, mask)`` of a batch: one-hot levels ``(rows, units * K)`` (binary: 1
+        where liked) and the observed units ``(rows, units)``."""
+        rows, units = sub.shape
+        r = sub.row_of()
+        v = torch.zeros(rows, units * self.K, device=sub.values.device)
+        mask = torch.zeros(rows, units, device=sub.values.device)
+        mask[r, sub.indices] = 1.0
+        if self.binary:
+            v[r, sub.indices] = (sub.values >= self.liked_at).float()
+        else:
+            v[r, sub.indices * self.K + self.encode(sub.values)] = 1.0
+        return v, mask
+
+    def full_mask(self, mask: Tensor) -> Tensor:
+        """A per-unit mask ``(rows, units)`` spread over the units' visible columns."""
+        full = expand_mask(mask, self.weights[0].shape[0], self.kind, max(self.K, 2))
+        assert full is not None
+        return full
+
+    def posteriors(self, v: Tensor, mask: Tensor) -> list[Tensor]:
+        """The hidden layers' probabilities given the observed visibles: the RBM's exact
+        ``P(h | v)``; a DBM's mean field, from a bottom-up first guess."""
+        W, b = self.weights, self.biases
+        if not self.deep:
+            return [hidden_mean(v * self.full_mask(mask), W[0], b[1])]
+        full = self.full_mask(mask)
+        start = recognition(v * full, W, b, double=False)
+        mu, _ = mean_field(v, W, b, steps=MEAN_FIELD_STEPS, start=start, mask=full)
+        return mu
+
+    def predict_pairs(self, v: Tensor, mask: Tensor, where: Tensor, others: Tensor) -> Tensor:
+        """Expected rating (binary: P(liked)) of unit ``others[p]`` of case ``where[p]``,
+        given the cases' observed visibles ``v`` and ``mask``.
+
+        The hidden units are summed out exactly (Salakhutdinov et al., eq. 6):
+        ``log P(v_q = k | V) = b_qk + sum_f softplus(x_f + W_qkf) + const``, with ``x`` the
+        first hidden layer's input from the observed ratings (for a DBM, plus the top
+        layer's mean-field feedback). A binary unit compares "liked" with "not liked",
+        whose term is ``sum_f softplus(x_f)``.
+        """
+        K, W, b = self.K, self.weights, self.biases
+        x = torch.addmm(b[1], v * self.full_mask(mask), W[0])  # (cases, hidden)
+        if self.deep:
+            top = self.posteriors(v, mask)[1]
+            x = x + top @ W[1].T
+        out = torch.empty(len(where), device=v.device)
+        n_hidden = x.shape[1]
+        by_unit = W[0].view(-1, K * n_hidden)  # (units, K * hidden)
+        softplus = torch.nn.functional.softplus
+        for s in range(0, len(where), PAIR_CHUNK):
+            part = slice(s, s + PAIR_CHUNK)
+            xp = x.index_select(0, where[part])  # (pairs, hidden)
+            pre = by_unit.index_select(0, others[part]).view(-1, K, n_hidden)  # (pairs, K, hidden)
+            logits = softplus(pre.add_(xp.unsqueeze(1))).sum(2)  # (pairs, K)
+            if self.binary:
+                logits = logits - softplus(xp).sum(1, keepdim=True)
+            logits = logits + b[0].view(-1, K).index_select(0, others[part])
+            if self.binary:
+                out[part] = torch.sigmoid(logits[:, 0])
+            else:
+                out[part] = softmax_last(logits) @ self.levels.to(logits.dtype)
+        return out
+
+    def predict_from(self, matrix: RatingMatrix, cases: Tensor, others: Tensor) -> Tensor:
+        """Predictions for (case, other) pairs, each case's input read from ``matrix``."""
+        unique, where = torch.unique(cases, return_inverse=True)
+        v, mask = self.visible(matrix.select(unique))
+        return self.predict_pairs(v, mask, where, others)
+
+
+@torch.no_grad()
+def rating_error(
+    machine: RatingMachine, matrix: RatingMatrix, batch: tuple[Tensor, ...]
+) -> dict[str, float]:
+    """The squared error (``loss``) and RMSE of the expected rating (binary: of P(liked)
+    against liked) on held-out ratings ``(rows, cols, values)``, or on a batch of training
+    cases' own ratings (at most ``METRIC_RATINGS`` of them, evenly spaced), each predicted
+    from the cases' ratings in ``matrix``."""
+    if len(batch) == 3:
+        rows, cols, values = batch
+    else:
+        sub = matrix.select(batch[0])
+        rows, cols, values = batch[0][sub.row_of()], sub.indices, sub.values
+        if len(values) > METRIC_RATINGS:
+            keep = torch.linspace(0, len(values) - 1, METRIC_RATINGS, device=values.device)
+            keep = keep.long()
+            rows, cols, values = rows[keep], cols[keep], values[keep]
+    if not len(values):
+        return {"loss": math.nan, "rmse": math.nan}
+    pred = machine.predict_from(matrix, rows, cols)
+    if machine.binary:
+        values = (values >= machine.liked_at).float()
+    mse = float(((pred - values) ** 2).mean())
+    return {"loss": mse, "rmse": math.sqrt(mse)}
+
+
+class BoltzmannStep(Step):
+    """One CD update of the shared weights on a batch of cases: the momentum and
+    weight-decay update, and the Gibbs-step and learning-rate schedules.
+
+    :meth:`begin` hands it the settings (``gibbs_steps`` at the first epoch,
+    ``gibbs_steps_final`` at the last or None, ``learning_rate``, ``lr_schedule``:
+    ``"linear"`` or None, ``momentum``, ``weight_decay``) and the run's planned length and
+    progress, the schedules' clock (``partial_fit`` calls follow the same schedule, an epoch
+    each, and stay at its end).
+    """
+
+    def __init__(self, machine: RatingMachine, matrix: RatingMatrix, generator: torch.Generator):
         self.machine = machine
         self.matrix = matrix
         self.generator = generator
-        self.velocity = {k: torch.zeros_like(v) for k, v in machine.params.items()}
+        self.parameters = [*machine.weights, *machine.biases]
+        self.velocity = [torch.zeros_like(p) for p in self.parameters]
+        self.settings: dict[str, Any] = {
+            "gibbs_steps": 1, "gibbs_steps_final": None, "learning_rate": 0.05,
+            "lr_schedule": None, "momentum": 0.0, "weight_decay": 0.0,
+        }  # fmt: skip
+        self.epochs = 1  # the schedules' length
         self.epoch = 0  # epochs done: the schedules' clock
+
+    def begin(self, run: Run) -> None:
+        self.settings = {key: run.settings[key] for key in self.settings}
+        self.epochs, self.epoch = run.epochs, run.epochs_done
 
     # -- the schedules ------------------------------------------------------------------
 
     def _progress(self) -> float:
         """How far the schedules are: 0 at the first epoch (and in a one-epoch run), 1 at the
         last and after."""
-        epochs = int(self.owner.epochs)
+        epochs = self.epochs
         return 0.0 if epochs <= 1 else min(self.epoch / (epochs - 1), 1.0)
 
-    def cd_steps(self) -> int:
-        """Gibbs steps this epoch: ``k`` rising linearly to ``k_final`` over the epochs."""
-        start, final = int(self.owner.k), self.owner.k_final
+    def gibbs_steps(self) -> int:
+        """Gibbs steps this epoch: ``gibbs_steps`` rising linearly (rounded) to
+        ``gibbs_steps_final`` over the epochs."""
+        start, final = int(self.settings["gibbs_steps"]), self.settings["gibbs_steps_final"]
         if final is None:
             return start
         return round(start + self._progress() * (int(final) - start))
 
     def learning_rate(self) -> float:
-        """This epoch's rate: ``learning_rate``, or falling linearly (``lr_decay``) to
-        ``learning_rate * lr_decay`` at the last epoch."""
-        rate, decay = float(self.owner.learning_rate), self.owner.lr_decay
-        if decay is None:
+        """This epoch's rate: ``learning_rate``, or (``lr_schedule="linear"``) falling
+        linearly to ``LR_FLOOR * learning_rate`` at the last epoch."""
+        rate = float(self.settings["learning_rate"])
+        if self.settings["lr_schedule"] is None:
             return rate
-        return rate * (1.0 - self._progress() * (1.0 - float(decay)))
+        return rate * (1.0 - self._progress() * (1.0 - LR_FLOOR))
 
     def end_epoch(self, monitored: float) -> None:
         self.epoch += 1
 
     def logs(self) -> dict[str, float]:
-        return {"k": float(self.cd_steps()), "lr": self.learning_rate()}
+        return {"gibbs_steps": float(self.gibbs_steps()), "learning_rate": self.learning_rate()}
 
     # -- one update ---------------------------------------------------------------------
 
     def __call__(self, batch: tuple[Tensor, ...]) -> Tensor:
-        o, m = self.owner, self.machine
+        m = self.machine
         sub = self.matrix.select(batch[0])
         if m.deep or m.binary:
-            v, mask = m.visible(sub, o.liked_at)
+            v, mask = m.visible(sub)
             grads, negative = self._dbm(v, mask) if m.deep else self._dense(v, mask)
             # the share of observed ratings whose reconstruction differs
             wrong = (v - negative).abs().sum() / (1.0 if m.binary else 2.0)
             wrong = wrong / mask.sum().clamp_min(1.0)
         else:
             grads, wrong = self._sparse(sub)
-        lr, mom, wd = self.learning_rate(), float(o.momentum), float(o.weight_decay)
-        for name, grad in grads.items():
-            value = m.params[name]
-            if name.startswith("W"):
-                grad = grad.sub_(value, alpha=wd)
-            self.velocity[name].mul_(mom).add_(grad, alpha=lr)
-            value.add_(self.velocity[name])
+        n_weights = len(m.weights)
+        rate, s = self.learning_rate(), self.settings
+        for i, (p, g, vel) in enumerate(zip(self.parameters, grads, self.velocity, strict=True)):
+            decay = float(s["weight_decay"]) if i < n_weights else 0.0  # not the biases
+            momentum_update(p, g, vel, learning_rate=rate, momentum=float(s["momentum"]),
+                            weight_decay=decay)  # fmt: skip
         return wrong
 
-    def _sparse(self, sub: RatingMatrix) -> tuple[dict[str, Tensor], Tensor]:
-        m, p = self.machine, self.machine.params
+    def _sparse(self, sub: RatingMatrix) -> tuple[list[Tensor], Tensor]:
+        m = self.machine
+        (W,), (b, c) = m.weights, m.biases
         levels = m.encode(sub.values)
-        grads, neg = softmax_cd(
-            sub.row_of(),
-            sub.indices,
-            levels,
-            sub.shape[0],
-            p["W"],
-            p["b"],
-            p["c"],
-            n_levels=m.K,
-            k=self.cd_steps(),
-            generator=self.generator,
-        )
+        grads, neg = softmax_cd(sub.row_of(), sub.indices, levels, sub.shape[0], W, b, c,
+                                n_levels=m.K, gibbs_steps=self.gibbs_steps(),
+                                generator=self.generator)  # fmt: skip
         wrong = (neg.argmax(1) != levels).float().mean() if len(levels) else torch.zeros(())
-        return grads, wrong
+        return [grads["W"], grads["b"], grads["c"]], wrong
 
-    def _dense(self, v: Tensor, mask: Tensor) -> tuple[dict[str, Tensor], Tensor]:
-        m, p = self.machine, self.machine.params
-        s = cd_statistics(
-            v,
-            p["W"],
-            p["b"],
-            p["c"],
-            kind=m.kind(),
-            n_levels=max(m.K, 2),
-            k=self.cd_steps(),
-            mask=mask,
-            generator=self.generator,
-        )
-        return {"W": s.dW, "b": s.db, "c": s.dc}, s.negative
+    def _dense(self, v: Tensor, mask: Tensor) -> tuple[list[Tensor], Tensor]:
+        m = self.machine
+        (W,), (b, c) = m.weights, m.biases
+        s = cd_statistics(v, W, b, c, kind=m.kind, n_levels=max(m.K, 2),
+                          gibbs_steps=self.gibbs_steps(), mask=mask,
+                          generator=self.generator)  # fmt: skip
+        return [s.dW, s.db, s.dc], s.negative
 
-    def _dbm(self, v: Tensor, mask: Tensor) -> tuple[dict[str, Tensor], Tensor]:
-        m, p, g = self.machine, self.machine.params, self.generator
-        kind, K = m.kind(), max(m.K, 2)
-        full_mask = expand_mask(mask, v.shape[1], kind, K)
-        assert full_mask is not None
+    def _dbm(self, v: Tensor, mask: Tensor) -> tuple[list[Tensor], Tensor]:
+        m, g = self.machine, self.generator
+        (W, W2), (b, c, c2) = m.weights, m.biases
+        kind, K = m.kind, max(m.K, 2)
+        full_mask = m.full_mask(mask)
         n = v.shape[0]
-        mu1 = m.hidden(v)  # positive phase: mean field
-        mu2 = torch.sigmoid(torch.addmm(p["c2"], mu1, p["W2"]))
-        h1 = sample_bernoulli(mu1, g)  # negative phase: one Gibbs sweep
-        for _ in range(self.cd_steps()):
-            h2 = sample_bernoulli(torch.sigmoid(torch.addmm(p["c2"], h1, p["W2"])), g)
-            neg = sample_visible(
-                visible_mean(torch.addmm(p["b"], h1, p["W"].T), kind, K), kind, K, g
-            )
+        mu1, mu2 = m.posteriors(v, mask)  # positive phase: mean field
+        h1 = sample_bernoulli(mu1, g)  # negative phase: Gibbs sweeps
+        for _ in range(self.gibbs_steps()):
+            h2 = sample_bernoulli(torch.sigmoid(torch.addmm(c2, h1, W2)), g)
+            neg = sample_visible(visible_mean(torch.addmm(b, h1, W.T), kind, K), kind, K, g)
             neg = neg * full_mask
-            h1 = sample_bernoulli(hidden_mean(neg, p["W"], p["c"] + h2 @ p["W2"].T), g)
-        n1 = hidden_mean(neg, p["W"], p["c"] + h2 @ p["W2"].T)
-        n2 = torch.sigmoid(torch.addmm(p["c2"], n1, p["W2"]))
-        grads = {
-            "W": (v.T @ mu1 - neg.T @ n1) / n,
-            "b": (v - neg).mean(0),
-            "c": (mu1 - n1).mean(0),
-            "W2": (mu1.T @ mu2 - n1.T @ n2) / n,
-            "c2": (mu2 - n2).mean(0),
-        }
+            h1 = sample_bernoulli(hidden_mean(neg, W, c + h2 @ W2.T), g)
+        n1 = hidden_mean(neg, W, c + h2 @ W2.T)
+        n2 = torch.sigmoid(torch.addmm(c2, n1, W2))
+        grads = [
+            (v.T @ mu1 - neg.T @ n1) / n,
+            (mu1.T @ mu2 - n1.T @ n2) / n,
+            (v - neg).mean(0),
+            (mu1 - n1).mean(0),
+            (mu2 - n2).mean(0),
+        ]
         return grads, neg
 
     # -- what the loop keeps ------------------------------------------------------------
 
     def loss(self, batch: tuple[Tensor, ...]) -> float:
-        return self.owner._metric(*batch)["loss"]
+        return rating_error(self.machine, self.matrix, batch)["loss"]
 
     def state_dict(self) -> dict[str, Tensor]:
-        return dict(self.machine.params)
+        return {f"p{i}": p.clone() for i, p in enumerate(self.parameters)}
 
     def load_state_dict(self, state: dict[str, Tensor]) -> Any:
-        for k, v in state.items():
-            self.machine.params[k] = v.detach().clone().to(self.machine.params[k].device)
+        for i, p in enumerate(self.parameters):
+            p.copy_(state[f"p{i}"])
 
     def working_state(self) -> dict[str, Any]:
         return {
-            "velocity": {k: v.clone() for k, v in self.velocity.items()},
+            "velocity": [v.clone() for v in self.velocity],
             "generator": self.generator.get_state(),
-            "epoch": self.epoch,
         }
 
     def load_working_state(self, state: dict[str, Any]) -> None:
-        self.velocity = {k: v.clone() for k, v in state["velocity"].items()}
+        device = self.parameters[0].device
+        self.velocity = [v.to(device) for v in state["velocity"]]
         self.generator.set_state(state["generator"])
-        self.epoch = int(state.get("epoch", 0))  # a checkpoint from before the schedules
 
     def flops(self, batch: tuple[Tensor, ...]) -> float:
-        W = self.machine.params["W"]
         m = self.machine
+        W = m.weights[0]
         if m.deep or m.binary:
             return 2.0 * 6 * len(batch[0]) * W.shape[0] * W.shape[1]
         # multiply-adds per observed rating and hidden unit: K for its negative visible
         # and 1 for the hidden input in each Gibbs step, 3 for the positive phase and dW
         ratings = float(self.matrix.select(batch[0]).nnz)
-        return 2.0 * ratings * W.shape[1] * ((m.K + 1) * self.cd_steps() + 3)
+        return 2.0 * ratings * W.shape[1] * ((m.K + 1) * self.gibbs_steps() + 3)

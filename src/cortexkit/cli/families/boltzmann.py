@@ -128,47 +128,58 @@ def _common(parser: argparse.ArgumentParser) -> None:
                              "gaussian; max (whole table), minmax, standard (each column), "
                              "none")  # fmt: skip
     parser.add_argument("--epochs", type=positive_int, default=RBM_DEFAULTS.epochs,
-                        help="passes over the data")  # fmt: skip
+                        help="passes over the data (DBN: per layer)")  # fmt: skip
     parser.add_argument("--batch-size", type=positive_int, default=RBM_DEFAULTS.batch_size,
                         help="rows per update")  # fmt: skip
-    parser.add_argument("--lr", type=float, default=RBM_DEFAULTS.learning_rate,
-                        help="learning rate")  # fmt: skip
+    parser.add_argument("--learning-rate", type=float, default=RBM_DEFAULTS.learning_rate,
+                        help="step size of the CD updates")  # fmt: skip
+
+
+def _cd(parser: argparse.ArgumentParser, visible: tuple[str, ...]) -> None:
+    """The flags of a stack of RBMs trained by CD-k (the RBM's and the DBN's)."""
+    parser.add_argument("--visible", choices=visible, default="bernoulli",
+                        help="visible units: data in [0, 1], standardised reals"
+                             + (", or integer levels" if "softmax" in visible else ""))  # fmt: skip
+    parser.add_argument("--gibbs-steps", type=positive_int, default=RBM_DEFAULTS.gibbs_steps,
+                        help="Gibbs steps per update (the k of CD-k)")  # fmt: skip
+    parser.add_argument("--persistent", action=argparse.BooleanOptionalAction,
+                        default=RBM_DEFAULTS.persistent,
+                        help="persistent CD (--no-persistent: plain CD-k)")  # fmt: skip
+    parser.add_argument("--momentum", type=float, default=0.0, help="in [0, 1)")
+    parser.add_argument("--weight-decay", type=float, default=0.0,
+                        help="L2 on the weights (not the biases)")  # fmt: skip
 
 
 def rbm_arguments(parser: argparse.ArgumentParser) -> None:
     """``train rbm``'s flags."""
     _common(parser)
-    parser.add_argument("--hidden", type=positive_int, default=RBM_DEFAULTS.n_hidden,
-                        help="hidden units")  # fmt: skip
-    parser.add_argument("--visible", choices=("bernoulli", "gaussian", "softmax"),
-                        default="bernoulli",
-                        help="visible units: data in [0, 1], standardised reals, or integer "
-                             "levels")  # fmt: skip
-    parser.add_argument("-k", type=positive_int, default=RBM_DEFAULTS.k, help="CD-k steps")
-    parser.add_argument("--cd", action="store_true", help="plain CD-k instead of PCD")
-    parser.add_argument("--momentum", type=float, default=0.0, help="in [0, 1)")
-    parser.add_argument("--weight-decay", type=float, default=0.0, help="L2 on the weights")
+    parser.add_argument("--hidden-layers", type=positive_int,
+                        default=RBM_DEFAULTS.hidden_layers,
+                        help="hidden units (one layer)")  # fmt: skip
+    _cd(parser, ("bernoulli", "gaussian", "softmax"))
 
 
 def dbn_arguments(parser: argparse.ArgumentParser) -> None:
     """``train dbn``'s flags."""
     _common(parser)
-    parser.add_argument("--layers", type=int_list, default=[256, 128], help="e.g. 256,128")
+    parser.add_argument("--hidden-layers", type=int_list, default="256,128",
+                        help="units per layer, from the visible side: e.g. 256,128")  # fmt: skip
+    _cd(parser, ("bernoulli", "gaussian"))
 
 
 def dbm_arguments(parser: argparse.ArgumentParser) -> None:
-    """``train dbm``'s flags (``--lr`` is the joint training's)."""
+    """``train dbm``'s flags (``--learning-rate`` is the joint training's)."""
     _common(parser)
-    parser.set_defaults(lr=0.005, batch_size=100)
-    parser.add_argument("--layers", type=int_list, default=[500, 1000], help="e.g. 500,1000")
+    parser.set_defaults(learning_rate=0.005, batch_size=100)
+    parser.add_argument("--hidden-layers", type=int_list, default="500,1000",
+                        help="units per layer, from the visible side: e.g. 500,1000")  # fmt: skip
     parser.add_argument("--pretrain-epochs", type=int, default=10,
                         help="epochs of each layer's greedy RBM pretraining")  # fmt: skip
-    parser.add_argument("--pretrain-lr", type=float, default=0.05,
+    parser.add_argument("--pretrain-learning-rate", type=float, default=0.05,
                         help="the pretraining's learning rate")  # fmt: skip
 
 
-FLAGS = {"n_hidden": "--hidden", "learning_rate": "--lr", "random_state": "--seed",
-         "pretrain_learning_rate": "--pretrain-lr"}  # fmt: skip
+FLAGS = {"random_state": "--seed"}
 
 
 def _fit(args: argparse.Namespace, est: Any) -> int:
@@ -176,11 +187,6 @@ def _fit(args: argparse.Namespace, est: Any) -> int:
 
     name = type(est).__name__
     if getattr(args, "checkpoint", None):
-        if "checkpoint" not in est.get_params():
-            raise ValueError(
-                f"--checkpoint: 'train {name.lower()}' does not checkpoint (its RBMs are "
-                "trained one after another); run it without --checkpoint/--resume"
-            )
         est.set_params(checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every,
                        resume=args.resume)  # fmt: skip
     with as_flags(FLAGS):  # bad options fail before the data is read, named by their flags
@@ -195,45 +201,48 @@ def _fit(args: argparse.Namespace, est: Any) -> int:
             raise ValueError(
                 f"DATA {args.data!r} runs from {low:.4g} to {high:.4g}, but Bernoulli visible "
                 "units take [0, 1]: --scale minmax maps each column onto [0, 1]"
-                + (", or --visible gaussian takes real values" if name == "RBM" else "")
+                + (", or --visible gaussian takes real values" if name != "DBM" else "")
             )
     say(args, f"training {name} on {X.shape[0]} rows x {X.shape[1]} columns")
     with as_flags(FLAGS):
         est.fit(X)
     est.save(args.out, scale_shift=shift, scale_divisor=divisor, drop=list(args.drop))
-    history = est.history_ if "loss" in est.history_ else est.history_["layers"][-1]
-    last = {k: v[-1] for k, v in history.items() if isinstance(v, list) and k != "time"}
+    last = {k: v[-1] for k, v in est.history_.items() if isinstance(v, list) and k != "time"}
     say(args, "last epoch: " + ", ".join(f"{k}={v:.4g}" for k, v in last.items()))
     say(args, f"saved {args.out}")
     return 0
 
 
+def _cd_params(args: argparse.Namespace) -> dict[str, Any]:
+    return {"visible": args.visible, "gibbs_steps": args.gibbs_steps,
+            "persistent": args.persistent, "momentum": args.momentum,
+            "weight_decay": args.weight_decay}  # fmt: skip
+
+
+def _loop_params(args: argparse.Namespace) -> dict[str, Any]:
+    return {"learning_rate": args.learning_rate, "batch_size": args.batch_size,
+            "epochs": args.epochs, "random_state": args.seed, "device": args.device,
+            "verbose": int(not args.quiet)}  # fmt: skip
+
+
 def run_rbm(args: argparse.Namespace) -> int:
     from cortexkit import RBM
 
-    est = RBM(args.hidden, visible=args.visible, k=args.k, persistent=not args.cd,
-              learning_rate=args.lr, momentum=args.momentum, weight_decay=args.weight_decay,
-              batch_size=args.batch_size, epochs=args.epochs, random_state=args.seed,
-              device=args.device, verbose=int(not args.quiet))  # fmt: skip
-    return _fit(args, est)
+    return _fit(args, RBM(args.hidden_layers, **_cd_params(args), **_loop_params(args)))
 
 
 def run_dbn(args: argparse.Namespace) -> int:
     from cortexkit import DBN
 
-    est = DBN(args.layers, learning_rate=args.lr, batch_size=args.batch_size,
-              epochs=args.epochs, random_state=args.seed, device=args.device,
-              verbose=int(not args.quiet))  # fmt: skip
-    return _fit(args, est)
+    return _fit(args, DBN(tuple(args.hidden_layers), **_cd_params(args), **_loop_params(args)))
 
 
 def run_dbm(args: argparse.Namespace) -> int:
     from cortexkit import DBM
 
-    est = DBM(args.layers, pretrain_epochs=args.pretrain_epochs,
-              pretrain_learning_rate=args.pretrain_lr, learning_rate=args.lr,
-              batch_size=args.batch_size, epochs=args.epochs, random_state=args.seed,
-              device=args.device, verbose=int(not args.quiet))  # fmt: skip
+    est = DBM(tuple(args.hidden_layers), pretrain_epochs=args.pretrain_epochs,
+              pretrain_learning_rate=args.pretrain_learning_rate,
+              **_loop_params(args))  # fmt: skip
     return _fit(args, est)
 
 
@@ -254,14 +263,13 @@ def predict(args: argparse.Namespace, model_file: Any) -> int:
     extra = model_file.extra
     drop = args.drop or _saved_drop(args.data, extra.get("drop") or [])
     raw = read_matrix(args.data, drop=drop)
-    divisor = extra.get("scale_divisor", 1.0)
     if args.scale:
-        visible = model_file.estimator.get_params().get("visible", "bernoulli")
+        visible = model_file.estimator.fitted_params_.get("visible", "bernoulli")
         X = scale_matrix(raw, args.scale, visible=visible)[0]
-    elif isinstance(divisor, list):
-        X = _apply(raw, extra.get("scale_shift") or [0.0] * len(divisor), divisor)
-    else:  # older files kept one divisor for the whole table
-        X = _apply(raw, [0.0] * raw.shape[1], [float(divisor)] * raw.shape[1])
+    elif "scale_divisor" in extra:
+        X = _apply(raw, list(extra["scale_shift"]), list(extra["scale_divisor"]))
+    else:  # a model saved from Python, not by train: the data as it is
+        X = _apply(raw, [0.0] * raw.shape[1], [1.0] * raw.shape[1])
     features = model_file.estimator.transform(X)
     table = pd.DataFrame(features, columns=[f"h{i}" for i in range(features.shape[1])])
     text = table.to_csv(index=False, float_format="%.6g")
@@ -289,9 +297,8 @@ def _saved_drop(path: str, saved: list[str]) -> list[str]:
 
 
 def _family(name: str, help: str, arguments: Any, run: Any) -> TrainFamily:
-    return TrainFamily(name, help, arguments, run, table=False, models=MODELS,
-                       checkpoints=name == "rbm",  # DBN and DBM train RBMs one by one
-                       predict=predict, predict_arguments=predict_arguments)  # fmt: skip
+    return TrainFamily(name, help, arguments, run, table=False, models=MODELS, predict=predict,
+                       predict_arguments=predict_arguments)  # fmt: skip
 
 
 FAMILIES = (
