@@ -296,8 +296,8 @@ def select(names: list[str], chosen: list[str]) -> str:
 
 
 def cli_churn(seeds: range) -> str:
-    """What ``cortexkit train ann churn.csv --seed S`` does with these defaults: the held-out
-    accuracy on its stratified 80/20 split (seed ``S``), encoder fitted on the 80%."""
+    """What ``cortexkit train ann churn.csv --random-state S`` does with these defaults: the
+    held-out accuracy on its stratified 80/20 split (seed ``S``), encoder fitted on the 80%."""
     from sklearn.model_selection import train_test_split
 
     X, y = _churn()

@@ -609,7 +609,7 @@ def test_explain_prints_the_seven_steps(capsys) -> None:
 def test_explain_options_change_the_network(capsys) -> None:
     result = cli_capsys(
         capsys, "explain", "--layers", "2,3,1", "--activation", "tanh", "--loss", "mae",
-        "--lr", "0.1", "--steps", "1",
+        "--learning-rate", "0.1", "--steps", "1",
     )  # fmt: skip
     assert result.code == 0
     first = result.out.splitlines()[0]
@@ -641,7 +641,7 @@ def test_explain_plot_activations_writes_a_png(tmp_path, capsys) -> None:
         (["explain", "--activation", "nope"], "'nope'"),
         (["explain", "--loss", "nope"], "'nope'"),
         (["explain", "--steps", "0"], "steps"),
-        (["explain", "--lr", "-1"], "learning_rate"),
+        (["explain", "--learning-rate", "-1"], "learning_rate"),
         (["explain", "--plot-activations", "activations.txt"], ".png"),
         (["explain", "--plot-activations", "no/such/folder/a.png"], "does not exist"),
     ],
@@ -682,7 +682,7 @@ def test_churn_end_to_end(tmp_path, capsys) -> None:
     model = tmp_path / "churn.cortex"
     result = cli_capsys(
         capsys, "train", "ann", str(data), "--target", "Exited",
-        "--drop", "RowNumber,CustomerId,Surname", "--seed", "0", "--out", str(model),
+        "--drop", "RowNumber,CustomerId,Surname", "--random-state", "0", "--out", str(model),
     )  # fmt: skip
     assert result.code == 0, result.err
     assert "held-out 20% (2000 rows):" in result.out

@@ -21,7 +21,7 @@ def _predict_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    print(f"trained on {args.data} column {args.column} seed {args.seed}")
+    print(f"trained on {args.data} column {args.column} seed {args.random_state}")
     return 0
 
 

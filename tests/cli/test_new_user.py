@@ -77,7 +77,7 @@ def test_evaluate_a_model_saved_from_python_with_target(cli_run, tmp_path) -> No
     ("flags", "message"),
     [
         (["--learning-rate", "-1"], "--learning-rate must be a float in (0, inf); got -1.0"),
-        (["--seed", "-1"], "--seed must be an int in [0, 4294967295]; got -1"),
+        (["--random-state", "-1"], "--random-state must be an int in [0, 4294967295]; got -1"),
         (["--patience", "0"], "--patience must be an int in [1, inf); got 0"),
         (["--activation", "nope"], "--activation must be one of 'threshold'"),
     ],

@@ -90,7 +90,7 @@ def test_help_shows_the_defaults(cli_run) -> None:
     assert "(default: None)" not in text  # no default shown where there is none
     perceptron = " ".join(cli_run("train", "perceptron", "--help").out.split())
     assert "--hidden-layers" not in perceptron and "--optimizer" not in perceptron
-    assert "--seed" in perceptron
+    assert "--random-state" in perceptron
     # the perceptron rule does not run through the epoch loop: no checkpoint flags offered
     assert "--checkpoint" not in perceptron and "--resume" not in perceptron
 
@@ -101,8 +101,8 @@ def test_shared_flags_reach_every_family() -> None:
         # the table flags where the data is a supervised table (table=False: not offered)
         table = ["--target", "y", "--test-size", "0"] if family.table else []
         args = parser.parse_args(["train", name, "d.csv", *table, "--out", "m",
-                                  "--seed", "5"])  # fmt: skip
-        assert (args.seed, args.device) == (5, "auto")
+                                  "--random-state", "5"])  # fmt: skip
+        assert (args.random_state, args.device) == (5, "auto")
         assert getattr(args, "test_size", 0) == 0
         if family.checkpoints:  # every family that trains through the epoch loop
             args = parser.parse_args(["train", name, "d.csv", *table[:2], "--out", "m",

@@ -22,7 +22,7 @@ def test_checkpoint_and_resume_from_the_command_line(cli_run, small, tmp_path) -
     ckpt, out = tmp_path / "run.ckpt", tmp_path / "m.cortex"
     common = ["--quiet", "train", "ann", str(small["data"]), "--target", "label",
               "--drop", "price", "--hidden-layers", "8", "--no-early-stopping",
-              "--seed", "1"]  # fmt: skip
+              "--random-state", "1"]  # fmt: skip
     first = cli_run(*common, "--epochs", "4", "--checkpoint", str(ckpt), "--out", str(out))
     assert first.code == 0, first.err
     assert read_checkpoint(ckpt)["epochs_done"] == 4

@@ -21,7 +21,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> Any:
     explain.add_argument("--layers", type=int_list, default="3,4,1", help="units per layer")
     explain.add_argument("--activation", default="sigmoid", help="of every layer")
     explain.add_argument("--loss", default="mse", help="mse, mae, huber, bce or cross_entropy")
-    explain.add_argument("--lr", type=float, default=0.5, help="learning rate")
+    explain.add_argument("--learning-rate", type=float, default=0.5, help="of every update")
     explain.add_argument("--steps", type=int, default=2, help="epochs in each mode")
     explain.add_argument("--seed", type=int, default=0, help="fixes the data and weights")
     explain.add_argument("--plot-activations", metavar="FILE.png",
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         layers=tuple(args.layers),
         activation=args.activation,
         loss=args.loss,
-        learning_rate=args.lr,
+        learning_rate=args.learning_rate,
         steps=args.steps,
         seed=args.seed,
     )

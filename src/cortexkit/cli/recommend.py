@@ -198,7 +198,7 @@ def run_train(args: argparse.Namespace) -> int:
     check_checkpoint(args, {"the ratings": args.ratings})
     est = build(args)
     est.set_params(**checkpoint_params(type(est), args))
-    with as_flags({}):
+    with as_flags():
         est._validate_params()  # a bad flag fails before the file is read, named by its flag
     ratings = read_ratings(args.ratings, scale=args.scale)
     train, test = ratings, None

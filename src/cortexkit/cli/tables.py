@@ -25,10 +25,10 @@ _NOT_FLAGS = (" or a RandomState", " or a callable", " or a list", " or a tuple"
 
 
 @contextmanager
-def as_flags(flags: dict[str, str]) -> Iterator[None]:
+def as_flags() -> Iterator[None]:
     """Re-word an estimator's parameter error for the command line: ``learning_rate must be
-    ...`` becomes ``--lr must be ...`` (``flags`` maps the parameters whose flag is not
-    ``--`` plus the name with dashes), without the forms a flag cannot take."""
+    ...`` becomes ``--learning-rate must be ...`` (every flag is its parameter's name with
+    dashes), without the forms a flag cannot take."""
     try:
         yield
     except ValueError as exc:
@@ -39,18 +39,15 @@ def as_flags(flags: dict[str, str]) -> Iterator[None]:
         expected, semicolon, got = rest.partition("; got ")
         for form in _NOT_FLAGS:
             expected = expected.replace(form, "")
-        flag = flags.get(name, "--" + name.replace("_", "-"))
+        flag = "--" + name.replace("_", "-")
         raise ValueError(f"{flag} must be {expected}{semicolon}{got}") from None
 
 
-def train_table(
-    args: argparse.Namespace, build: EstimatorBuilder, flags: dict[str, str] | None = None
-) -> int:
+def train_table(args: argparse.Namespace, build: EstimatorBuilder) -> int:
     """Train ``build(args, task)`` on the table ``args.data``, save it to ``args.out``.
 
     The task is ``args.task`` where the family has that flag, else guessed from the
-    target. Bad options fail before the table is read, named by their flags (``flags``
-    maps an estimator parameter to its flag where the two differ).
+    target. Bad options fail before the table is read, named by their flags.
     """
     import pandas as pd
 
@@ -62,7 +59,7 @@ def train_table(
     if args.target in args.drop:
         raise ValueError(f"--target {args.target!r} is also listed in --drop: keep it, or pick "
                          "another target")  # fmt: skip
-    with as_flags(flags or {}):  # the options, checked before the table is read
+    with as_flags():  # the options, checked before the table is read
         build(args, getattr(args, "task", None) or "classify")._validate_params()
     df = read_table(args.data, drop=args.drop)
     X_df, y = split_target(df, args.target)
@@ -73,7 +70,7 @@ def train_table(
     if task == "classify":
         _check_classes(y, args)
     est = build(args, task)
-    with as_flags(flags or {}):
+    with as_flags():
         est._validate_params()  # the task's own options, before any encoding or training
     X_tr, X_te, y_tr, y_te = _hold_out(X_df, y, task, args)
     encoder = TableEncoder(max_categories=args.max_categories).fit(X_tr)
@@ -188,7 +185,7 @@ def _hold_out(X: Any, y: Any, task: str, args: argparse.Namespace) -> tuple[Any,
     stratify = y if task == "classify" and y.value_counts().min() >= 2 else None
     try:
         return train_test_split(  # type: ignore[no-any-return]
-            X, y, test_size=args.test_size, random_state=args.seed, stratify=stratify
+            X, y, test_size=args.test_size, random_state=args.random_state, stratify=stratify
         )
     except ValueError as exc:
         raise ValueError(

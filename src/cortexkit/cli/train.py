@@ -41,7 +41,9 @@ def shared_parent(
                             help="share held out for the test metrics (0: none)")  # fmt: skip
     else:
         shared.add_argument("data", help="the training data")
-    shared.add_argument("--seed", type=int, default=0, help="same seed, same model")
+    shared.add_argument(
+        "--random-state", type=int, default=0, metavar="SEED", help="same seed, same model"
+    )
     shared.add_argument("--device", default="auto", help="auto, cpu or cuda")
     shared.add_argument("--out", required=True, help="model file to write")
     if checkpoints:

@@ -10,7 +10,7 @@ this package and collects them, and ``cortexkit train`` gives each one its subpa
                             add_arguments, run),)
 
 ``add_arguments(parser)`` adds the family's own flags; the parser already carries the
-shared ones (the data, ``--target``, ``--drop``, ``--test-size``, ``--seed``, ``--out``,
+shared ones (the data, ``--target``, ``--drop``, ``--test-size``, ``--random-state``, ``--out``,
 ``--device``, ``--checkpoint``, ``--checkpoint-every``, ``--resume``, ``--quiet``,
 ``--debug``; see :func:`cortexkit.cli.train.shared_parent`). Take defaults from the
 estimator's own defaults object (``cortexkit.defaults``), never a second copy.
@@ -18,7 +18,7 @@ estimator's own defaults object (``cortexkit.defaults``), never a second copy.
 :func:`cortexkit.cli.tables.train_table` with a function that builds its estimator.
 
 A family whose data is not a supervised table (an image folder, a series, an unlabelled
-table) says ``table=False``: its parser then gets only the data, ``--seed``, ``--device``,
+table) says ``table=False``: its parser then gets only the data, ``--random-state``, ``--device``,
 ``--out`` (and the checkpoint flags), and adds its own (``--column``, ``--label-column``).
 
 ``cortexkit predict`` and ``cortexkit evaluate`` read tables for the dense families. A

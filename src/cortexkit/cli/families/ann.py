@@ -69,7 +69,7 @@ def build(args: argparse.Namespace, task: str) -> Any:
         early_stopping=args.early_stopping,
         patience=args.patience,
         validation_fraction=args.validation_fraction if args.early_stopping else 0.0,
-        random_state=args.seed,
+        random_state=args.random_state,
         device=args.device,
         verbose=0 if args.quiet else 1,
         **checkpoint_params(cls, args),
@@ -80,10 +80,9 @@ def run(args: argparse.Namespace) -> int:
     """Train on the table ``args.data``."""
     from cortexkit.cli.tables import train_table
 
-    return train_table(args, build, FLAGS)
+    return train_table(args, build)
 
 
 # the estimator parameters whose flag is not "--" plus the name with dashes
-FLAGS = {"random_state": "--seed"}
 
 FAMILIES = (TrainFamily("ann", "a dense neural network on a CSV table", add_arguments, run),)

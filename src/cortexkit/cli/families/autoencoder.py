@@ -89,14 +89,11 @@ def build(args: argparse.Namespace, n_features: int | None) -> Any:
         learning_rate=args.learning_rate,
         patience=args.patience,
         validation_fraction=args.validation_fraction,
-        random_state=args.seed,
+        random_state=args.random_state,
         device=args.device,
         verbose=0 if args.quiet else 1,
         **checkpoint_params(AutoEncoder, args),
     )
-
-
-FLAGS = {"random_state": "--seed"}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -107,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.label_column is not None and args.label_column in args.drop:
         raise ValueError(f"--label-column {args.label_column!r} is also listed in --drop")
-    with as_flags(FLAGS):  # bad options fail before the table is read
+    with as_flags():  # bad options fail before the table is read
         build(args, None)._validate_params()
     df = read_table(args.data, drop=args.drop)
     labels = _labels(df, args.label_column, args.data)
@@ -124,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     say(args, f"training AutoEncoder ({est.kind}, layers {list(est.hidden_layers)}) on "
               f"{len(X)} rows x {X.shape[1]} features")  # fmt: skip
     t0 = time.perf_counter()
-    with as_flags(FLAGS):
+    with as_flags():
         est.fit(X)
     seconds = time.perf_counter() - t0
     est.save(args.out, table=encoder.to_state(), label_column=args.label_column,

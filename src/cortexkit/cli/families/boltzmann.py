@@ -179,9 +179,6 @@ def dbm_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the pretraining's learning rate")  # fmt: skip
 
 
-FLAGS = {"random_state": "--seed"}
-
-
 def _fit(args: argparse.Namespace, est: Any) -> int:
     from cortexkit.cli.tables import as_flags
 
@@ -189,7 +186,7 @@ def _fit(args: argparse.Namespace, est: Any) -> int:
     if getattr(args, "checkpoint", None):
         est.set_params(checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every,
                        resume=args.resume)  # fmt: skip
-    with as_flags(FLAGS):  # bad options fail before the data is read, named by their flags
+    with as_flags():  # bad options fail before the data is read, named by their flags
         est._validate_params()
     visible = est.get_params().get("visible", "bernoulli")
     X, shift, divisor = scale_matrix(
@@ -204,7 +201,7 @@ def _fit(args: argparse.Namespace, est: Any) -> int:
                 + (", or --visible gaussian takes real values" if name != "DBM" else "")
             )
     say(args, f"training {name} on {X.shape[0]} rows x {X.shape[1]} columns")
-    with as_flags(FLAGS):
+    with as_flags():
         est.fit(X)
     est.save(args.out, scale_shift=shift, scale_divisor=divisor, drop=list(args.drop))
     last = {k: v[-1] for k, v in est.history_.items() if isinstance(v, list) and k != "time"}
@@ -221,7 +218,7 @@ def _cd_params(args: argparse.Namespace) -> dict[str, Any]:
 
 def _loop_params(args: argparse.Namespace) -> dict[str, Any]:
     return {"learning_rate": args.learning_rate, "batch_size": args.batch_size,
-            "epochs": args.epochs, "random_state": args.seed, "device": args.device,
+            "epochs": args.epochs, "random_state": args.random_state, "device": args.device,
             "verbose": int(not args.quiet)}  # fmt: skip
 
 

@@ -104,7 +104,7 @@ def build(args: argparse.Namespace) -> Any:
         num_workers=args.num_workers,
         max_memory=args.max_memory or "auto",
         skip_bad=args.skip_bad,
-        random_state=args.seed,
+        random_state=args.random_state,
         device=args.device,
         verbose=0 if args.quiet else 1,
         **params,

@@ -33,7 +33,7 @@ def build(args: argparse.Namespace, task: str) -> Any:
         )
     if args.device not in ("auto", "cpu"):
         raise ValueError(f"--device {args.device!r}: the perceptron runs on the CPU only")
-    params: dict[str, Any] = {"random_state": args.seed}
+    params: dict[str, Any] = {"random_state": args.random_state}
     if args.epochs is not None:
         params["epochs"] = args.epochs
     if args.learning_rate is not None:
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     """Train on the table ``args.data``."""
     from cortexkit.cli.tables import train_table
 
-    return train_table(args, build, {"random_state": "--seed"})
+    return train_table(args, build)
 
 
 FAMILIES = (

@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         early_stopping=args.early_stopping,
         patience=args.patience,
         validation_fraction=args.validation_fraction if args.early_stopping else 0.0,
-        random_state=args.seed,
+        random_state=args.random_state,
         device=args.device,
         verbose=0 if args.quiet else 1,
         **checkpoint_params(RNNForecaster, args),

@@ -101,7 +101,7 @@ def build(args: argparse.Namespace) -> Any:
         algorithm=args.algorithm,
         epochs=args.epochs,
         batch_size=args.batch_size,
-        random_state=args.seed,
+        random_state=args.random_state,
         device=args.device,
         verbose=0 if args.quiet else 1,
         **checkpoint_params(SelfOrganizingMap, args),
