@@ -343,7 +343,7 @@ class CortexEstimator(CortexModel):
         loop.history["resumed"] = f"resumed from {where} after epoch {loop.epochs_done}"
         if "stopped" in loop.history:
             return 0
-        return max(self._settings()["epochs"] - loop.epochs_done, 0)
+        return max(loop.config.epochs - loop.epochs_done, 0)
 
     def _run(
         self,

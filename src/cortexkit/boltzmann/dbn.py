@@ -28,7 +28,6 @@ from cortexkit.boltzmann.step import CDStep
 from cortexkit.defaults import RBM as RBM_DEFAULTS
 from cortexkit.train.callbacks import Callback
 from cortexkit.train.config import LoopConfig
-from cortexkit.train.loop import EpochLoop
 from cortexkit.train.step import Step
 
 __all__ = ["DBN"]
@@ -214,12 +213,6 @@ class DBN(TransformerMixin, CortexEstimator):
             cfg.early_stopping = False
             cfg.callbacks = (*cfg.callbacks, _TopLayerDone(self))
         return cfg
-
-    def _resume(self, loop: EpochLoop, parts: Any, state: dict[str, Any] | None) -> int | None:
-        left = super()._resume(loop, parts, state)
-        if state is None or (not left and "stopped" in loop.history):
-            return left
-        return max(loop.config.epochs - loop.epochs_done, 0)
 
     def _after_fit(self) -> None:
         step = getattr(self, "_layerwise", None)
