@@ -619,9 +619,9 @@ def test_explain_options_change_the_network(capsys) -> None:
 
 
 def test_explain_is_deterministic_for_a_seed(capsys) -> None:
-    one = cli_capsys(capsys, "explain", "--seed", "3").out
-    two = cli_capsys(capsys, "explain", "--seed", "3").out
-    other = cli_capsys(capsys, "explain", "--seed", "4").out
+    one = cli_capsys(capsys, "explain", "--random-state", "3").out
+    two = cli_capsys(capsys, "explain", "--random-state", "3").out
+    other = cli_capsys(capsys, "explain", "--random-state", "4").out
     assert one == two
     assert one != other
 

@@ -66,7 +66,7 @@ def autograd_reference(trace: ExplainTrace) -> list[tuple[torch.Tensor, torch.Te
         {"layers": (3, 4, 2), "activation": "relu", "loss": "bce"},
         {"layers": (4, 5, 3), "activation": "sigmoid", "loss": "cross_entropy"},
         {"layers": (2, 1), "activation": "leaky_relu", "loss": "huber"},
-        {"layers": (3, 3, 2), "activation": "elu", "loss": "mae", "seed": 7},
+        {"layers": (3, 3, 2), "activation": "elu", "loss": "mae", "random_state": 7},
     ],
 )
 def test_gradients_match_autograd(kwargs: dict[str, object]) -> None:
@@ -161,13 +161,13 @@ def test_output_has_seven_steps() -> None:
 
 
 def test_format_trace_is_what_is_printed_and_deterministic() -> None:
-    trace, text = run(seed=3)
+    trace, text = run(random_state=3)
     assert format_trace(trace) == text
-    again, _ = run(seed=3)
+    again, _ = run(random_state=3)
     assert torch.equal(trace.X, again.X) and torch.equal(
         trace.layers[0].weight, again.layers[0].weight
     )
-    other, _ = run(seed=4)
+    other, _ = run(random_state=4)
     assert not torch.equal(trace.layers[0].weight, other.layers[0].weight)
 
 
@@ -214,7 +214,7 @@ def test_wrong_chain_rule_is_caught() -> None:
         ({"learning_rate": "0.5"}, "learning_rate"),
         ({"steps": 0}, "steps"),
         ({"steps": 1.5}, "steps"),
-        ({"seed": -1}, "seed"),
+        ({"random_state": -1}, "random_state"),
         ({"observations": 1}, "observations"),
         ({"observations": 9}, "observations"),
         ({"batch_size": 1}, "batch_size"),

@@ -109,7 +109,7 @@ def read_model(path: str | os.PathLike[str], *, device: str | None = None) -> Mo
     # checked as if it came from a stranger: parameters through the estimator's own checks,
     # the state against the weights' shapes.
     try:
-        params = dict(info["params"])
+        params = _as_given(cls, dict(info["params"]))
         if device is not None:
             params["device"] = device
         elif "device" in params:
@@ -123,6 +123,17 @@ def read_model(path: str | os.PathLike[str], *, device: str | None = None) -> Mo
     if not isinstance(extra, dict):
         raise _refuse(path, "its extra section is not a JSON object")
     return ModelFile(est, extra, str(info.get("library_version", "?")))
+
+
+def _as_given(cls: type, params: dict[str, Any]) -> dict[str, Any]:
+    """The saved parameters with their JSON lists back as tuples where the class's default
+    is a tuple (``hidden_layers``, a SOM's ``grid``): what ``get_params`` gave at save."""
+    defaults = inspect.signature(cls).parameters
+    for name, value in params.items():
+        default = defaults[name].default if name in defaults else None
+        if isinstance(value, list) and isinstance(default, tuple):
+            params[name] = tuple(tuple(v) if isinstance(v, list) else v for v in value)
+    return params
 
 
 def _usable_device(saved: Any) -> Any:

@@ -206,7 +206,7 @@ def test_set_params_after_fit_changes_nothing_until_the_next_fit(tmp_path, make_
     np.testing.assert_array_equal(est.predict_proba(X), proba)  # the 8x8 images it knows
     est.save(tmp_path / "m.cortex")
     back = load(tmp_path / "m.cortex")  # the network it was fitted with
-    assert back.get_params()["hidden_layers"] == [16] and back.image_size_ == (8, 8)
+    assert back.get_params()["hidden_layers"] == (16,) and back.image_size_ == (8, 8)
     np.testing.assert_array_equal(back.predict_proba(X), proba)
     assert "augment=()" in repr(back.network_.preprocess)
 

@@ -10,7 +10,7 @@ from cortexkit.recommend.synthetic import latent_factor_ratings
 
 @pytest.fixture(scope="session")
 def ratings() -> Ratings:
-    return latent_factor_ratings(100, 120, density=0.4, seed=0)
+    return latent_factor_ratings(100, 120, density=0.4, random_state=0)
 
 
 @pytest.fixture(scope="session")

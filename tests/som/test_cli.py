@@ -52,7 +52,7 @@ def test_the_outliers_are_listed_with_their_scores(table, tmp_path, command) -> 
     assert lines[6] == "among them: Class=1: 3 (100%)"
     assert plot.read_bytes()[:4] == b"\x89PNG"
     som = load(model)
-    assert som.grid == [5, 5] and som.n_features_in_ == 4  # income, age, city one-hot x2
+    assert som.grid == (5, 5) and som.n_features_in_ == 4  # income, age, city one-hot x2
 
 
 def test_predict_writes_node_coordinates_and_scores(table, tmp_path) -> None:

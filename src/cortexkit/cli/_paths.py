@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["check_output_file", "check_output_folder"]
+__all__ = ["check_figure_path", "check_output_file", "check_output_folder"]
+
+FIGURE_SUFFIXES = (".pdf", ".png", ".svg")
 
 
 def check_output_file(path: str, flag: str, *, inputs: dict[str, str | None] | None = None) -> None:
@@ -74,6 +76,20 @@ def check_output_folder(path: str, flag: str) -> None:
         raise ValueError(f"{flag} {path!r}: {str(existing)!r} is a file, not a folder")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise ValueError(f"{flag} {path!r}: folder {str(existing)!r} is not writable")
+
+
+def check_figure_path(path: str, flag: str) -> None:
+    """Refuse a figure path whose suffix no figure is drawn in, before any work.
+
+    Examples
+    --------
+    >>> check_figure_path("forecast.txt", "--plot")
+    Traceback (most recent call last):
+    ...
+    ValueError: --plot 'forecast.txt' must end in .pdf, .png or .svg
+    """
+    if Path(path).suffix.lower() not in FIGURE_SUFFIXES:
+        raise ValueError(f"{flag} {path!r} must end in .pdf, .png or .svg")
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -23,7 +23,9 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> Any:
     explain.add_argument("--loss", default="mse", help="mse, mae, huber, bce or cross_entropy")
     explain.add_argument("--learning-rate", type=float, default=0.5, help="of every update")
     explain.add_argument("--steps", type=int, default=2, help="epochs in each mode")
-    explain.add_argument("--seed", type=int, default=0, help="fixes the data and weights")
+    explain.add_argument(
+        "--random-state", type=int, default=0, metavar="SEED", help="fixes the data and weights"
+    )
     explain.add_argument("--plot-activations", metavar="FILE.png",
                          help="draw the activation functions and their derivatives")  # fmt: skip
     explain.set_defaults(run=run)
@@ -46,6 +48,6 @@ def run(args: argparse.Namespace) -> int:
         loss=args.loss,
         learning_rate=args.learning_rate,
         steps=args.steps,
-        seed=args.seed,
+        random_state=args.random_state,
     )
     return 0

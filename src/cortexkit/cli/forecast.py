@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from cortexkit.cli._args import Help, a_or_an, positive_int, say
-from cortexkit.cli._paths import check_output_file
+from cortexkit.cli._paths import check_figure_path, check_output_file
 
 __all__ = ["add_parser", "write_forecast"]
 
@@ -43,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
     for flag in ("out", "plot"):
         if getattr(args, flag):
             check_output_file(getattr(args, flag), f"--{flag}", inputs=inputs)
+    if getattr(args, "plot", None):
+        check_figure_path(args.plot, "--plot")
     mf = read_model(args.model, device=args.device)
     if type(mf.estimator).__name__ != "RNNForecaster":
         raise ValueError(

@@ -27,7 +27,7 @@ def _data() -> tuple[str, Ratings, Ratings, dict[object, str]]:
     try:
         folder = movielens_path("100k", download=False)
     except FileNotFoundError:
-        ratings = latent_factor_ratings(500, 300, density=0.3, seed=0)
+        ratings = latent_factor_ratings(500, 300, density=0.3, random_state=0)
         train, test = random_split(ratings, 0.2, random_state=0)
         return GENERATED, train, test, {}
     ml = load_movielens("100k", folder)

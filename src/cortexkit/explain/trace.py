@@ -63,7 +63,7 @@ CHECK_TOLERANCE = 1e-6  # chain rule vs autograd, float64
 _CONSTRAINTS: dict[str, list[Any]] = {
     "learning_rate": [Interval(float, 0, None, closed="neither")],
     "steps": [Interval(int, 1, MAX_STEPS)],
-    "seed": [Interval(int, 0, 2**63 - 1)],
+    "random_state": [Interval(int, 0, 2**63 - 1)],
     "observations": [Interval(int, 2, MAX_OBSERVATIONS)],
 }
 
@@ -188,7 +188,7 @@ def _build(
         {
             "learning_rate": learning_rate,
             "steps": steps,
-            "seed": seed,
+            "random_state": seed,
             "observations": observations,
         },
         _CONSTRAINTS,
@@ -286,7 +286,7 @@ def explain(
     loss: str | Loss = "mse",
     learning_rate: float = 0.5,
     steps: int = 2,
-    seed: int = 0,
+    random_state: int = 0,
     *,
     observations: int = 4,
     batch_size: int = 2,
@@ -306,7 +306,7 @@ def explain(
         The step of the update ``w <- w - learning_rate * dE/dw``; must be > 0.
     steps : int, default 2
         Epochs to run in each gradient-descent mode (step 7), 1 to 1000.
-    seed : int, default 0
+    random_state : int, default 0
         Fixes the toy data and the initial weights; the global RNG is left untouched.
     observations : int, default 4
         Rows of the toy data, 2 to 8.
@@ -338,7 +338,9 @@ def explain(
     >>> bool((step.new_weight == step.weight - 0.5 * step.grad_weight).all())
     True
     """
-    trace = _build(layers, activation, loss, learning_rate, steps, seed, observations, batch_size)
+    trace = _build(
+        layers, activation, loss, learning_rate, steps, random_state, observations, batch_size
+    )
     out = sys.stdout if file is None else file
     out.write(format_trace(trace))
     out.flush()

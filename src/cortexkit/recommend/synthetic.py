@@ -9,7 +9,7 @@ mean alone cannot.
 Examples
 --------
 >>> from cortexkit.recommend.synthetic import latent_factor_ratings
->>> r = latent_factor_ratings(20, 10, density=0.5, seed=0)
+>>> r = latent_factor_ratings(20, 10, density=0.5, random_state=0)
 >>> r.scale, set(r.rating.tolist()) <= {1.0, 2.0, 3.0, 4.0, 5.0}
 ((1.0, 5.0), True)
 """
@@ -24,10 +24,15 @@ __all__ = ["latent_factor_ratings"]
 
 
 def latent_factor_ratings(
-    n_users: int = 300, n_items: int = 200, *, rank: int = 3, density: float = 0.2, seed: int = 0
+    n_users: int = 300,
+    n_items: int = 200,
+    *,
+    rank: int = 3,
+    density: float = 0.2,
+    random_state: int = 0,
 ) -> Ratings:
     """Ratings of users ``1..n_users`` on items ``101..100 + n_items`` (see the module)."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(random_state)
     P, Q = rng.normal(size=(n_users, rank)), rng.normal(size=(n_items, rank))
     bias = rng.normal(scale=0.5, size=n_items)
     scores = 3 + 0.8 * P @ Q.T + bias + rng.normal(scale=0.3, size=(n_users, n_items))

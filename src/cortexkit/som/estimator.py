@@ -53,7 +53,7 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
         ``"euclidean"``, ``"cosine"`` or ``"manhattan"``, or ``fn(X, W) -> (samples, nodes)``.
     learning_rate : float, default=0.5
         The online rule's starting rate (the batch algorithm has none).
-    lr_schedule : str or callable, default="asymptotic"
+    lr_schedule : str, callable or None, default="asymptotic"
         The learning rate's schedule: ``"asymptotic"`` (to a third), ``"linear"``,
         ``"exponential"``, ``"inverse"`` (to 1%) or ``"constant"``, or
         ``fn(start, progress) -> value``.
@@ -144,7 +144,7 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
         "neighborhood": [Options(NEIGHBORHOODS), CALLABLE],
         "distance": [Options(DISTANCES), CALLABLE],
         "learning_rate": [Interval(float, 0, None, closed="neither")],
-        "lr_schedule": [Options(DECAYS), CALLABLE],
+        "lr_schedule": [Options(DECAYS), CALLABLE, None],
         "sigma": [Interval(float, 0, None, closed="neither")],
         "sigma_decay": [Options(DECAYS), CALLABLE],
         "init": [Options(INITS)],

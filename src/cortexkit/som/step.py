@@ -136,7 +136,7 @@ class SOMStep(Step):
         self.neighborhood = NEIGHBORHOODS.resolve(s["neighborhood"])
         self.distance = DISTANCES.resolve(s["distance"])
         self.learning_rate, self.sigma = float(s["learning_rate"]), float(s["sigma"])
-        self.lr_schedule = DECAYS.resolve(s["lr_schedule"])
+        self.lr_schedule = DECAYS.resolve(s["lr_schedule"] or "constant")  # None: constant
         self.sigma_decay = DECAYS.resolve(s["sigma_decay"])
         self.algorithm = str(s["algorithm"])
         self._non_negative = self.neighborhood in (gaussian, bubble, triangle)

@@ -61,10 +61,14 @@ def read_matrix(path: str, *, drop: list[str] | None = None) -> Any:
         X = read_idx(p)
         X = X.reshape(len(X), -1)
     else:
+        from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
         from cortexkit.data import read_table
 
         table = read_table(p, drop=drop or None)
-        text = [c for c in table.columns if not np.issubdtype(table[c].dtype, np.number)]
+        text = [
+            c for c in table.columns if not is_numeric_dtype(table[c]) or is_bool_dtype(table[c])
+        ]
         if text:
             raise ValueError(f"every column must be numeric; {text} hold text (--drop them)")
         X = table.to_numpy()
