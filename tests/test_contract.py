@@ -177,3 +177,37 @@ def test_best_loss_is_nan_when_no_epoch_has_a_finite_loss() -> None:
     bare = Bare()
     set_curves(bare)
     assert math.isnan(bare.best_loss_)
+
+
+def test_resuming_a_sized_schedule_with_other_epochs_is_refused(tmp_path) -> None:
+    from cortexkit import ANNRegressor
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(64, 3)), rng.normal(size=64)
+    ck = tmp_path / "run.ckpt"
+    ANNRegressor((4,), epochs=2, lr_schedule="cosine", checkpoint=ck, random_state=0).fit(X, y)
+    longer = ANNRegressor((4,), epochs=4, lr_schedule="cosine", checkpoint=ck, resume=True,
+                          random_state=0)  # fmt: skip
+    with pytest.raises(ValueError, match=r"other parameters .*epochs=2"):
+        longer.fit(X, y)
+    # without a schedule sized by the epochs, a resume may run longer
+    ANNRegressor((4,), epochs=2, checkpoint=ck, random_state=0).fit(X, y)
+    ANNRegressor((4,), epochs=4, checkpoint=ck, resume=True, random_state=0).fit(X, y)
+
+
+def test_set_params_device_after_fit_changes_nothing(tmp_path) -> None:
+    X, y = load_iris(return_X_y=True)
+    clf = ANNClassifier((4,), epochs=2, device="cpu", random_state=0).fit(X, y)
+    before = clf.predict(X)
+    clf.set_params(device="meta", random_state=5)
+    np.testing.assert_array_equal(clf.predict(X), before)
+
+
+def test_date_labels_save_and_load(tmp_path) -> None:
+    X, y = load_iris(return_X_y=True)
+    dates = np.array(["2020-01-01", "2021-01-01", "2022-01-01"], dtype="datetime64[D]")[y]
+    clf = ANNClassifier((4,), epochs=2, random_state=0).fit(X, dates)
+    clf.save(tmp_path / "m.cortex")
+    loaded = load(tmp_path / "m.cortex")
+    assert loaded.classes_.dtype == dates.dtype
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))

@@ -130,10 +130,6 @@ class CortexEstimator(CortexModel):
             raise ValueError("resume=True needs checkpoint=PATH: the file to resume from")
         self._loop_config()
 
-    def _settings(self) -> dict[str, Any]:
-        """The parameters this fit runs with (the live ones before the first fit)."""
-        return getattr(self, "fitted_params_", None) or self.get_params(deep=False)
-
     def _loop_config(self) -> LoopConfig:
         p = self._settings()
         checkpoint = p.get("checkpoint")
@@ -150,7 +146,7 @@ class CortexEstimator(CortexModel):
         )
 
     def _device(self) -> torch.device:
-        return resolve_device(self.device)
+        return resolve_device(self._settings()["device"])
 
     @contextmanager
     def _seeded(self, epochs_done: int = 0, seed: int | None = None) -> Iterator[torch.Generator]:
@@ -180,8 +176,9 @@ class CortexEstimator(CortexModel):
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """Training and validation row indices, or None for no validation set (see
         :func:`~cortexkit.train.split.split_rows`)."""
-        split = getattr(self, "validation_split", "random")
-        rows, note = split_rows(n, self.validation_fraction, split, generator, labels)
+        p = self._settings()
+        split = p.get("validation_split", "random")
+        rows, note = split_rows(n, p["validation_fraction"], split, generator, labels)
         if note:
             self._validation_note = note
         return rows
@@ -313,12 +310,16 @@ class CortexEstimator(CortexModel):
     def _num_workers(self) -> int:
         """Worker processes for a streamed Dataset: the estimator's ``num_workers``, or
         those of the DataLoader it was given."""
-        return int(getattr(self, "num_workers", 0) or getattr(self, "_loader_workers", 0))
+        return int(self._settings().get("num_workers", 0) or getattr(self, "_loader_workers", 0))
 
     def _new_loop(self, generator: torch.Generator) -> EpochLoop:
         loop = EpochLoop(self._make_step(), self._loop_config(), generator=generator,
                          metric=self._metric)  # fmt: skip
-        params = params_fingerprint(self._settings(), _RESUMABLE)
+        settings = self._settings()
+        free = _RESUMABLE
+        if settings.get("lr_schedule") in ("onecycle", "cosine"):  # sized by the epochs
+            free = _RESUMABLE - {"epochs"}
+        params = params_fingerprint(settings, free)
         loop.extra_state = {"estimator": type(self).__name__, "params": params}
         return loop
 
@@ -405,11 +406,6 @@ class GradientEstimator(CortexEstimator):
         at a time (what ``predict`` and the per-epoch metrics need)."""
         module.eval()
         return chunked(module, X)
-
-    @property
-    def _trainer(self) -> EpochLoop | None:
-        """The loop kept for ``partial_fit`` (its ``optimizer`` is the gradient step's)."""
-        return getattr(self, "_loop", None)
 
 
 def _is_loader(parts: Any) -> bool:

@@ -49,13 +49,17 @@ class CortexModel(SaveMixin, BaseEstimator):
         """Keep the parameters this fit runs with (see the module's docstring)."""
         self.fitted_params_ = dict(self.get_params(deep=False))
 
+    def _settings(self) -> dict[str, Any]:
+        """The parameters the last fit ran with (the live ones before the first fit)."""
+        return getattr(self, "fitted_params_", None) or self.get_params(deep=False)
+
     def _seed(self) -> int:
         """One seed drawn from ``random_state`` (an int, a RandomState or None)."""
-        return int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+        return int(check_random_state(self._settings()["random_state"]).randint(0, 2**31 - 1))
 
     def _numpy_rng(self) -> np.random.RandomState:
         """The NumPy generator ``random_state`` names (for a loop of NumPy's own)."""
-        return check_random_state(self.random_state)
+        return check_random_state(self._settings()["random_state"])
 
     # -- class labels ---------------------------------------------------------------------
 
@@ -106,8 +110,11 @@ class CortexModel(SaveMixin, BaseEstimator):
         if hasattr(self, "feature_names_in_"):
             meta["feature_names_in_"] = [str(c) for c in self.feature_names_in_]
         if hasattr(self, "classes_"):
-            meta["classes_"] = np.asarray(self.classes_).tolist()
-            meta["classes_dtype"] = np.asarray(self.classes_).dtype.str
+            classes = np.asarray(self.classes_)
+            # dates and durations as their integer ticks: JSON has no date
+            ticks = classes.dtype.kind in "mM"
+            meta["classes_"] = (classes.view(np.int64) if ticks else classes).tolist()
+            meta["classes_dtype"] = classes.dtype.str
         return meta
 
     def _set_common_state(self, meta: dict[str, Any]) -> None:

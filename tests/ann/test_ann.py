@@ -158,9 +158,9 @@ def test_partial_fit_regressor_keeps_the_optimiser_state(diabetes) -> None:
     X, y = diabetes
     reg = ANNRegressor((8,), learning_rate=0.01, random_state=0, device="cpu")
     reg.partial_fit(X, y)
-    trainer = reg._trainer
+    trainer = reg._loop
     reg.partial_fit(X, y)
-    assert reg._trainer is trainer and reg.n_iter_ == 2
+    assert reg._loop is trainer and reg.n_iter_ == 2
     assert reg.loss_curve_[1] < reg.loss_curve_[0]
 
 
@@ -445,7 +445,7 @@ def test_sgd_with_nesterov_momentum_learns(iris) -> None:
         hidden_layers=(16,), optimizer="sgd", momentum=0.9, nesterov=True, learning_rate=0.01,
         epochs=20, random_state=0,
     ).fit(X, y)  # fmt: skip
-    assert nesterov._trainer.optimizer.param_groups[0]["nesterov"] is True
+    assert nesterov._loop.optimizer.param_groups[0]["nesterov"] is True
     assert nesterov.history_["loss"][-1] < plain.history_["loss"][-1]
     assert nesterov.score(X, y) > 0.9
 

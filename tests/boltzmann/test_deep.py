@@ -269,3 +269,19 @@ def test_set_params_after_fit_changes_nothing_until_the_next_fit(cls, digits, tm
     back = load(tmp_path / "m.cortex")
     np.testing.assert_array_equal(back.transform(X[:20]), before)
     assert list(back.get_params()["hidden_layers"]) == [12, 6]
+
+
+def test_a_loaded_dbn_partial_fit_goes_on_with_the_layer_it_was_training(tmp_path) -> None:
+    import pickle
+
+    from cortexkit import DBN, load
+
+    X = (np.random.default_rng(0).random((60, 8)) > 0.5).astype(float)
+    dbn = DBN((5, 3), epochs=2, random_state=0).fit(X)
+    assert dbn.history_["layer"] == [1.0, 1.0, 2.0, 2.0]
+    dbn.save(tmp_path / "d.cortex")
+    for again in (load(tmp_path / "d.cortex"), pickle.loads(pickle.dumps(dbn))):
+        bottom = again.weights_[0].clone()
+        again.partial_fit(X)
+        assert again.history_["layer"][-1] == 2.0  # the top layer, not the bottom again
+        assert bool((again.weights_[0] == bottom).all())

@@ -253,6 +253,13 @@ class DBN(TransformerMixin, CortexEstimator):
 
     def _make_step(self) -> Step:
         self._layerwise = LayerwiseStep(self._layers())
+        carried = self.__dict__.pop("_carried_layers", None)
+        if carried:  # a loaded or unpickled model's partial_fit: go on where it was
+            top = int(carried[-1]) - 1
+            epochs = len(carried) - next(
+                (i + 1 for i in range(len(carried) - 1, -1, -1) if carried[i] != carried[-1]), 0
+            )
+            self._layerwise.continue_at(top, epochs)
         return self._layerwise
 
     def _metric(self, X: Tensor, rows: Tensor | None = None) -> dict[str, float]:
@@ -266,6 +273,8 @@ class DBN(TransformerMixin, CortexEstimator):
     def partial_fit(self, X: Any, y: Any = None, **kwargs: Any) -> DBN:
         """One more epoch over ``X`` for the layer whose turn it is (after every layer's
         ``epochs``, the top one), keeping the weights and the persistent chains."""
+        if getattr(self, "_loop", None) is None and "layer" in getattr(self, "history_", {}):
+            self._carried_layers = [v for v in self.history_["layer"] if v == v]  # not NaN
         return super().partial_fit(X, None, **kwargs)  # type: ignore[no-any-return]
 
     # -- using the stack ------------------------------------------------------------------

@@ -80,6 +80,16 @@ class LayerwiseStep(Step):
         self._source = run.batches
         self._inputs = None
         self.finished = False
+        if self.__dict__.pop("_continued", False):
+            top = len(self.layers) - 1
+            self.turns_over = self.layer == top and self.layer_epochs >= self.epochs
+
+    def continue_at(self, layer: int, layer_epochs: int) -> None:
+        """Start at ``layer`` (0-based), which has trained ``layer_epochs`` epochs of its
+        turn already: what a loaded model's history says."""
+        self.layer = min(max(layer, 0), len(self.layers) - 1)
+        self.layer_epochs = layer_epochs
+        self._continued = True  # begin decides whether the turns are over
 
     @property
     def current(self) -> CDStep:

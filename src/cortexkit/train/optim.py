@@ -6,7 +6,9 @@ AdamW use PyTorch's fused kernel where the device has one (one kernel for the wh
 about 25% faster a step than the per-tensor loop on a small network).
 
 A ``torch.optim.Optimizer`` subclass, or any callable ``factory(params, lr=..., weight_decay=...)``
-returning an optimizer, works wherever a name does.
+returning an optimizer, works wherever a name does. A :class:`~cortexkit.train.GradientStep`
+builds every optimiser with ``weight_decay=0`` and applies ``weight_decay`` itself, to the
+weights only (:class:`~cortexkit.train.step.WeightDecay`): a factory need not handle it.
 """
 
 from __future__ import annotations

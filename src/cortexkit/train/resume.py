@@ -52,7 +52,7 @@ def data_fingerprint(
                 digest.update(np.ascontiguousarray(chunk).tobytes())
         info["rows_sha256"] = digest.hexdigest()
     if targets is not None:
-        info["targets"] = json.loads(json.dumps(targets))
+        info["targets"] = json.loads(json.dumps(targets, default=str))  # dates as text
     return info
 
 
