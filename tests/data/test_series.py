@@ -19,7 +19,7 @@ def _write(tmp_path, text: str):
 
 def test_dates_are_parsed_and_sorted_and_separators_read(tmp_path) -> None:
     path = _write(tmp_path, 'Date,Close\n1/5/2017,"1,001.5"\n1/3/2017,"7,380,500"\n1/4/2017,9\n')
-    series = read_series(path, "Close", date_column="Date")
+    series = read_series(path, "Close", date_column="Date", date_format="%m/%d/%Y")
     assert [d.day for d in series.index] == [3, 4, 5]
     assert series["Close"].tolist() == [7380500.0, 9.0, 1001.5]
 
@@ -48,6 +48,62 @@ def test_missing_values_only_with_a_fill(tmp_path, fill, expected) -> None:
 def test_bad_series_files(tmp_path, text, kwargs, message) -> None:
     with pytest.raises(ValueError, match=message):
         read_series(_write(tmp_path, text), "y", **kwargs)
+
+
+def test_day_month_dates_are_read_right_or_refused(tmp_path) -> None:
+    """01/02/2021 was read as 2 January whatever the file meant: it is refused unless a date
+    settles the order (a first number over 12 is a day: read day-first, where it said "not
+    a date") or date_format says which."""
+    ambiguous = _write(tmp_path, "d,y\n01/02/2021,1\n02/02/2021,2\n03/02/2021,3\n")
+    with pytest.raises(
+        ValueError,
+        match=r"'01/02/2021' that read day-first or month-first.*"
+        r"--date-format \(date_format= in Python\): %d/%m/%Y or %m/%d/%Y",
+    ):
+        read_series(ambiguous, "y", date_column="d")
+    day_first = read_series(ambiguous, "y", date_column="d", date_format="%d/%m/%Y")
+    assert [str(d.date()) for d in day_first.index] == ["2021-02-01", "2021-02-02", "2021-02-03"]
+    month_first = read_series(ambiguous, "y", date_column="d", date_format="%m/%d/%Y")
+    assert [d.month for d in month_first.index] == [1, 2, 3]
+    with pytest.raises(ValueError, match="'01/02/2021' in row 1, which does not match the date"):
+        read_series(ambiguous, "y", date_column="d", date_format="%Y-%m-%d")
+    extra = {"series": {"column": "y", "date_column": "d", "date_format": "%d/%m/%Y"}}
+    assert read_like_training(ambiguous, extra).index[0].month == 2
+    assert read_like_training(ambiguous, extra, "%m/%d/%Y").index[0].month == 1
+    settled = _write(tmp_path, "d,y\n12/01/2021,1\n13/01/2021,2\n01/02/2021,3\n")
+    assert [str(d.date()) for d in read_series(settled, "y", date_column="d").index] == [
+        "2021-01-12", "2021-01-13", "2021-02-01"]  # fmt: skip
+    mixed = _write(tmp_path, "d,y\n13/01/2021,1\n01/14/2021,2\n")
+    with pytest.raises(ValueError, match="'13/01/2021' \\(day first\\) and '01/14/2021'"):
+        read_series(mixed, "y", date_column="d")
+
+
+def test_date_messages_name_the_way_out(tmp_path) -> None:
+    """An ISO date column named as the target said "must hold numbers"; a date that does
+    not parse names --date-format; a series across a daylight-saving change (two UTC
+    offsets) said "Pass utc=True", which the command line cannot do: it is read in UTC."""
+    iso = _write(tmp_path, "date,y\n2021-01-01,1\n2021-01-02,2\n")
+    with pytest.raises(
+        ValueError,
+        match="column 'date' holds dates \\('2021-01-01'\\), not "
+        "numbers: name it as the date column \\(--date-column date",
+    ):
+        read_series(iso, "date")
+    with pytest.raises(
+        ValueError, match="not a date \\(give the layout of the dates with --date-format"
+    ):
+        read_series(_write(tmp_path, "d,y\nmonday,1\n"), "y", date_column="d")
+    dst = _write(
+        tmp_path,
+        "d,y\n2021-03-27T12:00:00+01:00,1\n2021-03-28T12:00:00+02:00,2\n"
+        "2021-03-29T12:00:00+02:00,3\n",
+    )
+    series = read_series(dst, "y", date_column="d")
+    assert [d.isoformat() for d in series.index] == [
+        "2021-03-27T11:00:00+00:00",
+        "2021-03-28T10:00:00+00:00",
+        "2021-03-29T10:00:00+00:00",
+    ]
 
 
 def test_series_values_puts_the_target_first() -> None:

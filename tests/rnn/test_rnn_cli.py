@@ -11,6 +11,7 @@ import pytest
 
 from cortexkit import load
 from cortexkit.cli import run_captured
+from cortexkit.persist import read_model
 
 FAST = ["--epochs", "20", "--learning-rate", "0.01", "--hidden-layers", "16", "--lookback", "24",
         "--difference", "1"]  # fmt: skip
@@ -37,8 +38,8 @@ def trained(tmp_path_factory) -> dict[str, Path]:
     data, later = _csv(folder / "sales.csv"), _csv(folder / "later.csv", n=12, start=240)
     model = folder / "sales.cortex"
     result = run_captured("--quiet", "train", "rnn", str(data), "--column", "Sales",
-                          "--date-column", "Date", *FAST, "--holdout", "12",
-                          "--out", str(model))  # fmt: skip
+                          "--date-column", "Date", "--date-format", "%m/%d/%Y", *FAST,
+                          "--holdout", "12", "--out", str(model))  # fmt: skip
     assert result.code == 0, result.err
     assert "seasonal-naive (season 12)" in result.out
     return {"data": data, "later": later, "model": model, "folder": folder}
@@ -117,8 +118,8 @@ def test_evaluate_on_the_training_series_is_refused_or_warned(trained, tmp_path)
 def test_missing_values_are_an_error_unless_a_fill_is_asked_for(tmp_path) -> None:
     data = _csv(tmp_path / "gappy.csv", gap=True)
     out = tmp_path / "m.cortex"
-    args = ["train", "rnn", str(data), "--column", "Sales", "--date-column", "Date", *FAST,
-            "--epochs", "1", "--out", str(out)]  # fmt: skip
+    args = ["train", "rnn", str(data), "--column", "Sales", "--date-column", "Date",
+            "--date-format", "%m/%d/%Y", *FAST, "--epochs", "1", "--out", str(out)]  # fmt: skip
     refused = run_captured(*args)
     assert refused.code == 2 and "'Sales' has 1 missing values" in refused.err
     assert "--fill" in refused.err and not out.exists()
@@ -132,13 +133,46 @@ def test_bad_input_is_one_line(tmp_path) -> None:
     assert short.code == 2 and "has 20 steps (n_samples = 20); lookback=24" in short.err
     assert "horizon=1 + difference=1 need at least 26" in short.err
     text = run_captured("train", "rnn", str(data), "--column", "Date", "--out", out)
-    assert text.code == 2 and "column 'Date' must hold numbers" in text.err
+    assert text.code == 2 and "column 'Date' holds dates ('08/01/2001'), not numbers" in text.err
+    assert "--date-column Date" in text.err
     two = _csv(tmp_path / "two.csv", n=40)
     pd.read_csv(two).assign(Other=1.0).to_csv(two, index=False)
     unnamed = run_captured("train", "rnn", str(two), "--date-column", "Date", "--out", out)
     assert unnamed.code == 2 and "name the column to forecast with --column" in unnamed.err
     zero = run_captured("forecast", out, "--horizon", "0")
     assert zero.code == 2 and "--horizon" in zero.err
+
+
+def test_ambiguous_day_month_dates_are_refused_until_a_date_format_settles_them(tmp_path) -> None:
+    """Monthly dates written 01/02/2000, 01/03/2000 ... were read month-first silently: with
+    every number 12 or less they are refused, naming --date-format; the format given is
+    saved, and forecast, evaluate and forecast --data read new files with it."""
+    rows = pd.date_range("2000-01-01", periods=60, freq="MS")
+    values = [f"{5000 + 1000 * np.sin(i / 2):.1f}" for i in range(72)]
+    data, later = tmp_path / "daymonth.csv", tmp_path / "later.csv"
+    pd.DataFrame({"Date": rows.strftime("%d/%m/%Y"), "Sales": values[:60]}).to_csv(
+        data, index=False
+    )
+    after = pd.date_range("2005-01-01", periods=12, freq="MS").strftime("%d/%m/%Y")
+    pd.DataFrame({"Date": after, "Sales": values[60:]}).to_csv(later, index=False)
+    out = tmp_path / "m.cortex"
+    args = ["train", "rnn", str(data), "--column", "Sales", "--date-column", "Date", *FAST,
+            "--epochs", "1", "--out", str(out)]  # fmt: skip
+    refused = run_captured(*args)
+    assert refused.code == 2 and not out.exists(), refused.err
+    assert "read day-first or month-first" in refused.err and "--date-format" in refused.err
+    assert "%d/%m/%Y or %m/%d/%Y" in refused.err and len(refused.err.strip().splitlines()) == 1
+    assert run_captured("--quiet", *args, "--date-format", "%d/%m/%Y").code == 0
+    assert read_model(out).extra["dates"] == {"last": "2004-12-01T00:00:00", "freq": "MS"}
+    forecast = run_captured("forecast", str(out), "--horizon", "2", "--data", str(data))
+    assert forecast.code == 0, forecast.err
+    assert "2005-01-01" in forecast.out and "2005-02-01" in forecast.out
+    assert run_captured("evaluate", str(out), str(later)).code == 0
+    wrong = run_captured("evaluate", str(out), str(later), "--date-format", "%Y-%m-%d")
+    assert wrong.code == 2 and "does not match the date format '%Y-%m-%d'" in wrong.err
+    wrong = run_captured("forecast", str(out), "--horizon", "2", "--data", str(data),
+                         "--date-format", "%Y-%m-%d")  # fmt: skip
+    assert wrong.code == 2 and "does not match the date format" in wrong.err
 
 
 @pytest.mark.slow

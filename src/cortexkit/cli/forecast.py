@@ -24,6 +24,9 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
                        help="forecast a series with a trained RNN model")  # fmt: skip
     p.add_argument("model")
     p.add_argument("--data", help="the series to continue (default: the training series)")
+    p.add_argument("--date-format", metavar="FORMAT",
+                   help="the layout of the dates in --data and --actual, e.g. %%d/%%m/%%Y "
+                   "(default: the training one)")  # fmt: skip
     p.add_argument(
         "--horizon", type=positive_int, required=True, help="steps to forecast (at most 100000)"
     )
@@ -51,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
             f"{args.model!r} holds {a_or_an(type(mf.estimator).__name__)}; forecast needs an "
             "RNNForecaster (cortexkit train rnn)"
         )
-    history = None if args.data is None else read_like_training(args.data, mf.extra)
+    history = (
+        None if args.data is None else read_like_training(args.data, mf.extra, args.date_format)
+    )
     return write_forecast(args, mf, history, args.horizon)
 
 
@@ -85,7 +90,9 @@ def write_forecast(args: argparse.Namespace, mf: Any, history: Any, horizon: int
         past = past[-max(3 * steps, 2 * est._window()) :]
         actual = None
         if getattr(args, "actual", None):
-            actual = read_like_training(args.actual, mf.extra).to_numpy()[:, 0]
+            actual = read_like_training(
+                args.actual, mf.extra, getattr(args, "date_format", None)
+            ).to_numpy()[:, 0]
         plot_forecast(args.plot, past, point, interval=(lower, upper), actual=actual,
                       title=f"{mf.extra.get('series', {}).get('column', 'series')}: "
                             f"{steps}-step forecast ({coverage:.0%} interval)")  # fmt: skip

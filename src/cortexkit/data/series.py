@@ -11,8 +11,9 @@ Examples
 --------
 >>> import pathlib, tempfile
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "prices.csv"
->>> _ = path.write_text('Date,Close,Volume\\n1/4/2012,10.5,"1,200"\\n1/3/2012,11.0,"3,400"\\n')
->>> series = read_series(path, "Close", date_column="Date", exogenous=["Volume"])
+>>> _ = path.write_text('Date,Close,Volume\\n4/1/2012,10.5,"1,200"\\n3/1/2012,11.0,"3,400"\\n')
+>>> series = read_series(path, "Close", date_column="Date", exogenous=["Volume"],
+...                      date_format="%d/%m/%Y")  # 4/1/2012 could be 1 April: say which
 >>> [str(d.date()) for d in series.index], series["Volume"].tolist()
 (['2012-01-03', '2012-01-04'], [3400.0, 1200.0])
 """
@@ -20,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -32,6 +34,7 @@ from cortexkit.data.tables import read_table
 __all__ = [
     "FILLS",
     "frequency",
+    "parse_dates",
     "read_like_training",
     "read_series",
     "series_dates",
@@ -49,6 +52,7 @@ def read_series(
     date_column: str | None = None,
     exogenous: Sequence[str] | None = None,
     fill: str | None = None,
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     """Read a series from a CSV: the ``column`` to forecast and optional exogenous columns.
 
@@ -68,6 +72,13 @@ def read_series(
         What to do with empty cells: ``None`` refuses them (the error names the column
         and the first row), ``"ffill"`` repeats the last value seen, ``"interpolate"``
         draws a straight line between neighbours (leading gaps take the first value).
+    date_format : str or None, default=None
+        The layout of the dates, in :func:`~datetime.datetime.strptime` codes
+        (``"%d/%m/%Y"``, ``--date-format`` on the command line). ``None`` infers it, but
+        refuses dates such as ``01/02/2021`` that read both day-first and month-first when
+        no date in the column settles it (a first number over 12 is a day, a second one a
+        day of a month-first date). Dates with different UTC offsets (a daylight-saving
+        change) are converted to UTC.
 
     Returns
     -------
@@ -86,16 +97,7 @@ def read_series(
             f"{list(read_table(path).columns)}"
         )
     if date_column:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # "could not infer format"
-            dates = pd.to_datetime(df[date_column], errors="coerce")
-        bad = dates.isna()
-        if bad.any():
-            row = int(np.argmax(bad.to_numpy()))
-            raise ValueError(
-                f"date column {date_column!r} holds {df[date_column].iloc[row]!r} in row "
-                f"{row + 1}, which is not a date"
-            )
+        dates = parse_dates(df[date_column], date_column, date_format)
         if dates.duplicated().any():
             raise ValueError(
                 f"date column {date_column!r} repeats {dates[dates.duplicated()].iloc[0].date()}"
@@ -106,6 +108,12 @@ def read_series(
     for name in columns:
         if not pd.api.types.is_numeric_dtype(df[name]) or pd.api.types.is_bool_dtype(df[name]):
             sample = df[name].dropna().iloc[0] if df[name].notna().any() else None
+            if _is_date(sample):
+                raise ValueError(
+                    f"column {name!r} holds dates ({sample!r}), not numbers: name it as the "
+                    f"date column (--date-column {name}, date_column= in Python) and forecast "
+                    "a column of numbers"
+                )
             raise ValueError(f"column {name!r} must hold numbers; it holds {sample!r}")
     gaps = df.isna()
     if gaps.to_numpy().any():
@@ -122,6 +130,82 @@ def read_series(
         else:
             df = df.interpolate(limit_direction="both")
     return df.astype(np.float64)
+
+
+# a date that starts with two numbers of 1 or 2 digits: 01/02/2021, 1.2.21, 01-02-2021 10:00
+_DAY_MONTH = r"^(\d{1,2})([/.\-])(\d{1,2})\2\d{2,4}(?:$|[\sT])"
+
+
+def parse_dates(text: pd.Series, column: str, date_format: str | None = None) -> pd.Series:
+    """The column of dates ``text`` parsed, as :func:`read_series` parses its date column.
+
+    ``date_format`` (strptime codes) fixes the layout; without it, day/month dates that no
+    date in the column settles (every first and second number 12 or less, and some that
+    differ) are refused, and a column that only reads day-first is read day-first.
+    Different UTC offsets (a daylight-saving change) are converted to UTC.
+
+    Examples
+    --------
+    >>> parse_dates(pd.Series(["13/01/2021", "02/01/2021"]), "d").dt.day.tolist()
+    [13, 2]
+    >>> parse_dates(pd.Series(["01/02/2021"]), "d")
+    Traceback (most recent call last):
+    ...
+    ValueError: date column 'd' holds dates such as '01/02/2021' that read day-first or ...
+    """
+    text = text.astype("string").str.strip()
+    flag = "--date-format (date_format= in Python)"
+    dayfirst = False
+    if date_format is None:
+        parts = text.str.extract(_DAY_MONTH)
+        found = parts[0].notna()
+        if found.any():
+            first = parts[0][found].astype(int).to_numpy()
+            second = parts[2][found].astype(int).to_numpy()
+            shown = text[found].to_numpy()
+            sep = str(parts[1][found].iloc[0])
+            formats = f"%d{sep}%m{sep}%Y or %m{sep}%d{sep}%Y"
+            day_first, month_first = first > 12, second > 12
+            if day_first.any() and month_first.any():
+                raise ValueError(
+                    f"date column {column!r} holds {shown[day_first][0]!r} (day first) and "
+                    f"{shown[month_first][0]!r} (month first); give the layout with {flag}, "
+                    f"e.g. {formats}"
+                )
+            if not day_first.any() and not month_first.any() and (first != second).any():
+                raise ValueError(
+                    f"date column {column!r} holds dates such as "
+                    f"{shown[first != second][0]!r} that read day-first or month-first, and "
+                    f"none settles which; say which with {flag}: {formats}"
+                )
+            dayfirst = bool(day_first.any())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "could not infer format"
+        try:
+            dates = pd.to_datetime(text, format=date_format, dayfirst=dayfirst, errors="coerce")
+        except ValueError:  # different UTC offsets: a daylight-saving change
+            dates = pd.to_datetime(
+                text, format=date_format, dayfirst=dayfirst, errors="coerce", utc=True
+            )
+    bad = dates.isna()
+    if bad.any():
+        row = int(np.argmax(bad.to_numpy()))
+        how = (
+            f"which does not match the date format {date_format!r}"
+            if date_format is not None
+            else f"which is not a date (give the layout of the dates with {flag})"
+        )
+        raise ValueError(f"date column {column!r} holds {text.iloc[row]!r} in row {row + 1}, {how}")
+    return dates
+
+
+def _is_date(value: Any) -> bool:
+    """Whether ``value`` is text that reads as a date (``"2021-01-31"``, ``"1/31/2021"``)."""
+    if not isinstance(value, str) or not re.search(r"\d[-/.]\d", value):
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return not pd.isna(pd.to_datetime(value, errors="coerce"))
 
 
 def series_values(X: Any, target: Any = None, *, name: str = "X") -> tuple[np.ndarray, list[str]]:
@@ -190,10 +274,13 @@ def series_values(X: Any, target: Any = None, *, name: str = "X") -> tuple[np.nd
     return values, order
 
 
-def read_like_training(path: str | os.PathLike[str], extra: dict[str, Any]) -> pd.DataFrame:
+def read_like_training(
+    path: str | os.PathLike[str], extra: dict[str, Any], date_format: str | None = None
+) -> pd.DataFrame:
     """The series in ``path``, read as a model file's training series was: ``extra`` is the
     JSON saved beside the model, whose ``"series"`` entry holds :func:`read_series`'s
-    settings (``column``, ``date_column``, ``exogenous``, ``fill``).
+    settings (``column``, ``date_column``, ``exogenous``, ``fill``, ``date_format``).
+    ``date_format``, when given, replaces the saved one (``--date-format``).
 
     Raises
     ------
@@ -212,6 +299,7 @@ def read_like_training(path: str | os.PathLike[str], extra: dict[str, Any]) -> p
         date_column=settings.get("date_column"),
         exogenous=settings.get("exogenous") or [],
         fill=settings.get("fill"),
+        date_format=date_format or settings.get("date_format"),
     )
 
 

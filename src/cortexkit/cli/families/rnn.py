@@ -27,6 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--column", help="the column to forecast (default: the file's only "
                         "numeric column besides --date-column)")  # fmt: skip
     parser.add_argument("--date-column", help="a date column: parsed, rows sorted by it")
+    parser.add_argument("--date-format", metavar="FORMAT",
+                        help="the layout of the dates, e.g. %%d/%%m/%%Y (default: inferred; "
+                        "01/02/2021 is refused unless another date settles it)")  # fmt: skip
     parser.add_argument("--exogenous", type=names, default=[], help="input columns, a,b,c")
     parser.add_argument("--fill", choices=["ffill", "interpolate"],
                         help="fill missing values (default: refuse them)")  # fmt: skip
@@ -85,9 +88,11 @@ def run(args: argparse.Namespace) -> int:
 
     column = args.column or _only_numeric_column(args)
     settings = {"column": column, "date_column": args.date_column,
-                "exogenous": list(args.exogenous), "fill": args.fill}  # fmt: skip
+                "exogenous": list(args.exogenous), "fill": args.fill,
+                "date_format": args.date_format}  # fmt: skip
     df = read_series(args.data, column, date_column=args.date_column,
-                     exogenous=args.exogenous, fill=args.fill)  # fmt: skip
+                     exogenous=args.exogenous, fill=args.fill,
+                     date_format=args.date_format)  # fmt: skip
     if args.holdout < 0 or args.holdout >= len(df):
         raise ValueError(f"--holdout must be in [0, {len(df) - 1}]; got {args.holdout}")
     train = df.iloc[: len(df) - args.holdout]
@@ -164,6 +169,9 @@ def evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_flag(parser, "--season", type=positive_int,
              help="(forecasters) season length of the seasonal-naive forecast")  # fmt: skip
+    add_flag(parser, "--date-format", metavar="FORMAT",
+             help="(forecasters) the layout of the dates, e.g. %%d/%%m/%%Y (default: the "
+                  "training one)")  # fmt: skip
 
 
 def evaluate(args: argparse.Namespace, model_file: Any) -> int:
@@ -171,8 +179,10 @@ def evaluate(args: argparse.Namespace, model_file: Any) -> int:
     from cortexkit.data.series import read_like_training
 
     est, extra = model_file.estimator, model_file.extra
-    actual = read_like_training(args.data, extra)
-    history = None if args.history is None else read_like_training(args.history, extra)
+    actual = read_like_training(args.data, extra, args.date_format)
+    history = (
+        None if args.history is None else read_like_training(args.history, extra, args.date_format)
+    )
     if history is None:
         check_after_training(actual, est, extra, args.data)
     table = est.evaluate(actual, history, season=args.season, rolling=args.rolling)
