@@ -138,5 +138,24 @@ def test_temporal_split_holds_out_the_latest() -> None:
 
 
 def test_identifiers_keep_their_type() -> None:
-    r = as_ratings(pd.DataFrame({"user": ["007", "8"], "item": ["x", "y"], "rating": [1, 2]}))
+    r = as_ratings(pd.DataFrame({"user": ["7", "8"], "item": ["x", "y"], "rating": [1, 2]}))
     assert r.user.dtype == np.int64 and r.item.dtype == object
+    padded = as_ratings(pd.DataFrame({"user": ["007", "008"], "item": [1, 2], "rating": [1, 2]}))
+    assert padded.user.tolist() == ["007", "008"] and padded.item.dtype == np.int64
+    assert as_ratings([(1.0, 2.0, 3.0)]).user.dtype == np.int64  # a float array's rows
+
+
+def test_padded_and_plain_forms_of_one_number_are_two_users_with_a_warning() -> None:
+    """ "007" and "7" were merged into user 7, and "latest wins" then dropped a rating
+    silently: identifiers are text, so they are two users, and the file is warned about."""
+    text = "user,item,rating\n007,1,5\n7,1,2\n8,2,3\n"
+    with pytest.warns(
+        UserWarning,
+        match="the users '007' and '7' are one number written two ways; they are read as two users",
+    ):
+        r = read_ratings(io.StringIO(text))
+    assert len(r) == 3 and r.user.tolist() == ["007", "7", "8"] and r.n_users == 3
+    assert r.rating.tolist() == [5.0, 2.0, 3.0]
+    with pytest.warns(UserWarning, match="the items '01' and '1'"):
+        r = read_ratings(io.StringIO("1\t01\t4\t10\n1\t1\t2\t11\n"))
+    assert len(r) == 2 and r.item.tolist() == ["01", "1"]

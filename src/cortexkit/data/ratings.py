@@ -16,8 +16,10 @@ Readers: :func:`read_ratings` takes MovieLens ``u.data`` (tab-separated, no head
 or no header and the columns in that order). :func:`read_titles` reads ``u.item``
 (pipe-separated, latin-1), ``movies.dat`` (``::``) or ``movies.csv``.
 
-Identifiers are kept as they were given: integers when every one is an integer, else
-strings.
+Identifiers are kept as they were given, as text: ``"007"`` and ``"7"`` are two users. They
+are stored as integers only when every one is an integer written plainly (no leading zero
+or sign), where text and number are one to one; otherwise as strings. A file that writes one
+number two ways (``007`` and ``7``) is read as written, with a warning naming an example.
 
 Examples
 --------
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -178,20 +181,35 @@ def _named_columns(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     return frame[[found[r] for r in roles]].set_axis(roles, axis=1)
 
 
-def _ids(column: pd.Series) -> np.ndarray:
-    """Integers when every identifier is one, else strings."""
+def _ids(column: pd.Series, what: str = "identifier", name: str = "ratings") -> np.ndarray:
+    """Integers when every identifier is an integer written plainly, else strings as given:
+    ``"007"`` and ``"7"`` stay two identifiers (a warning names them)."""
     if pd.api.types.is_integer_dtype(column):
         return column.to_numpy(np.int64)
+    kind = pd.api.types.infer_dtype(column, skipna=True)
+    # text ("007") stays as given: through numbers it would become 7
     numbers = (
-        pd.to_numeric(column, errors="coerce")
-        if column.dtype != object or not len(column) or not isinstance(column.iloc[0], str)
-        else None
+        None if "string" in kind or "mixed" in kind else pd.to_numeric(column, errors="coerce")
     )
     if numbers is not None and numbers.notna().all() and (numbers == np.round(numbers)).all():
         return numbers.to_numpy(np.int64)  # 42.0 (a float array's rows) is user 42
     text = column.astype(str).str.strip()
-    if len(text) and text.str.fullmatch(r"[+-]?\d{1,18}").all():
-        return text.astype(np.int64).to_numpy()
+    integer = text.str.fullmatch(r"[+-]?\d{1,18}")
+    if len(text) and integer.all() and text.str.fullmatch(r"0|-?[1-9]\d*").all():
+        return text.astype(np.int64).to_numpy()  # plain integers: "7" is 7 and back
+    if integer.any():
+        forms = pd.Series(text[integer].unique())
+        number = forms.astype(np.int64)
+        clash = number.duplicated(keep=False)
+        if clash.any():
+            same = forms[number == number[clash].iloc[0]].tolist()
+            warnings.warn(
+                f"{name}: the {what}s {' and '.join(repr(f) for f in same[:2])} are one "
+                f"number written two ways; they are read as two {what}s (identifiers are "
+                "text): write them the same way if they are one",
+                UserWarning,
+                stacklevel=4,
+            )
     return text.to_numpy(dtype=object)
 
 
@@ -233,7 +251,7 @@ def _checked(frame: pd.DataFrame, scale: tuple[float, float], name: str) -> Rati
             )
         if (timestamp == np.round(timestamp)).all():
             timestamp = timestamp.astype(np.int64)
-    user, item = _ids(frame["user"]), _ids(frame["item"])
+    user, item = _ids(frame["user"], "user", name), _ids(frame["item"], "item", name)
     keep = _latest(user, item, timestamp)
     ratings = Ratings(user, item, rating, timestamp, (low, high))
     return ratings if keep is None else ratings.take(keep)
