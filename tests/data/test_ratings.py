@@ -137,6 +137,21 @@ def test_temporal_split_holds_out_the_latest() -> None:
         random_split(r, 1.5)
 
 
+@pytest.mark.parametrize("sep", ["\t", "::"])
+def test_a_header_line_is_read_in_tab_and_double_colon_files(sep) -> None:
+    """A tab-separated file with a header said "rating 'rating' (rating 1) is not a number":
+    the header is read as in a CSV file, and unknown names are named."""
+    lines = ["user_id", "item_id", "rating", "timestamp"], ["1", "10", "5", "100"], [
+        "2", "10", "4", "101"]  # fmt: skip
+    r = read_ratings(io.StringIO("".join(sep.join(line) + "\n" for line in lines)))
+    assert r.user.tolist() == [1, 2] and r.rating.tolist() == [5.0, 4.0]
+    assert r.timestamp is not None and r.timestamp.tolist() == [100, 101]
+    with pytest.raises(
+        ValueError, match=r"has no user column: expected one named 'user'.*found columns \['who'"
+    ):
+        read_ratings(io.StringIO(f"who{sep}what{sep}how\n1{sep}2{sep}3\n"))
+
+
 def test_identifiers_keep_their_type() -> None:
     r = as_ratings(pd.DataFrame({"user": ["7", "8"], "item": ["x", "y"], "rating": [1, 2]}))
     assert r.user.dtype == np.int64 and r.item.dtype == object

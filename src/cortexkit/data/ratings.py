@@ -295,9 +295,10 @@ def read_ratings(
     """Read a ratings file: MovieLens ``u.data`` (tabs), ``ratings.dat`` (``::``) or CSV.
 
     The layout is recognised from the first line: ``::`` or a tab separates the fields of
-    the MovieLens files (user, item, rating, timestamp; no header); otherwise it is a CSV
-    file, with a header naming ``user``, ``item``, ``rating`` (and ``timestamp``) columns
-    (``userId``, ``movieId`` are accepted) or no header and the columns in that order.
+    the MovieLens files (user, item, rating, timestamp); otherwise it is a CSV file. Any
+    of them may start with a header naming ``user``, ``item``, ``rating`` (and
+    ``timestamp``) columns (``userId``, ``movieId`` are accepted; a first line whose third
+    field is not a number is a header), or have none and the columns in that order.
 
     Parameters
     ----------
@@ -326,12 +327,12 @@ def read_ratings(
     if first is None:
         raise ValueError(f"{name} is empty: expected lines of user, item, rating[, timestamp]")
     if "::" in first:
-        text, sep = text.replace("::", "\t"), "\t"
+        text, first, sep = text.replace("::", "\t"), first.replace("::", "\t"), "\t"
     else:
         sep = "\t" if "\t" in first else ","
     fields = [f.strip() for f in first.split(sep)]
     # a header names its columns: the third field of a data line is a rating, a number
-    header = sep == "," and not _is_number(fields[2] if len(fields) > 2 else fields[0])
+    header = not _is_number(fields[2] if len(fields) > 2 else fields[0])
     frame = pd.read_csv(
         io.StringIO(text),
         sep=sep,
