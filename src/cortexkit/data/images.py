@@ -10,6 +10,11 @@ Every image is converted to one size and one colour mode: ``size`` (an int for a
 ``"RGB"``, by default gray when every image is, else RGB (RGBA's alpha channel is dropped).
 An unreadable image is an error naming the file; ``skip_bad=True`` skips it with a warning.
 
+Images are 8 bits a channel. A 16-bit gray image (PNG or TIFF, Pillow's modes ``I;16`` and
+``I``) is **scaled**, not clipped: each value is divided by 257 and rounded, so 0 stays 0
+and 65535 becomes 255 (Pillow's own conversion clips everything above 255 to white). An
+image with values outside 0 to 65535 (32-bit) is refused, naming the file.
+
 Examples
 --------
 >>> import os, tempfile
@@ -42,7 +47,7 @@ from torch.utils.data import Dataset
 __all__ = ["IMAGE_SUFFIXES", "ImageFolder", "ImageSet", "list_images", "read_images"]
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"})
-_GRAY_MODES = frozenset({"1", "L", "LA", "I", "I;16", "F"})
+_GRAY_MODES = frozenset({"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
 
 
 class ImageSet(NamedTuple):
@@ -178,13 +183,38 @@ def load_image(file: Path, size: tuple[int, int], mode: str) -> np.ndarray:
 
     try:
         with Image.open(file) as opened:
-            im = opened.convert(mode)  # RGBA -> RGB drops alpha; P and CMYK are converted
+            im = _eight_bits(opened).convert(mode)  # RGBA -> RGB drops alpha; P, CMYK too
             if (im.height, im.width) != size:
                 im = im.resize((size[1], size[0]), Image.Resampling.BILINEAR)
             array = np.array(im, dtype=np.uint8)  # a writable copy
     except Exception as exc:
         raise ValueError(f"cannot read image {str(file)!r}: {exc}") from None
     return array[:, :, None] if array.ndim == 2 else array
+
+
+def _eight_bits(image: Any) -> Any:
+    """A 16-bit gray image (modes ``I;16*`` and ``I``) scaled to 8 bits: divided by 257 and
+    rounded (65535 becomes 255), where Pillow's ``convert`` clips above 255. Others as
+    they are.
+
+    Examples
+    --------
+    >>> from PIL import Image
+    >>> wide = Image.fromarray(np.array([[0, 1000, 60000, 65535]], dtype=np.uint16))
+    >>> wide.mode, np.asarray(_eight_bits(wide)).tolist()
+    ('I;16', [[0, 4, 233, 255]])
+    """
+    from PIL import Image
+
+    if not (image.mode == "I" or image.mode.startswith("I;16")):
+        return image
+    values = np.asarray(image).astype(np.int64)
+    if values.size and (values.min() < 0 or values.max() > 65535):
+        raise ValueError(
+            f"it holds values from {values.min()} to {values.max()}, beyond 16 bits; convert "
+            "it to 8 or 16 bits a channel"
+        )
+    return Image.fromarray(((values + 128) // 257).astype(np.uint8), mode="L")
 
 
 def read_images(
