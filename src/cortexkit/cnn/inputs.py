@@ -34,6 +34,7 @@ from cortexkit.data.streamed import EncodedTargets, scan_targets
 from cortexkit.io.memory import available_memory
 
 __all__ = [
+    "STAT_CHUNK",
     "STAT_SAMPLE",
     "augmentations",
     "channel_stats",
@@ -46,6 +47,7 @@ __all__ = [
 ]
 
 STAT_SAMPLE = 2048  # streamed images read to estimate the normalisation statistics
+STAT_CHUNK = 1 << 22  # values channel_stats converts to float32 at a time (16 MB)
 
 
 def augmentations(augment: Any) -> tuple[str, ...]:
@@ -150,25 +152,59 @@ def streamed_targets(data: Any) -> tuple[Any, np.ndarray, int]:
 
 def channel_stats(X: Any, channels: int) -> tuple[np.ndarray, np.ndarray]:
     """Per-channel mean and standard deviation of ``(N, C, H, W)`` images: an array in
-    memory (every image, a chunk at a time), or a dataset (a sample of ``STAT_SAMPLE``)."""
-    total = np.zeros(channels)
-    squares = np.zeros(channels)
+    memory (every image), or a dataset (a sample of ``STAT_SAMPLE``).
+
+    The images are read in blocks of at most ``STAT_CHUNK`` values (whole images, or rows
+    of an image larger than that), converted to float32 and summed in float64, so the
+    extra memory is a few times ``STAT_CHUNK`` float32 values, whatever the images' size.
+
+    Examples
+    --------
+    >>> mean, std = channel_stats(np.array([[[[0, 2]], [[4, 4]]]], dtype=np.uint8), 2)
+    >>> mean.tolist(), std.tolist()
+    ([1.0, 4.0], [1.0, 1.0])
+    """
+    total = torch.zeros(channels, dtype=torch.float64)
+    squares = torch.zeros(channels, dtype=torch.float64)
     count = 0
     if isinstance(X, Dataset):
         n = len(X)  # type: ignore[arg-type]
         rows = np.linspace(0, n - 1, min(n, STAT_SAMPLE)).astype(int)
-        batches: Any = (torch.as_tensor(X[int(i)][0]).reshape(1, channels, -1) for i in rows)
+        images: Any = (torch.as_tensor(X[int(i)][0]).reshape(channels, -1) for i in rows)
+        blocks: Any = (
+            image[None, :, s : s + STAT_CHUNK // channels]
+            for image in images
+            for s in range(0, image.shape[1], max(1, STAT_CHUNK // channels))
+        )
     else:
-        batches = (torch.from_numpy(X[s : s + 1024]).reshape(-1, channels, X.shape[2] * X.shape[3])
-                   for s in range(0, len(X), 1024))  # fmt: skip
-    for b in batches:
-        b64 = b.to(torch.float64)
-        total += b64.sum((0, 2)).numpy()
-        squares += (b64**2).sum((0, 2)).numpy()
-        count += b.shape[0] * b.shape[2]
-    mean = total / count
-    std = np.sqrt(np.maximum(squares / count - mean**2, 0.0))
+        blocks = _array_blocks(X, channels)
+    for block in blocks:
+        values = block.to(torch.float32, copy=True)  # one chunk; squared in place below
+        total += values.sum((0, 2), dtype=torch.float64)
+        squares += values.square_().sum((0, 2), dtype=torch.float64)
+        count += values.shape[0] * values.shape[2]
+    mean = total.numpy() / count
+    std = np.sqrt(np.maximum(squares.numpy() / count - mean**2, 0.0))
     return mean, np.where(std > 1e-8, std, 1.0)
+
+
+def _array_blocks(X: np.ndarray, channels: int) -> Any:
+    """``X`` ``(N, C, H, W)`` as ``(n, C, L)`` tensors of at most ``STAT_CHUNK`` values:
+    several whole images, or row bands of one image larger than that."""
+    n, _, h, w = X.shape
+    per_image = channels * h * w
+    if per_image <= STAT_CHUNK:
+        step = STAT_CHUNK // per_image
+        for s in range(0, n, step):
+            yield torch.from_numpy(np.ascontiguousarray(X[s : s + step])).reshape(
+                -1, channels, h * w
+            )
+        return
+    band = max(1, STAT_CHUNK // (channels * w))
+    for i in range(n):
+        for r in range(0, h, band):
+            part = np.ascontiguousarray(X[i, :, r : r + band])
+            yield torch.from_numpy(part).reshape(1, channels, -1)
 
 
 def as_images(X: Any, channels: str) -> np.ndarray:
