@@ -178,7 +178,7 @@ def test_many_values_each_seen_often_enough_do_not_warn() -> None:
     small = pd.DataFrame({"name": [f"n{i}" for i in range(40)]})  # all unique but only 40
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        TableEncoder().fit(df)
+        TableEncoder(max_categories=None).fit(df)  # folding into 50 warns: see below
         TableEncoder().fit(small)
 
 
@@ -199,3 +199,27 @@ def test_a_matrix_larger_than_memory_is_refused_naming_columns_and_sizes(monkeyp
 def test_available_memory_reads_a_positive_number() -> None:
     available = encoder_module.available_memory()
     assert available is None or available > 0
+
+
+def test_a_column_folded_into_max_categories_is_named() -> None:
+    """120 cities, 25 rows each, went into 50 categories without a word (the identifier
+    warning needs fewer than 5 rows a value): the fold is warned about, naming the column;
+    a column under the cap, or one warned about as an identifier, is not."""
+
+    rng = np.random.default_rng(0)
+    city = pd.DataFrame({"City": [f"c{i}" for i in rng.permutation(np.arange(3000) % 120)],
+                         "Country": rng.choice(["FR", "DE"], 3000)})  # fmt: skip
+    with pytest.warns(
+        UserWarning,
+        match=r"column\(s\) 'City' \(120 values; 71 share <other>\) "
+        r"have more than max_categories=50 values.*--max-categories",
+    ):
+        TableEncoder().fit(city)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        TableEncoder(max_categories=200).fit(city)
+    names = pd.DataFrame({"Surname": [f"s{i}" for i in range(300)]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        TableEncoder().fit(names)
+    assert [type(w.message).__name__ for w in caught] == ["IdentifierColumnWarning"]

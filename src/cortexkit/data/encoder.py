@@ -69,7 +69,8 @@ class TableEncoder(TransformerMixin, BaseEstimator):
 
     A column with more than ``max_categories`` distinct values keeps its
     ``max_categories - 1`` most frequent ones (ties broken by the value) and puts the
-    rest in one shared ``<other>`` column. At transform time a value that ``fit`` never
+    rest in one shared ``<other>`` column, and ``fit`` warns naming the column (unless it
+    is warned about as an identifier, below). At transform time a value that ``fit`` never
     saw goes to ``<other>`` in such a column, silently, since the network learned what
     ``<other>`` means; in a column without ``<other>`` it is all zeros, with one
     :class:`~cortexkit.exceptions.UnseenCategoryWarning` per column.
@@ -129,7 +130,8 @@ class TableEncoder(TransformerMixin, BaseEstimator):
     >>> (restored.transform(train) == encoder.transform(train)).all()
     np.True_
     >>> city = pd.DataFrame({"city": ["Oslo", "Oslo", "Rome", "Rome", "Pisa", "Bern"]})
-    >>> capped = TableEncoder(max_categories=3).fit(city)
+    >>> with warnings.catch_warnings(record=True) as caught:  # "'city' (4 values; ...)"
+    ...     capped = TableEncoder(max_categories=3).fit(city)
     >>> capped.get_feature_names_out().tolist()
     ['city=Oslo', 'city=Rome', 'city=<other>']
     >>> capped.transform(pd.DataFrame({"city": ["Rome", "Pisa", "Lima"]}))
@@ -169,6 +171,7 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         categories: dict[str, list[str]] = {}
         n_other: dict[str, int] = {}
         identifiers: list[str] = []
+        folded: list[str] = []
         for name, column in zip(names, (X[c] for c in X.columns), strict=True):
             check_no_missing(column, name)
             kinds[name] = _kind_of(column, name)
@@ -190,13 +193,18 @@ class TableEncoder(TransformerMixin, BaseEstimator):
                 continue
             types[name] = BOOL if pd.api.types.is_bool_dtype(column) else TEXT
             counts = column.astype(str).value_counts(sort=False)
-            if len(counts) > IDENTIFIER_VALUES and len(column) < ROWS_PER_VALUE * len(counts):
+            identifier = len(counts) > IDENTIFIER_VALUES and len(column) < ROWS_PER_VALUE * len(
+                counts
+            )
+            if identifier:
                 identifiers.append(f"{name!r} ({len(counts)} values in {len(column)} rows)")
             if cap is not None and len(counts) > cap:
                 # The cap - 1 most frequent values; ties go to the smaller value.
                 ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
                 categories[name] = sorted(value for value, _ in ranked[: cap - 1])
                 n_other[name] = len(counts) - (cap - 1)
+                if not identifier:  # an identifier's warning says more
+                    folded.append(f"{name!r} ({len(counts)} values; {n_other[name]} share <other>)")
             else:
                 categories[name] = sorted(counts.index)
                 n_other[name] = 0
@@ -206,6 +214,15 @@ class TableEncoder(TransformerMixin, BaseEstimator):
                 "values are too rare to learn from; consider dropping them "
                 "(--drop on the command line; read_table(drop=...) in Python)",
                 IdentifierColumnWarning,
+                stacklevel=2,
+            )
+        if folded and cap is not None:
+            warnings.warn(
+                f"column(s) {', '.join(folded)} have more than max_categories={cap} values: "
+                f"the {cap - 1} most frequent are kept and the rarest fold into one <other> "
+                "column; raise max_categories (--max-categories) to keep them apart, or drop "
+                "the column (--drop)",
+                UserWarning,
                 stacklevel=2,
             )
         return self._set_fitted(names, kinds, types, means, stds, categories, n_other)
