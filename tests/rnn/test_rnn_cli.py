@@ -175,6 +175,29 @@ def test_ambiguous_day_month_dates_are_refused_until_a_date_format_settles_them(
     assert wrong.code == 2 and "does not match the date format" in wrong.err
 
 
+def test_an_order_settled_in_training_reads_later_files_whose_days_are_all_12_or_less(
+    tmp_path,
+) -> None:
+    """Trained on 1/13/2021 ... (month first, settled by a day over 12), evaluate on 3/1 to
+    3/12 was refused as ambiguous: the settled format is saved in the model file."""
+    days = pd.date_range("2021-01-01", periods=71, freq="D")
+    values = [f"{100 + 10 * np.sin(i / 3):.2f}" for i in range(71)]
+    data, later = tmp_path / "daily.csv", tmp_path / "march.csv"
+    pd.DataFrame({"Date": [f"{d.month}/{d.day}/{d.year}" for d in days[:59]],
+                  "Sales": values[:59]}).to_csv(data, index=False)  # fmt: skip
+    pd.DataFrame({"Date": [f"{d.month}/{d.day}/{d.year}" for d in days[59:]],
+                  "Sales": values[59:]}).to_csv(later, index=False)  # fmt: skip
+    out = tmp_path / "m.cortex"
+    trained = run_captured("--quiet", "train", "rnn", str(data), "--column", "Sales",
+                           "--date-column", "Date", *FAST, "--epochs", "1",
+                           "--out", str(out))  # fmt: skip
+    assert trained.code == 0, trained.err
+    assert read_model(out).extra["series"]["date_format"] == "%m/%d/%Y"
+    result = run_captured("evaluate", str(out), str(later), "--json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["steps"] == 12
+
+
 @pytest.mark.slow
 def test_google_stock_classic_set_up_from_the_command_line(tmp_path, shared_data) -> None:
     folder = shared_data / "google-stock-price"

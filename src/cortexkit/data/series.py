@@ -39,6 +39,7 @@ __all__ = [
     "read_series",
     "series_dates",
     "series_values",
+    "settled_format",
 ]
 
 FILLS = ("ffill", "interpolate")
@@ -179,6 +180,40 @@ def parse_dates(text: pd.Series, column: str, date_format: str | None = None) ->
                     f"none settles which; say which with {flag}: {formats}"
                 )
             dayfirst = bool(day_first.any())
+    dates = _to_datetime(text, column, date_format, dayfirst)
+    return dates
+
+
+def settled_format(text: pd.Series) -> str | None:
+    """The strptime format of day/month dates whose order a date settles (``13/01/2021``:
+    ``"%d/%m/%Y"``) when every date has that one plain layout, else None: saved with a
+    model so that a later file whose days are all 12 or less is read the same way.
+
+    Examples
+    --------
+    >>> settled_format(pd.Series(["1/31/2017", "2/1/2017"]))
+    '%m/%d/%Y'
+    >>> settled_format(pd.Series(["01/02/2021"])) is None  # not settled
+    True
+    """
+    text = text.astype("string").str.strip()
+    parts = text.str.extract(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})$")
+    if not len(text) or parts[0].isna().any() or parts[1].nunique() != 1:
+        return None
+    if parts[3].str.len().nunique() != 1:
+        return None
+    first, second = parts[0].astype(int), parts[2].astype(int)
+    if (first > 12).any() == (second > 12).any():
+        return None  # not settled, or both ways (refused by parse_dates)
+    sep, year = str(parts[1].iloc[0]), "%Y" if len(str(parts[3].iloc[0])) == 4 else "%y"
+    order = ("%d", "%m") if (first > 12).any() else ("%m", "%d")
+    return f"{order[0]}{sep}{order[1]}{sep}{year}"
+
+
+def _to_datetime(
+    text: pd.Series, column: str, date_format: str | None, dayfirst: bool
+) -> pd.Series:
+    flag = "--date-format (date_format= in Python)"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "could not infer format"
         try:

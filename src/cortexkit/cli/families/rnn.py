@@ -93,6 +93,13 @@ def run(args: argparse.Namespace) -> int:
     df = read_series(args.data, column, date_column=args.date_column,
                      exogenous=args.exogenous, fill=args.fill,
                      date_format=args.date_format)  # fmt: skip
+    if args.date_column and not args.date_format:  # an order a date settled (13/01/2021)
+        from cortexkit.data import read_table
+        from cortexkit.data.series import settled_format
+
+        text = read_table(args.data, only=[args.date_column],
+                          column_types={args.date_column: "text"})[args.date_column]  # fmt: skip
+        settings["date_format"] = settled_format(text)
     if args.holdout < 0 or args.holdout >= len(df):
         raise ValueError(f"--holdout must be in [0, {len(df) - 1}]; got {args.holdout}")
     train = df.iloc[: len(df) - args.holdout]
