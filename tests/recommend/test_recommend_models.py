@@ -173,6 +173,23 @@ def test_binary_mode_predicts_the_probability_of_a_like(split_ratings) -> None:
     assert scores["mae"] == pytest.approx(np.mean(np.abs(liked - p)))
 
 
+def test_binary_liked_at_defaults_to_the_midpoint_of_the_scale(tmp_path) -> None:
+    from cortexkit.recommend import as_ratings
+
+    rows = [(u, i, float((u + i) % 2)) for u in range(12) for i in range(10)]
+    zero_one = as_ratings(pd.DataFrame(rows, columns=["user", "item", "rating"]), scale=(0, 1))
+    est = BoltzmannRecommender(hidden_layers=4, binary=True, epochs=2, **FAST).fit(zero_one)
+    assert est.liked_at_ == 0.5  # not 3: a rating of 1 is a like
+    assert 0.3 < est.global_mean_ < 0.7  # the like rate, not 0
+    est.save(tmp_path / "m.cortex")
+    assert load(tmp_path / "m.cortex").liked_at_ == 0.5
+    for outside in (3.0, 0.0, -1.0):  # every rating liked, or none: refused before fitting
+        with pytest.raises(ValueError, match=r"^liked_at must be above .* scale 0 to 1"):
+            BoltzmannRecommender(binary=True, liked_at=outside, **FAST).fit(zero_one)
+    top = BoltzmannRecommender(binary=True, liked_at=1, epochs=1, **FAST).fit(zero_one)
+    assert top.liked_at_ == 1
+
+
 def test_validation_scores_each_epoch(split_ratings) -> None:
     train, test = split_ratings
     est = AutoRecRecommender(hidden_layers=16, epochs=5, validation_fraction=0.1, **FAST).fit(train)
