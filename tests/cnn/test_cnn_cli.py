@@ -135,9 +135,12 @@ def test_train_never_writes_over_the_labels_or_an_image(
     write_idx(labels, (y == "v").astype(np.uint8))
     before = labels.read_bytes()
     model = str(tmp_path / "m.cortex")
-    for args in (["--out", str(labels)], ["--out", model, "--checkpoint", str(labels)]):
-        result = run_captured("train", "cnn", str(images), *args, *SMALL)
-        assert result.code == 2 and "the labels" in result.err, result.err
+    result = run_captured("train", "cnn", str(images), "--out", str(labels), *SMALL)
+    assert result.code == 2 and "the labels" in result.err, result.err
+    # an existing file that is not a checkpoint is refused whatever it holds
+    result = run_captured("train", "cnn", str(images), "--out", model, "--checkpoint",
+                          str(labels), *SMALL)  # fmt: skip
+    assert result.code == 2 and "is not a cortexkit checkpoint" in result.err, result.err
     assert labels.read_bytes() == before
     image = next(bar_folder.rglob("*.png"))
     pixels = image.read_bytes()

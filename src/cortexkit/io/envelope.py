@@ -38,7 +38,9 @@ from torch import Tensor
 from cortexkit.exceptions import ModelFileError
 from cortexkit.io.files import check_readable_file
 
-__all__ = ["atomic_write_bytes", "digest", "read_envelope", "write_envelope"]
+__all__ = ["atomic_write_bytes", "digest", "envelope_format", "read_envelope", "write_envelope"]
+
+MAX_HEADER = 100_000_000  # bytes of safetensors header envelope_format reads at most
 
 
 def digest(document: str, tensors: dict[str, Tensor]) -> str:
@@ -101,6 +103,32 @@ def write_envelope(
     atomic_write_bytes(
         path, st_save(tensors, metadata={"cortexkit": text, "sha256": digest(text, tensors)})
     )
+
+
+def envelope_format(path: str | os.PathLike[str]) -> str | None:
+    """The ``format`` a cortexkit envelope at ``path`` declares (``"cortexkit-model"``,
+    ``"cortexkit-checkpoint"``), read from its header alone; None for any other file (or
+    one that cannot be read). Nothing is verified: :func:`read_envelope` does that.
+
+    Examples
+    --------
+    >>> import os, tempfile, torch
+    >>> path = os.path.join(tempfile.mkdtemp(), "w.cortex")
+    >>> write_envelope(path, {"format": "demo", "format_version": 1}, {"w": torch.ones(2)})
+    >>> envelope_format(path), envelope_format(os.devnull)
+    ('demo', None)
+    """
+    try:
+        with open(path, "rb") as fh:
+            length = int.from_bytes(fh.read(8), "little")
+            if not 0 < length <= MAX_HEADER:
+                return None
+            header = json.loads(fh.read(length))
+        document = json.loads(header["__metadata__"]["cortexkit"])
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    found = document.get("format") if isinstance(document, dict) else None
+    return found if isinstance(found, str) else None
 
 
 def check_format_version(version: Any, current: int) -> str | None:
