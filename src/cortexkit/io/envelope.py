@@ -64,6 +64,17 @@ def _file_mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
+def _save_error(path: Path, exc: OSError) -> OSError:
+    """``exc`` (of the same class and errno) in one line that names the target ``path``,
+    never the hidden temporary file the save wrote first."""
+    why = exc.strerror or str(exc) or type(exc).__name__
+    if isinstance(exc, PermissionError):
+        why = f"folder {str(path.parent)!r} is not writable ({why})"
+    error = type(exc)(f"cannot save to {str(path)!r}: {why}")
+    error.errno = exc.errno
+    return error
+
+
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
     path = Path(path)
@@ -72,7 +83,10 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         raise ValueError(f"cannot save to {str(path)!r}: it is a folder; name a file in it")
     if not folder.is_dir():
         raise ValueError(f"cannot save to {str(path)!r}: folder {str(folder)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:  # a read-only folder, say: named, not the temporary file
+        raise _save_error(path, exc) from None
     try:
         os.fchmod(fd, _file_mode(path))  # mkstemp makes 0600; keep the usual permissions
         with os.fdopen(fd, "wb") as fh:
@@ -80,6 +94,9 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _save_error(path, exc) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
