@@ -394,7 +394,7 @@ def test_a_refused_save_names_the_target_not_the_temporary_file(tmp_path, monkey
         atomic_write_bytes(target, b"abc")
     message = str(caught.value)
     assert message == (
-        f"cannot save to {str(target)!r}: folder {str(target.parent)!r} is not writable "
+        f"cannot save the file {str(target)!r}: folder {str(target.parent)!r} is not writable "
         "(Permission denied)"
     )
     assert ".tmp" not in message and caught.value.errno == 13

@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -64,19 +65,33 @@ def _file_mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def _save_error(path: Path, exc: OSError) -> OSError:
-    """``exc`` (of the same class and errno) in one line that names the target ``path``,
-    never the hidden temporary file the save wrote first."""
+def _save_error(path: Path, exc: OSError, what: str) -> OSError:
+    """``exc`` (of the same class and errno) in one line that names the target ``path``
+    (a ``what``: "file", "checkpoint"), never the hidden temporary file the save wrote
+    first; a full disk says so and what to do."""
     why = exc.strerror or str(exc) or type(exc).__name__
-    if isinstance(exc, PermissionError):
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        why = (
+            f"the disk is full ({why}); the old {what}, if any, is kept: free some space, "
+            "or name a path on another disk"
+        )
+    elif isinstance(exc, PermissionError):
         why = f"folder {str(path.parent)!r} is not writable ({why})"
-    error = type(exc)(f"cannot save to {str(path)!r}: {why}")
+    error = type(exc)(f"cannot save the {what} {str(path)!r}: {why}")
     error.errno = exc.errno
     return error
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, what: str = "file") -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one.
+
+    Raises
+    ------
+    OSError
+        Of the class and errno the system gave (a full disk, a read-only folder), in one
+        line that names ``path`` as a ``what`` ("file", "checkpoint"), never the temporary
+        file.
+    """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
@@ -86,7 +101,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:  # a read-only folder, say: named, not the temporary file
-        raise _save_error(path, exc) from None
+        raise _save_error(path, exc, what) from None
     try:
         os.fchmod(fd, _file_mode(path))  # mkstemp makes 0600; keep the usual permissions
         with os.fdopen(fd, "wb") as fh:
@@ -96,7 +111,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise _save_error(path, exc) from None
+        raise _save_error(path, exc, what) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -111,14 +126,21 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
 
 
 def write_envelope(
-    path: str | os.PathLike[str], document: dict[str, Any], tensors: dict[str, Tensor]
+    path: str | os.PathLike[str],
+    document: dict[str, Any],
+    tensors: dict[str, Tensor],
+    *,
+    what: str = "file",
 ) -> None:
     """Write ``document`` (JSON; it names its ``format`` and ``format_version``) and
-    ``tensors`` to ``path`` atomically, with their digest."""
+    ``tensors`` to ``path`` atomically, with their digest; ``what`` names the kind of file
+    in errors (see :func:`atomic_write_bytes`)."""
     tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
     text = json.dumps(document, sort_keys=True)
     atomic_write_bytes(
-        path, st_save(tensors, metadata={"cortexkit": text, "sha256": digest(text, tensors)})
+        path,
+        st_save(tensors, metadata={"cortexkit": text, "sha256": digest(text, tensors)}),
+        what=what,
     )
 
 
