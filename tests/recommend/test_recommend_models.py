@@ -85,6 +85,48 @@ def test_save_load_gives_identical_predictions(fitted, split_ratings, tmp_path, 
     assert back.recommend(first, 5).equals(est.recommend(first, 5))
 
 
+def _resign(path, edit) -> None:
+    """Edit a model file's JSON document and recompute its digest, as a forger would."""
+    import json
+
+    from safetensors.torch import load as st_load
+    from safetensors.torch import save as st_save
+
+    from cortexkit.io.envelope import digest
+
+    data = path.read_bytes()
+    header = json.loads(data[8 : 8 + int.from_bytes(data[:8], "little")])
+    info = json.loads(header["__metadata__"]["cortexkit"])
+    edit(info["state"])
+    document = json.dumps(info, sort_keys=True)
+    tensors = st_load(data)
+    path.write_bytes(st_save(tensors, metadata={"cortexkit": document,
+                                                "sha256": digest(document, tensors)}))  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["user_ids_", "item_ids_"])
+@pytest.mark.parametrize("model", ["rbm-item", "autorec-item"])
+@pytest.mark.parametrize("mixed", [False, True])
+def test_a_resigned_file_with_duplicate_ids_is_refused_by_load(
+    fitted, tmp_path, name, model, mixed
+) -> None:
+    from cortexkit.exceptions import ModelFileError
+
+    path = tmp_path / "m.cortex"
+    fitted[model].save(path)
+
+    def duplicate(state) -> None:  # the second id becomes the first (or its text: "7", 7)
+        first = state[name][0]
+        state[name][1] = str(first) if mixed else first
+
+    _resign(path, duplicate)
+    with pytest.raises(ModelFileError) as caught:
+        load(path)
+    message = str(caught.value)
+    assert "\n" not in message and "is not a usable cortexkit model file" in message
+    assert f"{name} lists 1 identifier(s) twice or more" in message
+
+
 def test_unknown_users_and_items_take_the_fallback(fitted, split_ratings) -> None:
     train, _ = split_ratings
     est = fitted["autorec-item"]
