@@ -382,6 +382,24 @@ def test_interrupted_first_save_leaves_nothing(tmp_path, monkeypatch) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_refused_save_names_the_target_not_the_temporary_file(tmp_path, monkeypatch) -> None:
+    target = tmp_path / "locked" / "model.cortex"
+    target.parent.mkdir()
+
+    def read_only(*args, dir=None, prefix="", suffix=""):  # what a read-only folder gives
+        raise PermissionError(13, "Permission denied", os.path.join(dir, f"{prefix}x1{suffix}"))
+
+    monkeypatch.setattr(envelope.tempfile, "mkstemp", read_only)
+    with pytest.raises(PermissionError) as caught:
+        atomic_write_bytes(target, b"abc")
+    message = str(caught.value)
+    assert message == (
+        f"cannot save the file {str(target)!r}: folder {str(target.parent)!r} is not writable "
+        "(Permission denied)"
+    )
+    assert ".tmp" not in message and caught.value.errno == 13
+
+
 def test_atomic_write_replaces_and_keeps_permissions(tmp_path) -> None:
     path = tmp_path / "f.bin"
     atomic_write_bytes(path, b"one")

@@ -125,4 +125,4 @@ def save(est: Any, path: str | os.PathLike[str], **extra: Any) -> None:
         "state": meta,
         "extra": extra,
     }
-    write_envelope(path, document, tensors)
+    write_envelope(path, document, tensors, what="model file")

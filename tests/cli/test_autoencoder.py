@@ -104,3 +104,40 @@ def test_a_label_that_cannot_be_scored_fails_before_training(tmp_path: Path) -> 
     result = run_captured("train", "autoencoder", str(data), "--label-column", "odd",
                           "--anomaly-label", "7", "--out", str(model), *FAST)  # fmt: skip
     assert result.code == 2 and "--anomaly-label '7'" in result.err and not model.exists()
+
+
+def test_evaluate_scores_the_anomaly_label_chosen_at_training(
+    trained: dict[str, Any], tmp_path: Path
+) -> None:
+    """Training stores the anomalous class (there the rarer, 1); a file where anomalies
+    are the majority is scored against 1 too, not against its own rarer class."""
+    table = anomaly_table(n=10, n_odd=40, seed=1)
+    data = tmp_path / "mostly-odd.csv"
+    table.to_csv(data, index=False)
+    result = run_captured("evaluate", str(trained["model"]), str(data), "--json")
+    assert result.code == 0, result.err
+    scores = json.loads(result.out)
+    assert scores["anomaly_label"] == "1" and scores["anomaly_share"] == 0.8
+    assert scores["roc_auc"] > 0.9
+    normal = tmp_path / "relabelled.csv"  # the stored label is not in this column
+    table.assign(odd=table["odd"] + 2).to_csv(normal, index=False)
+    result = run_captured("evaluate", str(trained["model"]), str(normal))
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert "model's anomaly label '1' is not a value" in result.err
+    assert "--anomaly-label V" in result.err
+
+
+def test_evaluate_without_a_stored_label_asks_for_one(tmp_path: Path) -> None:
+    data = tmp_path / "t.csv"
+    anomaly_table().to_csv(data, index=False)
+    model = tmp_path / "m.ck"
+    result = run_captured("train", "autoencoder", str(data), "--drop", "id,odd",
+                          "--out", str(model), *FAST)  # fmt: skip
+    assert result.code == 0, result.err
+    result = run_captured("evaluate", str(model), str(data), "--label-column", "odd")
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert "does not say which value of 'odd' marks an anomaly" in result.err
+    assert "--anomaly-label V" in result.err
+    result = run_captured("evaluate", str(model), str(data), "--label-column", "odd",
+                          "--anomaly-label", "1", "--json")  # fmt: skip
+    assert result.code == 0 and json.loads(result.out)["anomaly_label"] == "1"

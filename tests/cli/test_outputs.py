@@ -79,6 +79,29 @@ def test_checkpoint_is_checked_like_out(cli_run, small, tmp_path) -> None:
     assert not out.exists()
 
 
+def test_checkpoint_refuses_an_existing_file_that_is_not_a_checkpoint(
+    cli_run, small, tmp_path
+) -> None:
+    out = tmp_path / "m.cortex"
+    model = Path(small["price"])  # another model file, not an input of this run
+    before = model.read_bytes()
+    line = one_error(train(cli_run, small["data"], out, "--checkpoint", str(model)))
+    assert (
+        f"--checkpoint {str(model)!r} is a cortexkit model file, not a cortexkit checkpoint" in line
+    )
+    assert "name another --checkpoint path" in line
+    notes = tmp_path / "notes.txt"
+    notes.write_text("keep me\n")
+    line = one_error(train(cli_run, small["data"], out, "--checkpoint", str(notes), "--resume"))
+    assert f"--checkpoint {str(notes)!r} exists and is not a cortexkit checkpoint" in line
+    assert model.read_bytes() == before and notes.read_text() == "keep me\n"
+    assert not out.exists()  # refused before any work
+    ckpt = tmp_path / "c.ckpt"  # a checkpoint may be overwritten, or resumed from
+    for _ in range(2):
+        result = train(cli_run, small["data"], out, "--checkpoint", str(ckpt))
+        assert result.code == 0, result.err
+
+
 @pytest.mark.parametrize("which", ["label", "data"])
 def test_predict_refuses_to_overwrite_what_it_reads(cli_run, small, which) -> None:
     target = Path(small[which])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 import torch
 
 from cortexkit import load
@@ -39,3 +41,36 @@ def test_checkpoint_and_resume_from_the_command_line(cli_run, small, tmp_path) -
     other = cli_run(*common, "--epochs", "9", "--learning-rate", "0.5", "--checkpoint", str(ckpt),
                     "--resume", "--out", str(out))  # fmt: skip
     assert other.code == 2 and "learning_rate=" in other.err
+
+
+def test_a_full_disk_while_checkpointing_is_one_line_naming_the_checkpoint(
+    cli_run, small, tmp_path, monkeypatch
+) -> None:
+    from cortexkit.io import envelope
+
+    ckpt, out = tmp_path / "run.ckpt", tmp_path / "m.cortex"
+    real = envelope.os.fdopen
+
+    class FullDisk:  # the file opens; writing to it finds no space
+        def __init__(self, fd: int, mode: str) -> None:
+            self._file = real(fd, mode)
+
+        def __enter__(self) -> FullDisk:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self._file.close()
+
+        def write(self, data: bytes) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(envelope.os, "fdopen", FullDisk)
+    result = cli_run("--quiet", "train", "ann", str(small["data"]), "--target", "label",
+                     "--drop", "price", "--epochs", "2", "--checkpoint", str(ckpt),
+                     "--out", str(out))  # fmt: skip
+    assert result.code == 2 and result.err.count("\n") == 1, result.err
+    line = result.err.strip()
+    assert line.startswith(f"cortexkit: error: cannot save the checkpoint {str(ckpt)!r}: ")
+    assert "the disk is full (No space left on device)" in line and "free some space" in line
+    assert "[Errno" not in line and ".tmp" not in line
+    assert list(tmp_path.iterdir()) == []  # no temporary file left, no model

@@ -135,12 +135,36 @@ def test_train_never_writes_over_the_labels_or_an_image(
     write_idx(labels, (y == "v").astype(np.uint8))
     before = labels.read_bytes()
     model = str(tmp_path / "m.cortex")
-    for args in (["--out", str(labels)], ["--out", model, "--checkpoint", str(labels)]):
-        result = run_captured("train", "cnn", str(images), *args, *SMALL)
-        assert result.code == 2 and "the labels" in result.err, result.err
+    result = run_captured("train", "cnn", str(images), "--out", str(labels), *SMALL)
+    assert result.code == 2 and "the labels" in result.err, result.err
+    # an existing file that is not a checkpoint is refused whatever it holds
+    result = run_captured("train", "cnn", str(images), "--out", model, "--checkpoint",
+                          str(labels), *SMALL)  # fmt: skip
+    assert result.code == 2 and "is not a cortexkit checkpoint" in result.err, result.err
     assert labels.read_bytes() == before
     image = next(bar_folder.rglob("*.png"))
     pixels = image.read_bytes()
     result = run_captured("train", "cnn", str(bar_folder), "--out", str(image), *SMALL)
     assert result.code == 2 and "training data" in result.err, result.err
     assert image.read_bytes() == pixels
+
+
+def test_evaluate_checks_plot_before_reading_the_images(
+    tmp_path, bar_folder, model, monkeypatch
+) -> None:
+    from cortexkit.cli.families import cnn
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the images were read before --plot was checked")
+
+    monkeypatch.setattr(cnn, "_read", no_reading)
+    svg = tmp_path / "confusion.svg"  # was written with a PNG's bytes inside
+    result = run_captured("evaluate", str(model), str(bar_folder), "--plot", str(svg))
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert f"--plot {str(svg)!r} must end in .png" in result.err and not svg.exists()
+    missing = tmp_path / "no" / "c.png"
+    result = run_captured("evaluate", str(model), str(bar_folder), "--plot", str(missing))
+    assert result.code == 2 and f"--plot {str(missing)!r}: folder" in result.err
+    before = model.read_bytes()
+    result = run_captured("evaluate", str(model), str(bar_folder), "--plot", str(model))
+    assert result.code == 2 and model.read_bytes() == before

@@ -186,3 +186,25 @@ def test_top_of_an_unknown_user_warns_and_lists_the_fallback(files, tmp_path) ->
     with pytest.warns(UserWarning, match="'99999' is not in the training ratings"):
         top = run_captured("recommend", "top", str(out), "--user", "99999", "-k", "3")
     assert top.code == 0 and len(top.out.strip().splitlines()) == 4
+
+
+def test_binary_follows_the_declared_scale(tmp_path) -> None:
+    data = tmp_path / "likes.csv"
+    data.write_text(
+        "user,item,rating\n"
+        + "".join(f"{u},{i},{(u + i) % 2}\n" for u in range(12) for i in range(10))
+    )
+    out = tmp_path / "m.cortex"
+    flags = ["--model", "rbm", "--binary", "--scale", "0,1", "--epochs", "2", "--quiet"]
+    result = run_captured("recommend", "train", str(data), *flags, "--out", str(out))
+    assert result.code == 0, result.err
+    scored = run_captured("recommend", "evaluate", str(out), str(data))
+    assert scored.code == 0, scored.err
+    assert "rating >= 0.5" in scored.out  # not 3, which no rating on 0 to 1 reaches
+    other = tmp_path / "other.cortex"
+    refused = run_captured(
+        "recommend", "train", str(data), *flags, "--liked-at", "3", "--out", str(other)
+    )
+    assert refused.code == 2 and not other.exists()
+    assert refused.err.count("\n") == 1 and "--liked-at must be above" in refused.err
+    assert "scale 0 to 1" in refused.err

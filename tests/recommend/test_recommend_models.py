@@ -85,6 +85,48 @@ def test_save_load_gives_identical_predictions(fitted, split_ratings, tmp_path, 
     assert back.recommend(first, 5).equals(est.recommend(first, 5))
 
 
+def _resign(path, edit) -> None:
+    """Edit a model file's JSON document and recompute its digest, as a forger would."""
+    import json
+
+    from safetensors.torch import load as st_load
+    from safetensors.torch import save as st_save
+
+    from cortexkit.io.envelope import digest
+
+    data = path.read_bytes()
+    header = json.loads(data[8 : 8 + int.from_bytes(data[:8], "little")])
+    info = json.loads(header["__metadata__"]["cortexkit"])
+    edit(info["state"])
+    document = json.dumps(info, sort_keys=True)
+    tensors = st_load(data)
+    path.write_bytes(st_save(tensors, metadata={"cortexkit": document,
+                                                "sha256": digest(document, tensors)}))  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["user_ids_", "item_ids_"])
+@pytest.mark.parametrize("model", ["rbm-item", "autorec-item"])
+@pytest.mark.parametrize("mixed", [False, True])
+def test_a_resigned_file_with_duplicate_ids_is_refused_by_load(
+    fitted, tmp_path, name, model, mixed
+) -> None:
+    from cortexkit.exceptions import ModelFileError
+
+    path = tmp_path / "m.cortex"
+    fitted[model].save(path)
+
+    def duplicate(state) -> None:  # the second id becomes the first (or its text: "7", 7)
+        first = state[name][0]
+        state[name][1] = str(first) if mixed else first
+
+    _resign(path, duplicate)
+    with pytest.raises(ModelFileError) as caught:
+        load(path)
+    message = str(caught.value)
+    assert "\n" not in message and "is not a usable cortexkit model file" in message
+    assert f"{name} lists 1 identifier(s) twice or more" in message
+
+
 def test_unknown_users_and_items_take_the_fallback(fitted, split_ratings) -> None:
     train, _ = split_ratings
     est = fitted["autorec-item"]
@@ -171,6 +213,23 @@ def test_binary_mode_predicts_the_probability_of_a_like(split_ratings) -> None:
     scores = evaluate(est, test)  # against liked (1) or not (0), not the stars
     assert scores["rmse"] == pytest.approx(np.sqrt(np.mean((liked - p) ** 2)))
     assert scores["mae"] == pytest.approx(np.mean(np.abs(liked - p)))
+
+
+def test_binary_liked_at_defaults_to_the_midpoint_of_the_scale(tmp_path) -> None:
+    from cortexkit.recommend import as_ratings
+
+    rows = [(u, i, float((u + i) % 2)) for u in range(12) for i in range(10)]
+    zero_one = as_ratings(pd.DataFrame(rows, columns=["user", "item", "rating"]), scale=(0, 1))
+    est = BoltzmannRecommender(hidden_layers=4, binary=True, epochs=2, **FAST).fit(zero_one)
+    assert est.liked_at_ == 0.5  # not 3: a rating of 1 is a like
+    assert 0.3 < est.global_mean_ < 0.7  # the like rate, not 0
+    est.save(tmp_path / "m.cortex")
+    assert load(tmp_path / "m.cortex").liked_at_ == 0.5
+    for outside in (3.0, 0.0, -1.0):  # every rating liked, or none: refused before fitting
+        with pytest.raises(ValueError, match=r"^liked_at must be above .* scale 0 to 1"):
+            BoltzmannRecommender(binary=True, liked_at=outside, **FAST).fit(zero_one)
+    top = BoltzmannRecommender(binary=True, liked_at=1, epochs=1, **FAST).fit(zero_one)
+    assert top.liked_at_ == 1
 
 
 def test_validation_scores_each_epoch(split_ratings) -> None:

@@ -132,3 +132,23 @@ def test_predict_on_a_table_without_the_features_names_its_columns(tmp_path) -> 
     assert trained.code == 0 and "(1 epoch)" in trained.out + trained.err
     result = run_captured("predict", str(model), str(tmp_path / "other.csv"))
     assert result.code == 2 and "got columns ['a', 'b']" in result.err, result.err
+
+
+def test_plot_is_checked_before_training(table, tmp_path, monkeypatch) -> None:
+    """An unwritable --plot folder, or a --plot over the data, is refused before the map
+    is trained and saved; the message names the path given, never a temporary file."""
+    import os
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real = os.access  # root ignores a folder's mode: say what the kernel would
+    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == locked else real(p, mode))
+    model, plot = tmp_path / "m.cortex", locked / "u.png"
+    result = run_captured("som", str(table), *_som("--plot", str(plot), "--out", str(model)))
+    assert result.code == 2 and result.err.count("\n") == 1, result.err
+    assert f"--plot {str(plot)!r}: folder {str(locked)!r} is not writable" in result.err
+    assert ".tmp" not in result.err and not model.exists() and not plot.exists()
+    before = table.read_bytes()
+    result = run_captured("som", str(table), *_som("--plot", str(table), "--out", str(model)))
+    assert result.code == 2 and "--plot" in result.err and not model.exists()
+    assert table.read_bytes() == before

@@ -96,7 +96,13 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     train.add_argument(
         "--binary",
         action="store_true",
-        help="rbm/dbm: liked (rating >= 3) or not, instead of rating levels",
+        help="rbm/dbm: liked (rating >= --liked-at) or not, instead of rating levels",
+    )
+    train.add_argument(
+        "--liked-at",
+        type=float,
+        metavar="RATING",
+        help="with --binary: the lowest liked rating (default: the midpoint of --scale)",
     )
     train.add_argument(
         "--scale",
@@ -161,6 +167,8 @@ def build(args: argparse.Namespace) -> Any:
         common["epochs"] = args.epochs
     if args.binary and args.model not in ("rbm", "dbm"):
         raise ValueError("--binary is for --model rbm or dbm")
+    if args.liked_at is not None and not args.binary:
+        raise ValueError("--liked-at is for --binary (a liked / not-liked model)")
     if args.dropout is not None:
         if args.model not in ("autorec", "stacked-ae"):
             raise ValueError("--dropout is for --model autorec or stacked-ae")
@@ -168,7 +176,13 @@ def build(args: argparse.Namespace) -> Any:
     if args.model in ("rbm", "dbm"):
         if hidden is not None:
             common["hidden_layers"] = hidden[0] if len(hidden) == 1 else hidden
-        return BoltzmannRecommender(args.model, args.based or "item", binary=args.binary, **common)
+        return BoltzmannRecommender(
+            args.model,
+            args.based or "item",
+            binary=args.binary,
+            liked_at=args.liked_at,
+            **common,
+        )
     if args.model == "stacked-ae":  # the classic course recommender
         common.setdefault("epochs", 200)
         return AutoRecRecommender(
@@ -200,6 +214,8 @@ def run_train(args: argparse.Namespace) -> int:
     est.set_params(**checkpoint_params(type(est), args))
     with as_flags():
         est._validate_params()  # a bad flag fails before the file is read, named by its flag
+        if args.binary:  # --liked-at against --scale, before the file is read
+            est._check_liked_at(args.scale)
     ratings = read_ratings(args.ratings, scale=args.scale)
     train, test = ratings, None
     if args.split:
@@ -296,4 +312,4 @@ def _binary_note(est: Any) -> str:
     params = est.fitted_params_
     if not params.get("binary", False):
         return ""
-    return f" (RMSE and MAE of P(liked) against liked = rating >= {params['liked_at']:g})"
+    return f" (RMSE and MAE of P(liked) against liked = rating >= {est.liked_at_:g})"

@@ -62,8 +62,9 @@ def add_checkpoint_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def check_checkpoint(args: argparse.Namespace, inputs: dict[str, str]) -> None:
-    """Refuse ``--resume`` without ``--checkpoint`` and a checkpoint path that would
-    overwrite one of ``inputs`` (description -> path) or ``--out``; say whether ``--resume``
+    """Refuse ``--resume`` without ``--checkpoint``, a checkpoint path that would
+    overwrite one of ``inputs`` (description -> path) or ``--out``, and an existing file
+    there that is not a cortexkit checkpoint (a model file, say); say whether ``--resume``
     continues or starts."""
     checkpoint = getattr(args, "checkpoint", None)
     if getattr(args, "resume", False) and checkpoint is None:
@@ -71,6 +72,7 @@ def check_checkpoint(args: argparse.Namespace, inputs: dict[str, str]) -> None:
     if checkpoint is None:
         return
     check_output_file(checkpoint, "--checkpoint", inputs={**inputs, "the --out model": args.out})
+    _check_is_checkpoint(checkpoint)
     if getattr(args, "resume", False):  # a rerun of the same command line continues
         from pathlib import Path
 
@@ -78,6 +80,27 @@ def check_checkpoint(args: argparse.Namespace, inputs: dict[str, str]) -> None:
             say(args, f"--resume: continuing from the checkpoint {checkpoint}")
         else:
             say(args, f"--resume: no checkpoint at {checkpoint} yet; training from the start")
+
+
+def _check_is_checkpoint(path: str) -> None:
+    """Refuse an existing file at ``path`` that a checkpoint would overwrite but that is
+    not one: a model file, data, anything else."""
+    from pathlib import Path
+
+    from cortexkit.io.envelope import envelope_format
+    from cortexkit.model_file import FORMAT
+    from cortexkit.train.checkpoint import CHECKPOINT_FORMAT
+
+    if not Path(path).is_file():
+        return
+    found = envelope_format(path)
+    if found == CHECKPOINT_FORMAT:
+        return
+    what = "is a cortexkit model file," if found == FORMAT else "exists and is"
+    raise ValueError(
+        f"--checkpoint {path!r} {what} not a cortexkit checkpoint, and training would "
+        "overwrite it: name another --checkpoint path (or delete the file)"
+    )
 
 
 def max_categories(text: str) -> int | None:

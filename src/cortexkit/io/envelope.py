@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -38,7 +39,9 @@ from torch import Tensor
 from cortexkit.exceptions import ModelFileError
 from cortexkit.io.files import check_readable_file
 
-__all__ = ["atomic_write_bytes", "digest", "read_envelope", "write_envelope"]
+__all__ = ["atomic_write_bytes", "digest", "envelope_format", "read_envelope", "write_envelope"]
+
+MAX_HEADER = 100_000_000  # bytes of safetensors header envelope_format reads at most
 
 
 def digest(document: str, tensors: dict[str, Tensor]) -> str:
@@ -62,15 +65,43 @@ def _file_mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
+def _save_error(path: Path, exc: OSError, what: str) -> OSError:
+    """``exc`` (of the same class and errno) in one line that names the target ``path``
+    (a ``what``: "file", "checkpoint"), never the hidden temporary file the save wrote
+    first; a full disk says so and what to do."""
+    why = exc.strerror or str(exc) or type(exc).__name__
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        why = (
+            f"the disk is full ({why}); the old {what}, if any, is kept: free some space, "
+            "or name a path on another disk"
+        )
+    elif isinstance(exc, PermissionError):
+        why = f"folder {str(path.parent)!r} is not writable ({why})"
+    error = type(exc)(f"cannot save the {what} {str(path)!r}: {why}")
+    error.errno = exc.errno
+    return error
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, what: str = "file") -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one.
+
+    Raises
+    ------
+    OSError
+        Of the class and errno the system gave (a full disk, a read-only folder), in one
+        line that names ``path`` as a ``what`` ("file", "checkpoint"), never the temporary
+        file.
+    """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise ValueError(f"cannot save to {str(path)!r}: it is a folder; name a file in it")
     if not folder.is_dir():
         raise ValueError(f"cannot save to {str(path)!r}: folder {str(folder)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:  # a read-only folder, say: named, not the temporary file
+        raise _save_error(path, exc, what) from None
     try:
         os.fchmod(fd, _file_mode(path))  # mkstemp makes 0600; keep the usual permissions
         with os.fdopen(fd, "wb") as fh:
@@ -78,6 +109,9 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _save_error(path, exc, what) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -92,15 +126,48 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
 
 
 def write_envelope(
-    path: str | os.PathLike[str], document: dict[str, Any], tensors: dict[str, Tensor]
+    path: str | os.PathLike[str],
+    document: dict[str, Any],
+    tensors: dict[str, Tensor],
+    *,
+    what: str = "file",
 ) -> None:
     """Write ``document`` (JSON; it names its ``format`` and ``format_version``) and
-    ``tensors`` to ``path`` atomically, with their digest."""
+    ``tensors`` to ``path`` atomically, with their digest; ``what`` names the kind of file
+    in errors (see :func:`atomic_write_bytes`)."""
     tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
     text = json.dumps(document, sort_keys=True)
     atomic_write_bytes(
-        path, st_save(tensors, metadata={"cortexkit": text, "sha256": digest(text, tensors)})
+        path,
+        st_save(tensors, metadata={"cortexkit": text, "sha256": digest(text, tensors)}),
+        what=what,
     )
+
+
+def envelope_format(path: str | os.PathLike[str]) -> str | None:
+    """The ``format`` a cortexkit envelope at ``path`` declares (``"cortexkit-model"``,
+    ``"cortexkit-checkpoint"``), read from its header alone; None for any other file (or
+    one that cannot be read). Nothing is verified: :func:`read_envelope` does that.
+
+    Examples
+    --------
+    >>> import os, tempfile, torch
+    >>> path = os.path.join(tempfile.mkdtemp(), "w.cortex")
+    >>> write_envelope(path, {"format": "demo", "format_version": 1}, {"w": torch.ones(2)})
+    >>> envelope_format(path), envelope_format(os.devnull)
+    ('demo', None)
+    """
+    try:
+        with open(path, "rb") as fh:
+            length = int.from_bytes(fh.read(8), "little")
+            if not 0 < length <= MAX_HEADER:
+                return None
+            header = json.loads(fh.read(length))
+        document = json.loads(header["__metadata__"]["cortexkit"])
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    found = document.get("format") if isinstance(document, dict) else None
+    return found if isinstance(found, str) else None
 
 
 def check_format_version(version: Any, current: int) -> str | None:

@@ -308,6 +308,8 @@ class RecommenderMixin(ABC):
         shape = (int(meta["shape"][0]), int(meta["shape"][1]))
         if shape != self._shape() or len(self.item_means_) != len(self.item_ids_):
             raise ValueError("the ratings matrix does not fit the user and item lists")
+        _check_unique(self.user_ids_, "user_ids_")
+        _check_unique(self.item_ids_, "item_ids_")
         self._full = RatingMatrix(
             tensors["ratings.indptr"].long(),
             tensors["ratings.indices"].long(),
@@ -342,6 +344,17 @@ def _like(reference: np.ndarray, values: Any) -> np.ndarray:
 
 def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
+
+
+def _check_unique(ids: np.ndarray, name: str) -> None:
+    """A ValueError where a model file lists one identifier twice: that user or item would
+    have two rows, and no lookup could tell them apart."""
+    index = pd.Index(ids)
+    if not index.is_unique:
+        twice = index[index.duplicated()].unique()
+        raise ValueError(
+            f"{name} lists {len(twice)} identifier(s) twice or more, e.g. {twice[0]!r}"
+        )
 
 
 def _ids_array(values: list[Any]) -> np.ndarray:

@@ -21,7 +21,8 @@ negative phase ``gibbs_steps`` Gibbs sweeps from it (hidden sample, top layer, r
 first layer). Prediction uses the mean-field hidden probabilities.
 
 ``binary=True`` is the classic course set-up: a rating is *liked* (1) when it is at
-least ``liked_at``, else not liked (0); the visible units are binary and a prediction is
+least ``liked_at`` (by default the midpoint of the ratings' scale), else not liked (0);
+the visible units are binary and a prediction is
 the probability that the user likes the item.
 
 The machine and its update rule live in :mod:`cortexkit.recommend.machine`.
@@ -67,8 +68,10 @@ class BoltzmannRecommender(RecommenderMixin, CortexEstimator):
     binary : bool, default=False
         Liked / not liked instead of rating levels: binary visible units, predictions are
         the probability of a like.
-    liked_at : float, default=3.0
-        With ``binary=True``, the lowest rating that counts as liked.
+    liked_at : float or None, default=None
+        With ``binary=True``, the lowest rating that counts as liked: above the scale's
+        lowest rating and at most its highest. None: the scale's midpoint (3 on 1 to 5,
+        0.5 on 0 to 1).
     gibbs_steps : int, default=1
         Gibbs steps in the negative phase (the k of CD-k), at the first epoch.
     gibbs_steps_final : int or None, default=5
@@ -139,6 +142,8 @@ class BoltzmannRecommender(RecommenderMixin, CortexEstimator):
         The mean training rating (the fallback for unknown items).
     rating_scale_ : tuple of float
         The ratings' declared scale; predictions are clipped to it.
+    liked_at_ : float
+        The lowest liked rating ``binary=True`` used: ``liked_at``, or the scale's midpoint.
     history_ : dict
         Per-epoch ``loss`` (the share of observed ratings the one-step reconstruction gets
         wrong), ``rmse`` (and ``val_loss``, ``val_rmse``), ``gibbs_steps`` and
@@ -165,7 +170,7 @@ class BoltzmannRecommender(RecommenderMixin, CortexEstimator):
         "based": [Options(["item", "user"])],
         "hidden_layers": [PositiveInts()],
         "binary": [bool],
-        "liked_at": [Interval(float, None, None)],
+        "liked_at": [Interval(float, None, None), None],
         "gibbs_steps": [Interval(int, 1, None)],
         "gibbs_steps_final": [Interval(int, 1, None), None],
         "lr_schedule": [Options(["linear"]), None],
@@ -181,7 +186,7 @@ class BoltzmannRecommender(RecommenderMixin, CortexEstimator):
         hidden_layers: int | tuple[int, ...] = DEFAULTS.hidden_layers,
         *,
         binary: bool = False,
-        liked_at: float = 3.0,
+        liked_at: float | None = None,
         gibbs_steps: int = DEFAULTS.gibbs_steps,
         gibbs_steps_final: int | None = DEFAULTS.gibbs_steps_final,
         epochs: int = DEFAULTS.epochs,
@@ -245,10 +250,33 @@ class BoltzmannRecommender(RecommenderMixin, CortexEstimator):
         super()._validate_params()
         self._widths(self.model, self.hidden_layers)
 
+    def _check_liked_at(self, scale: tuple[float, float]) -> float:
+        """The lowest liked rating on ``scale``: ``liked_at``, or the scale's midpoint.
+
+        Raises
+        ------
+        ValueError
+            If ``binary=True`` and ``liked_at`` would make every rating liked, or none.
+        """
+        low, high = float(scale[0]), float(scale[1])
+        liked_at = self._settings()["liked_at"]
+        if liked_at is None:
+            return (low + high) / 2
+        if self._settings()["binary"] and not low < float(liked_at) <= high:
+            raise ValueError(
+                f"liked_at must be above the lowest rating of the scale {low:g} to {high:g} "
+                f"and at most its highest (left unset: the midpoint, {(low + high) / 2:g}); "
+                f"got {liked_at!r}"
+            )
+        return float(liked_at)
+
+    def _encode(self, ratings: Ratings) -> None:
+        self.liked_at_ = self._check_liked_at(ratings.scale)  # before any work
+        super()._encode(ratings)
+
     def _fallback_values(self, rating: np.ndarray) -> np.ndarray:
-        p = self.fitted_params_
-        if p["binary"]:  # the fallback of a like-or-not model is a like rate
-            return (rating >= float(p["liked_at"])).astype(np.float64)
+        if self.fitted_params_["binary"]:  # the fallback of a like-or-not model is a like rate
+            return (rating >= self.liked_at_).astype(np.float64)
         return rating
 
     def _check_ratings(self, ratings: Ratings) -> None:
@@ -268,7 +296,7 @@ class BoltzmannRecommender(RecommenderMixin, CortexEstimator):
             torch.from_numpy(self.levels_).float(),
             self._widths(p["model"], p["hidden_layers"]),
             binary=bool(p["binary"]),
-            liked_at=float(p["liked_at"]),
+            liked_at=self.liked_at_,
             generator=generator,
             device=self._device(),
         )
@@ -312,6 +340,7 @@ class BoltzmannRecommender(RecommenderMixin, CortexEstimator):
     def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
         self._set_common_state(meta)
         self._set_recommender_state(meta, tensors)
+        self.liked_at_ = self._check_liked_at(self.rating_scale_)
         self.levels_ = np.asarray(meta["levels_"], dtype=np.float64)
         self._machine = self._make_machine(None)
         for name, kept in (("weights", self._machine.weights), ("biases", self._machine.biases)):

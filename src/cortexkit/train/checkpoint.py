@@ -80,7 +80,7 @@ def write_checkpoint(path: str | os.PathLike[str], state: dict[str, Any]) -> Non
         "format_version": CHECKPOINT_VERSION,
         "state": _pack(state, tensors),
     }
-    write_envelope(path, document, tensors)
+    write_envelope(path, document, tensors, what="checkpoint")
 
 
 def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -11,7 +11,9 @@ training rows' scores.
 ``cortexkit predict MODEL DATA.csv`` writes one line per row: ``score`` and ``anomaly``
 (1 above the threshold). ``cortexkit evaluate MODEL DATA.csv --label-column C`` prints the
 scores' ROC AUC and average precision against the label, the anomalous class being
-``--anomaly-label`` (default: the rarer class of the column; the larger value on a tie).
+``--anomaly-label``. Training chooses it once (default: the rarer class of the training
+label column; the larger value on a tie) and stores it in the model file, so every
+evaluation scores the same class, whatever its share in the file evaluated.
 
 Defaults come from :data:`cortexkit.defaults.AUTOENCODER`; when the table has no more
 columns than its code, the code is narrowed to half the input width (a plain autoencoder
@@ -41,7 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--drop", type=names, default=[], help="columns to ignore, a,b,c")
     parser.add_argument("--anomaly-label", metavar="V",
-                        help="the label value of anomalies (default: the rarer class)")  # fmt: skip
+                        help="the label value of anomalies, kept in the model file "
+                             "(default: the rarer class)")  # fmt: skip
     parser.add_argument("--hidden-layers", type=int_list, default=None, metavar="N,N",
                         help="units per encoder layer, the last is the code (default: "
                              f"{','.join(map(str, AE.hidden_layers))}, the code narrowed to "
@@ -108,8 +111,9 @@ def run(args: argparse.Namespace) -> int:
         build(args, None)._validate_params()
     df = read_table(args.data, drop=args.drop)
     labels = _labels(df, args.label_column, args.data)
+    positive = None
     if labels is not None:  # a label that cannot be scored fails before training
-        anomaly_classes(labels, args.anomaly_label)
+        positive = anomaly_classes(labels, args.anomaly_label)[1]
     X_df = df.drop(columns=[args.label_column]) if args.label_column else df
     if X_df.shape[1] == 0:
         raise ValueError(f"{args.data!r} has no input columns besides the label")
@@ -125,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
         est.fit(X)
     seconds = time.perf_counter() - t0
     est.save(args.out, table=encoder.to_state(), label_column=args.label_column,
-             drop=args.drop)  # fmt: skip
+             anomaly_label=positive, drop=args.drop)  # fmt: skip
     lines = [f"trained in {seconds:.1f} s ({count(est.n_iter_, 'epoch')}); saved {args.out}",
              f"  anomaly threshold {est.threshold_:.4g} (the {est.threshold_quantile:g} "
              "quantile of the training rows' reconstruction errors)"]  # fmt: skip
@@ -134,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
             lines.append(f"  {est.history_[note]}")
     print("\n".join(lines), file=sys.stderr if args.quiet else sys.stdout)
     if labels is not None:
-        scores = anomaly_metrics(est.anomaly_scores(X), labels, args.anomaly_label)
+        scores = anomaly_metrics(est.anomaly_scores(X), labels, positive)
         print(f"training rows against {args.label_column!r}:")
         print(_format(scores))
     return 0
@@ -154,12 +158,15 @@ def _labels(df: Any, column: str | None, where: str) -> Any:
     return df[column]
 
 
-def anomaly_metrics(scores: Any, labels: Any, anomaly_label: str | None) -> dict[str, Any]:
+def anomaly_metrics(
+    scores: Any, labels: Any, anomaly_label: str | None, *, named_by: str = "--anomaly-label"
+) -> dict[str, Any]:
     """ROC AUC and average precision of ``scores`` (higher: more anomalous) against the
-    ``labels`` column, the anomalies being ``anomaly_label`` (default: the rarer class)."""
+    ``labels`` column, the anomalies being ``anomaly_label`` (default: the rarer class);
+    ``named_by`` says where that label came from, for the error when the column lacks it."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
-    text, positive = anomaly_classes(labels, anomaly_label)
+    text, positive = anomaly_classes(labels, anomaly_label, named_by=named_by)
     y = (text == positive).astype(int)
     return {
         "roc_auc": float(roc_auc_score(y, scores)),
@@ -170,7 +177,9 @@ def anomaly_metrics(scores: Any, labels: Any, anomaly_label: str | None) -> dict
     }
 
 
-def anomaly_classes(labels: Any, anomaly_label: str | None) -> tuple[Any, str]:
+def anomaly_classes(
+    labels: Any, anomaly_label: str | None, *, named_by: str = "--anomaly-label"
+) -> tuple[Any, str]:
     """The label column as stripped text, and its anomalous class; a ValueError unless it
     has exactly two classes and ``anomaly_label`` (when given) is one of them."""
     import numpy as np
@@ -188,9 +197,10 @@ def anomaly_classes(labels: Any, anomaly_label: str | None) -> tuple[Any, str]:
     else:
         positive = str(anomaly_label).strip()
         if positive not in values:
+            way_out = "" if named_by == "--anomaly-label" else ": name it with --anomaly-label V"
             raise ValueError(
-                f"--anomaly-label {anomaly_label!r} is not a value of the label column "
-                f"({values.tolist()})"
+                f"{named_by} {anomaly_label!r} is not a value of the label column "
+                f"({values.tolist()}){way_out}"
             )
     return text, positive
 
@@ -254,17 +264,33 @@ def evaluate(args: argparse.Namespace, mf: Any) -> int:
         raise ValueError(
             f"{args.model!r} was trained without a label column: name one with --label-column C"
         )
+    positive, named_by = args.anomaly_label, "--anomaly-label"
+    if positive is None:  # the class chosen at training, never re-chosen per file
+        positive, named_by = _stored_label(args.model, mf.extra, column)
     X, labels = _read(args, mf, column)
-    scores = anomaly_metrics(mf.estimator.anomaly_scores(X), labels, args.anomaly_label)
+    scores = anomaly_metrics(mf.estimator.anomaly_scores(X), labels, positive, named_by=named_by)
     print(json.dumps(scores, indent=2) if args.json else _format(scores))
     return 0
+
+
+def _stored_label(path: str, extra: dict[str, Any], column: str) -> tuple[str, str]:
+    """The anomaly label the model file keeps for its training label column ``column``,
+    and how to name it in an error; a ValueError where it keeps none for that column."""
+    stored = extra.get("anomaly_label")
+    if stored is None or extra.get("label_column") != column:
+        raise ValueError(
+            f"{path!r} does not say which value of {column!r} marks an anomaly (it was "
+            "trained without that label column): name it with --anomaly-label V"
+        )
+    return str(stored), "the model's anomaly label"
 
 
 def _label_flags(parser: argparse.ArgumentParser) -> None:
     add_flag(parser, "--label-column", metavar="C",
              help="autoencoders: the label column (default: the training one)")  # fmt: skip
     add_flag(parser, "--anomaly-label", metavar="V",
-             help="autoencoders: the anomalies' label (default: the rarer class)")  # fmt: skip
+             help="autoencoders: the anomalies' label (default: the one the model "
+                  "was trained with)")  # fmt: skip
 
 
 FAMILIES = (

@@ -188,6 +188,19 @@ def predict(args: argparse.Namespace, model_file: Any) -> int:
     return 0
 
 
+def _check_plot(args: argparse.Namespace) -> None:
+    """Refuse a ``--plot`` file that is not a PNG, cannot be written, or is an input."""
+    from pathlib import Path
+
+    from cortexkit.cli._paths import check_output_file
+
+    if Path(args.plot).suffix.lower() != ".png":
+        raise ValueError(f"--plot {args.plot!r} must end in .png (the confusion matrix is a PNG)")
+    inputs = {"the model being read": args.model, "the images being read": args.data,
+              "the labels being read": getattr(args, "labels", None)}  # fmt: skip
+    check_output_file(args.plot, "--plot", inputs=inputs)
+
+
 def evaluate(args: argparse.Namespace, model_file: Any) -> int:
     """Accuracy, per-class precision, recall and F1, the confusion matrix (and its PNG)."""
     import pandas as pd
@@ -196,6 +209,8 @@ def evaluate(args: argparse.Namespace, model_file: Any) -> int:
     from cortexkit.cli.metrics import align_labels
 
     est = model_file.estimator
+    if args.plot:  # before the images are read
+        _check_plot(args)
     data = _read(args, est, labelled=True)
     y = align_labels(pd.Series(data.y), est.classes_, "label")
     pred = est.predict(data.X)

@@ -159,10 +159,13 @@ def run(args: argparse.Namespace) -> int:
 
     est = build(args)
     est._validate_params()  # bad options fail before the table is read
-    if args.plot is not None:
-        from cortexkit.plot import _check_path
+    if args.plot is not None:  # checked like --out, before the table is read
+        from cortexkit.cli._paths import check_figure_path, check_output_file
 
-        _check_path(args.plot)
+        check_figure_path(args.plot, "--plot")
+        check_output_file(
+            args.plot, "--plot", inputs={"the data": args.data, "the --out model": args.out}
+        )
     df = read_table(args.data, drop=args.drop)
     columns = _features(df, args)
     if len(df) < 2:
