@@ -159,3 +159,24 @@ def test_google_stock_classic_set_up_from_the_command_line(tmp_path, shared_data
     assert table["steps"] == 20
     assert 0 < table["naive"]["rmse"] < 20  # daily moves of Jan 2017, in dollars
     assert np.isfinite(table["model"]["rmse"])
+
+
+def test_a_horizon_past_the_last_representable_date_is_refused_up_front(tmp_path) -> None:
+    """``--horizon 8100`` on a yearly series crossed year 9999 and ended in a pandas
+    traceback after the forecast was made; it is refused in one line naming the most steps."""
+    data, model = tmp_path / "yearly.csv", tmp_path / "y.cortex"
+    years = np.arange(9900, 9991)
+    pd.DataFrame({"Year": [f"{y}-01-01" for y in years],
+                  "Value": np.sin(years) + 0.1 * years}).to_csv(data, index=False)  # fmt: skip
+    trained_ = run_captured("--quiet", "train", "rnn", str(data), "--column", "Value",
+                            "--date-column", "Year", "--lookback", "5", "--epochs", "1",
+                            "--out", str(model))  # fmt: skip
+    assert trained_.code == 0, trained_.err
+    out = tmp_path / "f.csv"
+    for command in (["forecast", str(model)], ["predict", str(model), str(data)]):
+        refused = run_captured(*command, "--horizon", "8100", "--out", str(out))
+        assert refused.code == 2 and len(refused.err.strip().splitlines()) == 1, refused.err
+        assert "--horizon 8100 runs past the last date" in refused.err
+        assert "at most 9 steps" in refused.err and not out.exists()
+    last = run_captured("forecast", str(model), "--horizon", "9")
+    assert last.code == 0 and last.out.strip().splitlines()[-1].startswith("9,9999-01-01")

@@ -61,10 +61,10 @@ def write_forecast(args: argparse.Namespace, mf: Any, history: Any, horizon: int
 
     est = mf.estimator
     coverage = getattr(args, "coverage", 0.9)
+    steps = int(horizon if horizon is not None else est.horizon)
+    dates = _future_dates(history, mf.extra.get("dates") if history is None else None, steps)
     lower, upper = est.predict_interval(history, horizon=horizon, coverage=coverage)
     point = est.predict(history, horizon=horizon)
-    steps = len(point)
-    dates = _future_dates(history, mf.extra.get("dates") if history is None else None, steps)
     out = pd.DataFrame({"step": range(1, steps + 1)})
     if dates is not None:
         out["date"] = [d.date().isoformat() if d.normalize() == d else d.isoformat()
@@ -108,4 +108,31 @@ def _future_dates(history: Any, saved: dict[str, Any] | None, steps: int) -> Any
         return None
     if not freq:
         return None
-    return pd.date_range(last, periods=steps + 1, freq=freq)[1:]
+    try:
+        dates = pd.date_range(last, periods=steps + 1, freq=freq)[1:]
+        end = dates[-1] if len(dates) else last
+    except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
+        end = None
+    if end is None or end.year > LAST_YEAR:
+        room = _steps_before(last, freq)
+        raise ValueError(
+            f"--horizon {steps} runs past the last date a forecast can be dated with "
+            f"({LAST_YEAR}-12-31): the series ends at {last.date().isoformat()} with frequency "
+            f"{freq!r}, so ask for at most {room} steps"
+        )
+    return dates
+
+
+LAST_YEAR = 9999
+
+
+def _steps_before(last: Any, freq: str) -> int:
+    """How many steps of ``freq`` after ``last`` are dated in year ``LAST_YEAR`` or before."""
+    import pandas as pd
+
+    end = pd.Timestamp(f"{LAST_YEAR}-12-31 23:59:59").as_unit("s")
+    last = pd.Timestamp(last).as_unit("s")
+    try:
+        return max(len(pd.date_range(last, end, freq=freq)) - 1, 0)
+    except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
+        return 0
