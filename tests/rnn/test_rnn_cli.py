@@ -180,3 +180,27 @@ def test_a_horizon_past_the_last_representable_date_is_refused_up_front(tmp_path
         assert "at most 9 steps" in refused.err and not out.exists()
     last = run_captured("forecast", str(model), "--horizon", "9")
     assert last.code == 0 and last.out.strip().splitlines()[-1].startswith("9,9999-01-01")
+
+
+def test_evaluate_after_a_gap_is_refused(trained, tmp_path) -> None:
+    """Steps that start after a gap from the training series (or --history) were scored
+    against the forecast of the steps right after it: they are refused in one line."""
+    gapped = _csv(tmp_path / "gapped.csv", n=12, start=264)
+    result = run_captured("evaluate", str(trained["model"]), str(gapped))
+    assert result.code == 2 and len(result.err.strip().splitlines()) == 1, result.err
+    # the model was fitted on the 228 steps before its holdout: it ends at 2018-12-01
+    assert "starts at 2022-01-01, 36 steps after the step that follows the training" in result.err
+    assert "give DATA from 2019-01-01 on, or --history FILE" in result.err
+    history = _csv(tmp_path / "history.csv", n=250)  # ends 10 steps before the gapped data
+    with_history = run_captured("evaluate", str(trained["model"]), str(gapped), "--history",
+                                str(history))  # fmt: skip
+    assert with_history.code == 2 and "14 steps after the step that follows --history" in (
+        with_history.err
+    ), with_history.err
+    inside = run_captured("evaluate", str(trained["model"]), str(trained["later"]), "--history",
+                          str(history))  # fmt: skip
+    assert inside.code == 2 and "inside --history" in inside.err, inside.err
+    follows = _csv(tmp_path / "follows.csv", n=264)
+    right = run_captured("evaluate", str(trained["model"]), str(gapped), "--history",
+                         str(follows))  # fmt: skip
+    assert right.code == 0, right.err
