@@ -204,3 +204,26 @@ def test_evaluate_after_a_gap_is_refused(trained, tmp_path) -> None:
     right = run_captured("evaluate", str(trained["model"]), str(gapped), "--history",
                          str(follows))  # fmt: skip
     assert right.code == 0, right.err
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("freq", "XYZ", "saves the frequency 'XYZ', which is not a pandas frequency"),
+        ("last", "not a date", "saves the last date 'not a date', which is not a date"),
+    ],
+)
+def test_a_bad_saved_date_is_one_line(trained, tmp_path, field, value, says) -> None:
+    """A hand-edited ``freq`` or ``last`` in a forecaster's extra showed pandas' raw message."""
+    import shutil
+
+    from tests.test_persist import _rewrite
+
+    model = tmp_path / "edited.cortex"
+    shutil.copy(trained["model"], model)
+    _rewrite(model, edit_document=lambda info: info["extra"]["dates"].update({field: value}))
+    for command in (["forecast", str(model), "--horizon", "3"],
+                    ["evaluate", str(model), str(trained["later"])]):  # fmt: skip
+        result = run_captured(*command)
+        assert result.code == 2 and len(result.err.strip().splitlines()) == 1, result.err
+        assert says in result.err and "--data" in result.err, result.err

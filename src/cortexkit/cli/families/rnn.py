@@ -168,9 +168,11 @@ def evaluate_arguments(parser: argparse.ArgumentParser) -> None:
 
 def evaluate(args: argparse.Namespace, model_file: Any) -> int:
     """``cortexkit evaluate MODEL ACTUAL.csv``: the forecast of the steps in ``ACTUAL``."""
+    from cortexkit.cli.forecast import saved_dates
     from cortexkit.data.series import read_like_training
 
     est, extra = model_file.estimator, model_file.extra
+    saved_dates(extra, args.model)
     actual = read_like_training(args.data, extra)
     history = None if args.history is None else read_like_training(args.history, extra)
     if history is None:
