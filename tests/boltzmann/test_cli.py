@@ -195,3 +195,23 @@ def test_dbn_checkpoints_and_resumes(tmp_path, data) -> None:
     code, err = _run(*common, "--out", str(resumed), "--checkpoint", ckpt, "--resume")
     assert code == 0, err
     np.testing.assert_array_equal(load(resumed).transform(X), load(whole).transform(X))
+
+
+def test_a_value_beyond_float32_is_refused_without_numpy_s_warning(tmp_path) -> None:
+    """A value of 1e39 leaked numpy's "overflow encountered in cast" and then said the data
+    ran "to inf"; it is refused in one line naming the column and --scale."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    data = tmp_path / "big.csv"
+    pd.DataFrame({"a": rng.random(30), "b": np.r_[1e39, rng.random(29)]}).to_csv(data, index=False)
+    out = tmp_path / "m.cortex"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        result = run_captured("train", "rbm", str(data), "--epochs", "1", "--out", str(out))
+    assert result.code == 2 and len(result.err.strip().splitlines()) == 1, result.err
+    assert "column 2 (counting from 1) reaches 1e+39" in result.err
+    assert "--scale max, minmax or standard" in result.err and not out.exists()
+    scaled = run_captured("--quiet", "train", "rbm", str(data), "--epochs", "1", "--scale",
+                          "minmax", "--out", str(out))  # fmt: skip
+    assert scaled.code == 0, scaled.err

@@ -119,10 +119,32 @@ def _apply(X: Any, shift: list[float], divisor: list[float]) -> Any:
             f"DATA has {X.shape[1]} columns, but the model was trained on {len(shift)} "
             "(after --drop)"
         )
+    _check_fits_float32(X, shift, divisor)
     if not any(shift):  # float32 throughout: an MNIST-size matrix needs no float64 copy
         return np.asarray(X, np.float32) / np.asarray(divisor, np.float32)
     # large values (identifiers) lose their digits in float32 before the shift
     return ((np.asarray(X, np.float64) - shift) / np.asarray(divisor)).astype(np.float32)
+
+
+def _check_fits_float32(X: Any, shift: list[float], divisor: list[float]) -> None:
+    """Refuse values that the scaling leaves beyond float32 (numpy would warn "overflow
+    encountered in cast" and make them infinite), naming the column and the way out."""
+    import numpy as np
+
+    if not len(X) or X.dtype.kind != "f" or X.dtype.itemsize <= 4:
+        return
+    low = (X.min(axis=0) - np.asarray(shift)) / np.asarray(divisor)
+    high = (X.max(axis=0) - np.asarray(shift)) / np.asarray(divisor)
+    limit = float(np.finfo(np.float32).max)
+    too = np.flatnonzero(np.maximum(np.abs(low), np.abs(high)) > limit)
+    if too.size:
+        j = int(too[0])
+        value = high[j] if abs(high[j]) > limit else low[j]
+        raise ValueError(
+            f"DATA column {j + 1} (counting from 1) reaches {value:.3g} after scaling, beyond "
+            f"the model's 32-bit floats ({limit:.3g}): --scale max, minmax or standard brings "
+            "it into range, or --drop that column"
+        )
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
