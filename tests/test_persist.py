@@ -537,3 +537,33 @@ def test_a_redefined_class_replaces_its_registration_but_never_cortexkits() -> N
         assert MODEL_CLASSES["ANNClassifier"] is ANNClassifier
     finally:
         MODEL_CLASSES.pop("Redefined", None)
+
+
+@pytest.mark.parametrize(
+    ("family", "field", "value", "says"),
+    [
+        ("autoencoder", "threshold_", float("nan"), "threshold_ is nan, not a finite number"),
+        ("autorec", "rating_scale_", [5.0, 1.0], r"rating_scale_ is \[5.0, 1.0\], not finite"),
+        ("boltzmann", "rating_scale_", [3.0, 3.0], r"rating_scale_ is \[3.0, 3.0\], not finite"),
+    ],
+)
+def test_an_impossible_header_value_is_refused(tmp_path, family, field, value, says) -> None:
+    """A NaN threshold_ or a reversed rating_scale_ loaded silently (every row an anomaly;
+    every prediction clipped to one end of the scale)."""
+    from cortexkit import AutoEncoder, AutoRecRecommender, BoltzmannRecommender
+    from cortexkit.recommend.synthetic import latent_factor_ratings
+
+    if family == "autoencoder":
+        est = AutoEncoder(hidden_layers=(2,), epochs=1, random_state=0)
+        est.fit(np.random.default_rng(0).normal(size=(40, 4)))
+    else:
+        ratings = latent_factor_ratings(20, 15, density=0.5, random_state=0)
+        cls = AutoRecRecommender if family == "autorec" else BoltzmannRecommender
+        est = cls(epochs=1, random_state=0).fit(ratings)
+    path = tmp_path / f"{family}.cortex"
+    est.save(path)
+    load(path)  # sound before the edit
+    _rewrite(path, edit_document=lambda info: info["state"].update({field: value}))
+    with pytest.raises(ModelFileError, match=says) as refused:
+        load(path)
+    assert "\n" not in str(refused.value)

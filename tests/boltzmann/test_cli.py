@@ -195,3 +195,50 @@ def test_dbn_checkpoints_and_resumes(tmp_path, data) -> None:
     code, err = _run(*common, "--out", str(resumed), "--checkpoint", ckpt, "--resume")
     assert code == 0, err
     np.testing.assert_array_equal(load(resumed).transform(X), load(whole).transform(X))
+
+
+def test_a_value_beyond_float32_is_refused_without_numpy_s_warning(tmp_path) -> None:
+    """A value of 1e39 leaked numpy's "overflow encountered in cast" and then said the data
+    ran "to inf"; it is refused in one line naming the column and --scale."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    data = tmp_path / "big.csv"
+    pd.DataFrame({"a": rng.random(30), "b": np.r_[1e39, rng.random(29)]}).to_csv(data, index=False)
+    out = tmp_path / "m.cortex"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        result = run_captured("train", "rbm", str(data), "--epochs", "1", "--out", str(out))
+    assert result.code == 2 and len(result.err.strip().splitlines()) == 1, result.err
+    assert "column 2 (counting from 1) reaches 1e+39" in result.err
+    assert "--scale max, minmax or standard" in result.err and not out.exists()
+    scaled = run_captured("--quiet", "train", "rbm", str(data), "--epochs", "1", "--scale",
+                          "minmax", "--out", str(out))  # fmt: skip
+    assert scaled.code == 0, scaled.err
+
+
+@pytest.mark.parametrize("family", ["rbm", "dbm"])
+def test_held_out_rows_beyond_the_minmax_range_are_clipped(tmp_path, family) -> None:
+    """Rows of the same file held out of a --scale minmax training landed just outside
+    [0, 1] and were refused with a message asking for the scaling already done: they are
+    clipped to [0, 1], with a warning that counts them."""
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame(rng.normal(size=(60, 3)), columns=["a", "b", "c"])
+    train, held = tmp_path / "train.csv", tmp_path / "held.csv"
+    table.iloc[:40].to_csv(train, index=False)
+    held_out = table.iloc[40:]
+    held_out.to_csv(held, index=False)
+    model = tmp_path / "m.cortex"
+    fit = run_captured("--quiet", "train", family, str(train), "--scale", "minmax",
+                       "--hidden-layers", "4" if family == "rbm" else "4,3", "--epochs", "1",
+                       *(["--pretrain-epochs", "1"] if family == "dbm" else []),
+                       "--out", str(model))  # fmt: skip
+    assert fit.code == 0, fit.err
+    lo, hi = table.iloc[:40].min(), table.iloc[:40].max()
+    outside = int(((held_out < lo) | (held_out > hi)).to_numpy().sum())
+    assert outside > 0
+    with pytest.warns(UserWarning, match=f"{outside} values fall outside the training data"):
+        result = run_captured("predict", str(model), str(held))
+    assert result.code == 0, result.err
+    assert "--scale minmax" not in result.err
+    assert len(pd.read_csv(__import__("io").StringIO(result.out))) == 20

@@ -262,3 +262,29 @@ def test_a_model_trained_on_cuda_predicts_the_same_on_the_cpu(tmp_path, make_bar
     est.save(tmp_path / "m.cortex")
     cpu = load(tmp_path / "m.cortex", device="cpu")
     np.testing.assert_allclose(cpu.predict_proba(X), est.predict_proba(X), atol=1e-4)
+
+
+def test_non_finite_running_statistics_count_as_divergence(tmp_path) -> None:
+    """A fit whose loss stayed finite while batch norm's running variance overflowed exited
+    0 and wrote a model that load refused: it now stops with a DivergenceWarning, keeps the
+    best epoch, and the file it saves loads."""
+    from tests.cnn.conftest import bars, small_cnn
+
+    from cortexkit.exceptions import DivergenceWarning
+
+    X, y = bars(64)
+    holder: dict[str, CNNClassifier] = {}
+
+    def overflow(epoch: int, logs: dict[str, float]) -> None:
+        if epoch == 2:  # as an overflow in the running variance would
+            for module in holder["est"].network_.modules():
+                if isinstance(module, nn.BatchNorm2d):
+                    module.running_var.fill_(float("inf"))
+
+    est = small_cnn(batch_norm=True, epochs=4, callbacks=[overflow])
+    holder["est"] = est
+    with pytest.warns(DivergenceWarning, match="running statistics\\) became non-finite"):
+        est.fit(X, y)
+    assert "non-finite state in epoch 3" in est.history_["stopped"]
+    est.save(tmp_path / "m.cortex")
+    assert (load(tmp_path / "m.cortex").predict(X) == est.predict(X)).all()

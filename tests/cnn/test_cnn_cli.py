@@ -168,3 +168,21 @@ def test_evaluate_checks_plot_before_reading_the_images(
     before = model.read_bytes()
     result = run_captured("evaluate", str(model), str(bar_folder), "--plot", str(model))
     assert result.code == 2 and model.read_bytes() == before
+
+
+def test_evaluate_on_a_folder_of_one_class_scores_it(tmp_path, bar_folder, model) -> None:
+    """A test folder holding one class's images was refused with the training message
+    "needs at least 2 class subfolders"; it is a fair test set, scored as such. Training
+    on it is still refused."""
+    import shutil
+
+    one = tmp_path / "only-h"
+    shutil.copytree(bar_folder / "h", one / "h")
+    n = len(list((one / "h").iterdir()))
+    result = run_captured("evaluate", str(model), str(one), "--json")
+    assert result.code == 0, result.err
+    scores = json.loads(result.out)
+    assert scores["images"] == n and scores["per_class"]["h"]["support"] == n
+    assert scores["per_class"]["v"]["support"] == 0 and scores["accuracy"] > 0.8
+    train = run_captured("train", "cnn", str(one), "--out", str(tmp_path / "m.cortex"), *SMALL)
+    assert train.code == 2 and "needs at least 2 class subfolders" in train.err

@@ -216,3 +216,71 @@ def test_google_stock_classic_set_up_from_the_command_line(tmp_path, shared_data
     assert table["steps"] == 20
     assert 0 < table["naive"]["rmse"] < 20  # daily moves of Jan 2017, in dollars
     assert np.isfinite(table["model"]["rmse"])
+
+
+def test_a_horizon_past_the_last_representable_date_is_refused_up_front(tmp_path) -> None:
+    """``--horizon 8100`` on a yearly series crossed year 9999 and ended in a pandas
+    traceback after the forecast was made; it is refused in one line naming the most steps."""
+    data, model = tmp_path / "yearly.csv", tmp_path / "y.cortex"
+    years = np.arange(9900, 9991)
+    pd.DataFrame({"Year": [f"{y}-01-01" for y in years],
+                  "Value": np.sin(years) + 0.1 * years}).to_csv(data, index=False)  # fmt: skip
+    trained_ = run_captured("--quiet", "train", "rnn", str(data), "--column", "Value",
+                            "--date-column", "Year", "--lookback", "5", "--epochs", "1",
+                            "--out", str(model))  # fmt: skip
+    assert trained_.code == 0, trained_.err
+    out = tmp_path / "f.csv"
+    for command in (["forecast", str(model)], ["predict", str(model), str(data)]):
+        refused = run_captured(*command, "--horizon", "8100", "--out", str(out))
+        assert refused.code == 2 and len(refused.err.strip().splitlines()) == 1, refused.err
+        assert "--horizon 8100 runs past the last date" in refused.err
+        assert "at most 9 steps" in refused.err and not out.exists()
+    last = run_captured("forecast", str(model), "--horizon", "9")
+    assert last.code == 0 and last.out.strip().splitlines()[-1].startswith("9,9999-01-01")
+
+
+def test_evaluate_after_a_gap_is_refused(trained, tmp_path) -> None:
+    """Steps that start after a gap from the training series (or --history) were scored
+    against the forecast of the steps right after it: they are refused in one line."""
+    gapped = _csv(tmp_path / "gapped.csv", n=12, start=264)
+    result = run_captured("evaluate", str(trained["model"]), str(gapped))
+    assert result.code == 2 and len(result.err.strip().splitlines()) == 1, result.err
+    # the model was fitted on the 228 steps before its holdout: it ends at 2018-12-01
+    assert "starts at 2022-01-01, 36 steps after the step that follows the training" in result.err
+    assert "give DATA from 2019-01-01 on, or --history FILE" in result.err
+    history = _csv(tmp_path / "history.csv", n=250)  # ends 10 steps before the gapped data
+    with_history = run_captured("evaluate", str(trained["model"]), str(gapped), "--history",
+                                str(history))  # fmt: skip
+    assert with_history.code == 2 and "14 steps after the step that follows --history" in (
+        with_history.err
+    ), with_history.err
+    inside = run_captured("evaluate", str(trained["model"]), str(trained["later"]), "--history",
+                          str(history))  # fmt: skip
+    assert inside.code == 2 and "inside --history" in inside.err, inside.err
+    follows = _csv(tmp_path / "follows.csv", n=264)
+    right = run_captured("evaluate", str(trained["model"]), str(gapped), "--history",
+                         str(follows))  # fmt: skip
+    assert right.code == 0, right.err
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("freq", "XYZ", "saves the frequency 'XYZ', which is not a pandas frequency"),
+        ("last", "not a date", "saves the last date 'not a date', which is not a date"),
+    ],
+)
+def test_a_bad_saved_date_is_one_line(trained, tmp_path, field, value, says) -> None:
+    """A hand-edited ``freq`` or ``last`` in a forecaster's extra showed pandas' raw message."""
+    import shutil
+
+    from tests.test_persist import _rewrite
+
+    model = tmp_path / "edited.cortex"
+    shutil.copy(trained["model"], model)
+    _rewrite(model, edit_document=lambda info: info["extra"]["dates"].update({field: value}))
+    for command in (["forecast", str(model), "--horizon", "3"],
+                    ["evaluate", str(model), str(trained["later"])]):  # fmt: skip
+        result = run_captured(*command)
+        assert result.code == 2 and len(result.err.strip().splitlines()) == 1, result.err
+        assert says in result.err and "--data" in result.err, result.err

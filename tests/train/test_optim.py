@@ -109,3 +109,28 @@ def test_fast_step_is_bit_identical_to_optimizer_step(name, weight_decay) -> Non
 def test_other_optimisers_step_as_usual() -> None:
     opt = make_optimizer("sgd", _params(), learning_rate=0.1)
     assert step_function(opt) == opt.step
+
+
+def test_a_schedule_made_after_the_optimiser_state_does_not_warn() -> None:
+    """The fused Adam step skips optimizer.step, so a schedule made after the optimiser's
+    state existed (a resumed run) leaked PyTorch's "lr_scheduler.step() before
+    optimizer.step()" warning."""
+    import warnings
+
+    from torch import nn
+
+    from cortexkit.train import AutogradObjective, GradientStep, OptimConfig
+    from cortexkit.train.step import Run
+
+    torch.manual_seed(0)
+    objective = AutogradObjective(nn.Linear(2, 1), nn.functional.mse_loss)
+    X, y = torch.randn(8, 2), torch.randn(8, 1)
+    first = GradientStep(objective, OptimConfig(optimizer="adam", learning_rate=0.1))
+    first((X, y))
+    second = GradientStep(objective, OptimConfig(optimizer="adam", learning_rate=0.1,
+                                                 lr_schedule="onecycle"))  # fmt: skip
+    second.load_working_state(first.working_state())
+    second.begin(Run(epochs=2, n_train=8, batch_size=8, steps_per_epoch=1, epochs_done=1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        second((X, y))

@@ -437,6 +437,8 @@ class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
         shape = meta["image_shape_"]
         self.image_shape_ = None if shape is None else tuple(int(s) for s in shape)
         self.threshold_ = float(meta["threshold_"])
+        if not np.isfinite(self.threshold_):
+            raise ValueError(f"threshold_ is {self.threshold_}, not a finite number")
         net = saved_network(self.fitted_params_, self.n_features_in_, self.image_shape_, tensors)
         self.network_ = net.to(self._device())
         self._objective = AutoEncoderObjective.from_settings(self.network_, self.fitted_params_)

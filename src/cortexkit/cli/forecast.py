@@ -15,7 +15,7 @@ from typing import Any
 from cortexkit.cli._args import Help, a_or_an, positive_int, say
 from cortexkit.cli._paths import check_figure_path, check_output_file
 
-__all__ = ["add_parser", "write_forecast"]
+__all__ = ["add_parser", "saved_dates", "write_forecast"]
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
             f"{args.model!r} holds {a_or_an(type(mf.estimator).__name__)}; forecast needs an "
             "RNNForecaster (cortexkit train rnn)"
         )
+    saved_dates(mf.extra, args.model)
     history = (
         None if args.data is None else read_like_training(args.data, mf.extra, args.date_format)
     )
@@ -66,10 +67,11 @@ def write_forecast(args: argparse.Namespace, mf: Any, history: Any, horizon: int
 
     est = mf.estimator
     coverage = getattr(args, "coverage", 0.9)
+    steps = int(horizon if horizon is not None else est.horizon)
+    saved = saved_dates(mf.extra, getattr(args, "model", "the model file"))
+    dates = _future_dates(history, saved if history is None else None, steps)
     lower, upper = est.predict_interval(history, horizon=horizon, coverage=coverage)
     point = est.predict(history, horizon=horizon)
-    steps = len(point)
-    dates = _future_dates(history, mf.extra.get("dates") if history is None else None, steps)
     out = pd.DataFrame({"step": range(1, steps + 1)})
     if dates is not None:
         out["date"] = [d.date().isoformat() if d.normalize() == d else d.isoformat()
@@ -100,7 +102,40 @@ def write_forecast(args: argparse.Namespace, mf: Any, history: Any, horizon: int
     return 0
 
 
-def _future_dates(history: Any, saved: dict[str, Any] | None, steps: int) -> Any:
+def saved_dates(extra: dict[str, Any], model: str) -> tuple[Any, str | None] | None:
+    """The last date and the frequency a model file saved for its training series (None
+    when it was not dated), refused in one line when they are not a date and a pandas
+    frequency (a model file edited by hand)."""
+    import pandas as pd
+
+    dates = extra.get("dates")
+    if dates is None:
+        return None
+    way_out = "give the series to continue with --data, or train the model again"
+    if not isinstance(dates, dict):
+        raise ValueError(f"MODEL {model!r} saves its dates as {dates!r}, not an object: {way_out}")
+    try:
+        last = pd.Timestamp(dates.get("last"))
+    except (TypeError, ValueError, OverflowError):
+        last = pd.NaT
+    if last is pd.NaT:
+        raise ValueError(
+            f"MODEL {model!r} saves the last date {dates.get('last')!r}, which is not a date: "
+            f"{way_out}"
+        )
+    freq = dates.get("freq")
+    if freq is not None:
+        try:
+            pd.tseries.frequencies.to_offset(freq)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"MODEL {model!r} saves the frequency {freq!r}, which is not a pandas "
+                f"frequency (such as 'D' or 'MS'): {way_out}"
+            ) from None
+    return last, freq
+
+
+def _future_dates(history: Any, saved: tuple[Any, str | None] | None, steps: int) -> Any:
     """Dates of the forecast steps, when the series is dated at a regular frequency."""
     import pandas as pd
 
@@ -110,9 +145,36 @@ def _future_dates(history: Any, saved: dict[str, Any] | None, steps: int) -> Any
         freq = frequency(history.index)
         last = history.index[-1]
     elif saved:
-        freq, last = saved.get("freq"), pd.Timestamp(saved["last"])
+        last, freq = saved
     else:
         return None
     if not freq:
         return None
-    return pd.date_range(last, periods=steps + 1, freq=freq)[1:]
+    try:
+        dates = pd.date_range(last, periods=steps + 1, freq=freq)[1:]
+        end = dates[-1] if len(dates) else last
+    except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
+        end = None
+    if end is None or end.year > LAST_YEAR:
+        room = _steps_before(last, freq)
+        raise ValueError(
+            f"--horizon {steps} runs past the last date a forecast can be dated with "
+            f"({LAST_YEAR}-12-31): the series ends at {last.date().isoformat()} with frequency "
+            f"{freq!r}, so ask for at most {room} steps"
+        )
+    return dates
+
+
+LAST_YEAR = 9999
+
+
+def _steps_before(last: Any, freq: str) -> int:
+    """How many steps of ``freq`` after ``last`` are dated in year ``LAST_YEAR`` or before."""
+    import pandas as pd
+
+    end = pd.Timestamp(f"{LAST_YEAR}-12-31 23:59:59").as_unit("s")
+    last = pd.Timestamp(last).as_unit("s")
+    try:
+        return max(len(pd.date_range(last, end, freq=freq)) - 1, 0)
+    except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
+        return 0

@@ -61,9 +61,11 @@ def read_image_data(
     size: Any = None,
     mode: str | None = None,
     skip_bad: bool = False,
+    min_classes: int = 2,
 ) -> ImageSet:
     """The images (and labels, when ``labelled``) of a folder, IDX pair or ``.npz``, or one
-    image file (not ``labelled``).
+    image file (not ``labelled``). A folder needs ``min_classes`` class folders (1 to
+    evaluate).
 
     Raises
     ------
@@ -74,7 +76,8 @@ def read_image_data(
     """
     p = Path(path)
     if p.is_dir():
-        return read_images(p, size, mode=mode, labelled=labelled, skip_bad=skip_bad)
+        return read_images(p, size, mode=mode, labelled=labelled, skip_bad=skip_bad,
+                           min_classes=min_classes)  # fmt: skip
     if not p.is_file():
         raise FileNotFoundError(f"no image data at {str(p)!r} (a folder, IDX file or .npz)")
     y: np.ndarray | None = None

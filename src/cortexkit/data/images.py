@@ -111,8 +111,12 @@ def list_images(
     mode: str | None = None,
     labelled: bool = True,
     skip_bad: bool = False,
+    min_classes: int = 2,
 ) -> Listing:
     """Find and check a folder's images (their headers only): see the module's docstring.
+
+    ``min_classes`` is how many class folders a labelled folder needs: 2 to train a
+    classifier, 1 to evaluate one (a folder of one class's images is a fair test set).
 
     Raises
     ------
@@ -146,7 +150,7 @@ def list_images(
         empty = [c for c in classes if not _image_files(root / c)]
         if empty:
             raise ValueError(f"the class folder {str(root / empty[0])!r} holds no images")
-        if len(classes) < 2:
+        if len(classes) < min_classes:
             raise ValueError(
                 f"the folder {str(root)!r} has only one class ({classes[0]!r}); a classifier "
                 "needs at least 2 class subfolders"
@@ -164,7 +168,7 @@ def list_images(
             kept_labels.append(labels[i])
     if not kept:
         raise ValueError(f"no readable image in {str(root)!r}")
-    if labels is not None and len(set(kept_labels)) < 2:
+    if labels is not None and len(set(kept_labels)) < min_classes:
         raise ValueError(f"fewer than 2 classes of {str(root)!r} hold a readable image")
     chosen = wanted or Counter(sizes).most_common(1)[0][0]
     chosen_mode = mode or ("L" if all(m in _GRAY_MODES for m in modes) else "RGB")
@@ -224,13 +228,16 @@ def read_images(
     mode: str | None = None,
     labelled: bool = True,
     skip_bad: bool = False,
+    min_classes: int = 2,
 ) -> ImageSet:
     """Read a folder of images into memory: ``X`` ``(N, H, W, C)`` uint8, the labels ``y``
     (the class folders' names; None when ``labelled=False``) and the files.
+    ``min_classes`` is :func:`list_images`'s.
 
     See the module's docstring for the layout, sizes and modes.
     """
-    listing = list_images(path, size=size, mode=mode, labelled=labelled, skip_bad=skip_bad)
+    listing = list_images(path, size=size, mode=mode, labelled=labelled, skip_bad=skip_bad,
+                          min_classes=min_classes)  # fmt: skip
     h, w = listing.size
     channels = 1 if listing.mode == "L" else 3
     X = np.empty((len(listing.files), h, w, channels), dtype=np.uint8)

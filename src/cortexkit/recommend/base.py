@@ -302,7 +302,10 @@ class RecommenderMixin(ABC):
     def _set_recommender_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
         self.user_ids_ = _ids_array(meta["user_ids_"])
         self.item_ids_ = _ids_array(meta["item_ids_"])
-        self.rating_scale_ = (float(meta["rating_scale_"][0]), float(meta["rating_scale_"][1]))
+        low, high = (float(v) for v in meta["rating_scale_"])
+        if not (np.isfinite(low) and np.isfinite(high) and low < high):
+            raise ValueError(f"rating_scale_ is {[low, high]}, not finite with low < high")
+        self.rating_scale_ = (low, high)
         self.global_mean_ = float(meta["global_mean_"])
         self.item_means_ = tensors["item_means_"].double().numpy()
         shape = (int(meta["shape"][0]), int(meta["shape"][1]))

@@ -253,7 +253,7 @@ class EpochLoop:
         for i in range(epochs):
             t0 = time.perf_counter()
             train_loss = self._epoch(batches)
-            if not math.isfinite(train_loss):
+            if not math.isfinite(train_loss) or not self._state_finite():
                 self._diverged(train_loss)
                 break
             self.epochs_done += 1
@@ -328,16 +328,29 @@ class EpochLoop:
         if self._best_state is not None:
             self.step.load_state_dict(self._best_state)
 
+    def _state_finite(self) -> bool:
+        """Whether every floating-point tensor of the model's state (its weights and
+        buffers, such as batch norm's running statistics) is finite: a loss can stay finite
+        while running statistics overflow, and such a model could not be saved and loaded."""
+        floats = [v for v in self.step.state_dict().values()
+                  if isinstance(v, Tensor) and v.is_floating_point()]  # fmt: skip
+        return not floats or bool(torch.stack([torch.isfinite(v).all() for v in floats]).all())
+
     def _diverged(self, loss: float) -> None:
         where = f"epoch {self.epochs_done + 1}"
+        what = (
+            f"the loss became {loss}"
+            if not math.isfinite(loss)
+            else "the model's state (e.g. batch norm's running statistics) became non-finite"
+        )
+        cause = f"non-finite loss ({loss})" if not math.isfinite(loss) else "non-finite state"
         if self._partial and self._call_start is not None:
             self.step.load_state_dict(self._call_start)
             self.history["stopped"] = (
-                f"non-finite loss ({loss}) in {where}; put back the weights from before this "
-                "partial_fit call"
+                f"{cause} in {where}; put back the weights from before this partial_fit call"
             )
             warnings.warn(
-                f"training stopped: the loss became {loss} in {where}; kept the weights from "
+                f"training stopped: {what} in {where}; kept the weights from "
                 "before this partial_fit call. Lower learning_rate to avoid this.",
                 DivergenceWarning,
                 stacklevel=5,
@@ -345,15 +358,15 @@ class EpochLoop:
             return
         if self._best_state is None:
             raise DivergenceError(
-                f"the training loss became {loss} in {where}, before any epoch completed; "
+                f"{what} in {where}, before any epoch completed; "
                 f"lower learning_rate (now {self._learning_rate()}) or scale the inputs"
             )
         self.restore_best()
         self.history["stopped"] = (
-            f"non-finite loss ({loss}) in {where}; restored the weights of epoch {self.best_epoch}"
+            f"{cause} in {where}; restored the weights of epoch {self.best_epoch}"
         )
         warnings.warn(
-            f"training stopped: the loss became {loss} in {where}; kept the weights of epoch "
+            f"training stopped: {what} in {where}; kept the weights of epoch "
             f"{self.best_epoch} (loss {self.best_loss:.4g}). Lower learning_rate to avoid this.",
             DivergenceWarning,
             stacklevel=5,

@@ -166,6 +166,9 @@ class _FusedAdamStep:
         if hooks or any(g is None for g in grads) or not all(states) or group["fused"] is not True:
             opt.step()  # first step (creates the state), hooks, or anything unusual
             return
+        # what the lr scheduler's wrapper of optimizer.step marks: without it, a schedule
+        # made after the optimiser's state (a resumed run) warns that it stepped first
+        opt._opt_called = True  # type: ignore[attr-defined]
         steps = [s["step"] for s in states]  # type: ignore[index]
         torch._foreach_add_(steps, 1)
         beta1, beta2 = group["betas"]

@@ -11,7 +11,10 @@ bytes (IDX pixels) by 255, standardises each column for Gaussian visible units
 by its largest absolute value (images: every pixel alike); ``minmax`` maps each column
 onto [0, 1] (tables); ``standard`` gives each column mean 0 and standard deviation 1;
 ``none`` leaves the data. The model file keeps each column's shift and divisor and the
-dropped columns, and ``predict`` reuses them (``--scale`` or ``--drop`` there overrides).
+dropped columns, and ``predict`` reuses them (``--scale`` or ``--drop`` there overrides);
+for Bernoulli visible units, values that the training scale leaves outside [0, 1] (new rows
+beyond the training minimum or maximum) are clipped to [0, 1], with a warning that counts
+them.
 ``predict`` writes the hidden features (the top layer's probabilities) as a CSV, ``h0,
 h1, ...``.
 """
@@ -119,10 +122,32 @@ def _apply(X: Any, shift: list[float], divisor: list[float]) -> Any:
             f"DATA has {X.shape[1]} columns, but the model was trained on {len(shift)} "
             "(after --drop)"
         )
+    _check_fits_float32(X, shift, divisor)
     if not any(shift):  # float32 throughout: an MNIST-size matrix needs no float64 copy
         return np.asarray(X, np.float32) / np.asarray(divisor, np.float32)
     # large values (identifiers) lose their digits in float32 before the shift
     return ((np.asarray(X, np.float64) - shift) / np.asarray(divisor)).astype(np.float32)
+
+
+def _check_fits_float32(X: Any, shift: list[float], divisor: list[float]) -> None:
+    """Refuse values that the scaling leaves beyond float32 (numpy would warn "overflow
+    encountered in cast" and make them infinite), naming the column and the way out."""
+    import numpy as np
+
+    if not len(X) or X.dtype.kind != "f" or X.dtype.itemsize <= 4:
+        return
+    low = (X.min(axis=0) - np.asarray(shift)) / np.asarray(divisor)
+    high = (X.max(axis=0) - np.asarray(shift)) / np.asarray(divisor)
+    limit = float(np.finfo(np.float32).max)
+    too = np.flatnonzero(np.maximum(np.abs(low), np.abs(high)) > limit)
+    if too.size:
+        j = int(too[0])
+        value = high[j] if abs(high[j]) > limit else low[j]
+        raise ValueError(
+            f"DATA column {j + 1} (counting from 1) reaches {value:.3g} after scaling, beyond "
+            f"the model's 32-bit floats ({limit:.3g}): --scale max, minmax or standard brings "
+            "it into range, or --drop that column"
+        )
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -264,11 +289,13 @@ def predict(args: argparse.Namespace, model_file: Any) -> int:
     extra = model_file.extra
     drop = args.drop or _saved_drop(args.data, extra.get("drop") or [])
     raw = read_matrix(args.data, drop=drop)
+    visible = model_file.estimator.fitted_params_.get("visible", "bernoulli")
     if args.scale:
-        visible = model_file.estimator.fitted_params_.get("visible", "bernoulli")
         X = scale_matrix(raw, args.scale, visible=visible)[0]
     elif "scale_divisor" in extra:
         X = _apply(raw, list(extra["scale_shift"]), list(extra["scale_divisor"]))
+        if visible == "bernoulli":
+            X = _clip_to_units(X, args.data)
     else:  # a model saved from Python, not by train: the data as it is
         X = _apply(raw, [0.0] * raw.shape[1], [1.0] * raw.shape[1])
     features = model_file.estimator.transform(X)
@@ -280,6 +307,28 @@ def predict(args: argparse.Namespace, model_file: Any) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _clip_to_units(X: Any, path: str) -> Any:
+    """The training scale applied to new rows can leave values a little outside [0, 1]
+    (``--scale minmax`` maps the *training* minimum and maximum to 0 and 1): they are
+    clipped to [0, 1], the Bernoulli units' range, with a warning that counts them."""
+    import warnings
+
+    import numpy as np
+
+    outside = int(np.count_nonzero((X < 0) | (X > 1)))
+    if outside:
+        low, high = float(X.min()), float(X.max())
+        warnings.warn(
+            f"DATA {path!r}: {outside} values fall outside the training data's range "
+            f"(scaled as in training, they run from {low:.4g} to {high:.4g}); clipped them "
+            "to [0, 1], the range of the model's Bernoulli visible units",
+            UserWarning,
+            stacklevel=2,
+        )
+        X = np.clip(X, 0.0, 1.0, out=X)
+    return X
 
 
 def _saved_drop(path: str, saved: list[str]) -> list[str]:

@@ -159,11 +159,12 @@ def evaluate_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _read(args: argparse.Namespace, est: Any, labelled: bool) -> Any:
+    """The images to predict or evaluate: a labelled folder of one class is a fair test."""
     from cortexkit.cnn.sources import read_image_data
 
     mode = est.color_mode_ or ("L" if est.n_channels_ == 1 else "RGB")
     return read_image_data(args.data, labels=getattr(args, "labels", None), labelled=labelled,
-                           size=est.image_size_, mode=mode,
+                           size=est.image_size_, mode=mode, min_classes=1,
                            skip_bad=getattr(args, "skip_bad", False))  # fmt: skip
 
 

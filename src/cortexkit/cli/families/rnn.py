@@ -183,15 +183,18 @@ def evaluate_arguments(parser: argparse.ArgumentParser) -> None:
 
 def evaluate(args: argparse.Namespace, model_file: Any) -> int:
     """``cortexkit evaluate MODEL ACTUAL.csv``: the forecast of the steps in ``ACTUAL``."""
+    from cortexkit.cli.forecast import saved_dates
     from cortexkit.data.series import read_like_training
 
     est, extra = model_file.estimator, model_file.extra
+    saved_dates(extra, args.model)
     actual = read_like_training(args.data, extra, args.date_format)
     history = (
         None if args.history is None else read_like_training(args.history, extra, args.date_format)
     )
     if history is None:
         check_after_training(actual, est, extra, args.data)
+    check_no_gap(actual, history, extra, args.data)
     table = est.evaluate(actual, history, season=args.season, rolling=args.rolling)
     season = args.season or est.season_
     if args.json:
@@ -237,6 +240,50 @@ def check_after_training(actual: Any, est: Any, extra: dict[str, Any], path: str
                 UserWarning,
                 stacklevel=2,
             )
+
+
+def check_no_gap(actual: Any, history: Any, extra: dict[str, Any], path: str) -> None:
+    """Refuse a dated ``actual`` that does not start at the step right after the series it
+    follows (``history``, default: the training series): its forecast is made from that
+    series' end, so after a gap every step would be scored against the wrong forecast."""
+    import pandas as pd
+
+    from cortexkit.data.series import frequency
+
+    if not isinstance(actual.index, pd.DatetimeIndex) or not len(actual):
+        return
+    if history is not None:
+        if not isinstance(history.index, pd.DatetimeIndex) or not len(history):
+            return
+        last, freq, before = history.index[-1], frequency(history.index), "--history"
+    else:
+        dates = extra.get("dates") or {}
+        if not dates.get("last"):
+            return
+        last, freq, before = pd.Timestamp(dates["last"]), dates.get("freq"), "the training series"
+    first = actual.index[0]
+    if not freq:
+        expected = None
+    else:
+        try:
+            expected = pd.date_range(last, periods=2, freq=freq)[1]
+        except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
+            return
+    if first <= last:
+        if history is None:
+            return  # check_after_training has said so
+        raise ValueError(
+            f"DATA {path!r} starts at {first.date()}, inside --history (which ends at "
+            f"{last.date()}): give the steps after it, or a --history that ends before DATA"
+        )
+    if expected is not None and first > expected:
+        missing = len(pd.date_range(expected, first, freq=freq, inclusive="left"))
+        raise ValueError(
+            f"DATA {path!r} starts at {first.date()}, {missing} steps after the step that "
+            f"follows {before} ({expected.date()}, as it ends at {last.date()}): the forecast "
+            f"would be scored against the wrong steps, so give DATA from {expected.date()} on, "
+            "or --history FILE with the series up to the step before DATA"
+        )
 
 
 def predict_arguments(parser: argparse.ArgumentParser) -> None:
