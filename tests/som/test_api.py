@@ -222,3 +222,27 @@ def test_each_partial_fit_call_batches_by_its_own_row_count(iris) -> None:
     som.partial_fit(X[:150])
     som.partial_fit(X)
     assert [(r.n_train, r.batch_size, r.epochs_done) for r in runs] == [(150, 16, 1), (1500, 75, 2)]
+
+
+# -- memory: refused before any work ---------------------------------------------------------
+
+
+def test_a_map_too_big_for_memory_is_refused_before_any_work(iris, monkeypatch) -> None:
+    """A moderate grid on a machine with 1 MiB free: refused at once, naming the grid and
+    the size (without the estimate the fit would allocate and train)."""
+    import time
+
+    import cortexkit.io.memory
+
+    monkeypatch.setattr(cortexkit.io.memory, "available_memory", lambda: 2**20)
+    som = SelfOrganizingMap((300, 300), epochs=50, random_state=0)
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"grid=\(300, 300\).* needs [\d.]+ MiB of memory"):
+        som.fit(iris[0])
+    assert time.perf_counter() - start < 2.0
+    assert not hasattr(som, "weights_")
+
+
+def test_an_absurd_grid_is_refused_by_its_size() -> None:
+    with pytest.raises(ValueError, match=r"grid=\(100000, 100000\) has 10,000,000,000 nodes"):
+        SelfOrganizingMap((100_000, 100_000)).fit(np.zeros((4, 2)))

@@ -152,3 +152,15 @@ def test_plot_is_checked_before_training(table, tmp_path, monkeypatch) -> None:
     result = run_captured("som", str(table), *_som("--plot", str(table), "--out", str(model)))
     assert result.code == 2 and "--plot" in result.err and not model.exists()
     assert table.read_bytes() == before
+
+
+def test_a_grid_too_big_for_memory_is_one_line(table, tmp_path, monkeypatch) -> None:
+    import cortexkit.io.memory
+
+    monkeypatch.setattr(cortexkit.io.memory, "available_memory", lambda: 2**20)
+    out = tmp_path / "m.cortex"
+    result = run_captured("som", str(table), "--grid", "3000x3000", "--out", str(out))
+    errors = [line for line in result.err.splitlines() if line.startswith("cortexkit: error:")]
+    assert result.code == 2 and len(errors) == 1
+    assert "grid=(3000, 3000)" in errors[0] and "GiB of memory" in result.err
+    assert not out.exists()

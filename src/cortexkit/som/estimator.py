@@ -14,18 +14,37 @@ from cortexkit._validation import CALLABLE, Interval, Options, validate_data
 from cortexkit.base import BASE_CONSTRAINTS, CortexEstimator
 from cortexkit.defaults import SOM
 from cortexkit.io.device import cpu_settings
-from cortexkit.som.distance import DISTANCES, best_units
+from cortexkit.io.memory import check_fits_in_memory
+from cortexkit.som.distance import DISTANCES, best_units, chunk_rows
 from cortexkit.som.grid import TOPOLOGIES, Grid, check_grid
 from cortexkit.som.init import INITS, initial_weights
-from cortexkit.som.neighborhood import NEIGHBORHOODS
+from cortexkit.som.neighborhood import NEIGHBORHOODS, gaussian
 from cortexkit.som.schedule import DECAYS
 from cortexkit.som.step import SOMStep, rows_per_step
 from cortexkit.som.views import MapViews
 from cortexkit.train.config import LoopConfig
 
-__all__ = ["SelfOrganizingMap"]
+__all__ = ["SelfOrganizingMap", "map_bytes"]
 
 ALGORITHMS = ("online", "batch")
+
+
+def map_bytes(nodes: int, features: int, step_rows: int, weight_rows: int) -> int:
+    """The bytes a map of ``nodes`` x ``features`` float32 weights needs to train on
+    ``step_rows`` rows a step: the weights, the initialisation's copy and the update's
+    ``(nodes, features)`` sums (two); the grid's coordinates (with their temporaries); and
+    per step the winners' search buffer (two planes) and ``weight_rows`` rows of
+    ``(rows, nodes)`` neighbourhood weights (with the grid distances they come from).
+
+    Examples
+    --------
+    >>> from cortexkit.io.memory import format_bytes
+    >>> format_bytes(map_bytes(3000 * 3000, 10, 100, 100))
+    '6.0 GiB'
+    """
+    per_node = 4 * features + 6  # weights, init copy, sums; (y, x), two temporaries, den
+    search = 2 * min(chunk_rows(nodes), step_rows)
+    return 4 * nodes * (per_node + search + weight_rows)
 
 
 class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
@@ -249,6 +268,22 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
     def _build(self, parts: Any, generator: torch.Generator) -> None:
         X = parts[0]
         rows, cols = self._shape()
+        p = self._settings()
+        step_rows = min(
+            rows_per_step(X.shape[0], batch_size=p["batch_size"], algorithm=p["algorithm"],
+                          nodes=rows * cols),
+            X.shape[0],
+        )  # fmt: skip
+        # a Gaussian on a rectangular grid makes no (step, nodes) weights past rows + cols
+        separable = NEIGHBORHOODS.resolve(p["neighborhood"]) is gaussian and (
+            p["topology"] == "rectangular"
+        )
+        weight_rows = min(step_rows, rows + cols - 1) if separable else 2 * step_rows
+        check_fits_in_memory(
+            map_bytes(rows * cols, X.shape[1], step_rows, weight_rows),
+            f"the map (grid={(rows, cols)!r}, {X.shape[1]} features, {step_rows} rows a step)",
+            self._device(),
+        )
         # the PCA's covariance (2 n d^2) on one thread when small, as the loop's steps are
         with cpu_settings(2.0 * X.shape[0] * X.shape[1] ** 2, X.device):
             weights = initial_weights(self.fitted_params_["init"], X, rows, cols, generator)

@@ -31,11 +31,12 @@ from torch import Tensor
 
 from cortexkit._validation import PositiveInts
 
-__all__ = ["TOPOLOGIES", "Grid", "check_grid"]
+__all__ = ["MAX_NODES", "TOPOLOGIES", "Grid", "check_grid"]
 
 TOPOLOGIES = ("rectangular", "hexagonal")
 ROW_HEIGHT = math.sqrt(3) / 2  # the distance between rows of touching hexagons
 _PRECOMPUTE = 4096  # nodes up to which the node-to-node distances are kept in a matrix
+MAX_NODES = 10**8  # a sanity cap: a bigger map is refused before any memory is counted
 
 
 def check_grid(grid: Any) -> tuple[int, int]:
@@ -51,7 +52,13 @@ def check_grid(grid: Any) -> tuple[int, int]:
         raise ValueError(
             f"grid must be two positive integers (rows, cols), e.g. (10, 10); got {grid!r}"
         )
-    return int(grid[0]), int(grid[1])
+    rows, cols = int(grid[0]), int(grid[1])
+    if rows * cols > MAX_NODES:
+        raise ValueError(
+            f"grid={grid!r} has {rows * cols:,} nodes, more than a map can hold "
+            f"({MAX_NODES:,} at most); use a smaller grid, e.g. (100, 100)"
+        )
+    return rows, cols
 
 
 class Grid:
