@@ -174,3 +174,66 @@ def test_padded_and_plain_forms_of_one_number_are_two_users_with_a_warning() -> 
     with pytest.warns(UserWarning, match="the items '01' and '1'"):
         r = read_ratings(io.StringIO("1\t01\t4\t10\n1\t1\t2\t11\n"))
     assert len(r) == 2 and r.item.tolist() == ["01", "1"]
+
+
+# -- memory: the reader's peak ---------------------------------------------------------------
+
+
+def _as_text_read(path) -> object:
+    """What the reader gave before it parsed numbers directly: every field as text."""
+    first = path.read_text().splitlines()[0]
+    sep = "\t" if ("\t" in first or "::" in first) else ","
+    text = path.read_text().replace("::", "\t")
+    header = not first.split(sep if "::" not in first else "::")[2].strip()[0].isdigit()
+    frame = pd.read_csv(io.StringIO(text), sep=sep, header=0 if header else None, dtype=str,
+                        skipinitialspace=True)  # fmt: skip
+    if not header:
+        frame = frame.iloc[:, :4].set_axis(["user", "item", "rating", "timestamp"][: min(
+            frame.shape[1], 4)], axis=1)  # fmt: skip
+    return as_ratings(frame, scale=(0.5, 5))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "userId,movieId,rating,timestamp\n1,31,2.5,1260759144\n2,31,4,1260759145\n1,31,3,1\n",
+        "196\t242\t3\t881250949\n186\t302\t3\t891717742\n",
+        "1::1193::5::978300760\n1::661::3::978302109\n",
+        "user,item,rating\n007,5,3\n7,5,4\n",  # text identifiers: "007" and "7" stay two
+        "user,item,rating,extra\n1,-0,3,x\n2,+4,1.5,y\n",
+        "a,b,rating,movie,user\n1,2,3,4,5\n6,7,4.5,8,9\n",
+        "1,2,3\n4,5,4.5\n",
+        "u1,i1,3,5\nu2,i1,4,6\n",
+    ],
+)
+def test_the_result_is_the_text_reads(tmp_path, content) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text(content)
+    got, want = read_ratings(path, scale=(0.5, 5)), _as_text_read(path)
+    for role in ("user", "item", "rating", "timestamp"):
+        a, b = getattr(got, role), getattr(want, role)
+        assert (a is None and b is None) or (a.dtype == b.dtype and a.tolist() == b.tolist())
+
+
+def test_a_large_file_is_read_without_a_string_per_field(tmp_path) -> None:
+    """The peak was 11x the file (every field a Python string, the text copied twice); it
+    is under 7x with the numbers parsed directly (2M rows: 573 MB -> 316 MB)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    n = 200_000
+    users, items = rng.integers(1, 70_000, n), rng.integers(1, 10_000, n)
+    times = rng.integers(789_652_009, 1_231_131_736, n)
+    table = np.c_[users, items, rng.integers(1, 11, n) / 2, times]
+    path = tmp_path / "big.csv"
+    with open(path, "w") as f:
+        f.write("userId,movieId,rating,timestamp\n")
+        np.savetxt(f, table, fmt=["%d", "%d", "%.1f", "%d"], delimiter=",")
+    tracemalloc.start()
+    try:
+        ratings = read_ratings(path, scale=(0.5, 5))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert ratings.user.dtype == np.int64 and len(ratings) > 0.99 * n
+    assert peak < 7 * path.stat().st_size, f"peak {peak:,} B for a {path.stat().st_size:,} B file"

@@ -33,8 +33,10 @@ Examples
 
 from __future__ import annotations
 
+import codecs
 import io
 import os
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,8 +166,14 @@ def as_ratings(
 
 def _named_columns(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     """The frame's user, item, rating (and timestamp) columns, found by their aliases."""
+    found = _roles(frame.columns, name)
+    return frame[list(found.values())].set_axis(list(found), axis=1)
+
+
+def _roles(columns: Any, name: str) -> dict[str, Any]:
+    """Each role's column (user, item, rating, then timestamp where there is one)."""
     found: dict[str, Any] = {}
-    for column in frame.columns:
+    for column in columns:
         key = str(column).lower().replace("_", "").replace(" ", "")
         for role, aliases in _ALIASES.items():
             if key in aliases and role not in found:
@@ -175,10 +183,9 @@ def _named_columns(frame: pd.DataFrame, name: str) -> pd.DataFrame:
             raise ValueError(
                 f"{name} has no {role} column: expected one named "
                 f"{' or '.join(repr(a) for a in _ALIASES[role][:3])}; found columns "
-                f"{[str(c) for c in frame.columns]}"
+                f"{[str(c) for c in columns]}"
             )
-    roles = [r for r in _ALIASES if r in found]
-    return frame[[found[r] for r in roles]].set_axis(roles, axis=1)
+    return {r: found[r] for r in _ALIASES if r in found}
 
 
 def _ids(column: pd.Series, what: str = "identifier", name: str = "ratings") -> np.ndarray:
@@ -287,6 +294,62 @@ def _text(source: str | os.PathLike[str] | IO[str], what: str) -> tuple[str, str
         return raw.decode("latin-1"), path
 
 
+def _bytes(source: str | os.PathLike[str] | IO[str], what: str) -> tuple[bytes, str, str]:
+    """The file's bytes, their encoding (latin-1 when not UTF-8) and its name."""
+    if hasattr(source, "read"):
+        text = source.read()  # type: ignore[union-attr]
+        return text.encode("utf-8"), "utf-8", getattr(source, "name", "<stream>")
+    path = os.fspath(source)  # type: ignore[arg-type]
+    check_readable_file(path, what)
+    raw = Path(path).read_bytes()
+    decoder, view, step = codecs.getincrementaldecoder("utf-8")(), memoryview(raw), 1 << 20
+    try:  # by the megabyte: no copy of the whole text
+        for start in range(0, len(raw), step):
+            decoder.decode(view[start : start + step], final=start + step >= len(raw))
+    except UnicodeDecodeError:
+        return raw, "latin-1", path
+    return raw, "utf-8", path
+
+
+# a field that is an integer written other than plainly ("007", "+7", "-0"): identifiers
+# read as text keep such forms, which a parse into int64 would lose
+_UNPLAIN = re.compile(rb"(?:^|[,\t])[ ]*(?:\+|-?0\d|-0(?:[,\t\r\n]|$))", re.MULTILINE)
+
+
+def _numeric_frame(
+    raw: bytes, header: bool, name: str, options: dict[str, Any]
+) -> pd.DataFrame | None:
+    """The ratings parsed straight into int64 identifiers and float64 ratings (and int64
+    timestamps): no Python string per field. None where that would not read the file as
+    the text parse does (identifiers that are not plain integers, a rating that is not a
+    number, a missing field ...): the caller then reads every field as text."""
+    if _UNPLAIN.search(raw):
+        return None
+    dtypes = {"user": np.int64, "item": np.int64, "rating": np.float64, "timestamp": np.int64}
+    try:
+        if header:
+            names = pd.read_csv(io.BytesIO(raw), nrows=0, **options)
+            if names.columns.duplicated().any():
+                return None
+            found = {column: role for role, column in _roles(names.columns, name).items()}
+        else:
+            width = len(pd.read_csv(io.BytesIO(raw), nrows=1, dtype=str, **options).columns)
+            if width < 3:
+                return None
+            found = dict(enumerate(["user", "item", "rating", "timestamp"][: min(width, 4)]))
+        frame = pd.read_csv(
+            io.BytesIO(raw),
+            usecols=list(found),
+            dtype={column: dtypes[role] for column, role in found.items()},
+            **options,
+        )
+    except (ValueError, TypeError, OverflowError):
+        return None
+    if any(frame[c].dtype != dtypes[r] for c, r in found.items()):
+        return None
+    return frame[list(found)].set_axis(list(found.values()), axis=1)
+
+
 def read_ratings(
     source: str | os.PathLike[str] | IO[str],
     *,
@@ -321,26 +384,29 @@ def read_ratings(
     >>> read_ratings(io.StringIO("userId,movieId,rating\\n1,31,2.5\\n")).item.tolist()
     [31]
     """
-    text, shown = _text(source, "a ratings file (user, item, rating[, timestamp])")
+    raw, encoding, shown = _bytes(source, "a ratings file (user, item, rating[, timestamp])")
     name = f"ratings file {shown!r}"
-    first = next((line for line in text.splitlines() if line.strip()), None)
+    first = next((line.decode(encoding) for line in io.BytesIO(raw) if line.strip()), None)
     if first is None:
         raise ValueError(f"{name} is empty: expected lines of user, item, rating[, timestamp]")
     if "::" in first:
-        text, first, sep = text.replace("::", "\t"), first.replace("::", "\t"), "\t"
+        raw, first, sep = raw.replace(b"::", b"\t"), first.replace("::", "\t"), "\t"
     else:
         sep = "\t" if "\t" in first else ","
     fields = [f.strip() for f in first.split(sep)]
     # a header names its columns: the third field of a data line is a rating, a number
     header = not _is_number(fields[2] if len(fields) > 2 else fields[0])
-    frame = pd.read_csv(
-        io.StringIO(text),
-        sep=sep,
-        header=0 if header else None,
-        dtype=str,
-        skipinitialspace=True,
-        skip_blank_lines=True,
-    )
+    options: dict[str, Any] = {
+        "sep": sep,
+        "header": 0 if header else None,
+        "encoding": encoding,
+        "skipinitialspace": True,
+        "skip_blank_lines": True,
+    }
+    frame = _numeric_frame(raw, header, name, options)
+    if frame is None:  # text, or something to refuse: every field as written
+        frame = pd.read_csv(io.BytesIO(raw), dtype=str, **options)
+    del raw
     if header:
         return as_ratings(frame, scale=scale, name=name)
     if frame.shape[1] < 3:
