@@ -133,3 +133,17 @@ def test_bad_parameters_are_refused_before_work(make_bars, cnn) -> None:
         cnn(image_size=(1, 2, 3)).fit(X, y)
     with pytest.raises(ValueError, match="pooling must be"):
         cnn(pooling="min").fit(X, y)
+
+
+@pytest.mark.parametrize("save", [np.savez, np.savez_compressed])
+def test_npz_images_too_big_for_memory_are_refused_before_loading(tmp_path, monkeypatch, save):
+    import cortexkit.io.memory
+
+    path = tmp_path / "many.npz"
+    save(path, X=np.zeros((10, 8, 8), np.uint8), y=np.arange(10) % 2)
+    monkeypatch.setattr(cortexkit.io.memory, "available_memory", lambda: 1024)
+    loaded = []
+    monkeypatch.setattr(np.lib.npyio.NpzFile, "__getitem__", lambda *a: loaded.append(a))
+    with pytest.raises(ValueError, match=r"many.npz' \('X': 10x8x8 uint8, .*\) needs 3.1 KiB"):
+        read_image_data(path)
+    assert not loaded  # refused from the header: nothing decompressed

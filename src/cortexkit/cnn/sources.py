@@ -31,6 +31,7 @@ import numpy as np
 
 from cortexkit.data.idx import read_idx
 from cortexkit.data.images import IMAGE_SUFFIXES, ImageSet, _probe, load_image, read_images
+from cortexkit.io.memory import check_fits_in_memory
 
 __all__ = ["idx_labels_path", "is_folder", "read_image_data"]
 
@@ -47,6 +48,38 @@ def idx_labels_path(images: Path) -> Path:
     """The labels file beside an IDX images file, by MNIST's naming."""
     name = images.name.replace("images", "labels").replace("idx3", "idx1")
     return images.with_name(name)
+
+
+def _stored_shape(archive: Any, key: str) -> tuple[tuple[int, ...], np.dtype[Any]] | None:
+    """The shape and dtype of the archive's array ``key``, from its header alone (nothing
+    is decompressed); None where the header cannot be read."""
+    try:
+        with archive.zip.open(f"{key}.npy") as member:
+            version = np.lib.format.read_magic(member)
+            read_header = (
+                np.lib.format.read_array_header_1_0
+                if version == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
+            shape, _, dtype = read_header(member)
+    except (OSError, ValueError, KeyError, AttributeError):
+        return None
+    return tuple(int(d) for d in shape), np.dtype(dtype)
+
+
+def _check_npz_fits(path: Path, archive: Any, key: str) -> None:
+    """Refuse, before loading, images that the memory cannot hold: the array as stored
+    plus the float32 copy the network trains on."""
+    stored = _stored_shape(archive, key)
+    if stored is None:
+        return
+    shape, dtype = stored
+    n = int(np.prod(shape, dtype=np.float64))
+    check_fits_in_memory(
+        n * (dtype.itemsize + 4),
+        f"the images of {str(path)!r} ({key!r}: {'x'.join(map(str, shape))} {dtype}, "
+        "with their float32 copy)",
+    )
 
 
 def _rows(path: Path, n: int) -> list[str]:
@@ -100,6 +133,7 @@ def read_image_data(
                     f"{str(p)!r} holds {archive.files}; the images must be under one of "
                     f"{list(_X_KEYS)}"
                 )
+            _check_npz_fits(p, archive, x_key)
             X = archive[x_key]
             y_key = next((k for k in _Y_KEYS if k in archive.files), None)
             if labelled:
