@@ -567,3 +567,14 @@ def test_an_impossible_header_value_is_refused(tmp_path, family, field, value, s
     with pytest.raises(ModelFileError, match=says) as refused:
         load(path)
     assert "\n" not in str(refused.value)
+
+
+def test_torch_errors_are_refused_in_one_line(model_file) -> None:
+    # torch's messages can span lines (here a C++ overflow error with its stack frames)
+    def edit(info):
+        info["state"]["layer_sizes"][1] = 1e308
+
+    _rewrite(model_file, edit_document=edit)
+    with pytest.raises(ModelFileError) as caught:
+        load(model_file)
+    assert "\n" not in str(caught.value)
