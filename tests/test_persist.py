@@ -578,3 +578,24 @@ def test_torch_errors_are_refused_in_one_line(model_file) -> None:
     with pytest.raises(ModelFileError) as caught:
         load(model_file)
     assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "value"),
+    [
+        ("ANNRegressor", "y_mean", ["NaN"]),
+        ("ANNRegressor", "y_std", "x"),
+        ("RNNRegressor", "x_mean", [[]]),
+        ("RNNRegressor", "x_std", [0]),
+        ("RNNForecaster", "std", None),
+    ],
+)
+def test_bad_scaling_state_is_refused_at_load(tmp_path, name, field, value) -> None:
+    # the scales were taken as they came: load succeeded, predict raised or gave NaN
+    from tests.test_docstrings import _fit_small
+
+    path = tmp_path / "model.cortex"
+    _fit_small(public_estimators()[name]).save(path)
+    _rewrite(path, edit_document=lambda info: info["state"].update({field: value}))
+    with pytest.raises(ModelFileError, match=f"{field} must be a list of"):
+        load(path)

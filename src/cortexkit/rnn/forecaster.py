@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 from torch.nn import functional
 
-from cortexkit._validation import Interval, Options, as_widths
+from cortexkit._validation import Interval, Options, as_widths, saved_floats
 from cortexkit.base import GradientEstimator, check_fits_in_memory
 from cortexkit.data.series import series_values
 from cortexkit.defaults import RNN
@@ -439,7 +439,8 @@ class RNNForecaster(GradientEstimator):
         self.network_ = net.to(self._device())
         self._transform = SeriesTransform(
             bool(self.fitted_params_["log"]), int(self.fitted_params_["difference"]),
-            np.asarray(meta["mean"]), np.asarray(meta["std"]),
+            saved_floats(meta["mean"], "mean", len(meta["columns"])),
+            saved_floats(meta["std"], "std", len(meta["columns"]), positive=True),
         )  # fmt: skip
         self.season_ = int(meta["season_"])
         self._columns = list(meta["columns"])
