@@ -599,3 +599,14 @@ def test_bad_scaling_state_is_refused_at_load(tmp_path, name, field, value) -> N
     _rewrite(path, edit_document=lambda info: info["state"].update({field: value}))
     with pytest.raises(ModelFileError, match=f"{field} must be a list of"):
         load(path)
+
+
+def test_non_finite_rating_levels_are_refused_at_load(tmp_path) -> None:
+    # "NaN" became a NaN level: the file loaded, and predict gave NaN ratings
+    from tests.test_docstrings import _fit_small
+
+    path = tmp_path / "model.cortex"
+    _fit_small(public_estimators()["BoltzmannRecommender"]).save(path)
+    _rewrite(path, edit_document=lambda info: info["state"]["levels_"].__setitem__(2, "NaN"))
+    with pytest.raises(ModelFileError, match="levels_ must be a list of finite numbers"):
+        load(path)

@@ -147,9 +147,9 @@ def as_widths(value: Any, name: str, *, allow_empty: bool = False) -> tuple[int,
     return (int(value),) if _is_positive_int(value) else tuple(int(v) for v in value)
 
 
-def saved_floats(value: Any, name: str, size: int, *, positive: bool = False) -> np.ndarray:
-    """A model file's list of ``size`` finite numbers (> 0 with ``positive``: a scale that
-    divides) as a float array.
+def saved_floats(value: Any, name: str, size: int | None, *, positive: bool = False) -> np.ndarray:
+    """A model file's list of ``size`` (``None``: any number of) finite numbers (> 0 with
+    ``positive``: a scale that divides) as a float array.
 
     Raises
     ------
@@ -169,10 +169,12 @@ def saved_floats(value: Any, name: str, size: int, *, positive: bool = False) ->
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         arr = np.full(0, np.nan)
-    ok = arr.shape == (size,) and bool(np.isfinite(arr).all())
+    shape_ok = arr.ndim == 1 and (size is None or len(arr) == size)
+    ok = shape_ok and bool(np.isfinite(arr).all())
     if not ok or (positive and not (arr > 0).all()):
         what = "numbers > 0" if positive else "finite numbers"
-        raise ValueError(f"{name} must be a list of {size} {what}; got {value!r}")
+        count = "" if size is None else f"{size} "
+        raise ValueError(f"{name} must be a list of {count}{what}; got {value!r}")
     return arr
 
 
