@@ -610,3 +610,13 @@ def test_non_finite_rating_levels_are_refused_at_load(tmp_path) -> None:
     _rewrite(path, edit_document=lambda info: info["state"]["levels_"].__setitem__(2, "NaN"))
     with pytest.raises(ModelFileError, match="levels_ must be a list of finite numbers"):
         load(path)
+
+
+@pytest.mark.parametrize("classes", [[0], [0, 0]], ids=["one", "twice"])
+def test_classifier_file_with_too_few_classes_is_refused_at_load(tmp_path, classes) -> None:
+    # a binary classifier's file with one class loaded, and predict raised IndexError
+    path = tmp_path / "model.cortex"
+    Perceptron(epochs=2, random_state=0).fit([[0, 0], [1, 1]], [0, 1]).save(path)
+    _rewrite(path, edit_document=lambda info: info["state"].update(classes_=classes))
+    with pytest.raises(ModelFileError, match="classes_ must list 2 or more distinct classes"):
+        load(path)
