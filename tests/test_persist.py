@@ -620,3 +620,14 @@ def test_classifier_file_with_too_few_classes_is_refused_at_load(tmp_path, class
     _rewrite(path, edit_document=lambda info: info["state"].update(classes_=classes))
     with pytest.raises(ModelFileError, match="classes_ must list 2 or more distinct classes"):
         load(path)
+
+
+def test_forecaster_file_whose_target_is_not_its_column_is_refused_at_load(tmp_path) -> None:
+    # target='x' in a file fitted on columns a, b, c loaded; predict then refused the history
+    from tests.test_docstrings import _fit_small
+
+    path = tmp_path / "model.cortex"
+    _fit_small(public_estimators()["RNNForecaster"]).save(path)
+    _rewrite(path, edit_document=lambda info: info["params"].update(target="x"))
+    with pytest.raises(ModelFileError, match="target='x' is not the first of the columns"):
+        load(path)

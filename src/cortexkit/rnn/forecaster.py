@@ -444,6 +444,9 @@ class RNNForecaster(GradientEstimator):
         )  # fmt: skip
         self.season_ = int(meta["season_"])
         self._columns = list(meta["columns"])
+        target = self.fitted_params_["target"]
+        if isinstance(target, str) and self._columns[:1] != [target]:
+            raise ValueError(f"target={target!r} is not the first of the columns {self._columns}")
         self._tail = tensors["tail"].double().numpy()
         self._residuals = tensors["residuals"].double().numpy()
         self._objective = SequenceObjective(self.network_, functional.mse_loss)
