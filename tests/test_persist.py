@@ -631,3 +631,14 @@ def test_forecaster_file_whose_target_is_not_its_column_is_refused_at_load(tmp_p
     _rewrite(path, edit_document=lambda info: info["params"].update(target="x"))
     with pytest.raises(ModelFileError, match="target='x' is not the first of the columns"):
         load(path)
+
+
+def test_autorec_file_with_an_offset_beyond_float32_is_refused_at_load(tmp_path) -> None:
+    # input_offset=1e308 is finite, but infinite in float32: the file loaded and predicted NaN
+    from tests.test_docstrings import _fit_small
+
+    path = tmp_path / "model.cortex"
+    _fit_small(public_estimators()["AutoRecRecommender"]).save(path)
+    _rewrite(path, edit_document=lambda info: info["params"].update(input_offset=1e308))
+    with pytest.raises(ModelFileError, match="input_offset must be a finite number within"):
+        load(path)
