@@ -567,3 +567,78 @@ def test_an_impossible_header_value_is_refused(tmp_path, family, field, value, s
     with pytest.raises(ModelFileError, match=says) as refused:
         load(path)
     assert "\n" not in str(refused.value)
+
+
+def test_torch_errors_are_refused_in_one_line(model_file) -> None:
+    # torch's messages can span lines (here a C++ overflow error with its stack frames)
+    def edit(info):
+        info["state"]["layer_sizes"][1] = 1e308
+
+    _rewrite(model_file, edit_document=edit)
+    with pytest.raises(ModelFileError) as caught:
+        load(model_file)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "value"),
+    [
+        ("ANNRegressor", "y_mean", ["NaN"]),
+        ("ANNRegressor", "y_std", "x"),
+        ("RNNRegressor", "x_mean", [[]]),
+        ("RNNRegressor", "x_std", [0]),
+        ("RNNForecaster", "std", None),
+    ],
+)
+def test_bad_scaling_state_is_refused_at_load(tmp_path, name, field, value) -> None:
+    # the scales were taken as they came: load succeeded, predict raised or gave NaN
+    from tests.test_docstrings import _fit_small
+
+    path = tmp_path / "model.cortex"
+    _fit_small(public_estimators()[name]).save(path)
+    _rewrite(path, edit_document=lambda info: info["state"].update({field: value}))
+    with pytest.raises(ModelFileError, match=f"{field} must be a list of"):
+        load(path)
+
+
+def test_non_finite_rating_levels_are_refused_at_load(tmp_path) -> None:
+    # "NaN" became a NaN level: the file loaded, and predict gave NaN ratings
+    from tests.test_docstrings import _fit_small
+
+    path = tmp_path / "model.cortex"
+    _fit_small(public_estimators()["BoltzmannRecommender"]).save(path)
+    _rewrite(path, edit_document=lambda info: info["state"]["levels_"].__setitem__(2, "NaN"))
+    with pytest.raises(ModelFileError, match="levels_ must be a list of finite numbers"):
+        load(path)
+
+
+@pytest.mark.parametrize("classes", [[0], [0, 0]], ids=["one", "twice"])
+def test_classifier_file_with_too_few_classes_is_refused_at_load(tmp_path, classes) -> None:
+    # a binary classifier's file with one class loaded, and predict raised IndexError
+    path = tmp_path / "model.cortex"
+    Perceptron(epochs=2, random_state=0).fit([[0, 0], [1, 1]], [0, 1]).save(path)
+    _rewrite(path, edit_document=lambda info: info["state"].update(classes_=classes))
+    with pytest.raises(ModelFileError, match="classes_ must list 2 or more distinct classes"):
+        load(path)
+
+
+def test_forecaster_file_whose_target_is_not_its_column_is_refused_at_load(tmp_path) -> None:
+    # target='x' in a file fitted on columns a, b, c loaded; predict then refused the history
+    from tests.test_docstrings import _fit_small
+
+    path = tmp_path / "model.cortex"
+    _fit_small(public_estimators()["RNNForecaster"]).save(path)
+    _rewrite(path, edit_document=lambda info: info["params"].update(target="x"))
+    with pytest.raises(ModelFileError, match="target='x' is not the first of the columns"):
+        load(path)
+
+
+def test_autorec_file_with_an_offset_beyond_float32_is_refused_at_load(tmp_path) -> None:
+    # input_offset=1e308 is finite, but infinite in float32: the file loaded and predicted NaN
+    from tests.test_docstrings import _fit_small
+
+    path = tmp_path / "model.cortex"
+    _fit_small(public_estimators()["AutoRecRecommender"]).save(path)
+    _rewrite(path, edit_document=lambda info: info["params"].update(input_offset=1e308))
+    with pytest.raises(ModelFileError, match="input_offset must be a finite number within"):
+        load(path)

@@ -147,6 +147,37 @@ def as_widths(value: Any, name: str, *, allow_empty: bool = False) -> tuple[int,
     return (int(value),) if _is_positive_int(value) else tuple(int(v) for v in value)
 
 
+def saved_floats(value: Any, name: str, size: int | None, *, positive: bool = False) -> np.ndarray:
+    """A model file's list of ``size`` (``None``: any number of) finite numbers (> 0 with
+    ``positive``: a scale that divides) as a float array.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, if ``value`` is anything else.
+
+    Examples
+    --------
+    >>> saved_floats([0.5, 2], "x_std", 2, positive=True)
+    array([0.5, 2. ])
+    >>> saved_floats([0.5, "NaN"], "x_std", 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: x_std must be a list of 2 finite numbers; got [0.5, 'NaN']
+    """
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        arr = np.full(0, np.nan)
+    shape_ok = arr.ndim == 1 and (size is None or len(arr) == size)
+    ok = shape_ok and bool(np.isfinite(arr).all())
+    if not ok or (positive and not (arr > 0).all()):
+        what = "numbers > 0" if positive else "finite numbers"
+        count = "" if size is None else f"{size} "
+        raise ValueError(f"{name} must be a list of {count}{what}; got {value!r}")
+    return arr
+
+
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 

@@ -134,6 +134,9 @@ class CortexModel(SaveMixin, BaseEstimator):
             self.classes_ = np.asarray(
                 meta["classes_"], dtype=object if dtype.kind == "O" else dtype
             )
+            listed = self.classes_.tolist() if self.classes_.ndim == 1 else None
+            if listed is None or len(listed) < 2 or len(set(map(repr, listed))) < len(listed):
+                raise ValueError(f"classes_ must list 2 or more distinct classes; got {listed!r}")
 
 
 def set_curves(est: Any) -> None:

@@ -118,11 +118,18 @@ def read_model(path: str | os.PathLike[str], *, device: str | None = None) -> Mo
         est._validate_params()
         est._set_state(dict(info["state"]), tensors)
     except (KeyError, ValueError, RuntimeError, TypeError, IndexError) as exc:
-        raise _refuse(path, f"its state does not fit {cls.__name__} ({exc})") from None
+        raise _refuse(path, f"its state does not fit {cls.__name__} ({_one_line(exc)})") from None
     extra = info.get("extra") or {}
     if not isinstance(extra, dict):
         raise _refuse(path, "its extra section is not a JSON object")
     return ModelFile(est, extra, str(info.get("library_version", "?")))
+
+
+def _one_line(exc: Exception) -> str:
+    """``exc``'s message on one line: torch's can span many (``load_state_dict`` lists each
+    mismatch on its own line; a C++ error appends its stack frames, dropped here)."""
+    text = str(exc).split("\nException raised from", 1)[0]
+    return " ".join(text.split())
 
 
 def _as_given(cls: type, params: dict[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
-from cortexkit._validation import FLOAT32_MAX, check_float32_range
+from cortexkit._validation import FLOAT32_MAX, check_float32_range, saved_floats
 
 __all__ = [
     "MEMMAP_CHUNK",
@@ -139,7 +139,9 @@ class TargetScaling:
 
     @classmethod
     def from_json(cls, meta: dict[str, Any]) -> TargetScaling:
-        return cls(bool(meta["y_1d"]), np.asarray(meta["y_mean"]), np.asarray(meta["y_std"]))
+        size = int(meta["n_outputs_"])
+        mean = saved_floats(meta["y_mean"], "y_mean", size)
+        return cls(bool(meta["y_1d"]), mean, saved_floats(meta["y_std"], "y_std", size))
 
 
 def _one_label_type(y: np.ndarray, name: str) -> None:

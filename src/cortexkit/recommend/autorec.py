@@ -43,7 +43,14 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from cortexkit._validation import CALLABLE, Interval, Options, PositiveInts, as_widths
+from cortexkit._validation import (
+    CALLABLE,
+    FLOAT32_MAX,
+    Interval,
+    Options,
+    PositiveInts,
+    as_widths,
+)
 from cortexkit.autoencoder import AutoEncoderNetwork, masked_mse
 from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator
 from cortexkit.defaults import AUTOREC
@@ -359,8 +366,12 @@ class AutoRecRecommender(RecommenderMixin, GradientEstimator):
 
     def _validate_params(self) -> None:
         super()._validate_params()
-        if not math.isfinite(self.input_offset):
-            raise ValueError(f"input_offset must be a finite number; got {self.input_offset!r}")
+        # beyond float32's range the offset input is infinite, and every prediction NaN
+        if not abs(self.input_offset) <= FLOAT32_MAX:
+            raise ValueError(
+                f"input_offset must be a finite number within float32's range (|x| <= "
+                f"{FLOAT32_MAX:.3g}); got {self.input_offset!r}"
+            )
 
     def _loop_config(self):  # type: ignore[no-untyped-def]
         cfg = super()._loop_config()

@@ -37,7 +37,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 
-from cortexkit._validation import Interval, Options, PositiveInts, as_widths
+from cortexkit._validation import Interval, Options, PositiveInts, as_widths, saved_floats
 from cortexkit.base import BASE_CONSTRAINTS, CortexEstimator
 from cortexkit.data.ratings import Ratings
 from cortexkit.defaults import BOLTZMANN_RECOMMENDER as DEFAULTS
@@ -341,7 +341,7 @@ class BoltzmannRecommender(RecommenderMixin, CortexEstimator):
         self._set_common_state(meta)
         self._set_recommender_state(meta, tensors)
         self.liked_at_ = self._check_liked_at(self.rating_scale_)
-        self.levels_ = np.asarray(meta["levels_"], dtype=np.float64)
+        self.levels_ = saved_floats(meta["levels_"], "levels_", None)  # the weights check the count
         self._machine = self._make_machine(None)
         for name, kept in (("weights", self._machine.weights), ("biases", self._machine.biases)):
             for i, value in enumerate(kept):

@@ -17,7 +17,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 
-from cortexkit._validation import CALLABLE, Interval, Options, PositiveInts, as_widths
+from cortexkit._validation import CALLABLE, Interval, Options, PositiveInts, as_widths, saved_floats
 from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator
 from cortexkit.defaults import RNN
 from cortexkit.rnn.inputs import as_sequences, step_mask
@@ -193,7 +193,6 @@ class BaseRNN(GradientEstimator, ABC):
 
     def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
         self._set_common_state(meta)
-        self._x_mean, self._x_std = np.asarray(meta["x_mean"]), np.asarray(meta["x_std"])
         self._set_target_state(meta)
         net = self._network(torch.Generator())  # weights come from the file
         if net.layer_sizes != list(meta["layer_sizes"]):
@@ -203,5 +202,8 @@ class BaseRNN(GradientEstimator, ABC):
                 f"{self._n_outputs()} outputs"
             )
         net.load_state_dict(tensors)
+        inputs = net.layer_sizes[0]
+        self._x_mean = saved_floats(meta["x_mean"], "x_mean", inputs)
+        self._x_std = saved_floats(meta["x_std"], "x_std", inputs, positive=True)
         self.network_ = net.to(self._device())
         self._objective = SequenceObjective(self.network_, self._loss)

@@ -19,6 +19,7 @@ from sklearn.utils.validation import column_or_1d
 from torch import Tensor
 from torch.nn import functional
 
+from cortexkit._validation import saved_floats
 from cortexkit.rnn.base import BaseRNN
 
 __all__ = ["RNNClassifier", "RNNRegressor"]
@@ -155,7 +156,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
     def _set_target_state(self, meta: dict[str, Any]) -> None:
         self.n_outputs_, self._y_1d = int(meta["n_outputs_"]), bool(meta["y_1d"])
-        self._y_mean, self._y_std = np.asarray(meta["y_mean"]), np.asarray(meta["y_std"])
+        self._y_mean = saved_floats(meta["y_mean"], "y_mean", self.n_outputs_)
+        self._y_std = saved_floats(meta["y_std"], "y_std", self.n_outputs_)
 
 
 class RNNClassifier(ClassifierMixin, BaseRNN):

@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 from torch.nn import functional
 
-from cortexkit._validation import Interval, Options, as_widths
+from cortexkit._validation import Interval, Options, as_widths, saved_floats
 from cortexkit.base import GradientEstimator, check_fits_in_memory
 from cortexkit.data.series import series_values
 from cortexkit.defaults import RNN
@@ -439,10 +439,14 @@ class RNNForecaster(GradientEstimator):
         self.network_ = net.to(self._device())
         self._transform = SeriesTransform(
             bool(self.fitted_params_["log"]), int(self.fitted_params_["difference"]),
-            np.asarray(meta["mean"]), np.asarray(meta["std"]),
+            saved_floats(meta["mean"], "mean", len(meta["columns"])),
+            saved_floats(meta["std"], "std", len(meta["columns"]), positive=True),
         )  # fmt: skip
         self.season_ = int(meta["season_"])
         self._columns = list(meta["columns"])
+        target = self.fitted_params_["target"]
+        if isinstance(target, str) and self._columns[:1] != [target]:
+            raise ValueError(f"target={target!r} is not the first of the columns {self._columns}")
         self._tail = tensors["tail"].double().numpy()
         self._residuals = tensors["residuals"].double().numpy()
         self._objective = SequenceObjective(self.network_, functional.mse_loss)
