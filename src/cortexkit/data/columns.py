@@ -12,12 +12,19 @@ ValueError: column 'age' has 1 missing value of 2; the model needs complete data
 from __future__ import annotations
 
 import re
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["check_frame", "check_no_missing", "numeric_identifier"]
+__all__ = [
+    "check_count",
+    "check_frame",
+    "check_max_categories",
+    "check_no_missing",
+    "numeric_identifier",
+]
 
 # A text column with more than this many distinct values and fewer than
 # ROWS_PER_VALUE rows per value on average looks like an identifier (names, IDs).
@@ -63,3 +70,19 @@ def numeric_identifier(name: str, column: pd.Series) -> bool:
         and _ID_NAME.search(str(name)) is not None
         and column.is_unique
     )
+
+
+def check_max_categories(value: Any) -> int | None:
+    """``max_categories`` checked: an int >= 2, or None."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 2:
+        raise ValueError(f"max_categories must be an integer >= 2 or None; got {value!r}")
+    return int(value)
+
+
+def check_count(value: Any) -> int:
+    """A count read from a saved state: an int >= 0."""
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
+        raise ValueError(f"expected a count, got {value!r}")
+    return int(value)

@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cortexkit.data.ratings import Ratings, read_ratings, read_titles
+from cortexkit.data.ratings import Ratings, read_ratings
+from cortexkit.data.titles import read_titles
 from cortexkit.io.envelope import atomic_write_bytes
 
 __all__ = ["MOVIELENS", "MovieLens", "load_movielens", "movielens_cache", "movielens_path"]

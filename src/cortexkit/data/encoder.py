@@ -10,7 +10,6 @@ model file, together with how each column must be read back (:attr:`column_types
 from __future__ import annotations
 
 import warnings
-from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -22,7 +21,9 @@ from cortexkit._validation import FLOAT32_MAX
 from cortexkit.data.columns import (
     IDENTIFIER_VALUES,
     ROWS_PER_VALUE,
+    check_count,
     check_frame,
+    check_max_categories,
     check_no_missing,
     numeric_identifier,
 )
@@ -156,7 +157,7 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         -------
         self : TableEncoder
         """
-        cap = _check_max_categories(self.max_categories)
+        cap = check_max_categories(self.max_categories)
         check_frame(X, "TableEncoder.fit")
         if X.shape[0] == 0 or X.shape[1] == 0:
             raise ValueError(f"TableEncoder.fit needs at least one row and column; got {X.shape}")
@@ -342,7 +343,7 @@ class TableEncoder(TransformerMixin, BaseEstimator):
             stds = {name: float(state["stds"][name]) for name in numeric}
             categories = {name: [str(c) for c in state["categories"][name]] for name in categorical}
             cap = state["max_categories"]
-            n_other = {name: _count(state["n_other"][name]) for name in categorical}
+            n_other = {name: check_count(state["n_other"][name]) for name in categorical}
             types = {name: str(state["column_types"][name]) for name in columns}
         except (KeyError, TypeError, ValueError) as err:
             if isinstance(err, ModelFileError):
@@ -359,7 +360,7 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         ):
             raise ModelFileError("TableEncoder state has non-finite means or non-positive stds")
         try:
-            encoder = cls(max_categories=_check_max_categories(cap))
+            encoder = cls(max_categories=check_max_categories(cap))
         except (TypeError, ValueError) as err:
             raise ModelFileError(f"TableEncoder state: {err}") from err
         return encoder._set_fitted(columns, kinds, types, means, stds, categories, n_other)
@@ -445,17 +446,3 @@ def _kind_of(column: pd.Series, name: str) -> str:
         f"column {name!r} has dtype {dtype}, which TableEncoder cannot encode; "
         "expected numbers, strings, categories or booleans"
     )
-
-
-def _check_max_categories(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 2:
-        raise ValueError(f"max_categories must be an integer >= 2 or None; got {value!r}")
-    return int(value)
-
-
-def _count(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
-        raise ValueError(f"expected a count, got {value!r}")
-    return int(value)

@@ -13,8 +13,8 @@
 Readers: :func:`read_ratings` takes MovieLens ``u.data`` (tab-separated, no header),
 ``ratings.dat`` (``::``-separated) and CSV files with ``user,item,rating[,timestamp]``
 (a header naming those columns, or ``userId``/``movieId`` as in the newer MovieLens sets,
-or no header and the columns in that order). :func:`read_titles` reads ``u.item``
-(pipe-separated, latin-1), ``movies.dat`` (``::``) or ``movies.csv``.
+or no header and the columns in that order). :func:`~cortexkit.data.titles.read_titles`
+reads ``u.item`` (pipe-separated, latin-1), ``movies.dat`` (``::``) or ``movies.csv``.
 
 Identifiers are kept as they were given, as text: ``"007"`` and ``"7"`` are two users. They
 are stored as integers only when every one is an integer written plainly (no leading zero
@@ -47,7 +47,7 @@ import pandas as pd
 
 from cortexkit.io.files import check_readable_file
 
-__all__ = ["DEFAULT_SCALE", "Ratings", "as_ratings", "read_ratings", "read_titles"]
+__all__ = ["DEFAULT_SCALE", "Ratings", "as_ratings", "read_ratings"]
 
 DEFAULT_SCALE = (1.0, 5.0)
 
@@ -281,19 +281,6 @@ def _latest(user: np.ndarray, item: np.ndarray, timestamp: np.ndarray | None) ->
 # -- files ----------------------------------------------------------------------------------
 
 
-def _text(source: str | os.PathLike[str] | IO[str], what: str) -> tuple[str, str]:
-    """The file's text (latin-1 when not UTF-8, as the older MovieLens files are) and its name."""
-    if hasattr(source, "read"):
-        return source.read(), getattr(source, "name", "<stream>")  # type: ignore[union-attr]
-    path = os.fspath(source)  # type: ignore[arg-type]
-    check_readable_file(path, what)
-    raw = Path(path).read_bytes()
-    try:
-        return raw.decode("utf-8"), path
-    except UnicodeDecodeError:
-        return raw.decode("latin-1"), path
-
-
 def _bytes(source: str | os.PathLike[str] | IO[str], what: str) -> tuple[bytes, str, str]:
     """The file's bytes, their encoding (latin-1 when not UTF-8) and its name."""
     if hasattr(source, "read"):
@@ -426,36 +413,3 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def read_titles(source: str | os.PathLike[str] | IO[str]) -> dict[Any, str]:
-    """Item titles by identifier, from ``u.item`` (``|``), ``movies.dat`` (``::``) or a CSV
-    file whose first two columns are the identifier and the title (``movies.csv``).
-
-    Examples
-    --------
-    >>> import io
-    >>> read_titles(io.StringIO("1|Toy Story (1995)|01-Jan-1995||0|0\\n"))
-    {1: 'Toy Story (1995)'}
-    """
-    text, shown = _text(source, "an item file (u.item, movies.dat or movies.csv)")
-    lines = [line for line in text.splitlines() if line.strip()]
-    if not lines:
-        raise ValueError(f"item file {shown!r} is empty")
-    if "::" in lines[0]:
-        rows = [line.split("::")[:2] for line in lines]
-    elif "|" in lines[0]:
-        rows = [line.split("|")[:2] for line in lines]
-    else:
-        import csv
-
-        rows = [r[:2] for r in csv.reader(lines)]
-        if rows and not _is_number(rows[0][0]):
-            rows = rows[1:]  # a header line
-    if any(len(r) < 2 for r in rows):
-        raise ValueError(f"item file {shown!r}: expected an identifier and a title on each line")
-    ids = _ids(pd.Series([r[0] for r in rows]))
-    return {
-        k.item() if isinstance(k, np.generic) else k: r[1].strip()
-        for k, r in zip(ids, rows, strict=True)
-    }

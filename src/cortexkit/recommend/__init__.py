@@ -19,7 +19,8 @@ Examples
 (36, 12)
 """
 
-from cortexkit.data.ratings import Ratings, as_ratings, read_ratings, read_titles
+from cortexkit.data.ratings import Ratings, as_ratings, read_ratings
+from cortexkit.data.titles import read_titles
 from cortexkit.recommend.evaluate import evaluate
 from cortexkit.recommend.metrics import (
     catalogue_coverage,

@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 from torch.nn import functional
 
-from cortexkit._validation import Interval, Options, as_widths, saved_floats
+from cortexkit._validation import Interval, Options, as_widths
 from cortexkit.base import GradientEstimator, check_fits_in_memory
 from cortexkit.data.series import series_values
 from cortexkit.defaults import RNN
@@ -437,11 +437,8 @@ class RNNForecaster(GradientEstimator):
             )
         net.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
         self.network_ = net.to(self._device())
-        self._transform = SeriesTransform(
-            bool(self.fitted_params_["log"]), int(self.fitted_params_["difference"]),
-            saved_floats(meta["mean"], "mean", len(meta["columns"])),
-            saved_floats(meta["std"], "std", len(meta["columns"]), positive=True),
-        )  # fmt: skip
+        p = self.fitted_params_
+        self._transform = SeriesTransform.from_state(meta, log=p["log"], difference=p["difference"])
         self.season_ = int(meta["season_"])
         self._columns = list(meta["columns"])
         target = self.fitted_params_["target"]

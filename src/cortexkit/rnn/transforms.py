@@ -20,8 +20,11 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+from cortexkit._validation import saved_floats
 
 __all__ = ["SeriesTransform", "check_values"]
 
@@ -35,6 +38,15 @@ class SeriesTransform:
     difference: int
     mean: np.ndarray
     std: np.ndarray
+
+    @classmethod
+    def from_state(cls, meta: dict[str, Any], *, log: bool, difference: int) -> SeriesTransform:
+        """A model file's transform, its scaling checked (finite, one per column, std > 0)."""
+        n = len(meta["columns"])
+        mean = saved_floats(meta["mean"], "mean", n)
+        return cls(
+            bool(log), int(difference), mean, saved_floats(meta["std"], "std", n, positive=True)
+        )
 
     @classmethod
     def fit(
