@@ -211,3 +211,17 @@ def test_date_labels_save_and_load(tmp_path) -> None:
     loaded = load(tmp_path / "m.cortex")
     assert loaded.classes_.dtype == dates.dtype
     np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_weight_decay_folded_into_the_dense_backward_matches_the_step_s(optimizer) -> None:
+    X, y = load_iris(return_X_y=True)
+    kw = dict(epochs=3, optimizer=optimizer, weight_decay=0.05, random_state=0,
+              validation_fraction=0.0)  # fmt: skip
+    folded = ANNClassifier((8,), **kw).fit(X, y)
+    # a clipping bound never reached keeps the step's own WeightDecay (no folding)
+    stepped = ANNClassifier((8,), clip_grad_norm=1e30, **kw).fit(X, y)
+    assert folded._loop.step._decay is None and stepped._loop.step._decay is not None
+    torch.testing.assert_close(folded.network_.flat, stepped.network_.flat, rtol=1e-5, atol=1e-6)
+    plain = ANNClassifier((8,), **{**kw, "weight_decay": 0.0}).fit(X, y)
+    assert not torch.allclose(folded.network_.flat, plain.network_.flat)

@@ -214,9 +214,11 @@ class DenseNetwork(nn.Module):
         delta: Tensor,
         grads: list[tuple[Tensor, Tensor]],
         weights: list[LayerView] | None = None,
+        weight_decay: float = 0.0,
     ) -> list[Tensor]:
         """Backpropagate ``delta = dLoss/dz_L`` and write each layer's gradients into the
-        ``(gW, gb)`` tensors of ``grads``.
+        ``(gW, gb)`` tensors of ``grads`` (plus ``weight_decay * W`` in each ``gW``, in the
+        same matrix product: the L2 penalty on the weights, never the biases).
 
         Returns every layer's ``delta = dLoss/dz``, last layer first.
         """
@@ -224,7 +226,10 @@ class DenseNetwork(nn.Module):
         deltas = [delta]
         for layer in range(len(weights) - 1, -1, -1):
             gW, gb = grads[layer]
-            torch.mm(delta.t(), acts[layer], out=gW)  # (out, in)
+            if weight_decay:
+                torch.addmm(weights[layer].W, delta.t(), acts[layer], beta=weight_decay, out=gW)
+            else:
+                torch.mm(delta.t(), acts[layer], out=gW)  # (out, in)
             torch.sum(delta, 0, out=gb)
             if layer == 0:
                 break
@@ -243,6 +248,7 @@ class ManualObjective:
     def __init__(self, network: DenseNetwork, loss: Loss) -> None:
         self.network = network
         self.loss_def = loss
+        self.weight_decay = 0.0  # folded into the backward pass (fold_weight_decay)
         self._bind()
 
     def _bind(self) -> None:
@@ -257,6 +263,12 @@ class ManualObjective:
     def parameters(self) -> Iterator[Tensor]:
         return self.network.parameters()
 
+    def fold_weight_decay(self, weight_decay: float) -> bool:
+        """Add ``weight_decay * W`` to the weights' gradients inside the backward pass (no
+        extra pass over the weights each step); True: the step need not apply it."""
+        self.weight_decay = float(weight_decay)
+        return True
+
     def compute_gradients(self, xb: Tensor, yb: Tensor) -> Tensor:
         # No autograd here, and no no_grad() either: every tensor involved is detached.
         net = self.network
@@ -268,7 +280,7 @@ class ManualObjective:
         out = zs[-1]
         loss = self.loss_def.value(out, yb)  # error
         delta = self.loss_def.grad(out, yb)
-        net.backward_from(zs, acts, delta, self._grads, self._weights)  # backprop
+        net.backward_from(zs, acts, delta, self._grads, self._weights, self.weight_decay)
         return loss
 
     def flops(self, xb: Tensor, yb: Tensor) -> float:

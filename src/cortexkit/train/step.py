@@ -216,11 +216,7 @@ class GradientStep(Step):
             nesterov=config.nesterov,
         )
         self._update = step_function(self.optimizer)
-        self._decay = (
-            WeightDecay(self.parameters, config.weight_decay, self.optimizer, _masks(objective))
-            if config.weight_decay
-            else None
-        )
+        self._decay = _weight_decay(objective, config, self.parameters, self.optimizer)
         self.scheduler: Any = None
         self._batch_steps = 2
         self._scheduler_state: dict[str, Any] | None = None  # from a checkpoint, until begin
@@ -388,6 +384,25 @@ class WeightDecay:
         if mask.device != p.device or mask.dtype != p.dtype:
             mask = self.masks[id(p)] = mask.to(device=p.device, dtype=p.dtype)
         return mask
+
+
+def _weight_decay(
+    objective: Objective,
+    config: OptimConfig,
+    parameters: list[Tensor],
+    optimizer: torch.optim.Optimizer,
+) -> WeightDecay | None:
+    """What applies ``weight_decay`` each step: nothing when it is 0, or when the objective
+    folds the L2 gradient into its own backward pass (``fold_weight_decay``: only for a
+    coupled decay, and without clipping, which must see the decay added after it)."""
+    if not config.weight_decay:
+        return None
+    fold = getattr(objective, "fold_weight_decay", None)
+    coupled = not isinstance(optimizer, torch.optim.AdamW)
+    if callable(fold) and coupled and config.clip_grad_norm is None:
+        if fold(config.weight_decay):
+            return None
+    return WeightDecay(parameters, config.weight_decay, optimizer, _masks(objective))
 
 
 def _masks(objective: Objective) -> list[tuple[Tensor, Tensor]]:
