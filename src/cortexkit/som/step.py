@@ -51,7 +51,7 @@ from torch import Tensor
 from cortexkit.som.distance import DISTANCES, Distance, best_units, chunk_rows
 from cortexkit.som.grid import Grid
 from cortexkit.som.neighborhood import NEIGHBORHOODS, bubble, gaussian, triangle
-from cortexkit.som.schedule import DECAYS
+from cortexkit.som.schedule import DECAYS, default_sigma
 from cortexkit.train.batches import Batches
 from cortexkit.train.step import Run, Step
 
@@ -92,8 +92,9 @@ class SOMStep(Step):
     """One SOM update per batch (see the module's docstring).
 
     :meth:`begin` takes the rule and its schedules from the run's settings (the
-    estimator's parameters: ``neighborhood``, ``distance``, ``learning_rate``, ``sigma``,
-    ``lr_schedule``, ``sigma_decay``, ``algorithm``), and the schedules' length
+    estimator's parameters: ``neighborhood``, ``distance``, ``learning_rate``, ``sigma``
+    (None: :func:`~cortexkit.som.schedule.default_sigma` of the grid), ``lr_schedule``,
+    ``sigma_decay``, ``algorithm``), and the schedules' length
     (``epochs`` x the training rows) and the training rows from the run itself.
 
     Parameters
@@ -135,7 +136,11 @@ class SOMStep(Step):
         s = run.settings
         self.neighborhood = NEIGHBORHOODS.resolve(s["neighborhood"])
         self.distance = DISTANCES.resolve(s["distance"])
-        self.learning_rate, self.sigma = float(s["learning_rate"]), float(s["sigma"])
+        self.learning_rate = float(s["learning_rate"])
+        sigma = s["sigma"]  # None: it follows the map's size
+        self.sigma = (
+            default_sigma(self.grid.rows, self.grid.cols) if sigma is None else float(sigma)
+        )
         self.lr_schedule = DECAYS.resolve(s["lr_schedule"] or "constant")  # None: constant
         self.sigma_decay = DECAYS.resolve(s["sigma_decay"])
         self.algorithm = str(s["algorithm"])
