@@ -93,7 +93,8 @@ class SelfOrganizingMap(MapViews, TransformerMixin, CortexEstimator):
         Passes over the data; the schedules run over all of them. None: enough passes to
         present 15 samples per node, 1 at least (one pass over 13,500 rows or more on a
         30x30 map; :func:`~cortexkit.som.schedule.default_epochs`). ``partial_fit`` runs
-        one pass a call, on schedules that span as many calls.
+        one pass a call, on schedules that span as many calls. The batch algorithm makes
+        one update per epoch: give it ``epochs`` (tens).
     batch_size : int or None, default=None
         Samples per step. Online: the mini-batch (None: 1/20 of the samples, 16 to
         512; the first ones, and all in the first half of the training, are taken in

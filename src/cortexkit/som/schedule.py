@@ -15,7 +15,7 @@ suite, ``bench/_quality_som.py``, chose both on half of 19 data sets):
 
 - :func:`default_sigma`: a tenth of the map's longer side, 1.25 at least (3 on a 30x30
   map). A radius of 1 on any map (the old default) lets a large map fold: on 12
-  overlapping clusters in 20-D its topographic error was 0.51 against MiniSom's 0.13.
+  overlapping clusters in 20-D its topographic error was 0.52 against MiniSom's 0.13.
   The floor keeps small maps (12 wide or less), which train for many passes, from
   ending at a radius that unties neighbours;
 - :func:`default_epochs`: enough passes for 15 sample presentations per node, 1 at least.
