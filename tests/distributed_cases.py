@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from sklearn.datasets import load_digits
 
-from cortexkit import RBM, ANNClassifier, AutoEncoder, SelfOrganizingMap
+from cortexkit import RBM, ANNClassifier, AutoEncoder, RNNClassifier, SelfOrganizingMap
 from cortexkit.train.distributed import init_from_env, world
 
 
@@ -61,6 +61,15 @@ def autoencoder(folder: Path) -> torch.Tensor:
     return torch.as_tensor(est.transform(X))
 
 
+def rnn(folder: Path) -> torch.Tensor:
+    """Each digit as 8 steps of 8 pixels: an autograd module, through DDP."""
+    X, y = digits()
+    X = X.reshape(-1, 8, 8)
+    est = RNNClassifier(hidden_layers=(16,), dropout=0.0, epochs=2, batch_size=32,
+                        validation_fraction=0.0, random_state=0).fit(X, y)  # fmt: skip
+    return torch.as_tensor(est.predict_proba(X))
+
+
 def som(folder: Path) -> torch.Tensor:
     """Kohonen's batch map: each epoch's sums over every process's rows."""
     X, _ = digits()
@@ -83,6 +92,7 @@ CASES: dict[str, Callable[[Path], torch.Tensor]] = {
     "ann_resumed": ann_resumed,
     "ann_four": ann_four,
     "autoencoder": autoencoder,
+    "rnn": rnn,
     "som": som,
     "rbm": rbm,
 }

@@ -6,8 +6,9 @@ the gradient-trained families, batch statistics for the SOM and the RBM. What is
 and within what:
 
 - the two ranks hold the same model, exactly (rank 0's weights are broadcast each epoch);
-- ANN and autoencoder outputs, and the SOM's batch-map weights, match one process within
-  1e-4 absolute: the same arithmetic, but float32 sums in another order (the all-reduce);
+- ANN and autoencoder (a flat all-reduce) and RNN (DistributedDataParallel) outputs, and
+  the SOM's batch-map weights, match one process within 1e-4 absolute: the same
+  arithmetic, but float32 sums in another order (the all-reduce);
 - the RBM draws its own Gibbs samples in each process, so only its quality can match: the
   last epoch's reconstruction error within 15% of one process's (seeds alone move it by
   about 5%; training takes it from the trivial baseline to about 0.55 of it);
@@ -57,7 +58,7 @@ def single() -> dict:
     torch.set_num_threads(1)
     try:
         cases = runpy.run_path(str(CASES))["CASES"]
-        return {name: cases[name](None) for name in ("ann", "autoencoder", "som", "rbm")}
+        return {name: cases[name](None) for name in ("ann", "autoencoder", "rnn", "som", "rbm")}
     finally:
         torch.set_num_threads(threads)
 
@@ -66,12 +67,12 @@ def single() -> dict:
 def test_the_ranks_hold_one_model(ranks) -> None:
     _, (zero, one) = ranks
     assert int(zero["world_size"]) == 2
-    for name in ("ann", "ann_resumed", "autoencoder", "som", "rbm"):
+    for name in ("ann", "ann_resumed", "autoencoder", "rnn", "som", "rbm"):
         torch.testing.assert_close(zero[name], one[name], rtol=0, atol=0, msg=name)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["ann", "autoencoder", "som"])
+@pytest.mark.parametrize("name", ["ann", "autoencoder", "rnn", "som"])
 def test_two_processes_match_one(ranks, single, name) -> None:
     _, (zero, _) = ranks
     torch.testing.assert_close(zero[name], single[name], rtol=0, atol=1e-4)

@@ -25,7 +25,7 @@ from cortexkit.cli._args import say
 
 __all__ = ["launch", "quiet_unless_rank_zero", "under_torchrun", "worker"]
 
-TORCHRUN_ENV = ("RANK", "WORLD_SIZE", "LOCAL_RANK")  # as in cortexkit.train.distributed
+TORCHRUN_ENV = ("RANK", "WORLD_SIZE", "LOCAL_RANK")  # set by torchrun (importing torch: slow)
 
 
 def under_torchrun() -> bool:

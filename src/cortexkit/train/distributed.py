@@ -4,14 +4,16 @@ Every process holds an identical copy of the model and trains on its own share o
 batch; the processes agree after each step, so every copy takes the same update:
 
 - a gradient-trained family (ANN, CNN, RNN, autoencoders, AutoRec, a DBN's fine-tuning)
-  all-reduces its gradients once per step, after backprop and before the optimiser
-  (:func:`average_gradients`, the loop's ``OptimConfig.gradient_hook``): every gradient
-  in one flat buffer, one all-reduce. That is what ``DistributedDataParallel`` does with a
-  single bucket, without overlapping the reduction with the backward pass; it is used
-  because DDP only sees gradients computed through a module's ``forward``, and the dense
-  network (a hand-written backward over one flat weight tensor), the autoencoders
-  (``encode_stats``/``decode``) and AutoRec (a sparse first layer) compute theirs
-  otherwise;
+  averages its gradients over the processes after each backward pass. Where the
+  gradients come through a module's ``forward`` (an
+  :class:`~cortexkit.train.AutogradObjective`: the CNN, the RNNs, the ANN's autograd
+  path), the training forward pass goes through ``DistributedDataParallel``, which
+  all-reduces them in buckets while the backward pass runs. DDP sees nothing else, so the
+  dense network (a hand-written backward over one flat weight tensor), the autoencoders
+  (``encode_stats``/``decode``) and AutoRec (a sparse first layer) all-reduce theirs once
+  per step, after backprop and before the optimiser (:func:`average_gradients`, the
+  loop's ``OptimConfig.gradient_hook``): every gradient in one flat buffer, one
+  all-reduce, which is DDP's arithmetic with a single bucket and no overlap;
 - a SOM or a Boltzmann machine sums (or averages) its batch statistics across processes
   (:func:`all_reduce_sum`, :func:`all_reduce_mean`) where it computes them, and applies
   the same update everywhere.
@@ -80,7 +82,7 @@ __all__ = [
 ]
 
 #: what torchrun sets in each process it starts
-TORCHRUN_ENV = ("RANK", "WORLD_SIZE", "LOCAL_RANK")
+TORCHRUN_ENV = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE")
 
 RANK_SEED_STRIDE = 1_000_003  # apart the ranks' global seeds (dropout, Gibbs sampling)
 
@@ -111,8 +113,9 @@ def rank_seed(seed: int) -> int:
 def init_from_env(device: Any = "auto") -> bool:
     """Join the process group that ``torchrun`` describes in the environment; whether this
     process is now one of several. Gloo for a CPU ``device``, NCCL for CUDA (each process
-    then uses the GPU of its ``LOCAL_RANK``). Nothing happens outside ``torchrun`` (no
-    ``WORLD_SIZE`` above 1) or when a group is already up.
+    then uses the GPU of its ``LOCAL_RANK``; gloo again where processes share a GPU).
+    Nothing happens outside ``torchrun`` (no ``WORLD_SIZE`` above 1) or when a group is
+    already up.
 
     Raises
     ------
@@ -125,10 +128,11 @@ def init_from_env(device: Any = "auto") -> bool:
         size = int(os.environ.get("WORLD_SIZE", "1"))
         int(os.environ.get("RANK", "0"))
         local = int(os.environ.get("LOCAL_RANK", "0"))
+        local_size = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
     except ValueError:
         raise ValueError(
-            "WORLD_SIZE, RANK and LOCAL_RANK must be integers (as torchrun sets them); got "
-            + ", ".join(f"{k}={os.environ.get(k)!r}" for k in TORCHRUN_ENV)
+            "WORLD_SIZE, RANK, LOCAL_RANK and LOCAL_WORLD_SIZE must be integers (as torchrun "
+            "sets them); got " + ", ".join(f"{k}={os.environ.get(k)!r}" for k in TORCHRUN_ENV)
         ) from None
     if size <= 1 or "RANK" not in os.environ:
         return False
@@ -136,7 +140,9 @@ def init_from_env(device: Any = "auto") -> bool:
     cuda = torch.cuda.is_available() and (wanted == "auto" or wanted.startswith("cuda"))
     if cuda:
         torch.cuda.set_device(local % torch.cuda.device_count())
-    dist.init_process_group("nccl" if cuda else "gloo")
+    # NCCL needs a GPU of its own per process; more processes than GPUs share them on gloo
+    gpus_each = cuda and torch.cuda.device_count() >= local_size
+    dist.init_process_group("nccl" if gpus_each else "gloo")
     return is_distributed()
 
 
@@ -345,9 +351,37 @@ def data_parallel(
         )
     local = None if batch_size is None else -(-batch_size // size)
     if isinstance(step, GradientStep) and step.config.gradient_hook is None:
-        step.config.gradient_hook = average_gradients
+        if not _through_ddp(step.objective):  # a hand-written backward: one flat all-reduce
+            step.config.gradient_hook = average_gradients
     broadcast_state(step)
     return ShardedBatches(batches, rank=rank, world_size=size, batch_size=local), local
+
+
+def _through_ddp(objective: Any) -> bool:
+    """Route an :class:`~cortexkit.train.AutogradObjective`'s training forward pass through
+    ``DistributedDataParallel`` (which all-reduces the gradients in buckets during the
+    backward pass, and gives every process rank 0's buffers at each forward); whether it
+    is one. Its module stays the plain one for everything else (state, evaluation)."""
+    from torch.nn.parallel import DistributedDataParallel
+
+    from cortexkit.train.objective import AutogradObjective
+
+    if not isinstance(objective, AutogradObjective):
+        return False
+    if "_ddp" not in objective.__dict__:  # once per objective (partial_fit runs again)
+        module = objective.module
+        objective._ddp = DistributedDataParallel(module)  # type: ignore[attr-defined]
+        compute = objective.compute_gradients
+
+        def compute_gradients(*batch: Tensor) -> Tensor:
+            objective.module = objective._ddp  # type: ignore[attr-defined]
+            try:
+                return compute(*batch)
+            finally:
+                objective.module = module
+
+        objective.compute_gradients = compute_gradients  # type: ignore[method-assign,assignment]
+    return True
 
 
 def write_on_rank_zero(
