@@ -15,8 +15,9 @@ Samples per second = training rows x epochs / the sum of the loop's epoch times
 
 The data: scikit-learn's 8x8 digits (1,797 images), as 64 features (ANN, autoencoder,
 DBN fine-tuning, SOM, RBM on the pixels > 0.5), 8x8 images (CNN) and 8-step sequences
-of 8 values (RNN); AutoRec on a generated rank-3 rating matrix (400 users x 300 items,
-10% observed, ratings 1-5).
+of 8 values (RNN); the first 2,048 MNIST test images, 28x28, in batches of 128, for a
+CNN step with enough work to share (``../shared/data/mnist-idx-test10k``); AutoRec on a
+generated rank-3 rating matrix (400 users x 300 items, 10% observed, ratings 1-5).
 
 Usage: ``python bench/distributed.py [--quick] [--repeats 3]``; ``--quick`` (one epoch,
 one fit) is for trying the script, not for the table.
@@ -38,7 +39,19 @@ from typing import Any
 
 import numpy as np
 
-FAMILIES = ("ANN", "CNN", "RNN", "autoencoder", "AutoRec", "DBN fine-tuning", "SOM", "RBM")
+MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-idx-test10k"
+
+FAMILIES = (
+    "ANN",
+    "CNN",
+    "CNN (MNIST 28x28)",
+    "RNN",
+    "autoencoder",
+    "AutoRec",
+    "DBN fine-tuning",
+    "SOM",
+    "RBM",
+)
 
 
 def digits() -> tuple[np.ndarray, np.ndarray]:
@@ -85,6 +98,14 @@ def cases(epochs: int) -> dict[str, Callable[[], tuple[Any, int]]]:
         est = CNNClassifier(epochs=epochs, batch_size=64, **stop, **common)
         return est.fit((X * 255).astype(np.uint8).reshape(-1, 8, 8), y), len(X)
 
+    def cnn_mnist() -> tuple[Any, int]:
+        from cortexkit.data import read_idx
+
+        images = read_idx(MNIST / "t10k-images-idx3-ubyte.gz")[:2048]
+        labels = read_idx(MNIST / "t10k-labels-idx1-ubyte.gz")[:2048]
+        est = CNNClassifier(epochs=epochs, batch_size=128, **stop, **common)
+        return est.fit(images, labels), len(images)
+
     def rnn() -> tuple[Any, int]:
         est = RNNClassifier(hidden_layers=(32,), epochs=epochs, batch_size=64, **stop, **common)
         return est.fit(X.reshape(-1, 8, 8), y), len(X)
@@ -113,7 +134,7 @@ def cases(epochs: int) -> dict[str, Callable[[], tuple[Any, int]]]:
         est = RBM(128, epochs=epochs, batch_size=64, random_state=0, device="cpu")
         return est.fit((X > 0.5).astype(np.float32)), len(X)
 
-    made = (ann, cnn, rnn, autoencoder, autorec, dbn, som, rbm)
+    made = (ann, cnn, cnn_mnist, rnn, autoencoder, autorec, dbn, som, rbm)
     return dict(zip(FAMILIES, made, strict=True))
 
 

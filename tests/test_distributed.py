@@ -116,24 +116,35 @@ def test_cli_nproc_2_writes_one_model_file(tmp_path) -> None:
 
 
 def sources(tmp_path: Path) -> dict:
-    X = np.arange(40, dtype=np.float32).reshape(20, 2)
+    """Four sources of the same 20 rows; row ``i``'s first value is ``i``."""
+    from PIL import Image
+
+    from cortexkit.data import ImageFolder
+
+    X = np.repeat(np.arange(20, dtype=np.float32)[:, None], 2, axis=1)
     memmap = np.memmap(tmp_path / "X.f32", dtype=np.float32, mode="w+", shape=X.shape)
     memmap[:] = X
+    for i in range(20):  # an image folder, image i all of gray level i
+        folder = tmp_path / "images" / ("a" if i < 10 else "b")
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.new("L", (4, 4), color=i).save(folder / f"{i:02d}.png")
+    cpu = torch.device("cpu")
     return {
         "tensors": TensorBatches(torch.from_numpy(X)),
-        "memmap": ArrayBatches(memmap, device=torch.device("cpu")),
-        "dataset": LoaderBatches(TensorDataset(torch.from_numpy(X)), device=torch.device("cpu")),
+        "memmap": ArrayBatches(memmap, device=cpu),
+        "dataset": LoaderBatches(TensorDataset(torch.from_numpy(X)), device=cpu),
+        "image folder": LoaderBatches(ImageFolder(tmp_path / "images"), device=cpu),
     }
 
 
-@pytest.mark.parametrize("kind", ["tensors", "memmap", "dataset"])
+@pytest.mark.parametrize("kind", ["tensors", "memmap", "dataset", "image folder"])
 def test_each_rank_takes_its_share_of_every_batch(tmp_path, kind) -> None:
     source = sources(tmp_path)[kind]
     order = source.order(6, shuffle=True, generator=torch.Generator().manual_seed(3))
     parts = [ShardedBatches(source, rank=r, world_size=2, batch_size=3) for r in range(2)]
     epochs = [
-        [b[0][:, 0].long() // 2 for b in p.epoch(3, shuffle=True,
-                                                 generator=torch.Generator().manual_seed(3))]
+        [b[0].reshape(len(b[0]), -1)[:, 0].long()
+         for b in p.epoch(3, shuffle=True, generator=torch.Generator().manual_seed(3))]
         for p in parts
     ]  # fmt: skip
     # batches of 6 rows of the one order: 6, 6, 6 and a last one of 2, a row for each rank

@@ -5,7 +5,7 @@ standalone rendezvous on this machine), without ``--nproc``; each process joins 
 from the variables torchrun sets (:func:`~cortexkit.train.distributed.init_from_env`: gloo
 on the CPU, NCCL on GPUs) and trains on its share of every batch. Rank 0 alone talks,
 writes the checkpoints and writes the model file (and any ``--plot``); the other ranks
-print nothing (their errors still reach the terminal) and write their copies into a
+print nothing (``--debug`` lets their errors through) and write their copies into a
 temporary folder that is removed. On several machines, run
 ``torchrun --nnodes M --nproc-per-node N --rdzv-backend c10d --rdzv-endpoint HOST:PORT
 -m cortexkit train ...`` on each: the same code path, from the same variables.
@@ -14,6 +14,7 @@ temporary folder that is removed. On several machines, run
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import tempfile
@@ -34,10 +35,13 @@ def under_torchrun() -> bool:
 
 
 def quiet_unless_rank_zero(args: argparse.Namespace) -> None:
-    """Silence every process but rank 0 (warnings included): one voice, not N."""
+    """Silence every process but rank 0 (warnings and errors included: rank 0 reports the
+    same ones), unless ``--debug``: one voice, not N."""
     if under_torchrun() and os.environ["RANK"] != "0":
         args.quiet = True
         warnings.simplefilter("ignore")
+        if not getattr(args, "debug", False):
+            sys.stderr = open(os.devnull, "w")  # for the life of the process
 
 
 def without_nproc(argv: list[str]) -> list[str]:
@@ -68,6 +72,9 @@ def launch(args: argparse.Namespace) -> int:
     launcher = get_args_parser().parse_args(
         ["--standalone", f"--nproc-per-node={n}", "--module", "cortexkit", *argv]
     )
+    # torchrun's own log lines (a rank's failure, the others stopped) say what the one
+    # line below says
+    logging.getLogger("torch.distributed.elastic").setLevel(logging.CRITICAL)
     try:
         run(launcher)
     except ChildFailedError as exc:
