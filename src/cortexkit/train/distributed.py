@@ -339,11 +339,13 @@ def data_parallel(
     Raises
     ------
     ValueError
-        If ``batch_size`` is smaller than the number of processes.
+        If ``batch_size``, or the training rows, are fewer than the processes.
     """
     from cortexkit.train.step import GradientStep
 
     rank, size = world()
+    if batches.n < size:
+        raise ValueError(f"{size} processes need at least {size} training rows; got {batches.n}")
     if batch_size is not None and batch_size < size:
         raise ValueError(
             f"batch_size={batch_size} cannot be shared by {size} processes: use a batch_size "
