@@ -146,13 +146,24 @@ def test_forecaster_with_an_exogenous_column(tmp_path) -> None:
 # -- autoencoders and AutoRec -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("layout", ["table", "NHW-dense", "NHWC-conv", "NCHW-conv"])
-def test_autoencoder_gives_the_reconstruction_in_the_fitted_layout(layout: str, tmp_path) -> None:
+@pytest.mark.parametrize(
+    ("layout", "params"),
+    [
+        ("table", {}),
+        ("table", {"kind": "variational"}),  # the code's mean
+        ("table", {"kind": "denoising", "tied_weights": True}),  # no noise outside training
+        ("NHW-dense", {"architecture": "dense"}),
+        ("NHWC-conv", {}),
+        ("NCHW-conv", {}),
+    ],
+)
+def test_autoencoder_gives_the_reconstruction_in_the_fitted_layout(
+    layout: str, params: dict, tmp_path
+) -> None:
     images = (load_digits().images[:300] / 16.0).astype(np.float32)
     X = {"table": images.reshape(-1, 64), "NHW-dense": images, "NHWC-conv": images[..., None],
          "NCHW-conv": images[:, None]}[layout]  # fmt: skip
-    arch = "dense" if layout == "NHW-dense" else "auto"
-    ae = AutoEncoder((16, 4), architecture=arch, conv_channels=(4,), epochs=3, **FAST).fit(X)
+    ae = AutoEncoder((16, 4), conv_channels=(4,), epochs=3, **params, **FAST).fit(X)
     ae.to_onnx(tmp_path / "ae.onnx")
     assert_agrees(run_onnx(tmp_path / "ae.onnx", X), ae.predict(X))
 
