@@ -27,7 +27,7 @@ class ModelFileError(CortexkitError, ValueError):
 
 
 class NotExportableError(CortexkitError, TypeError):
-    """This model cannot be exported (to ONNX): its family has no feed-forward ``predict``,
+    """This model cannot be exported (to ONNX): its family has no network pass to trace,
     or torch cannot trace one of its layers."""
 
 

@@ -160,9 +160,9 @@ class ExportMixin:
 
     def _onnx_graph(self) -> OnnxGraph:
         raise NotExportableError(
-            f"{type(self).__name__} cannot be exported to ONNX: only the feed-forward "
-            "networks can (ANNClassifier, ANNRegressor, CNNClassifier, RNNClassifier, "
-            "RNNRegressor, RNNForecaster, AutoEncoder, AutoRecRecommender)"
+            f"{type(self).__name__} cannot be exported to ONNX: only ANNClassifier, "
+            "ANNRegressor, CNNClassifier, RNNClassifier, RNNRegressor, RNNForecaster, "
+            "AutoEncoder and AutoRecRecommender can"
         )
 
 
