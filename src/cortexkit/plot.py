@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from matplotlib import rcParams
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -76,15 +77,16 @@ def _legible(fig: Figure) -> float:
     Tick labels are made when the figure is drawn, from the axes' tick parameters, so those
     are raised too. A figure laid out before this (``tight_layout``) may then overlap: the
     figures here use ``layout="constrained"``, which lays out when drawn."""
+    from matplotlib.font_manager import FontProperties
     from matplotlib.text import Text
 
     for ax in fig.axes:
-        for which in ("x", "y"):
-            axis = ax.xaxis if which == "x" else ax.yaxis
-            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
-                if float(tick.label1.get_fontsize()) < MIN_FONT_PT:
-                    ax.tick_params(axis=which, labelsize=MIN_FONT_PT)
-                    break
+        if not ax.axison:
+            continue
+        for which, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            size = axis.get_tick_params().get("labelsize", rcParams[f"{which}tick.labelsize"])
+            if FontProperties(size=size).get_size_in_points() < MIN_FONT_PT:
+                ax.tick_params(axis=which, labelsize=MIN_FONT_PT)
     sizes = []
     for text in fig.findobj(Text):
         if not text.get_visible() or not text.get_text():
@@ -242,6 +244,10 @@ def _history_figure(history: Mapping[str, Any], title: str | None, key: str = "l
     if everything and min(everything) > 0 and max(everything) / min(everything) > 100:
         ax.set_yscale("log")  # a loss falling over decades reads better on a log scale
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    longest = max(len(values) for values in curves.values())
+    if longest <= 2:  # one or two epochs: whole-numbered ticks need the room made for them
+        ax.set_xlim(0.5, longest + 0.5)
+        ax.set_xticks(range(1, longest + 1))
     ax.set_xlabel("epoch")
     ax.set_ylabel(name)
     shown = title if title is not None else f"{name.capitalize()} per epoch"
