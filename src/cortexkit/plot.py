@@ -83,10 +83,11 @@ def _legible(fig: Figure) -> float:
     for ax in fig.axes:
         if not ax.axison:
             continue
-        for which, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
-            size = axis.get_tick_params().get("labelsize", rcParams[f"{which}tick.labelsize"])
+        defaults = (rcParams["xtick.labelsize"], rcParams["ytick.labelsize"])
+        for axis, default in zip((ax.xaxis, ax.yaxis), defaults, strict=True):
+            size = axis.get_tick_params().get("labelsize", default)
             if FontProperties(size=size).get_size_in_points() < MIN_FONT_PT:
-                ax.tick_params(axis=which, labelsize=MIN_FONT_PT)
+                axis.set_tick_params(labelsize=MIN_FONT_PT)
     sizes = []
     for text in fig.findobj(Text):
         if not text.get_visible() or not text.get_text():
