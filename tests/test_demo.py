@@ -146,4 +146,5 @@ def test_tables_are_html_tables_not_pictures(demo) -> None:
     for model in ("AutoRecRecommender", "BoltzmannRecommender"):
         assert re.search(rf"<caption>{model} on [^<]*: the top 10 for user", page)
     assert "<caption>AutoEncoder on breast cancer (anomaly): the 10 most anomalous" in page
-    assert page.count("<table>") == 4  # results, two top-10 lists, the outliers
+    assert "<caption>SelfOrganizingMap on digits: the 10 most anomalous" in page
+    assert page.count("<table>") == 5  # results, two top-10 lists, two outlier lists

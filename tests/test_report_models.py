@@ -126,6 +126,7 @@ def test_held_out_data_adds_the_confusion_matrix_reconstructions_and_outliers(di
     assert "ae images: held-out inputs and their reconstructions" in captions
     assert "som: hit map (samples won by each node)" in captions
     assert "ae rows: the 10 most anomalous of 100 held-out rows" in page
+    assert "som: the 10 most anomalous of 100 held-out rows" in page
     assert "Not shown" not in page  # the data was there for everything
     assert page.index("<h2>Results") < page.index("<h2>Training curves")
 

@@ -10,7 +10,8 @@ data, a forecast's actual values, item titles). :func:`add_models` puts into a
 - a self-organising map: the U-matrix (with a marker per class) and the hit map;
 - an RBM, DBN or DBM: the first layer's filters; a CNN: its first filters and one image's
   feature maps;
-- an autoencoder: reconstructions of held-out images, or its most anomalous rows (a table);
+- an autoencoder: reconstructions of held-out images, or its most anomalous rows (a table,
+  as for a self-organising map);
 - a recommender: one user's top 10 (a table, with titles when known).
 
 Whatever needs data the entry lacks (a model file alone holds no held-out rows) is left
@@ -246,15 +247,18 @@ def _top_k(entry: ModelEntry, k: int = 10) -> Table:
 
 
 def model_tables(entry: ModelEntry) -> list[Table]:
-    """The entry's tables: a recommender's top 10, an anomaly model's outliers."""
+    """The entry's tables: a recommender's top 10; the most anomalous held-out rows of an
+    autoencoder or a self-organising map (``anomaly_scores``), when the rows are a table."""
     from cortexkit.autoencoder import AutoEncoder
     from cortexkit.recommend.base import RecommenderMixin
+    from cortexkit.som import SelfOrganizingMap
 
     est = entry.estimator
     tables = []
     if isinstance(est, RecommenderMixin):
         tables.append(_top_k(entry))
-    if isinstance(est, AutoEncoder) and entry.X is not None and not _images(entry.X):
+    anomalies = isinstance(est, AutoEncoder | SelfOrganizingMap)
+    if anomalies and entry.X is not None and not _images(entry.X):
         tables.append(_outliers(entry))
     return tables
 
