@@ -21,7 +21,17 @@ from typing import Any
 from cortexkit.cli._args import Help, say
 from cortexkit.cli._paths import check_output_file
 
-__all__ = ["add_parser", "model_paths"]
+__all__ = ["DESCRIPTION", "add_parser", "model_paths"]
+
+DESCRIPTION = (
+    "One self-contained HTML page for trained model files, the page `cortexkit demo` writes: "
+    "a table of the models, each one's training curve, and what the model itself holds (a "
+    "forecaster's forecast with its interval, a map's U-matrix, an RBM's, DBN's, DBM's or "
+    "CNN's filters, a recommender's top 10 with titles from --items). What needs held-out "
+    "data (a confusion matrix, scores against a baseline, a hit map, reconstructions, "
+    "feature maps) is not in a model file: the page lists it under 'Not shown'. A folder "
+    "stands for the model files in it (not below it); its other files are passed over."
+)
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -31,7 +41,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
         formatter_class=Help,
         help="an HTML report of trained model files (curves, filters, maps, top-k)",
-        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        description=DESCRIPTION,
     )
     parser.add_argument("models", nargs="+", metavar="RUN_DIR_OR_MODEL",
                         help="model files, or folders holding them")  # fmt: skip
