@@ -84,7 +84,7 @@ def test_report_of_a_run_folder_shows_what_each_model_holds(run_dir: Path, tmp_p
     assert "Film number" in page  # the top 10, with titles from --items
     # what a model file cannot show is named, not drawn
     assert "ANNClassifier (ann.cortex): the confusion matrix" in page
-    assert "the hit map and class markers (need data)" in page
+    assert "the hit map, class markers and most anomalous rows (need data)" in page
     assert "reconstructions and the most anomalous rows (need data)" in page
     for alt, png in _figures(page):
         info = png_info(png)

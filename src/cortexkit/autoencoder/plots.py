@@ -118,9 +118,9 @@ def code_space_png(codes: Any, labels: Any = None, title: str | None = None) -> 
         for value in np.unique(lab):
             pick = lab == value
             ax.scatter(z[pick, 0], z[pick, 1], s=6, alpha=0.6, label=str(value))
-        ax.legend(
-            frameon=False, fontsize=9, markerscale=2, ncol=2 if len(np.unique(lab)) > 5 else 1
-        )
+        # beside the axes, where it hides no point
+        ax.legend(frameon=False, fontsize=9, markerscale=2, loc="center left",
+                  bbox_to_anchor=(1.0, 0.5), ncol=2 if len(np.unique(lab)) > 10 else 1)  # fmt: skip
     ax.set_xlabel(axis[0])
     ax.set_ylabel(axis[1])
     ax.set_title(title or "Code space")

@@ -169,7 +169,7 @@ def model_figures(entry: ModelEntry) -> tuple[list[Figure], list[str]]:
             hits = figure_png(hits_figure(est, entry.X, title=f"{name}: hit map"))
             figures.append((hits, f"{name}: hit map (samples won by each node)"))
         else:
-            missing.append("the hit map and class markers (need data)")
+            missing.append("the hit map, class markers and most anomalous rows (need data)")
     if isinstance(est, CNNClassifier):
         figures.append((est.plot_filters(), f"{name}: the first convolution's filters"))
         if has_data:
