@@ -53,6 +53,7 @@ from cortexkit.som.grid import Grid
 from cortexkit.som.neighborhood import NEIGHBORHOODS, bubble, gaussian, triangle
 from cortexkit.som.schedule import DECAYS
 from cortexkit.train.batches import Batches
+from cortexkit.train.distributed import all_reduce_sum
 from cortexkit.train.step import Run, Step
 
 __all__ = ["ONLINE_MAX", "ONLINE_MIN", "ONLINE_UPDATES", "SOMStep", "rows_per_step"]
@@ -207,6 +208,7 @@ class SOMStep(Step):
             H = self.neighborhood(self.grid.squared_distances(units), sigma)  # (batch, nodes)
             num, den = H.T @ xb, H.sum(0)  # (nodes, features), (nodes,)
             mass = den if self._non_negative else H.abs().sum(0)  # a repelling ring counts
+        all_reduce_sum(num, den, mass)  # every process's share of the batch (one message)
         # Each node moves by lr share (num - den w), share = (1 - exp(-lr mass)) / (lr mass)
         # (-> 1 as the mass goes to 0). With mass = den that is
         # w exp(-lr den) + (1 - exp(-lr den)) / den num.
@@ -266,6 +268,7 @@ class SOMStep(Step):
     def finish_epoch(self) -> None:
         """Apply the batch algorithm's accumulated update (nodes no sample reached keep
         their weights), halving it while it would raise the training rows' error."""
+        all_reduce_sum(self._num, self._den)  # every process's rows (data-parallel)
         if self._num is not None and self._den is not None and self._rows:
             before = self._qe_sum / self._rows  # this epoch's map, measured on every row
             ok = self._den > 1e-8
