@@ -13,8 +13,8 @@ tasks of the half.
 Peers (scikit-learn's defaults, as its documentation advises): ``iforest`` is
 ``IsolationForest()``, its ``-score_samples``; ``pca`` is the squared reconstruction
 error from ``PCA(n_components=0.9)`` (the components that keep 90% of the variance).
-Contenders, at their defaults: ``ae`` is ``AutoEncoder().anomaly_scores``, ``ae-ens5`` is
-``AutoEncoder(n_estimators=5)``, the ensemble option, and ``som`` is
+Contenders, at their defaults: ``ae`` is ``AutoEncoder().anomaly_scores``, ``ae-ens3`` is
+``AutoEncoder(n_estimators=3)``, the ensemble option, and ``som`` is
 ``SelfOrganizingMap().anomaly_scores``.
 
 How the defaults were chosen (``--candidates`` on ``--half choose``; every candidate tried
@@ -22,13 +22,17 @@ is listed below and stays runnable):
 
 - ``WIDTHS``: rules that make the autoencoder's layer widths follow the input width ``d``,
   each scored two ways from one fit: ``std``, each entry's squared error divided by its
-  mean over the rows (``anomaly_scores``), and ``mse``, the plain mean squared error.
+  mean over the rows (``anomaly_scores``), and ``mse``, the plain mean squared error;
+  for ``d/2-d/4`` also ``std+t2``, plus the codes' mean squared standardised value
+  (Hotelling's T2 beside the residual, as PCA monitoring pairs them).
   Each is ``(hidden share, code share)``: the hidden layer ``round(share * d)`` units
   (capped at 128), the code ``round(share * d)`` (capped at 32, at least 2 and always
   below ``d``); ``None`` as the hidden share means no hidden layer. ``(128, 32)`` is the
   old fixed default, for reference.
 - ``ENSEMBLES``: ``n_estimators``, the autoencoders (of the chosen widths) trained side
-  by side whose errors are averaged.
+  by side whose errors are averaged (the single network is the widths' row); with them,
+  ``TRAINING``: variants of one network's training (fewer epochs, weight decay, a
+  denoising autoencoder).
 - ``SOM_SCORES``: what the default map calls a sample's anomaly score, from one fit:
   its distance to the best-matching unit (``qe``), the U-matrix value there (``umatrix``),
   their sum in data units (``qe+umatrix``), or the mean distance to its ``k`` nearest
@@ -68,9 +72,15 @@ WIDTHS: dict[str, tuple[float | None, float] | tuple[int, int]] = {
     "code-d/4": (None, 0.25),
 }
 #: every ensemble size tried (seeds of the default autoencoder, scores averaged)
-ENSEMBLES = (1, 3, 5)
+ENSEMBLES = (3, 5)
+#: training variants tried at the chosen widths (one network each)
+TRAINING: dict[str, dict[str, object]] = {
+    "epochs=30": {"epochs": 30},
+    "weight_decay=1e-3": {"weight_decay": 1e-3},
+    "denoising": {"kind": "denoising"},
+}
 #: the ensemble option the report half scores
-ENSEMBLE = 5
+ENSEMBLE = 3
 #: every SOM score tried
 SOM_SCORES = ("qe", "umatrix", "qe+umatrix", "knn3", "knn5")
 #: the maps the SOM scores are read from: the default, and a smoother one (sigma 3, as
@@ -121,11 +131,18 @@ def width_candidates(X: np.ndarray, seed: int) -> dict[str, np.ndarray]:
         ae = _ae(X, seed, hidden_layers=widths_of(rule, X.shape[1]))
         out[f"ae[{name}|std]"] = ae.anomaly_scores(X)
         out[f"ae[{name}|mse]"] = ((ae.predict(X) - X) ** 2).mean(1)
+        if name == "d/2-d/4":  # plus Hotelling's T2 of the codes (PCA's T2 + Q statistic)
+            Z = ae.transform(X)
+            live = Z.std(0) > 1e-6
+            t2 = (((Z[:, live] - Z[:, live].mean(0)) / Z[:, live].std(0)) ** 2).mean(1)
+            out[f"ae[{name}|std+t2]"] = out[f"ae[{name}|std]"] + t2
     return out
 
 
 def ensemble_candidates(X: np.ndarray, seed: int) -> dict[str, np.ndarray]:
-    return {f"ae-ens{n}": _ae(X, seed, n_estimators=n).anomaly_scores(X) for n in ENSEMBLES}
+    out = {f"ae-ens{n}": _ae(X, seed, n_estimators=n).anomaly_scores(X) for n in ENSEMBLES}
+    out.update({f"ae[{k}]": _ae(X, seed, **p).anomaly_scores(X) for k, p in TRAINING.items()})
+    return out
 
 
 def som_candidates(X: np.ndarray, seed: int) -> dict[str, np.ndarray]:

@@ -93,7 +93,7 @@ class AutoEncoderDefaults:
     ``hidden_share * n`` then ``code_share * n`` ReLU units, at most ``hidden_layers``
     (128 then 32), the code always narrower than the input (the decoder mirrors it; chosen
     on the anomaly suite, ``bench/_quality_anomaly.py``); one network (``n_estimators``;
-    5 is the suite's ensemble option), an identity output, Adam
+    3 is the suite's ensemble option), an identity output, Adam
     at 1e-3 on mini-batches of 64, and early stopping on the reconstruction error of a 10%
     validation split (patience 10, at most 100 epochs). A row whose reconstruction error
     exceeds the 0.95 quantile of the training rows' is called an anomaly.

@@ -11,7 +11,7 @@ the same mini-batches and stop together. The ensemble reads as one network:
 An autoencoder's anomaly score, the mean over members of each member's reconstruction
 error (:meth:`~cortexkit.autoencoder.objective.AutoEncoderObjective.reconstruction_error`),
 varies less with the initial weights than one network's: on the anomaly suite
-(``bench/_quality_anomaly.py``) averaging 5 beats one.
+(``bench/_quality_anomaly.py``) averaging 3 beats one.
 
 Examples
 --------

@@ -37,7 +37,7 @@ class AutoEncoder(AnomalyScores, AutoEncoderInputs, TransformerMixin, GradientEs
     ``transform`` gives the codes, ``predict`` the reconstruction, ``anomaly_scores`` each
     row's reconstruction error (mean squared error over its observed entries): *higher
     means more anomalous*. By default the widths follow the input (``hidden_layers="auto"``:
-    the code is always narrower than the input). ``n_estimators=5`` trains five networks
+    the code is always narrower than the input). ``n_estimators=3`` trains three networks
     side by side and averages their scores, a steadier anomaly score (``bench/quality.py
     anomaly``). ``score_samples`` is its negative, with scikit-learn's sign
     (higher means more normal). After ``fit``, ``threshold_`` is the ``threshold_quantile``

@@ -17,7 +17,7 @@ evaluation scores the same class, whatever its share in the file evaluated.
 
 Defaults come from :data:`cortexkit.defaults.AUTOENCODER`: the layer widths follow the
 encoded table's width (``hidden_layers="auto"``: half then a quarter of it, at most 128
-then 32, the code always narrower than the input); ``--n-estimators 5`` averages five
+then 32, the code always narrower than the input); ``--n-estimators 3`` averages three
 networks' scores.
 """
 
