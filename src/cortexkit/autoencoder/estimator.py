@@ -15,6 +15,7 @@ from torch import Tensor
 
 from cortexkit._validation import CALLABLE, Interval, Options, PositiveInts, as_widths
 from cortexkit.autoencoder.ensemble import members_of
+from cortexkit.autoencoder.export import AutoEncoderExport
 from cortexkit.autoencoder.inputs import AutoEncoderInputs, BottleneckWarning
 from cortexkit.autoencoder.objective import AutoEncoderObjective
 from cortexkit.autoencoder.scoring import AnomalyScores
@@ -31,7 +32,9 @@ __all__ = ["AutoEncoder", "BottleneckWarning"]
 KINDS = ("plain", "denoising", "sparse", "variational")
 
 
-class AutoEncoder(AnomalyScores, AutoEncoderInputs, TransformerMixin, GradientEstimator):
+class AutoEncoder(
+    AnomalyScores, AutoEncoderExport, AutoEncoderInputs, TransformerMixin, GradientEstimator
+):
     """An autoencoder: an encoder to a code, a decoder back, trained to reconstruct.
 
     ``transform`` gives the codes, ``predict`` the reconstruction, ``anomaly_scores`` each
@@ -337,8 +340,7 @@ class AutoEncoder(AnomalyScores, AutoEncoderInputs, TransformerMixin, GradientEs
         self._objective = AutoEncoderObjective.from_settings(self.network_, self.fitted_params_)
 
     def _check_bottleneck(self) -> None:
-        """Widths for ``hidden_layers="auto"`` now that the input's width is known (kept in
-        ``fitted_params_``, so the model file holds them), then the bottleneck check."""
+        """Resolve ``hidden_layers="auto"`` into ``fitted_params_``, then check the code."""
         if isinstance(self.fitted_params_["hidden_layers"], str):
             self.fitted_params_["hidden_layers"] = auto_widths(self.n_features_in_)
             check_settings(self.fitted_params_)
@@ -373,7 +375,6 @@ class AutoEncoder(AnomalyScores, AutoEncoderInputs, TransformerMixin, GradientEs
     # -- using the model -------------------------------------------------------------------------
 
     def _code_width(self) -> int:
-        """The width of ``transform``'s codes: one network's code times ``n_estimators``."""
         code = as_widths(self.fitted_params_["hidden_layers"], "hidden_layers")[-1]
         return code * int(self.fitted_params_.get("n_estimators", 1))
 
@@ -383,8 +384,7 @@ class AutoEncoder(AnomalyScores, AutoEncoderInputs, TransformerMixin, GradientEs
 
     @torch.no_grad()
     def transform(self, X: Any, mask: Any = None) -> np.ndarray:
-        """The codes, shape ``(n_samples, code)`` (a variational code's mean; with
-        ``n_estimators`` networks, their codes side by side)."""
+        """The codes, ``(n_samples, code)`` (a variational code's mean; side by side)."""
         x = self._encoded(X, mask)[0]
         self.network_.eval()
         return chunked(self.network_.encode, x).cpu().numpy().astype(np.float64)
