@@ -207,7 +207,9 @@ def _outlier_table(est: Any, X: Any, df: Any, args: argparse.Namespace, labels: 
     """The K most outlying rows, their scores and (with a label column) the labels' shares."""
     import pandas as pd
 
-    qe, um = est.anomaly_scores(X), est.umatrix_scores(X)
+    from cortexkit.som.anomaly import som_anomaly_scores
+
+    qe, um = som_anomaly_scores(est, X, "qe"), est.umatrix_scores(X)
     rows = est.outliers(X, k=args.outliers, score=args.outlier_score)
     table = pd.DataFrame({"rank": range(1, len(rows) + 1), "row": rows + 1})
     if args.id_column is not None:
@@ -246,7 +248,9 @@ def predict(args: argparse.Namespace, model_file: Any) -> int:
     _finite_features(df, [c for c in encoder.feature_names_in_ if c in df.columns])
     X = encoder.transform(df)
     units = est.predict(X)
-    qe, um = est.anomaly_scores(X), est.umatrix_scores(X)
+    from cortexkit.som.anomaly import som_anomaly_scores
+
+    qe, um = som_anomaly_scores(est, X, "qe"), est.umatrix_scores(X)
     out = pd.DataFrame()
     if id_column and id_column in df.columns:
         out[id_column] = df[id_column]
