@@ -12,7 +12,8 @@ Sources:
 
 - statsmodels.datasets: nile, sunspots (yearly), co2 (weekly, as monthly means), elnino
   (monthly), macrodata (12 quarterly US series), danish_data (5 quarterly), fertility
-  (yearly, 20 countries with no gap: two related sets), interest_inflation (2 quarterly).
+  (yearly 1960-2011, the first 20 countries with no gap: two related sets),
+  interest_inflation (2 quarterly).
 - pmdarima.datasets (data in the wheel): airpassengers, wineind, ausbeer, austres,
   woolyrnq, heartrate, lynx, taylor (half-hourly electricity, season 48), monthly
   sunspots, msft (daily close).
@@ -96,7 +97,7 @@ def _statsmodels() -> list[Case]:
     rates = load("interest_inflation")
     cases += [Case(f"sm-interest-{c}", rates[c], "quarterly", "real") for c in ("Dp", "R")]
     fert = load("fertility")
-    years = [c for c in fert.columns if c.isdigit()]
+    years = [c for c in fert.columns if c.isdigit() and fert[c].notna().sum() > 150]
     whole = fert.dropna(subset=years)
     whole = whole[whole["Country Code"].str.fullmatch("[A-Z]{3}")].head(20)
     for i, (_, row) in enumerate(whole.iterrows()):

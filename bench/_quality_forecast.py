@@ -42,13 +42,19 @@ from cortexkit.rnn.metrics import baselines, scores
 
 CANDIDATES: dict[str, dict[str, Any]] = {
     "default": {},
-    "window-recursive": {"scaling": "window", "strategy": "recursive"},
-    "window-direct": {"scaling": "window", "strategy": "direct"},
+    "season-recursive": {"scaling": "window", "level": "season", "strategy": "recursive"},
+    "season-direct": {"scaling": "window", "level": "season", "strategy": "direct"},
+    "last-recursive": {"scaling": "window", "level": "last", "strategy": "recursive"},
+    "last-direct": {"scaling": "window", "level": "last", "strategy": "direct"},
     "series-recursive": {"scaling": "series", "strategy": "recursive"},
-    "before (series, lookback 12)": {"scaling": "series", "lookback": 12},
+    "before": {"scaling": "series", "lookback": 12},
 }
 """Every setting tried on the choose half. ``default`` is whatever the defaults are now;
-``before`` the defaults this suite replaced (series-wide scaling, a 12-step look-back)."""
+``before`` the defaults this suite replaced (series-wide scaling, a 12-step look-back).
+The two ``series`` candidates ran on the first 12 series of the choose half only, beside
+``last-*``: worse than ``last-recursive`` on 9 of 12, mean MASE 2.86 against 1.47
+(``last-recursive``) and 1.37 (``last-direct``), they were dropped to save time;
+the four windowed ones ran on every second series of the choose half (``--every 2``)."""
 GROUPS = ("fertility-a", "fertility-b", "related-seasonal", "related-cycle", "related-trend")
 
 
@@ -132,6 +138,8 @@ def global_rows(half: str, epochs: int | None) -> list[dict[str, Any]]:
     out = []
     for group in in_half(GROUPS, half):
         members = [c for c in every if c.group == group]
+        if not members:
+            continue
         model = RNNForecaster(season=members[0].season, horizon=members[0].horizon,
                               random_state=0, device="cpu",
                               **({"epochs": epochs} if epochs else {}))  # fmt: skip
@@ -159,6 +167,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--half", default="report", choices=["choose", "report", "all"])
     parser.add_argument("--candidates", default="default",
                         help="default, all, or names from CANDIDATES, comma-separated")  # fmt: skip
+    parser.add_argument("--every", type=int, default=1, help="every Nth series only")
     parser.add_argument("--quick", action="store_true",
                         help="every third series, at most 30 epochs: for iterating")  # fmt: skip
     args = parser.parse_args(argv)
@@ -170,8 +179,7 @@ def main(argv: list[str]) -> None:
     torch.set_flush_denormal(True)
     cases = [c for c in all_cases() if args.half == "all" or half_of(c.name) == args.half]
     epochs = 30 if args.quick else None
-    if args.quick:
-        cases = cases[::3]
+    cases = cases[:: 3 if args.quick else args.every]
     print(f"forecast suite: {len(cases)} series on the {args.half} half", flush=True)
     with threadpool_limits(1):
         rows = run_cases(cases, names, epochs)

@@ -264,6 +264,7 @@ class RNNDefaults:
     lookback: int | None = None
     min_lookback: int = 12
     scaling: str = "window"
+    level: str = "season"
     horizon: int = 1
     hidden_layers: tuple[int, ...] = (50,)
     dropout: float = 0.0

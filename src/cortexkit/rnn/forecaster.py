@@ -96,6 +96,10 @@ class RNNForecaster(Forecasts, ForecasterFiles, GradientEstimator):
         ``"window"``: each window is scaled by its own last value and mean absolute step
         (instance normalisation), so levels never seen in training are followed;
         ``"series"``: the series is standardised by its training part (one series only).
+    level : {"last", "season"}, default="season"
+        With ``scaling="window"``, what each forecast step is learnt relative to: the
+        window's last value (the naive forecast), or the value a season before it (the
+        seasonal-naive forecast) when the look-back holds a season.
     season : int or None, default=None
         The season length: the default look-back covers two of them, and
         :meth:`evaluate`'s seasonal-naive forecast and MASE use it; ``None`` infers it
@@ -206,6 +210,7 @@ class RNNForecaster(Forecasts, ForecasterFiles, GradientEstimator):
         "difference": [Interval(int, 0, 1)],
         "log": [bool],
         "scaling": [Options(["window", "series"])],
+        "level": [Options(["last", "season"])],
         "season": [Interval(int, 1, None), None],
         "series_column": [str, int, None],
         "validation_split": [Options(["last"])],
@@ -224,6 +229,7 @@ class RNNForecaster(Forecasts, ForecasterFiles, GradientEstimator):
         difference: int = 0,
         log: bool = False,
         scaling: str = RNN.scaling,
+        level: str = RNN.level,
         season: int | None = None,
         series_column: str | None = None,
         batch_size: int | None = RNN.batch_size,
@@ -258,6 +264,7 @@ class RNNForecaster(Forecasts, ForecasterFiles, GradientEstimator):
         self.difference = difference
         self.log = log
         self.scaling = scaling
+        self.level = level
         self.season = season
         self.series_column = series_column
         self.batch_size = batch_size
@@ -287,8 +294,9 @@ class RNNForecaster(Forecasts, ForecasterFiles, GradientEstimator):
     def _windowing(self) -> Windowing:
         """How the series is cut into windows, as fitted."""
         p = self.fitted_params_
+        lag = self.season_ if p["level"] == "season" and self.season_ <= self.lookback_ else 1
         return Windowing(int(self.lookback_), int(p["horizon"]), int(p["difference"]),
-                         p["strategy"] == "direct", p["scaling"] == "window")  # fmt: skip
+                         p["strategy"] == "direct", p["scaling"] == "window", lag)  # fmt: skip
 
     def _window(self) -> int:
         """Raw steps one forecast reads: the look-back, plus one per difference."""

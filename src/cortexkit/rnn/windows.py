@@ -18,7 +18,10 @@ its own level and spread before the network reads it (instance normalisation, as
 and DeepAR do): :func:`window_stats` takes each column's last value as the level and its
 mean absolute step within the window as the scale. The targets are scaled by their
 window's statistics, and a forecast is scaled back by them, so the network only ever sees
-shapes, never levels: a series that leaves its training range is followed.
+shapes, never levels: a series that leaves its training range is followed. A target is
+measured from a base: the value ``lag`` steps before it (1: the last value, the naive
+forecast; a season: the seasonal-naive forecast, repeated beyond one season), so the
+network learns what to add to that forecast.
 
 Examples
 --------
@@ -80,6 +83,7 @@ class Windowing:
     difference: int
     direct: bool
     instance: bool = False
+    lag: int = 1
 
     @property
     def steps_read(self) -> int:
@@ -143,10 +147,17 @@ class Windowing:
             targets = scaled[L : L + n]  # (n, columns): the next step
         if not self.instance:
             return windows, targets
-        loc, scale = _running_stats(scaled, L, n)
-        if self.direct:
-            loc, scale = loc[:, :1], scale[:, :1]
-        return windows, ((targets - loc) / scale).clamp(-CLAMP, CLAMP)
+        _, scale = _running_stats(scaled, L, n)
+        start = torch.arange(n, device=scaled.device)[:, None] + L - self.lag
+        if self.direct:  # the base of step k: lag - (k mod lag) steps before the window's end
+            base = scaled[start + self._cycle(h, scaled.device), 0]
+            scale = scale[:, :1]
+        else:
+            base = scaled[start[:, 0]]
+        return windows, ((targets - base) / scale).clamp(-CLAMP, CLAMP)
+
+    def _cycle(self, steps: int, device: torch.device) -> Tensor:
+        return torch.arange(steps, device=device)[None, :] % self.lag
 
     @torch.no_grad()
     def rollout(self, network: nn.Module, windows: Tensor, steps: int) -> Tensor:
@@ -188,9 +199,11 @@ class Windowing:
             return network(windows)  # type: ignore[no-any-return]
         loc, scale = window_stats(windows)
         out = network((windows - loc[:, None]) / scale[:, None])
+        start = windows.shape[1] - self.lag
         if self.direct:
-            return out * scale[:, :1] + loc[:, :1]  # type: ignore[no-any-return]
-        return out * scale + loc  # type: ignore[no-any-return]
+            base = windows[:, start + self._cycle(out.shape[1], windows.device)[0], 0]
+            return out * scale[:, :1] + base  # type: ignore[no-any-return]
+        return out * scale + windows[:, start]  # type: ignore[no-any-return]
 
 
 def _running_stats(series: Tensor, lookback: int, n: int) -> tuple[Tensor, Tensor]:

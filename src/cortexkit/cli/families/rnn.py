@@ -42,6 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scaling", choices=["window", "series"], default=RNN.scaling,
                         help="scale each window by its own level and spread, or the series "
                         "by its training part")  # fmt: skip
+    parser.add_argument("--level", choices=["season", "last"], default=RNN.level,
+                        help="(window scaling) learn each step relative to the value a season "
+                        "before it, or to the last value")  # fmt: skip
     parser.add_argument("--horizon", type=positive_int, default=RNN.horizon,
                         help="steps it is trained to forecast")  # fmt: skip
     parser.add_argument("--cell", choices=["lstm", "gru", "rnn"], default=RNN.cell,
@@ -126,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
         difference=args.difference,
         log=args.log,
         scaling=args.scaling,
+        level=args.level,
         season=args.season,
         series_column=ids,
         batch_size=args.batch_size,
