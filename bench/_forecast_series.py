@@ -50,7 +50,8 @@ class Case:
     extra: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.values = np.asarray(self.values, dtype=np.float64)
+        values = np.asarray(self.values, dtype=np.float64)
+        self.values = values[np.isfinite(values)]  # ausbeer ends in a missing quarter
         self.season = self.season or M[self.freq]
         self.horizon = self.horizon or H[self.freq]
         keep = MAX_TRAIN + self.horizon

@@ -110,7 +110,7 @@ def _series_ids(est: Any, history: Any, extra: dict[str, Any]) -> list[str] | No
     None for one series."""
     column = (extra.get("series") or {}).get("series_column")
     if history is None:
-        return list(est.series_ids_) if hasattr(est, "series_ids_") else None
+        return list(est.series_ids_) if getattr(est, "_several", False) else None
     if column and column in getattr(history, "columns", ()):
         return [str(k) for k, _ in history.groupby(column, sort=False)]
     return None

@@ -170,8 +170,8 @@ class RNNForecaster(Forecasts, ForecasterFiles, GradientEstimator):
     lookback_ : int
         The look-back the network reads (``lookback``, or two seasons).
     series_ids_ : list of str
-        A global model's series, in the order ``predict`` returns them: the values of
-        ``series_column``, or the positions in the list. Absent for one series.
+        The series, in the order a global model's ``predict`` returns them: the values of
+        ``series_column``, or the positions in the list (``["0"]`` for one series).
     history_ : dict of lists of length n_iter_
         Per-epoch ``"loss"``, ``"val_loss"``, ``"learning_rate"`` and ``"time"`` (losses
         in standardised units), and why training stopped, if early.
@@ -413,9 +413,9 @@ class RNNForecaster(Forecasts, ForecasterFiles, GradientEstimator):
         every = self._fit_values
         del self._fit_values
         if self._fit_ids is None:
-            self.__dict__.pop("series_ids_", None)
+            self.series_ids_, self._several = ["0"], False
         else:
-            self.series_ids_ = list(self._fit_ids)
+            self.series_ids_, self._several = list(self._fit_ids), True
         self._relative = True
         keep = max(TAIL // len(every), self._window())
         self._tails = [v[-keep:].copy() for v in every]

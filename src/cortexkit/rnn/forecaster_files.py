@@ -36,6 +36,7 @@ class ForecasterFiles:
     _tails: list[np.ndarray]
     _residuals: np.ndarray
     _relative: bool
+    _several: bool
     _columns: list[str]
     _objective: SequenceObjective
 
@@ -62,8 +63,7 @@ class ForecasterFiles:
         tensors = {f"net.{k}": v.detach().cpu() for k, v in self.network_.state_dict().items()}
         meta["lookback_"] = int(self.lookback_)
         meta["tail_lengths"] = [len(t) for t in self._tails]
-        if hasattr(self, "series_ids_"):
-            meta["series_ids_"] = list(self.series_ids_)
+        meta["series_ids_"], meta["several"] = list(self.series_ids_), bool(self._several)
         tail = np.concatenate(self._tails)
         tensors["tail"] = torch.from_numpy(np.array(tail, dtype=np.float64, order="C"))
         tensors["residuals"] = torch.from_numpy(np.array(self._residuals, order="C"))
@@ -96,8 +96,9 @@ class ForecasterFiles:
         if sum(lengths) != len(tail) or min(lengths, default=0) < 1:
             raise ValueError(f"tail_lengths {lengths} do not split the {len(tail)} saved steps")
         self._tails = np.split(tail, np.cumsum(lengths)[:-1])
-        self.__dict__.pop("series_ids_", None)
-        if "series_ids_" in meta:
-            self.series_ids_ = [str(i) for i in meta["series_ids_"]]
+        self.series_ids_ = [str(i) for i in meta.get("series_ids_", ["0"])]
+        self._several = bool(meta.get("several", False))
+        if len(self.series_ids_) != len(self._tails):
+            raise ValueError(f"{len(self.series_ids_)} series ids for {len(self._tails)} tails")
         self._residuals = tensors["residuals"].double().numpy()
         self._objective = self._new_objective()

@@ -34,6 +34,7 @@ class Forecasts:
     _tails: list[np.ndarray]
     _residuals: np.ndarray
     _relative: bool
+    _several: bool
 
     if TYPE_CHECKING:
 
@@ -56,7 +57,7 @@ class Forecasts:
         are several (a list, or a long table): then ``predict`` returns one row each."""
         check_is_fitted(self, "network_")
         if history is None:
-            return list(self._tails), hasattr(self, "series_ids_")
+            return list(self._tails), self._several
         if isinstance(history, int | np.integer) and not isinstance(history, bool):
             raise TypeError(f"pass the horizon by keyword: predict(horizon={int(history)})")
         series, ids = as_series_list(history, self.fitted_params_["series_column"],
