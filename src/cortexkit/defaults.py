@@ -266,11 +266,19 @@ class RNNDefaults:
 
     One LSTM layer of 50 units, Adam at 1e-3 on mini-batches of 32, at most 100 epochs
     with early stopping (patience 20) on the last 10% of the windows (a chronological
-    split), a look-back of 12 steps and a one-step horizon forecast recursively.
+    split), and a one-step horizon forecast recursively.
+
+    The forecaster's look-back follows the season (``lookback=None``): two seasons, at
+    least ``min_lookback`` steps. Each window is scaled by its own level and spread
+    (``scaling="window"``), so a series that leaves its training range is followed. Both,
+    and the strategy, were chosen on the choose half of ``bench/quality.py forecast``.
     """
 
     cell: str = "lstm"
-    lookback: int = 12
+    lookback: int | None = None
+    min_lookback: int = 12
+    scaling: str = "window"
+    level: str = "season"
     horizon: int = 1
     hidden_layers: tuple[int, ...] = (50,)
     dropout: float = 0.0

@@ -24,6 +24,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import Tensor, nn
 
 from cortexkit.export import ClassProbabilities, OnnxGraph, Standardise, Unscale
+from cortexkit.rnn.windows import Windowing
 
 __all__ = ["ForecasterExport", "SequenceExport"]
 
@@ -63,7 +64,7 @@ class ForecasterExport:
         check_is_fitted(self, "network_")
         plan, t = self._windowing(), self._transform
         columns = int(self.n_features_in_)
-        step = OneStep(self.network_, plan.lookback, t.log, t.difference, t.mean, t.std)
+        step = OneStep(self.network_, plan, t.log, t.difference, t.mean, t.std)
         return OnnxGraph(
             step, torch.ones(2, plan.steps_read, columns), "forecast",
             f"float32 (batch, time >= {plan.steps_read}, {columns}): windows of the raw series "
@@ -82,17 +83,19 @@ class OneStep(nn.Module):
     std: Tensor
 
     def __init__(
-        self, network: nn.Module, lookback: int, log: bool, difference: int, mean: Any, std: Any
-    ) -> None:
+        self, network: nn.Module, plan: Windowing, log: bool, difference: int, mean: Any,
+        std: Any,
+    ) -> None:  # fmt: skip
         super().__init__()
-        self.network = network
-        self.lookback, self.log, self.difference = int(lookback), bool(log), int(difference)
+        self.network, self.plan = network, plan
+        self.lookback, self.log, self.difference = int(plan.lookback), bool(log), int(difference)
         self.scale = Standardise(mean, std)
 
     def forward(self, raw: Tensor) -> Tensor:
         level = torch.log(raw) if self.log else raw
         z = level[:, 1:] - level[:, :-1] if self.difference else level
-        pred = self.network(self.scale(z[:, -self.lookback :]))[:, 0]  # the next step, scaled
+        # the next step, scaled (each window by its own level and scale, when fitted so)
+        pred = self.plan._step(self.network, self.scale(z[:, -self.lookback :]))[:, 0]
         t = pred * self.scale.std[0] + self.scale.mean[0]
         if self.difference:
             t = level[:, -1, 0] + t
