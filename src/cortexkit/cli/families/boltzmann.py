@@ -45,13 +45,9 @@ def read_matrix(path: str, *, drop: list[str] | None = None) -> Any:
     if not p.exists():
         raise FileNotFoundError(f"DATA {path!r} does not exist")
     if p.is_dir():
-        images = sorted(f for f in p.iterdir() if "images" in f.name and "idx" in f.name)
-        if len(images) != 1:
-            raise ValueError(
-                f"folder {path!r} should hold one IDX images file (*-images-idx3-ubyte"
-                f"[.gz]); found {[f.name for f in images] or 'none'}"
-            )
-        p = images[0]
+        from cortexkit.data.idx import idx_images_in
+
+        p = idx_images_in(p)
     if p.suffix == ".npz":
         with np.load(p, allow_pickle=False) as archive:
             keys = list(archive.keys())
