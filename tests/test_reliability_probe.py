@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import math
 
+import numpy as np
 import pytest
 
 from cortexkit.persist import public_estimators
@@ -29,3 +30,44 @@ def test_every_float_parameter_must_be_finite(name: str, param: str) -> None:
         est = PUBLIC[name](**{param: value})
         with pytest.raises(ValueError, match=rf"^{param} must be finite \(.*; got {value}$"):
             est._validate_params()
+
+
+def _small(name: str) -> object:
+    from tests.test_docstrings import SMALL, signature_of
+
+    cls = PUBLIC[name]
+    return cls(**{k: v for k, v in SMALL.items() if k in signature_of(cls)})
+
+
+@pytest.mark.parametrize(
+    ("name", "X", "y"),
+    [
+        ("ANNRegressor", np.ones((1, 3)), np.ones(1)),
+        ("AutoEncoder", np.ones((1, 3)), None),
+        ("RNNRegressor", np.ones((1, 4, 2)), np.ones(1)),
+        ("RBM", np.full((1, 3), 0.5), None),
+        ("DBM", np.full((1, 3), 0.5), None),
+    ],
+)
+def test_one_training_row_is_refused(name: str, X: np.ndarray, y: np.ndarray | None) -> None:
+    """``ANNRegressor().fit`` (and the others) trained on a single row, silently."""
+    with pytest.raises(ValueError, match=rf"^{name} got 1 sample to train on .* at least 2"):
+        _small(name).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    ("name", "X", "expected"),
+    [
+        ("AutoEncoder", np.zeros((5, 2, 2, 2, 2)), "a table .* or images .*got 5-dimensional X"),
+        ("AutoEncoder", np.zeros(5), "2-dimensional .*got 1D array. Reshape your data"),
+        ("ANNRegressor", np.zeros((6, 3, 2)), "2-dimensional .*got 3-dimensional X"),
+    ],
+)
+def test_a_wrong_shape_of_X_is_refused_in_one_line(name: str, X: np.ndarray, expected: str) -> None:
+    """sklearn's message listed every value of a 1-d X over several lines; a 3-d X for a
+    table said "dim <= 2 is required". (An AutoEncoder's 3-d X is images, and an
+    RNNRegressor's 2-d X is (N, T) sequences of one feature: both as documented.)"""
+    y = None if name == "AutoEncoder" else np.zeros(len(X))
+    with pytest.raises(ValueError, match=expected) as info:
+        _small(name).fit(X, y)
+    assert "\n" not in str(info.value)

@@ -265,8 +265,15 @@ def validate_data(estimator: Any, *args: Any, **kwargs: Any) -> Any:
                 f"X must hold numbers only ({message}); encode string columns first, "
                 "e.g. with sklearn.preprocessing.OneHotEncoder"
             ) from None
-        if message.startswith("Expected 2D array"):
+        if message.startswith("Expected 2D array"):  # sklearn's own lists every value
+            got = message.split(",", 1)[1].split(" instead", 1)[0].strip()
             raise ValueError(
-                f"X must be 2-dimensional (n_samples, n_features). {message}"
+                f"X must be 2-dimensional (n_samples, n_features); {got}. Reshape your data: "
+                "X.reshape(-1, 1) for a single feature, X.reshape(1, -1) for a single sample"
+            ) from None
+        if message.startswith("Found array with dim"):
+            dim = message.split()[4].rstrip(",")
+            raise ValueError(
+                f"X must be 2-dimensional (n_samples, n_features); got {dim}-dimensional X"
             ) from None
         raise
