@@ -61,13 +61,25 @@ def test_one_training_row_is_refused(name: str, X: np.ndarray, y: np.ndarray | N
         ("AutoEncoder", np.zeros((5, 2, 2, 2, 2)), "a table .* or images .*got 5-dimensional X"),
         ("AutoEncoder", np.zeros(5), "2-dimensional .*got 1D array. Reshape your data"),
         ("ANNRegressor", np.zeros((6, 3, 2)), "2-dimensional .*got 3-dimensional X"),
+        ("ANNRegressor", np.zeros((6, 3)), "y must be .*got 3-dimensional y"),
     ],
 )
 def test_a_wrong_shape_of_X_is_refused_in_one_line(name: str, X: np.ndarray, expected: str) -> None:
     """sklearn's message listed every value of a 1-d X over several lines; a 3-d X for a
-    table said "dim <= 2 is required". (An AutoEncoder's 3-d X is images, and an
-    RNNRegressor's 2-d X is (N, T) sequences of one feature: both as documented.)"""
+    table said "dim <= 2 is required", and of a 3-d y too. (An AutoEncoder's 3-d X is
+    images, an RNNRegressor's 2-d X is (N, T) sequences of one feature and an ANNRegressor's
+    2-d y is several outputs: all as documented.)"""
     y = None if name == "AutoEncoder" else np.zeros(len(X))
+    if "y must" in expected:
+        y = np.zeros((6, 2, 2))
     with pytest.raises(ValueError, match=expected) as info:
         _small(name).fit(X, y)
     assert "\n" not in str(info.value)
+
+
+def test_an_annregressor_takes_a_2d_y_as_several_outputs() -> None:
+    """A 2-d y gave numpy's "truth value is ambiguous"; it is several outputs."""
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    Y = np.c_[X[:, 0], 2 * X[:, 1]]
+    est = _small("ANNRegressor").fit(X, Y)
+    assert est.predict(X[:4]).shape == (4, 2)

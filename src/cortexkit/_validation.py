@@ -273,7 +273,20 @@ def validate_data(estimator: Any, *args: Any, **kwargs: Any) -> Any:
             ) from None
         if message.startswith("Found array with dim"):
             dim = message.split()[4].rstrip(",")
+            if args and _ndim(args[0]) == int(dim):
+                raise ValueError(
+                    f"X must be 2-dimensional (n_samples, n_features); got {dim}-dimensional X"
+                ) from None
             raise ValueError(
-                f"X must be 2-dimensional (n_samples, n_features); got {dim}-dimensional X"
+                f"y must be 1-dimensional (n_samples,) or 2-dimensional (n_samples, n_outputs)"
+                f"; got {dim}-dimensional y"
             ) from None
         raise
+
+
+def _ndim(X: Any) -> int:
+    """``X``'s number of dimensions (-1 where it has none to tell)."""
+    try:
+        return int(getattr(X, "ndim", None) or np.ndim(X))
+    except (TypeError, ValueError):
+        return -1

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["align_labels", "format_metrics", "metrics"]
+__all__ = ["align_labels", "few_rows_note", "format_metrics", "metrics"]
 
 
 def align_labels(y: Any, classes: Any, target: str) -> Any:
@@ -66,9 +66,11 @@ def metrics(est: Any, X: Any, y: Any, task: str) -> dict[str, Any]:
     """Regression: RMSE, MAE, R². Classification: accuracy, balanced accuracy, F1, ROC AUC
     and the confusion matrix. Scores the data cannot define are ``None``, with a note."""
     pred = est.predict(X)
-    if task == "regress":
-        return _regression(y, pred)
-    return _classification(est, X, y, pred)
+    out = _regression(y, pred) if task == "regress" else _classification(est, X, y, pred)
+    note = few_rows_note(len(y))
+    if note is not None:
+        out.setdefault("notes", {})["rows"] = note
+    return out
 
 
 def _regression(y: Any, pred: Any) -> dict[str, Any]:
@@ -153,7 +155,7 @@ def _finite(out: dict[str, Any], notes: dict[str, str]) -> dict[str, Any]:
 def format_metrics(metrics: dict[str, Any]) -> str:
     """One ``  name   0.1234`` line per score, then the confusion matrix."""
     notes = metrics.get("notes", {})
-    lines = []
+    lines = [f"  note: {notes['rows']}"] if "rows" in notes else []
     for name, value in metrics.items():
         if isinstance(value, float):
             lines.append(f"  {name:<18} {value:.4f}")
@@ -167,3 +169,14 @@ def format_metrics(metrics: dict[str, Any]) -> str:
         for label, row in zip(labels, metrics["confusion_matrix"], strict=True):
             lines.append("  " + f"{label:>{width}}" + "".join(f"{v:>{width}}" for v in row))
     return "\n".join(lines)
+
+
+def few_rows_note(n: int, what: str = "row") -> str | None:
+    """What to say beside scores computed on fewer than 2 rows (or images): one right or
+    wrong answer is no measure of a model."""
+    if n >= 2:
+        return None
+    return (
+        f"scored on {n} {what}{'' if n == 1 else 's'}: a score on fewer than 2 says nothing "
+        "about the model"
+    )

@@ -297,7 +297,7 @@ def evaluate(args: argparse.Namespace, model_file: Any) -> int:
     import pandas as pd
     from sklearn import metrics as m
 
-    from cortexkit.cli.metrics import align_labels
+    from cortexkit.cli.metrics import align_labels, few_rows_note
 
     est = model_file.estimator
     if args.plot:  # before the images are read
@@ -320,6 +320,9 @@ def evaluate(args: argparse.Namespace, model_file: Any) -> int:
         "labels": [str(c) for c in labels],
         "confusion_matrix": matrix.tolist(),
     }
+    note = few_rows_note(len(y), "image")
+    if note is not None:
+        scores["notes"] = {"rows": note}
     if args.plot:
         from cortexkit.cnn.plots import confusion_png
 
@@ -328,6 +331,8 @@ def evaluate(args: argparse.Namespace, model_file: Any) -> int:
     if args.json:
         print(json.dumps(scores, indent=2))
         return 0
+    if note is not None:
+        print(f"  note: {note}")
     print(f"  accuracy  {scores['accuracy']:.4f}  ({len(y)} images)")
     print(f"  {'class':>10} {'precision':>9} {'recall':>9} {'f1':>9} {'support':>8}")
     for c, row in scores["per_class"].items():
