@@ -104,3 +104,16 @@ def test_a_damaged_model_file_is_told_in_cortexkits_words(tmp_path, cut) -> None
     assert result.code == 2 and result.err.count("\n") == 1
     assert "not a complete safetensors file: it was cut short or altered" in result.err
     assert "deserializ" not in result.err and "header:" not in result.err
+
+
+@pytest.mark.parametrize("family", ["ann", "perceptron", "autoencoder"])
+def test_a_one_row_training_table_is_refused_before_any_work(tmp_path, family) -> None:
+    """``train ann --task regress --test-size 0`` trained on one row (the API did too)."""
+    argv = FAMILIES[family]
+    data = tmp_path / "one.csv"
+    data.write_text("a,b,y\n1,2,1\n")
+    out = tmp_path / "m.cortex"
+    held = [] if family == "autoencoder" else ["--test-size", "0"]
+    result = run_captured(*argv[:2], str(data), "--out", str(out), *argv[2:], *held)
+    assert result.code == 2 and result.err.count("\n") == 1, result.err
+    assert "has 1 data row: training needs at least 2" in result.err and not out.exists()

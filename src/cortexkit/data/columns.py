@@ -22,6 +22,7 @@ import pandas as pd
 __all__ = [
     "check_constant_columns",
     "check_count",
+    "check_enough_rows",
     "check_frame",
     "check_max_categories",
     "check_no_missing",
@@ -44,6 +45,16 @@ def check_frame(df: Any, where: str) -> None:
     """Raise TypeError unless ``df`` is a pandas DataFrame."""
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"{where} expects a pandas DataFrame; got {type(df).__name__}")
+
+
+def check_enough_rows(df: Any, where: str) -> None:
+    """Refuse a training table of fewer than 2 rows, before any work: one row cannot be
+    told from noise, nor scaled."""
+    if len(df) < 2:
+        raise ValueError(
+            f"{where} has {len(df)} data row{'' if len(df) == 1 else 's'}: training needs at "
+            "least 2"
+        )
 
 
 def check_constant_columns(X: Any, where: str, *, warn: bool = True) -> None:
