@@ -9,7 +9,7 @@ $(BIN)/cortexkit: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	# torch first, pinned: a CPU build of 2.13.0 lies on disk; a looser spec pulls a CUDA build.
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check torch==2.13.0
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,export]'
 	touch $(BIN)/cortexkit
 
 demo: $(BIN)/cortexkit

@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 
 from cortexkit._validation import CALLABLE, Interval, Options, PositiveInts, as_widths
+from cortexkit.autoencoder.export import AutoEncoderExport
 from cortexkit.autoencoder.inputs import AutoEncoderInputs, BottleneckWarning
 from cortexkit.autoencoder.objective import AutoEncoderObjective
 from cortexkit.autoencoder.settings import NO_LAYERS, check_settings, new_network, saved_network
@@ -28,7 +29,7 @@ __all__ = ["AutoEncoder", "BottleneckWarning"]
 KINDS = ("plain", "denoising", "sparse", "variational")
 
 
-class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
+class AutoEncoder(AutoEncoderExport, AutoEncoderInputs, TransformerMixin, GradientEstimator):
     """An autoencoder: an encoder to a code, a decoder back, trained to reconstruct.
 
     ``transform`` gives the codes, ``predict`` the reconstruction, ``anomaly_scores`` each

@@ -23,6 +23,7 @@ from torch import Tensor
 from cortexkit.boltzmann.inference import gibbs_sweep, mean_field, variational_free_energy
 from cortexkit.boltzmann.units import cd_statistics, free_energy, pseudo_likelihood, reconstruct
 from cortexkit.boltzmann.update import momentum_update
+from cortexkit.train.distributed import all_reduce_mean
 from cortexkit.train.objective import chunks
 from cortexkit.train.step import Run, Step
 
@@ -108,6 +109,7 @@ class CDStep(Step):
         if s.chain is not None:
             self.chain = s.chain
         grads = (s.dW, s.db, s.dc)
+        all_reduce_mean(*grads)  # the batch's statistics over every process's share
         velocity = self.velocity or (None, None, None)
         for i, (p, g, v) in enumerate(zip(self.parameters, grads, velocity, strict=True)):
             momentum_update(p, g, v, learning_rate=self.learning_rate, momentum=self.momentum,
@@ -244,6 +246,7 @@ class DBMStep(Step):
             grads.append(lower.T @ upper)
         for layer in range(len(pos)):
             grads.append(pos[layer].mean(0) - neg[layer].mean(0))
+        all_reduce_mean(*grads)  # the batch's statistics over every process's share
         velocity: list[Tensor | None] = [*self.velocity] if self.velocity else [None] * len(grads)
         for i, (p, g, vel) in enumerate(zip(self.parameters, grads, velocity, strict=True)):
             decay = self.weight_decay if i < len(W) else 0.0  # the weights, not the biases

@@ -27,7 +27,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
 
-from cortexkit.cli import demo, explain, explain_cnn, forecast, predict, recommend, som, train
+from cortexkit.cli import (
+    demo,
+    explain,
+    explain_cnn,
+    export,
+    forecast,
+    predict,
+    recommend,
+    som,
+    train,
+)
 from cortexkit.cli._args import EXIT_BAD_INPUT, CliParser, flags_parent
 
 __all__ = ["Captured", "build_parser", "main", "run_captured"]
@@ -51,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     som.add_parser(sub, common)
     recommend.add_parser(sub, common)
     forecast.add_parser(sub, common)
+    export.add_parser(sub, common)
     return parser
 
 

@@ -30,6 +30,7 @@ from cortexkit.base import GradientEstimator, check_fits_in_memory
 from cortexkit.data.series import series_values
 from cortexkit.defaults import RNN
 from cortexkit.rnn.base import RNN_CONSTRAINTS
+from cortexkit.rnn.export import ForecasterExport
 from cortexkit.rnn.intervals import error_steps, interval, origin_errors
 from cortexkit.rnn.metrics import forecast_table, infer_season, rolling_table
 from cortexkit.rnn.network import EVAL_ROWS, SequenceNetwork, SequenceObjective, training_bytes
@@ -41,7 +42,7 @@ __all__ = ["RNNForecaster"]
 TAIL = 10_000  # training rows a fitted model keeps: the history it continues, and MASE's
 
 
-class RNNForecaster(GradientEstimator):
+class RNNForecaster(ForecasterExport, GradientEstimator):
     """A recurrent network (LSTM, GRU or vanilla RNN) that forecasts a time series.
 
     ``fit(X)`` takes the series: a 1-d array or pandas Series, or a 2-d array or

@@ -63,11 +63,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--init", choices=["pca", "sample", "random"], default=SOM.init,
                         help="initial weights: the data's principal plane, rows, or "
                              "random")  # fmt: skip
-    parser.add_argument("--sigma", type=float, default=SOM.sigma, help="neighbourhood radius")
+    parser.add_argument("--sigma", type=float, default=SOM.sigma,
+                        help="neighbourhood radius (default: a tenth of the grid's longer "
+                             "side, 1.25 at least)")  # fmt: skip
     parser.add_argument("--learning-rate", type=float, default=SOM.learning_rate,
                         help="the online rule's starting rate")  # fmt: skip
     parser.add_argument("--epochs", type=positive_int, default=SOM.epochs,
-                        help="passes over the data")  # fmt: skip
+                        help="passes over the data (default: enough to present 15 rows "
+                             "per node, 1 at least)")  # fmt: skip
     parser.add_argument(
         "--batch-size",
         type=positive_int,
