@@ -237,6 +237,7 @@ class CortexEstimator(CortexModel):
         seed = None if checkpoint is None else checkpoint["extra"].get("seed")
         with self._seeded(seed=seed) as generator:
             parts = self._fit_data(X, y, fitting=True, **fit_params)
+            self._check_enough_samples(parts)
             train, validation = self._validation(parts, validation_data, generator)
             # the model is built for the data as _fit_data gave it (the validation rows
             # included: the training rows are an index into it)
@@ -245,6 +246,16 @@ class CortexEstimator(CortexModel):
             epochs = self._resume(loop, parts, checkpoint)
             self._run(loop, train, epochs=epochs, validation=validation)
         return self
+
+    def _check_enough_samples(self, parts: Any) -> None:
+        """Refuse a training set of fewer than 2 samples (rows, images, windows), before
+        any training: one sample cannot be told from noise, nor scaled."""
+        n = n_samples(parts)
+        if n < 2:
+            raise ValueError(
+                f"{type(self).__name__} got {n} sample{'' if n == 1 else 's'} to train on "
+                "(rows, images or windows of a series); it needs at least 2: give more data"
+            )
 
     def _checkpoint_to_resume(self) -> dict[str, Any] | None:
         """The checkpoint to continue from: when ``resume=True`` and the file exists."""

@@ -81,8 +81,11 @@ def check_checkpoint(args: argparse.Namespace, inputs: dict[str, str]) -> None:
 
         if Path(checkpoint).exists():
             say(args, f"--resume: continuing from the checkpoint {checkpoint}")
-        else:
-            say(args, f"--resume: no checkpoint at {checkpoint} yet; training from the start")
+        else:  # said even with --quiet: a mistyped path would silently start over
+            import sys
+
+            print(f"--resume: no checkpoint at {checkpoint} yet; training from the start",
+                  file=sys.stderr)  # fmt: skip
 
 
 def _check_is_checkpoint(path: str) -> None:

@@ -106,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
     from cortexkit.autoencoder.widths import auto_widths
     from cortexkit.cli.tables import as_flags
     from cortexkit.data import TableEncoder, read_table
+    from cortexkit.data.columns import check_constant_columns, check_enough_rows
     from cortexkit.data.encoder import check_no_missing
 
     if args.label_column is not None and args.label_column in args.drop:
@@ -122,6 +123,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"{args.data!r} has no input columns besides the label")
     for name in X_df.columns:
         check_no_missing(X_df[name], name)
+    check_enough_rows(X_df, repr(args.data))
+    check_constant_columns(X_df, repr(args.data))
     encoder = TableEncoder(max_categories=args.max_categories).fit(X_df)
     X = encoder.transform(X_df)
     est = build(args, X.shape[1])

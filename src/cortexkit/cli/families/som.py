@@ -159,6 +159,7 @@ def run(args: argparse.Namespace) -> int:
     import time
 
     from cortexkit.data import TableEncoder, read_table
+    from cortexkit.data.columns import check_constant_columns
 
     est = build(args)
     est._validate_params()  # bad options fail before the table is read
@@ -179,6 +180,7 @@ def run(args: argparse.Namespace) -> int:
             f"({len(df)})"
         )
     _finite_features(df, columns)
+    check_constant_columns(df[columns], repr(args.data))
     encoder = TableEncoder().fit(df[columns])
     X = encoder.transform(df[columns])
     say(args, f"training a {args.grid[0]}x{args.grid[1]} {args.topology} map on {len(X)} rows "
