@@ -23,8 +23,10 @@ from cortexkit.io.envelope import write_envelope
 __all__ = ["FORMAT", "FORMAT_VERSION", "MODEL_CLASSES", "SaveMixin", "json_params", "save"]
 
 FORMAT = "cortexkit-model"
-#: 2: the one vocabulary (``hidden_layers``, ``gibbs_steps``, ``lr_schedule``, ...)
-FORMAT_VERSION = 2
+#: 2: the one vocabulary (``hidden_layers``, ``gibbs_steps``, ``lr_schedule``, ...);
+#: 3: the forecaster's window scaling, the autoencoder's ensemble and error scale, the SOM
+#: and Boltzmann defaults (issue 17); a file's parameters must be exactly its class's
+FORMAT_VERSION = 3
 
 #: every class that can be saved, by name: each registers itself when it is defined
 MODEL_CLASSES: dict[str, type] = {}

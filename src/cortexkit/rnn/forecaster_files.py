@@ -2,8 +2,7 @@
 the tails of its series (to continue them) with the errors its intervals come from.
 
 :class:`ForecasterFiles` is a part of :class:`~cortexkit.rnn.forecaster.RNNForecaster`,
-kept apart by idea; it is not for use on its own. A file written before windows were
-scaled one by one (no ``lookback_``) loads as ``scaling="series"``, as it was trained.
+kept apart by idea; it is not for use on its own.
 """
 
 from __future__ import annotations
@@ -71,10 +70,8 @@ class ForecasterFiles:
 
     def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
         self._set_common_state(meta)
-        self._relative = "lookback_" in meta  # an older file: the series' scaling, errors
-        if not self._relative:
-            self.fitted_params_["scaling"] = "series"
-        self.lookback_ = int(meta.get("lookback_", self.fitted_params_["lookback"]))
+        self._relative = True
+        self.lookback_ = int(meta["lookback_"])
         sizes = [int(v) for v in meta["layer_sizes"]]
         net = self._network(sizes[-1], torch.Generator())  # weights come from the file
         if net.layer_sizes != sizes:
