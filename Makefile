@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench clean docs
 
 $(BIN)/cortexkit: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ lint: $(BIN)/cortexkit
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# docs/cli.md is generated from the parser; tests/test_cli_reference.py fails when it is stale.
+docs: $(BIN)/cortexkit
+	$(BIN)/python -m cortexkit.cli.reference > docs/cli.md.tmp && mv docs/cli.md.tmp docs/cli.md
 
 format: $(BIN)/cortexkit
 	$(BIN)/ruff format src tests bench

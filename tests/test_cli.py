@@ -376,6 +376,7 @@ def test_evaluate_classification_text_and_json(trained, table, tmp_path, capsys)
 
     result = cli_capsys(capsys, "evaluate", str(model), str(table))
     assert result.code == 0, result.err
+    result_text = result.out
     printed = parse_metrics(result.out)
     assert set(printed) == {"accuracy", "balanced_accuracy", "f1", "roc_auc"}
     labels, counts = parse_confusion(result.out)
@@ -387,8 +388,12 @@ def test_evaluate_classification_text_and_json(trained, table, tmp_path, capsys)
     assert result.code == 0
     metrics = json.loads(result.out)
     assert set(metrics) == {
-        "accuracy", "balanced_accuracy", "f1", "roc_auc", "labels", "confusion_matrix",
+        "accuracy", "balanced_accuracy", "f1", "roc_auc", "baseline", "labels",
+        "confusion_matrix",
     }  # fmt: skip
+    majority = np.bincount(truth).max() / len(truth)
+    assert metrics["baseline"] == {"model": "the majority class", "accuracy": majority}
+    assert f"baseline           accuracy {majority:.4f}" in result_text
     assert metrics["labels"] == ["0", "1"]
     assert metrics["confusion_matrix"] == counts.tolist()
     # The oracle: sklearn on the predict command's own output.
@@ -422,7 +427,11 @@ def test_evaluate_regression(trained, table, tmp_path, capsys) -> None:
     assert "confusion" not in result.out
 
     metrics = json.loads(cli_capsys(capsys, "evaluate", str(model), str(table), "--json").out)
-    assert set(metrics) == {"rmse", "mae", "r2"}
+    assert set(metrics) == {"rmse", "mae", "r2", "baseline"}
+    mean = np.full(len(truth), truth.mean())
+    assert metrics["baseline"]["rmse"] == pytest.approx(root_mean_squared_error(truth, mean))
+    assert metrics["baseline"]["mae"] == pytest.approx(mean_absolute_error(truth, mean))
+    assert metrics["rmse"] < metrics["baseline"]["rmse"]  # the model learned something
     assert metrics["rmse"] == pytest.approx(root_mean_squared_error(truth, predictions), rel=1e-5)
     assert metrics["mae"] == pytest.approx(mean_absolute_error(truth, predictions), rel=1e-5)
     assert metrics["r2"] == pytest.approx(r2_score(truth, predictions), rel=1e-5)

@@ -50,8 +50,34 @@ def test_train_top_evaluate(files, tmp_path, model) -> None:
     scored = run_captured("recommend", "evaluate", str(out), str(files / "test.data"), "--json")
     assert scored.code == 0, scored.err
     assert set(json.loads(scored.out)) == {
-        "rmse", "mae", "precision@10", "recall@10", "ndcg@10", "coverage"
+        "rmse", "mae", "precision@10", "recall@10", "ndcg@10", "coverage", "baseline"
     }  # fmt: skip
+
+
+def test_evaluate_prints_the_item_mean_baseline(files, tmp_path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    out = tmp_path / "m.cortex"
+    trained = run_captured(
+        "recommend", "train", str(files / "train.data"), "--model", "autorec", "--out", str(out),
+        "--quiet",
+    )  # fmt: skip
+    assert trained.code == 0, trained.err
+    scored = run_captured("recommend", "evaluate", str(out), str(files / "test.data"), "--json")
+    baseline = json.loads(scored.out)["baseline"]
+    # The oracle: each item's training mean, shrunk by 5 pseudo-ratings of the global mean.
+    names = ["user", "item", "rating", "t"]
+    train = pd.read_csv(files / "train.data", sep="\t", names=names)
+    test = pd.read_csv(files / "test.data", sep="\t", names=names)
+    mean = train.rating.mean()
+    items = train.groupby("item").rating.agg(["sum", "count"])
+    shrunk = (items["sum"] + 5 * mean) / (items["count"] + 5)
+    guess = test.item.map(shrunk).fillna(mean).clip(1, 5)
+    assert baseline["rmse"] == pytest.approx(np.sqrt(np.mean((guess - test.rating) ** 2)))
+    assert json.loads(scored.out)["rmse"] < baseline["rmse"]  # the defaults learn the users
+    text = run_captured("recommend", "evaluate", str(out), str(files / "test.data")).out
+    assert f"baseline       rmse {baseline['rmse']:.4f}" in text
 
 
 def test_bad_input_is_one_line_and_exit_2(files, tmp_path) -> None:

@@ -64,7 +64,11 @@ def align_labels(y: Any, classes: Any, target: str) -> Any:
 
 def metrics(est: Any, X: Any, y: Any, task: str) -> dict[str, Any]:
     """Regression: RMSE, MAE, R². Classification: accuracy, balanced accuracy, F1, ROC AUC
-    and the confusion matrix. Scores the data cannot define are ``None``, with a note."""
+    and the confusion matrix. Scores the data cannot define are ``None``, with a note.
+
+    ``baseline`` holds what a model that ignores the inputs scores on the same rows: the
+    majority class's accuracy (the most frequent class in ``y``), or the RMSE and MAE of
+    predicting ``y``'s mean. A model worth keeping beats it."""
     pred = est.predict(X)
     if task == "regress":
         return _regression(y, pred)
@@ -72,6 +76,7 @@ def metrics(est: Any, X: Any, y: Any, task: str) -> dict[str, Any]:
 
 
 def _regression(y: Any, pred: Any) -> dict[str, Any]:
+    import numpy as np
     from sklearn import metrics as m
 
     notes = {}
@@ -84,6 +89,12 @@ def _regression(y: Any, pred: Any) -> dict[str, Any]:
         "rmse": float(m.root_mean_squared_error(y, pred)),
         "mae": float(m.mean_absolute_error(y, pred)),
         "r2": r2,
+    }
+    mean = np.broadcast_to(np.mean(y, axis=0), np.shape(y))
+    out["baseline"] = {
+        "model": "the mean of the target",
+        "rmse": float(m.root_mean_squared_error(y, mean)),
+        "mae": float(m.mean_absolute_error(y, mean)),
     }
     return _finite(out, notes)
 
@@ -132,6 +143,8 @@ def _classification(est: Any, X: Any, y: Any, pred: Any) -> dict[str, Any]:
             np.mean([m.roc_auc_score(np.asarray(y) == k, scores[:, i])
                      for i, k in enumerate(labels)])
         )  # fmt: skip
+    _, counts = np.unique(np.asarray(y), return_counts=True)
+    out["baseline"] = {"model": "the majority class", "accuracy": float(counts.max() / len(y))}
     out["labels"] = [str(v) for v in labels]
     out["confusion_matrix"] = m.confusion_matrix(y, pred, labels=labels).tolist()
     return _finite(out, notes)
@@ -151,7 +164,8 @@ def _finite(out: dict[str, Any], notes: dict[str, str]) -> dict[str, Any]:
 
 
 def format_metrics(metrics: dict[str, Any]) -> str:
-    """One ``  name   0.1234`` line per score, then the confusion matrix."""
+    """One ``  name   0.1234`` line per score, the baseline's scores, then the confusion
+    matrix."""
     notes = metrics.get("notes", {})
     lines = []
     for name, value in metrics.items():
@@ -159,6 +173,10 @@ def format_metrics(metrics: dict[str, Any]) -> str:
             lines.append(f"  {name:<18} {value:.4f}")
         elif value is None:
             lines.append(f"  {name:<18} n/a ({notes.get(name, 'not defined for this data')})")
+    baseline = metrics.get("baseline")
+    if baseline:
+        scores = ", ".join(f"{k} {v:.4f}" for k, v in baseline.items() if k != "model")
+        lines.append(f"  baseline           {scores} ({baseline['model']}, inputs ignored)")
     if "confusion_matrix" in metrics:
         labels = metrics["labels"]
         width = max(8, *(len(s) for s in labels))

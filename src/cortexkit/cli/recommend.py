@@ -207,6 +207,7 @@ def run_train(args: argparse.Namespace) -> int:
 
     from cortexkit.cli.tables import as_flags, checkpoint_params
     from cortexkit.recommend import evaluate, read_ratings, split
+    from cortexkit.recommend.evaluate import baseline_scores
 
     check_output_file(args.out, "--out", inputs={"the ratings": args.ratings})
     check_checkpoint(args, {"the ratings": args.ratings})
@@ -242,7 +243,7 @@ def run_train(args: argparse.Namespace) -> int:
     if test is not None:
         scores = evaluate(est, test, k=10)
         title = f"{args.split} split, {len(test)} held-out ratings" + _binary_note(est)
-        print(_table(scores, title))
+        print(_table(scores, title, baseline_scores(est, test)))
         if args.split == "leave-k-out":
             print(RANKING_NOTE)
     return 0
@@ -286,25 +287,32 @@ def run_top(args: argparse.Namespace) -> int:
     return 0
 
 
-def _table(scores: dict[str, float], title: str) -> str:
+def _table(scores: dict[str, float], title: str, baseline: dict[str, float]) -> str:
     lines = [title]
     for key, value in scores.items():
         lines.append(f"  {key:<14} {value:.4f}")
+    shown = ", ".join(f"{key} {value:.4f}" for key, value in baseline.items())
+    lines.append(f"  baseline       {shown} ({BASELINE})")
     return "\n".join(lines)
+
+
+BASELINE = "each item's mean training rating, users ignored"
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """Score the model on the held-out ratings ``TEST``."""
     from cortexkit.recommend import evaluate, read_ratings
+    from cortexkit.recommend.evaluate import baseline_scores
 
     est = _model(args.model)
     test = read_ratings(args.test, scale=est.rating_scale_)
     scores = evaluate(est, test, k=args.k)
     scores = {k: v for k, v in scores.items() if k.split("@")[0] in METRICS}
+    baseline = baseline_scores(est, test)
     if args.json:
-        print(json.dumps(scores))
+        print(json.dumps({**scores, "baseline": {"model": BASELINE, **baseline}}))
     else:
-        print(_table(scores, f"{len(test)} held-out ratings" + _binary_note(est)))
+        print(_table(scores, f"{len(test)} held-out ratings" + _binary_note(est), baseline))
     return 0
 
 

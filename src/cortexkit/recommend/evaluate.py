@@ -36,7 +36,7 @@ from cortexkit.recommend.metrics import (
     rmse,
 )
 
-__all__ = ["evaluate", "score_predictions"]
+__all__ = ["baseline_scores", "evaluate", "score_predictions"]
 
 
 def score_predictions(
@@ -106,3 +106,30 @@ def evaluate(model: Any, test: Any, *, k: int = 10, threshold: float = 4.0) -> d
     return score_predictions(
         test, model.predict(test.user, test.item), k=k, threshold=threshold, truth=truth
     )
+
+
+def baseline_scores(model: Any, test: Any) -> dict[str, float]:
+    """The RMSE and MAE of the model's own fallback on ``test``: each item's mean training
+    rating (shrunk towards the global mean), the global mean for an item never seen.
+
+    It is the score to beat: a recommender that does not beat its items' means has learned
+    nothing about its users. A liked / not-liked model's fallback is each item's share of
+    likes, scored as :func:`evaluate` scores the model.
+
+    Examples
+    --------
+    >>> from cortexkit import AutoRecRecommender
+    >>> from cortexkit.recommend import as_ratings, random_split
+    >>> ratings = as_ratings([(u, i, 1 + (u + 2 * i) % 5) for u in range(20) for i in range(15)])
+    >>> train, test = random_split(ratings, 0.2, random_state=0)
+    >>> model = AutoRecRecommender(hidden_layers=8, epochs=20, random_state=0).fit(train)
+    >>> sorted(baseline_scores(model, test))
+    ['mae', 'rmse']
+    """
+    test = as_ratings(test, name="test ratings")
+    _, items = model._codes(np.asarray(test.user), np.asarray(test.item))
+    means = np.full(len(items), model.global_mean_)
+    means[items >= 0] = model.item_means_[items[items >= 0]]
+    truth = np.asarray(model._fallback_values(np.asarray(test.rating)), dtype=np.float64)
+    means = model._clip(means)
+    return {"rmse": rmse(truth, means), "mae": mae(truth, means)}
