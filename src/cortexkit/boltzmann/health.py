@@ -19,8 +19,10 @@ Examples
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -77,8 +79,17 @@ def warn_stuck_layers(model: str, layers: Sequence[Tensor]) -> None:
             f"{model}: hidden layer {i + 1} of {len(layers)} barely varies across samples: "
             f"{what}. Its features carry almost nothing; {advice}",
             DeadLayerWarning,
-            stacklevel=2,
+            stacklevel=_caller_level(),
         )
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` of the first frame outside cortexkit: the user's ``fit`` call."""
+    package = str(Path(__file__).resolve().parents[1])
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 class ChecksLayers:
