@@ -23,6 +23,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import torch
@@ -86,7 +87,8 @@ def warn_stuck_layers(model: str, layers: Sequence[Tensor]) -> None:
 def _caller_level() -> int:
     """The ``stacklevel`` of the first frame outside cortexkit: the user's ``fit`` call."""
     package = str(Path(__file__).resolve().parents[1])
-    frame, level = sys._getframe(1), 1
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
     while frame is not None and frame.f_code.co_filename.startswith(package):
         frame, level = frame.f_back, level + 1
     return level
