@@ -3,13 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format bench clean docs
+.PHONY: demo test test-browser lint format bench clean docs
 
 $(BIN)/cortexkit: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	# torch first, pinned: a CPU build of 2.13.0 lies on disk; a looser spec pulls a CUDA build.
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check torch==2.13.0
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,export]'
 	touch $(BIN)/cortexkit
 
 demo: $(BIN)/cortexkit
@@ -21,6 +21,15 @@ test: $(BIN)/cortexkit
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
+
+# The quick demo's report in headless Chromium (Debian's `chromium`; .ci/run installs it):
+# images decoded, no console errors, no text overflowing its box, figure text >= 9 pt.
+# CORTEXKIT_REQUIRE_BROWSER=1 turns a missing Chromium into a failure, not a skip; the
+# screenshot, demo-output/report.png, is a CI artefact.
+test-browser: $(BIN)/cortexkit
+	$(BIN)/cortexkit demo --quick --out demo-output
+	CORTEXKIT_REQUIRE_BROWSER=1 CORTEXKIT_REPORT=demo-output/report.html \
+		CORTEXKIT_SCREENSHOT=demo-output/report.png $(BIN)/python -m pytest -q tests/browser
 
 lint: $(BIN)/cortexkit
 	$(BIN)/ruff check src tests bench

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import html
 import io
 import re
 from pathlib import Path
@@ -91,7 +92,8 @@ def test_report_has_the_table_and_one_figure_per_model(demo) -> None:
     curves = [c for c in captions if c.endswith(" per epoch")]
     assert len(curves) == len(rows)  # one training curve per model
     assert page.count("<img") == len(captions)  # then the families' own figures
-    assert page.count("<tr>") == len(rows) + 1  # header row + one per model
+    results = page[page.index("<h2>Results") : page.index("</table>")]
+    assert results.count("<tr>") == len(rows) + 1  # header row + one per model
     for row in rows:
         caption = f"{row['model']} on {row['data set']}"
         assert f"<figcaption>{caption}: " in page
@@ -133,6 +135,16 @@ def test_the_cnn_learns_digits_and_shows_its_filters_and_feature_maps(demo) -> N
     _, out, out_dir = demo
     row = next(r for r in parse_table(out) if r["model"] == "CNNClassifier")
     assert float(row["score"]) > 0.9 > float(row["baseline"])
-    page = (out_dir / "report.html").read_text()
-    assert "learned 3x3 filters</figcaption>" in page
-    assert "its feature maps after the first block" in page
+    page = html.unescape((out_dir / "report.html").read_text())
+    assert "CNNClassifier on digits 8x8: the first convolution's filters</figcaption>" in page
+    assert "CNNClassifier on digits 8x8: a held-out image and its first block's feature" in page
+    assert "CNNClassifier on digits 8x8: confusion matrix of the held-out rows" in page
+
+
+def test_tables_are_html_tables_not_pictures(demo) -> None:
+    page = html.unescape((demo[2] / "report.html").read_text())
+    for model in ("AutoRecRecommender", "BoltzmannRecommender"):
+        assert re.search(rf"<caption>{model} on [^<]*: the top 10 for user", page)
+    assert "<caption>AutoEncoder on breast cancer (anomaly): the 10 most anomalous" in page
+    assert "<caption>SelfOrganizingMap on digits: the 10 most anomalous" in page
+    assert page.count("<table>") == 5  # results, two top-10 lists, two outlier lists

@@ -147,3 +147,26 @@ def test_edited_model_file_is_refused_in_one_line_or_predicts_finite(
         if not all(np.isfinite(out).all() for out in outputs):
             bugs.append(f"{where}: loads, but predicts non-finite values")
     assert bugs == [], "\n".join(bugs)
+
+
+@pytest.mark.parametrize("name", PUBLIC.keys())
+def test_a_renamed_or_missing_parameter_is_refused(
+    name: str, saved: dict[str, bytes], tmp_path: Path
+) -> None:
+    """A re-signed file whose parameter was renamed loaded (the missing one silently took
+    its default): the saved names must be exactly the class's."""
+    path = tmp_path / "model.cortex"
+    path.write_bytes(saved[name])
+    param = sorted(_document(path)["params"])[0]
+
+    def rename(info: dict[str, Any]) -> None:
+        info["params"][param + "_x"] = info["params"].pop(param)
+
+    _rewrite(path, edit_document=rename)
+    with pytest.raises(ModelFileError, match=rf"unknown parameter\(s\) \['{param}_x'\] and "
+                       rf"missing parameter\(s\) \['{param}'\]"):  # fmt: skip
+        load(path)
+    path.write_bytes(saved[name])
+    _rewrite(path, edit_document=lambda info: info["params"].pop(param))
+    with pytest.raises(ModelFileError, match=rf"missing parameter\(s\) \['{param}'\]"):
+        load(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import os
 import re
 from pathlib import Path
@@ -10,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from cortexkit import __version__
-from cortexkit.plot import history_png
-from cortexkit.report import Report
+from cortexkit.plot import DPI, MIN_FONT_PT, _render, history_png
+from cortexkit.report import Report, png_info, rows_of
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SCRIPT = "<script>alert('x')</script>"
@@ -75,7 +76,7 @@ def test_figures_embed_the_png_bytes() -> None:
     report.figure(png, "loss per epoch")
     report.figure(png, "again")
     page = report.render()
-    images = re.findall(r'<img alt="([^"]*)" src="data:image/png;base64,([^"]+)">', page)
+    images = re.findall(r'<img alt="([^"]*)" src="data:image/png;base64,([^"]+)"[^>]*>', page)
     assert [alt for alt, _ in images] == ["loss per epoch", "again"]
     assert all(base64.b64decode(data) == png for _, data in images)
     assert "<figcaption>loss per epoch</figcaption>" in page
@@ -130,3 +131,83 @@ def test_rewrite_replaces_the_whole_file(tmp_path: Path) -> None:
     assert "<h1>Small</h1>" in text
     assert "x" * 100 not in text
     assert text.endswith("</body></html>")
+
+
+def test_figures_are_sized_by_what_their_png_records() -> None:
+    png = history_png({"loss": [0.9, 0.5, 0.4]}, "curve")
+    info = png_info(png)
+    assert info.dpi == DPI
+    assert info.min_font_pt is not None and info.min_font_pt >= MIN_FONT_PT
+    assert info.css_width == pytest.approx(info.width / DPI * 96)
+    report = Report("t")
+    report.figure(png, "a")
+    page = report.render()
+    assert f'data-min-pt="{info.min_font_pt:g}"' in page
+    assert f'data-css-width="{info.css_width:.0f}"' in page
+
+
+def test_a_png_from_elsewhere_counts_as_96_dpi_without_a_font_size() -> None:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(2, 1))
+    fig.add_subplot().plot([0, 1])
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=50)
+    info = png_info(buffer.getvalue())
+    assert (info.width, info.dpi, info.min_font_pt) == (100, 96.0, None)
+    assert png_info(b"not a png").width == 0
+
+
+def test_small_text_is_raised_to_the_floor() -> None:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(3, 2))
+    ax = fig.add_subplot()
+    ax.set_title("tiny", fontsize=4)
+    ax.tick_params(labelsize=5)
+    ax.plot([0, 1], label="x")
+    ax.legend(fontsize=3)
+    png_info_ = png_info(_render(fig))
+    assert png_info_.min_font_pt == MIN_FONT_PT
+    assert ax.title.get_fontsize() == MIN_FONT_PT
+    assert all(t.get_fontsize() >= MIN_FONT_PT for t in ax.get_xticklabels())
+
+
+@pytest.mark.parametrize(
+    ("widths", "rows"),
+    [
+        ([], []),
+        ([300], [1]),
+        ([320] * 6, [3, 3]),
+        ([320] * 7, [3, 2, 2]),
+        ([320] * 4, [2, 2]),  # not 3 + 1
+        ([500, 500, 1050, 500, 500], [2, 1, 2]),
+        ([2000, 300], [1, 1]),  # wider than the page: alone, shrunk to fit
+    ],
+)
+def test_rows_are_as_full_as_the_widths_allow(widths: list[float], rows: list[int]) -> None:
+    assert rows_of(widths) == rows
+    assert sum(rows) == len(widths)
+
+
+def test_each_row_of_figures_fills_the_page() -> None:
+    png = history_png({"loss": [0.9, 0.5, 0.4]}, "curve")  # three fit a row
+    report = Report("t")
+    for k in range(4):
+        report.figure(png, f"curve {k}")
+    report.paragraph("between")
+    report.figure(png, "alone")
+    page = report.render()
+    rows = re.findall(r'<div class="row">(.*?)</div>', page)
+    assert [r.count("<figure") for r in rows] == [2, 2, 1]
+    # a paragraph ends a grid: the figure after it is in a grid of its own
+    assert page.index("curve 3") < page.index("between") < page.index("alone")
+
+
+def test_tables_can_have_a_caption_and_left_aligned_text() -> None:
+    report = Report("t")
+    report.table(["rank", "title"], [[1, "Toy Story (1995)"]], caption="top 1",
+                 text_columns=[1])  # fmt: skip
+    page = report.render()
+    assert "<caption>top 1</caption>" in page
+    assert '<td class="text">Toy Story (1995)</td>' in page

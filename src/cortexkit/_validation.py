@@ -10,10 +10,15 @@ Examples
 Traceback (most recent call last):
 ...
 ValueError: epochs must be an int in [1, inf); got 0
+>>> validate_params({"sigma": float("inf")}, {"sigma": [Interval(float, 0, None)]})
+Traceback (most recent call last):
+...
+ValueError: sigma must be finite (a float in [0, inf)); got inf
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -55,6 +60,8 @@ class Interval:
         if not isinstance(value, numbers.Real):
             return False
         value = float(value)
+        if not math.isfinite(value):  # inf and NaN pass no bound a parameter needs
+            return False
         lo_ok = self.low is None or (
             value >= self.low if self.closed in ("both", "left") else value > self.low
         )
@@ -233,7 +240,18 @@ def validate_params(params: Mapping[str, Any], constraints: Mapping[str, list[An
         value = params[name]
         if not any(_accepts(rule, value) for rule in rules):
             expected = " or ".join(describe(r) for r in rules)
+            if _non_finite(value) and any(isinstance(r, Interval) for r in rules):
+                expected = f"finite ({expected})"
             raise ValueError(f"{name} must be {expected}; got {value!r}")
+
+
+def _non_finite(value: Any) -> bool:
+    """Whether ``value`` is a number that is infinite or NaN."""
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and not math.isfinite(float(value))
+    )
 
 
 def validate_data(estimator: Any, *args: Any, **kwargs: Any) -> Any:
@@ -247,8 +265,28 @@ def validate_data(estimator: Any, *args: Any, **kwargs: Any) -> Any:
                 f"X must hold numbers only ({message}); encode string columns first, "
                 "e.g. with sklearn.preprocessing.OneHotEncoder"
             ) from None
-        if message.startswith("Expected 2D array"):
+        if message.startswith("Expected 2D array"):  # sklearn's own lists every value
+            got = message.split(",", 1)[1].split(" instead", 1)[0].strip()
             raise ValueError(
-                f"X must be 2-dimensional (n_samples, n_features). {message}"
+                f"X must be 2-dimensional (n_samples, n_features); {got}. Reshape your data: "
+                "X.reshape(-1, 1) for a single feature, X.reshape(1, -1) for a single sample"
+            ) from None
+        if message.startswith("Found array with dim"):
+            dim = message.split()[4].rstrip(",")
+            if args and _ndim(args[0]) == int(dim):
+                raise ValueError(
+                    f"X must be 2-dimensional (n_samples, n_features); got {dim}-dimensional X"
+                ) from None
+            raise ValueError(
+                f"y must be 1-dimensional (n_samples,) or 2-dimensional (n_samples, n_outputs)"
+                f"; got {dim}-dimensional y"
             ) from None
         raise
+
+
+def _ndim(X: Any) -> int:
+    """``X``'s number of dimensions (-1 where it has none to tell)."""
+    try:
+        return int(getattr(X, "ndim", None) or np.ndim(X))
+    except (TypeError, ValueError):
+        return -1

@@ -30,6 +30,11 @@ step is a :class:`~cortexkit.train.GradientStep` over the family's objective. A 
 Boltzmann machine derives from :class:`CortexEstimator` directly and brings its own
 :class:`~cortexkit.train.Step`: no optimiser is built.
 
+Under ``torch.distributed`` (a process group of several, as ``torchrun`` starts), ``fit``
+trains data-parallel: each process on its share of every batch (see
+:mod:`cortexkit.train.distributed`); the fit's own generator is the same in every process,
+torch's global RNG is seeded apart for each rank.
+
 Seeding: one ``random_state`` fixes a fit. It seeds the fit's own generator (initial weights,
 shuffling, the validation split) and, for the duration of the fit only, torch's global RNG,
 which ``nn.Dropout`` draws from; the caller's global RNG state is put back afterwards.
@@ -61,6 +66,7 @@ from cortexkit.train.config import (
     OptimConfig,
     resolve_batch_size,
 )
+from cortexkit.train.distributed import is_distributed, rank_seed
 from cortexkit.train.loop import EpochLoop
 from cortexkit.train.objective import chunked
 from cortexkit.train.optim import OPTIMIZERS
@@ -142,6 +148,7 @@ class CortexEstimator(CortexModel):
             callbacks=tuple(p.get("callbacks") or ()),
             checkpoint=None if checkpoint is None else os.fspath(checkpoint),
             checkpoint_every=int(p.get("checkpoint_every", 1)),
+            data_parallel=is_distributed(),  # one of several processes: train on a share
             settings=MappingProxyType(dict(p)),
         )
 
@@ -161,9 +168,10 @@ class CortexEstimator(CortexModel):
         cuda = (device.index or 0) if device.type == "cuda" else None
         cuda_state = torch.cuda.get_rng_state(cuda) if cuda is not None else None
         try:
-            torch.default_generator.manual_seed(seed + 1 + epochs_done)
+            own = rank_seed(seed + 1 + epochs_done)  # each process's own draws
+            torch.default_generator.manual_seed(own)
             if cuda is not None:  # the training device only, not every GPU
-                torch.cuda.default_generators[cuda].manual_seed(seed + 1 + epochs_done)
+                torch.cuda.default_generators[cuda].manual_seed(own)
             self._fit_seed = seed
             yield torch.Generator().manual_seed(seed)
         finally:
@@ -229,6 +237,7 @@ class CortexEstimator(CortexModel):
         seed = None if checkpoint is None else checkpoint["extra"].get("seed")
         with self._seeded(seed=seed) as generator:
             parts = self._fit_data(X, y, fitting=True, **fit_params)
+            self._check_enough_samples(parts)
             train, validation = self._validation(parts, validation_data, generator)
             # the model is built for the data as _fit_data gave it (the validation rows
             # included: the training rows are an index into it)
@@ -237,6 +246,16 @@ class CortexEstimator(CortexModel):
             epochs = self._resume(loop, parts, checkpoint)
             self._run(loop, train, epochs=epochs, validation=validation)
         return self
+
+    def _check_enough_samples(self, parts: Any) -> None:
+        """Refuse a training set of fewer than 2 samples (rows, images, windows), before
+        any training: one sample cannot be told from noise, nor scaled."""
+        n = n_samples(parts)
+        if n < 2:
+            raise ValueError(
+                f"{type(self).__name__} got {n} sample{'' if n == 1 else 's'} to train on "
+                "(rows, images or windows of a series); it needs at least 2: give more data"
+            )
 
     def _checkpoint_to_resume(self) -> dict[str, Any] | None:
         """The checkpoint to continue from: when ``resume=True`` and the file exists."""

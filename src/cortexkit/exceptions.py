@@ -13,6 +13,7 @@ __all__ = [
     "DivergenceWarning",
     "IdentifierColumnWarning",
     "ModelFileError",
+    "NotExportableError",
     "TableTooLargeError",
     "UnseenCategoryWarning",
 ]
@@ -24,6 +25,11 @@ class CortexkitError(Exception):
 
 class ModelFileError(CortexkitError, ValueError):
     """A model file is missing, corrupt, tampered with, of a newer format, or not ours."""
+
+
+class NotExportableError(CortexkitError, TypeError):
+    """This model cannot be exported (to ONNX): its family has no network pass to trace,
+    or torch cannot trace one of its layers."""
 
 
 class DivergenceError(CortexkitError, RuntimeError):

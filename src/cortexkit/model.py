@@ -26,13 +26,14 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
 from cortexkit._validation import validate_params
+from cortexkit.export import ExportMixin
 from cortexkit.io.device import resolve_device
 from cortexkit.model_file import SaveMixin
 
 __all__ = ["CortexModel", "set_curves"]
 
 
-class CortexModel(SaveMixin, BaseEstimator):
+class CortexModel(SaveMixin, ExportMixin, BaseEstimator):
     """What every cortexkit estimator shares, with or without the epoch loop: parameter
     checks (the ``_constraints`` table), seeding, class labels, the parameters frozen at
     fit (``fitted_params_``) and the fitted state a model file keeps. Not for direct use."""

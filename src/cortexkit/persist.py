@@ -108,6 +108,7 @@ def read_model(path: str | os.PathLike[str], *, device: str | None = None) -> Mo
     # The digest only detects damage (anyone can recompute it), so everything read is
     # checked as if it came from a stranger: parameters through the estimator's own checks,
     # the state against the weights' shapes.
+    _check_param_names(path, cls, info.get("params"))
     try:
         params = _as_given(cls, dict(info["params"]))
         if device is not None:
@@ -123,6 +124,32 @@ def read_model(path: str | os.PathLike[str], *, device: str | None = None) -> Mo
     if not isinstance(extra, dict):
         raise _refuse(path, "its extra section is not a JSON object")
     return ModelFile(est, extra, str(info.get("library_version", "?")))
+
+
+#: parameters a model file never holds: they belong to a training run, not to the model
+_NOT_SAVED = frozenset({"callbacks"})
+
+
+def _check_param_names(path: str | os.PathLike[str], cls: type, params: Any) -> None:
+    """Refuse saved parameters whose names are not exactly the class's: an unknown name
+    (an edited or foreign file) or a missing one (which would silently take its default)."""
+    if not isinstance(params, dict):
+        raise _refuse(path, "its params section is not a JSON object")
+    expected = {
+        name
+        for name, p in inspect.signature(cls).parameters.items()
+        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    }
+    unknown = sorted(set(params) - expected)
+    missing = sorted(expected - set(params) - _NOT_SAVED)
+    if unknown or missing:
+        parts = [f"unknown parameter(s) {unknown}"] if unknown else []
+        parts += [f"missing parameter(s) {missing}"] if missing else []
+        raise _refuse(
+            path,
+            f"its parameters do not match {cls.__name__}'s: {' and '.join(parts)} (an edited "
+            "file, or one from another cortexkit version): retrain the model",
+        )
 
 
 def _one_line(exc: Exception) -> str:

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from matplotlib import rcParams
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -37,12 +38,21 @@ from matplotlib.ticker import MaxNLocator
 from cortexkit.io.envelope import atomic_write_bytes
 from cortexkit.nn.activations import get_activation
 
-__all__ = ["CLASSIC_ACTIVATIONS", "history_png", "plot_activations", "plot_history"]
+__all__ = [
+    "CLASSIC_ACTIVATIONS",
+    "DPI",
+    "MIN_FONT_PT",
+    "history_png",
+    "plot_activations",
+    "plot_history",
+    "wrap",
+]
 
 CLASSIC_ACTIVATIONS = ("threshold", "sigmoid", "tanh", "relu", "leaky_relu")
 _FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 _Z_RANGE = 4.0  # z from -4 to 4: every classic activation's interesting part
 _NOT_ELEMENTWISE = {"softmax"}  # one output per vector, not per number: no curve to draw
+_CURVE_SIZE = (3.4, 3.3)  # inches: three curves side by side on a report's page
 
 
 def _check_path(path: str | os.PathLike[str]) -> tuple[Path, str]:
@@ -57,10 +67,49 @@ def _check_path(path: str | os.PathLike[str]) -> tuple[Path, str]:
     return path, fmt
 
 
+MIN_FONT_PT = 9.0  # no text in a cortexkit figure is smaller (at 96 CSS pixels per inch)
+DPI = 144  # PNG pixels per inch: 1.5 device pixels per CSS pixel, sharp on most screens
+
+
+def _legible(fig: Figure) -> float:
+    """Raise every text of ``fig`` below :data:`MIN_FONT_PT` to it; the smallest size left.
+
+    Tick labels are made when the figure is drawn, from the axes' tick parameters, so those
+    are raised too. A figure laid out before this (``tight_layout``) may then overlap: the
+    figures here use ``layout="constrained"``, which lays out when drawn."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.text import Text
+
+    for ax in fig.axes:
+        if not ax.axison:
+            continue
+        defaults = (rcParams["xtick.labelsize"], rcParams["ytick.labelsize"])
+        for axis, default in zip((ax.xaxis, ax.yaxis), defaults, strict=True):
+            size = axis.get_tick_params().get("labelsize", default)
+            if FontProperties(size=size).get_size_in_points() < MIN_FONT_PT:
+                axis.set_tick_params(labelsize=MIN_FONT_PT)
+    sizes = []
+    for text in fig.findobj(Text):
+        if not text.get_visible() or not text.get_text():
+            continue
+        if float(text.get_fontsize()) < MIN_FONT_PT:
+            text.set_fontsize(MIN_FONT_PT)
+        sizes.append(float(text.get_fontsize()))
+    return min(sizes, default=MIN_FONT_PT)
+
+
 def _render(fig: Figure, fmt: str = "png") -> bytes:
+    """The figure's bytes in ``fmt``, every text at least :data:`MIN_FONT_PT`. A PNG is
+    drawn at :data:`DPI` and records its DPI and smallest font size in text chunks
+    (``cortexkit-dpi``, ``cortexkit-min-font-pt``): the report sizes the image by them."""
     FigureCanvasAgg(fig)  # attaches itself to the figure
+    smallest = _legible(fig)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format=fmt)
+    if fmt == "png":
+        metadata = {"cortexkit-dpi": str(DPI), "cortexkit-min-font-pt": f"{smallest:g}"}
+        fig.savefig(buffer, format=fmt, dpi=DPI, metadata=metadata)
+    else:
+        fig.savefig(buffer, format=fmt)
     return buffer.getvalue()
 
 
@@ -175,7 +224,7 @@ def _history_figure(history: Mapping[str, Any], title: str | None, key: str = "l
     val = _series(history, f"val_{key}", required=False)
     if val:
         curves[f"validation {name}"] = val
-    fig = Figure(figsize=(6.0, 4.0), layout="constrained")
+    fig = Figure(figsize=_CURVE_SIZE, layout="constrained")
     ax = fig.subplots()
     for label, values in curves.items():
         epochs = range(1, len(values) + 1)
@@ -196,12 +245,34 @@ def _history_figure(history: Mapping[str, Any], title: str | None, key: str = "l
     if everything and min(everything) > 0 and max(everything) / min(everything) > 100:
         ax.set_yscale("log")  # a loss falling over decades reads better on a log scale
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    longest = max(len(values) for values in curves.values())
+    if longest <= 2:  # one or two epochs: whole-numbered ticks need the room made for them
+        ax.set_xlim(0.5, longest + 0.5)
+        ax.set_xticks(range(1, longest + 1))
     ax.set_xlabel("epoch")
     ax.set_ylabel(name)
-    ax.set_title(title if title is not None else f"{name.capitalize()} per epoch")
+    shown = title if title is not None else f"{name.capitalize()} per epoch"
+    ax.set_title(wrap(shown, _CURVE_SIZE[0], 10.0), fontsize=10)
     ax.grid(True, alpha=0.3)
-    ax.legend(frameon=False)
+    # below the axes, where it covers no curve
+    fig.legend(loc="outside lower center", frameon=False, fontsize=MIN_FONT_PT)
     return fig
+
+
+def wrap(text: str, width_in: float, points: float) -> str:
+    """``text`` broken into lines that fit ``width_in`` inches (less 0.3 in of margin) at
+    ``points`` (a glyph is at most about 0.6 em wide on average): a long title wraps
+    instead of being clipped.
+
+    Examples
+    --------
+    >>> wrap("BoltzmannRecommender on generated ratings (not MovieLens)", 3.4, 10)
+    'BoltzmannRecommender on generated\\nratings (not MovieLens)'
+    """
+    import textwrap
+
+    chars = max(8, int((width_in - 0.3) * 72 / (0.6 * points)))
+    return "\n".join(textwrap.wrap(text, chars)) or text
 
 
 def history_png(

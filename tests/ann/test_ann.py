@@ -319,7 +319,7 @@ BAD_DATA = [
     ("nan in X", lambda: (_with_nan(X_OK), Y_OK), "Input X contains NaN"),
     ("inf in X", lambda: (_with_inf(X_OK), Y_OK), "Input X contains infinity"),
     ("1-D X", lambda: (X_OK[:, 0], Y_OK), "X must be 2-dimensional"),
-    ("3-D X", lambda: (X_OK[:, :, None], Y_OK), "dim 3"),
+    ("3-D X", lambda: (X_OK[:, :, None], Y_OK), "got 3-dimensional X"),
     ("empty", lambda: (X_OK[:0], Y_OK[:0]), "0 sample"),
     ("string in a numeric column", lambda: (_with_string(X_OK), Y_OK), "X must hold numbers"),
     ("y too short", lambda: (X_OK, Y_OK[:-1]), "inconsistent numbers of samples"),

@@ -141,3 +141,16 @@ def test_evaluate_without_a_stored_label_asks_for_one(tmp_path: Path) -> None:
     result = run_captured("evaluate", str(model), str(data), "--label-column", "odd",
                           "--anomaly-label", "1", "--json")  # fmt: skip
     assert result.code == 0 and json.loads(result.out)["anomaly_label"] == "1"
+
+
+def test_default_widths_follow_the_table_and_n_estimators_averages(tmp_path: Path) -> None:
+    data = tmp_path / "t.csv"
+    anomaly_table(n=120, n_odd=6).to_csv(data, index=False)
+    model = tmp_path / "ens.ck"
+    result = run_captured("train", "autoencoder", str(data), "--label-column", "odd",
+                          "--drop", "id", "--out", str(model), "--epochs", "5",
+                          "--n-estimators", "2", "--quiet")  # fmt: skip
+    assert result.code == 0, result.err
+    est = load(model)
+    assert est.n_estimators == 2 and len(est.network_.members) == 2
+    assert tuple(est.hidden_layers) == (4, 2)  # 7 encoded columns: half, then a quarter

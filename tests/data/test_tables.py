@@ -316,11 +316,30 @@ def test_a_gzip_or_idx_file_is_named_for_what_it_is(tmp_path) -> None:
 
     pixels = bytes([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 2, 200, 255, 0, 131])
     (tmp_path / "x-idx3-ubyte.gz").write_bytes(gzip.compress(pixels))
-    with pytest.raises(ValueError, match=r"not UTF-8 .*gzip archive, not a CSV table"):
+    with pytest.raises(ValueError, match=r"is a gzipped IDX array .*not a CSV table"):
         read_table(tmp_path / "x-idx3-ubyte.gz")
     (tmp_path / "x-idx3-ubyte").write_bytes(pixels)
-    with pytest.raises(ValueError, match=r"not UTF-8 .*IDX array"):
+    with pytest.raises(ValueError, match=r"is an IDX array .*not a CSV table"):
         read_table(tmp_path / "x-idx3-ubyte")
+    # labels (bytes 0-9) pass for text: they said "a header but no data rows"
+    labels = bytes([0, 0, 8, 1, 0, 0, 0, 3, 7, 2, 1])
+    (tmp_path / "y-idx1-ubyte.gz").write_bytes(gzip.compress(labels))
+    with pytest.raises(ValueError, match=r"is a gzipped IDX array"):
+        read_table(tmp_path / "y-idx1-ubyte.gz")
+
+
+def test_a_gzipped_csv_is_read_whatever_its_name(tmp_path) -> None:
+    """A gzipped CSV was refused as "a gzip archive, not a CSV table"."""
+    import gzip
+
+    text = "a,b\n1,x\n2,y\n"
+    for name in ("t.csv.gz", "t.csv"):
+        (tmp_path / name).write_bytes(gzip.compress(text.encode()))
+        table = read_table(tmp_path / name)
+        assert table["a"].tolist() == [1, 2] and table["b"].tolist() == ["x", "y"]
+    (tmp_path / "cut.csv.gz").write_bytes(gzip.compress(text.encode())[:-6])
+    with pytest.raises(ValueError, match=r"'.*cut\.csv\.gz' is a damaged gzip file"):
+        read_table(tmp_path / "cut.csv.gz")
 
 
 # -- the header as written: repeated names --------------------------------------------------

@@ -211,7 +211,7 @@ def test_top_of_an_unknown_user_warns_and_lists_the_fallback(files, tmp_path) ->
     assert trained.code == 0, trained.err
     with pytest.warns(UserWarning, match="'99999' is not in the training ratings"):
         top = run_captured("recommend", "top", str(out), "--user", "99999", "-k", "3")
-    assert top.code == 0 and len(top.out.strip().splitlines()) == 4
+    assert top.code == 0 and len(top.out.strip().splitlines()) == 5  # the note, a header, 3
 
 
 def test_binary_follows_the_declared_scale(tmp_path) -> None:

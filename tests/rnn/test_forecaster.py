@@ -79,12 +79,16 @@ def test_exogenous_columns_and_a_named_target() -> None:
         direct.predict(horizon=5)
 
 
-def test_windows_are_views_into_one_series_tensor() -> None:
-    model = RNNForecaster(lookback=5, horizon=3, strategy="direct", **FAST)
+@pytest.mark.parametrize("scaling", ["series", "window"])
+def test_windows_are_views_into_one_series_tensor(scaling) -> None:
+    model = RNNForecaster(lookback=5, horizon=3, strategy="direct", scaling=scaling, **FAST)
     model.fitted_params_ = model.get_params()
     windows, targets = model._fit_data(np.arange(100.0), None, fitting=True)
     assert windows.shape == (93, 5, 1) and targets.shape == (93, 3)
-    assert windows.untyped_storage().data_ptr() == targets.untyped_storage().data_ptr()
+    if scaling == "window":  # each target in its window's scale: one step of the line is 1
+        np.testing.assert_allclose(targets[0].numpy(), [1.0, 2.0, 3.0])
+    else:
+        assert windows.untyped_storage().data_ptr() == targets.untyped_storage().data_ptr()
     assert windows.untyped_storage().nbytes() == 100 * 4  # the series, once
     scaling = model._transform
     np.testing.assert_allclose(windows[7, :, 0] * scaling.std[0] + scaling.mean[0],
@@ -93,7 +97,7 @@ def test_windows_are_views_into_one_series_tensor() -> None:
 
 def test_scaling_sees_the_training_part_only() -> None:
     y = np.r_[np.sin(np.arange(185.0)), 1000 + np.sin(np.arange(15.0))]
-    model = RNNForecaster(lookback=10, validation_fraction=0.1, **FAST)
+    model = RNNForecaster(lookback=10, validation_fraction=0.1, scaling="series", **FAST)
     model.fitted_params_ = model.get_params()
     model._fit_data(y, None, fitting=True)
     n = len(y) - 10  # windows; the last 19 are validation windows, the jump is in them

@@ -10,6 +10,7 @@ import torch
 from sklearn.datasets import load_iris, make_blobs
 
 from cortexkit import SelfOrganizingMap, load
+from cortexkit.som.anomaly import som_anomaly_scores
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +122,11 @@ def test_planted_outliers_rank_first() -> None:
     qe, um = som.anomaly_scores(data), som.umatrix_scores(data)
     assert qe.shape == um.shape == (403,) and (um >= 0).all() and (um <= 1).all()
     assert set(np.argsort(-qe)[:3].tolist()) == {400, 401, 402}  # higher: more anomalous
-    np.testing.assert_allclose(qe.mean(), som.quantization_error(data), rtol=1e-6)
+    # the score: the distance to the best unit plus that unit's U-matrix value (data units)
+    dist = som_anomaly_scores(som, data, "qe")
+    np.testing.assert_allclose(dist.mean(), som.quantization_error(data), rtol=1e-6)
+    umatrix = som.distance_map(normalize=False).ravel()[som.predict(data)]
+    np.testing.assert_allclose(qe, dist + umatrix, rtol=1e-5)
     assert sorted(som.outliers(data, threshold=20.0).tolist()) == [400, 401, 402]
     assert som.outliers(data, k=5, score="umatrix").shape == (5,)
 

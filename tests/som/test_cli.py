@@ -129,7 +129,8 @@ def test_predict_on_a_table_without_the_features_names_its_columns(tmp_path) -> 
     (tmp_path / "other.csv").write_text("a,b\n1,2\n")
     model = tmp_path / "m.cortex"
     trained = run_captured("som", str(tmp_path / "t.csv"), "--grid", "2x2", "--out", str(model))
-    assert trained.code == 0 and "(1 epoch)" in trained.out + trained.err
+    # the default passes present 15 rows per node: 15 x 4 nodes / 3 rows = 20 epochs
+    assert trained.code == 0 and "(20 epochs)" in trained.out + trained.err
     result = run_captured("predict", str(model), str(tmp_path / "other.csv"))
     assert result.code == 2 and "got columns ['a', 'b']" in result.err, result.err
 

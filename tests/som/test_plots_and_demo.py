@@ -45,13 +45,16 @@ def test_every_figure_draws_one_cell_per_node(tmp_path, topology) -> None:
 
 
 def test_the_demo_names_nodes_well_and_draws_the_map() -> None:
-    from cortexkit.demo import FAMILIES
+    from cortexkit.demo import FAMILIES, entry
     from cortexkit.demo.som import som_digits
+    from cortexkit.report.models import model_figures
 
     assert som_digits in FAMILIES
     (result,) = som_digits(quick=True)
     assert result.model == "SelfOrganizingMap" and result.metric == "accuracy"
     assert result.score > 0.8 > 0.2 > result.baseline  # unlabelled map, ten digits
-    assert len(result.figures) == 2
-    assert all(png[:8] == PNG for png, _ in result.figures)
-    assert "U-matrix" in result.figures[0][1]
+    # the report draws them, as for any map given held-out data: U-matrix and hit map
+    figures, missing = model_figures(entry(result))
+    assert len(figures) == 2 and missing == []
+    assert all(png[:8] == PNG for png, _ in figures)
+    assert "U-matrix" in figures[0][1]

@@ -29,6 +29,7 @@ from cortexkit._validation import (
     check_float32_range,
     validate_data,
 )
+from cortexkit.ann.export import DenseExport
 from cortexkit.ann.inputs import check_memmap
 from cortexkit.ann.network import DenseNetwork, ManualObjective
 from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator, check_fits_in_memory, n_samples
@@ -50,7 +51,7 @@ ANN_CONSTRAINTS = {
 }
 
 
-class BaseANN(GradientEstimator, ABC):
+class BaseANN(DenseExport, GradientEstimator, ABC):
     """Base of the ANN estimators. Not for direct use."""
 
     _constraints = ANN_CONSTRAINTS

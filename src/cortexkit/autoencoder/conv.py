@@ -155,7 +155,7 @@ class ConvAutoEncoderNetwork(nn.Module):
 
     def decode(self, code: Tensor) -> Tensor:
         """The image ``(batch, C, H, W)`` of a code."""
-        maps = self.dense.decode(code).reshape(len(code), *self.flat_shape)
+        maps = self.dense.decode(code).reshape(code.shape[0], *self.flat_shape)  # traced: ONNX
         return self.up(maps)  # type: ignore[no-any-return]
 
     def forward(self, x: Tensor) -> Tensor:

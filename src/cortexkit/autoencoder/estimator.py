@@ -14,9 +14,13 @@ from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 
 from cortexkit._validation import CALLABLE, Interval, Options, PositiveInts, as_widths
+from cortexkit.autoencoder.ensemble import members_of
+from cortexkit.autoencoder.export import AutoEncoderExport
 from cortexkit.autoencoder.inputs import AutoEncoderInputs, BottleneckWarning
 from cortexkit.autoencoder.objective import AutoEncoderObjective
+from cortexkit.autoencoder.scoring import AnomalyScores
 from cortexkit.autoencoder.settings import NO_LAYERS, check_settings, new_network, saved_network
+from cortexkit.autoencoder.widths import auto_widths
 from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator, check_fits_in_memory
 from cortexkit.defaults import AUTOENCODER
 from cortexkit.nn.activations import ACTIVATIONS
@@ -28,12 +32,17 @@ __all__ = ["AutoEncoder", "BottleneckWarning"]
 KINDS = ("plain", "denoising", "sparse", "variational")
 
 
-class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
+class AutoEncoder(
+    AnomalyScores, AutoEncoderExport, AutoEncoderInputs, TransformerMixin, GradientEstimator
+):
     """An autoencoder: an encoder to a code, a decoder back, trained to reconstruct.
 
     ``transform`` gives the codes, ``predict`` the reconstruction, ``anomaly_scores`` each
     row's reconstruction error (mean squared error over its observed entries): *higher
-    means more anomalous*. ``score_samples`` is its negative, with scikit-learn's sign
+    means more anomalous*. By default the widths follow the input (``hidden_layers="auto"``:
+    the code is always narrower than the input). ``n_estimators=3`` trains three networks
+    side by side and averages their scores, a steadier anomaly score (``bench/quality.py
+    anomaly``). ``score_samples`` is its negative, with scikit-learn's sign
     (higher means more normal). After ``fit``, ``threshold_`` is the ``threshold_quantile``
     quantile of the training rows' anomaly scores, and ``predict_anomaly`` calls a row
     above it an anomaly (1).
@@ -47,10 +56,17 @@ class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
 
     Parameters
     ----------
-    hidden_layers : int or sequence of int, default=(128, 32)
+    hidden_layers : "auto", int or sequence of int, default="auto"
         Units per dense encoder layer, from the input side; the last is the code (an int
         is one layer: the code). The convolutional architecture puts them after its
-        flattened feature maps.
+        flattened feature maps. ``"auto"`` follows the ``n`` input values:
+        :func:`~cortexkit.autoencoder.widths.auto_widths`, ``n/2`` then ``n/4`` units
+        (at most 128 then 32; a code of 2 to ``n - 1``), so ``fitted_params_`` holds the
+        widths used.
+    n_estimators : int, default=1
+        Networks trained side by side (their own initial weights, the same batches, the
+        mean of their losses): ``predict`` averages their reconstructions,
+        ``anomaly_scores`` their errors, and ``transform`` gives their codes side by side.
     decoder_layers : int, sequence of int or None, default=None
         Units per decoder hidden layer (``()``: none, the code goes straight to the
         output); ``None`` mirrors the encoder.
@@ -163,9 +179,12 @@ class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
         without a validation set.
     network_ : AutoEncoderNetwork or ConvAutoEncoderNetwork
         The trained network (``encode``, ``decode``, ``layer_sizes``).
+    error_scale_ : torch.Tensor
+        Each input entry's mean squared reconstruction error over the training rows (the
+        network's input shape, one row): :meth:`anomaly_scores` divides by it.
     threshold_ : float
         The ``threshold_quantile`` quantile of the training rows' anomaly scores
-        (reconstruction errors);
+        (standardised reconstruction errors);
         :meth:`predict_anomaly` calls a row above it an anomaly.
     image_shape_ : tuple of int or None
         The shape of one training image as given (``(H, W)``, ``(H, W, C)`` or
@@ -204,7 +223,8 @@ class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
 
     _constraints = {
         **GRADIENT_CONSTRAINTS,
-        "hidden_layers": [PositiveInts()],
+        "hidden_layers": [PositiveInts(), Options(["auto"])],
+        "n_estimators": [Interval(int, 1, None)],
         "decoder_layers": [PositiveInts(), NO_LAYERS, None],
         "kind": [Options(KINDS)],
         "activation": [Options(ACTIVATIONS), CALLABLE],
@@ -224,8 +244,9 @@ class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
 
     def __init__(
         self,
-        hidden_layers: int | Sequence[int] = AUTOENCODER.hidden_layers,
+        hidden_layers: str | int | Sequence[int] = "auto",
         *,
+        n_estimators: int = AUTOENCODER.n_estimators,
         decoder_layers: int | Sequence[int] | None = None,
         kind: str = "plain",
         activation: Any = AUTOENCODER.activation,
@@ -264,6 +285,7 @@ class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
         resume: bool = False,
     ) -> None:
         self.hidden_layers = hidden_layers
+        self.n_estimators = n_estimators
         self.decoder_layers = decoder_layers
         self.kind = kind
         self.activation = activation
@@ -307,16 +329,22 @@ class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
         super()._validate_params()
         check_settings(self.get_params(deep=False))
 
-    # -- the network ------------------------------------------------------------------------------
-
     def _build(self, parts: Any, generator: torch.Generator) -> None:
         net = new_network(self.fitted_params_, self.n_features_in_, self.image_shape_, generator)
         n_weights = sum(p.numel() for p in net.parameters())
         rows = min(len(parts[0]), 8192)
-        need = 16 * n_weights + 12 * rows * sum(getattr(net, "layer_sizes", [self.n_features_in_]))
+        sizes = getattr(net, "layer_sizes", [self.n_features_in_])
+        need = 16 * n_weights + 12 * rows * sum(sizes) * len(members_of(net))
         check_fits_in_memory(need, f"the autoencoder ({n_weights:,} weights)", self._device())
         self.network_ = net.to(self._device())
         self._objective = AutoEncoderObjective.from_settings(self.network_, self.fitted_params_)
+
+    def _check_bottleneck(self) -> None:
+        """Resolve ``hidden_layers="auto"`` into ``fitted_params_``, then check the code."""
+        if isinstance(self.fitted_params_["hidden_layers"], str):
+            self.fitted_params_["hidden_layers"] = auto_widths(self.n_features_in_)
+            check_settings(self.fitted_params_)
+        super()._check_bottleneck()
 
     def _is_built(self) -> bool:
         return hasattr(self, "network_")
@@ -325,8 +353,6 @@ class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
         """The reconstruction error of a set: what early stopping monitors."""
         error = self._objective.loss(X, mask)
         return {"loss": error, "reconstruction": error}
-
-    # -- fitting -------------------------------------------------------------------------------
 
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> AutoEncoder:
         """Train from scratch on ``X`` (``y`` is ignored; it may hold labels).
@@ -346,14 +372,11 @@ class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
         self._set_threshold(X, kwargs.get("mask"))
         return self
 
-    def _set_threshold(self, X: Any, mask: Any) -> None:
-        scores = self.anomaly_scores(X, mask=mask)
-        self.threshold_ = float(np.quantile(scores, self.fitted_params_["threshold_quantile"]))
-
     # -- using the model -------------------------------------------------------------------------
 
     def _code_width(self) -> int:
-        return as_widths(self.fitted_params_["hidden_layers"], "hidden_layers")[-1]
+        code = as_widths(self.fitted_params_["hidden_layers"], "hidden_layers")[-1]
+        return code * int(self.fitted_params_.get("n_estimators", 1))
 
     def _encoded(self, X: Any, mask: Any) -> tuple[Tensor, ...]:
         check_is_fitted(self, "network_")
@@ -361,7 +384,7 @@ class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
 
     @torch.no_grad()
     def transform(self, X: Any, mask: Any = None) -> np.ndarray:
-        """The codes, shape ``(n_samples, code)`` (a variational code's mean)."""
+        """The codes, ``(n_samples, code)`` (a variational code's mean; side by side)."""
         x = self._encoded(X, mask)[0]
         self.network_.eval()
         return chunked(self.network_.encode, x).cpu().numpy().astype(np.float64)
@@ -387,22 +410,6 @@ class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
         unobserved entries."""
         x = self._encoded(X, mask)[0]
         return self._outputs(self._forward(self.network_, x))
-
-    def anomaly_scores(self, X: Any, mask: Any = None) -> np.ndarray:
-        """Each row's reconstruction error (mean squared error over its observed entries),
-        shape ``(n_samples,)``: higher for rows less like the training rows."""
-        parts = self._encoded(X, mask)
-        scores = self._objective.reconstruction_error(*parts)
-        return scores.cpu().numpy().astype(np.float64)
-
-    def score_samples(self, X: Any, mask: Any = None) -> np.ndarray:
-        """The negative of :meth:`anomaly_scores`: scikit-learn's sign, higher for rows
-        more like the training rows."""
-        return -self.anomaly_scores(X, mask=mask)
-
-    def predict_anomaly(self, X: Any, mask: Any = None) -> np.ndarray:
-        """1 where a row's anomaly score exceeds ``threshold_`` (an anomaly), else 0."""
-        return (self.anomaly_scores(X, mask=mask) > self.threshold_).astype(np.int64)
 
     @torch.no_grad()
     def sample(self, n_samples: int = 1, random_state: Any = None) -> np.ndarray:
@@ -430,15 +437,14 @@ class AutoEncoder(AutoEncoderInputs, TransformerMixin, GradientEstimator):
             **self._common_state(),
         }
         tensors = {k: v.detach().cpu() for k, v in self.network_.state_dict().items()}
-        return meta, tensors
+        return meta, {**tensors, "error_scale_": self.error_scale_.detach().cpu()}
 
     def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
         self._set_common_state(meta)
         shape = meta["image_shape_"]
         self.image_shape_ = None if shape is None else tuple(int(s) for s in shape)
-        self.threshold_ = float(meta["threshold_"])
-        if not np.isfinite(self.threshold_):
-            raise ValueError(f"threshold_ is {self.threshold_}, not a finite number")
+        tensors = dict(tensors)
+        self.threshold_, self.error_scale_ = self._checked_threshold(meta, tensors)
         net = saved_network(self.fitted_params_, self.n_features_in_, self.image_shape_, tensors)
         self.network_ = net.to(self._device())
         self._objective = AutoEncoderObjective.from_settings(self.network_, self.fitted_params_)

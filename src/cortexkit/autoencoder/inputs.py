@@ -162,6 +162,11 @@ class AutoEncoderInputs:
         ndim = getattr(X, "ndim", None)
         if ndim is None:  # a list, or an object with __array__
             ndim = 2 if hasattr(X, "columns") else np.asarray(X, dtype=object).ndim
+        if ndim is not None and ndim > 4:
+            raise ValueError(
+                "X must be a table (n_samples, n_features) or images (N, H, W), (N, H, W, C) "
+                f"or (N, C, H, W); got {ndim}-dimensional X"
+            )
         if ndim in (3, 4):
             arr = image_array(X)
             if reset:

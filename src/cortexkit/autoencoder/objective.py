@@ -18,7 +18,8 @@ observed entries), plus the kind's own term:
 The noise and the variational draw come from torch's global RNG, which the estimator seeds
 for the fit (as dropout's). :meth:`AutoEncoderObjective.reconstruction_error` is what the
 validation set and early stopping see: the deterministic reconstruction error, without
-noise or penalty.
+noise or penalty. An ensemble (:class:`~cortexkit.autoencoder.ensemble.EnsembleNetwork`)
+trains on the mean of its members' losses, and its errors are the mean of its members'.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from cortexkit.autoencoder.ensemble import members_of
 from cortexkit.autoencoder.losses import gaussian_kl, kl_sparsity, l1_sparsity, masked_mse
 from cortexkit.train.objective import chunked, chunks
 
@@ -102,8 +104,13 @@ class AutoEncoderObjective:
         return self.network.parameters()
 
     def objective(self, xb: Tensor, mb: Tensor | None = None) -> Tensor:
-        """The training loss on one batch (noise and variational draws included)."""
-        net: Any = self.network
+        """The training loss on one batch (noise and variational draws included); for an
+        ensemble, the mean of its members' losses."""
+        members = members_of(self.network)
+        losses = [self._member_objective(net, xb, mb) for net in members]
+        return losses[0] if len(losses) == 1 else torch.stack(losses).mean()
+
+    def _member_objective(self, net: Any, xb: Tensor, mb: Tensor | None) -> Tensor:
         opts = self.options
         inputs = xb
         if self.kind == "denoising":
@@ -149,27 +156,67 @@ class AutoEncoderObjective:
                 self._flops[key] = 6.0 * len(xb) * n_weights
         return self._flops[key]
 
+    def _entry_errors(self, x: Tensor, mask: Tensor | None) -> Tensor:
+        """Each entry's squared reconstruction error (0 where unobserved), the members'
+        mean for an ensemble, from the deterministic pass."""
+        each = []
+        for net in members_of(self.network):
+            error = (net(x) - torch.nan_to_num(x)) ** 2
+            each.append(error if mask is None else torch.where(mask.bool(), error, 0.0))
+        return each[0] if len(each) == 1 else torch.stack(each).mean(0)
+
     @torch.no_grad()
-    def reconstruction_error(self, X: Tensor, mask: Tensor | None = None) -> Tensor:
+    def reconstruction_error(
+        self, X: Tensor, mask: Tensor | None = None, scale: Tensor | None = None
+    ) -> Tensor:
         """Each row's mean squared reconstruction error over its observed entries, from the
-        deterministic pass (no noise; a variational code's mean), in chunks."""
+        deterministic pass (no noise; a variational code's mean), in chunks; for an
+        ensemble, the mean of its members' errors. With ``scale`` (one value per input
+        entry, as :meth:`entry_scale` gives), each entry's error is divided by its scale
+        first."""
         self.network.eval()
 
         def errors(x: Tensor, *m: Tensor) -> Tensor:
-            return masked_mse(self.network(x), x, m[0] if m else None, reduction="sample")
+            mask = m[0] if m else None
+            error = self._entry_errors(x, mask)
+            if scale is not None:
+                error = error / scale
+            flat = error.reshape(len(x), -1)
+            if mask is None:
+                return flat.mean(1)
+            return flat.sum(1) / mask.reshape(len(x), -1).sum(1).clamp_min(1)
 
         return chunked(errors, X) if mask is None else chunked(errors, X, mask)
 
     @torch.no_grad()
-    def loss(self, X: Tensor, mask: Tensor | None = None) -> float:
-        """The mean reconstruction error over the observed entries of a whole set."""
+    def entry_scale(self, X: Tensor, mask: Tensor | None = None) -> Tensor:
+        """Each input entry's mean squared reconstruction error over the rows of ``X``
+        that observe it, shape ``X.shape[1:]``, floored at a thousandth of their mean (so
+        that an entry every row reconstructs exactly cannot divide by 0)."""
         self.network.eval()
+        total = torch.zeros(X.shape[1:], dtype=torch.float64, device=X.device)
+        count = torch.zeros_like(total)
+        for s in chunks(len(X)):
+            m = None if mask is None else mask[s]
+            total += self._entry_errors(X[s], m).sum(0, dtype=torch.float64)
+            count += len(X[s]) if m is None else m.sum(0, dtype=torch.float64)
+        mean = total / count.clamp_min(1)
+        floor = max(float(mean.mean()) * 1e-3, 1e-12)
+        return mean.clamp_min(floor).to(X.dtype)
+
+    @torch.no_grad()
+    def loss(self, X: Tensor, mask: Tensor | None = None) -> float:
+        """The mean reconstruction error over the observed entries of a whole set (for an
+        ensemble, the mean of its members')."""
+        self.network.eval()
+        members = members_of(self.network)
         total, count = 0.0, 0.0
         for s in chunks(len(X)):
             m = None if mask is None else mask[s]
-            total += float(masked_mse(self.network(X[s]), X[s], m, reduction="sum"))
+            for net in members:
+                total += float(masked_mse(net(X[s]), X[s], m, reduction="sum"))
             count += X[s].numel() if m is None else float(m.sum())
-        return total / max(count, 1.0)
+        return total / max(count, 1.0) / len(members)
 
     def state_dict(self) -> dict[str, Tensor]:
         return self.network.state_dict()

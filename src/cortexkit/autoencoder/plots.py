@@ -70,7 +70,8 @@ def reconstructions_png(
         rows.append(("corrupted", _as_images(corrupted)))
     rows.append(("reconstruction", _as_images(reconstructions)))
     n = min(n, *(len(r[1]) for r in rows))
-    fig = Figure(figsize=(1.1 * n + 1.2, 1.2 * len(rows) + 0.4), layout="constrained")
+    # 0.95 in an image: ten and their row labels fit a report's page (10.7 in)
+    fig = Figure(figsize=(0.95 * n + 1.2, 1.05 * len(rows) + 0.4), layout="constrained")
     axes = fig.subplots(len(rows), n, squeeze=False)
     for r, (name, images) in enumerate(rows):
         for c in range(n):
@@ -80,7 +81,7 @@ def reconstructions_png(
             ax.set_xticks([])
             ax.set_yticks([])
             if c == 0:
-                ax.set_ylabel(name, fontsize=8)
+                ax.set_ylabel(name, fontsize=10)
     if title:
         fig.suptitle(title)
     return _render(fig)
@@ -108,7 +109,7 @@ def code_space_png(codes: Any, labels: Any = None, title: str | None = None) -> 
         _, _, vt = np.linalg.svd(centred, full_matrices=False)
         z = centred @ vt[:2].T
         axis = ("principal component 1 of the codes", "principal component 2")
-    fig = Figure(figsize=(5.5, 4.5), layout="constrained")
+    fig = Figure(figsize=(5.2, 4.2), layout="constrained")
     ax = fig.add_subplot()
     if labels is None:
         ax.scatter(z[:, 0], z[:, 1], s=6, alpha=0.6)
@@ -117,9 +118,9 @@ def code_space_png(codes: Any, labels: Any = None, title: str | None = None) -> 
         for value in np.unique(lab):
             pick = lab == value
             ax.scatter(z[pick, 0], z[pick, 1], s=6, alpha=0.6, label=str(value))
-        ax.legend(
-            frameon=False, fontsize=7, markerscale=2, ncol=2 if len(np.unique(lab)) > 5 else 1
-        )
+        # beside the axes, where it hides no point
+        ax.legend(frameon=False, fontsize=9, markerscale=2, loc="center left",
+                  bbox_to_anchor=(1.0, 0.5), ncol=2 if len(np.unique(lab)) > 10 else 1)  # fmt: skip
     ax.set_xlabel(axis[0])
     ax.set_ylabel(axis[1])
     ax.set_title(title or "Code space")
@@ -150,7 +151,7 @@ def score_histogram_png(
     if log:
         s = np.log10(np.maximum(s, 1e-300))
         where = None if threshold is None else float(np.log10(max(threshold, 1e-300)))
-    fig = Figure(figsize=(6, 3.8), layout="constrained")
+    fig = Figure(figsize=(5.2, 3.8), layout="constrained")
     ax = fig.add_subplot()
     bins = np.histogram_bin_edges(s[np.isfinite(s)], bins=40).tolist()
     if labels is None:

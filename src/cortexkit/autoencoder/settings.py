@@ -28,6 +28,7 @@ import torch
 from torch import Tensor, nn
 
 from cortexkit.autoencoder.conv import ConvAutoEncoderNetwork
+from cortexkit.autoencoder.ensemble import EnsembleNetwork
 from cortexkit.autoencoder.inputs import image_layout, to_channels_first, uses_conv
 from cortexkit.autoencoder.network import AutoEncoderNetwork, decoder_sizes
 
@@ -57,6 +58,8 @@ def check_settings(settings: Mapping[str, Any]) -> None:
         encoder's mirror, or the KL sparsity penalty with a code not in (0, 1).
     """
     s = settings
+    if isinstance(s["hidden_layers"], str):  # "auto": checked again once it has widths
+        return
     if s["kind"] == "denoising" and s["noise"] == "masking" and not s["noise_level"] < 1:
         raise ValueError(
             "noise_level must be in [0, 1) for noise='masking' (the probability that an "
@@ -86,7 +89,13 @@ def new_network(
 ) -> nn.Module:
     """The network ``settings`` describe for data of ``n_inputs`` values per row, shaped
     ``image_shape`` (one image as given, or None for a table), its weights drawn from
-    ``generator``."""
+    ``generator``; with ``n_estimators`` above 1, an :class:`EnsembleNetwork` of that many
+    (their weights drawn one network after the other)."""
+    n_members = int(settings.get("n_estimators", 1))  # model files before it have one
+    if n_members > 1:
+        one = {**settings, "n_estimators": 1}
+        members = [new_network(one, n_inputs, image_shape, generator) for _ in range(n_members)]
+        return EnsembleNetwork(members)
     common: dict[str, Any] = {
         "activation": settings["activation"],
         "output_activation": settings["output_activation"],

@@ -23,6 +23,7 @@ from torch import Tensor
 from cortexkit.boltzmann.inference import gibbs_sweep, mean_field, variational_free_energy
 from cortexkit.boltzmann.units import cd_statistics, free_energy, pseudo_likelihood, reconstruct
 from cortexkit.boltzmann.update import momentum_update
+from cortexkit.train.distributed import all_reduce_mean, is_distributed
 from cortexkit.train.objective import chunks
 from cortexkit.train.step import Run, Step
 
@@ -112,7 +113,7 @@ class CDStep(Step):
         loss = free_energy_from(s.positive, s.pre[: s.n_positive], b, self.kind).mean()
         if s.chain is not None:
             self.chain = s.chain
-        if self.velocity is None:  # no momentum: the products go straight into the weights
+        if self.velocity is None and not is_distributed():  # the products go straight in
             lr = self.learning_rate
             if self.weight_decay:
                 W.mul_(1.0 - lr * self.weight_decay)  # W += lr * (dW - weight_decay * W)
@@ -121,7 +122,8 @@ class CDStep(Step):
             c.add_(s.signed_hidden.sum(0), alpha=lr)
             return loss
         grads = (s.dW, s.db, s.dc)
-        velocity = self.velocity
+        all_reduce_mean(*grads)  # the batch's statistics over every process's share
+        velocity = self.velocity or (None, None, None)
         for i, (p, g, v) in enumerate(zip(self.parameters, grads, velocity, strict=True)):
             momentum_update(p, g, v, learning_rate=self.learning_rate, momentum=self.momentum,
                             weight_decay=self.weight_decay if i == 0 else 0.0)  # fmt: skip
@@ -257,6 +259,7 @@ class DBMStep(Step):
             grads.append(lower.T @ upper)
         for layer in range(len(pos)):
             grads.append(pos[layer].mean(0) - neg[layer].mean(0))
+        all_reduce_mean(*grads)  # the batch's statistics over every process's share
         velocity: list[Tensor | None] = [*self.velocity] if self.velocity else [None] * len(grads)
         for i, (p, g, vel) in enumerate(zip(self.parameters, grads, velocity, strict=True)):
             decay = self.weight_decay if i < len(W) else 0.0  # the weights, not the biases

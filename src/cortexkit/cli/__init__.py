@@ -8,9 +8,10 @@ progress bar on a terminal and stays quiet when piped or with ``--quiet``.
 
 One module per command group: :mod:`~cortexkit.cli.train` (``train FAMILY``, one module per
 family in :mod:`~cortexkit.cli.families`), :mod:`~cortexkit.cli.predict` (``predict`` and
-``evaluate``), :mod:`~cortexkit.cli.explain` and :mod:`~cortexkit.cli.demo`. Each adds its
-parser and sets ``run``, the function that carries the command out. Building the parser
-imports nothing heavy: torch and friends load when a command runs.
+``evaluate``), :mod:`~cortexkit.cli.explain`, :mod:`~cortexkit.cli.demo` and
+:mod:`~cortexkit.cli.report`. Each adds its parser and sets ``run``, the function that
+carries the command out. Building the parser imports nothing heavy: torch and friends load
+when a command runs.
 """
 
 from __future__ import annotations
@@ -27,7 +28,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
 
-from cortexkit.cli import demo, explain, explain_cnn, forecast, predict, recommend, som, train
+from cortexkit.cli import (
+    demo,
+    explain,
+    explain_cnn,
+    export,
+    forecast,
+    predict,
+    recommend,
+    som,
+    train,
+)
+from cortexkit.cli import report as report_command
 from cortexkit.cli._args import EXIT_BAD_INPUT, CliParser, flags_parent
 
 __all__ = ["Captured", "build_parser", "main", "run_captured"]
@@ -48,9 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_parsers(sub, common)
     explain_cnn.add_parser(explain.add_parser(sub, common), common)
     demo.add_parser(sub, common)
+    report_command.add_parser(sub, common)
     som.add_parser(sub, common)
     recommend.add_parser(sub, common)
     forecast.add_parser(sub, common)
+    export.add_parser(sub, common)
     return parser
 
 

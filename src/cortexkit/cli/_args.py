@@ -31,6 +31,8 @@ class CliParser(argparse.ArgumentParser):
         ns, extras = super().parse_known_args(args, namespace)
         if not hasattr(ns, "_cli_prog"):  # the innermost (sub)command parsed sets it first
             ns._cli_prog = self.prog
+        # the whole command line (the outermost parser returns last): what --nproc reruns
+        ns._cli_argv = list(sys.argv[1:] if args is None else args)
         return ns, extras
 
     def parse_args(  # type: ignore[override]

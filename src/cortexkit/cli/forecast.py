@@ -68,6 +68,9 @@ def write_forecast(args: argparse.Namespace, mf: Any, history: Any, horizon: int
     est = mf.estimator
     coverage = getattr(args, "coverage", 0.9)
     steps = int(horizon if horizon is not None else est.horizon)
+    ids = _series_ids(est, history, mf.extra)
+    if ids is not None:
+        return _write_several(args, est, history, steps, coverage, ids)
     saved = saved_dates(mf.extra, getattr(args, "model", "the model file"))
     dates = _future_dates(history, saved if history is None else None, steps)
     lower, upper = est.predict_interval(history, horizon=horizon, coverage=coverage)
@@ -99,6 +102,42 @@ def write_forecast(args: argparse.Namespace, mf: Any, history: Any, horizon: int
                       title=f"{mf.extra.get('series', {}).get('column', 'series')}: "
                             f"{steps}-step forecast ({coverage:.0%} interval)")  # fmt: skip
         say(args, f"wrote the figure to {args.plot}")
+    return 0
+
+
+def _series_ids(est: Any, history: Any, extra: dict[str, Any]) -> list[str] | None:
+    """The series a global model forecasts (its own, or those of a long ``history``);
+    None for one series."""
+    column = (extra.get("series") or {}).get("series_column")
+    if history is None:
+        return list(est.series_ids_) if getattr(est, "_several", False) else None
+    if column and column in getattr(history, "columns", ()):
+        return [str(k) for k, _ in history.groupby(column, sort=False)]
+    return None
+
+
+def _write_several(
+    args: argparse.Namespace, est: Any, history: Any, steps: int, coverage: float, ids: list[str]
+) -> int:
+    """A global model's forecasts: one row per series and step (no dates, no figure)."""
+    import numpy as np
+    import pandas as pd
+
+    if getattr(args, "plot", None):
+        raise ValueError("--plot draws one series; this model forecasts several: give --data "
+                         "with one of them")  # fmt: skip
+    point = est.predict(history, horizon=steps)
+    lower, upper = est.predict_interval(history, horizon=steps, coverage=coverage)
+    out = pd.DataFrame({"series": np.repeat(ids, steps), "step": np.tile(range(1, steps + 1),
+                        len(ids)), "forecast": point.ravel(), "lower": lower.ravel(),
+                        "upper": upper.ravel()})  # fmt: skip
+    if getattr(args, "out", None):
+        from cortexkit.io.envelope import atomic_write_bytes
+
+        atomic_write_bytes(args.out, out.to_csv(index=False).encode())
+        say(args, f"wrote {steps} forecast steps of {len(ids)} series to {args.out}")
+    else:
+        out.to_csv(sys.stdout, index=False)
     return 0
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["align_labels", "format_metrics", "metrics"]
+__all__ = ["align_labels", "few_rows_note", "format_metrics", "metrics"]
 
 
 def align_labels(y: Any, classes: Any, target: str) -> Any:
@@ -70,9 +70,11 @@ def metrics(est: Any, X: Any, y: Any, task: str) -> dict[str, Any]:
     majority class's accuracy (the most frequent class in ``y``), or the RMSE and MAE of
     predicting ``y``'s mean. A model worth keeping beats it."""
     pred = est.predict(X)
-    if task == "regress":
-        return _regression(y, pred)
-    return _classification(est, X, y, pred)
+    out = _regression(y, pred) if task == "regress" else _classification(est, X, y, pred)
+    note = few_rows_note(len(y))
+    if note is not None:
+        out.setdefault("notes", {})["rows"] = note
+    return out
 
 
 def _regression(y: Any, pred: Any) -> dict[str, Any]:
@@ -167,7 +169,7 @@ def format_metrics(metrics: dict[str, Any]) -> str:
     """One ``  name   0.1234`` line per score, the baseline's scores, then the confusion
     matrix."""
     notes = metrics.get("notes", {})
-    lines = []
+    lines = [f"  note: {notes['rows']}"] if "rows" in notes else []
     for name, value in metrics.items():
         if isinstance(value, float):
             lines.append(f"  {name:<18} {value:.4f}")
@@ -185,3 +187,14 @@ def format_metrics(metrics: dict[str, Any]) -> str:
         for label, row in zip(labels, metrics["confusion_matrix"], strict=True):
             lines.append("  " + f"{label:>{width}}" + "".join(f"{v:>{width}}" for v in row))
     return "\n".join(lines)
+
+
+def few_rows_note(n: int, what: str = "row") -> str | None:
+    """What to say beside scores computed on fewer than 2 rows (or images): one right or
+    wrong answer is no measure of a model."""
+    if n >= 2:
+        return None
+    return (
+        f"scored on {n} {what}{'' if n == 1 else 's'}: a score on fewer than 2 says nothing "
+        "about the model"
+    )

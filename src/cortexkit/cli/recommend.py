@@ -266,20 +266,27 @@ def run_top(args: argparse.Namespace) -> int:
     """Print the user's top ``k`` items, with titles when ``--items`` is given."""
     from cortexkit.recommend import read_titles
 
+    if not args.user.strip():
+        raise ValueError("--user is empty: name a user of the training ratings")
     est = _model(args.model)
     titles = read_titles(args.items) if args.items else {}
-    if est._user_code(args.user) < 0:
-        import warnings
-
-        warnings.warn(
-            f"user {args.user!r} is not in the training ratings: the items with the "
-            "highest mean rating follow",
-            UserWarning,
-            stacklevel=2,
+    if titles and not any(item in titles for item in est.item_ids_.tolist()):
+        raise ValueError(
+            f"--items {args.items!r} names none of the model's {len(est.item_ids_)} items "
+            f"(its first identifier is {next(iter(titles))!r}, the model's "
+            f"{est.item_ids_.tolist()[0]!r}): is it the item file of these ratings?"
         )
     top = est.recommend(args.user, k=args.k, exclude_seen=not args.include_seen)
     what = "P(liked)" if est.fitted_params_.get("binary", False) else "predicted"
     width = max([4, *(len(str(item)) for item in top["item"])])  # columns line up
+    if est._user_code(args.user) < 0:  # cold start, said in the output itself
+        import warnings
+
+        note = (f"user {args.user!r} is not in the training ratings ({len(est.user_ids_)} "
+                f"users, e.g. {str(est.user_ids_[0])!r}): the items with the highest mean "
+                "rating follow, the same for any unknown user")  # fmt: skip
+        warnings.warn(note, UserWarning, stacklevel=2)
+        print(f"# {note}")
     print(f"rank  {'item':>{width}}  {what}" + ("  title" if titles else ""))
     for rank, (item, score) in enumerate(zip(top["item"], top["score"], strict=True), start=1):
         title = f"  {titles.get(item, '?')}" if titles else ""

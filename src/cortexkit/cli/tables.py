@@ -52,7 +52,11 @@ def train_table(args: argparse.Namespace, build: EstimatorBuilder) -> int:
     import pandas as pd
 
     from cortexkit.data import TableEncoder, read_table, split_target
-    from cortexkit.data.columns import check_no_missing
+    from cortexkit.data.columns import (
+        check_constant_columns,
+        check_enough_rows,
+        check_no_missing,
+    )
 
     if not 0 <= args.test_size < 1:
         raise ValueError(f"--test-size must be in [0, 1); got {args.test_size}")
@@ -65,6 +69,8 @@ def train_table(args: argparse.Namespace, build: EstimatorBuilder) -> int:
     X_df, y = split_target(df, args.target)
     for name in X_df.columns:  # counted in the whole file, before any split
         check_no_missing(X_df[name], name)
+    check_enough_rows(X_df, repr(args.data))
+    check_constant_columns(X_df, repr(args.data))
     task = getattr(args, "task", None) or _guess_task(y)
     y = _encode_target(y, task, args.target)
     if task == "classify":

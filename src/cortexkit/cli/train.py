@@ -46,6 +46,9 @@ def shared_parent(
     )
     shared.add_argument("--device", default="auto", help="auto, cpu or cuda")
     shared.add_argument("--out", required=True, help="model file to write")
+    shared.add_argument("--nproc", type=positive_int, default=1, metavar="N",
+                        help="train data-parallel in N processes on this machine (torchrun; "
+                        "gloo on the CPU, NCCL on GPUs)")  # fmt: skip
     if checkpoints:
         add_checkpoint_flags(shared)
     return shared
@@ -78,8 +81,11 @@ def check_checkpoint(args: argparse.Namespace, inputs: dict[str, str]) -> None:
 
         if Path(checkpoint).exists():
             say(args, f"--resume: continuing from the checkpoint {checkpoint}")
-        else:
-            say(args, f"--resume: no checkpoint at {checkpoint} yet; training from the start")
+        else:  # said even with --quiet: a mistyped path would silently start over
+            import sys
+
+            print(f"--resume: no checkpoint at {checkpoint} yet; training from the start",
+                  file=sys.stderr)  # fmt: skip
 
 
 def _check_is_checkpoint(path: str) -> None:
@@ -138,6 +144,12 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def run_family(args: argparse.Namespace) -> int:
     """Check what every family shares, then hand over to the family (``args.train_family``)."""
+    from cortexkit.cli.parallel import launch, quiet_unless_rank_zero, under_torchrun, worker
+
+    quiet_unless_rank_zero(args)
     check_output_file(args.out, "--out", inputs={"the training data": args.data})
     check_checkpoint(args, {"the training data": args.data})
-    return int(args.train_family(args))
+    if args.nproc > 1 and not under_torchrun():
+        return launch(args)
+    with worker(args):
+        return int(args.train_family(args))

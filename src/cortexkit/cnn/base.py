@@ -20,6 +20,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from cortexkit._validation import Interval, Options, PositiveInts, as_widths
 from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator
+from cortexkit.cnn.export import ImageExport
 from cortexkit.cnn.inputs import (
     as_images,
     augmentations,
@@ -72,7 +73,7 @@ CNN_CONSTRAINTS = {
 }
 
 
-class BaseCNN(GradientEstimator, ABC):
+class BaseCNN(ImageExport, GradientEstimator, ABC):
     """Base of the CNN estimators. Not for direct use."""
 
     _constraints = CNN_CONSTRAINTS

@@ -169,6 +169,12 @@ class ConvNet(nn.Module):
         self.pooling, self.head = pooling, head
         layers: list[nn.Module] = []
         channels, (h, w) = in_channels, image_size
+        if conv_layers and kernel_size > max(h, w):  # a window wider than the whole image
+            raise ValueError(
+                f"kernel_size={kernel_size} is larger than the {h}x{w} images: use a "
+                f"kernel_size (--kernel-size) of at most {max(h, w)}, or larger images "
+                "(image_size)"
+            )
         for filters in conv_layers:
             for _ in range(convs_per_block):
                 # "same" padding keeps the size; the bias is redundant before batch norm

@@ -33,9 +33,10 @@ __all__ = [
 ]
 
 MAX_MAPS = 32  # feature maps or filters drawn at most
+COLUMNS = 8  # panels in a row of a grid
 
 
-def grid_png(panels: Sequence[tuple[str, Tensor]], title: str, columns: int = 8) -> bytes:
+def grid_png(panels: Sequence[tuple[str, Tensor]], title: str, columns: int = COLUMNS) -> bytes:
     """Small gray images in a grid, each with its caption; the PNG bytes."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -45,16 +46,16 @@ def grid_png(panels: Sequence[tuple[str, Tensor]], title: str, columns: int = 8)
     n = max(len(panels), 1)
     cols = min(columns, n)
     rows = math.ceil(n / cols)
-    fig = Figure(figsize=(1.4 * cols, 1.5 * rows + 0.5))
+    # 1.3 in a panel: eight fit a report's page, their 9 pt captions included
+    fig = Figure(figsize=(1.3 * cols, 1.45 * rows + 0.4), layout="constrained")
     FigureCanvasAgg(fig)
     for i, (caption, image) in enumerate(panels):
         ax = fig.add_subplot(rows, cols, i + 1)
         ax.imshow(image.detach().float().cpu().numpy(), cmap="gray")
-        ax.set_title(caption, fontsize=7)
+        ax.set_title(caption, fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
+    fig.suptitle(title, fontsize=11)
     return _render(fig)
 
 
@@ -91,8 +92,13 @@ def filters_png(est: Any, path: str | os.PathLike[str] | None = None) -> bytes:
 
     check_is_fitted(est, "network_")
     weight = first_conv(est.network_).weight.detach().cpu()  # (filters, C, k, k)
-    panels = [(f"filter {i}", w.mean(0)) for i, w in enumerate(weight[:MAX_MAPS])]
-    title = f"first convolution: {weight.shape[0]} filters of {tuple(weight.shape[1:])}"
+    shown = min(len(weight), MAX_MAPS)
+    if shown > COLUMNS:  # the grid's rows full: no last row left half empty
+        shown = shown // COLUMNS * COLUMNS
+    panels = [(f"filter {i}", w.mean(0)) for i, w in enumerate(weight[:shown])]
+    title = f"first convolution: {weight.shape[0]} filters of {tuple(weight.shape[1:])}" + (
+        f", the first {shown}" if shown < len(weight) else ""
+    )
     return _write(grid_png(panels, title), path)
 
 
@@ -123,9 +129,14 @@ def feature_maps_png(est: Any, image: Any, path: str | os.PathLike[str] | None =
     maps = first_block_maps(est, x).cpu()
     proba = est.predict_proba(x.numpy())[0]
     label = est.classes_[int(np.argmax(proba))]
+    shown = min(len(maps), MAX_MAPS - 1)
+    if shown + 1 > COLUMNS:  # the grid's rows full: no last row left half empty
+        shown = (shown + 1) // COLUMNS * COLUMNS - 1
     panels = [(f"image -> {label}", x[0].float().mean(0))]
-    panels += [(f"map {i}", m) for i, m in enumerate(maps[: MAX_MAPS - 1])]
-    title = f"feature maps of the first block (after ReLU): {tuple(maps.shape)}"
+    panels += [(f"map {i}", m) for i, m in enumerate(maps[:shown])]
+    title = f"feature maps of the first block (after ReLU): {tuple(maps.shape)}" + (
+        f", the first {shown}" if shown < len(maps) else ""
+    )
     return _write(grid_png(panels, title), path)
 
 
@@ -140,8 +151,8 @@ def confusion_png(
 
     matrix = np.asarray(matrix)
     k = len(labels)
-    side = max(3.5, 0.45 * k + 1.5)
-    fig = Figure(figsize=(side + 0.8, side))
+    side = max(3.2, 0.38 * k + 1.2)  # ten classes: 5 in, two side by side on a report's page
+    fig = Figure(figsize=(side + 0.4, side), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     shown = ax.imshow(matrix, cmap="Blues")
@@ -154,8 +165,7 @@ def confusion_png(
     for i in range(k):
         for j in range(k):
             colour = "white" if matrix[i, j] > top / 2 else "black"
-            ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=7, color=colour)
+            ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=9, color=colour)
     accuracy = np.trace(matrix) / max(matrix.sum(), 1)
-    ax.set_title(f"confusion matrix (accuracy {accuracy:.4f})", fontsize=9)
-    fig.tight_layout()
+    ax.set_title(f"confusion matrix (accuracy {accuracy:.4f})", fontsize=10)
     return _write(_render(fig), path)

@@ -5,7 +5,8 @@ predict) one image file.
 - One image (``.png``, ``.jpg``, ...): to predict only, since it carries no label.
 - An IDX pair (MNIST's format, gzip or not): the images file, and the labels file given
   with ``labels=`` or found beside it by name (``...-images-idx3-ubyte`` ->
-  ``...-labels-idx1-ubyte``).
+  ``...-labels-idx1-ubyte``). A folder that holds the pair (and no subfolders) names its
+  images file, as for ``train rbm``.
 - An ``.npz`` archive with the images under ``X``, ``x`` or ``images`` and the labels
   (if any) under ``y`` or ``labels``.
 
@@ -29,19 +30,49 @@ from typing import Any
 
 import numpy as np
 
-from cortexkit.data.idx import read_idx
+from cortexkit.data.idx import holds_idx, idx_images_in, read_idx
 from cortexkit.data.images import IMAGE_SUFFIXES, ImageSet, _probe, load_image, read_images
 from cortexkit.io.memory import check_fits_in_memory
 
-__all__ = ["idx_labels_path", "is_folder", "read_image_data"]
+__all__ = [
+    "check_labels_flag",
+    "idx_labels_path",
+    "image_data_path",
+    "is_folder",
+    "read_image_data",
+]
 
 _X_KEYS = ("X", "x", "images")
 _Y_KEYS = ("y", "labels")
 
 
 def is_folder(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` is an image folder (else a file)."""
-    return Path(path).is_dir()
+    """Whether ``path`` is an image folder (else a file, or a folder holding an IDX pair)."""
+    return Path(path).is_dir() and not holds_idx(path)
+
+
+def image_data_path(path: str | os.PathLike[str]) -> Path:
+    """``path``, or the IDX images file of a folder that holds an IDX pair."""
+    p = Path(path)
+    return idx_images_in(p) if holds_idx(p) else p
+
+
+def check_labels_flag(path: str | os.PathLike[str], labels: str | os.PathLike[str] | None) -> None:
+    """Refuse ``--labels`` that names no file, or that is given beside data that holds its
+    own labels (a class folder or an ``.npz``), before any work."""
+    if labels is None:
+        return
+    if not Path(labels).is_file():
+        raise FileNotFoundError(
+            f"--labels {str(labels)!r} does not exist: name the IDX labels file (or leave "
+            "--labels out to find it beside the images file)"
+        )
+    p = image_data_path(path)
+    if p.is_dir() or p.suffix.lower() == ".npz" or p.suffix.lower() in IMAGE_SUFFIXES:
+        raise ValueError(
+            f"--labels is for an IDX images file, but {str(path)!r} is not one (a class "
+            "folder or an .npz holds its own labels; one image has none): leave --labels out"
+        )
 
 
 def idx_labels_path(images: Path) -> Path:
@@ -107,7 +138,8 @@ def read_image_data(
     ValueError
         If the labels are missing or their count does not match the images'.
     """
-    p = Path(path)
+    check_labels_flag(path, labels)
+    p = image_data_path(path)
     if p.is_dir():
         return read_images(p, size, mode=mode, labelled=labelled, skip_bad=skip_bad,
                            min_classes=min_classes)  # fmt: skip

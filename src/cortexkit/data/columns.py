@@ -12,6 +12,7 @@ ValueError: column 'age' has 1 missing value of 2; the model needs complete data
 from __future__ import annotations
 
 import re
+import warnings
 from numbers import Integral
 from typing import Any
 
@@ -19,7 +20,9 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "check_constant_columns",
     "check_count",
+    "check_enough_rows",
     "check_frame",
     "check_max_categories",
     "check_no_missing",
@@ -42,6 +45,52 @@ def check_frame(df: Any, where: str) -> None:
     """Raise TypeError unless ``df`` is a pandas DataFrame."""
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"{where} expects a pandas DataFrame; got {type(df).__name__}")
+
+
+def check_enough_rows(df: Any, where: str) -> None:
+    """Refuse a training table of fewer than 2 rows, before any work: one row cannot be
+    told from noise, nor scaled."""
+    if len(df) < 2:
+        raise ValueError(
+            f"{where} has {len(df)} data row{'' if len(df) == 1 else 's'}: training needs at "
+            "least 2"
+        )
+
+
+def check_constant_columns(X: Any, where: str, *, warn: bool = True) -> None:
+    """Refuse a training table (a DataFrame, or a matrix whose columns are counted from 1)
+    whose every feature column holds one value in every row; warn, naming them, when some
+    do (unless not ``warn``: an image's blank border pixels are no news).
+
+    Examples
+    --------
+    >>> check_constant_columns(pd.DataFrame({"a": [1, 1], "b": [2, 2]}), "'t.csv'")
+    Traceback (most recent call last):
+    ...
+    ValueError: every feature column of 't.csv' holds one value in every row (['a', 'b'])...
+    """
+    if len(X) < 2 or X.shape[1] == 0:
+        return
+    if isinstance(X, pd.DataFrame):
+        names = [str(c) for c in X.columns]
+        same = [X[c].nunique(dropna=False) <= 1 for c in X.columns]
+    else:
+        names = [f"column {j + 1}" for j in range(X.shape[1])]
+        same = (np.asarray(X[0]) == np.asarray(X)).all(axis=0).tolist()
+    constant = [n for n, s in zip(names, same, strict=True) if s]
+    shown = constant[:10] + (["..."] if len(constant) > 10 else [])
+    if len(constant) == len(names):
+        raise ValueError(
+            f"every feature column of {where} holds one value in every row ({shown}): "
+            "there is nothing to learn from; check the file (and --drop, --target)"
+        )
+    if constant and warn:
+        warnings.warn(
+            f"{where}: {len(constant)} feature column(s) hold one value in every row and "
+            f"carry nothing to learn: {shown} (--drop them)",
+            UserWarning,
+            stacklevel=2,
+        )
 
 
 def check_no_missing(column: pd.Series, name: str) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["read_idx"]
+__all__ = ["holds_idx", "idx_images_in", "read_idx"]
 
 _TYPES: dict[int, np.dtype[Any]] = {
     0x08: np.dtype(np.uint8),
@@ -69,3 +69,35 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
         )
     data = np.frombuffer(raw, dtype=dtype, count=math.prod(shape), offset=header)
     return data.reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def idx_images_in(folder: str | os.PathLike[str]) -> Path:
+    """The one IDX images file (``*images*idx*``, MNIST's ``...-images-idx3-ubyte[.gz]``)
+    in ``folder``, so that a folder holding an IDX pair names its images file.
+
+    Raises
+    ------
+    ValueError
+        If the folder holds no such file, or more than one (``train-`` and ``t10k-``, say).
+    """
+    images = sorted(
+        f for f in Path(folder).iterdir() if f.is_file() and "images" in f.name and "idx" in f.name
+    )
+    if len(images) != 1:
+        raise ValueError(
+            f"folder {str(folder)!r} should hold one IDX images file (*-images-idx3-ubyte"
+            f"[.gz]); found {[f.name for f in images] or 'none'}: name the file itself"
+        )
+    return images[0]
+
+
+def holds_idx(folder: str | os.PathLike[str]) -> bool:
+    """Whether ``folder`` holds IDX images files and no subfolders (so it is not a folder
+    of class subfolders)."""
+    p = Path(folder)
+    if not p.is_dir():
+        return False
+    entries = list(p.iterdir())
+    return not any(e.is_dir() for e in entries) and any(
+        "images" in e.name and "idx" in e.name for e in entries
+    )

@@ -54,6 +54,7 @@ def read_series(
     exogenous: Sequence[str] | None = None,
     fill: str | None = None,
     date_format: str | None = None,
+    series_column: str | None = None,
 ) -> pd.DataFrame:
     """Read a series from a CSV: the ``column`` to forecast and optional exogenous columns.
 
@@ -80,17 +81,24 @@ def read_series(
         no date in the column settles it (a first number over 12 is a day, a second one a
         day of a month-first date). Dates with different UTC offsets (a daylight-saving
         change) are converted to UTC.
+    series_column : str or None, default=None
+        A long table of several series: the column naming the series of each row (read as
+        text, kept as the last column). Dates may repeat across series, not within one;
+        gaps are filled within each series.
 
     Returns
     -------
     pandas.DataFrame
-        The target first, then the exogenous columns, in time order.
+        The target first, then the exogenous columns (then ``series_column``), in time
+        order (within each series).
     """
     if fill is not None and fill not in FILLS:
         raise ValueError(f"fill must be one of {list(FILLS)} or None; got {fill!r}")
     columns = [column, *(exogenous or [])]
-    wanted = columns + ([date_column] if date_column else [])
-    df = read_table(path, only=wanted, column_types={date_column: "text"} if date_column else None)
+    ids = [series_column] if series_column else []
+    wanted = columns + ([date_column] if date_column else []) + ids
+    text = {name: "text" for name in [date_column, series_column] if name}
+    df = read_table(path, only=wanted, column_types=text or None)
     missing = [name for name in wanted if name not in df.columns]
     if missing:
         raise ValueError(
@@ -99,12 +107,14 @@ def read_series(
         )
     if date_column:
         dates = parse_dates(df[date_column], date_column, date_format)
-        if dates.duplicated().any():
-            raise ValueError(
-                f"date column {date_column!r} repeats {dates[dates.duplicated()].iloc[0].date()}"
-            )
+        key = pd.DataFrame({"id": df[series_column], "date": dates}) if series_column else dates
+        if key.duplicated().any():
+            first = dates[key.duplicated()].iloc[0].date()
+            within = " within a series" if series_column else ""
+            raise ValueError(f"date column {date_column!r} repeats {first}{within}")
         df = df.set_index(pd.DatetimeIndex(dates, name=date_column)).drop(columns=date_column)
         df = df.sort_index(kind="stable")
+    groups = df[series_column].astype(str) if series_column else None
     df = df[columns]
     for name in columns:
         if not pd.api.types.is_numeric_dtype(df[name]) or pd.api.types.is_bool_dtype(df[name]):
@@ -126,11 +136,23 @@ def read_series(
                 f"row {row + 1} after sorting); fill them, or ask for fill='ffill' or "
                 "'interpolate' (--fill on the command line)"
             )
-        if fill == "ffill":
-            df = df.ffill().bfill()
+        if groups is not None:
+            df = df.groupby(groups, sort=False, group_keys=False).apply(_filled(fill))
         else:
-            df = df.interpolate(limit_direction="both")
-    return df.astype(np.float64)
+            df = _filled(fill)(df)
+    df = df.astype(np.float64)
+    if groups is not None:
+        df[series_column] = groups
+    return df
+
+
+def _filled(fill: str) -> Any:
+    def filled(df: pd.DataFrame) -> pd.DataFrame:
+        if fill == "ffill":
+            return df.ffill().bfill()
+        return df.interpolate(limit_direction="both")
+
+    return filled
 
 
 # a date that starts with two numbers of 1 or 2 digits: 01/02/2021, 1.2.21, 01-02-2021 10:00
@@ -335,6 +357,7 @@ def read_like_training(
         exogenous=settings.get("exogenous") or [],
         fill=settings.get("fill"),
         date_format=date_format or settings.get("date_format"),
+        series_column=settings.get("series_column"),
     )
 
 

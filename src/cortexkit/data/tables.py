@@ -22,9 +22,12 @@ Examples
 from __future__ import annotations
 
 import csv
+import gzip
 import os
 import re
+import zlib
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -113,6 +116,7 @@ def read_table(
     """
     path = os.fspath(path)
     check_readable_file(path, "a CSV table")
+    _check_not_idx(path)
     types = _check_column_types(column_types)
     raw = _header(path)
     header = [name.strip() for name in raw]
@@ -123,10 +127,12 @@ def read_table(
             "spaces); give each column its own name"
         )
     as_text = {r: str for r, name in zip(raw, header, strict=True) if types.get(name) == TEXT}
-    try:
-        df = pd.read_csv(path, dtype=as_text)
+    try:  # a gzipped CSV is read as it is, whatever its name
+        df = pd.read_csv(path, dtype=as_text, compression="gzip" if _gzipped(path) else None)
     except UnicodeDecodeError as err:
         raise _not_text(path, err) from None
+    except (EOFError, gzip.BadGzipFile, zlib.error) as err:
+        raise ValueError(f"{path!r} is a damaged gzip file ({err})") from None
     except pd.errors.EmptyDataError:
         raise ValueError(f"{path!r} is empty: expected a header line and data rows") from None
     except pd.errors.ParserError as err:
@@ -189,14 +195,31 @@ def _unnamed_columns(df: pd.DataFrame, header: list[str], path: str) -> pd.DataF
 def _not_text(path: str, err: UnicodeDecodeError) -> ValueError:
     """The error for a file that is not UTF-8 text, naming what it is when that is plain: a
     gzip archive or an IDX array (MNIST's images and labels) is not a table."""
-    with open(path, "rb") as file:
-        start = file.read(4)
-    kind = ""
-    if start[:2] == b"\x1f\x8b":
-        kind = "; it is a gzip archive, not a CSV table (MNIST's .gz files are IDX arrays)"
-    elif len(start) == 4 and start[:2] == b"\0\0" and start[2] in (8, 9, 11, 12, 13, 14):
-        kind = "; it is an IDX array (images or labels), not a CSV table"
+    kind = "; it is a gzip archive of something else than a CSV table" if _gzipped(path) else ""
     return ValueError(f"{path!r} is not UTF-8 text ({err.reason} at byte {err.start}){kind}")
+
+
+def _check_not_idx(path: str) -> None:
+    """Refuse an IDX array (MNIST's images or labels, gzipped or not): its bytes can pass
+    for text (labels 0-9 are control characters)."""
+    packed = _gzipped(path)
+    try:
+        with (gzip.open if packed else open)(path, "rb") as file:
+            start = file.read(4)
+    except (OSError, EOFError, zlib.error):
+        return  # a damaged gzip file: reading it says so
+    if len(start) == 4 and start[:2] == b"\0\0" and start[2] in (8, 9, 11, 12, 13, 14):
+        what = "a gzipped IDX array" if packed else "an IDX array"
+        raise ValueError(
+            f"{path!r} is {what} (images or labels), not a CSV table: image families "
+            "(train cnn, rbm) take it"
+        )
+
+
+def _gzipped(path: str) -> bool:
+    """Whether the file starts with gzip's magic number (``table.csv.gz``, say)."""
+    with open(path, "rb") as file:
+        return file.read(2) == b"\x1f\x8b"
 
 
 def _header(path: str) -> list[str]:
@@ -206,12 +229,15 @@ def _header(path: str) -> list[str]:
     quotes, blank lines before the header skipped.
     """
     try:
-        with open(path, encoding="utf-8-sig", newline="") as file:
+        opener: Any = gzip.open if _gzipped(path) else open
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as file:
             for row in csv.reader(file):
                 if len(row) > 1 or (row and row[0].strip()):
                     return row
     except UnicodeDecodeError as err:
         raise _not_text(path, err) from None
+    except (EOFError, gzip.BadGzipFile, zlib.error) as err:
+        raise ValueError(f"{path!r} is a damaged gzip file ({err})") from None
     except csv.Error as err:
         raise ValueError(f"{path!r} is not a well-formed CSV: {err}") from err
     raise ValueError(f"{path!r} is empty: expected a header line and data rows")

@@ -57,6 +57,12 @@ def read_titles(source: str | os.PathLike[str] | IO[str]) -> dict[Any, str]:
             rows = rows[1:]  # a header line
     if any(len(r) < 2 for r in rows):
         raise ValueError(f"item file {shown!r}: expected an identifier and a title on each line")
+    rows = [[r[0].strip(), r[1]] for r in rows if r[0].strip() and r[1].strip()]
+    if not rows:
+        raise ValueError(
+            f"item file {shown!r} has no line with both an identifier and a title: expected "
+            "u.item (id|title|...), movies.dat (id::title::...) or movies.csv (id,title,...)"
+        )
     ids = _ids(pd.Series([r[0] for r in rows]))
     return {
         k.item() if isinstance(k, np.generic) else k: r[1].strip()

@@ -36,7 +36,7 @@ def perceptron_and_ann(quick: bool) -> list[DemoResult]:
     metric = "RMSE (lower is better)"
     results.append(
         DemoResult("diabetes", "continuous", "ANNRegressor", metric, rmse, baseline, secs,
-                   reg.history_)
+                   reg.history_, estimator=reg, context={"X": X_te, "y": y_te})
     )  # fmt: skip
     for name, loader, task in [
         ("breast cancer", load_breast_cancer, "binary"),
@@ -57,7 +57,8 @@ def perceptron_and_ann(quick: bool) -> list[DemoResult]:
             score = accuracy_score(y_te, est.predict(X_te))
             results.append(
                 DemoResult(name, task, type(est).__name__, "accuracy", score, baseline, secs,
-                           est.history_, curve=curve)
+                           est.history_, curve=curve, estimator=est,
+                           context={"X": X_te, "y": y_te})
             )  # fmt: skip
     return results
 

@@ -11,7 +11,7 @@ from sklearn.preprocessing import StandardScaler
 
 from cortexkit.autoencoder import AutoEncoder
 from cortexkit.autoencoder.objective import corrupt
-from cortexkit.autoencoder.plots import code_space_png, reconstructions_png, score_histogram_png
+from cortexkit.autoencoder.plots import code_space_png, score_histogram_png
 from cortexkit.demo.common import DemoResult, timed
 
 __all__ = ["FAMILIES", "autoencoders"]
@@ -46,12 +46,9 @@ def denoising_digits(quick: bool) -> DemoResult:
     restored = ae.predict(noisy_np)
     error = float(((restored - X_te) ** 2).mean())
     baseline = float(((noisy_np - X_te) ** 2).mean())
+    # the report shows the test digits, the same with 30% of their pixels zeroed, and the
+    # reconstructions (context); the code space is the demo's own figure
     figures = [
-        (
-            reconstructions_png(X_te, restored, corrupted=noisy_np, n=10),
-            f"Test digits, the same with {NOISE:.0%} of their pixels zeroed, and the "
-            "denoising autoencoder's reconstructions",
-        ),
         (
             code_space_png(ae.transform(X_te), labels=y_te, title="Codes of the test digits"),
             "The 16-d codes of the test digits on their first two principal components, "
@@ -60,7 +57,8 @@ def denoising_digits(quick: bool) -> DemoResult:
     ]
     return DemoResult("digits 8x8", f"denoising ({NOISE:.0%} masked)", "AutoEncoder (conv)",
                       "MSE vs clean (lower is better)", error, baseline, secs, ae.history_,
-                      figures=figures)  # fmt: skip
+                      figures=figures, estimator=ae,
+                      context={"X": X_te, "corrupted": noisy_np})  # fmt: skip
 
 
 def anomalies_in_a_table(quick: bool) -> DemoResult:
@@ -82,8 +80,10 @@ def anomalies_in_a_table(quick: bool) -> DemoResult:
         f"malignant ones worse (ROC AUC {auc:.3f}); the dashed line is threshold_, the 0.95 "
         "quantile of the training rows' errors"
     )
+    context = {"X": scaler.transform(X_te), "y": label_names}  # the report lists the outliers
     return DemoResult("breast cancer (anomaly)", "anomaly (malignant)", "AutoEncoder", "ROC AUC",
-                      auc, 0.5, secs, ae.history_, figures=[(figure, caption)])  # fmt: skip
+                      auc, 0.5, secs, ae.history_, figures=[(figure, caption)], estimator=ae,
+                      context=context)  # fmt: skip
 
 
 def autoencoders(quick: bool) -> list[DemoResult]:

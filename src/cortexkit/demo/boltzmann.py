@@ -49,16 +49,15 @@ def boltzmann_machines(quick: bool) -> list[DemoResult]:
               random_state=0).fit(X_tr)  # fmt: skip
     secs = time.perf_counter() - t
     score = _logistic(rbm.transform(X_tr), y_tr, rbm.transform(X_te), y_te)
+    # the report draws the filters of the RBM, DBN and DBM; the samples are the demo's own
     figures = [
-        (rbm.plot_filters(n=36 if quick else 64),
-         "RBM: the receptive fields of hidden units (red +, blue -)"),
         (rbm.plot_samples(n=16, steps=100 if quick else 1000, random_state=0),
          "RBM: samples of the model after Gibbs sampling from noise"),
     ]  # fmt: skip
     task = f"features (raw pixels: {raw:.4f})"
     results.append(DemoResult("digits 8x8", task, "RBM(100) + logistic regression", "accuracy",
                               score, baseline, secs, rbm.history_, curve="reconstruction_error",
-                              figures=figures))  # fmt: skip
+                              figures=figures, estimator=rbm))  # fmt: skip
 
     t = time.perf_counter()
     dbn = DBN((100, 64), persistent=False, learning_rate=0.06, batch_size=10, epochs=epochs,
@@ -68,7 +67,7 @@ def boltzmann_machines(quick: bool) -> list[DemoResult]:
     score = _logistic(dbn.transform(X_tr), y_tr, dbn.transform(X_te), y_te)
     results.append(DemoResult("digits 8x8", task, "DBN(100, 64) + logistic regression",
                               "accuracy", score, baseline, secs, dbn.history_,
-                              curve="reconstruction_error"))  # fmt: skip
+                              curve="reconstruction_error", estimator=dbn))  # fmt: skip
 
     t = time.perf_counter()
     dbm = DBM((100, 64), pretrain_epochs=epochs, pretrain_learning_rate=0.05,
@@ -81,7 +80,8 @@ def boltzmann_machines(quick: bool) -> list[DemoResult]:
     figures = [(samples, "DBM: samples of the model (visible probabilities, Gibbs sweeps)")]
     model = "DBM(100, 64) posteriors + logistic regression"
     results.append(DemoResult("digits 8x8", task, model, "accuracy", score, baseline, secs,
-                              dbm.history_, curve="loss", figures=figures))  # fmt: skip
+                              dbm.history_, curve="loss", figures=figures,
+                              estimator=dbm))  # fmt: skip
     return results
 
 

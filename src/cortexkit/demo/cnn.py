@@ -30,13 +30,12 @@ def cnn_digits(quick: bool) -> list[DemoResult]:
     )
     clf, secs = timed(clf, X_tr, y_tr)
     score = accuracy_score(y_te, clf.predict(X_te))
-    figures = [
-        (clf.plot_filters(), "CNN: the first convolution's 16 learned 3x3 filters"),
-        (clf.plot_feature_maps(X_te[0]), "CNN: one test digit and its feature maps after the "
-                                          "first block (convolution, batch norm, ReLU)"),
-    ]  # fmt: skip
+    # the report draws the confusion matrix, the first convolution's 16 learned 3x3 filters
+    # and the first test digit's feature maps after the first block (convolution, batch
+    # norm, ReLU)
     result = DemoResult("digits 8x8", "images (10)", "CNNClassifier", "accuracy", score,
-                        baseline, secs, clf.history_, figures=figures)  # fmt: skip
+                        baseline, secs, clf.history_, estimator=clf,
+                        context={"X": X_te, "y": y_te})  # fmt: skip
     return [result]
 
 

@@ -32,8 +32,13 @@ class DemoResult:
     seconds: float
     history: dict[str, Any] = field(default_factory=dict, repr=False)
     curve: str = "loss"  # which history key to plot
-    # (PNG bytes, caption): what the family draws of this model, shown in the report
+    # (PNG bytes, caption): what the family draws of this model beyond the report's own
+    # figures (cortexkit.report.models), shown after them
     figures: list[tuple[bytes, str]] = field(default_factory=list, repr=False)
+    # the trained model, and what the report may show it with: ModelEntry's fields
+    # (X and y held out, corrupted, series, actual, user, titles)
+    estimator: Any = field(default=None, repr=False)
+    context: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def row(self) -> list[str]:
         """The table row: scores to 4 decimals, seconds to 2."""

@@ -17,7 +17,6 @@ import numpy as np
 
 from cortexkit.demo.common import DemoResult
 from cortexkit.rnn.forecaster import RNNForecaster
-from cortexkit.rnn.plots import forecast_png
 
 __all__ = ["FAMILIES", "eeg_channel", "rnn_forecast"]
 
@@ -46,15 +45,13 @@ def rnn_forecast(quick: bool) -> list[DemoResult]:
     model.fit(train)
     secs = time.perf_counter() - t0
     table = model.evaluate(test, rolling=True)
-    lower, upper = model.predict_interval(horizon=20, coverage=0.9)
-    png = forecast_png(train[-80:], model.predict(horizon=20), interval=(lower, upper),
-                       actual=test[:20], title="EEG: 20 steps ahead, 90% interval")  # fmt: skip
-    caption = ("The last 80 training samples, the first 20 held-out ones (dashed) and the "
-               "model's 20-step forecast made before them, with its interval")  # fmt: skip
+    # the report draws the last 80 training samples, the first 20 held-out ones (dashed)
+    # and the model's 20-step forecast made before them, with its 90% interval
     return [
         DemoResult("EEG (matplotlib sample)", "forecast, 1 step ahead", "RNNForecaster",
                    "RMSE (lower is better)", table["model"]["rmse"], table["naive"]["rmse"],
-                   secs, model.history_, figures=[(png, caption)])
+                   secs, model.history_, estimator=model,
+                   context={"series": train, "actual": test[:20]})
     ]  # fmt: skip
 
 

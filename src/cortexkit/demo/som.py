@@ -18,7 +18,6 @@ from sklearn.metrics import accuracy_score
 
 from cortexkit.demo.common import DemoResult, split_scaled
 from cortexkit.som import SelfOrganizingMap
-from cortexkit.som.plots import figure_png, hits_figure, umatrix_figure
 
 __all__ = ["FAMILIES", "node_labels", "som_digits"]
 
@@ -51,15 +50,10 @@ def som_digits(quick: bool) -> list[DemoResult]:
     labels = node_labels(som, X_tr, y_tr)
     score = accuracy_score(y_te, labels[som.predict(X_te)])
     baseline = accuracy_score(y_te, DummyClassifier().fit(X_tr, y_tr).predict(X_te))
-    figures = [
-        (figure_png(umatrix_figure(som, X_te, y_te, title="digits: U-matrix")),
-         "SelfOrganizingMap on digits: U-matrix, held-out images by digit"),
-        (figure_png(hits_figure(som, X_tr, title="digits: hit map")),
-         "SelfOrganizingMap on digits: hit map of the training images"),
-    ]  # fmt: skip
+    # the report draws the U-matrix with the held-out images by digit, and their hit map
     result = DemoResult("digits", "categorical (10)", "SelfOrganizingMap", "accuracy", score,
                         baseline, seconds, som.history_, curve="quantization_error",
-                        figures=figures)  # fmt: skip
+                        estimator=som, context={"X": X_te, "y": y_te})  # fmt: skip
     return [result]
 
 

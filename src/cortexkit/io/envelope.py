@@ -228,8 +228,11 @@ def read_envelope(
     try:
         tensors = st_load(data)
         header = json.loads(data[8 : 8 + header_len])
-    except (SafetensorError, ValueError, UnicodeDecodeError) as exc:
-        raise refuse(f"not a complete safetensors file ({exc})") from None
+    except (SafetensorError, ValueError, UnicodeDecodeError):
+        # safetensors' own text ("invalid JSON in header: missing field `dtype`") helps no one
+        raise refuse(
+            "not a complete safetensors file: it was cut short or altered; save or copy it again"
+        ) from None
     meta = (header.get("__metadata__") or {}) if isinstance(header, dict) else {}
     if "cortexkit" not in meta:
         raise refuse("a safetensors file without cortexkit's header")

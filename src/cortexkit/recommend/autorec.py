@@ -55,6 +55,7 @@ from cortexkit.autoencoder import AutoEncoderNetwork, masked_mse
 from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator
 from cortexkit.defaults import AUTOREC
 from cortexkit.recommend.base import RecommenderMixin
+from cortexkit.recommend.export import AutoRecExport
 from cortexkit.recommend.sparse import Pattern, RatingMatrix, observed_linear, sparse_linear
 
 __all__ = ["AutoRecRecommender"]
@@ -180,7 +181,7 @@ class _AutoRecObjective:
         return {"loss": mse, "rmse": math.sqrt(mse)}
 
 
-class AutoRecRecommender(RecommenderMixin, GradientEstimator):
+class AutoRecRecommender(AutoRecExport, RecommenderMixin, GradientEstimator):
     """AutoRec (Sedhain et al., 2015): an autoencoder that reconstructs each item's (or
     user's) ratings, trained on the observed ratings only.
 

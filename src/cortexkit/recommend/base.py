@@ -72,6 +72,7 @@ class RecommenderMixin(ABC):
             raise TypeError(f"unexpected fit arguments: {sorted(kwargs)}")
         ratings = as_ratings(X)
         if fitting:
+            _check_enough_ratings(ratings)
             self._encode(ratings)
         else:  # partial_fit on a fitted model: ratings of the users and items it knows
             self._full = self._matrix_of(ratings, drop_unknown=True)
@@ -364,3 +365,15 @@ def _ids_array(values: list[Any]) -> np.ndarray:
     if all(isinstance(v, int) for v in values):
         return np.asarray(values, dtype=np.int64)
     return np.asarray([str(v) for v in values], dtype=object)
+
+
+def _check_enough_ratings(ratings: Ratings) -> None:
+    """Refuse ratings with fewer than 2 distinct users or items, before any training: one
+    user (or one item) leaves nothing to learn from the others."""
+    if ratings.n_users < 2 or ratings.n_items < 2:
+        pair = " (a user-item pair rated twice counts once, the latest)" if len(ratings) else ""
+        raise ValueError(
+            f"the ratings hold {len(ratings)} distinct rating(s) by {ratings.n_users} user(s) "
+            f"of {ratings.n_items} item(s){pair}: a recommender needs at least 2 users and 2 "
+            "items"
+        )

@@ -35,6 +35,7 @@ from cortexkit.boltzmann.units import (
 from cortexkit.boltzmann.update import momentum_update
 from cortexkit.recommend.softmax_cd import softmax_cd
 from cortexkit.recommend.sparse import RatingMatrix
+from cortexkit.train.distributed import all_reduce_mean
 from cortexkit.train.step import Run, Step
 
 __all__ = ["LR_FLOOR", "BoltzmannStep", "RatingMachine", "rating_error"]
@@ -282,6 +283,7 @@ class BoltzmannStep(Step):
             wrong = wrong / mask.sum().clamp_min(1.0)
         else:
             grads, wrong = self._sparse(sub)
+        all_reduce_mean(*grads)  # the batch's statistics over every process's share
         n_weights = len(m.weights)
         rate, s = self.learning_rate(), self.settings
         for i, (p, g, vel) in enumerate(zip(self.parameters, grads, self.velocity, strict=True)):

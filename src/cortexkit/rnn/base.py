@@ -20,6 +20,7 @@ from torch import Tensor
 from cortexkit._validation import CALLABLE, Interval, Options, PositiveInts, as_widths, saved_floats
 from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator
 from cortexkit.defaults import RNN
+from cortexkit.rnn.export import SequenceExport
 from cortexkit.rnn.inputs import as_sequences, step_mask
 from cortexkit.rnn.network import CELLS, SequenceNetwork, SequenceObjective, forward_chunked
 
@@ -33,7 +34,7 @@ RNN_CONSTRAINTS = {
 }
 
 
-class BaseRNN(GradientEstimator, ABC):
+class BaseRNN(SequenceExport, GradientEstimator, ABC):
     """Base of the sequence estimators. Not for direct use."""
 
     _constraints = RNN_CONSTRAINTS

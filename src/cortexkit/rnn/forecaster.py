@@ -1,14 +1,17 @@
 """Forecasting a time series with a recurrent network.
 
 The series (target first, exogenous columns after) is transformed as
-:mod:`cortexkit.rnn.transforms` says (log, difference, scaling by its training part) and cut
-into windows of ``lookback`` steps; a multi-step forecast is rolled out recursively or
-directly (:mod:`cortexkit.rnn.windows`).
+:mod:`cortexkit.rnn.transforms` says (log, difference) and cut into windows of
+``lookback`` steps, each scaled by its own level and spread (or, ``scaling="series"``,
+the series by its training part); a multi-step forecast is rolled out recursively or
+directly (:mod:`cortexkit.rnn.windows`). Several series make one global model
+(:mod:`cortexkit.rnn.panel`).
 
 Prediction intervals come from bootstrapped residuals (:mod:`cortexkit.rnn.intervals`): at
 the end of ``fit`` the model forecasts ``max(horizon, 24)`` steps (``horizon`` when the
 series is too short, or for a direct forecast with exogenous columns) from the last origins
-of its series, and the quantiles of those errors widen a new forecast into an interval.
+of its series; those errors, divided by the scale of the window each forecast read, widen
+a new forecast into an interval at the scale of the window it reads.
 
 Everything after ``fit`` (forecasts, intervals, evaluation, the model file) reads the
 parameters the model was fitted with (``fitted_params_``), not the live ones.
@@ -21,8 +24,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.utils.validation import check_is_fitted
-from torch import Tensor
+from numpy.lib.stride_tricks import sliding_window_view
 from torch.nn import functional
 
 from cortexkit._validation import Interval, Options, as_widths
@@ -30,24 +32,35 @@ from cortexkit.base import GradientEstimator, check_fits_in_memory
 from cortexkit.data.series import series_values
 from cortexkit.defaults import RNN
 from cortexkit.rnn.base import RNN_CONSTRAINTS
-from cortexkit.rnn.intervals import error_steps, interval, origin_errors
-from cortexkit.rnn.metrics import forecast_table, infer_season, rolling_table
+from cortexkit.rnn.export import ForecasterExport
+from cortexkit.rnn.forecaster_files import ForecasterFiles
+from cortexkit.rnn.forecasting import Forecasts
+from cortexkit.rnn.intervals import error_steps, origin_errors
 from cortexkit.rnn.network import EVAL_ROWS, SequenceNetwork, SequenceObjective, training_bytes
+from cortexkit.rnn.panel import (
+    as_series_list,
+    by_distance_to_end,
+    default_lookback,
+    default_season,  # fmt: skip
+    window_scale,
+)
 from cortexkit.rnn.transforms import SeriesTransform, check_values
-from cortexkit.rnn.windows import Windowing
+from cortexkit.rnn.windows import Windowing, WindowScaled
 
 __all__ = ["RNNForecaster"]
 
 TAIL = 10_000  # training rows a fitted model keeps: the history it continues, and MASE's
 
 
-class RNNForecaster(GradientEstimator):
+class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstimator):
     """A recurrent network (LSTM, GRU or vanilla RNN) that forecasts a time series.
 
     ``fit(X)`` takes the series: a 1-d array or pandas Series, or a 2-d array or
     DataFrame whose ``target`` column is forecast and whose other columns are exogenous
-    inputs. ``predict(horizon=H)`` forecasts the ``H`` steps after the training data;
-    ``predict(series, horizon=H)`` those after another history;
+    inputs. A list of such series, or a long table with a ``series_column``, trains one
+    global model on the windows of all of them. ``predict(horizon=H)`` forecasts the
+    ``H`` steps after the training data (``(n_series, H)`` for a global model);
+    ``predict(series, horizon=H)`` those after another history (a new series too);
     :meth:`predict_interval` adds bounds, and :meth:`evaluate` scores a forecast against
     what happened, beside the naive and seasonal-naive forecasts.
 
@@ -59,8 +72,10 @@ class RNNForecaster(GradientEstimator):
     cell : {"lstm", "gru", "rnn"} or callable, default="lstm"
         The recurrent unit (see :data:`cortexkit.rnn.network.CELLS`), or a factory
         ``f(input_size, hidden_size, batch_first=True)`` of one recurrent layer.
-    lookback : int, default=12
-        Steps of history the network reads for each forecast.
+    lookback : int or None, default=None
+        Steps of history the network reads for each forecast; ``None``: two seasons
+        (``season_``), at least 12, at most half of what the shortest series leaves
+        (``lookback_``).
     horizon : int, default=1
         Steps the network is trained to forecast (``"direct"``: its outputs), and the
         default length of :meth:`predict`.
@@ -78,9 +93,21 @@ class RNNForecaster(GradientEstimator):
         back; ``0`` trains on the levels.
     log : bool, default=False
         Train on the logarithm (a series that grows by a factor; it must be positive).
+    scaling : {"window", "series"}, default="window"
+        ``"window"``: each window is scaled by its own last value and mean absolute step
+        (instance normalisation), so levels never seen in training are followed;
+        ``"series"``: the series is standardised by its training part (one series only).
+    level : {"last", "season"}, default="season"
+        With ``scaling="window"``, what each forecast step is learnt relative to: the
+        window's last value (the naive forecast), or the value a season before it (the
+        seasonal-naive forecast) when the look-back holds a season.
     season : int or None, default=None
-        The season length for :meth:`evaluate`'s seasonal-naive forecast and MASE;
-        ``None`` infers it from the training series (``season_``).
+        The season length: the default look-back covers two of them, and
+        :meth:`evaluate`'s seasonal-naive forecast and MASE use it; ``None`` infers it
+        from the training series (``season_``).
+    series_column : str or None, default=None
+        In a long table, the column naming the series each row belongs to: one global
+        model is trained on all of them (rows in time order within each series).
     batch_size : int or None, default=32
         Windows per weight update (``None``: all of them).
     gradient_descent : {"stochastic", "batch", "mini-batch"} or None, default=None
@@ -140,7 +167,12 @@ class RNNForecaster(GradientEstimator):
         The trained network: ``n_features_in_`` inputs per step, ``horizon`` outputs
         (``"direct"``) or ``n_features_in_`` (``"recursive"``).
     season_ : int
-        The season length :meth:`evaluate` uses (``season``, or inferred; 1: none).
+        The season length (``season``, or inferred; 1: none).
+    lookback_ : int
+        The look-back the network reads (``lookback``, or two seasons).
+    series_ids_ : list of str
+        The series, in the order a global model's ``predict`` returns them: the values of
+        ``series_column``, or the positions in the list (``["0"]`` for one series).
     history_ : dict of lists of length n_iter_
         Per-epoch ``"loss"``, ``"val_loss"``, ``"learning_rate"`` and ``"time"`` (losses
         in standardised units), and why training stopped, if early.
@@ -172,13 +204,16 @@ class RNNForecaster(GradientEstimator):
 
     _constraints = {
         **RNN_CONSTRAINTS,
-        "lookback": [Interval(int, 1, None)],
+        "lookback": [Interval(int, 1, None), None],
         "horizon": [Interval(int, 1, None)],
         "strategy": [Options(["recursive", "direct"])],
         "target": [str, Interval(int, 0, None), None],
         "difference": [Interval(int, 0, 1)],
         "log": [bool],
+        "scaling": [Options(["window", "series"])],
+        "level": [Options(["last", "season"])],
         "season": [Interval(int, 1, None), None],
+        "series_column": [str, int, None],
         "validation_split": [Options(["last"])],
     }
 
@@ -186,7 +221,7 @@ class RNNForecaster(GradientEstimator):
         self,
         cell: Any = RNN.cell,
         *,
-        lookback: int = RNN.lookback,
+        lookback: int | None = RNN.lookback,
         horizon: int = RNN.horizon,
         hidden_layers: int | Sequence[int] = RNN.hidden_layers,
         dropout: float = RNN.dropout,
@@ -194,7 +229,10 @@ class RNNForecaster(GradientEstimator):
         target: str | int | None = None,
         difference: int = 0,
         log: bool = False,
+        scaling: str = RNN.scaling,
+        level: str = RNN.level,
         season: int | None = None,
+        series_column: str | None = None,
         batch_size: int | None = RNN.batch_size,
         gradient_descent: str | None = None,
         epochs: int = RNN.epochs,
@@ -226,7 +264,10 @@ class RNNForecaster(GradientEstimator):
         self.target = target
         self.difference = difference
         self.log = log
+        self.scaling = scaling
+        self.level = level
         self.season = season
+        self.series_column = series_column
         self.batch_size = batch_size
         self.gradient_descent = gradient_descent
         self.epochs = epochs
@@ -254,8 +295,9 @@ class RNNForecaster(GradientEstimator):
     def _windowing(self) -> Windowing:
         """How the series is cut into windows, as fitted."""
         p = self.fitted_params_
-        return Windowing(int(p["lookback"]), int(p["horizon"]), int(p["difference"]),
-                         p["strategy"] == "direct")  # fmt: skip
+        lag = self.season_ if p["level"] == "season" and self.season_ <= self.lookback_ else 1
+        return Windowing(int(self.lookback_), int(p["horizon"]), int(p["difference"]),
+                         p["strategy"] == "direct", p["scaling"] == "window", lag)  # fmt: skip
 
     def _window(self) -> int:
         """Raw steps one forecast reads: the look-back, plus one per difference."""
@@ -288,19 +330,45 @@ class RNNForecaster(GradientEstimator):
         """The windows and their targets: views into one series tensor on the device."""
         if kwargs:
             raise TypeError(f"unexpected arguments {sorted(kwargs)}")
-        values = self._values(X, name="X", fitting=fitting)
-        plan = self._windowing()
-        plan.check_length(len(values))
+        p = self.fitted_params_
+        series, ids = as_series_list(X, p["series_column"], name="X")
         if fitting:
-            p = self.fitted_params_
-            rows = plan.training_rows(len(values), p["validation_fraction"])
-            self._transform = SeriesTransform.fit(values, log=p["log"],
-                                                  difference=plan.difference, rows=rows,
-                                                  columns=self._columns)  # fmt: skip
-            self._fit_values = values
-        t = self._transform
-        scaled = torch.as_tensor(t.scale(t.apply(values))).to(self._device())  # the only copy
-        return plan.cut(scaled)
+            if ids is not None and p["scaling"] == "series":
+                raise ValueError("scaling='series' reads one series; a global model (a list of "
+                                 "series, or series_column) needs scaling='window'")  # fmt: skip
+            every = [self._values(series[0], name="X", fitting=True)]
+            every += [self._values(x, name="X") for x in series[1:]]
+            self._fit_ids = ids
+            self._settle(every)
+        else:
+            every = [self._values(x, name="X") for x in series]
+        plan, t = self._windowing(), self._transform
+        parts = []
+        for values in every:
+            plan.check_length(len(values))
+            scaled = torch.as_tensor(t.scale(t.apply(values))).to(self._device())  # one copy
+            parts.append(plan.cut(scaled))
+        if fitting:
+            self._fit_values = every
+        return parts[0] if len(parts) == 1 else by_distance_to_end(parts)
+
+    def _settle(self, every: list[np.ndarray]) -> None:
+        """The season, the look-back and the transform, from the training series."""
+        p = self.fitted_params_
+        self.season_ = default_season(p["season"], [v[:, 0] for v in every])
+        if p["lookback"] is None:
+            steps_out = int(p["horizon"]) if p["strategy"] == "direct" else 1
+            self.lookback_ = default_lookback(self.season_, shortest=min(map(len, every)),
+                                              steps_out=steps_out,
+                                              difference=int(p["difference"]))  # fmt: skip
+        else:
+            self.lookback_ = int(p["lookback"])
+        plan, values = self._windowing(), every[0]
+        plan.check_length(len(values))
+        rows = plan.training_rows(len(values), p["validation_fraction"])
+        self._transform = SeriesTransform.fit(values, log=p["log"], difference=plan.difference,
+                                              rows=rows, columns=self._columns,
+                                              scale=p["scaling"] == "series")  # fmt: skip
 
     def _build(self, parts: Any, generator: torch.Generator) -> None:
         plan, F = self._windowing(), int(self.n_features_in_)
@@ -310,7 +378,13 @@ class RNNForecaster(GradientEstimator):
                              f"the network (layers {sizes}, look-back {plan.lookback})",
                              self._device())  # fmt: skip
         self.network_ = self._network(outputs, generator).to(self._device())
-        self._objective = SequenceObjective(self.network_, functional.mse_loss)
+        self._objective = self._new_objective()
+
+    def _new_objective(self) -> SequenceObjective:
+        """The training objective: the loss in each window's own scale, or the series'."""
+        scaled = self.fitted_params_["scaling"] == "window"
+        return SequenceObjective(WindowScaled(self.network_) if scaled else self.network_,
+                                 functional.mse_loss)  # fmt: skip
 
     def _network(self, outputs: int, generator: torch.Generator) -> SequenceNetwork:
         p = self.fitted_params_
@@ -330,120 +404,32 @@ class RNNForecaster(GradientEstimator):
         """One more epoch over the series ``X``, keeping the weights (the first call builds
         the network and fixes the scaling)."""
         if self._is_built():  # the series the intervals and the tail come from
-            self._fit_values = self._values(X, name="X")
+            series, _ = as_series_list(X, self.fitted_params_["series_column"], name="X")
+            self._fit_values = [self._values(x, name="X") for x in series]
         return super().partial_fit(X, y, **kwargs)  # type: ignore[no-any-return]
 
     def _after_fit(self) -> None:
-        """Keep the series' tail, the season, and the errors the intervals come from."""
-        values = self._fit_values
+        """Keep the series' tails and the errors the intervals come from (relative to the
+        scale of the window each forecast read)."""
+        every = self._fit_values
         del self._fit_values
-        self._tail = values[-max(TAIL, self._window()) :].copy()
-        p = self.fitted_params_
-        self.season_ = int(p["season"]) if p["season"] else infer_season(values[:, 0])
-        chained = p["strategy"] == "recursive" or values.shape[1] == 1
-        steps = error_steps(int(p["horizon"]), chained=chained, n_steps=len(values),
-                            window=self._window())  # fmt: skip
-        self._residuals = origin_errors(self._forecast, values, window=self._window(),
-                                        steps=steps, fraction=p["validation_fraction"])  # fmt: skip
-
-    # -- forecasting --------------------------------------------------------------------------
-
-    def _forecast(self, raw: np.ndarray, steps: int) -> np.ndarray:
-        """Forecasts of ``steps`` target values after each raw window ``(batch, >= window,
-        columns)``, in the series' units, shape ``(batch, steps)``."""
-        t, plan = self._transform, self._windowing()
-        s = torch.as_tensor(t.scale(t.apply(raw)[:, -plan.lookback :]), device=self._device())
-        return t.invert(plan.rollout(self.network_, s, steps).double().cpu().numpy(), raw)
-
-    def _history(self, history: Any) -> np.ndarray:
-        check_is_fitted(self, "network_")
-        if history is None:
-            return np.asarray(self._tail)
-        if isinstance(history, int | np.integer) and not isinstance(history, bool):
-            raise TypeError(f"pass the horizon by keyword: predict(horizon={int(history)})")
-        values = self._values(history, name="history")
-        self._windowing().check_history(len(values))
-        return values
-
-    def predict(self, history: Any = None, *, horizon: int | None = None) -> np.ndarray:
-        """The ``horizon`` (default: the fitted ``horizon``) values after ``history``
-        (default: the training series), shape ``(horizon,)``."""
-        check_is_fitted(self, "network_")
-        steps = self._windowing().forecast_steps(horizon)
-        values = self._history(history)
-        return self._forecast(values[None, -self._window() :], steps)[0]
-
-    def predict_interval(
-        self, history: Any = None, *, horizon: int | None = None, coverage: float = 0.9
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Lower and upper bounds that hold the next ``horizon`` values with probability
-        ``coverage`` (from the fit's bootstrapped forecast errors), each ``(horizon,)``.
-
-        The bounds are the forecast plus the errors' quantiles, so a model whose errors lean
-        one way gets an interval shifted that way: it need not contain the forecast."""
-        return interval(self.predict(history, horizon=horizon), self._residuals, coverage)
-
-    def evaluate(
-        self,
-        actual: Any,
-        history: Any = None,
-        *,
-        season: int | None = None,
-        rolling: bool = False,
-    ) -> dict[str, dict[str, float]]:
-        """RMSE, MAE, MAPE and MASE of the forecast of ``actual`` (the steps after
-        ``history``, default: after the training series), beside the naive and
-        seasonal-naive forecasts (``season``, default ``season_``).
-
-        ``rolling=False`` forecasts every step of ``actual`` at once from the history's
-        end. ``rolling=True`` forecasts one step at a time, each from the actual values
-        before it (a one-step-ahead test), and the baselines then repeat the previous
-        value and the value a season earlier.
-        """
-        past = self._history(history)
-        future = self._values(actual, name="actual")
-        m = int(season) if season else self.season_
-        if not rolling:
-            return forecast_table(future[:, 0], self.predict(past, horizon=len(future)),
-                                  past[:, 0], m)  # fmt: skip
-        return rolling_table(lambda windows: self._forecast(windows, 1)[:, 0], past, future,
-                             window=self._window(), season=m)  # fmt: skip
-
-    # -- model files --------------------------------------------------------------------------
-
-    def _get_state(self) -> tuple[dict[str, Any], dict[str, Tensor]]:
-        check_is_fitted(self, "network_")
-        meta = {
-            **self._common_state(),
-            "layer_sizes": self.network_.layer_sizes,
-            "mean": self._transform.mean.tolist(),
-            "std": self._transform.std.tolist(),
-            "season_": self.season_,
-            "columns": self._columns,
-        }
-        tensors = {f"net.{k}": v.detach().cpu() for k, v in self.network_.state_dict().items()}
-        tensors["tail"] = torch.from_numpy(np.array(self._tail, dtype=np.float64, order="C"))
-        tensors["residuals"] = torch.from_numpy(np.array(self._residuals, order="C"))
-        return meta, tensors
-
-    def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
-        self._set_common_state(meta)
-        sizes = [int(v) for v in meta["layer_sizes"]]
-        net = self._network(sizes[-1], torch.Generator())  # weights come from the file
-        if net.layer_sizes != sizes:
-            raise ValueError(
-                f"the network's layers {sizes} do not match hidden_layers="
-                f"{self.fitted_params_['hidden_layers']!r} and {self.n_features_in_} columns"
-            )
-        net.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
-        self.network_ = net.to(self._device())
-        p = self.fitted_params_
-        self._transform = SeriesTransform.from_state(meta, log=p["log"], difference=p["difference"])
-        self.season_ = int(meta["season_"])
-        self._columns = list(meta["columns"])
-        target = self.fitted_params_["target"]
-        if isinstance(target, str) and self._columns[:1] != [target]:
-            raise ValueError(f"target={target!r} is not the first of the columns {self._columns}")
-        self._tail = tensors["tail"].double().numpy()
-        self._residuals = tensors["residuals"].double().numpy()
-        self._objective = SequenceObjective(self.network_, functional.mse_loss)
+        if self._fit_ids is None:
+            self.series_ids_, self._several = ["0"], False
+        else:
+            self.series_ids_, self._several = list(self._fit_ids), True
+        self._relative = True
+        keep = max(TAIL // len(every), self._window())
+        self._tails = [v[-keep:].copy() for v in every]
+        p, w = self.fitted_params_, self._window()
+        chained = p["strategy"] == "recursive" or every[0].shape[1] == 1
+        steps = error_steps(int(p["horizon"]), chained=chained,
+                            n_steps=min(map(len, every)), window=w)  # fmt: skip
+        errors = []
+        for values in every:
+            e = origin_errors(self._forecast, values, window=w, steps=steps,
+                              fraction=p["validation_fraction"])  # fmt: skip
+            if len(e):
+                origins = sliding_window_view(values[: len(values) - steps], w, axis=0)
+                scale = window_scale(origins[len(origins) - len(e) :].transpose(0, 2, 1))
+                errors.append(e / scale[:, None])
+        self._residuals = np.concatenate(errors) if errors else np.zeros((0, steps))

@@ -20,7 +20,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from cortexkit.io.envelope import atomic_write_bytes
-from cortexkit.plot import _check_path, _render
+from cortexkit.plot import _check_path, _render, wrap
 
 __all__ = ["forecast_png", "plot_forecast"]
 
@@ -38,7 +38,7 @@ def _figure(
     x = np.arange(n + h) if index is None else np.asarray(index)
     if len(x) != n + h:
         raise ValueError(f"index has {len(x)} entries; history and forecast need {n + h}")
-    fig = Figure(figsize=(8, 4), layout="constrained")
+    fig = Figure(figsize=(10.4, 3.6), layout="constrained")  # a report page's width
     ax = fig.add_subplot()
     ax.plot(x[:n], history, color="0.3", lw=1.2, label="history")
     # join the forecast to the last observed point
@@ -51,9 +51,9 @@ def _figure(
     if actual is not None and len(actual):
         k = min(len(actual), h)
         ax.plot(x[n : n + k], actual[:k], color="C3", lw=1.2, ls="--", label="actual")
-    ax.set_title(title)
+    ax.set_title(wrap(title, 10.4, 12.0))
     ax.grid(True, alpha=0.3)
-    ax.legend(frameon=False)
+    ax.legend(frameon=False, fontsize=9)
     return fig
 
 

@@ -1,7 +1,9 @@
 """What the forecaster does to a series before the network sees it, and undoes after.
 
 The series (target first, exogenous columns after) is optionally logged and differenced
-along time, then standardised per column with the mean and spread of its training part.
+along time, then (``scaling="series"``) standardised per column with the mean and spread
+of its training part. With ``scaling="window"`` the mean is 0 and the spread 1 here: each
+window is scaled by its own statistics instead (:mod:`cortexkit.rnn.windows`).
 A forecast of the target goes back the same way: unscaled, summed onto the last level
 (when differenced) and exponentiated (when logged).
 
@@ -50,9 +52,17 @@ class SeriesTransform:
 
     @classmethod
     def fit(
-        cls, values: np.ndarray, *, log: bool, difference: int, rows: int, columns: list[str]
+        cls,
+        values: np.ndarray,
+        *,
+        log: bool,
+        difference: int,
+        rows: int,
+        columns: list[str],
+        scale: bool = True,
     ) -> SeriesTransform:
-        """The transform whose scaling comes from the first ``rows`` transformed steps.
+        """The transform whose scaling comes from the first ``rows`` transformed steps
+        (``scale=False``: no scaling, mean 0 and spread 1).
 
         Raises
         ------
@@ -65,8 +75,11 @@ class SeriesTransform:
             j = int(np.argmax(spread == 0))
             raise ValueError(
                 f"the series' column {columns[j]!r} is constant ({raw[0, j]:.6g} at every "
-                "step of the training part): its scaling would divide by zero"
+                "step of the training part): there is nothing to learn from it"
             )
+        if not scale:
+            ones = np.ones(values.shape[1])
+            return cls(bool(log), int(difference), np.zeros(values.shape[1]), ones)
         z = _log_diff(values, log, difference)[:rows]
         std = z.std(axis=0)
         # a straight line's differences are constant: their spread is 0, kept as 1

@@ -13,6 +13,16 @@ Two strategies make a multi-step forecast:
 - ``"direct"``: the network predicts the next ``horizon`` values of the target at once
   (multi-output). A longer forecast of a univariate series chains such blocks.
 
+With ``instance=True`` (the forecaster's ``scaling="window"``) every window is scaled by
+its own level and spread before the network reads it (instance normalisation, as RevIN
+and DeepAR do): :func:`window_stats` takes each column's last value as the level and its
+mean absolute step within the window as the scale. The targets are scaled by their
+window's statistics, and a forecast is scaled back by them, so the network only ever sees
+shapes, never levels: a series that leaves its training range is followed. A target is
+measured from a base: the value ``lag`` steps before it (1: the last value, the naive
+forecast; a season: the seasonal-naive forecast, repeated beyond one season), so the
+network learns what to add to that forecast.
+
 Examples
 --------
 >>> import torch
@@ -32,9 +42,36 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-__all__ = ["MAX_HORIZON", "Windowing"]
+__all__ = ["MAX_HORIZON", "WindowScaled", "Windowing", "window_stats"]
 
 MAX_HORIZON = 100_000  # steps one forecast may run: each is one pass of the network
+FLOOR = 1e-2  # a window's scale is at least this share of its mean absolute value
+CLAMP = 50.0  # scaled targets beyond this (a jump after a flat window) are clipped
+
+
+def window_stats(windows: Tensor) -> tuple[Tensor, Tensor]:
+    """Level (the last value) and scale (the mean absolute step, at least :data:`FLOOR`
+    times the mean absolute value, and above 0) of each column of each window ``(batch,
+    lookback, columns)``, each ``(batch, columns)``."""
+    loc = windows[:, -1, :]
+    floor = FLOOR * windows.abs().mean(dim=1) + 1e-8
+    if windows.shape[1] < 2:
+        return loc, floor
+    step = (windows[:, 1:] - windows[:, :-1]).abs().mean(dim=1)
+    return loc, torch.maximum(step, floor)
+
+
+class WindowScaled(nn.Module):
+    """The network reading each window scaled by its own :func:`window_stats`; its outputs
+    stay in those scaled units (the training targets are scaled the same way)."""
+
+    def __init__(self, network: nn.Module) -> None:
+        super().__init__()
+        self.network = network
+
+    def forward(self, windows: Tensor) -> Tensor:
+        loc, scale = window_stats(windows)
+        return self.network((windows - loc[:, None]) / scale[:, None])  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -45,6 +82,8 @@ class Windowing:
     horizon: int
     difference: int
     direct: bool
+    instance: bool = False
+    lag: int = 1
 
     @property
     def steps_read(self) -> int:
@@ -103,8 +142,22 @@ class Windowing:
         n = len(scaled) - L - h + 1
         windows = scaled.unfold(0, L, 1)[:n].transpose(1, 2)  # (n, lookback, columns)
         if self.direct:
-            return windows, scaled[L:, 0].unfold(0, h, 1)[:n]  # (n, horizon)
-        return windows, scaled[L : L + n]  # (n, columns): the next step
+            targets = scaled[L:, 0].unfold(0, h, 1)[:n]  # (n, horizon)
+        else:
+            targets = scaled[L : L + n]  # (n, columns): the next step
+        if not self.instance:
+            return windows, targets
+        _, scale = _running_stats(scaled, L, n)
+        start = torch.arange(n, device=scaled.device)[:, None] + L - self.lag
+        if self.direct:  # the base of step k: lag - (k mod lag) steps before the window's end
+            base = scaled[start + self._cycle(h, scaled.device), 0]
+            scale = scale[:, :1]
+        else:
+            base = scaled[start[:, 0]]
+        return windows, ((targets - base) / scale).clamp(-CLAMP, CLAMP)
+
+    def _cycle(self, steps: int, device: torch.device) -> Tensor:
+        return torch.arange(steps, device=device)[None, :] % self.lag
 
     @torch.no_grad()
     def rollout(self, network: nn.Module, windows: Tensor, steps: int) -> Tensor:
@@ -122,7 +175,7 @@ class Windowing:
         done = 0
         s = windows
         while done < steps:
-            pred = network(s)  # (batch, outputs)
+            pred = self._step(network, s)  # (batch, outputs)
             if not self.direct:
                 out.append(pred[:, :1])
                 s = torch.cat([s[:, 1:], pred[:, None, :]], dim=1)
@@ -139,3 +192,31 @@ class Windowing:
                     )
                 s = torch.cat([s, pred[:, :, None]], dim=1)[:, -self.lookback :]
         return torch.cat(out, dim=1)[:, :steps]
+
+    def _step(self, network: nn.Module, windows: Tensor) -> Tensor:
+        """The network's outputs after ``windows``, in the windows' units."""
+        if not self.instance:
+            return network(windows)  # type: ignore[no-any-return]
+        loc, scale = window_stats(windows)
+        out = network((windows - loc[:, None]) / scale[:, None])
+        # Counted from the end (lag steps back), so that a traced graph (ONNX) keeps the
+        # time axis free.
+        if self.direct:
+            base = windows[:, self._cycle(out.shape[1], windows.device)[0] - self.lag, 0]
+            return out * scale[:, :1] + base  # type: ignore[no-any-return]
+        return out * scale + windows[:, -self.lag]  # type: ignore[no-any-return]
+
+
+def _running_stats(series: Tensor, lookback: int, n: int) -> tuple[Tensor, Tensor]:
+    """:func:`window_stats` of the first ``n`` windows of ``series`` ``(steps, columns)``,
+    by running sums: no window is copied."""
+    loc = series[lookback - 1 : lookback - 1 + n]
+    size = series.abs().double().cumsum(0)
+    size = torch.cat([size.new_zeros(1, size.shape[1]), size])
+    floor = (FLOOR * (size[lookback : lookback + n] - size[:n]) / lookback + 1e-8).to(series.dtype)
+    if lookback < 2:
+        return loc, floor
+    steps = (series[1:] - series[:-1]).abs().double().cumsum(0)
+    steps = torch.cat([steps.new_zeros(1, steps.shape[1]), steps])
+    mean_step = (steps[lookback - 1 : lookback - 1 + n] - steps[:n]) / (lookback - 1)
+    return loc, torch.maximum(mean_step.to(series.dtype), floor)

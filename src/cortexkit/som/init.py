@@ -2,7 +2,7 @@
 
 - ``"pca"``: the nodes span the plane of the data's first two principal components, from
   -1 to +1 along each unit eigenvector around the mean (MiniSom's ``pca_weights_init``):
-  the map starts already ordered, so one pass suffices. The covariance is accumulated a
+  the map starts already ordered, so a few passes suffice. The covariance is accumulated a
   chunk of rows at a time.
 - ``"sample"``: distinct random rows of the data.
 - ``"random"``: uniform within each feature's range.

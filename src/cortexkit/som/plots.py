@@ -71,7 +71,7 @@ def _draw(fig: Figure, ax: Any, som: Any, values: np.ndarray, cmap: str, label: 
     fig.colorbar(cells, ax=ax, fraction=0.046, pad=0.04, label=label)
 
 
-def _new(width: float = 5.5, height: float = 4.5) -> Figure:
+def _new(width: float = 5.2, height: float = 4.6) -> Figure:  # two side by side on a page
     fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
     return fig
@@ -94,7 +94,7 @@ def umatrix_figure(som: Any, X: Any = None, y: Any = None, *, title: str | None 
             x, y_ = (at[rows] + jitter[rows]).T
             ax.scatter(x, y_, marker=_MARKERS[i % len(_MARKERS)], s=14, facecolors="none",
                        edgecolors=f"C{i}", linewidths=1, label=str(cls))  # fmt: skip
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), fontsize="small",
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), fontsize=9,
                   title="class", ncols=min(len(np.unique(labels)), 6))  # fmt: skip
     ax.set_title(title or "U-matrix")
     return fig
@@ -124,7 +124,7 @@ def component_planes_figure(som: Any, features: Any = None, *, columns: int = 4)
     for i, k in enumerate(picks):
         ax = fig.add_subplot(rows, cols, i + 1)
         _draw(fig, ax, som, planes[k], "coolwarm", "")
-        ax.set_title(names[k], fontsize="small")
+        ax.set_title(names[k], fontsize=9)
     return fig
 
 

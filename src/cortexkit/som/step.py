@@ -51,8 +51,9 @@ from torch import Tensor
 from cortexkit.som.distance import DISTANCES, Distance, best_units, chunk_rows
 from cortexkit.som.grid import Grid
 from cortexkit.som.neighborhood import NEIGHBORHOODS, bubble, gaussian, triangle
-from cortexkit.som.schedule import DECAYS
+from cortexkit.som.schedule import DECAYS, default_sigma
 from cortexkit.train.batches import Batches
+from cortexkit.train.distributed import all_reduce_sum
 from cortexkit.train.step import Run, Step
 
 __all__ = ["ONLINE_MAX", "ONLINE_MIN", "ONLINE_UPDATES", "SOMStep", "rows_per_step"]
@@ -92,8 +93,9 @@ class SOMStep(Step):
     """One SOM update per batch (see the module's docstring).
 
     :meth:`begin` takes the rule and its schedules from the run's settings (the
-    estimator's parameters: ``neighborhood``, ``distance``, ``learning_rate``, ``sigma``,
-    ``lr_schedule``, ``sigma_decay``, ``algorithm``), and the schedules' length
+    estimator's parameters: ``neighborhood``, ``distance``, ``learning_rate``, ``sigma``
+    (None: :func:`~cortexkit.som.schedule.default_sigma` of the grid), ``lr_schedule``,
+    ``sigma_decay``, ``algorithm``), and the schedules' length
     (``epochs`` x the training rows) and the training rows from the run itself.
 
     Parameters
@@ -135,7 +137,11 @@ class SOMStep(Step):
         s = run.settings
         self.neighborhood = NEIGHBORHOODS.resolve(s["neighborhood"])
         self.distance = DISTANCES.resolve(s["distance"])
-        self.learning_rate, self.sigma = float(s["learning_rate"]), float(s["sigma"])
+        self.learning_rate = float(s["learning_rate"])
+        sigma = s["sigma"]  # None: it follows the map's size
+        self.sigma = (
+            default_sigma(self.grid.rows, self.grid.cols) if sigma is None else float(sigma)
+        )
         self.lr_schedule = DECAYS.resolve(s["lr_schedule"] or "constant")  # None: constant
         self.sigma_decay = DECAYS.resolve(s["sigma_decay"])
         self.algorithm = str(s["algorithm"])
@@ -207,6 +213,7 @@ class SOMStep(Step):
             H = self.neighborhood(self.grid.squared_distances(units), sigma)  # (batch, nodes)
             num, den = H.T @ xb, H.sum(0)  # (nodes, features), (nodes,)
             mass = den if self._non_negative else H.abs().sum(0)  # a repelling ring counts
+        all_reduce_sum(num, den, mass)  # every process's share of the batch (one message)
         # Each node moves by lr share (num - den w), share = (1 - exp(-lr mass)) / (lr mass)
         # (-> 1 as the mass goes to 0). With mass = den that is
         # w exp(-lr den) + (1 - exp(-lr den)) / den num.
@@ -266,6 +273,7 @@ class SOMStep(Step):
     def finish_epoch(self) -> None:
         """Apply the batch algorithm's accumulated update (nodes no sample reached keep
         their weights), halving it while it would raise the training rows' error."""
+        all_reduce_sum(self._num, self._den)  # every process's rows (data-parallel)
         if self._num is not None and self._den is not None and self._rows:
             before = self._qe_sum / self._rows  # this epoch's map, measured on every row
             ok = self._den > 1e-8

@@ -16,6 +16,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from torch import Tensor
 
+from cortexkit.som.anomaly import som_anomaly_scores
 from cortexkit.som.distance import DISTANCES, best_units
 
 if TYPE_CHECKING:
@@ -127,9 +128,13 @@ class MapViews:
     # -- outliers ------------------------------------------------------------------------------
 
     def anomaly_scores(self, X: Any) -> np.ndarray:
-        """Each sample's distance to its best-matching unit, shape ``(n_samples,)``: how
-        badly the map represents it, higher meaning more anomalous."""
-        return self._best(X)[0].cpu().numpy().astype(np.float64)
+        """Each sample's distance to its best-matching unit plus that unit's mean distance
+        to the units that touch it (its U-matrix value, in data units), shape
+        ``(n_samples,)``: higher for a sample the map represents badly or that lands on a
+        border between groups, higher meaning more anomalous. Chosen on the anomaly suite
+        (``bench/_quality_anomaly.py``) among the other scores of
+        :func:`~cortexkit.som.anomaly.som_anomaly_scores`."""
+        return som_anomaly_scores(self, X, "qe+umatrix")
 
     def umatrix_scores(self, X: Any) -> np.ndarray:
         """The (normalised) U-matrix value of each sample's best-matching unit, shape
@@ -151,9 +156,9 @@ class MapViews:
         """The row indices of the most outlying samples, most outlying first.
 
         Give exactly one of ``k`` (the ``k`` highest scores) and ``threshold`` (every
-        sample scoring above it). ``score`` is ``"quantization_error"`` or ``"umatrix"``
-        (:meth:`anomaly_scores` or :meth:`umatrix_scores`); ties in the U-matrix value are
-        broken by the quantisation error.
+        sample scoring above it). ``score`` is ``"quantization_error"`` (the distance to the
+        best-matching unit) or ``"umatrix"`` (:meth:`umatrix_scores`); ties in the U-matrix
+        value are broken by the quantisation error.
 
         Raises
         ------

@@ -45,6 +45,7 @@ __all__ = [
     "RowSubset",
     "TensorBatches",
     "as_batches",
+    "device_of",
 ]
 
 Batch = tuple[Tensor, ...]
@@ -91,6 +92,18 @@ class Batches(ABC):
     def subset(self, rows: Tensor | np.ndarray) -> Batches:
         """The given rows of this source, as a source of their own (no copy of the data)."""
         return RowSubset(self, rows)
+
+    def order(self, batch_size: int | None, *, shuffle: bool, generator: torch.Generator) -> Tensor:
+        """The order of an epoch's rows: drawn from ``generator`` when shuffling and a batch
+        is smaller than the set, else the rows as they are."""
+        bs = self.n if batch_size is None else min(batch_size, self.n)
+        order = _order(self.n, shuffle and bs < self.n, generator)
+        return torch.arange(self.n) if order is None else order
+
+    def batches_of(self, rows: list[Tensor]) -> Iterator[Batch]:
+        """The batches of the given rows (a list of 1-d index tensors), in that order."""
+        for r in rows:
+            yield self.take(r)
 
     def first(self, batch_size: int | None) -> Batch:
         """The first batch, unshuffled (what a step's cost is estimated on)."""
@@ -196,9 +209,12 @@ class RowSubset(Batches):
         self, batch_size: int | None, *, shuffle: bool, generator: torch.Generator
     ) -> Iterator[Batch]:
         bs = self.n if batch_size is None else min(batch_size, self.n)
-        order = torch.randperm(self.n, generator=generator) if shuffle else torch.arange(self.n)
+        order = self.order(batch_size, shuffle=shuffle, generator=generator)
         for start in range(0, self.n, bs):
             yield self.take(order[start : start + bs])
+
+    def order(self, batch_size: int | None, *, shuffle: bool, generator: torch.Generator) -> Tensor:
+        return torch.randperm(self.n, generator=generator) if shuffle else torch.arange(self.n)
 
 
 class ArrayBatches(Batches):
@@ -341,11 +357,33 @@ class LoaderBatches(Batches):
         for item in loader:
             yield self._to_device(item)
 
+    def batches_of(self, rows: list[Tensor]) -> Iterator[Batch]:
+        """The given rows' batches through a ``DataLoader`` with the source's workers (and a
+        given loader's ``collate_fn``)."""
+        from torch.utils.data import DataLoader
+
+        extra = {} if self.loader is None else {"collate_fn": self.loader.collate_fn}
+        loader = DataLoader(self.dataset, batch_sampler=[r.tolist() for r in rows],
+                            num_workers=self.num_workers, **extra)  # fmt: skip
+        for item in loader:
+            yield self._to_device(item)
+
     def take(self, rows: Tensor) -> Batch:
         from torch.utils.data import default_collate
 
         items = [self.dataset[int(i)] for i in rows]
         return self._to_device(default_collate(items))
+
+
+def device_of(data: tuple[Any, ...]) -> torch.device:
+    """Where the batches go: the device of the first tensor given, else the CPU (a loader's
+    batches go where its first batch's would, which the caller sets by moving the model)."""
+    for part in data:
+        if isinstance(part, Tensor):
+            return part.device
+        if isinstance(part, Batches):
+            return part.device
+    return torch.device("cpu")
 
 
 def as_batches(data: Any, *, device: torch.device, num_workers: int = 0) -> Batches:

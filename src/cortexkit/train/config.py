@@ -77,6 +77,9 @@ class LoopConfig:
     num_workers: int = 0  # worker processes when a Dataset is streamed
     checkpoint: str | None = None  # where to save checkpoints
     checkpoint_every: int = 1  # epochs between checkpoints
+    #: train data-parallel when a process group is up (:mod:`cortexkit.train.distributed`):
+    #: each process on its share of every batch, its gradients or statistics all-reduced
+    data_parallel: bool = False
     #: the gradient step's settings, when the loop is given an Objective to train
     optim: OptimConfig = field(default_factory=OptimConfig)
     #: the estimator's parameters as frozen at fit: what a step reads in ``begin``

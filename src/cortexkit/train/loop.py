@@ -7,7 +7,9 @@ with the actual value), backprop (gradients of the error with respect to every w
 update (the optimiser moves each weight against its gradient). A SOM or a Boltzmann machine
 brings its own rule. Either way the loop gives monitoring, early stopping with the best
 epoch's weights restored, the divergence policy, callbacks, progress, and checkpoints that
-a later run resumes from. One epoch is one pass over the training set.
+a later run resumes from. One epoch is one pass over the training set. With
+``LoopConfig.data_parallel`` and a process group up, each process trains on its share of
+every batch (:mod:`cortexkit.train.distributed`).
 
 Gradient-descent modes come from the batch size alone:
 
@@ -42,7 +44,8 @@ from tqdm.auto import tqdm
 
 from cortexkit.exceptions import DivergenceError, DivergenceWarning
 from cortexkit.io.device import cpu_settings
-from cortexkit.train.batches import Batches, as_batches
+from cortexkit.train import distributed as dp
+from cortexkit.train.batches import Batches, as_batches, device_of
 from cortexkit.train.callbacks import Callback, as_callback
 from cortexkit.train.checkpoint import write_checkpoint
 from cortexkit.train.config import LoopConfig
@@ -130,6 +133,7 @@ class EpochLoop:
         self._partial = False
         self._call_start: dict[str, Tensor] | None = None
         self._batch_size: int | None = None  # this run's (see LoopConfig.batch_size)
+        self._parallel = False  # this run is one process's share of a data-parallel one
         #: JSON-like data the estimator keeps in a checkpoint (what a resume must match)
         self.extra_state: dict[str, Any] = {}
 
@@ -160,13 +164,15 @@ class EpochLoop:
                 value = float(pending) if i % every == 0 or seen >= n else 0.0
                 if value:
                     pending.zero_()
-            if not math.isfinite(value):
+            if not math.isfinite(value) and not self._parallel:  # (the others step on)
                 return value
             total += value
         if every > 1 and bool(pending != 0):  # a source that ended short of n rows
             total += float(pending)
-            if not math.isfinite(total):
+            if not math.isfinite(total) and not self._parallel:
                 return total
+        if self._parallel:  # the loss over every process's rows
+            total, seen = dp.sum_floats(total, seen)  # type: ignore[assignment]
         return total / max(seen, 1)
 
     # -- epochs ------------------------------------------------------------------------
@@ -189,7 +195,7 @@ class EpochLoop:
         are put back.
         """
         cfg = self.config
-        batches = as_batches(data[0] if len(data) == 1 else data, device=_device_of(data),
+        batches = as_batches(data[0] if len(data) == 1 else data, device=device_of(data),
                              num_workers=cfg.num_workers)  # fmt: skip
         epochs = cfg.epochs if epochs is None else epochs
         stopping = cfg.early_stopping if early_stopping is None else early_stopping
@@ -203,6 +209,9 @@ class EpochLoop:
         for c in callbacks:
             c.on_train_begin(self)
         size = cfg.batch_size(batches.n) if callable(cfg.batch_size) else cfg.batch_size
+        whole, self._parallel = batches, cfg.data_parallel and dp.is_distributed()
+        if self._parallel:
+            batches, size = dp.data_parallel(batches, size, self.step)
         self._batch_size = size
         self.step.begin(
             Run(
@@ -211,7 +220,7 @@ class EpochLoop:
                 n_train=batches.n,
                 batch_size=size,
                 steps_per_epoch=1 if not size else max(-(-batches.n // size), 1),
-                batches=batches,
+                batches=whole,
                 settings=cfg.settings,
             )
         )
@@ -221,7 +230,7 @@ class EpochLoop:
             total=epochs,
             desc="epochs",
             unit="epoch",
-            disable=not (cfg.verbose and sys.stderr.isatty()),
+            disable=not (cfg.verbose and sys.stderr.isatty() and dp.is_main()),
             leave=False,
         )
         with bar, cpu_settings(flops, device):
@@ -253,6 +262,8 @@ class EpochLoop:
         for i in range(epochs):
             t0 = time.perf_counter()
             train_loss = self._epoch(batches)
+            if self._parallel:
+                dp.broadcast_state(self.step)
             if not math.isfinite(train_loss) or not self._state_finite():
                 self._diverged(train_loss)
                 break
@@ -265,11 +276,13 @@ class EpochLoop:
             patience_ran_out = not self._partial and self._track_best(monitored) and stopping
             bar.update(1)
             bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if "loss" in k})
-            if cfg.verbose >= 2:
+            if cfg.verbose >= 2 and dp.is_main():
                 shown = ", ".join(f"{k}={v:.4g}" for k, v in logs.items())
                 print(f"epoch {self.epochs_done}: {shown}", file=sys.stderr)
             # every callback sees every epoch, even when an earlier one asks to stop
             asked = [bool(c.on_epoch_end(self.epochs_done, logs)) for c in callbacks]
+            if self._parallel:  # one process's callback stops them all
+                asked = [dp.any_rank(any(asked))]
             if any(asked) or patience_ran_out:
                 self.history["stopped"] = (
                     f"a callback stopped training at epoch {self.epochs_done}"
@@ -291,7 +304,7 @@ class EpochLoop:
     ) -> dict[str, float]:
         logs: dict[str, float] = {"loss": train_loss}
         if self.metric is not None:
-            rows = metric_sample_size(batches.n)
+            rows = metric_sample_size(batches.source.n if self._parallel else batches.n)  # type: ignore[attr-defined]
             sample = self.metric(*batches.sample(rows, self._sample_generator))
             logs.update({k: v for k, v in sample.items() if k != "loss"})
         if validation is not None:
@@ -397,8 +410,12 @@ class EpochLoop:
         }
 
     def save_checkpoint(self, path: str) -> None:
-        """Write the checkpoint to ``path``, atomically."""
-        write_checkpoint(path, self.checkpoint_state())
+        """Write the checkpoint to ``path``, atomically (rank 0 of a data-parallel run, with
+        every rank's random state)."""
+        if self._parallel:
+            dp.write_on_rank_zero(path, self.checkpoint_state(), write_checkpoint)
+        else:
+            write_checkpoint(path, self.checkpoint_state())
 
     def load_checkpoint_state(self, state: dict[str, Any]) -> None:
         """Continue from a :meth:`checkpoint_state` (as read from a checkpoint file).
@@ -406,8 +423,10 @@ class EpochLoop:
         Raises
         ------
         ValueError
-            If the checkpoint's weights do not fit this run's model.
+            If the checkpoint's weights do not fit this run's model, or it was written by
+            another number of processes.
         """
+        state = dp.own_rank_state(state)
         try:
             self.step.load_state_dict(state["model"])
             self.step.load_working_state(state["step"])
@@ -424,14 +443,3 @@ class EpochLoop:
                 torch.cuda.set_rng_state_all(rng["cuda"])
         except (KeyError, TypeError, RuntimeError, ValueError) as exc:
             raise ValueError(f"the checkpoint does not fit this model ({exc})") from None
-
-
-def _device_of(data: tuple[Any, ...]) -> torch.device:
-    """Where the batches go: the device of the first tensor given, else the CPU (a loader's
-    batches go where its first batch's would, which the caller sets by moving the model)."""
-    for part in data:
-        if isinstance(part, Tensor):
-            return part.device
-        if isinstance(part, Batches):
-            return part.device
-    return torch.device("cpu")

@@ -15,9 +15,10 @@ scores' ROC AUC and average precision against the label, the anomalous class bei
 label column; the larger value on a tie) and stores it in the model file, so every
 evaluation scores the same class, whatever its share in the file evaluated.
 
-Defaults come from :data:`cortexkit.defaults.AUTOENCODER`; when the table has no more
-columns than its code, the code is narrowed to half the input width (a plain autoencoder
-needs a bottleneck).
+Defaults come from :data:`cortexkit.defaults.AUTOENCODER`: the layer widths follow the
+encoded table's width (``hidden_layers="auto"``: half then a quarter of it, at most 128
+then 32, the code always narrower than the input); ``--n-estimators 3`` averages three
+networks' scores.
 """
 
 from __future__ import annotations
@@ -46,9 +47,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the label value of anomalies, kept in the model file "
                              "(default: the rarer class)")  # fmt: skip
     parser.add_argument("--hidden-layers", type=int_list, default=None, metavar="N,N",
-                        help="units per encoder layer, the last is the code (default: "
-                             f"{','.join(map(str, AE.hidden_layers))}, the code narrowed to "
-                             "half the input width when it is not narrower)")  # fmt: skip
+                        help="units per encoder layer, the last is the code (default: half "
+                             "then a quarter of the input width, at most "
+                             f"{','.join(map(str, AE.hidden_layers))})")  # fmt: skip
+    parser.add_argument("--n-estimators", type=positive_int, default=AE.n_estimators,
+                        metavar="N", help="networks whose anomaly scores are averaged")  # fmt: skip
     parser.add_argument("--kind", choices=KINDS, default="plain", help="what it learns")
     parser.add_argument("--noise", choices=["gaussian", "masking"], default="gaussian",
                         help="corruption for --kind denoising")  # fmt: skip
@@ -72,16 +75,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def build(args: argparse.Namespace, n_features: int | None) -> Any:
-    """An ``AutoEncoder`` from the flags (``n_features``: the input width, to narrow the
-    default code; None before the table is read)."""
+    """An ``AutoEncoder`` from the flags (``n_features``: the input width, or None before
+    the table is read; the default widths follow it when ``fit`` sees the table)."""
     from cortexkit.autoencoder import AutoEncoder
     from cortexkit.cli.tables import checkpoint_params
 
-    layers = list(args.hidden_layers or defaults.AUTOENCODER.hidden_layers)
-    if args.hidden_layers is None and n_features is not None and layers[-1] >= n_features:
-        layers[-1] = max(1, n_features // 2)
+    layers = "auto" if args.hidden_layers is None else tuple(args.hidden_layers)
     return AutoEncoder(
-        tuple(layers),
+        layers,
+        n_estimators=args.n_estimators,
         kind=args.kind,
         activation=args.activation,
         noise=args.noise,
@@ -101,8 +103,10 @@ def build(args: argparse.Namespace, n_features: int | None) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Train on the table ``args.data``; save the model with its table encoding."""
+    from cortexkit.autoencoder.widths import auto_widths
     from cortexkit.cli.tables import as_flags
     from cortexkit.data import TableEncoder, read_table
+    from cortexkit.data.columns import check_constant_columns, check_enough_rows
     from cortexkit.data.encoder import check_no_missing
 
     if args.label_column is not None and args.label_column in args.drop:
@@ -119,10 +123,13 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"{args.data!r} has no input columns besides the label")
     for name in X_df.columns:
         check_no_missing(X_df[name], name)
+    check_enough_rows(X_df, repr(args.data))
+    check_constant_columns(X_df, repr(args.data))
     encoder = TableEncoder(max_categories=args.max_categories).fit(X_df)
     X = encoder.transform(X_df)
     est = build(args, X.shape[1])
-    say(args, f"training AutoEncoder ({est.kind}, layers {list(est.hidden_layers)}) on "
+    widths = auto_widths(X.shape[1]) if est.hidden_layers == "auto" else est.hidden_layers
+    say(args, f"training AutoEncoder ({est.kind}, layers {list(widths)}) on "
               f"{len(X)} rows x {X.shape[1]} features")  # fmt: skip
     t0 = time.perf_counter()
     with as_flags():

@@ -46,13 +46,9 @@ def read_matrix(path: str, *, drop: list[str] | None = None) -> Any:
     if not p.exists():
         raise FileNotFoundError(f"DATA {path!r} does not exist")
     if p.is_dir():
-        images = sorted(f for f in p.iterdir() if "images" in f.name and "idx" in f.name)
-        if len(images) != 1:
-            raise ValueError(
-                f"folder {path!r} should hold one IDX images file (*-images-idx3-ubyte"
-                f"[.gz]); found {[f.name for f in images] or 'none'}"
-            )
-        p = images[0]
+        from cortexkit.data.idx import idx_images_in
+
+        p = idx_images_in(p)
     if p.suffix == ".npz":
         with np.load(p, allow_pickle=False) as archive:
             keys = list(archive.keys())
@@ -225,9 +221,8 @@ def _fit(args: argparse.Namespace, est: Any) -> int:
     with as_flags():  # bad options fail before the data is read, named by their flags
         est._validate_params()
     visible = est.get_params().get("visible", "bernoulli")
-    X, shift, divisor = scale_matrix(
-        read_matrix(args.data, drop=args.drop), args.scale, visible=visible
-    )
+    raw = read_matrix(args.data, drop=args.drop)
+    X, shift, divisor = scale_matrix(raw, args.scale, visible=visible)
     if visible == "bernoulli" and len(X):
         low, high = float(X.min()), float(X.max())
         if low < 0 or high > 1:
@@ -236,6 +231,7 @@ def _fit(args: argparse.Namespace, est: Any) -> int:
                 "units take [0, 1]: --scale minmax maps each column onto [0, 1]"
                 + (", or --visible gaussian takes real values" if name != "DBM" else "")
             )
+    _check_constant(raw, args)
     say(args, f"training {name} on {X.shape[0]} rows x {X.shape[1]} columns")
     with as_flags():
         est.fit(X)
@@ -336,6 +332,27 @@ def _clip_to_units(X: Any, path: str) -> Any:
         )
         X = np.clip(X, 0.0, 1.0, out=X)
     return X
+
+
+def _check_constant(X: Any, args: argparse.Namespace) -> None:
+    """Refuse training data whose every column is constant; for a table, warn naming the
+    constant columns (an image's blank border pixels are no news)."""
+    import pandas as pd
+
+    from cortexkit.data.columns import check_constant_columns
+
+    p = Path(args.data)
+    table = p.is_file() and p.suffix != ".npz" and "idx" not in p.name
+    names = None
+    if table:
+        try:
+            header = [str(c).strip() for c in pd.read_csv(p, nrows=0).columns]
+            names = [c for c in header if c not in (args.drop or [])]
+        except Exception:  # read_matrix has read it: the names are a nicety
+            names = None
+    if names is not None and len(names) == X.shape[1]:
+        X = pd.DataFrame(X, columns=names)
+    check_constant_columns(X, repr(args.data), warn=table)
 
 
 def _saved_drop(path: str, saved: list[str]) -> list[str]:

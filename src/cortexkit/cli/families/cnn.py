@@ -21,6 +21,27 @@ def _augment(text: str) -> list[str]:
     return [] if text.strip().lower() == "none" else names(text)
 
 
+def _image_size(text: str) -> list[int]:
+    """``"28"`` (a square) or ``"28,32"`` (height, width); nothing else."""
+    values = int_list(text)
+    if len(values) > 2:
+        raise argparse.ArgumentTypeError(
+            f"expected H,W (height, width) or one integer for a square, got {text!r}"
+        )
+    return values
+
+
+def _fraction(text: str) -> float:
+    """A share in [0, 1)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value < 1:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"expected a share in [0, 1), got {text!r}")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The CNN's own flags, with the estimator's defaults."""
     CNN = defaults.CNN
@@ -44,7 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hidden-layers", type=int_list,
                         default=",".join(map(str, CNN.hidden_layers)),
                         help="units per hidden dense layer")  # fmt: skip
-    parser.add_argument("--image-size", type=int_list, default=None, metavar="H[,W]",
+    parser.add_argument("--image-size", type=_image_size, default=None, metavar="H[,W]",
                         help="resize every image (default: the most common size)")  # fmt: skip
     parser.add_argument("--color-mode", choices=["L", "RGB"], default=None,
                         help="gray or RGB (default: gray when every image is)")  # fmt: skip
@@ -60,7 +81,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--weight-decay", type=float, default=CNN.weight_decay, metavar="L2",
                         help="penalty on the weights")  # fmt: skip
     parser.add_argument("--validation-fraction", type=float, default=CNN.validation_fraction,
-                        help="held out to report val_accuracy each epoch")  # fmt: skip
+                        help="held out to report val_accuracy, each epoch and at the "
+                        "end")  # fmt: skip
+    parser.add_argument("--test-size", type=_fraction, default=0.0, metavar="F",
+                        help="share held out (stratified by class) to report the accuracy on, "
+                        "beside the majority class's (0: none)")  # fmt: skip
     parser.add_argument("--num-workers", type=int, default=0,
                         help="processes reading a streamed folder")  # fmt: skip
     parser.add_argument(
@@ -112,34 +137,99 @@ def build(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Train on ``args.data`` and save the model."""
+    """Train on ``args.data`` and save the model; with ``--test-size``, report the accuracy
+    on the held-out images beside the majority class's."""
     import time
-    from pathlib import Path
 
     from cortexkit.cli._paths import check_output_file
-    from cortexkit.cnn.sources import idx_labels_path, is_folder, read_image_data
+    from cortexkit.cli.tables import as_flags
+    from cortexkit.cnn.sources import (
+        check_labels_flag,
+        idx_labels_path,
+        image_data_path,
+        is_folder,
+        read_image_data,
+    )
 
-    data = Path(args.data)
+    check_labels_flag(args.data, args.labels)
+    data = image_data_path(args.data)
     if args.labels is not None or (data.is_file() and data.suffix != ".npz"):
         labels = args.labels if args.labels is not None else str(idx_labels_path(data))
         for flag in ("--out", "--checkpoint"):
             if getattr(args, flag[2:]) is not None:
                 check_output_file(getattr(args, flag[2:]), flag, inputs={"the labels": labels})
     est = build(args)
+    with as_flags():  # the options, checked before the images are read
+        est._validate_params()
+    held_out = None
     t0 = time.perf_counter()
-    if is_folder(args.data):
-        est.fit(args.data)  # read into memory, or streamed when too large
-    else:
-        images = read_image_data(args.data, labels=args.labels)
-        est.fit(images.X, images.y)
+    if is_folder(data) and not args.test_size:
+        est.fit(str(data))  # read into memory, or streamed when too large
+    else:  # a folder to split is read into memory
+        size = args.image_size and (args.image_size[0], args.image_size[-1])
+        images = read_image_data(data, labels=args.labels, size=size, mode=args.color_mode,
+                                 skip_bad=args.skip_bad)  # fmt: skip
+        X, y = images.X, images.y
+        if args.test_size:
+            X, X_test, y, y_test = _hold_out(X, y, args)
+            held_out = (X_test, y_test)
+        est.fit(X, y)
     seconds = time.perf_counter() - t0
     est.save(args.out, data=str(args.data))
-    accuracy = est.history_.get("accuracy", [float("nan")])[-1]
-    h, w = est.image_size_
-    say(args, f"trained CNNClassifier on {args.data} ({h}x{w}, {est.n_channels_} channel(s), "
-              f"{len(est.classes_)} classes) in {seconds:.1f} s; training accuracy "
-              f"{accuracy:.4f} (on a sample); wrote {args.out}")  # fmt: skip
+    say(args, _summary(est, args, seconds))
+    if held_out is not None:
+        print(_held_out_score(est, *held_out, args.test_size, y))
     return 0
+
+
+def _summary(est: Any, args: argparse.Namespace, seconds: float) -> str:
+    """What was trained, its training accuracy and (with a validation set) its last
+    ``val_accuracy``, or why there was none."""
+    history = est.history_
+    accuracy = history.get("accuracy", [float("nan")])[-1]
+    h, w = est.image_size_
+    text = (f"trained CNNClassifier on {args.data} ({h}x{w}, {est.n_channels_} channel(s), "
+            f"{len(est.classes_)} classes) in {seconds:.1f} s; training accuracy "
+            f"{accuracy:.4f} (on a sample)")  # fmt: skip
+    if history.get("val_accuracy"):
+        text += f"; val_accuracy {history['val_accuracy'][-1]:.4f}"
+    text += f"; wrote {args.out}"
+    for note in ("resumed", "stopped", "validation"):  # how the run went, when it says
+        if history.get(note):
+            text += f"\n  {history[note]}"
+    return text
+
+
+def _hold_out(X: Any, y: Any, args: argparse.Namespace) -> tuple[Any, Any, Any, Any]:
+    """Split off ``--test-size`` of the images, stratified by class where every class has
+    two images."""
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    counts = np.unique(y, return_counts=True)[1]
+    stratify = y if counts.min() >= 2 else None
+    try:
+        return train_test_split(  # type: ignore[no-any-return]
+            X, y, test_size=args.test_size, random_state=args.random_state, stratify=stratify
+        )
+    except ValueError as exc:
+        raise ValueError(
+            f"--test-size {args.test_size} cannot split {len(y)} images into {len(counts)} "
+            f"classes: {exc}"
+        ) from None
+
+
+def _held_out_score(est: Any, X: Any, y: Any, share: float, y_train: Any) -> str:
+    """The held-out accuracy beside the majority baseline: always predicting the most
+    common training class."""
+    import numpy as np
+
+    values, counts = np.unique(y_train, return_counts=True)
+    majority = values[counts.argmax()]
+    accuracy = float(np.mean(est.predict(X) == y))
+    baseline = float(np.mean(y == majority))
+    return (f"held-out {share:.0%} ({len(y)} images): accuracy {accuracy:.4f}; majority "
+            f"class {str(majority)!r} {baseline:.4f}")  # fmt: skip
 
 
 # -- predict and evaluate --------------------------------------------------------------
@@ -207,7 +297,7 @@ def evaluate(args: argparse.Namespace, model_file: Any) -> int:
     import pandas as pd
     from sklearn import metrics as m
 
-    from cortexkit.cli.metrics import align_labels
+    from cortexkit.cli.metrics import align_labels, few_rows_note
 
     est = model_file.estimator
     if args.plot:  # before the images are read
@@ -230,6 +320,9 @@ def evaluate(args: argparse.Namespace, model_file: Any) -> int:
         "labels": [str(c) for c in labels],
         "confusion_matrix": matrix.tolist(),
     }
+    note = few_rows_note(len(y), "image")
+    if note is not None:
+        scores["notes"] = {"rows": note}
     if args.plot:
         from cortexkit.cnn.plots import confusion_png
 
@@ -238,6 +331,8 @@ def evaluate(args: argparse.Namespace, model_file: Any) -> int:
     if args.json:
         print(json.dumps(scores, indent=2))
         return 0
+    if note is not None:
+        print(f"  note: {note}")
     print(f"  accuracy  {scores['accuracy']:.4f}  ({len(y)} images)")
     print(f"  {'class':>10} {'precision':>9} {'recall':>9} {'f1':>9} {'support':>8}")
     for c, row in scores["per_class"].items():

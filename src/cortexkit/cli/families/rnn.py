@@ -31,10 +31,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the layout of the dates, e.g. %%d/%%m/%%Y (default: inferred; "
                         "01/02/2021 is refused unless another date settles it)")  # fmt: skip
     parser.add_argument("--exogenous", type=names, default=[], help="input columns, a,b,c")
+    parser.add_argument("--series-column", metavar="COL",
+                        help="a long table of several series: the column naming each row's "
+                        "series; one global model learns from all of them")  # fmt: skip
     parser.add_argument("--fill", choices=["ffill", "interpolate"],
                         help="fill missing values (default: refuse them)")  # fmt: skip
     parser.add_argument("--lookback", type=positive_int, default=RNN.lookback,
-                        help="steps the network reads")  # fmt: skip
+                        help="steps the network reads (default: two seasons, at least "
+                        f"{RNN.min_lookback})")  # fmt: skip
+    parser.add_argument("--scaling", choices=["window", "series"], default=RNN.scaling,
+                        help="scale each window by its own level and spread, or the series "
+                        "by its training part")  # fmt: skip
+    parser.add_argument("--level", choices=["season", "last"], default=RNN.level,
+                        help="(window scaling) learn each step relative to the value a season "
+                        "before it, or to the last value")  # fmt: skip
     parser.add_argument("--horizon", type=positive_int, default=RNN.horizon,
                         help="steps it is trained to forecast")  # fmt: skip
     parser.add_argument("--cell", choices=["lstm", "gru", "rnn"], default=RNN.cell,
@@ -87,12 +97,13 @@ def run(args: argparse.Namespace) -> int:
     from cortexkit.rnn.forecaster import RNNForecaster
 
     column = args.column or _only_numeric_column(args)
+    ids = args.series_column
     settings = {"column": column, "date_column": args.date_column,
                 "exogenous": list(args.exogenous), "fill": args.fill,
-                "date_format": args.date_format}  # fmt: skip
+                "date_format": args.date_format, "series_column": ids}  # fmt: skip
     df = read_series(args.data, column, date_column=args.date_column,
                      exogenous=args.exogenous, fill=args.fill,
-                     date_format=args.date_format)  # fmt: skip
+                     date_format=args.date_format, series_column=ids)  # fmt: skip
     if args.date_column and not args.date_format:  # an order a date settled (13/01/2021)
         from cortexkit.data import read_table
         from cortexkit.data.series import settled_format
@@ -100,9 +111,14 @@ def run(args: argparse.Namespace) -> int:
         text = read_table(args.data, only=[args.date_column],
                           column_types={args.date_column: "text"})[args.date_column]  # fmt: skip
         settings["date_format"] = settled_format(text)
-    if args.holdout < 0 or args.holdout >= len(df):
-        raise ValueError(f"--holdout must be in [0, {len(df) - 1}]; got {args.holdout}")
-    train = df.iloc[: len(df) - args.holdout]
+    shortest = int(df.groupby(ids, sort=False).size().min()) if ids else len(df)
+    if args.holdout < 0 or args.holdout >= shortest:
+        raise ValueError(f"--holdout must be in [0, {shortest - 1}]; got {args.holdout}")
+    from_end = df.groupby(ids, sort=False).cumcount(ascending=False) if ids else None
+    if from_end is None:
+        train = df.iloc[: len(df) - args.holdout]
+    else:
+        train = df[from_end.to_numpy() >= args.holdout]
     est = RNNForecaster(
         args.cell,
         lookback=args.lookback,
@@ -112,7 +128,10 @@ def run(args: argparse.Namespace) -> int:
         strategy=args.strategy,
         difference=args.difference,
         log=args.log,
+        scaling=args.scaling,
+        level=args.level,
         season=args.season,
+        series_column=ids,
         batch_size=args.batch_size,
         epochs=args.epochs,
         learning_rate=args.learning_rate,
@@ -125,21 +144,34 @@ def run(args: argparse.Namespace) -> int:
         **checkpoint_params(RNNForecaster, args),
     )
     est.fit(train)
-    est.save(args.out, series=settings, dates=series_dates(train))
+    est.save(args.out, series=settings, dates=None if ids else series_dates(train))
     import numpy as np
 
     val = np.asarray(est.history_.get("val_loss") or [np.nan], dtype=float)
     best = f" (best validation loss {np.nanmin(val):.4g})" if np.isfinite(val).any() else ""
-    say(
-        args, f"trained {count(est.n_iter_, 'epoch')} on {len(train)} steps{best}; wrote {args.out}"
-    )
-    if args.holdout:
+    what = f"{len(train)} steps" + (f" of {count(len(est.series_ids_), 'series')}" if ids else "")
+    say(args, f"trained {count(est.n_iter_, 'epoch')} on {what}{best}; wrote {args.out}")
+    if args.holdout and ids:
+        print(f"last {args.holdout} steps of each series held out (mean over the series):")
+        print(format_table(_mean_table(est, df, train, ids), est.season_))
+    elif args.holdout:
         table = est.evaluate(df.iloc[len(train) :])
         print(f"last {args.holdout} steps held out:")
         print(format_table(table, est.season_))
         say(args, f"'cortexkit forecast {args.out}' continues after the training part; add "
                   f"--data {args.data} to continue after the file's last step")  # fmt: skip
     return 0
+
+
+def _mean_table(est: Any, df: Any, train: Any, ids: str) -> dict[str, dict[str, float]]:
+    """Each series' held-out steps scored after its training part, averaged."""
+    import numpy as np
+
+    pairs = zip(df.groupby(ids, sort=False), train.groupby(ids, sort=False), strict=True)
+    tables = [est.evaluate(part.drop(columns=ids).iloc[len(past) :], past.drop(columns=ids))
+              for (_, part), (_, past) in pairs]  # fmt: skip
+    return {name: {k: float(np.mean([t[name][k] for t in tables])) for k in tables[0][name]}
+            for name in tables[0]}  # fmt: skip
 
 
 def _only_numeric_column(args: argparse.Namespace) -> str:
@@ -151,7 +183,7 @@ def _only_numeric_column(args: argparse.Namespace) -> str:
     table = read_table(args.data, column_types={args.date_column: "text"}
                        if args.date_column else None)  # fmt: skip
     numeric = [str(c) for c in table.columns
-               if c != args.date_column and c not in args.exogenous
+               if c not in (args.date_column, args.series_column) and c not in args.exogenous
                and pd.api.types.is_numeric_dtype(table[c])]  # fmt: skip
     if len(numeric) != 1:
         raise ValueError(
@@ -227,7 +259,7 @@ def check_after_training(actual: Any, est: Any, extra: dict[str, Any], path: str
                 "series, so give those steps, or --history FILE for the series DATA follows"
             )
         return
-    tail, values = np.asarray(est._tail)[:, 0], actual.to_numpy(np.float64)[:, 0]
+    tail, values = np.asarray(est._tails[0])[:, 0], actual.to_numpy(np.float64)[:, 0]
     m = min(len(values), 5)
     if m >= 3 and len(tail) >= m:
         windows = sliding_window_view(tail, m)

@@ -63,11 +63,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--init", choices=["pca", "sample", "random"], default=SOM.init,
                         help="initial weights: the data's principal plane, rows, or "
                              "random")  # fmt: skip
-    parser.add_argument("--sigma", type=float, default=SOM.sigma, help="neighbourhood radius")
+    parser.add_argument("--sigma", type=float, default=SOM.sigma,
+                        help="neighbourhood radius (default: a tenth of the grid's longer "
+                             "side, 1.25 at least)")  # fmt: skip
     parser.add_argument("--learning-rate", type=float, default=SOM.learning_rate,
                         help="the online rule's starting rate")  # fmt: skip
     parser.add_argument("--epochs", type=positive_int, default=SOM.epochs,
-                        help="passes over the data")  # fmt: skip
+                        help="passes over the data (default: enough to present 15 rows "
+                             "per node, 1 at least)")  # fmt: skip
     parser.add_argument(
         "--batch-size",
         type=positive_int,
@@ -156,6 +159,7 @@ def run(args: argparse.Namespace) -> int:
     import time
 
     from cortexkit.data import TableEncoder, read_table
+    from cortexkit.data.columns import check_constant_columns
 
     est = build(args)
     est._validate_params()  # bad options fail before the table is read
@@ -176,6 +180,7 @@ def run(args: argparse.Namespace) -> int:
             f"({len(df)})"
         )
     _finite_features(df, columns)
+    check_constant_columns(df[columns], repr(args.data))
     encoder = TableEncoder().fit(df[columns])
     X = encoder.transform(df[columns])
     say(args, f"training a {args.grid[0]}x{args.grid[1]} {args.topology} map on {len(X)} rows "
@@ -204,7 +209,9 @@ def _outlier_table(est: Any, X: Any, df: Any, args: argparse.Namespace, labels: 
     """The K most outlying rows, their scores and (with a label column) the labels' shares."""
     import pandas as pd
 
-    qe, um = est.anomaly_scores(X), est.umatrix_scores(X)
+    from cortexkit.som.anomaly import som_anomaly_scores
+
+    qe, um = som_anomaly_scores(est, X, "qe"), est.umatrix_scores(X)
     rows = est.outliers(X, k=args.outliers, score=args.outlier_score)
     table = pd.DataFrame({"rank": range(1, len(rows) + 1), "row": rows + 1})
     if args.id_column is not None:
@@ -243,7 +250,9 @@ def predict(args: argparse.Namespace, model_file: Any) -> int:
     _finite_features(df, [c for c in encoder.feature_names_in_ if c in df.columns])
     X = encoder.transform(df)
     units = est.predict(X)
-    qe, um = est.anomaly_scores(X), est.umatrix_scores(X)
+    from cortexkit.som.anomaly import som_anomaly_scores
+
+    qe, um = som_anomaly_scores(est, X, "qe"), est.umatrix_scores(X)
     out = pd.DataFrame()
     if id_column and id_column in df.columns:
         out[id_column] = df[id_column]
