@@ -1,15 +1,16 @@
 """RBM against scikit-learn's BernoulliRBM; RBM and DBN features and the fine-tuned DBN on MNIST.
 
-Speed. Both train the same machine on the 10,000 MNIST test images (784 visible units
-scaled to [0, 1], 256 hidden): PCD-1 as scikit-learn does it, batches of 20, learning rate
-0.1, the same epochs. scikit-learn gets float64 input, its default; cortexkit computes in
-float32. Each seed runs both, alternating, at one thread and at two (``torch.set_num_threads``
-and ``threadpoolctl``); the table gives the median fit time and the same-run speed-up, in
-wall time and in the CPU time the process used (on a shared, overloaded machine a process
-waits for a core: its CPU time measures its own work, its wall time also the others'). The
-mean pseudo-likelihood of each fitted machine is measured by one evaluator for both:
-scikit-learn's ``score_samples`` on all 10,000 images with the same random flips (a
-``BernoulliRBM`` given the fitted weights), so the two columns compare like with like.
+Speed. Both train the same machine on the first 5,000 and on all 10,000 MNIST test images
+(``--rows``; 784 visible units scaled to [0, 1], 256 hidden): PCD-1 as scikit-learn does it,
+batches of 20, learning rate 0.1, the same epochs. scikit-learn gets float64 input, its
+default; cortexkit computes in float32. Each seed runs both, alternating, at one thread and
+at two (``torch.set_num_threads`` and ``threadpoolctl``); the table gives the median fit
+time and the same-run speed-up, in wall time and in the CPU time the process used (on a
+shared, overloaded machine a process waits for a core: its CPU time measures its own work,
+its wall time also the others'). The mean pseudo-likelihood of each fitted machine is
+measured by one evaluator for both: scikit-learn's ``score_samples`` on all 10,000 images
+with the same random flips (a ``BernoulliRBM`` given the fitted weights), so the two columns
+compare like with like.
 
 Quality. The first 8,000 images train, the last 2,000 test:
 
@@ -22,13 +23,16 @@ Selection. ``--only selection`` chooses ``DBNClassifier``'s fine-tuning weight d
 honest way: the first 6,400 of the 8,000 training images train, the other 1,600 validate;
 the test images are never read.
 
-Usage: ``python bench/boltzmann.py [--seeds 3] [--epochs 10] [--only speed|quality|selection]``.
+Usage: ``python bench/boltzmann.py [--seeds 3] [--epochs 10] [--rows 5000 10000]
+[--only speed|quality|selection] [--quick]`` (``--quick``: speed only, one seed, 3 epochs,
+one thread, 5,000 rows: for iterating).
 Needs ``../shared/data/mnist-idx-test10k``.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import time
 import warnings
@@ -80,15 +84,16 @@ def fit_sklearn(X: np.ndarray, epochs: int, seed: int) -> tuple[float, float, fl
     return took, cpu, pseudo_likelihood(X, W, rbm.intercept_visible_, rbm.intercept_hidden_)
 
 
-def speed(seeds: int, epochs: int, thread_counts: list[int]) -> str:
-    X, _ = load()
+def speed(seeds: int, epochs: int, thread_counts: list[int], n_rows: list[int]) -> str:
+    images, _ = load()
     rows = [
-        "| threads | contender | fit wall time, median (s) | speed-up, wall (same run) | "
+        "| rows | threads | contender | fit wall time, median (s) | speed-up, wall (same run) | "
         "fit CPU time, median (s) | speed-up, CPU time | pseudo-likelihood, mean over seeds "
         "| per seed |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for threads in thread_counts:
+    for n, threads in itertools.product(n_rows, thread_counts):
+        X = images[:n]
         times: dict[str, list[float]] = {"cortexkit": [], "sklearn": []}
         cpus: dict[str, list[float]] = {"cortexkit": [], "sklearn": []}
         pl: dict[str, list[float]] = {"cortexkit": [], "sklearn": []}
@@ -102,8 +107,8 @@ def speed(seeds: int, epochs: int, thread_counts: list[int]) -> str:
                     times[name].append(took)
                     cpus[name].append(cpu)
                     pl[name].append(score)
-                    print(f"threads={threads} seed={seed} {name}: {took:.2f}s (CPU {cpu:.2f}s) "
-                          f"PL={score:.2f}", flush=True)  # fmt: skip
+                    print(f"rows={n} threads={threads} seed={seed} {name}: {took:.2f}s "
+                          f"(CPU {cpu:.2f}s) PL={score:.2f}", flush=True)  # fmt: skip
         ratio = statistics.median(
             s / o for s, o in zip(times["sklearn"], times["cortexkit"], strict=True)
         )
@@ -113,7 +118,7 @@ def speed(seeds: int, epochs: int, thread_counts: list[int]) -> str:
         for name in ("cortexkit", "sklearn"):
             ours = name == "cortexkit"
             per = ", ".join(f"{v:.2f}" for v in pl[name])
-            rows.append(f"| {threads} | {name} | {statistics.median(times[name]):.2f} | "
+            rows.append(f"| {n} | {threads} | {name} | {statistics.median(times[name]):.2f} | "
                         f"{f'{ratio:.2f}x' if ours else '1x'} | "
                         f"{statistics.median(cpus[name]):.2f} | "
                         f"{f'{cpu_ratio:.2f}x' if ours else '1x'} | "
@@ -199,13 +204,19 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--only", choices=("speed", "quality", "selection"))
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--rows", type=int, nargs="+", default=[5000, 10000])
+    parser.add_argument("--quick", action="store_true", help="speed only: 1 seed, 3 epochs, "
+                        "1 thread, 5,000 rows")  # fmt: skip
     parser.add_argument("--out", help="also write the tables to this markdown file")
     args = parser.parse_args()
+    if args.quick:
+        args.only, args.seeds, args.epochs, args.threads, args.rows = "speed", 1, 3, [1], [5000]
     parts = []
     if args.only in (None, "speed"):
-        title = (f"RBM vs BernoulliRBM: MNIST 10k x 784, 256 hidden, PCD-1, batch 20, lr 0.1, "
+        title = (f"RBM vs BernoulliRBM: MNIST {' and '.join(f'{n:,}' for n in args.rows)} rows "
+                 f"x 784, 256 hidden, PCD-1, batch 20, lr 0.1, "
                  f"{args.epochs} epochs, {args.seeds} seeds")  # fmt: skip
-        parts.append(title + "\n\n" + speed(args.seeds, args.epochs, args.threads))
+        parts.append(title + "\n\n" + speed(args.seeds, args.epochs, args.threads, args.rows))
     if args.only in (None, "quality"):
         torch.set_num_threads(2)
         with threadpool_limits(2):

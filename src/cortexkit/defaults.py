@@ -29,6 +29,7 @@ __all__ = [
     "AUTOREC",
     "BOLTZMANN_RECOMMENDER",
     "CNN",
+    "DBM",
     "MAX_CATEGORIES",
     "RBM",
     "RNN",
@@ -38,6 +39,7 @@ __all__ = [
     "AutoRecDefaults",
     "BoltzmannRecommenderDefaults",
     "CNNDefaults",
+    "DBMDefaults",
     "RBMDefaults",
     "RNNDefaults",
     "SOMDefaults",
@@ -316,3 +318,30 @@ class RBMDefaults:
 
 RBM = RBMDefaults()
 """``RBM`` and ``cortexkit train rbm``."""
+
+
+@dataclass(frozen=True)
+class DBMDefaults:
+    """Defaults of ``DBM`` and of ``cortexkit train dbm``.
+
+    Chosen in ``bench/_quality_boltzmann.py`` (the choose half of its image sets): the
+    pretraining must take enough updates for the first RBM's units to leave 0.5, or the
+    second RBM learns from rows that all look alike and its layer dies (the old defaults,
+    100-row batches and 10 epochs without momentum, gave 180 updates on 8x8 digits and a
+    dead top layer). So: 20-row batches, 30 pretraining epochs with momentum 0.5, and a
+    joint learning rate low enough (0.001) not to undo the pretraining in 10 epochs.
+    """
+
+    hidden_layers: tuple[int, ...] = (500, 1000)
+    pretrain_epochs: int = 30
+    pretrain_learning_rate: float = 0.05
+    pretrain_momentum: float = 0.5  # the pretraining RBMs' momentum (not a parameter)
+    learning_rate: float = 0.001
+    momentum: float = 0.5
+    weight_decay: float = 0.0002
+    batch_size: int = 20
+    epochs: int = 10
+
+
+DBM = DBMDefaults()
+"""``DBM`` and ``cortexkit train dbm``."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "CortexkitError",
+    "DeadLayerWarning",
     "DivergenceError",
     "DivergenceWarning",
     "IdentifierColumnWarning",
@@ -41,6 +42,10 @@ class TableTooLargeError(CortexkitError, MemoryError):
 
 class DivergenceWarning(UserWarning):
     """The loss became NaN or infinite; training stopped and the best weights were kept."""
+
+
+class DeadLayerWarning(UserWarning):
+    """A Boltzmann machine's hidden layer barely varies across samples (dead or saturated)."""
 
 
 class UnseenCategoryWarning(UserWarning):

@@ -20,19 +20,21 @@ from torch import Tensor
 from cortexkit._validation import Interval, Options, PositiveInts, as_widths
 from cortexkit.base import BASE_CONSTRAINTS, CortexEstimator
 from cortexkit.boltzmann.greedy import pretrain_dbm
+from cortexkit.boltzmann.health import ChecksLayers, health_rows
 from cortexkit.boltzmann.inference import (
     ais_log_partition,
-    gibbs_sweep,
     layer_input,
     mean_field,
     random_states,
     recognition,
+    run_chains,
     variational_free_energy,
 )
 from cortexkit.boltzmann.inputs import check_count, check_visible_data
 from cortexkit.boltzmann.plots import filters_png, samples_png
 from cortexkit.boltzmann.step import DBMStep
 from cortexkit.boltzmann.units import sample_bernoulli, sampling_generator
+from cortexkit.defaults import DBM as DEFAULTS
 from cortexkit.io.device import cpu_settings
 from cortexkit.train.objective import chunked, chunks
 from cortexkit.train.step import Step
@@ -40,7 +42,7 @@ from cortexkit.train.step import Step
 __all__ = ["DBM"]
 
 
-class DBM(TransformerMixin, CortexEstimator):
+class DBM(ChecksLayers, TransformerMixin, CortexEstimator):
     """A deep Boltzmann machine with binary hidden units (Salakhutdinov & Hinton, 2009).
 
     Unlike a :class:`DBN`, every layer is undirected and hears from the layers above and
@@ -57,11 +59,13 @@ class DBM(TransformerMixin, CortexEstimator):
     visible : {"bernoulli", "gaussian"}, default="bernoulli"
         The visible units: ``"bernoulli"`` takes X in [0, 1]; ``"gaussian"`` takes
         standardised real X (unit variance; use smaller learning rates).
-    pretrain_epochs : int, default=10
-        CD-1 epochs per RBM in greedy pretraining (0 starts from small random weights).
+    pretrain_epochs : int, default=30
+        CD-1 epochs per RBM in greedy pretraining (0 starts from small random weights),
+        with momentum 0.5. Too few updates leave the upper layers dead: the fit warns
+        (``DeadLayerWarning``) when a layer barely varies across the training rows.
     pretrain_learning_rate : float, default=0.05
         The RBMs' learning rate.
-    learning_rate : float, default=0.005
+    learning_rate : float, default=0.001
         The joint training's learning rate.
     momentum : float, default=0.5
         Momentum of the joint updates, in [0, 1).
@@ -75,8 +79,8 @@ class DBM(TransformerMixin, CortexEstimator):
         Gibbs sweeps of the persistent chains per update (the negative phase).
     n_chains : int, default=100
         Persistent chains (fantasy particles).
-    batch_size : int or None, default=100
-        Rows per update; None uses the whole set.
+    batch_size : int or None, default=20
+        Rows per update (pretraining and joint training); None uses the whole set.
     epochs : int, default=10
         Epochs of joint training.
     validation_fraction : float, default=0.0
@@ -145,6 +149,7 @@ class DBM(TransformerMixin, CortexEstimator):
 
     # X in [0, 1] by default (Bernoulli visibles): what generic tests feed it
     _input_range = (0, 1)
+    _pretrain_momentum = DEFAULTS.pretrain_momentum
     # small settings for scikit-learn's conformance checks (tests/test_sklearn_checks.py)
     _check_params: dict[str, Any] = {
         "visible": "gaussian", "hidden_layers": (8, 4), "pretrain_epochs": 2, "epochs": 3,
@@ -171,19 +176,19 @@ class DBM(TransformerMixin, CortexEstimator):
 
     def __init__(
         self,
-        hidden_layers: int | Sequence[int] = (500, 1000),
+        hidden_layers: int | Sequence[int] = DEFAULTS.hidden_layers,
         *,
         visible: str = "bernoulli",
-        pretrain_epochs: int = 10,
-        pretrain_learning_rate: float = 0.05,
-        learning_rate: float = 0.005,
-        momentum: float = 0.5,
-        weight_decay: float = 0.0002,
+        pretrain_epochs: int = DEFAULTS.pretrain_epochs,
+        pretrain_learning_rate: float = DEFAULTS.pretrain_learning_rate,
+        learning_rate: float = DEFAULTS.learning_rate,
+        momentum: float = DEFAULTS.momentum,
+        weight_decay: float = DEFAULTS.weight_decay,
         mean_field_steps: int = 10,
         gibbs_steps: int = 1,
         n_chains: int = 100,
-        batch_size: int | None = 100,
-        epochs: int = 10,
+        batch_size: int | None = DEFAULTS.batch_size,
+        epochs: int = DEFAULTS.epochs,
         validation_fraction: float = 0.0,
         validation_split: str = "random",
         early_stopping: bool = False,
@@ -243,7 +248,9 @@ class DBM(TransformerMixin, CortexEstimator):
         if kwargs:
             raise TypeError(f"unexpected arguments {sorted(kwargs)}")
         X = check_visible_data(self, X, self._kind, reset=fitting)
-        return (torch.as_tensor(X, device=self._device()),)
+        V = torch.as_tensor(X, device=self._device())
+        self._health = health_rows(V)
+        return (V,)
 
     def _build(self, parts: Any, generator: torch.Generator) -> None:
         X = parts[0]
@@ -255,7 +262,7 @@ class DBM(TransformerMixin, CortexEstimator):
             W, b, hist = pretrain_dbm(
                 X, sizes, visible=self._kind, epochs=p["pretrain_epochs"],
                 learning_rate=p["pretrain_learning_rate"], batch_size=p["batch_size"],
-                seed=seed, device=device,
+                seed=seed, device=device, momentum=self._pretrain_momentum,
             )  # fmt: skip
         else:
             dims = [X.shape[1], *sizes]
@@ -292,6 +299,9 @@ class DBM(TransformerMixin, CortexEstimator):
             err += float(((rec - xb) ** 2).mean(1).sum())
             rows += len(xb)
         return {"reconstruction_error": err / max(rows, 1)}
+
+    def _layer_probabilities(self, rows: Tensor) -> list[Tensor]:
+        return mean_field(rows, self.weights_, self.biases_, steps=self._steps)[0]
 
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> DBM:
         """Pretrain, then train jointly on ``X`` (n_samples, n_features) in [0, 1]; ``y``
@@ -340,13 +350,8 @@ class DBM(TransformerMixin, CortexEstimator):
         check_is_fitted(self, "weights_")
         check_count("n_samples", n)
         check_count("steps", steps)
-        device = self._device()
-        g = sampling_generator(random_state, device)
-        states = random_states(n, [len(b) for b in self.biases_], self._kind, g, device)
-        with cpu_settings(None, device):  # sigmoid-heavy: flush denormals
-            for _ in range(steps):
-                states = gibbs_sweep(states, self.weights_, self.biases_, g, self._kind)
-        return states
+        g = sampling_generator(random_state, self._device())
+        return run_chains(n, steps, self.weights_, self.biases_, self._kind, g)
 
     def log_partition(
         self, *, n_runs: int = 100, n_betas: int = 1000, random_state: int | None = 0

@@ -23,8 +23,10 @@ from torch import Tensor
 from cortexkit._validation import Interval, Options, PositiveInts, as_widths
 from cortexkit.base import BASE_CONSTRAINTS, CortexEstimator
 from cortexkit.boltzmann.greedy import LayerwiseStep, stack_up
+from cortexkit.boltzmann.health import ChecksLayers, health_rows
 from cortexkit.boltzmann.inputs import check_visible_data
 from cortexkit.boltzmann.step import CDStep
+from cortexkit.boltzmann.units import hidden_mean
 from cortexkit.defaults import RBM as RBM_DEFAULTS
 from cortexkit.train.callbacks import Callback
 from cortexkit.train.config import LoopConfig
@@ -33,7 +35,7 @@ from cortexkit.train.step import Step
 __all__ = ["DBN"]
 
 
-class DBN(TransformerMixin, CortexEstimator):
+class DBN(ChecksLayers, TransformerMixin, CortexEstimator):
     """A deep belief network: RBMs stacked and trained greedily, layer by layer.
 
     Each layer is an RBM trained by CD-k / PCD-k on the hidden probabilities of the
@@ -221,6 +223,17 @@ class DBN(TransformerMixin, CortexEstimator):
                 f"early stopping at epoch {self.n_iter_}: the top layer's loss did not fall "
                 f"for {self.fitted_params_['patience']} epochs; restored its best weights"
             )
+        super()._after_fit()
+
+    def _layer_probabilities(self, rows: Tensor) -> list[Tensor]:
+        # the layers that have had their turn (an upper one still waiting is not checked)
+        step = getattr(self, "_layerwise", None)
+        trained = len(self.weights_) if step is None or step.turns_over else step.layer
+        layers, x = [], rows
+        for W, c in zip(self.weights_[:trained], self.hidden_biases_, strict=False):
+            x = hidden_mean(x, W, c)
+            layers.append(x)
+        return layers
 
     # -- training -------------------------------------------------------------------------
 
@@ -228,6 +241,7 @@ class DBN(TransformerMixin, CortexEstimator):
         if kwargs:
             raise TypeError(f"unexpected arguments {sorted(kwargs)}")
         X = check_visible_data(self, X, self._kind, reset=fitting)
+        self._health = health_rows(torch.as_tensor(X, device=self._device()))
         # the row indices let a layer above the first read its inputs passed up once
         return (torch.as_tensor(X, device=self._device()), torch.arange(len(X)))
 

@@ -207,6 +207,7 @@ def pretrain_dbm(
     batch_size: int | None,
     seed: int,
     device: torch.device,
+    momentum: float = 0.0,
 ) -> tuple[list[Tensor], list[Tensor], list[dict[str, Any]]]:
     """Greedy pretraining for a DBM: one CD-1 RBM per layer, the bottom one with its
     bottom-up input doubled, the top one with its top-down input doubled and the middle
@@ -217,10 +218,12 @@ def pretrain_dbm(
     rbms = []
     for i, size in enumerate(hidden_layers):
         rbm = RBM(size, visible=visible if i == 0 else "bernoulli", gibbs_steps=1,
-                  persistent=False, learning_rate=learning_rate, batch_size=batch_size,
+                  persistent=False, learning_rate=learning_rate, momentum=momentum,
+                  batch_size=batch_size,
                   epochs=epochs, random_state=seed + i, device=str(device))  # fmt: skip
         rbm._up = 2.0 if i < len(hidden_layers) - 1 else 1.0
         rbm._down = 2.0 if i > 0 else 1.0
+        rbm._check_layers = False  # the DBM checks its own layers after its joint training
         rbm.fit(data)
         with torch.no_grad():
             t = torch.as_tensor(data, device=device)

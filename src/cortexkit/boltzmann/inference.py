@@ -30,6 +30,7 @@ import torch
 from torch import Tensor
 
 from cortexkit.boltzmann.units import sample_bernoulli
+from cortexkit.io.device import cpu_settings
 
 __all__ = [
     "ais_log_partition",
@@ -38,6 +39,7 @@ __all__ = [
     "mean_field",
     "random_states",
     "recognition",
+    "run_chains",
     "variational_free_energy",
 ]
 
@@ -161,6 +163,25 @@ def gibbs_sweep(
                 states[0] = total + noise
             else:
                 states[layer] = sample_bernoulli(torch.sigmoid(total), generator)
+    return states
+
+
+@torch.no_grad()
+def run_chains(
+    n: int,
+    steps: int,
+    weights: Sequence[Tensor],
+    biases: Sequence[Tensor],
+    visible: str,
+    generator: torch.Generator,
+) -> list[Tensor]:
+    """``n`` Gibbs chains of a DBM run for ``steps`` sweeps from random states: each
+    layer's final states, visible first."""
+    device = weights[0].device
+    states = random_states(n, [len(b) for b in biases], visible, generator, device)
+    with cpu_settings(None, device):  # sigmoid-heavy: flush denormals
+        for _ in range(steps):
+            states = gibbs_sweep(states, weights, biases, generator, visible)
     return states
 
 

@@ -39,7 +39,8 @@ def check_visible_data(
     in [0, 1] for Bernoulli units, integer levels in ``[0, n_levels)`` for softmax units.
     Returned as float32."""
     X = validate_data(est, X, reset=reset, dtype=[np.float32, np.float64], ensure_min_samples=1)
-    check_float32_range(X, "X")
+    if kind != "bernoulli":  # Bernoulli units' [0, 1] check is stricter (and one pass less)
+        check_float32_range(X, "X")
     check_unit_range(X, kind, n_levels)
     return np.asarray(X, dtype=np.float32)
 

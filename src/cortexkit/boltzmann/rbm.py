@@ -17,6 +17,7 @@ from torch import Tensor
 
 from cortexkit._validation import Interval, Options, PositiveInts
 from cortexkit.base import BASE_CONSTRAINTS, CortexEstimator
+from cortexkit.boltzmann.health import ChecksLayers, health_rows
 from cortexkit.boltzmann.inputs import (
     check_count,
     check_hidden_states,
@@ -58,7 +59,7 @@ RBM_CONSTRAINTS: dict[str, list[Any]] = {
 }
 
 
-class RBM(TransformerMixin, CortexEstimator):
+class RBM(ChecksLayers, TransformerMixin, CortexEstimator):
     """A restricted Boltzmann machine: binary hidden units over Bernoulli, Gaussian or
     K-way softmax visible units, trained by contrastive divergence (CD-k) or persistent
     contrastive divergence (PCD), as batched tensor algebra without autograd.
@@ -269,7 +270,8 @@ class RBM(TransformerMixin, CortexEstimator):
             if self._kind == "softmax":
                 given = self.fitted_params_["n_levels"]
                 self.n_levels_ = int(given or max(int(X.max()) + 1, 2))
-        return (self._encode(X),)
+        self._health = health_rows(V := self._encode(X))
+        return (V,)
 
     def _build(self, parts: Any, generator: torch.Generator) -> None:
         n_visible = parts[0].shape[1]
@@ -293,6 +295,9 @@ class RBM(TransformerMixin, CortexEstimator):
                            kind=self._kind, n_levels=self._levels)  # fmt: skip
 
     # -- using the machine ----------------------------------------------------------------
+
+    def _layer_probabilities(self, rows: Tensor) -> list[Tensor]:
+        return [hidden_mean(rows, self.weights_, self.hidden_bias_)]
 
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> RBM:
         """Train from scratch on ``X`` (n_samples, n_features); ``y`` is ignored."""

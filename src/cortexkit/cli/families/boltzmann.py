@@ -28,6 +28,7 @@ from typing import Any
 
 from cortexkit.cli._args import int_list, names, positive_int, say
 from cortexkit.cli.families import TrainFamily, add_flag
+from cortexkit.defaults import DBM as DBM_DEFAULTS
 from cortexkit.defaults import RBM as RBM_DEFAULTS
 
 __all__ = ["FAMILIES", "SCALES", "read_matrix", "scale_matrix"]
@@ -195,12 +196,18 @@ def dbn_arguments(parser: argparse.ArgumentParser) -> None:
 def dbm_arguments(parser: argparse.ArgumentParser) -> None:
     """``train dbm``'s flags (``--learning-rate`` is the joint training's)."""
     _common(parser)
-    parser.set_defaults(learning_rate=0.005, batch_size=100)
-    parser.add_argument("--hidden-layers", type=int_list, default="500,1000",
+    parser.set_defaults(
+        learning_rate=DBM_DEFAULTS.learning_rate,
+        batch_size=DBM_DEFAULTS.batch_size,
+        epochs=DBM_DEFAULTS.epochs,
+    )
+    parser.add_argument("--hidden-layers", type=int_list,
+                        default=",".join(map(str, DBM_DEFAULTS.hidden_layers)),
                         help="units per layer, from the visible side: e.g. 500,1000")  # fmt: skip
-    parser.add_argument("--pretrain-epochs", type=int, default=10,
+    parser.add_argument("--pretrain-epochs", type=int, default=DBM_DEFAULTS.pretrain_epochs,
                         help="epochs of each layer's greedy RBM pretraining")  # fmt: skip
-    parser.add_argument("--pretrain-learning-rate", type=float, default=0.05,
+    parser.add_argument("--pretrain-learning-rate", type=float,
+                        default=DBM_DEFAULTS.pretrain_learning_rate,
                         help="the pretraining's learning rate")  # fmt: skip
 
 
