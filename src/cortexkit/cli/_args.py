@@ -120,3 +120,18 @@ def a_or_an(name: str) -> str:
 def count(n: int, noun: str) -> str:
     """``"1 epoch"``, ``"3 epochs"``."""
     return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def held_out_split(
+    X: Any, y: Any, *, test_size: float, random_state: Any, stratify: bool, what: str
+) -> tuple[Any, Any, Any, Any]:
+    """``X_train, X_test, y_train, y_test``: ``--test-size`` of ``what`` held out (stratified
+    by ``y`` when ``stratify``), or a one-line error naming the flag."""
+    from sklearn.model_selection import train_test_split
+
+    try:
+        return train_test_split(  # type: ignore[no-any-return]
+            X, y, test_size=test_size, random_state=random_state, stratify=y if stratify else None
+        )
+    except ValueError as exc:
+        raise ValueError(f"--test-size {test_size} cannot split {what}: {exc}") from None

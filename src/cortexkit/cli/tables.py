@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from cortexkit.cli._args import say
+from cortexkit.cli._args import held_out_split, say
 from cortexkit.cli.metrics import format_metrics, metrics
 
 __all__ = ["checkpoint_params", "train_table"]
@@ -184,19 +184,11 @@ def _encode_target(y: Any, task: str, name: str) -> Any:
 
 def _hold_out(X: Any, y: Any, task: str, args: argparse.Namespace) -> tuple[Any, Any, Any, Any]:
     """Split off ``--test-size`` of the rows (stratified for classes) to report on."""
-    from sklearn.model_selection import train_test_split
-
     if not args.test_size:
         return X, None, y, None
-    stratify = y if task == "classify" and y.value_counts().min() >= 2 else None
-    try:
-        return train_test_split(  # type: ignore[no-any-return]
-            X, y, test_size=args.test_size, random_state=args.random_state, stratify=stratify
-        )
-    except ValueError as exc:
-        raise ValueError(
-            f"--test-size {args.test_size} cannot split {len(X)} rows: {exc}"
-        ) from None
+    stratify = task == "classify" and y.value_counts().min() >= 2
+    return held_out_split(X, y, test_size=args.test_size, random_state=args.random_state,
+                          stratify=stratify, what=f"{len(X)} rows")  # fmt: skip
 
 
 def _integral(y: Any) -> bool:

@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from cortexkit import defaults
-from cortexkit.cli._args import int_list, names, positive_int, say
+from cortexkit.cli._args import held_out_split, int_list, names, positive_int, say
 from cortexkit.cli.families import TrainFamily, add_flag
 
 
@@ -204,19 +204,11 @@ def _hold_out(X: Any, y: Any, args: argparse.Namespace) -> tuple[Any, Any, Any, 
     """Split off ``--test-size`` of the images, stratified by class where every class has
     two images."""
     import numpy as np
-    from sklearn.model_selection import train_test_split
 
     counts = np.unique(y, return_counts=True)[1]
-    stratify = y if counts.min() >= 2 else None
-    try:
-        return train_test_split(  # type: ignore[no-any-return]
-            X, y, test_size=args.test_size, random_state=args.random_state, stratify=stratify
-        )
-    except ValueError as exc:
-        raise ValueError(
-            f"--test-size {args.test_size} cannot split {len(y)} images into {len(counts)} "
-            f"classes: {exc}"
-        ) from None
+    return held_out_split(X, y, test_size=args.test_size, random_state=args.random_state,
+                          stratify=counts.min() >= 2,
+                          what=f"{len(y)} images into {len(counts)} classes")  # fmt: skip
 
 
 def _held_out_score(est: Any, X: Any, y: Any, share: float, y_train: Any) -> str:
