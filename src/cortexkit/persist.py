@@ -111,7 +111,7 @@ def read_model(path: str | os.PathLike[str], *, device: str | None = None) -> Mo
     _check_param_names(path, cls, info.get("params"))
     try:
         params = _as_given(cls, dict(info["params"]))
-        if device is not None:
+        if device is not None and "device" in params:  # a perceptron has no device
             params["device"] = device
         elif "device" in params:
             params["device"] = _usable_device(params["device"])

@@ -7,14 +7,29 @@ atomic save writes first) and the flag that gave it.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["check_figure_path", "check_output_file", "check_output_folder"]
+__all__ = [
+    "MODEL_FILE",
+    "ONNX_FILE",
+    "check_figure_path",
+    "check_output_file",
+    "check_output_folder",
+    "is_model_file",
+    "is_onnx_file",
+]
 
 FIGURE_SUFFIXES = (".pdf", ".png", ".svg")
 
 
-def check_output_file(path: str, flag: str, *, inputs: dict[str, str | None] | None = None) -> None:
+def check_output_file(
+    path: str,
+    flag: str,
+    *,
+    inputs: dict[str, str | None] | None = None,
+    replaces: tuple[str, Callable[[Path], bool]] | None = None,
+) -> None:
     """Refuse an output file that cannot be written, or that would overwrite an input.
 
     Parameters
@@ -26,6 +41,9 @@ def check_output_file(path: str, flag: str, *, inputs: dict[str, str | None] | N
     inputs : dict of str to str or None, optional
         What the command reads, by its role (``{"the training data": "data.csv"}``):
         writing over one of them is refused.
+    replaces : (str, callable), optional
+        What kind of file the output is (``"a cortexkit model file"``) and a test of an
+        existing file: an existing file that fails it (data, say) is not written over.
 
     Raises
     ------
@@ -41,7 +59,7 @@ def check_output_file(path: str, flag: str, *, inputs: dict[str, str | None] | N
     ValueError: --out 'no/such/folder/m.cortex': folder 'no/such/folder' does not exist
     """
     target = Path(path)
-    if target.is_dir():
+    if target.is_dir() or path.endswith(("/", os.sep)):
         raise ValueError(f"{flag} {path!r} is a folder; give a file name inside it")
     folder = target.parent
     shown = str(folder)
@@ -54,6 +72,32 @@ def check_output_file(path: str, flag: str, *, inputs: dict[str, str | None] | N
     for role, other in (inputs or {}).items():
         if other is not None and _same_file(target, Path(other)):
             raise ValueError(f"{flag} {path!r} is {role}; writing there would destroy it")
+    if replaces is not None and target.is_file() and not replaces[1](target):
+        raise ValueError(
+            f"{flag} {path!r} exists and is not {replaces[0]}; writing there would destroy it "
+            "(remove it, or choose another name)"
+        )
+
+
+def is_model_file(path: Path) -> bool:
+    """Whether ``path`` holds a cortexkit model file (read from its header only)."""
+    from cortexkit.io.envelope import envelope_format
+    from cortexkit.model_file import FORMAT
+
+    try:
+        return envelope_format(path) == FORMAT
+    except (OSError, ValueError):
+        return False
+
+
+def is_onnx_file(path: Path) -> bool:
+    """Whether ``path`` looks like an ONNX model: named ``.onnx``, not text, not a cortexkit
+    file."""
+    return path.suffix.lower() == ".onnx" and not is_model_file(path)
+
+
+MODEL_FILE = ("a cortexkit model file", is_model_file)
+ONNX_FILE = ("an ONNX model (.onnx)", is_onnx_file)
 
 
 def check_output_folder(path: str, flag: str) -> None:

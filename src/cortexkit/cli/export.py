@@ -16,7 +16,7 @@ import argparse
 from typing import Any
 
 from cortexkit.cli._args import Help, say
-from cortexkit.cli._paths import check_output_file
+from cortexkit.cli._paths import ONNX_FILE, check_output_file
 
 __all__ = ["add_parser"]
 
@@ -33,7 +33,8 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Read the model file, write the ONNX model."""
-    check_output_file(args.out, "--out", inputs={"the model being read": args.model})
+    check_output_file(args.out, "--out", inputs={"the model being read": args.model},
+                      replaces=ONNX_FILE)  # fmt: skip
     from cortexkit.data import TableEncoder
     from cortexkit.persist import read_model
 

@@ -21,7 +21,7 @@ import json
 from typing import Any
 
 from cortexkit.cli._args import Help, a_or_an, count, positive_int, say
-from cortexkit.cli._paths import check_output_file
+from cortexkit.cli._paths import MODEL_FILE, check_output_file
 from cortexkit.cli.train import add_checkpoint_flags, check_checkpoint
 
 __all__ = ["MODELS", "add_parser"]
@@ -209,7 +209,8 @@ def run_train(args: argparse.Namespace) -> int:
     from cortexkit.recommend import evaluate, read_ratings, split
     from cortexkit.recommend.evaluate import baseline_scores
 
-    check_output_file(args.out, "--out", inputs={"the ratings": args.ratings})
+    check_output_file(args.out, "--out", inputs={"the ratings": args.ratings},
+                      replaces=MODEL_FILE)  # fmt: skip
     check_checkpoint(args, {"the ratings": args.ratings})
     est = build(args)
     est.set_params(**checkpoint_params(type(est), args))
@@ -306,6 +307,25 @@ def _table(scores: dict[str, float], title: str, baseline: dict[str, float]) -> 
 BASELINE = "each item's mean training rating, users ignored"
 
 
+def _warn_if_all_fallback(est: Any, test: Any) -> None:
+    """Warn when no held-out rating pairs a user and an item the model was trained on: its
+    every prediction is then the fallback, and its scores say nothing about the model."""
+    import warnings
+
+    import numpy as np
+
+    users, items = est._codes(np.asarray(test.user), np.asarray(test.item))
+    if not ((users >= 0) & (items >= 0)).any():
+        warnings.warn(
+            f"none of the {len(test)} held-out ratings pairs a user and an item of the "
+            "training ratings: every prediction is the fallback (each item's mean), so the "
+            "scores below say nothing about the model (are these ratings from the same "
+            "users and items, with the same identifiers?)",
+            UserWarning,
+            stacklevel=2,
+        )
+
+
 def run_evaluate(args: argparse.Namespace) -> int:
     """Score the model on the held-out ratings ``TEST``."""
     from cortexkit.recommend import evaluate, read_ratings
@@ -313,6 +333,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
     est = _model(args.model)
     test = read_ratings(args.test, scale=est.rating_scale_)
+    _warn_if_all_fallback(est, test)
     scores = evaluate(est, test, k=args.k)
     scores = {k: v for k, v in scores.items() if k.split("@")[0] in METRICS}
     baseline = baseline_scores(est, test)

@@ -10,7 +10,7 @@ import argparse
 from typing import Any
 
 from cortexkit.cli._args import Help, names, positive_int, say
-from cortexkit.cli._paths import check_output_file
+from cortexkit.cli._paths import MODEL_FILE, check_output_file
 from cortexkit.cli.families import discover
 from cortexkit.defaults import MAX_CATEGORIES
 
@@ -147,7 +147,8 @@ def run_family(args: argparse.Namespace) -> int:
     from cortexkit.cli.parallel import launch, quiet_unless_rank_zero, under_torchrun, worker
 
     quiet_unless_rank_zero(args)
-    check_output_file(args.out, "--out", inputs={"the training data": args.data})
+    check_output_file(args.out, "--out", inputs={"the training data": args.data},
+                      replaces=MODEL_FILE)  # fmt: skip
     check_checkpoint(args, {"the training data": args.data})
     if args.nproc > 1 and not under_torchrun():
         return launch(args)

@@ -195,6 +195,18 @@ def check_format_version(version: Any, current: int) -> str | None:
     return None
 
 
+def _looks_like_text(head: bytes) -> bool:
+    """Whether the first bytes of a file read as text: no NUL byte, and valid UTF-8 (a cut
+    multibyte character at the end is allowed)."""
+    if b"\0" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(head) - 3
+    return True
+
+
 def read_envelope(
     path: str | os.PathLike[str], *, format: str, version: int, what: str
 ) -> tuple[dict[str, Any], dict[str, Tensor]]:
@@ -225,6 +237,8 @@ def read_envelope(
     ours = len(data) >= 8 + header_len and data[8:9] == b"{"
     if not ours and (data[:1] == b"\x80" or data[:2] == b"PK"):
         raise refuse("it looks like a pickle or torch.save file, which cortexkit never loads")
+    if not ours and len(data) >= 8 and data[8:9] != b"{" and _looks_like_text(data[:512]):
+        raise refuse("it is a text file (a CSV or a table?), not a model file")
     try:
         tensors = st_load(data)
         header = json.loads(data[8 : 8 + header_len])
