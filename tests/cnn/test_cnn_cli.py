@@ -136,7 +136,8 @@ def test_train_never_writes_over_the_labels_or_an_image(
     before = labels.read_bytes()
     model = str(tmp_path / "m.cortex")
     result = run_captured("train", "cnn", str(images), "--out", str(labels), *SMALL)
-    assert result.code == 2 and "the labels" in result.err, result.err
+    # refused before any work: the labels are not a model file that --out may replace
+    assert result.code == 2 and "is not a cortexkit model file" in result.err, result.err
     # an existing file that is not a checkpoint is refused whatever it holds
     result = run_captured("train", "cnn", str(images), "--out", model, "--checkpoint",
                           str(labels), *SMALL)  # fmt: skip
