@@ -94,3 +94,14 @@ def test_a_text_file_given_as_a_model_is_named_as_one(table, tmp_path) -> None:
         assert result.code == 2
         assert "is a text file (a CSV or a table?), not a model file" in result.err
         assert "safetensors" not in result.err
+
+
+def test_train_rnn_names_a_series_column_that_is_not_there(tmp_path) -> None:
+    data = tmp_path / "panel.csv"
+    pd.DataFrame({"t": range(40), "alpha": np.arange(40) % 7, "beta": np.arange(40) % 3}).to_csv(
+        data, index=False
+    )
+    result = run_captured("train", "rnn", str(data), "--series-column", "zzz", "--epochs", "1",
+                          "--out", str(tmp_path / "m.cortex"))  # fmt: skip
+    assert result.code == 2
+    assert "--series-column 'zzz' is not a column" in result.err

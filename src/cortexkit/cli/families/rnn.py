@@ -182,6 +182,12 @@ def _only_numeric_column(args: argparse.Namespace) -> str:
 
     table = read_table(args.data, column_types={args.date_column: "text"}
                        if args.date_column else None)  # fmt: skip
+    for flag in ("date_column", "series_column"):  # name a missing column before guessing
+        name = getattr(args, flag, None)
+        if name is not None and name not in table.columns:
+            columns = [str(c) for c in table.columns]
+            raise ValueError(f"--{flag.replace('_', '-')} {name!r} is not a column of "
+                             f"{args.data!r}; columns are {columns}")  # fmt: skip
     numeric = [str(c) for c in table.columns
                if c not in (args.date_column, args.series_column) and c not in args.exogenous
                and pd.api.types.is_numeric_dtype(table[c])]  # fmt: skip
