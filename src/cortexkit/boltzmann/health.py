@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -100,9 +100,8 @@ class ChecksLayers:
     each checked layer's probabilities of rows in ``_layer_probabilities``."""
 
     _check_layers = True  # off for the RBMs inside a DBM's pretraining: the DBM checks
-
-    def _layer_probabilities(self, rows: Tensor) -> list[Tensor]:
-        raise NotImplementedError
+    # each class that mixes this in defines it: rows -> each checked layer's probabilities
+    _layer_probabilities: Callable[[Tensor], list[Tensor]]
 
     def _after_fit(self) -> None:
         rows: Any = self.__dict__.pop("_health", None)
