@@ -12,9 +12,14 @@ from __future__ import annotations
 
 import inspect
 
+import numpy as np
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from cortexkit import (
+    DBM,
+    DBN,
+    RBM,
     ANNClassifier,
     ANNRegressor,
     AutoEncoder,
@@ -105,12 +110,23 @@ _FORECASTER = (
     "predict(X) forecasts after X (the output does not follow X's rows), and a series "
     "shorter than lookback + horizon is refused"
 )
+_FLOAT32_ORDER = (
+    "the same float32 rounding as a subset's: a row's position in the batch picks the BLAS "
+    "micro-kernel, so a row's output can move by one float32 bit when the rows are "
+    "shuffled (seen once in CI: DBN.transform, 6e-8 absolute). Not strict; "
+    "test_outputs_follow_their_rows_when_shuffled checks the same at float32's precision"
+)
 
 
 def expected_failed_checks(estimator) -> dict[str, str]:
     """Checks known to fail, each with its reason (an empty dict: none expected)."""
     if isinstance(estimator, ANNClassifier | ANNRegressor | AutoEncoder):
-        return {"check_methods_subset_invariance": _FLOAT32_SUBSET}
+        return {
+            "check_methods_subset_invariance": _FLOAT32_SUBSET,
+            "check_methods_sample_order_invariance": _FLOAT32_ORDER,
+        }
+    if isinstance(estimator, RBM | DBN | DBM):
+        return {"check_methods_sample_order_invariance": _FLOAT32_ORDER}
     if isinstance(estimator, CNNClassifier):
         return CNN_NOT_APPLICABLE
     if isinstance(estimator, RNNClassifier | RNNRegressor):
@@ -138,3 +154,30 @@ def expected_failed_checks(estimator) -> dict[str, str]:
 )
 def test_sklearn_conformance(estimator, check) -> None:
     check(estimator)
+
+
+_TABLE_METHODS = ("predict", "predict_proba", "transform", "score_samples", "decision_function")
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [e for e in ESTIMATORS if not isinstance(e, CNNClassifier | RNNForecaster)],
+    ids=lambda e: type(e).__name__,
+)
+def test_outputs_follow_their_rows_when_shuffled(estimator) -> None:
+    """What check_methods_sample_order_invariance asks, at float32's precision: shuffling
+    the rows shuffles every output the same way and changes no value beyond rounding."""
+    rng = np.random.default_rng(0)
+    X = rng.random((40, 5)).astype(np.float32)
+    y = (X[:, 0] + X[:, 1] > 1.0).astype(int)
+    est = estimator.fit(X, y)
+    order = rng.permutation(len(X))
+    checked = 0
+    for name in _TABLE_METHODS:
+        method = getattr(est, name, None)
+        if method is None:
+            continue
+        whole, shuffled = np.asarray(method(X)), np.asarray(method(X[order]))
+        np.testing.assert_allclose(shuffled, whole[order], rtol=1e-5, atol=1e-6, err_msg=name)
+        checked += 1
+    assert checked >= 1
