@@ -121,8 +121,9 @@ def _series(n: int = 240) -> np.ndarray:
     [
         {"strategy": "recursive"},
         {"strategy": "direct", "horizon": 4, "log": True, "difference": 1, "cell": "gru"},
+        {"strategy": "recursive", "blend": 0.4},
     ],
-    ids=["recursive", "direct-log-difference"],
+    ids=["recursive", "direct-log-difference", "blend"],
 )
 def test_forecaster_gives_its_one_step_forecast(params: dict, tmp_path) -> None:
     series = _series()

@@ -272,8 +272,10 @@ class RNNDefaults:
 
     The forecaster's look-back follows the season (``lookback=None``): two seasons, at
     least ``min_lookback`` steps. Each window is scaled by its own level and spread
-    (``scaling="window"``), so a series that leaves its training range is followed. Both,
-    and the strategy, were chosen on the choose half of ``bench/quality.py forecast``.
+    (``scaling="window"``), so a series that leaves its training range is followed. The
+    network's learnt step is weighted on top of the seasonal-naive forecast by a ``blend``
+    chosen on the validation windows (``"auto"``). All three, and the strategy, were
+    chosen on the choose half of ``bench/quality.py forecast``.
     """
 
     cell: str = "lstm"
@@ -281,6 +283,7 @@ class RNNDefaults:
     min_lookback: int = 12
     scaling: str = "window"
     level: str = "season"
+    blend: str | float = "auto"
     horizon: int = 1
     hidden_layers: tuple[int, ...] = (50,)
     dropout: float = 0.0

@@ -153,3 +153,49 @@ def test_a_network_that_adds_nothing_gives_the_seasonal_naive_forecast(direct) -
     assert len(windows) == len(targets)
     forecast = plan.rollout(Nothing(), windows[:1], 6)[0]
     np.testing.assert_allclose(forecast.numpy(), series[[4, 5, 6, 7, 4, 5], 0].numpy())
+
+
+def _walk(n: int, seed: int) -> np.ndarray:
+    return 100.0 + np.cumsum(np.random.default_rng(seed).normal(size=n))
+
+
+@pytest.mark.parametrize(("level", "season"), [("last", 1), ("season", 4)])
+def test_blend_zero_is_the_naive_or_seasonal_naive_forecast(level, season) -> None:
+    series = _walk(120, 0)
+    model = RNNForecaster(level=level, season=season, blend=0.0, horizon=3, **FAST).fit(series)
+    assert model.blend_ == 0.0
+    expected = np.resize(series[-season:], 6)  # the last value (season) repeated
+    np.testing.assert_allclose(model.predict(horizon=6), expected, rtol=1e-6)
+
+
+def test_auto_blend_falls_back_to_naive_when_the_network_learnt_nothing() -> None:
+    # One epoch at a tiny step: the network's output is its random start, which only adds
+    # noise to the naive forecast; the validation windows show it.
+    series = _walk(400, 0)
+    untrained = {**FAST, "epochs": 1, "learning_rate": 1e-6}
+    auto = RNNForecaster(season=1, horizon=4, **untrained).fit(series)
+    full = RNNForecaster(season=1, horizon=4, blend=1.0, **untrained).fit(series)
+    assert auto.blend_ < 0.5 and full.blend_ == 1.0
+    future = _walk(404, 0)[-4:]  # the same walk's next steps
+    assert _rmse(auto.predict(), future) < _rmse(full.predict(), future)
+
+
+def test_auto_blend_keeps_a_network_that_beats_naive() -> None:
+    t = np.arange(400)
+    series = 10 + np.sin(2 * np.pi * t / 25) + 0.02 * np.random.default_rng(0).normal(size=400)
+    model = RNNForecaster(season=25, horizon=5, **FAST).fit(series)
+    assert model.blend_ >= 0.8
+
+
+def test_the_blend_travels_in_the_model_file(tmp_path) -> None:
+    model = RNNForecaster(season=1, horizon=2, blend=0.3, **FAST).fit(_walk(100, 1))
+    model.save(tmp_path / "m")
+    again = load(tmp_path / "m")
+    assert again.blend_ == 0.3
+    np.testing.assert_allclose(again.predict(), model.predict(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("blend", [1.5, -0.1, "half", None])
+def test_a_bad_blend_is_refused(blend) -> None:
+    with pytest.raises(ValueError, match="blend"):
+        RNNForecaster(blend=blend).fit(_walk(60, 0))

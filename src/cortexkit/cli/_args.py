@@ -92,6 +92,21 @@ def positive_int(text: str) -> int:
     return value
 
 
+def weight_or_auto(text: str) -> str | float:
+    """``"auto"``, or a number in [0, 1]."""
+    if text == "auto":
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected 'auto' or a number in [0, 1], got {text!r}"
+        ) from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or a number in [0, 1], got {text!r}")
+    return value
+
+
 def flags_parent() -> argparse.ArgumentParser:
     """``--debug`` and ``--quiet`` after the command too (``cortexkit train ... --quiet``)."""
     common = argparse.ArgumentParser(add_help=False)

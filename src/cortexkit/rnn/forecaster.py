@@ -35,7 +35,7 @@ from cortexkit.rnn.base import RNN_CONSTRAINTS
 from cortexkit.rnn.export import ForecasterExport
 from cortexkit.rnn.forecaster_files import ForecasterFiles
 from cortexkit.rnn.forecasting import Forecasts
-from cortexkit.rnn.intervals import error_steps, origin_errors
+from cortexkit.rnn.intervals import BLEND_GRID, error_steps, origin_errors, validation_origins
 from cortexkit.rnn.network import EVAL_ROWS, SequenceNetwork, SequenceObjective, training_bytes
 from cortexkit.rnn.panel import (
     as_series_list,
@@ -101,6 +101,13 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
         With ``scaling="window"``, what each forecast step is learnt relative to: the
         window's last value (the naive forecast), or the value a season before it (the
         seasonal-naive forecast) when the look-back holds a season.
+    blend : float in [0, 1] or "auto", default="auto"
+        With ``scaling="window"``, the weight of the network's learnt step on top of the
+        forecast it is learnt relative to (``level``): ``1`` is the network's forecast,
+        ``0`` the naive (or seasonal-naive) one. ``"auto"`` picks it, in steps of 0.1, by
+        the squared error of ``horizon``-step forecasts from the validation windows
+        (``blend_``; 1 without them): a series the network cannot beat, such as a random
+        walk, falls back to the naive forecast.
     season : int or None, default=None
         The season length: the default look-back covers two of them, and
         :meth:`evaluate`'s seasonal-naive forecast and MASE use it; ``None`` infers it
@@ -170,6 +177,9 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
         The season length (``season``, or inferred; 1: none).
     lookback_ : int
         The look-back the network reads (``lookback``, or two seasons).
+    blend_ : float
+        The weight of the network's step on top of the (seasonal) naive forecast: ``blend``,
+        or the one chosen on the validation windows.
     series_ids_ : list of str
         The series, in the order a global model's ``predict`` returns them: the values of
         ``series_column``, or the positions in the list (``["0"]`` for one series).
@@ -212,6 +222,7 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
         "log": [bool],
         "scaling": [Options(["window", "series"])],
         "level": [Options(["last", "season"])],
+        "blend": [Interval(float, 0, 1, closed="both"), Options(["auto"])],
         "season": [Interval(int, 1, None), None],
         "series_column": [str, int, None],
         "validation_split": [Options(["last"])],
@@ -231,6 +242,7 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
         log: bool = False,
         scaling: str = RNN.scaling,
         level: str = RNN.level,
+        blend: str | float = RNN.blend,
         season: int | None = None,
         series_column: str | None = None,
         batch_size: int | None = RNN.batch_size,
@@ -266,6 +278,7 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
         self.log = log
         self.scaling = scaling
         self.level = level
+        self.blend = blend
         self.season = season
         self.series_column = series_column
         self.batch_size = batch_size
@@ -297,7 +310,8 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
         p = self.fitted_params_
         lag = self.season_ if p["level"] == "season" and self.season_ <= self.lookback_ else 1
         return Windowing(int(self.lookback_), int(p["horizon"]), int(p["difference"]),
-                         p["strategy"] == "direct", p["scaling"] == "window", lag)  # fmt: skip
+                         p["strategy"] == "direct", p["scaling"] == "window", lag,
+                         float(getattr(self, "blend_", 1.0)))  # fmt: skip
 
     def _window(self) -> int:
         """Raw steps one forecast reads: the look-back, plus one per difference."""
@@ -418,6 +432,7 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
         else:
             self.series_ids_, self._several = list(self._fit_ids), True
         self._relative = True
+        self.blend_ = self._chosen_blend(every)
         keep = max(TAIL // len(every), self._window())
         self._tails = [v[-keep:].copy() for v in every]
         p, w = self.fitted_params_, self._window()
@@ -433,3 +448,26 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
                 scale = window_scale(origins[len(origins) - len(e) :].transpose(0, 2, 1))
                 errors.append(e / scale[:, None])
         self._residuals = np.concatenate(errors) if errors else np.zeros((0, steps))
+
+    def _chosen_blend(self, every: list[np.ndarray]) -> float:
+        """``blend_``: the ``blend`` given, or (``"auto"``) the weight in
+        :data:`BLEND_GRID` whose ``horizon``-step forecasts from the validation windows of
+        ``every`` series have the least squared error, each error relative to the scale of
+        the window it was forecast from (1 without validation windows)."""
+        p = self.fitted_params_
+        if p["blend"] != "auto":
+            return float(p["blend"])
+        self.blend_ = 1.0
+        origins = validation_origins(every, window=self._window(), steps=int(p["horizon"]),
+                                     fraction=float(p["validation_fraction"]))  # fmt: skip
+        if p["scaling"] != "window" or origins is None:
+            return 1.0
+        windows, actual = origins
+        scale = window_scale(windows)[:, None]
+        loss = {}
+        for weight in BLEND_GRID[::-1]:  # from 1 down: a tie keeps the network's forecast
+            self.blend_ = float(weight)
+            loss[float(weight)] = float(
+                np.mean(((actual - self._forecast(windows, actual.shape[1])) / scale) ** 2)
+            )
+        return min(loss, key=loss.__getitem__)

@@ -29,6 +29,7 @@ class ForecasterFiles:
     network_: Any
     season_: int
     lookback_: int
+    blend_: float
     n_features_in_: int
     series_ids_: list[str]
     _transform: SeriesTransform
@@ -61,6 +62,7 @@ class ForecasterFiles:
         }
         tensors = {f"net.{k}": v.detach().cpu() for k, v in self.network_.state_dict().items()}
         meta["lookback_"] = int(self.lookback_)
+        meta["blend_"] = float(self.blend_)
         meta["tail_lengths"] = [len(t) for t in self._tails]
         meta["series_ids_"], meta["several"] = list(self.series_ids_), bool(self._several)
         tail = np.concatenate(self._tails)
@@ -72,6 +74,11 @@ class ForecasterFiles:
         self._set_common_state(meta)
         self._relative = True
         self.lookback_ = int(meta["lookback_"])
+        if self.lookback_ < 1:
+            raise ValueError(f"lookback_ is {self.lookback_}, not a number of steps (1 or more)")
+        self.blend_ = float(meta.get("blend_", 1.0))  # 1: a file from before the blend
+        if not 0.0 <= self.blend_ <= 1.0:
+            raise ValueError(f"blend_ is {self.blend_}, not a weight in [0, 1]")
         sizes = [int(v) for v in meta["layer_sizes"]]
         net = self._network(sizes[-1], torch.Generator())  # weights come from the file
         if net.layer_sizes != sizes:

@@ -22,10 +22,21 @@ from collections.abc import Callable
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["ERROR_STEPS", "MIN_ORIGINS", "error_steps", "interval", "origin_errors"]
+__all__ = [
+    "BLEND_GRID",
+    "BLEND_ORIGINS",
+    "ERROR_STEPS",
+    "MIN_ORIGINS",
+    "error_steps",
+    "interval",
+    "origin_errors",
+    "validation_origins",
+]
 
 MIN_ORIGINS = 30  # forecasts whose errors make the intervals
 ERROR_STEPS = 24  # steps ahead those errors are measured, at least (when the series allows)
+BLEND_GRID = np.linspace(0.0, 1.0, 11)  # the weights an "auto" blend chooses from
+BLEND_ORIGINS = 256  # validation origins (the latest) that choose an "auto" blend, at most
 
 Forecast = Callable[[np.ndarray, int], np.ndarray]
 
@@ -54,6 +65,30 @@ def origin_errors(
     windows = sliding_window_view(values, window, axis=0)[first:count].transpose(0, 2, 1)
     actual = sliding_window_view(values[window:, 0], steps)[first:count]
     return actual - forecast(windows, steps)  # type: ignore[no-any-return]
+
+
+def validation_origins(
+    every: list[np.ndarray], *, window: int, steps: int, fraction: float
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The raw windows ``(origins, window, columns)`` and the ``steps`` target values
+    after each ``(origins, steps)`` of the held-out origins of every series of ``every``:
+    the last ``fraction`` of each one's origins (at least one where ``fraction`` > 0), the
+    latest :data:`BLEND_ORIGINS` in all at most, spread over the series. None when
+    ``fraction`` is 0 or no series has an origin."""
+    if fraction <= 0:
+        return None
+    per_series = max(1, BLEND_ORIGINS // len(every))
+    windows, actual = [], []
+    for values in every:
+        count = len(values) - window - steps + 1
+        if count < 1:
+            continue
+        first = count - min(per_series, max(1, round(fraction * count)))
+        windows.append(sliding_window_view(values, window, axis=0)[first:count])
+        actual.append(sliding_window_view(values[window:, 0], steps)[first:count])
+    if not windows:
+        return None
+    return np.concatenate(windows).transpose(0, 2, 1), np.concatenate(actual)
 
 
 def interval(

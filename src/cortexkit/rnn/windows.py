@@ -21,7 +21,8 @@ window's statistics, and a forecast is scaled back by them, so the network only 
 shapes, never levels: a series that leaves its training range is followed. A target is
 measured from a base: the value ``lag`` steps before it (1: the last value, the naive
 forecast; a season: the seasonal-naive forecast, repeated beyond one season), so the
-network learns what to add to that forecast.
+network learns what to add to that forecast; a forecast adds ``blend`` times it (the
+forecaster chooses the weight on its validation windows).
 
 Examples
 --------
@@ -84,6 +85,7 @@ class Windowing:
     direct: bool
     instance: bool = False
     lag: int = 1
+    blend: float = 1.0  # the weight of the network's step on top of its base (instance)
 
     @property
     def steps_read(self) -> int:
@@ -199,6 +201,8 @@ class Windowing:
             return network(windows)  # type: ignore[no-any-return]
         loc, scale = window_stats(windows)
         out = network((windows - loc[:, None]) / scale[:, None])
+        if self.blend != 1.0:
+            out = out * self.blend
         # Counted from the end (lag steps back), so that a traced graph (ONNX) keeps the
         # time axis free.
         if self.direct:

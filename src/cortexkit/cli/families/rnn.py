@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from cortexkit import defaults
-from cortexkit.cli._args import int_list, names, positive_int
+from cortexkit.cli._args import int_list, names, positive_int, weight_or_auto
 from cortexkit.cli.families import TrainFamily, add_flag
 
 __all__ = ["FAMILIES", "format_table"]
@@ -45,6 +45,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--level", choices=["season", "last"], default=RNN.level,
                         help="(window scaling) learn each step relative to the value a season "
                         "before it, or to the last value")  # fmt: skip
+    parser.add_argument("--blend", type=weight_or_auto, default=RNN.blend,
+                        help="(window scaling) the weight of the network's learnt step on top "
+                        "of that value: 0 is the (seasonal) naive forecast; auto chooses it "
+                        "on the validation windows")  # fmt: skip
     parser.add_argument("--horizon", type=positive_int, default=RNN.horizon,
                         help="steps it is trained to forecast")  # fmt: skip
     parser.add_argument("--cell", choices=["lstm", "gru", "rnn"], default=RNN.cell,
@@ -130,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
         log=args.log,
         scaling=args.scaling,
         level=args.level,
+        blend=args.blend,
         season=args.season,
         series_column=ids,
         batch_size=args.batch_size,
@@ -151,6 +156,10 @@ def run(args: argparse.Namespace) -> int:
     best = f" (best validation loss {np.nanmin(val):.4g})" if np.isfinite(val).any() else ""
     what = f"{len(train)} steps" + (f" of {count(len(est.series_ids_), 'series')}" if ids else "")
     say(args, f"trained {count(est.n_iter_, 'epoch')} on {what}{best}; wrote {args.out}")
+    if args.blend == "auto" and args.scaling == "window":
+        base = "seasonal-naive" if args.level == "season" and est.season_ > 1 else "naive"
+        step = f"{est.blend_:.1f} x the network's step (chosen on the validation windows)"
+        say(args, f"blend {est.blend_:.1f}: the forecast is the {base} one plus {step}")
     if args.holdout and ids:
         print(f"last {args.holdout} steps of each series held out (mean over the series):")
         print(format_table(_mean_table(est, df, train, ids), est.season_))
