@@ -24,7 +24,7 @@ def digits() -> np.ndarray:
 
 
 def test_plain_autoencoder_beats_the_mean(digits: np.ndarray) -> None:
-    ae = AutoEncoder((32, 8), output_activation="sigmoid", **FAST).fit(digits)
+    ae = AutoEncoder((32, 8), output_activation="sigmoid", **{**FAST, "epochs": 40}).fit(digits)
     error = float(((ae.predict(digits) - digits) ** 2).mean())
     assert error < 0.5 * float(digits.var(0).mean())  # the mean image's error
     assert ae.transform(digits).shape == (len(digits), 8)
@@ -66,7 +66,7 @@ def test_denoising_corrupts_in_training_not_in_prediction(digits: np.ndarray) ->
 
 
 def test_variational_loss_is_reconstruction_plus_closed_form_kl(digits: np.ndarray) -> None:
-    ae = AutoEncoder((16, 2), kind="variational", kl_weight=0.5, **{**FAST, "epochs": 2})
+    ae = AutoEncoder((16, 2), kind="variational", kl_weight=0.5, trim=0.0, **{**FAST, "epochs": 2})
     ae.fit(digits[:200])
     net, x = ae.network_, torch.as_tensor(digits[:50])
     net.train()
@@ -125,7 +125,7 @@ def test_anomaly_threshold_is_the_training_quantile() -> None:
 
 def test_early_stopping_monitors_the_validation_reconstruction(digits: np.ndarray) -> None:
     train, held = digits[:1200], digits[1200:]
-    ae = AutoEncoder((16, 4), kind="denoising", noise_level=0.5, **FAST)
+    ae = AutoEncoder((16, 4), kind="denoising", noise_level=0.5, trim=0.0, **FAST)
     ae.fit(train, validation_data=held)
     val = np.asarray(ae.history_["val_loss"])
     # the best epoch's weights are back (best within the loop's tolerance of 1e-4): its
@@ -295,3 +295,24 @@ def test_layer_widths_take_an_int_and_an_empty_decoder(digits: np.ndarray) -> No
     assert "conv_channels=[8]" in repr(conv.network_)
     with pytest.raises(ValueError, match="conv_channels must be"):
         AutoEncoder(4, conv_channels=(8, 0), **FAST).fit(images)
+
+
+def test_the_trimmed_loss_leaves_out_each_batch_s_worst_rows(digits: np.ndarray) -> None:
+    ae = AutoEncoder((16, 4), trim=0.25, **{**FAST, "epochs": 1}).fit(digits[:200])
+    x = torch.as_tensor(digits[:40])
+    rows = ((ae.network_(x) - x) ** 2).mean(1)
+    kept = rows.sort().values[:30]  # 75% of 40 rows
+    assert math.isclose(float(ae._objective.objective(x)), float(kept.mean()), rel_tol=1e-5)
+    assert float(kept.mean()) < float(rows.mean())
+
+
+def test_trimming_keeps_a_rare_class_badly_reconstructed(digits: np.ndarray) -> None:
+    # ADBench's protocol: 5% of the rows are one digit; the autoencoder fits them unlabelled
+    labels = load_digits().target
+    rng = np.random.default_rng(0)
+    inliers = np.flatnonzero(labels != 7)
+    rare = rng.choice(np.flatnonzero(labels == 7), size=len(inliers) // 19, replace=False)
+    X, y = digits[np.r_[inliers, rare]], np.r_[np.zeros(len(inliers)), np.ones(len(rare))]
+    auc = {t: roc_auc_score(y, AutoEncoder(trim=t, random_state=0, device="cpu").fit(X)
+                            .anomaly_scores(X)) for t in (0.0, 0.2)}  # fmt: skip
+    assert auc[0.2] > auc[0.0] + 0.05 and auc[0.2] > 0.8

@@ -199,3 +199,16 @@ def test_the_blend_travels_in_the_model_file(tmp_path) -> None:
 def test_a_bad_blend_is_refused(blend) -> None:
     with pytest.raises(ValueError, match="blend"):
         RNNForecaster(blend=blend).fit(_walk(60, 0))
+
+
+def test_level_auto_takes_the_season_only_where_it_beats_the_last_value(tmp_path) -> None:
+    t = np.arange(120)
+    seasonal = 10 + 3 * np.sin(2 * np.pi * t / 12) + 0.01 * t
+    trend = 10 + 0.5 * t + np.random.default_rng(0).normal(scale=0.1, size=120)
+    fast = {**FAST, "epochs": 1}
+    on_season = RNNForecaster(level="auto", season=12, **fast).fit(seasonal)
+    on_trend = RNNForecaster(level="auto", season=12, **fast).fit(trend)
+    assert (on_season.level_, on_trend.level_) == ("season", "last")
+    assert on_season._windowing().lag == 12 and on_trend._windowing().lag == 1
+    on_trend.save(tmp_path / "m")
+    assert load(tmp_path / "m").level_ == "last"

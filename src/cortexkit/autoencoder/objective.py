@@ -32,12 +32,14 @@ from torch import Tensor, nn
 
 from cortexkit.autoencoder.ensemble import members_of
 from cortexkit.autoencoder.losses import gaussian_kl, kl_sparsity, l1_sparsity, masked_mse
+from cortexkit.train.distributed import gather_rows
 from cortexkit.train.objective import chunked, chunks
 
-__all__ = ["OPTIONS", "AutoEncoderObjective", "corrupt"]
+__all__ = ["OPTIONS", "AutoEncoderObjective", "corrupt", "trimmed"]
 
 #: the parameters of the kinds' terms
 OPTIONS = ("noise", "noise_level", "sparsity", "sparsity_target", "sparsity_weight", "kl_weight")
+DEFAULTS = {"trim": 0.0}  # options that model files from before them lack
 
 
 def corrupt(
@@ -64,6 +66,29 @@ def corrupt(
     return x * keep.to(x.dtype)
 
 
+def trimmed(row_losses: Tensor, trim: float) -> Tensor:
+    """The mean of ``row_losses`` without the largest ``trim`` share of them (at least one
+    row is kept): a trimmed loss, which does not learn the rows it cannot yet fit.
+
+    Under data-parallel training each process holds an equal share of the batch: the
+    share to leave out is read on the whole batch (every process's losses gathered), and
+    each process's loss is scaled so that the averaged gradients are the whole batch's.
+
+    >>> import torch
+    >>> float(trimmed(torch.tensor([1.0, 2.0, 3.0, 10.0]), 0.25))
+    2.0
+    """
+    every = gather_rows(row_losses)
+    if trim <= 0 or len(every) < 2:
+        return row_losses.mean()
+    keep = max(1, round(len(every) * (1.0 - trim)))
+    if len(every) == len(row_losses):  # one process
+        return row_losses.topk(keep, largest=False, sorted=False).values.mean()
+    cut = every.kthvalue(keep).values  # the largest loss kept, over the whole batch
+    kept = row_losses <= cut
+    return (row_losses * kept).sum() * (len(every) / len(row_losses)) / keep
+
+
 class AutoEncoderObjective:
     """The network and its kind's loss (see the module's docstring).
 
@@ -75,7 +100,7 @@ class AutoEncoderObjective:
     kind : {"plain", "denoising", "sparse", "variational"}
     options : dict
         ``noise``, ``noise_level``, ``sparsity``, ``sparsity_target``,
-        ``sparsity_weight``, ``kl_weight``.
+        ``sparsity_weight``, ``kl_weight``, and ``trim`` (see :func:`trimmed`).
 
     Examples
     --------
@@ -98,7 +123,9 @@ class AutoEncoderObjective:
     @classmethod
     def from_settings(cls, network: nn.Module, settings: Mapping[str, Any]) -> AutoEncoderObjective:
         """The objective of an autoencoder's parameters (``kind`` and its options)."""
-        return cls(network, settings["kind"], {k: settings[k] for k in OPTIONS})
+        options = {k: settings[k] for k in OPTIONS}
+        options.update({k: settings.get(k, v) for k, v in DEFAULTS.items()})
+        return cls(network, settings["kind"], options)
 
     def parameters(self) -> Iterator[Tensor]:
         return self.network.parameters()
@@ -119,7 +146,11 @@ class AutoEncoderObjective:
                 inputs = torch.where(mb, inputs, 0.0)
         mu, logvar = net.encode_stats(inputs)  # (batch, code) each
         code = mu if logvar is None else net.sample_code(mu, logvar)
-        loss = masked_mse(net.decode(code), xb, mb)
+        trim = float(opts.get("trim", 0.0))
+        if trim > 0:
+            loss = trimmed(masked_mse(net.decode(code), xb, mb, reduction="sample"), trim)
+        else:
+            loss = masked_mse(net.decode(code), xb, mb)
         if self.kind == "sparse":
             weight = float(opts["sparsity_weight"])
             if opts["sparsity"] == "l1":

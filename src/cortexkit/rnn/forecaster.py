@@ -31,6 +31,7 @@ from cortexkit._validation import Interval, Options, as_widths
 from cortexkit.base import GradientEstimator, check_fits_in_memory
 from cortexkit.data.series import series_values
 from cortexkit.defaults import RNN
+from cortexkit.rnn import intervals
 from cortexkit.rnn.base import RNN_CONSTRAINTS
 from cortexkit.rnn.export import ForecasterExport
 from cortexkit.rnn.forecaster_files import ForecasterFiles
@@ -97,17 +98,19 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
         ``"window"``: each window is scaled by its own last value and mean absolute step
         (instance normalisation), so levels never seen in training are followed;
         ``"series"``: the series is standardised by its training part (one series only).
-    level : {"last", "season"}, default="season"
+    level : {"last", "season", "auto"}, default="season"
         With ``scaling="window"``, what each forecast step is learnt relative to: the
         window's last value (the naive forecast), or the value a season before it (the
-        seasonal-naive forecast) when the look-back holds a season.
+        seasonal-naive forecast) when the look-back holds a season. ``"auto"``: the season
+        where the seasonal-naive forecast's in-sample error is below the naive one's (on
+        the training rows, averaged over the series), else the last value (``level_``).
     blend : float in [0, 1] or "auto", default="auto"
         With ``scaling="window"``, the weight of the network's learnt step on top of the
         forecast it is learnt relative to (``level``): ``1`` is the network's forecast,
         ``0`` the naive (or seasonal-naive) one. ``"auto"`` picks it, in steps of 0.1, by
         the squared error of ``horizon``-step forecasts from the validation windows
-        (``blend_``; 1 without them): a series the network cannot beat, such as a random
-        walk, falls back to the naive forecast.
+        (``blend_``; 1 with fewer than 10 of them): a series the network cannot beat, such
+        as a random walk, falls back to the naive forecast.
     season : int or None, default=None
         The season length: the default look-back covers two of them, and
         :meth:`evaluate`'s seasonal-naive forecast and MASE use it; ``None`` infers it
@@ -177,6 +180,8 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
         The season length (``season``, or inferred; 1: none).
     lookback_ : int
         The look-back the network reads (``lookback``, or two seasons).
+    level_ : str
+        What each step is learnt relative to: ``level``, or the one ``"auto"`` chose.
     blend_ : float
         The weight of the network's step on top of the (seasonal) naive forecast: ``blend``,
         or the one chosen on the validation windows.
@@ -221,7 +226,7 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
         "difference": [Interval(int, 0, 1)],
         "log": [bool],
         "scaling": [Options(["window", "series"])],
-        "level": [Options(["last", "season"])],
+        "level": [Options(["last", "season", "auto"])],
         "blend": [Interval(float, 0, 1, closed="both"), Options(["auto"])],
         "season": [Interval(int, 1, None), None],
         "series_column": [str, int, None],
@@ -308,7 +313,8 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
     def _windowing(self) -> Windowing:
         """How the series is cut into windows, as fitted."""
         p = self.fitted_params_
-        lag = self.season_ if p["level"] == "season" and self.season_ <= self.lookback_ else 1
+        level = getattr(self, "level_", p["level"])
+        lag = self.season_ if level == "season" and self.season_ <= self.lookback_ else 1
         return Windowing(int(self.lookback_), int(p["horizon"]), int(p["difference"]),
                          p["strategy"] == "direct", p["scaling"] == "window", lag,
                          float(getattr(self, "blend_", 1.0)))  # fmt: skip
@@ -383,6 +389,27 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
         self._transform = SeriesTransform.fit(values, log=p["log"], difference=plan.difference,
                                               rows=rows, columns=self._columns,
                                               scale=p["scaling"] == "series")  # fmt: skip
+        self.level_ = p["level"]
+        if p["level"] == "auto":
+            self.level_ = "season" if self._season_beats_last(every) else "last"
+
+    def _season_beats_last(self, every: list[np.ndarray]) -> bool:
+        """Whether the seasonal-naive forecast's mean absolute error, relative to the naive
+        one's, is below 1 on average over the training rows of ``every`` series (as the
+        network reads them: logged and differenced when asked)."""
+        p, m = self.fitted_params_, self.season_
+        if m < 2 or m > self.lookback_:
+            return False
+        ratios = []
+        for values in every:
+            rows = self._windowing().training_rows(len(values), p["validation_fraction"])
+            z = self._transform.apply(values)[:rows, 0]
+            if len(z) <= m:
+                continue
+            last = np.abs(z[m:] - z[m - 1 : -1]).mean()
+            season = np.abs(z[m:] - z[:-m]).mean()
+            ratios.append(season / last if last > 0 else (0.0 if season == 0 else np.inf))
+        return bool(ratios) and float(np.mean(ratios)) < 1.0
 
     def _build(self, parts: Any, generator: torch.Generator) -> None:
         plan, F = self._windowing(), int(self.n_features_in_)
@@ -462,12 +489,22 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
                                      fraction=float(p["validation_fraction"]))  # fmt: skip
         if p["scaling"] != "window" or origins is None:
             return 1.0
+        if len(origins[0]) < intervals.BLEND_MIN_ORIGINS:  # read at the call: a bench sets it
+            return 1.0
         windows, actual = origins
         scale = window_scale(windows)[:, None]
-        loss = {}
+        loss = {}  # each weight's squared errors, one mean per origin
         for weight in BLEND_GRID[::-1]:  # from 1 down: a tie keeps the network's forecast
             self.blend_ = float(weight)
-            loss[float(weight)] = float(
-                np.mean(((actual - self._forecast(windows, actual.shape[1])) / scale) ** 2)
-            )
-        return min(loss, key=loss.__getitem__)
+            errors = (actual - self._forecast(windows, actual.shape[1])) / scale
+            loss[float(weight)] = (errors**2).mean(axis=1)
+        best = min(loss, key=lambda w: float(loss[w].mean()))
+        if intervals.BLEND_RULE == "min":
+            return best
+        # one standard error: the weight nearest the base whose loss is within one standard
+        # error (of its difference from the best's, origin by origin) of the best's
+        for weight in sorted(loss):
+            gap = loss[weight] - loss[best]
+            if gap.mean() <= gap.std() / np.sqrt(len(gap)):
+                return weight
+        return best

@@ -30,6 +30,7 @@ class ForecasterFiles:
     season_: int
     lookback_: int
     blend_: float
+    level_: str
     n_features_in_: int
     series_ids_: list[str]
     _transform: SeriesTransform
@@ -63,6 +64,7 @@ class ForecasterFiles:
         tensors = {f"net.{k}": v.detach().cpu() for k, v in self.network_.state_dict().items()}
         meta["lookback_"] = int(self.lookback_)
         meta["blend_"] = float(self.blend_)
+        meta["level_"] = str(self.level_)
         meta["tail_lengths"] = [len(t) for t in self._tails]
         meta["series_ids_"], meta["several"] = list(self.series_ids_), bool(self._several)
         tail = np.concatenate(self._tails)
@@ -77,6 +79,9 @@ class ForecasterFiles:
         if self.lookback_ < 1:
             raise ValueError(f"lookback_ is {self.lookback_}, not a number of steps (1 or more)")
         self.blend_ = float(meta.get("blend_", 1.0))  # 1: a file from before the blend
+        self.level_ = str(meta.get("level_", self.fitted_params_["level"]))
+        if self.level_ not in ("last", "season"):
+            raise ValueError(f"level_ is {self.level_!r}, not 'last' or 'season'")
         if not 0.0 <= self.blend_ <= 1.0:
             raise ValueError(f"blend_ is {self.blend_}, not a weight in [0, 1]")
         sizes = [int(v) for v in meta["layer_sizes"]]

@@ -24,7 +24,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 __all__ = [
     "BLEND_GRID",
+    "BLEND_MIN_ORIGINS",
     "BLEND_ORIGINS",
+    "BLEND_RULE",
     "ERROR_STEPS",
     "MIN_ORIGINS",
     "error_steps",
@@ -36,6 +38,8 @@ __all__ = [
 MIN_ORIGINS = 30  # forecasts whose errors make the intervals
 ERROR_STEPS = 24  # steps ahead those errors are measured, at least (when the series allows)
 BLEND_GRID = np.linspace(0.0, 1.0, 11)  # the weights an "auto" blend chooses from
+BLEND_RULE = "min"  # "min": the least validation error; "1se": the one-standard-error rule
+BLEND_MIN_ORIGINS = 10  # fewer validation origins than this keep the network's step whole
 BLEND_ORIGINS = 256  # validation origins (the latest) that choose an "auto" blend, at most
 
 Forecast = Callable[[np.ndarray, int], np.ndarray]

@@ -70,6 +70,7 @@ __all__ = [
     "broadcast_state",
     "data_parallel",
     "gather_objects",
+    "gather_rows",
     "init_from_env",
     "is_distributed",
     "is_main",
@@ -195,6 +196,17 @@ def all_reduce_mean(*tensors: Tensor | None) -> None:
             size = dist.get_world_size()
             for t in unique:
                 t.div_(size)
+
+
+def gather_rows(t: Tensor) -> Tensor:
+    """Every process's ``t`` (the same shape on each: its equal share of a batch),
+    concatenated along the first axis in rank order, detached; ``t`` itself outside a
+    process group."""
+    if not is_distributed():
+        return t.detach()
+    parts = [torch.empty_like(t) for _ in range(dist.get_world_size())]
+    dist.all_gather(parts, t.detach().contiguous())
+    return torch.cat(parts)
 
 
 def average_gradients(params: list[Tensor]) -> None:

@@ -17,7 +17,8 @@ evaluation scores the same class, whatever its share in the file evaluated.
 
 Defaults come from :data:`cortexkit.defaults.AUTOENCODER`: the layer widths follow the
 encoded table's width (``hidden_layers="auto"``: half then a quarter of it, at most 128
-then 32, the code always narrower than the input); ``--n-estimators 3`` averages three
+then 32, the code always narrower than the input); each batch's 20% worst reconstructed
+rows are left out of the loss (``--trim``); ``--n-estimators 3`` averages three
 networks' scores.
 """
 
@@ -52,6 +53,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              f"{','.join(map(str, AE.hidden_layers))})")  # fmt: skip
     parser.add_argument("--n-estimators", type=positive_int, default=AE.n_estimators,
                         metavar="N", help="networks whose anomaly scores are averaged")  # fmt: skip
+    parser.add_argument("--trim", type=float, default=AE.trim, metavar="SHARE",
+                        help="share of each batch's worst reconstructed rows left out of the "
+                        "loss, in [0, 1): the rare rows stay badly reconstructed")  # fmt: skip
     parser.add_argument("--kind", choices=KINDS, default="plain", help="what it learns")
     parser.add_argument("--noise", choices=["gaussian", "masking"], default="gaussian",
                         help="corruption for --kind denoising")  # fmt: skip
@@ -84,6 +88,7 @@ def build(args: argparse.Namespace, n_features: int | None) -> Any:
     return AutoEncoder(
         layers,
         n_estimators=args.n_estimators,
+        trim=args.trim,
         kind=args.kind,
         activation=args.activation,
         noise=args.noise,

@@ -42,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scaling", choices=["window", "series"], default=RNN.scaling,
                         help="scale each window by its own level and spread, or the series "
                         "by its training part")  # fmt: skip
-    parser.add_argument("--level", choices=["season", "last"], default=RNN.level,
+    parser.add_argument("--level", choices=["season", "last", "auto"], default=RNN.level,
                         help="(window scaling) learn each step relative to the value a season "
                         "before it, or to the last value")  # fmt: skip
     parser.add_argument("--blend", type=weight_or_auto, default=RNN.blend,
@@ -157,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
     what = f"{len(train)} steps" + (f" of {count(len(est.series_ids_), 'series')}" if ids else "")
     say(args, f"trained {count(est.n_iter_, 'epoch')} on {what}{best}; wrote {args.out}")
     if args.blend == "auto" and args.scaling == "window":
-        base = "seasonal-naive" if args.level == "season" and est.season_ > 1 else "naive"
+        base = "seasonal-naive" if est._windowing().lag > 1 else "naive"
         step = f"{est.blend_:.1f} x the network's step (chosen on the validation windows)"
         say(args, f"blend {est.blend_:.1f}: the forecast is the {base} one plus {step}")
     if args.holdout and ids:
