@@ -76,7 +76,9 @@ forecasts, and ``level`` stays ``"season"``. A third round: the one-standard-err
 (``blend-auto-1se``: the weight nearest the base whose validation loss is within one
 standard error of the least) 1.618 against 1.611 for the least loss (``blend-auto-min``,
 the default, ``BLEND_RULE``); its random walks did no better (0.912 against 0.908 naive's
-RMSE), so the least loss stays."""
+RMSE), so the least loss stays. Then the search was bounded to the latest 64 validation
+forecasts (``BLEND_ORIGINS``, was 256), all weights in one batch: the choose half's mean
+MASE at that default is 1.606."""
 GROUPS = ("fertility-a", "fertility-b", "related-seasonal", "related-cycle", "related-trend")
 
 

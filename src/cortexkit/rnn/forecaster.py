@@ -480,7 +480,10 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
         """``blend_``: the ``blend`` given, or (``"auto"``) the weight in
         :data:`BLEND_GRID` whose ``horizon``-step forecasts from the validation windows of
         ``every`` series have the least squared error, each error relative to the scale of
-        the window it was forecast from (1 without validation windows)."""
+        the window it was forecast from (1 with fewer than :data:`BLEND_MIN_ORIGINS` of
+        them). ``BLEND_RULE="1se"`` (a candidate of the forecast suite, not the default)
+        takes instead the weight nearest the base within one standard error of the
+        least."""
         p = self.fitted_params_
         if p["blend"] != "auto":
             return float(p["blend"])
@@ -493,11 +496,15 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
             return 1.0
         windows, actual = origins
         scale = window_scale(windows)[:, None]
-        loss = {}  # each weight's squared errors, one mean per origin
-        for weight in BLEND_GRID[::-1]:  # from 1 down: a tie keeps the network's forecast
-            self.blend_ = float(weight)
-            errors = (actual - self._forecast(windows, actual.shape[1])) / scale
-            loss[float(weight)] = (errors**2).mean(axis=1)
+        n, grid = len(windows), BLEND_GRID[::-1]  # from 1 down: a tie keeps the network's
+        weights = torch.as_tensor(np.repeat(grid, n)[:, None], dtype=torch.float32,
+                                  device=self._device())  # fmt: skip
+        every_weight = self._forecast(np.concatenate([windows] * len(grid)), actual.shape[1],
+                                      blend=weights).reshape(len(grid), n, -1)  # fmt: skip
+        loss = {  # each weight's squared errors, one mean per origin
+            float(w): (((actual - f) / scale) ** 2).mean(axis=1)
+            for w, f in zip(grid, every_weight, strict=True)
+        }
         best = min(loss, key=lambda w: float(loss[w].mean()))
         if intervals.BLEND_RULE == "min":
             return best

@@ -7,6 +7,7 @@ apart by idea; it is not for use on its own.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -45,10 +46,13 @@ class Forecasts:
 
     # -- forecasting --------------------------------------------------------------------------
 
-    def _forecast(self, raw: np.ndarray, steps: int) -> np.ndarray:
+    def _forecast(self, raw: np.ndarray, steps: int, blend: Any = None) -> np.ndarray:
         """Forecasts of ``steps`` target values after each raw window ``(batch, >= window,
-        columns)``, in the series' units, shape ``(batch, steps)``."""
+        columns)``, in the series' units, shape ``(batch, steps)``; ``blend`` (a float, or
+        one weight per window ``(batch, 1)``) in place of ``blend_``."""
         t, plan = self._transform, self._windowing()
+        if blend is not None:
+            plan = replace(plan, blend=blend)
         s = torch.as_tensor(t.scale(t.apply(raw)[:, -plan.lookback :]), device=self._device())
         return t.invert(plan.rollout(self.network_, s, steps).double().cpu().numpy(), raw)
 

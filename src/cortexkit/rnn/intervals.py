@@ -40,7 +40,7 @@ ERROR_STEPS = 24  # steps ahead those errors are measured, at least (when the se
 BLEND_GRID = np.linspace(0.0, 1.0, 11)  # the weights an "auto" blend chooses from
 BLEND_RULE = "min"  # "min": the least validation error; "1se": the one-standard-error rule
 BLEND_MIN_ORIGINS = 10  # fewer validation origins than this keep the network's step whole
-BLEND_ORIGINS = 256  # validation origins (the latest) that choose an "auto" blend, at most
+BLEND_ORIGINS = 64  # validation origins (the latest) that choose an "auto" blend, at most
 
 Forecast = Callable[[np.ndarray, int], np.ndarray]
 

@@ -85,7 +85,9 @@ class Windowing:
     direct: bool
     instance: bool = False
     lag: int = 1
-    blend: float = 1.0  # the weight of the network's step on top of its base (instance)
+    # the weight of the network's step on top of its base (instance scaling): a float, or
+    # one per window (batch, 1), as the forecaster's search for it reads them all at once
+    blend: float | Tensor = 1.0
 
     @property
     def steps_read(self) -> int:
@@ -201,7 +203,7 @@ class Windowing:
             return network(windows)  # type: ignore[no-any-return]
         loc, scale = window_stats(windows)
         out = network((windows - loc[:, None]) / scale[:, None])
-        if self.blend != 1.0:
+        if isinstance(self.blend, Tensor) or self.blend != 1.0:
             out = out * self.blend
         # Counted from the end (lag steps back), so that a traced graph (ONNX) keeps the
         # time axis free.
