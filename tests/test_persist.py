@@ -19,7 +19,15 @@ from safetensors.torch import save as st_save
 from sklearn.base import is_classifier, is_regressor
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
-from cortexkit import ANNClassifier, ANNRegressor, ModelFileError, Perceptron, load
+from cortexkit import (
+    ANNClassifier,
+    ANNRegressor,
+    AutoEncoder,
+    ModelFileError,
+    Perceptron,
+    RNNForecaster,
+    load,
+)
 from cortexkit.ann.network import ManualObjective
 from cortexkit.io import envelope
 from cortexkit.io.envelope import atomic_write_bytes, digest
@@ -641,4 +649,35 @@ def test_autorec_file_with_an_offset_beyond_float32_is_refused_at_load(tmp_path)
     _fit_small(public_estimators()["AutoRecRecommender"]).save(path)
     _rewrite(path, edit_document=lambda info: info["params"].update(input_offset=1e308))
     with pytest.raises(ModelFileError, match="input_offset must be a finite number within"):
+        load(path)
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "old"),
+    [
+        (lambda: AutoEncoder((3,), epochs=1, random_state=0), "trim", 0.0),
+        (lambda: RNNForecaster(lookback=4, epochs=1, random_state=0, device="cpu"), "blend", 1.0),
+    ],
+    ids=["AutoEncoder.trim", "RNNForecaster.blend"],
+)
+def test_a_file_from_before_a_parameter_loads_with_the_value_it_trained_with(
+    tmp_path, make, name, old
+) -> None:
+    X = np.random.default_rng(0).normal(size=(40, 4)).astype(np.float32)
+    est = make().fit(X[:, 0] if name == "blend" else X)
+    path = tmp_path / "m.cortex"
+    est.save(path)
+    data = path.read_bytes()  # the parameter taken out, as a file written before it was
+    header = json.loads(data[8 : 8 + int.from_bytes(data[:8], "little")])
+    info = json.loads(header["__metadata__"]["cortexkit"])
+    del info["params"][name]
+    document, tensors = json.dumps(info, sort_keys=True), st_load(data)
+    path.write_bytes(st_save(tensors, metadata={"cortexkit": document,
+                                                "sha256": digest(document, tensors)}))  # fmt: skip
+    assert getattr(load(path), name) == old
+    del info["params"]["random_state"]  # any other missing parameter is still refused
+    document = json.dumps(info, sort_keys=True)
+    path.write_bytes(st_save(tensors, metadata={"cortexkit": document,
+                                                "sha256": digest(document, tensors)}))  # fmt: skip
+    with pytest.raises(ValueError, match=r"missing parameter\(s\) \['random_state'\]"):
         load(path)

@@ -108,9 +108,12 @@ def read_model(path: str | os.PathLike[str], *, device: str | None = None) -> Mo
     # The digest only detects damage (anyone can recompute it), so everything read is
     # checked as if it came from a stranger: parameters through the estimator's own checks,
     # the state against the weights' shapes.
-    _check_param_names(path, cls, info.get("params"))
+    saved: Any = info.get("params")
+    if isinstance(saved, dict):  # a file from before a parameter: the value it trained with
+        saved = {**ADDED_PARAMS.get(cls.__name__, {}), **saved}
+    _check_param_names(path, cls, saved)
     try:
-        params = _as_given(cls, dict(info["params"]))
+        params = _as_given(cls, dict(saved))
         if device is not None and "device" in params:  # a perceptron has no device
             params["device"] = device
         elif "device" in params:
@@ -128,6 +131,13 @@ def read_model(path: str | os.PathLike[str], *, device: str | None = None) -> Mo
 
 #: parameters a model file never holds: they belong to a training run, not to the model
 _NOT_SAVED = frozenset({"callbacks"})
+
+#: parameters added to a class after its files of this format were first written, each with
+#: the value that reproduces how a file without it was trained (not the new default)
+ADDED_PARAMS: dict[str, dict[str, Any]] = {
+    "AutoEncoder": {"trim": 0.0},
+    "RNNForecaster": {"blend": 1.0},
+}
 
 
 def _check_param_names(path: str | os.PathLike[str], cls: type, params: Any) -> None:

@@ -485,8 +485,8 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
         takes instead the weight nearest the base within one standard error of the
         least."""
         p = self.fitted_params_
-        if p["blend"] != "auto":
-            return float(p["blend"])
+        if p.get("blend", 1.0) != "auto":  # a file from before the blend: 1
+            return float(p.get("blend", 1.0))
         self.blend_ = 1.0
         origins = validation_origins(every, window=self._window(), steps=int(p["horizon"]),
                                      fraction=float(p["validation_fraction"]))  # fmt: skip
