@@ -38,7 +38,7 @@ from threadpoolctl import threadpool_limits
 from _forecast_series import Case, all_cases
 from _quality_common import half_of, in_half, markdown_table
 from cortexkit import RNNForecaster
-from cortexkit.rnn.intervals import BLEND_MIN_ORIGINS, BLEND_RULE
+from cortexkit.rnn.blend import BLEND_MIN_ORIGINS, BLEND_RULE
 from cortexkit.rnn.metrics import baselines, scores
 
 CANDIDATES: dict[str, dict[str, Any]] = {
@@ -109,12 +109,12 @@ def ets(train: np.ndarray, horizon: int, season: int) -> np.ndarray:
 
 
 def rnn(train: Any, case: Case, params: dict[str, Any], epochs: int | None) -> np.ndarray:
-    from cortexkit.rnn import intervals
+    from cortexkit.rnn import blend
 
     extra = {"epochs": epochs} if epochs else {}
     params = dict(params)
-    intervals.BLEND_MIN_ORIGINS = int(params.pop("_blend_min_origins", BLEND_MIN_ORIGINS))
-    intervals.BLEND_RULE = str(params.pop("_blend_rule", BLEND_RULE))
+    blend.BLEND_MIN_ORIGINS = int(params.pop("_blend_min_origins", BLEND_MIN_ORIGINS))
+    blend.BLEND_RULE = str(params.pop("_blend_rule", BLEND_RULE))
     model = RNNForecaster(season=case.season, horizon=case.horizon, random_state=0,
                           device="cpu", **params, **extra)  # fmt: skip
     return np.asarray(model.fit(train).predict(horizon=case.horizon))

@@ -53,6 +53,7 @@ from sklearn.datasets import make_blobs
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from _quality_som import errors as quality_errors
 from cortexkit import SelfOrganizingMap
 from cortexkit.som.schedule import default_epochs
 
@@ -72,17 +73,7 @@ def presentations(n: int) -> int:
 
 def errors(codebook: np.ndarray, X: np.ndarray) -> tuple[float, float]:
     """(quantisation error, topographic error) of a (rows*cols, features) codebook."""
-    W = torch.from_numpy(np.ascontiguousarray(codebook, dtype=np.float32))
-    data = torch.from_numpy(X)
-    qe, far = 0.0, 0
-    for start in range(0, len(X), 4096):
-        d = torch.cdist(data[start : start + 4096], W)
-        best, units = d.topk(2, dim=1, largest=False)
-        qe += float(best[:, 0].sum())
-        r, c = units // COLS, units % COLS
-        step = ((r[:, 0] - r[:, 1]) ** 2 + (c[:, 0] - c[:, 1]) ** 2).float().sqrt()
-        far += int((step > 1.42).sum())
-    return qe / len(X), far / len(X)
+    return quality_errors(codebook, X, (ROWS, COLS))
 
 
 def run_cortexkit(X: np.ndarray) -> np.ndarray:

@@ -16,10 +16,11 @@ from torch import Tensor
 from cortexkit._validation import CALLABLE, Interval, Options, PositiveInts, as_widths
 from cortexkit.autoencoder.ensemble import members_of
 from cortexkit.autoencoder.export import AutoEncoderExport
+from cortexkit.autoencoder.files import AutoEncoderFiles
 from cortexkit.autoencoder.inputs import AutoEncoderInputs, BottleneckWarning
 from cortexkit.autoencoder.objective import AutoEncoderObjective
 from cortexkit.autoencoder.scoring import AnomalyScores
-from cortexkit.autoencoder.settings import NO_LAYERS, check_settings, new_network, saved_network
+from cortexkit.autoencoder.settings import NO_LAYERS, check_settings, new_network
 from cortexkit.autoencoder.widths import auto_widths
 from cortexkit.base import GRADIENT_CONSTRAINTS, GradientEstimator, check_fits_in_memory
 from cortexkit.defaults import AUTOENCODER
@@ -33,14 +34,21 @@ KINDS = ("plain", "denoising", "sparse", "variational")
 
 
 class AutoEncoder(
-    AnomalyScores, AutoEncoderExport, AutoEncoderInputs, TransformerMixin, GradientEstimator
+    AnomalyScores,
+    AutoEncoderExport,
+    AutoEncoderFiles,
+    AutoEncoderInputs,
+    TransformerMixin,
+    GradientEstimator,
 ):
     """An autoencoder: an encoder to a code, a decoder back, trained to reconstruct.
 
     ``transform`` gives the codes, ``predict`` the reconstruction, ``anomaly_scores`` each
-    row's reconstruction error (mean squared error over its observed entries): *higher
-    means more anomalous*. By default the widths follow the input (``hidden_layers="auto"``:
-    the code is always narrower than the input). ``n_estimators=3`` trains three networks
+    row's reconstruction error (each observed entry's squared error over its training mean,
+    averaged): *higher means more anomalous*. By default the widths follow the input
+    (``hidden_layers="auto"``: the code is always narrower than the input), and each
+    batch's worst reconstructed fifth is left out of the loss (``trim``), so that rare rows
+    stay badly reconstructed. ``n_estimators=3`` trains three networks
     side by side and averages their scores, a steadier anomaly score (``bench/quality.py
     anomaly``). ``score_samples`` is its negative, with scikit-learn's sign
     (higher means more normal). After ``fit``, ``threshold_`` is the ``threshold_quantile``
@@ -435,25 +443,3 @@ class AutoEncoder(
         z = torch.randn(int(n_samples), width, generator=torch.Generator().manual_seed(seed))
         self.network_.eval()
         return self._outputs(self.network_.decode(z.to(self._device())))
-
-    # -- model files ---------------------------------------------------------------------------
-
-    def _get_state(self) -> tuple[dict[str, Any], dict[str, Tensor]]:
-        check_is_fitted(self, "network_")
-        meta = {
-            "threshold_": self.threshold_,
-            "image_shape_": None if self.image_shape_ is None else list(self.image_shape_),
-            **self._common_state(),
-        }
-        tensors = {k: v.detach().cpu() for k, v in self.network_.state_dict().items()}
-        return meta, {**tensors, "error_scale_": self.error_scale_.detach().cpu()}
-
-    def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
-        self._set_common_state(meta)
-        shape = meta["image_shape_"]
-        self.image_shape_ = None if shape is None else tuple(int(s) for s in shape)
-        tensors = dict(tensors)
-        self.threshold_, self.error_scale_ = self._checked_threshold(meta, tensors)
-        net = saved_network(self.fitted_params_, self.n_features_in_, self.image_shape_, tensors)
-        self.network_ = net.to(self._device())
-        self._objective = AutoEncoderObjective.from_settings(self.network_, self.fitted_params_)

@@ -78,8 +78,10 @@ def trimmed(row_losses: Tensor, trim: float) -> Tensor:
     >>> float(trimmed(torch.tensor([1.0, 2.0, 3.0, 10.0]), 0.25))
     2.0
     """
-    every = gather_rows(row_losses)
-    if trim <= 0 or len(every) < 2:
+    if trim <= 0:
+        return row_losses.mean()
+    every = gather_rows(row_losses)  # the whole batch, under data-parallel training
+    if len(every) < 2:
         return row_losses.mean()
     keep = max(1, round(len(every) * (1.0 - trim)))
     if len(every) == len(row_losses):  # one process

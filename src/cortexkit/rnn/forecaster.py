@@ -24,28 +24,25 @@ from typing import Any
 
 import numpy as np
 import torch
-from numpy.lib.stride_tricks import sliding_window_view
 from torch.nn import functional
 
 from cortexkit._validation import Interval, Options, as_widths
 from cortexkit.base import GradientEstimator, check_fits_in_memory
-from cortexkit.data.series import series_values
 from cortexkit.defaults import RNN
-from cortexkit.rnn import intervals
 from cortexkit.rnn.base import RNN_CONSTRAINTS
+from cortexkit.rnn.blend import chosen_blend, season_beats_last
 from cortexkit.rnn.export import ForecasterExport
 from cortexkit.rnn.forecaster_files import ForecasterFiles
 from cortexkit.rnn.forecasting import Forecasts
-from cortexkit.rnn.intervals import BLEND_GRID, error_steps, origin_errors, validation_origins
+from cortexkit.rnn.intervals import error_steps, relative_errors
 from cortexkit.rnn.network import EVAL_ROWS, SequenceNetwork, SequenceObjective, training_bytes
 from cortexkit.rnn.panel import (
     as_series_list,
     by_distance_to_end,
     default_lookback,
     default_season,  # fmt: skip
-    window_scale,
 )
-from cortexkit.rnn.transforms import SeriesTransform, check_values
+from cortexkit.rnn.transforms import SeriesTransform, series_matrix
 from cortexkit.rnn.windows import Windowing, WindowScaled
 
 __all__ = ["RNNForecaster"]
@@ -324,27 +321,8 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
         return self._windowing().steps_read
 
     def _values(self, X: Any, *, name: str, fitting: bool = False) -> np.ndarray:
-        """The series as a checked float matrix, target first."""
-        values, names = series_values(X, self.fitted_params_["target"], name=name)
-        if fitting:
-            self.n_features_in_ = values.shape[1]
-            if hasattr(X, "columns"):
-                self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
-            else:
-                self.__dict__.pop("feature_names_in_", None)
-            self._columns = names
-        elif values.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"{name} has {values.shape[1]} features, but {type(self).__name__} is expecting "
-                f"{self.n_features_in_} features as input (the target and its exogenous columns)"
-            )
-        elif (
-            hasattr(X, "columns") and hasattr(self, "feature_names_in_") and names != self._columns
-        ):
-            raise ValueError(f"{name} has the columns {names}; the model was fitted on "
-                             f"{self._columns}")  # fmt: skip
-        check_values(values, name=name, log=bool(self.fitted_params_["log"]))
-        return values
+        """The series as a checked float matrix, target first (:func:`series_matrix`)."""
+        return series_matrix(self, X, name=name, fitting=fitting)
 
     def _fit_data(self, X: Any, y: Any, *, fitting: bool, **kwargs: Any) -> Any:
         """The windows and their targets: views into one series tensor on the device."""
@@ -390,26 +368,12 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
                                               rows=rows, columns=self._columns,
                                               scale=p["scaling"] == "series")  # fmt: skip
         self.level_ = p["level"]
-        if p["level"] == "auto":
-            self.level_ = "season" if self._season_beats_last(every) else "last"
-
-    def _season_beats_last(self, every: list[np.ndarray]) -> bool:
-        """Whether the seasonal-naive forecast's mean absolute error, relative to the naive
-        one's, is below 1 on average over the training rows of ``every`` series (as the
-        network reads them: logged and differenced when asked)."""
-        p, m = self.fitted_params_, self.season_
-        if m < 2 or m > self.lookback_:
-            return False
-        ratios = []
-        for values in every:
-            rows = self._windowing().training_rows(len(values), p["validation_fraction"])
-            z = self._transform.apply(values)[:rows, 0]
-            if len(z) <= m:
-                continue
-            last = np.abs(z[m:] - z[m - 1 : -1]).mean()
-            season = np.abs(z[m:] - z[:-m]).mean()
-            ratios.append(season / last if last > 0 else (0.0 if season == 0 else np.inf))
-        return bool(ratios) and float(np.mean(ratios)) < 1.0
+        if p["level"] == "auto":  # the training rows as the network reads them
+            fraction = p["validation_fraction"]
+            seen = [self._transform.apply(v)[: plan.training_rows(len(v), fraction), 0]
+                    for v in every]  # fmt: skip
+            fits = self.season_ <= self.lookback_ and season_beats_last(seen, self.season_)
+            self.level_ = "season" if fits else "last"
 
     def _build(self, parts: Any, generator: torch.Generator) -> None:
         plan, F = self._windowing(), int(self.n_features_in_)
@@ -459,59 +423,17 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
         else:
             self.series_ids_, self._several = list(self._fit_ids), True
         self._relative = True
-        self.blend_ = self._chosen_blend(every)
-        keep = max(TAIL // len(every), self._window())
-        self._tails = [v[-keep:].copy() for v in every]
         p, w = self.fitted_params_, self._window()
+        blend = p.get("blend", 1.0)  # a model file from before the blend: 1
+        self.blend_ = 1.0 if blend == "auto" else float(blend)
+        if blend == "auto" and p["scaling"] == "window":
+            self.blend_ = chosen_blend(self._forecast, every, window=w, steps=int(p["horizon"]),
+                                       fraction=float(p["validation_fraction"]),
+                                       device=self._device())  # fmt: skip
+        keep = max(TAIL // len(every), w)
+        self._tails = [v[-keep:].copy() for v in every]
         chained = p["strategy"] == "recursive" or every[0].shape[1] == 1
         steps = error_steps(int(p["horizon"]), chained=chained,
                             n_steps=min(map(len, every)), window=w)  # fmt: skip
-        errors = []
-        for values in every:
-            e = origin_errors(self._forecast, values, window=w, steps=steps,
-                              fraction=p["validation_fraction"])  # fmt: skip
-            if len(e):
-                origins = sliding_window_view(values[: len(values) - steps], w, axis=0)
-                scale = window_scale(origins[len(origins) - len(e) :].transpose(0, 2, 1))
-                errors.append(e / scale[:, None])
-        self._residuals = np.concatenate(errors) if errors else np.zeros((0, steps))
-
-    def _chosen_blend(self, every: list[np.ndarray]) -> float:
-        """``blend_``: the ``blend`` given, or (``"auto"``) the weight in
-        :data:`BLEND_GRID` whose ``horizon``-step forecasts from the validation windows of
-        ``every`` series have the least squared error, each error relative to the scale of
-        the window it was forecast from (1 with fewer than :data:`BLEND_MIN_ORIGINS` of
-        them). ``BLEND_RULE="1se"`` (a candidate of the forecast suite, not the default)
-        takes instead the weight nearest the base within one standard error of the
-        least."""
-        p = self.fitted_params_
-        if p.get("blend", 1.0) != "auto":  # a file from before the blend: 1
-            return float(p.get("blend", 1.0))
-        self.blend_ = 1.0
-        origins = validation_origins(every, window=self._window(), steps=int(p["horizon"]),
-                                     fraction=float(p["validation_fraction"]))  # fmt: skip
-        if p["scaling"] != "window" or origins is None:
-            return 1.0
-        if len(origins[0]) < intervals.BLEND_MIN_ORIGINS:  # read at the call: a bench sets it
-            return 1.0
-        windows, actual = origins
-        scale = window_scale(windows)[:, None]
-        n, grid = len(windows), BLEND_GRID[::-1]  # from 1 down: a tie keeps the network's
-        weights = torch.as_tensor(np.repeat(grid, n)[:, None], dtype=torch.float32,
-                                  device=self._device())  # fmt: skip
-        every_weight = self._forecast(np.concatenate([windows] * len(grid)), actual.shape[1],
-                                      blend=weights).reshape(len(grid), n, -1)  # fmt: skip
-        loss = {  # each weight's squared errors, one mean per origin
-            float(w): (((actual - f) / scale) ** 2).mean(axis=1)
-            for w, f in zip(grid, every_weight, strict=True)
-        }
-        best = min(loss, key=lambda w: float(loss[w].mean()))
-        if intervals.BLEND_RULE == "min":
-            return best
-        # one standard error: the weight nearest the base whose loss is within one standard
-        # error (of its difference from the best's, origin by origin) of the best's
-        for weight in sorted(loss):
-            gap = loss[weight] - loss[best]
-            if gap.mean() <= gap.std() / np.sqrt(len(gap)):
-                return weight
-        return best
+        self._residuals = relative_errors(self._forecast, every, window=w, steps=steps,
+                                          fraction=p["validation_fraction"])  # fmt: skip

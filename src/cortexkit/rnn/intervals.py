@@ -22,25 +22,20 @@ from collections.abc import Callable
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from cortexkit.rnn.panel import window_scale
+
 __all__ = [
-    "BLEND_GRID",
-    "BLEND_MIN_ORIGINS",
-    "BLEND_ORIGINS",
-    "BLEND_RULE",
     "ERROR_STEPS",
     "MIN_ORIGINS",
     "error_steps",
     "interval",
+    "last_origins",
     "origin_errors",
-    "validation_origins",
+    "relative_errors",
 ]
 
 MIN_ORIGINS = 30  # forecasts whose errors make the intervals
 ERROR_STEPS = 24  # steps ahead those errors are measured, at least (when the series allows)
-BLEND_GRID = np.linspace(0.0, 1.0, 11)  # the weights an "auto" blend chooses from
-BLEND_RULE = "min"  # "min": the least validation error; "1se": the one-standard-error rule
-BLEND_MIN_ORIGINS = 10  # fewer validation origins than this keep the network's step whole
-BLEND_ORIGINS = 64  # validation origins (the latest) that choose an "auto" blend, at most
 
 Forecast = Callable[[np.ndarray, int], np.ndarray]
 
@@ -65,34 +60,34 @@ def origin_errors(
     if count < 1:
         return np.zeros((0, steps))
     take = min(count, max(MIN_ORIGINS, round(fraction * count)))
-    first = count - take
-    windows = sliding_window_view(values, window, axis=0)[first:count].transpose(0, 2, 1)
-    actual = sliding_window_view(values[window:, 0], steps)[first:count]
+    windows, actual = last_origins(values, window=window, steps=steps, take=take)
     return actual - forecast(windows, steps)  # type: ignore[no-any-return]
 
 
-def validation_origins(
-    every: list[np.ndarray], *, window: int, steps: int, fraction: float
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """The raw windows ``(origins, window, columns)`` and the ``steps`` target values
-    after each ``(origins, steps)`` of the held-out origins of every series of ``every``:
-    the last ``fraction`` of each one's origins (at least one where ``fraction`` > 0), the
-    latest :data:`BLEND_ORIGINS` in all at most, spread over the series. None when
-    ``fraction`` is 0 or no series has an origin."""
-    if fraction <= 0:
-        return None
-    per_series = max(1, BLEND_ORIGINS // len(every))
-    windows, actual = [], []
+def last_origins(
+    values: np.ndarray, *, window: int, steps: int, take: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The last ``take`` forecast origins of ``values`` ``(steps, columns)`` that leave
+    ``steps`` target values: their raw windows ``(take, window, columns)`` and those
+    values ``(take, steps)``."""
+    count = len(values) - window - steps + 1
+    first = max(0, count - take)
+    windows = sliding_window_view(values, window, axis=0)[first:count].transpose(0, 2, 1)
+    return windows, sliding_window_view(values[window:, 0], steps)[first:count]
+
+
+def relative_errors(
+    forecast: Forecast, every: list[np.ndarray], *, window: int, steps: int, fraction: float
+) -> np.ndarray:
+    """:func:`origin_errors` of every series of ``every``, each error divided by the scale
+    of the window it was forecast from (``window_scale``), stacked: (origins, steps)."""
+    errors = []
     for values in every:
-        count = len(values) - window - steps + 1
-        if count < 1:
-            continue
-        first = count - min(per_series, max(1, round(fraction * count)))
-        windows.append(sliding_window_view(values, window, axis=0)[first:count])
-        actual.append(sliding_window_view(values[window:, 0], steps)[first:count])
-    if not windows:
-        return None
-    return np.concatenate(windows).transpose(0, 2, 1), np.concatenate(actual)
+        e = origin_errors(forecast, values, window=window, steps=steps, fraction=fraction)
+        if len(e):
+            windows, _ = last_origins(values, window=window, steps=steps, take=len(e))
+            errors.append(e / window_scale(windows)[:, None])
+    return np.concatenate(errors) if errors else np.zeros((0, steps))
 
 
 def interval(

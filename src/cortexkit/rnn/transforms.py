@@ -27,8 +27,9 @@ from typing import Any
 import numpy as np
 
 from cortexkit._validation import saved_floats
+from cortexkit.data.series import series_values
 
-__all__ = ["SeriesTransform", "check_values"]
+__all__ = ["SeriesTransform", "check_values", "series_matrix"]
 
 
 @dataclass(frozen=True)
@@ -119,3 +120,34 @@ def check_values(values: np.ndarray, *, name: str, log: bool) -> None:
 def _log_diff(values: np.ndarray, log: bool, difference: int) -> np.ndarray:
     z = np.log(values) if log else values
     return np.diff(z, axis=-2) if difference else z
+
+
+def series_matrix(est: Any, X: Any, *, name: str, fitting: bool = False) -> np.ndarray:
+    """One series ``X`` of the forecaster ``est`` as a checked float matrix, target first
+    (``est.fitted_params_["target"]``). ``fitting`` records its columns on ``est``
+    (``n_features_in_``, ``feature_names_in_``); otherwise they must match them.
+
+    Raises
+    ------
+    ValueError
+        On another number or naming of columns than fitted, or values :func:`check_values`
+        refuses.
+    """
+    values, names = series_values(X, est.fitted_params_["target"], name=name)
+    if fitting:
+        est.n_features_in_ = values.shape[1]
+        if hasattr(X, "columns"):
+            est.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
+        else:
+            est.__dict__.pop("feature_names_in_", None)
+        est._columns = names
+    elif values.shape[1] != est.n_features_in_:
+        raise ValueError(
+            f"{name} has {values.shape[1]} features, but {type(est).__name__} is expecting "
+            f"{est.n_features_in_} features as input (the target and its exogenous columns)"
+        )
+    elif hasattr(X, "columns") and hasattr(est, "feature_names_in_") and names != est._columns:
+        raise ValueError(f"{name} has the columns {names}; the model was fitted on "
+                         f"{est._columns}")  # fmt: skip
+    check_values(values, name=name, log=bool(est.fitted_params_["log"]))
+    return values
