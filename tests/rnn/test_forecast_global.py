@@ -180,6 +180,50 @@ def test_auto_blend_falls_back_to_naive_when_the_network_learnt_nothing() -> Non
     assert _rmse(auto.predict(), future) < _rmse(full.predict(), future)
 
 
+def test_looks_like_walk_tells_random_walks_from_series_with_structure() -> None:
+    from cortexkit.rnn.blend import looks_like_walk
+
+    rng = np.random.default_rng(0)
+    steps = [rng.normal(size=300) for _ in range(20)]
+    walks = sum(looks_like_walk(100 + np.cumsum(d)) for d in steps)
+    assert walks >= 16  # each test rejects a true walk 5% of the time
+    t = np.arange(300)
+    drift = [np.cumsum(0.3 + d) for d in steps]  # a trend under the walk
+    seasonal = [np.sin(2 * np.pi * t / 12) + 0.3 * d for d in steps]
+    ar = []  # steps that follow each other (an AR(1) of coefficient 0.5)
+    for d in steps:
+        e = np.zeros_like(d)
+        for i in range(1, len(d)):
+            e[i] = 0.5 * e[i - 1] + d[i]
+        ar.append(np.cumsum(e))
+    assert not any(looks_like_walk(v) for v in [*drift, *seasonal, *ar])
+    assert not looks_like_walk(np.ones(50))  # no steps at all: no walk to speak of
+    assert not looks_like_walk(100 + np.cumsum(steps[0][:8]))  # too short to tell
+
+
+def test_auto_blend_forecasts_a_random_walk_naively() -> None:
+    series = _walk(300, 3)
+    model = RNNForecaster(season=1, horizon=4, **FAST).fit(series)
+    assert model.random_walk_ and model.blend_ == 0.0
+    np.testing.assert_allclose(model.predict(), np.full(4, series[-1]), rtol=1e-6)
+    trend = series + 0.5 * np.arange(300)  # a walk with a drift: the network has work
+    assert not RNNForecaster(season=1, horizon=4, **FAST).fit(trend).random_walk_
+    fixed = RNNForecaster(season=1, horizon=4, blend=0.5, **FAST).fit(series)
+    assert not fixed.random_walk_ and fixed.blend_ == 0.5  # a blend given is kept
+
+
+def test_a_random_walk_given_a_season_is_still_forecast_naively() -> None:
+    # The season of a walk is noise: the last value, not the last season, is its forecast.
+    series = _walk(300, 3)
+    model = RNNForecaster(season=7, horizon=4, **FAST).fit(series)
+    assert model.random_walk_ and model.level_ == "last" and model.blend_ == 0.0
+    np.testing.assert_allclose(model.predict(), np.full(4, series[-1]), rtol=1e-6)
+    t = np.arange(300)
+    weekly = series + 3 * np.sin(2 * np.pi * t / 7)  # a real season on top: kept
+    model = RNNForecaster(season=7, horizon=4, **FAST).fit(weekly)
+    assert not model.random_walk_ and model.level_ == "season"
+
+
 def test_auto_blend_keeps_a_network_that_beats_naive() -> None:
     t = np.arange(400)
     series = 10 + np.sin(2 * np.pi * t / 25) + 0.02 * np.random.default_rng(0).normal(size=400)
@@ -191,7 +235,7 @@ def test_the_blend_travels_in_the_model_file(tmp_path) -> None:
     model = RNNForecaster(season=1, horizon=2, blend=0.3, **FAST).fit(_walk(100, 1))
     model.save(tmp_path / "m")
     again = load(tmp_path / "m")
-    assert again.blend_ == 0.3
+    assert again.blend_ == 0.3 and again.random_walk_ is False
     np.testing.assert_allclose(again.predict(), model.predict(), rtol=1e-6)
 
 

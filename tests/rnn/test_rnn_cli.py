@@ -288,6 +288,17 @@ def test_a_bad_saved_date_is_one_line(trained, tmp_path, field, value, says) -> 
         assert says in result.err and "--data" in result.err, result.err
 
 
+def test_a_random_walk_is_said_to_be_one(tmp_path) -> None:
+    walk = 100 + np.cumsum(np.random.default_rng(3).normal(size=300))
+    data, model = tmp_path / "walk.csv", tmp_path / "m.cortex"
+    pd.DataFrame({"Close": walk}).to_csv(data, index=False)
+    out = run_captured("train", "rnn", str(data), "--column", "Close", *FAST, "--epochs", "2",
+                       "--out", str(model))  # fmt: skip
+    assert out.code == 0, out.err
+    assert "blend 0.0: the series' steps pass as white noise (a random walk" in out.err
+    assert load(model).random_walk_
+
+
 def test_blend_is_printed_when_chosen_and_can_be_set(tmp_path) -> None:
     data, model = _csv(tmp_path / "s.csv", n=80), tmp_path / "m.cortex"
     auto = run_captured("train", "rnn", str(data), "--column", "Sales", *FAST, "--epochs", "2",

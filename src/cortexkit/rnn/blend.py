@@ -6,6 +6,9 @@ chosen from its own training series.
   forecasts from the validation windows have the least squared error, each error relative
   to the scale of the window it was forecast from. Every weight is rolled out in one
   batch. Fewer than :data:`BLEND_MIN_ORIGINS` validation forecasts keep the step whole.
+- :func:`random_walks`: whether every training series :func:`looks_like_walk`; with
+  ``blend="auto"`` the forecaster then learns from the last value, not the season, and
+  the weight is 0, the naive forecast (:data:`BLEND_WALK_TEST`), before any of the above.
 - :func:`season_beats_last`: with ``level="auto"``, whether the seasonal-naive forecast's
   in-sample error is below the naive one's.
 
@@ -14,9 +17,12 @@ The constants are read at each call, so ``bench/_quality_forecast.py`` can try o
 Examples
 --------
 >>> import numpy as np
->>> from cortexkit.rnn.blend import season_beats_last
+>>> from cortexkit.rnn.blend import looks_like_walk, season_beats_last
 >>> t = np.arange(48.0)
 >>> season_beats_last([np.sin(2 * np.pi * t / 12)], 12), season_beats_last([t], 12)
+(True, False)
+>>> walk = 100 + np.cumsum(np.random.default_rng(0).normal(size=200))
+>>> looks_like_walk(walk), looks_like_walk(walk + 0.5 * np.arange(200))
 (True, False)
 """
 
@@ -36,7 +42,10 @@ __all__ = [
     "BLEND_MIN_ORIGINS",
     "BLEND_ORIGINS",
     "BLEND_RULE",
+    "BLEND_WALK_TEST",
     "chosen_blend",
+    "looks_like_walk",
+    "random_walks",
     "season_beats_last",
     "validation_origins",
 ]
@@ -45,6 +54,9 @@ BLEND_GRID = np.linspace(0.0, 1.0, 11)  # the weights an "auto" blend chooses fr
 BLEND_RULE = "min"  # "min": the least validation error; "1se": the one-standard-error rule
 BLEND_MIN_ORIGINS = 10  # fewer validation origins than this keep the network's step whole
 BLEND_ORIGINS = 64  # validation origins (the latest) that choose an "auto" blend, at most
+BLEND_WALK_TEST = True  # series whose steps pass as white noise get the naive forecast
+WALK_LEVEL = 0.05  # the significance level of :func:`looks_like_walk`'s two tests
+WALK_MIN_STEPS = 10  # a series with fewer steps is never called a random walk
 
 #: ``forecast(raw windows, steps, blend)``: forecasts with one blend weight per window
 BlendedForecast = Callable[[np.ndarray, int, Any], np.ndarray]
@@ -106,6 +118,35 @@ def chosen_blend(
         if gap.mean() <= gap.std() / np.sqrt(len(gap)):
             return weight
     return best
+
+
+def random_walks(every: list[np.ndarray], season: int = 1) -> bool:
+    """Whether every series of ``every`` :func:`looks_like_walk` (always False with
+    :data:`BLEND_WALK_TEST` off)."""
+    return BLEND_WALK_TEST and all(looks_like_walk(v, season) for v in every)
+
+
+def looks_like_walk(values: np.ndarray, season: int = 1) -> bool:
+    """Whether a series' steps pass as white noise around 0, at :data:`WALK_LEVEL`: neither
+    the Ljung-Box test of their autocorrelations (10 lags, or two seasons, at most a fifth
+    of the steps, as Hyndman and Athanasopoulos advise) nor a t-test of their mean rejects
+    it. Such a series is a random walk as far as its history can tell, seasonal or not,
+    and no forecast beats the naive one on it in expectation: a network can only add the
+    noise it fitted. ``values``: 1-d, or ``(steps, columns)`` with the target first."""
+    from scipy.stats import chi2, t
+
+    y = np.asarray(values, dtype=np.float64)
+    d = np.diff(y[:, 0] if y.ndim > 1 else y)
+    d = d[np.isfinite(d)]
+    n = len(d)
+    if n < WALK_MIN_STEPS or d.std() == 0:
+        return False
+    mean_p = 2 * t.sf(abs(d.mean()) / (d.std(ddof=1) / np.sqrt(n)), n - 1)
+    x = d - d.mean()
+    lags = max(1, min(max(10, 2 * int(season)), n // 5))
+    acf = np.array([x[k:] @ x[:-k] for k in range(1, lags + 1)]) / (x @ x)
+    q = n * (n + 2) * float(np.sum(acf**2 / (n - np.arange(1, lags + 1))))
+    return bool(mean_p >= WALK_LEVEL and chi2.sf(q, lags) >= WALK_LEVEL)
 
 
 def season_beats_last(series: list[np.ndarray], season: int) -> bool:

@@ -30,7 +30,7 @@ from cortexkit._validation import Interval, Options, as_widths
 from cortexkit.base import GradientEstimator, check_fits_in_memory
 from cortexkit.defaults import RNN
 from cortexkit.rnn.base import RNN_CONSTRAINTS
-from cortexkit.rnn.blend import chosen_blend, season_beats_last
+from cortexkit.rnn.blend import chosen_blend, random_walks, season_beats_last
 from cortexkit.rnn.export import ForecasterExport
 from cortexkit.rnn.forecaster_files import ForecasterFiles
 from cortexkit.rnn.forecasting import Forecasts
@@ -106,8 +106,12 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
         forecast it is learnt relative to (``level``): ``1`` is the network's forecast,
         ``0`` the naive (or seasonal-naive) one. ``"auto"`` picks it, in steps of 0.1, by
         the squared error of ``horizon``-step forecasts from the validation windows
-        (``blend_``; 1 with fewer than 10 of them): a series the network cannot beat, such
-        as a random walk, falls back to the naive forecast.
+        (``blend_``; 1 with fewer than 10 of them): a series the network cannot beat
+        falls back to the naive forecast. Where the training series' steps pass as white
+        noise (a random walk: neither a Ljung-Box test, over two seasons, nor a test of
+        their mean rejects it at 5%), the forecast is the naive one outright
+        (``random_walk_``; ``level_`` is then ``"last"`` and ``blend_`` 0), as no forecast
+        beats the naive one on a random walk.
     season : int or None, default=None
         The season length: the default look-back covers two of them, and
         :meth:`evaluate`'s seasonal-naive forecast and MASE use it; ``None`` infers it
@@ -182,6 +186,9 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
     blend_ : float
         The weight of the network's step on top of the (seasonal) naive forecast: ``blend``,
         or the one chosen on the validation windows.
+    random_walk_ : bool
+        Whether ``blend="auto"`` found every training series a random walk (see
+        ``blend``), and so forecasts naively.
     series_ids_ : list of str
         The series, in the order a global model's ``predict`` returns them: the values of
         ``series_column``, or the positions in the list (``["0"]`` for one series).
@@ -374,6 +381,13 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
                     for v in every]  # fmt: skip
             fits = self.season_ <= self.lookback_ and season_beats_last(seen, self.season_)
             self.level_ = "season" if fits else "last"
+        if self._walks_naively() and random_walks(every, self.season_):
+            self.level_ = "last"  # a random walk's season is noise: its base is the naive one
+
+    def _walks_naively(self) -> bool:
+        """Whether a random walk gets the naive forecast (``blend="auto"`` on windows)."""
+        p = self.fitted_params_
+        return p.get("blend", 1.0) == "auto" and p["scaling"] == "window"
 
     def _build(self, parts: Any, generator: torch.Generator) -> None:
         plan, F = self._windowing(), int(self.n_features_in_)
@@ -426,7 +440,11 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
         p, w = self.fitted_params_, self._window()
         blend = p.get("blend", 1.0)  # a model file from before the blend: 1
         self.blend_ = 1.0 if blend == "auto" else float(blend)
-        if blend == "auto" and p["scaling"] == "window":
+        naive = self._walks_naively() and self._windowing().lag == 1
+        self.random_walk_ = naive and random_walks(every, self.season_)
+        if self.random_walk_:
+            self.blend_ = 0.0
+        elif self._walks_naively():
             self.blend_ = chosen_blend(self._forecast, every, window=w, steps=int(p["horizon"]),
                                        fraction=float(p["validation_fraction"]),
                                        device=self._device())  # fmt: skip

@@ -30,6 +30,7 @@ class ForecasterFiles:
     season_: int
     lookback_: int
     blend_: float
+    random_walk_: bool
     level_: str
     n_features_in_: int
     series_ids_: list[str]
@@ -64,6 +65,7 @@ class ForecasterFiles:
         tensors = {f"net.{k}": v.detach().cpu() for k, v in self.network_.state_dict().items()}
         meta["lookback_"] = int(self.lookback_)
         meta["blend_"] = float(self.blend_)
+        meta["random_walk_"] = bool(self.random_walk_)
         meta["level_"] = str(self.level_)
         meta["tail_lengths"] = [len(t) for t in self._tails]
         meta["series_ids_"], meta["several"] = list(self.series_ids_), bool(self._several)
@@ -79,6 +81,7 @@ class ForecasterFiles:
         if self.lookback_ < 1:
             raise ValueError(f"lookback_ is {self.lookback_}, not a number of steps (1 or more)")
         self.blend_ = float(meta.get("blend_", 1.0))  # 1: a file from before the blend
+        self.random_walk_ = bool(meta.get("random_walk_", False))  # False: from before it
         self.level_ = str(meta.get("level_", self.fitted_params_["level"]))
         if self.level_ not in ("last", "season"):
             raise ValueError(f"level_ is {self.level_!r}, not 'last' or 'season'")

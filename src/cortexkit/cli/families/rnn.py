@@ -159,7 +159,12 @@ def run(args: argparse.Namespace) -> int:
     if args.blend == "auto" and args.scaling == "window":
         base = "seasonal-naive" if est._windowing().lag > 1 else "naive"
         step = f"{est.blend_:.1f} x the network's step (chosen on the validation windows)"
-        say(args, f"blend {est.blend_:.1f}: the forecast is the {base} one plus {step}")
+        if est.random_walk_:
+            walk = "a random walk, on which no forecast beats the naive one"
+            say(args, f"blend 0.0: the series' steps pass as white noise ({walk}): the "
+                      "forecast is the naive one")  # fmt: skip
+        else:
+            say(args, f"blend {est.blend_:.1f}: the forecast is the {base} one plus {step}")
     if args.holdout and ids:
         print(f"last {args.holdout} steps of each series held out (mean over the series):")
         print(format_table(_mean_table(est, df, train, ids), est.season_))
