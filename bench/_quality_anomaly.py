@@ -94,7 +94,14 @@ What the choose half said (2 seeds; the tables are in ``bench/README.md``):
   (2 seeds: the mean distance to the ``k`` nearest codes, standardised, alone or added
   to ``std``, each divided by its mean): ``knn5`` 0.621, ``knn10`` 0.631, ``std+knn5``
   0.785, ``std+knn10`` 0.789, against ``std``'s 0.801: the codes are no density to
-  speak of, dropped.
+  speak of, dropped. The distance to the nearest training rows' reconstructions (``near``:
+  the mean of the ``k`` smallest mean squared distances, ``k`` a share of the rows), 4
+  seeds: ``near0.05`` 0.818, ``near0.1`` 0.817, ``near0.1-es`` (each entry over its error
+  scale) 0.810, ``near0.1-var`` (over its column's variance) 0.798, against ``std``'s
+  0.799 (IsolationForest 0.785). ``near0.1`` became the default score
+  (``AutoEncoder(scoring="neighbours")``, ``ae[neighbours]``: 0.817 from the codes
+  it keeps): the two shares tie, and a tenth keeps a cluster of anomalies up to a tenth of
+  the rows from hiding among its own reconstructions.
 """
 
 from __future__ import annotations
@@ -114,6 +121,7 @@ from threadpoolctl import threadpool_limits
 from _anomaly_sets import TASKS, task
 from _quality_common import in_half, markdown_table
 from cortexkit import AutoEncoder, SelfOrganizingMap
+from cortexkit.autoencoder.scoring import nearest_distances
 
 Scorer = Callable[[np.ndarray, int], dict[str, np.ndarray]]
 
@@ -220,7 +228,8 @@ def score_candidates(X: np.ndarray, seed: int) -> dict[str, np.ndarray]:
     def floored(v: np.ndarray) -> np.ndarray:  # as the library floors error_scale_
         return np.maximum(v, max(float(v.mean()) * 1e-3, 1e-12))
 
-    out = {"ae[std]": ae.anomaly_scores(X), "ae[mse]": S.mean(1), "ae[l1]": A.mean(1),
+    scale = ae.error_scale_.cpu().numpy().astype(np.float64).reshape(1, -1)
+    out = {"ae[std]": (S / scale).mean(1), "ae[mse]": S.mean(1), "ae[l1]": A.mean(1),
            "ae[l1std]": (A / floored(A.mean(0))).mean(1),
            "ae[medstd]": (S / floored(np.median(S, 0))).mean(1),
            "ae[varstd]": (S / floored(flat.var(0))).mean(1)}  # fmt: skip
@@ -234,6 +243,17 @@ def score_candidates(X: np.ndarray, seed: int) -> dict[str, np.ndarray]:
         knn = near[:, : k + 1].mean(1)
         out[f"ae[knn{k}]"] = knn
         out[f"ae[std+knn{k}]"] = std / std.mean() + knn / knn.mean()
+    # the distance to the nearest training rows' reconstructions (``scoring=
+    # "neighbours"``): k a share of the rows; plain, or each entry over its error scale or
+    # its column's variance; the library's own, from the codes it keeps
+    F, H = torch.as_tensor(flat, dtype=torch.float64), torch.as_tensor(flat + E)
+    for share in (0.05, 0.1):
+        k = max(1, round(share * len(X)))
+        out[f"ae[near{share}]"] = nearest_distances(F, H, k).numpy()
+    for label, w in (("es", scale), ("var", floored(flat.var(0)).reshape(1, -1))):
+        root = torch.as_tensor(np.sqrt(w))
+        out[f"ae[near0.1-{label}]"] = nearest_distances(F / root, H / root, k).numpy()
+    out["ae[neighbours]"] = ae.anomaly_scores(X)
     return out
 
 

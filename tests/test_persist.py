@@ -653,12 +653,38 @@ def test_autorec_file_with_an_offset_beyond_float32_is_refused_at_load(tmp_path)
 
 
 @pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        (lambda t: t.pop("reference_codes_"), "needs reference_codes_"),
+        (
+            lambda t: t.update(reference_codes_=t["reference_codes_"][:, :1].contiguous()),
+            "codes of 1, not 2",
+        ),
+        (lambda t: t.update(reference_codes_=t["reference_codes_"][0]), "a 2-d array"),
+    ],
+    ids=["missing", "narrow", "flat"],
+)
+def test_an_autoencoders_reference_codes_are_checked_at_load(tmp_path, edit, says) -> None:
+    path = tmp_path / "m.cortex"
+    X = np.random.default_rng(0).normal(size=(40, 4)).astype(np.float32)
+    AutoEncoder((3, 2), epochs=1, random_state=0).fit(X).save(path)
+    _rewrite(path, edit_tensors=edit)
+    with pytest.raises(ModelFileError, match=says):
+        load(path)
+
+
+@pytest.mark.parametrize(
     ("make", "name", "old"),
     [
         (lambda: AutoEncoder((3,), epochs=1, random_state=0), "trim", 0.0),
         (lambda: RNNForecaster(lookback=4, epochs=1, random_state=0, device="cpu"), "blend", 1.0),
+        (
+            lambda: AutoEncoder((3,), epochs=1, random_state=0, scoring="reconstruction"),
+            "scoring",
+            "reconstruction",
+        ),
     ],
-    ids=["AutoEncoder.trim", "RNNForecaster.blend"],
+    ids=["AutoEncoder.trim", "RNNForecaster.blend", "AutoEncoder.scoring"],
 )
 def test_a_file_from_before_a_parameter_loads_with_the_value_it_trained_with(
     tmp_path, make, name, old

@@ -98,8 +98,10 @@ class AutoEncoderDefaults:
     3 is the suite's ensemble option), a loss that leaves out each batch's 20% worst
     reconstructed rows (``trim``, chosen on the same suite), an identity output, Adam
     at 1e-3 on mini-batches of 64, and early stopping on the reconstruction error of a 10%
-    validation split (patience 10, at most 100 epochs). A row whose reconstruction error
-    exceeds the 0.95 quantile of the training rows' is called an anomaly.
+    validation split (patience 10, at most 100 epochs). A row's anomaly score is its
+    distance to the reconstructions of the nearest tenth of the training rows
+    (``scoring``, chosen on the same suite); a row whose score exceeds the 0.95
+    quantile of the training rows' is called an anomaly.
     """
 
     hidden_layers: tuple[int, ...] = (128, 32)
@@ -107,6 +109,7 @@ class AutoEncoderDefaults:
     code_share: float = 0.25
     n_estimators: int = 1
     trim: float = 0.2
+    scoring: str = "neighbours"
     activation: str = "relu"
     batch_size: int = 64
     epochs: int = 100

@@ -135,7 +135,7 @@ _NOT_SAVED = frozenset({"callbacks"})
 #: parameters added to a class after its files of this format were first written, each with
 #: the value that reproduces how a file without it was trained (not the new default)
 ADDED_PARAMS: dict[str, dict[str, Any]] = {
-    "AutoEncoder": {"trim": 0.0},
+    "AutoEncoder": {"trim": 0.0, "scoring": "reconstruction"},
     "RNNForecaster": {"blend": 1.0},
 }
 

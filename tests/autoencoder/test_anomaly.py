@@ -47,17 +47,63 @@ def test_auto_widths_always_leave_a_bottleneck(n: int) -> None:
     assert widths[0] <= 128 and widths[-1] <= 32
 
 
-def test_anomaly_scores_rank_a_rare_class_above_the_others(
+def test_the_reconstruction_score_ranks_a_rare_class_above_the_others(
     wine_task: tuple[np.ndarray, np.ndarray],
 ) -> None:
     X, y = wine_task
-    ae = AutoEncoder(**FAST).fit(X)
+    ae = AutoEncoder(scoring="reconstruction", **FAST).fit(X)
     scores = ae.anomaly_scores(X)
     assert roc_auc_score(y, scores) > 0.75  # chance is 0.5
     np.testing.assert_allclose(ae.score_samples(X), -scores)
     assert ae.error_scale_.shape == (X.shape[1],) and bool((ae.error_scale_ > 0).all())
+    assert ae.reference_codes_ is None
     # each column's error divided by its training mean: the training rows average 1
     assert abs(float(scores.mean()) - 1.0) < 1e-4
+
+
+def test_the_neighbours_score_is_the_distance_to_the_nearest_reconstructions(
+    wine_task: tuple[np.ndarray, np.ndarray],
+) -> None:
+    X, y = wine_task
+    ae = AutoEncoder(**FAST).fit(X)
+    assert ae.scoring == "neighbours" and ae.reference_codes_.shape == (len(X), 3)
+    distances = ((X[:, None, :] - ae.predict(X)[None]) ** 2).mean(2)  # every row is kept
+    k = round(0.1 * len(X))
+    expected = np.sort(distances, 1)[:, :k].mean(1)
+    scores = ae.anomaly_scores(X)
+    np.testing.assert_allclose(scores, expected, rtol=1e-4, atol=1e-6)
+    assert roc_auc_score(y, scores) > 0.75
+    np.testing.assert_allclose(ae.score_samples(X), -scores)
+    assert np.mean(scores > ae.threshold_) == pytest.approx(0.05, abs=0.01)
+
+
+def test_the_neighbours_score_finds_anomalies_between_the_classes() -> None:
+    # Two classes on a plane in 6-d, and 5% of the rows half-way between them: the network
+    # reconstructs the plane, those rows included, but they lie far from the rows it
+    # reconstructs (the report half's iris-1 and digits-0 in small).
+    rng = np.random.default_rng(0)
+    plane = np.linalg.qr(rng.normal(size=(6, 2)))[0].T
+    side = np.r_[np.full(190, -3.0), np.full(190, 3.0), np.zeros(20)]
+    X = np.c_[side + rng.normal(0, 0.5, 400), rng.normal(0, 0.5, 400)] @ plane
+    y = (side == 0).astype(int)
+    learnt = {**FAST, "epochs": 100, "learning_rate": 0.01}  # the plane, learnt
+    scores = {s: AutoEncoder(scoring=s, **learnt).fit(X).anomaly_scores(X)
+              for s in ("neighbours", "reconstruction")}  # fmt: skip
+    assert roc_auc_score(y, scores["neighbours"]) > 0.95
+    assert roc_auc_score(y, scores["reconstruction"]) < 0.7
+
+
+def test_at_most_reference_rows_are_kept_evenly(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cortexkit.autoencoder import scoring
+
+    monkeypatch.setattr(scoring, "REFERENCE_ROWS", 50)
+    X = np.random.default_rng(0).normal(size=(491, 5)).astype(np.float32)  # 50 rows 10 apart
+    ae = AutoEncoder(epochs=2, random_state=0).fit(X)
+    kept = torch.as_tensor(ae.transform(X[::10]), dtype=torch.float32)
+    torch.testing.assert_close(ae.reference_codes_, kept)
+    distances = ((X[:, None, :] - ae.predict(X[::10])[None]) ** 2).mean(2)
+    expected = np.sort(distances, 1)[:, :5].mean(1)  # a tenth of the 50
+    np.testing.assert_allclose(ae.anomaly_scores(X), expected, rtol=1e-4, atol=1e-6)
 
 
 def test_ensemble_averages_its_members_and_survives_a_model_file(

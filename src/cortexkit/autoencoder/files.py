@@ -1,5 +1,5 @@
-"""An autoencoder's model file: the network's weights, the anomaly threshold and the error
-scale its scores divide by, and the image shape ``fit`` saw.
+"""An autoencoder's model file: the network's weights, the anomaly threshold, the error
+scale and the reference codes its scores read, and the image shape ``fit`` saw.
 
 :class:`AutoEncoderFiles` is a part of :class:`~cortexkit.AutoEncoder`, kept apart by
 idea; it is not for use on its own.
@@ -28,6 +28,7 @@ class AutoEncoderFiles:
     image_shape_: tuple[int, ...] | None
     threshold_: float
     error_scale_: Tensor
+    reference_codes_: Tensor | None
     _objective: AutoEncoderObjective
 
     if TYPE_CHECKING:  # provided by the estimator and its other parts
@@ -38,6 +39,8 @@ class AutoEncoderFiles:
         def _checked_threshold(
             self, meta: dict[str, Any], tensors: dict[str, Tensor]
         ) -> tuple[float, Tensor]: ...
+        def _checked_codes(self, codes: Tensor | None) -> Tensor | None: ...
+        def _code_width(self) -> int: ...
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Tensor]]:
         check_is_fitted(self, "network_")
@@ -47,7 +50,10 @@ class AutoEncoderFiles:
             **self._common_state(),
         }
         tensors = {k: v.detach().cpu() for k, v in self.network_.state_dict().items()}
-        return meta, {**tensors, "error_scale_": self.error_scale_.detach().cpu()}
+        tensors["error_scale_"] = self.error_scale_.detach().cpu()
+        if self.reference_codes_ is not None:
+            tensors["reference_codes_"] = self.reference_codes_.detach().cpu()
+        return meta, tensors
 
     def _set_state(self, meta: dict[str, Any], tensors: dict[str, Tensor]) -> None:
         self._set_common_state(meta)
@@ -55,6 +61,10 @@ class AutoEncoderFiles:
         self.image_shape_ = None if shape is None else tuple(int(s) for s in shape)
         tensors = dict(tensors)
         self.threshold_, self.error_scale_ = self._checked_threshold(meta, tensors)
+        self.reference_codes_ = self._checked_codes(tensors.pop("reference_codes_", None))
         net = saved_network(self.fitted_params_, self.n_features_in_, self.image_shape_, tensors)
         self.network_ = net.to(self._device())
         self._objective = AutoEncoderObjective.from_settings(self.network_, self.fitted_params_)
+        codes, width = self.reference_codes_, self._code_width()
+        if codes is not None and codes.shape[1] != width:
+            raise ValueError(f"reference_codes_ hold codes of {codes.shape[1]}, not {width}")

@@ -62,8 +62,9 @@ def denoising_digits(quick: bool) -> DemoResult:
 
 
 def anomalies_in_a_table(quick: bool) -> DemoResult:
-    """Anomaly scores on breast cancer: trained on benign rows only, the test rows'
-    reconstruction errors rank the malignant ones (ROC AUC; 0.5 is chance)."""
+    """Anomaly scores on breast cancer: trained on benign rows only, the test rows' scores
+    (their distance to the benign rows' reconstructions) rank the malignant ones (ROC AUC;
+    0.5 is chance)."""
     X, y = load_breast_cancer(return_X_y=True)  # y: 1 benign, 0 malignant
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
     scaler = StandardScaler().fit(X_tr[y_tr == 1])
@@ -76,9 +77,9 @@ def anomalies_in_a_table(quick: bool) -> DemoResult:
     figure = score_histogram_png(scores, threshold=ae.threshold_, labels=label_names, log=True,
                                  title="Anomaly scores of the test rows")  # fmt: skip
     caption = (
-        "Breast-cancer test rows: the autoencoder, trained on benign rows only, reconstructs "
-        f"malignant ones worse (ROC AUC {auc:.3f}); the dashed line is threshold_, the 0.95 "
-        "quantile of the training rows' errors"
+        "Breast-cancer test rows: the autoencoder, trained on benign rows only, places "
+        f"malignant ones farther from the benign rows' reconstructions (ROC AUC {auc:.3f}); "
+        "the dashed line is threshold_, the 0.95 quantile of the training rows' scores"
     )
     context = {"X": scaler.transform(X_te), "y": label_names}  # the report lists the outliers
     return DemoResult("breast cancer (anomaly)", "anomaly (malignant)", "AutoEncoder", "ROC AUC",

@@ -3,8 +3,10 @@
 ``cortexkit train autoencoder DATA.csv [--label-column C] --out MODEL`` reads the table,
 leaves the label column (and ``--drop`` columns) out of the inputs, standardises the
 numeric columns and one-hot encodes the others (:class:`~cortexkit.data.TableEncoder`),
-and trains an :class:`~cortexkit.AutoEncoder`. A row's anomaly score is its reconstruction
-error (:meth:`~cortexkit.AutoEncoder.anomaly_scores`: higher, more anomalous); the model
+and trains an :class:`~cortexkit.AutoEncoder`. A row's anomaly score is its distance to the
+reconstructions of the training rows nearest it, or with ``--scoring
+reconstruction`` its reconstruction error (:meth:`~cortexkit.AutoEncoder.anomaly_scores`:
+higher, more anomalous); the model
 calls a row an anomaly above ``threshold_``, the ``--threshold-quantile`` quantile of the
 training rows' scores.
 
@@ -19,7 +21,7 @@ Defaults come from :data:`cortexkit.defaults.AUTOENCODER`: the layer widths foll
 encoded table's width (``hidden_layers="auto"``: half then a quarter of it, at most 128
 then 32, the code always narrower than the input); each batch's 20% worst reconstructed
 rows are left out of the loss (``--trim``); ``--n-estimators 3`` averages three
-networks' scores.
+networks.
 """
 
 from __future__ import annotations
@@ -52,10 +54,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "then a quarter of the input width, at most "
                              f"{','.join(map(str, AE.hidden_layers))})")  # fmt: skip
     parser.add_argument("--n-estimators", type=positive_int, default=AE.n_estimators,
-                        metavar="N", help="networks whose anomaly scores are averaged")  # fmt: skip
+                        metavar="N", help="networks, their reconstructions averaged")  # fmt: skip
     parser.add_argument("--trim", type=float, default=AE.trim, metavar="SHARE",
                         help="share of each batch's worst reconstructed rows left out of the "
                         "loss, in [0, 1): the rare rows stay badly reconstructed")  # fmt: skip
+    parser.add_argument("--scoring", choices=["neighbours", "reconstruction"],
+                        default=AE.scoring, help="a row's distance to the nearest "
+                        "training rows' reconstructions, or its reconstruction error")  # fmt: skip
     parser.add_argument("--kind", choices=KINDS, default="plain", help="what it learns")
     parser.add_argument("--noise", choices=["gaussian", "masking"], default="gaussian",
                         help="corruption for --kind denoising")  # fmt: skip
@@ -89,6 +94,7 @@ def build(args: argparse.Namespace, n_features: int | None) -> Any:
         layers,
         n_estimators=args.n_estimators,
         trim=args.trim,
+        scoring=args.scoring,
         kind=args.kind,
         activation=args.activation,
         noise=args.noise,
