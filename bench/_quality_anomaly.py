@@ -101,7 +101,9 @@ What the choose half said (2 seeds; the tables are in ``bench/README.md``):
   0.799 (IsolationForest 0.785). ``near0.1`` became the default score
   (``AutoEncoder(scoring="neighbours")``, ``ae[neighbours]``: 0.817 from the codes
   it keeps): the two shares tie, and a tenth keeps a cluster of anomalies up to a tenth of
-  the rows from hiding among its own reconstructions.
+  the rows from hiding among its own reconstructions. At that score, two training
+  variants that fit small tables harder (4 seeds, a throwaway script): ``batch_size=16``
+  0.818, ``learning_rate=3e-3`` 0.822, against 0.817: within 0.005, the defaults stay.
 """
 
 from __future__ import annotations
@@ -145,6 +147,7 @@ TRAINING: dict[str, dict[str, object]] = {
     "epochs=25": {"epochs": 25},
     "batch_size=16": {"batch_size": 16},
     "learning_rate=1e-2": {"learning_rate": 1e-2},
+    "learning_rate=3e-3": {"learning_rate": 3e-3},
     "trim=0": {"trim": 0.0},
     "trim=0.05": {"trim": 0.05},
     "trim=0.1": {"trim": 0.1},

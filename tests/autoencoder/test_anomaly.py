@@ -140,3 +140,18 @@ def test_members_start_apart_and_train_on_their_own_loss() -> None:
 def test_bad_n_estimators_is_named() -> None:
     with pytest.raises(ValueError, match="n_estimators"):
         AutoEncoder(n_estimators=0).fit(np.zeros((10, 3)))
+
+
+def test_nearest_distances_keep_their_digits_far_from_zero() -> None:
+    from cortexkit.autoencoder.scoring import nearest_distances
+
+    rng = np.random.default_rng(0)
+    ref = 1000 + 0.01 * rng.normal(size=(30, 4))  # far from 0, close together
+    x = 1000 + 0.01 * rng.normal(size=(5, 4))
+    brute = np.sort(((x[:, None] - ref[None]) ** 2).mean(2), 1)
+    got = nearest_distances(
+        torch.tensor(x, dtype=torch.float32), torch.tensor(ref, dtype=torch.float32), k=3
+    )
+    np.testing.assert_allclose(got.numpy(), brute[:, :3].mean(1), rtol=0.05)
+    everything = nearest_distances(torch.tensor(x), torch.tensor(ref), k=100)  # k past the rows
+    np.testing.assert_allclose(everything.numpy(), brute.mean(1), rtol=1e-6)

@@ -389,7 +389,7 @@ class AutoEncoder(
 
     def partial_fit(self, X: Any, y: Any = None, **kwargs: Any) -> AutoEncoder:
         """One more epoch over ``X`` (``mask=`` as in :meth:`fit`), keeping the weights and
-        the optimiser's state; ``threshold_`` is recomputed from these rows' scores."""
+        the optimiser's state; ``threshold_`` and ``reference_codes_`` come from these rows."""
         super().partial_fit(X, y, **kwargs)
         self._set_threshold(X, kwargs.get("mask"))
         return self

@@ -106,12 +106,9 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
         forecast it is learnt relative to (``level``): ``1`` is the network's forecast,
         ``0`` the naive (or seasonal-naive) one. ``"auto"`` picks it, in steps of 0.1, by
         the squared error of ``horizon``-step forecasts from the validation windows
-        (``blend_``; 1 with fewer than 10 of them): a series the network cannot beat
-        falls back to the naive forecast. Where the training series' steps pass as white
-        noise (a random walk: neither a Ljung-Box test, over two seasons, nor a test of
-        their mean rejects it at 5%), the forecast is the naive one outright
-        (``random_walk_``; ``level_`` is then ``"last"`` and ``blend_`` 0), as no forecast
-        beats the naive one on a random walk.
+        (``blend_``; 1 with fewer than 10 of them): a series the network cannot beat falls
+        back to the naive forecast, and series whose steps all pass as white noise (random
+        walks, :func:`~cortexkit.rnn.blend.looks_like_walk`) get it outright.
     season : int or None, default=None
         The season length: the default look-back covers two of them, and
         :meth:`evaluate`'s seasonal-naive forecast and MASE use it; ``None`` infers it
@@ -182,13 +179,13 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
     lookback_ : int
         The look-back the network reads (``lookback``, or two seasons).
     level_ : str
-        What each step is learnt relative to: ``level``, or the one ``"auto"`` chose.
+        What each step is learnt relative to: ``level``, the one ``"auto"`` chose, or
+        ``"last"`` for random walks (``random_walk_``).
     blend_ : float
         The weight of the network's step on top of the (seasonal) naive forecast: ``blend``,
-        or the one chosen on the validation windows.
+        or the one chosen on the validation windows (0 for random walks).
     random_walk_ : bool
-        Whether ``blend="auto"`` found every training series a random walk (see
-        ``blend``), and so forecasts naively.
+        Whether ``blend="auto"`` found every training series a random walk (see ``blend``).
     series_ids_ : list of str
         The series, in the order a global model's ``predict`` returns them: the values of
         ``series_column``, or the positions in the list (``["0"]`` for one series).
@@ -381,13 +378,8 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
                     for v in every]  # fmt: skip
             fits = self.season_ <= self.lookback_ and season_beats_last(seen, self.season_)
             self.level_ = "season" if fits else "last"
-        if self._walks_naively() and random_walks(every, self.season_):
+        if p["blend"] == "auto" and p["scaling"] == "window" and random_walks(every, self.season_):
             self.level_ = "last"  # a random walk's season is noise: its base is the naive one
-
-    def _walks_naively(self) -> bool:
-        """Whether a random walk gets the naive forecast (``blend="auto"`` on windows)."""
-        p = self.fitted_params_
-        return p.get("blend", 1.0) == "auto" and p["scaling"] == "window"
 
     def _build(self, parts: Any, generator: torch.Generator) -> None:
         plan, F = self._windowing(), int(self.n_features_in_)
@@ -439,12 +431,11 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
         self._relative = True
         p, w = self.fitted_params_, self._window()
         blend = p.get("blend", 1.0)  # a model file from before the blend: 1
-        self.blend_ = 1.0 if blend == "auto" else float(blend)
-        naive = self._walks_naively() and self._windowing().lag == 1
+        auto = blend == "auto" and p["scaling"] == "window"
+        naive = auto and self._windowing().lag == 1  # the base: the naive forecast
         self.random_walk_ = naive and random_walks(every, self.season_)
-        if self.random_walk_:
-            self.blend_ = 0.0
-        elif self._walks_naively():
+        self.blend_ = 0.0 if self.random_walk_ else 1.0 if blend == "auto" else float(blend)
+        if auto and not self.random_walk_:
             self.blend_ = chosen_blend(self._forecast, every, window=w, steps=int(p["horizon"]),
                                        fraction=float(p["validation_fraction"]),
                                        device=self._device())  # fmt: skip
