@@ -40,7 +40,6 @@ class AutoEncoderFiles:
             self, meta: dict[str, Any], tensors: dict[str, Tensor]
         ) -> tuple[float, Tensor]: ...
         def _checked_codes(self, codes: Tensor | None) -> Tensor | None: ...
-        def _code_width(self) -> int: ...
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Tensor]]:
         check_is_fitted(self, "network_")
@@ -65,6 +64,3 @@ class AutoEncoderFiles:
         net = saved_network(self.fitted_params_, self.n_features_in_, self.image_shape_, tensors)
         self.network_ = net.to(self._device())
         self._objective = AutoEncoderObjective.from_settings(self.network_, self.fitted_params_)
-        codes, width = self.reference_codes_, self._code_width()
-        if codes is not None and codes.shape[1] != width:
-            raise ValueError(f"reference_codes_ hold codes of {codes.shape[1]}, not {width}")

@@ -38,8 +38,8 @@ from cortexkit.train.objective import chunked, chunks
 __all__ = ["OPTIONS", "AutoEncoderObjective", "corrupt", "trimmed"]
 
 #: the parameters of the kinds' terms
-OPTIONS = ("noise", "noise_level", "sparsity", "sparsity_target", "sparsity_weight", "kl_weight")
-DEFAULTS = {"trim": 0.0}  # options that model files from before them lack
+OPTIONS = ("noise", "noise_level", "sparsity", "sparsity_target", "sparsity_weight", "kl_weight",
+           "trim")  # fmt: skip
 
 
 def corrupt(
@@ -125,9 +125,7 @@ class AutoEncoderObjective:
     @classmethod
     def from_settings(cls, network: nn.Module, settings: Mapping[str, Any]) -> AutoEncoderObjective:
         """The objective of an autoencoder's parameters (``kind`` and its options)."""
-        options = {k: settings[k] for k in OPTIONS}
-        options.update({k: settings.get(k, v) for k, v in DEFAULTS.items()})
-        return cls(network, settings["kind"], options)
+        return cls(network, settings["kind"], {k: settings[k] for k in OPTIONS})
 
     def parameters(self) -> Iterator[Tensor]:
         return self.network.parameters()

@@ -84,6 +84,7 @@ class AnomalyScores:
     if TYPE_CHECKING:  # provided by the estimator
 
         def _encoded(self, X: Any, mask: Any) -> tuple[Tensor, ...]: ...
+        def _code_width(self) -> int: ...
 
     def _set_threshold(self, X: Any, mask: Any) -> None:
         x, *observed = self._encoded(X, mask)
@@ -109,7 +110,7 @@ class AnomalyScores:
         :mod:`cortexkit.autoencoder.scoring`."""
         x, *observed = self._encoded(X, mask)
         given = observed[0] if observed else None
-        codes = getattr(self, "reference_codes_", None)
+        codes = self.reference_codes_
         if codes is None:
             scale = self.error_scale_.to(x.device)
             scores = self._objective.reconstruction_error(x, given, scale=scale)
@@ -141,8 +142,8 @@ class AnomalyScores:
         return threshold, self._checked_scale(tensors.pop("error_scale_", None))
 
     def _checked_codes(self, codes: Tensor | None) -> Tensor | None:
-        """A model file's ``reference_codes_``: present, 2-d and finite exactly when its
-        ``scoring`` is ``"neighbours"``."""
+        """A model file's ``reference_codes_``: present exactly when its ``scoring`` is
+        ``"neighbours"``, 2-d, of the code's width (the file's reader has refused NaN)."""
         wanted = self.fitted_params_.get("scoring") == "neighbours"
         if codes is None:
             if wanted:
@@ -150,8 +151,11 @@ class AnomalyScores:
             return None
         if not wanted:
             raise ValueError("reference_codes_ belong to scoring='neighbours' only")
-        if codes.ndim != 2 or len(codes) == 0 or not bool(torch.isfinite(codes).all()):
-            raise ValueError("reference_codes_ must be a 2-d array of finite codes")
+        if codes.ndim != 2 or len(codes) == 0:
+            raise ValueError("reference_codes_ must be a 2-d array of codes")
+        if codes.shape[1] != self._code_width():
+            raise ValueError(f"reference_codes_ hold codes of {codes.shape[1]}, "
+                             f"not {self._code_width()}")  # fmt: skip
         return codes.to(torch.float32)
 
     def _checked_scale(self, scale: Tensor | None) -> Tensor:

@@ -378,7 +378,9 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
                     for v in every]  # fmt: skip
             fits = self.season_ <= self.lookback_ and season_beats_last(seen, self.season_)
             self.level_ = "season" if fits else "last"
-        if p["blend"] == "auto" and p["scaling"] == "window" and random_walks(every, self.season_):
+        auto = p["blend"] == "auto" and p["scaling"] == "window"
+        self.random_walk_ = auto and random_walks(every, self.season_)
+        if self.random_walk_:
             self.level_ = "last"  # a random walk's season is noise: its base is the naive one
 
     def _build(self, parts: Any, generator: torch.Generator) -> None:
@@ -431,11 +433,8 @@ class RNNForecaster(ForecasterExport, Forecasts, ForecasterFiles, GradientEstima
         self._relative = True
         p, w = self.fitted_params_, self._window()
         blend = p.get("blend", 1.0)  # a model file from before the blend: 1
-        auto = blend == "auto" and p["scaling"] == "window"
-        naive = auto and self._windowing().lag == 1  # the base: the naive forecast
-        self.random_walk_ = naive and random_walks(every, self.season_)
         self.blend_ = 0.0 if self.random_walk_ else 1.0 if blend == "auto" else float(blend)
-        if auto and not self.random_walk_:
+        if blend == "auto" and p["scaling"] == "window" and not self.random_walk_:
             self.blend_ = chosen_blend(self._forecast, every, window=w, steps=int(p["horizon"]),
                                        fraction=float(p["validation_fraction"]),
                                        device=self._device())  # fmt: skip
